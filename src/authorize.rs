@@ -1,0 +1,240 @@
+//! Authorization after authentication: required scopes and claims predicates, on the whole layer
+//! ([`JwtAuthBuilder::require_scopes`](crate::JwtAuthBuilder::require_scopes)) or per route
+//! ([`AuthorizeLayer`]).
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use http::{Request, Response};
+use tower_layer::Layer;
+use tower_service::Service;
+
+use crate::error::{AuthError, AuthErrorKind, ConfigError};
+use crate::future::ResponseFuture;
+use crate::rejection::{DefaultResponder, Rejection, Responder};
+use crate::{Claims, RegisteredClaims, TokenInfo};
+
+type Predicate<C> = Arc<dyn Fn(&C) -> bool + Send + Sync>;
+
+/// Scopes and predicates a verified token must satisfy.
+pub(crate) struct Requirements<C> {
+    scopes: Vec<String>,
+    /// The required scopes joined by spaces, for the `scope="…"` challenge attribute.
+    scope_text: String,
+    predicate: Option<Predicate<C>>,
+}
+
+impl<C> Default for Requirements<C> {
+    fn default() -> Self {
+        Self { scopes: Vec::new(), scope_text: String::new(), predicate: None }
+    }
+}
+
+impl<C> Clone for Requirements<C> {
+    fn clone(&self) -> Self {
+        Self { scopes: self.scopes.clone(), scope_text: self.scope_text.clone(), predicate: self.predicate.clone() }
+    }
+}
+
+impl<C> fmt::Debug for Requirements<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Requirements")
+            .field("scopes", &self.scopes)
+            .field("predicate", &self.predicate.is_some())
+            .finish()
+    }
+}
+
+/// RFC 6749 §3.3: `scope-token = 1*( %x21 / %x23-5B / %x5D-7E )`.
+fn is_scope_token(scope: &str) -> bool {
+    !scope.is_empty() && scope.bytes().all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E))
+}
+
+impl<C> Requirements<C> {
+    pub(crate) fn add_scopes<I, S>(&mut self, scopes: I) -> Result<(), ConfigError>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        for scope in scopes {
+            let scope = scope.into();
+            if !is_scope_token(&scope) {
+                return Err(ConfigError::InvalidScope(scope));
+            }
+            if !self.scopes.contains(&scope) {
+                self.scopes.push(scope);
+            }
+        }
+        self.scope_text = self.scopes.join(" ");
+        Ok(())
+    }
+
+    pub(crate) fn set_predicate(&mut self, predicate: impl Fn(&C) -> bool + Send + Sync + 'static) {
+        self.predicate = Some(Arc::new(predicate));
+    }
+
+    pub(crate) fn scopes(&self) -> &[String] {
+        &self.scopes
+    }
+
+    /// 403 `insufficient_scope` unless every required scope is granted and the predicate holds.
+    pub(crate) fn check(&self, info: &TokenInfo, claims: &C) -> Result<(), AuthError> {
+        if !self.scopes.iter().all(|s| info.has_scope(s)) {
+            return Err(AuthError::insufficient_scope(self.scope_text.clone()));
+        }
+        match &self.predicate {
+            Some(predicate) if !predicate(claims) => Err(AuthErrorKind::InsufficientScope.into()),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// A per-route authorization layer: put it inside (after) a [`JwtAuthLayer`](crate::JwtAuthLayer), for example
+/// with axum's `route_layer`. Requests whose token lacks a scope, or fails the predicate, get 403
+/// `insufficient_scope`; requests that carry no verified token (optional mode) get 401.
+///
+/// ```
+/// use axum::{routing::post, Router};
+/// use tower_jwt_auth::AuthorizeLayer;
+///
+/// let app: Router = Router::new()
+///     .route("/posts", post(|| async { "created" }))
+///     .route_layer(AuthorizeLayer::require_scopes(["write"]).unwrap());
+/// ```
+pub struct AuthorizeLayer<C = RegisteredClaims, R = DefaultResponder> {
+    shared: Arc<AuthorizeShared<C, R>>,
+}
+
+struct AuthorizeShared<C, R> {
+    requirements: Requirements<C>,
+    responder: R,
+    realm: String,
+}
+
+impl AuthorizeLayer {
+    /// Requires every one of `scopes` in the token's `scope` claim.
+    pub fn require_scopes<I, S>(scopes: I) -> Result<Self, ConfigError>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let mut requirements = Requirements::default();
+        requirements.add_scopes(scopes)?;
+        Ok(Self::from_parts(requirements, DefaultResponder, crate::builder::DEFAULT_REALM.to_owned()))
+    }
+}
+
+impl<C: Send + Sync + 'static> AuthorizeLayer<C> {
+    /// Requires `predicate` to hold for the token's claims (of the layer's claims type `C`).
+    ///
+    /// ```
+    /// use tower_jwt_auth::{AuthorizeLayer, RegisteredClaims};
+    /// let admins_only = AuthorizeLayer::require(|c: &RegisteredClaims| c.sub.as_deref() == Some("admin"));
+    /// # let _ = admins_only;
+    /// ```
+    pub fn require(predicate: impl Fn(&C) -> bool + Send + Sync + 'static) -> Self {
+        let mut requirements = Requirements::default();
+        requirements.set_predicate(predicate);
+        Self::from_parts(requirements, DefaultResponder, crate::builder::DEFAULT_REALM.to_owned())
+    }
+}
+
+impl<C, R> AuthorizeLayer<C, R> {
+    fn from_parts(requirements: Requirements<C>, responder: R, realm: String) -> Self {
+        Self { shared: Arc::new(AuthorizeShared { requirements, responder, realm }) }
+    }
+
+    /// Uses another responder for rejections (say [`JsonResponder`](crate::JsonResponder)).
+    pub fn with_responder<R2>(self, responder: R2) -> AuthorizeLayer<C, R2> {
+        let requirements = self.shared.requirements.clone();
+        let realm = self.shared.realm.clone();
+        AuthorizeLayer::from_parts(requirements, responder, realm)
+    }
+}
+
+impl<C, R> Clone for AuthorizeLayer<C, R> {
+    fn clone(&self) -> Self {
+        Self { shared: Arc::clone(&self.shared) }
+    }
+}
+
+impl<C, R> fmt::Debug for AuthorizeLayer<C, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthorizeLayer").field("requirements", &self.shared.requirements).finish()
+    }
+}
+
+impl<S, C, R> Layer<S> for AuthorizeLayer<C, R> {
+    type Service = Authorize<S, C, R>;
+    fn layer(&self, inner: S) -> Self::Service {
+        Authorize { inner, shared: Arc::clone(&self.shared), _claims: PhantomData }
+    }
+}
+
+/// The service of [`AuthorizeLayer`].
+pub struct Authorize<S, C = RegisteredClaims, R = DefaultResponder> {
+    inner: S,
+    shared: Arc<AuthorizeShared<C, R>>,
+    _claims: PhantomData<fn() -> C>,
+}
+
+impl<S: Clone, C, R> Clone for Authorize<S, C, R> {
+    fn clone(&self) -> Self {
+        Self { inner: self.inner.clone(), shared: Arc::clone(&self.shared), _claims: PhantomData }
+    }
+}
+
+impl<S: fmt::Debug, C, R> fmt::Debug for Authorize<S, C, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Authorize").field("inner", &self.inner).finish_non_exhaustive()
+    }
+}
+
+impl<S, C, R> Authorize<S, C, R> {
+    /// The wrapped service.
+    pub fn get_ref(&self) -> &S {
+        &self.inner
+    }
+
+    /// The wrapped service, mutably.
+    pub fn get_mut(&mut self) -> &mut S {
+        &mut self.inner
+    }
+
+    /// Unwraps the inner service.
+    pub fn into_inner(self) -> S {
+        self.inner
+    }
+}
+
+impl<S, C, R, ReqBody, ResBody> Service<Request<ReqBody>> for Authorize<S, C, R>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    C: Send + Sync + 'static,
+    R: Responder<ResBody>,
+{
+    type Response = Response<ResBody>;
+    type Error = S::Error;
+    type Future = ResponseFuture<S, ReqBody, ResBody>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
+        let extensions = request.extensions();
+        let outcome = match (extensions.get::<TokenInfo>(), extensions.get::<Claims<C>>()) {
+            (Some(info), Some(claims)) => self.shared.requirements.check(info, claims),
+            _ => Err(AuthErrorKind::Missing.into()),
+        };
+        match outcome {
+            Ok(()) => ResponseFuture::inner(self.inner.call(request)),
+            Err(error) => {
+                let rejection = Rejection::new(error, &self.shared.realm);
+                ResponseFuture::rejected(self.shared.responder.respond(rejection))
+            }
+        }
+    }
+}

@@ -1,0 +1,331 @@
+//! [`JwtAuthBuilder`]: every setting of the verifying layer, checked once at `build()`.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::time::Duration;
+
+use jsonwebtoken::crypto::CryptoProvider;
+
+use crate::authorize::Requirements;
+use crate::clock::{Clock, SharedClock, SystemClock};
+use crate::error::ConfigError;
+use crate::keys::{KeySet, VerificationKey};
+use crate::layer::JwtAuthLayer;
+use crate::rejection::{is_header_safe, DefaultResponder};
+use crate::revocation::RevocationCheck;
+use crate::shared::Shared;
+use crate::token::source::{BearerHeader, CookieSource, TokenSource};
+use crate::token::validation::{Validation, MAX_LEEWAY};
+use crate::token::verifier::Verifier;
+use crate::RegisteredClaims;
+
+/// The realm of `WWW-Authenticate` challenges unless configured.
+pub(crate) const DEFAULT_REALM: &str = "api";
+/// Largest accepted token unless configured (RFC 8725 gives no number; 8 KiB fits any sane JWT).
+pub const DEFAULT_MAX_TOKEN_SIZE: usize = 8 * 1024;
+
+/// Builds a [`JwtAuthLayer`]. Start with [`JwtAuthLayer::builder`].
+///
+/// Defaults: token from `Authorization: Bearer`; `exp` required; 30 s leeway; `iat` in the future refused;
+/// tokens over 8 KiB refused before decoding; realm `api`; empty-bodied rejections; no revocation store.
+///
+/// ```
+/// use std::time::Duration;
+/// use tower_jwt_auth::{Algorithm, JwtAuthLayer, JsonResponder, VerificationKey};
+///
+/// let layer = JwtAuthLayer::builder()
+///     .key(VerificationKey::hmac(Algorithm::HS256, &[7; 32]).unwrap())
+///     .issuer("https://auth.example.com")
+///     .audience("orders-api")
+///     .access_token_type()
+///     .leeway(Duration::from_secs(10))
+///     .require_scopes(["orders:read"])
+///     .realm("orders")
+///     .responder(JsonResponder)
+///     .build()
+///     .unwrap();
+/// # let _ = layer;
+/// ```
+pub struct JwtAuthBuilder<C = RegisteredClaims, R = DefaultResponder> {
+    keys: Vec<VerificationKey>,
+    validation: Validation,
+    max_token_size: usize,
+    sources: Vec<Box<dyn TokenSource>>,
+    optional: bool,
+    requirements: Requirements<C>,
+    clock: SharedClock,
+    realm: String,
+    revocation: Option<Arc<dyn RevocationCheck>>,
+    responder: R,
+    provider: Option<&'static CryptoProvider>,
+    error: Option<ConfigError>,
+}
+
+impl<C, R> fmt::Debug for JwtAuthBuilder<C, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JwtAuthBuilder")
+            .field("keys", &self.keys)
+            .field("sources", &self.sources)
+            .field("optional", &self.optional)
+            .field("realm", &self.realm)
+            .finish_non_exhaustive()
+    }
+}
+
+impl JwtAuthBuilder {
+    pub(crate) fn new() -> Self {
+        Self {
+            keys: Vec::new(),
+            validation: Validation::default(),
+            max_token_size: DEFAULT_MAX_TOKEN_SIZE,
+            sources: vec![Box::new(BearerHeader)],
+            optional: false,
+            requirements: Requirements::default(),
+            clock: Arc::new(SystemClock),
+            realm: DEFAULT_REALM.to_owned(),
+            revocation: None,
+            responder: DefaultResponder,
+            provider: None,
+            error: None,
+        }
+    }
+}
+
+impl<C, R> JwtAuthBuilder<C, R> {
+    fn fail(mut self, error: ConfigError) -> Self {
+        self.error.get_or_insert(error);
+        self
+    }
+
+    /// Adds a verification key. Several keys are selected by the token's `kid`.
+    pub fn key(mut self, key: VerificationKey) -> Self {
+        self.keys.push(key);
+        self
+    }
+
+    /// Adds several verification keys.
+    pub fn keys(mut self, keys: impl IntoIterator<Item = VerificationKey>) -> Self {
+        self.keys.extend(keys);
+        self
+    }
+
+    /// Requires `iss` to equal this issuer exactly (may be called again to accept several).
+    pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.validation.issuers.push(issuer.into());
+        self
+    }
+
+    /// Requires `aud` to name this audience (may be called again to accept several). A token without `aud`
+    /// is refused.
+    pub fn audience(mut self, audience: impl Into<String>) -> Self {
+        self.validation.audiences.push(audience.into());
+        self
+    }
+
+    /// Clock-skew allowance for `exp`, `nbf` and `iat` (default 30 s, at most 300 s).
+    pub fn leeway(mut self, leeway: Duration) -> Self {
+        if leeway.as_secs() > MAX_LEEWAY {
+            return self.fail(ConfigError::LeewayTooLarge);
+        }
+        self.validation.leeway = leeway.as_secs() as i64;
+        self
+    }
+
+    /// Accepts tokens without `exp`. Discouraged: such tokens can never be taken back by expiry.
+    pub fn allow_missing_exp(mut self) -> Self {
+        self.validation.require_exp = false;
+        self
+    }
+
+    /// Requires the header `typ` to be `typ` (case-insensitive, `application/` prefix optional).
+    pub fn require_type(mut self, typ: impl Into<String>) -> Self {
+        self.validation.types.push(typ.into().to_ascii_lowercase());
+        self
+    }
+
+    /// RFC 9068 access tokens: requires `typ: at+jwt`, so ID tokens and other JWTs of the same issuer are
+    /// refused (RFC 8725 §3.11–3.12).
+    pub fn access_token_type(self) -> Self {
+        self.require_type("at+jwt")
+    }
+
+    /// Makes registered claims mandatory (`sub`, `jti`, `iat`, `client_id`, …).
+    pub fn require_claims<'a>(mut self, names: impl IntoIterator<Item = &'a str>) -> Self {
+        for name in names {
+            if let Err(e) = self.validation.require_claim(name) {
+                return self.fail(e);
+            }
+        }
+        self
+    }
+
+    /// Refuses tokens issued (`iat`) longer than `max_age` ago, whatever their `exp`.
+    pub fn max_age(mut self, max_age: Duration) -> Self {
+        self.validation.max_age = Some(max_age.as_secs() as i64);
+        self
+    }
+
+    /// Largest token accepted, in bytes (default 8 KiB); larger ones are refused before any decoding.
+    pub fn max_token_size(mut self, bytes: usize) -> Self {
+        if bytes == 0 {
+            return self.fail(ConfigError::InvalidMaxTokenSize);
+        }
+        self.max_token_size = bytes;
+        self
+    }
+
+    /// Replaces the token sources with this one (the default is the bearer header).
+    pub fn token_source(mut self, source: impl TokenSource) -> Self {
+        self.sources = vec![Box::new(source)];
+        self
+    }
+
+    /// Also reads the token from the cookie `name`, beside the current sources. A request that sends both
+    /// a bearer header and the cookie is refused (400). See [`CookieSource`] for the CSRF precautions.
+    pub fn cookie(mut self, name: impl Into<String>) -> Self {
+        match CookieSource::new(name) {
+            Ok(source) => {
+                self.sources.push(Box::new(source));
+                self
+            }
+            Err(e) => self.fail(e),
+        }
+    }
+
+    /// Lets requests without any token through, without claims (handlers see `Option<Claims<C>>` as
+    /// `None`). A token that is present but invalid is still refused.
+    pub fn optional(mut self) -> Self {
+        self.optional = true;
+        self
+    }
+
+    /// Requires every one of these scopes in the `scope` claim (403 `insufficient_scope` otherwise).
+    pub fn require_scopes<I, S>(mut self, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        match self.requirements.add_scopes(scopes) {
+            Ok(()) => self,
+            Err(e) => self.fail(e),
+        }
+    }
+
+    /// Requires `predicate` to hold for the claims (403 `insufficient_scope` otherwise). Set the claims type
+    /// with [`claims`](Self::claims) first.
+    pub fn require(mut self, predicate: impl Fn(&C) -> bool + Send + Sync + 'static) -> Self {
+        self.requirements.set_predicate(predicate);
+        self
+    }
+
+    /// The time source (default: the system clock).
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// The `realm` of `WWW-Authenticate` challenges (default `api`).
+    pub fn realm(mut self, realm: impl Into<String>) -> Self {
+        let realm = realm.into();
+        if !is_header_safe(&realm) {
+            return self.fail(ConfigError::InvalidName(realm));
+        }
+        self.realm = realm;
+        self
+    }
+
+    /// Checks every verified token against this revocation store (revoked `jti`, `sid` or subject → 401;
+    /// store down → 503).
+    pub fn revocation(mut self, store: impl RevocationCheck) -> Self {
+        self.revocation = Some(Arc::new(store));
+        self
+    }
+
+    /// Same as [`revocation`](Self::revocation), for a store already behind an `Arc`.
+    pub fn revocation_shared(mut self, store: Arc<dyn RevocationCheck>) -> Self {
+        self.revocation = Some(store);
+        self
+    }
+
+    /// Uses an explicit jsonwebtoken crypto provider instead of the one the crate features select.
+    pub fn crypto_provider(mut self, provider: &'static CryptoProvider) -> Self {
+        self.provider = Some(provider);
+        self
+    }
+
+    /// Changes the claims type handlers receive (default [`RegisteredClaims`]). Resets any predicate.
+    pub fn claims<C2>(self) -> JwtAuthBuilder<C2, R> {
+        let mut requirements = Requirements::default();
+        let scopes = self.requirements_scopes();
+        let error = requirements.add_scopes(scopes).err().or(self.error);
+        JwtAuthBuilder {
+            keys: self.keys,
+            validation: self.validation,
+            max_token_size: self.max_token_size,
+            sources: self.sources,
+            optional: self.optional,
+            requirements,
+            clock: self.clock,
+            realm: self.realm,
+            revocation: self.revocation,
+            responder: self.responder,
+            provider: self.provider,
+            error,
+        }
+    }
+
+    fn requirements_scopes(&self) -> Vec<String> {
+        self.requirements.scopes().to_vec()
+    }
+
+    /// Changes how rejections are turned into responses (default: empty bodies).
+    pub fn responder<R2>(self, responder: R2) -> JwtAuthBuilder<C, R2> {
+        JwtAuthBuilder {
+            keys: self.keys,
+            validation: self.validation,
+            max_token_size: self.max_token_size,
+            sources: self.sources,
+            optional: self.optional,
+            requirements: self.requirements,
+            clock: self.clock,
+            realm: self.realm,
+            revocation: self.revocation,
+            responder,
+            provider: self.provider,
+            error: self.error,
+        }
+    }
+
+    /// Checks the configuration and builds the layer.
+    pub fn build(self) -> Result<JwtAuthLayer<C, R>, ConfigError> {
+        if let Some(error) = self.error {
+            return Err(error);
+        }
+        let provider = match self.provider {
+            Some(provider) => provider,
+            None => crate::crypto::feature_provider()?,
+        };
+        if self.keys.is_empty() {
+            return Err(ConfigError::NoKeys);
+        }
+        let mut keys = KeySet::default();
+        for key in self.keys {
+            key.validate(provider)?;
+            keys.insert(key)?;
+        }
+        let verifier =
+            Verifier { keys, provider, validation: self.validation, max_token_size: self.max_token_size };
+        Ok(JwtAuthLayer::from_shared(Arc::new(Shared {
+            verifier,
+            sources: self.sources,
+            optional: self.optional,
+            requirements: self.requirements,
+            clock: self.clock,
+            realm: self.realm,
+            revocation: self.revocation,
+            responder: self.responder,
+            _claims: PhantomData,
+        })))
+    }
+}

@@ -1,0 +1,243 @@
+//! Error types: [`AuthError`] for rejected requests, [`ConfigError`] for invalid configuration.
+
+use std::fmt;
+
+use http::StatusCode;
+
+/// Why a request was rejected.
+///
+/// The kind decides the HTTP status and the RFC 6750 error code; see [`AuthErrorKind::status`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AuthErrorKind {
+    /// No token was sent (401, no error code, per RFC 6750 §3.1).
+    Missing,
+    /// The request carried credentials in a malformed way: two `Authorization` headers, a bearer header that
+    /// does not follow the `b64token` grammar, a token sent by two methods (400 `invalid_request`).
+    Malformed,
+    /// The token is not a well-formed compact JWS: wrong segment count, bad base64url, bad JSON (401).
+    InvalidToken,
+    /// The token is larger than the configured limit (401).
+    TooLarge,
+    /// The token's `alg` is not allowed, or does not match the key's algorithm (401).
+    UnsupportedAlgorithm,
+    /// The header lists a `crit` extension (none are understood) or a `zip` parameter (401).
+    UnsupportedHeader,
+    /// No configured key matches the token's `kid` (401).
+    UnknownKey,
+    /// The signature does not verify (401).
+    InvalidSignature,
+    /// The token has expired (`exp`) (401).
+    Expired,
+    /// The token is not yet valid (`nbf`, or an `iat` in the future) (401).
+    NotYetValid,
+    /// A required claim is missing (401).
+    MissingClaim,
+    /// A claim has the wrong JSON type or value (401).
+    InvalidClaim,
+    /// The issuer is not accepted (401).
+    InvalidIssuer,
+    /// The audience does not name this service (401).
+    InvalidAudience,
+    /// The `typ` header is not the required one (401).
+    InvalidType,
+    /// The token, its session or its subject has been revoked (401).
+    Revoked,
+    /// The token is valid but lacks a required scope, or a claims check refused it (403 `insufficient_scope`).
+    InsufficientScope,
+    /// The revocation or session store could not be reached (503).
+    Unavailable,
+}
+
+impl AuthErrorKind {
+    /// The HTTP status a rejection of this kind gets.
+    pub fn status(self) -> StatusCode {
+        match self {
+            Self::Missing => StatusCode::UNAUTHORIZED,
+            Self::Malformed => StatusCode::BAD_REQUEST,
+            Self::InsufficientScope => StatusCode::FORBIDDEN,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::UNAUTHORIZED,
+        }
+    }
+
+    /// The RFC 6750 §3.1 error code, or `None` when none must be sent (no token, store unavailable).
+    pub fn error_code(self) -> Option<&'static str> {
+        match self {
+            Self::Missing | Self::Unavailable => None,
+            Self::Malformed => Some("invalid_request"),
+            Self::InsufficientScope => Some("insufficient_scope"),
+            _ => Some("invalid_token"),
+        }
+    }
+
+    /// A short, fixed description that never contains configuration (issuer, audience, key ids) or token data.
+    pub fn description(self) -> &'static str {
+        match self {
+            Self::Missing => "no access token was sent",
+            Self::Malformed => "the authorization credentials are malformed",
+            Self::InvalidToken => "the access token is malformed",
+            Self::TooLarge => "the access token is too large",
+            Self::UnsupportedAlgorithm => "the token algorithm is not accepted",
+            Self::UnsupportedHeader => "the token header uses an unsupported parameter",
+            Self::UnknownKey => "the token was signed with an unknown key",
+            Self::InvalidSignature => "the token signature is invalid",
+            Self::Expired => "the access token has expired",
+            Self::NotYetValid => "the access token is not valid yet",
+            Self::MissingClaim => "the access token lacks a required claim",
+            Self::InvalidClaim => "the access token has an invalid claim",
+            Self::InvalidIssuer => "the token issuer is not accepted",
+            Self::InvalidAudience => "the token audience is not accepted",
+            Self::InvalidType => "the token type is not accepted",
+            Self::Revoked => "the access token has been revoked",
+            Self::InsufficientScope => "the access token lacks the required scope",
+            Self::Unavailable => "the authorization service is temporarily unavailable",
+        }
+    }
+}
+
+impl fmt::Display for AuthErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.description())
+    }
+}
+
+/// A rejected request: its [`AuthErrorKind`] and, for scope failures, the scopes that were required.
+///
+/// It is inserted into the extensions of every rejection response, so outer layers (logging, metrics) can see
+/// why a request was refused:
+///
+/// ```
+/// use tower_jwt_auth::{AuthError, AuthErrorKind};
+/// # let response = http::Response::builder().extension(AuthError::new(AuthErrorKind::Expired)).body(()).unwrap();
+/// if let Some(error) = response.extensions().get::<AuthError>() {
+///     assert_eq!(error.kind(), AuthErrorKind::Expired);
+/// }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthError {
+    kind: AuthErrorKind,
+    required_scope: Option<String>,
+}
+
+impl AuthError {
+    /// An error of this kind.
+    pub fn new(kind: AuthErrorKind) -> Self {
+        Self { kind, required_scope: None }
+    }
+
+    /// A 403 `insufficient_scope` error naming the scopes the resource requires (space separated).
+    pub fn insufficient_scope(required: impl Into<String>) -> Self {
+        Self { kind: AuthErrorKind::InsufficientScope, required_scope: Some(required.into()) }
+    }
+
+    /// Why the request was rejected.
+    pub fn kind(&self) -> AuthErrorKind {
+        self.kind
+    }
+
+    /// The HTTP status of the rejection.
+    pub fn status(&self) -> StatusCode {
+        self.kind.status()
+    }
+
+    /// The scopes that were required, for `insufficient_scope` rejections.
+    pub fn required_scope(&self) -> Option<&str> {
+        self.required_scope.as_deref()
+    }
+}
+
+impl From<AuthErrorKind> for AuthError {
+    fn from(kind: AuthErrorKind) -> Self {
+        Self::new(kind)
+    }
+}
+
+impl fmt::Display for AuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.kind, f)
+    }
+}
+
+impl std::error::Error for AuthError {}
+
+/// An invalid configuration, reported when a layer, key or issuer is built, never while serving.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// No jsonwebtoken crypto provider: enable the `aws-lc-rs` or `rust-crypto` feature, or pass one with
+    /// `crypto_provider`.
+    NoCryptoProvider,
+    /// No verification key was configured.
+    NoKeys,
+    /// An HMAC secret is shorter than the hash output (RFC 7518 §3.2).
+    WeakHmacSecret {
+        /// Minimum length in bytes.
+        min_bytes: usize,
+        /// Length given.
+        got_bytes: usize,
+    },
+    /// An RSA key is shorter than 2048 bits (RFC 7518 §3.3).
+    WeakRsaKey {
+        /// The key's modulus size in bits.
+        bits: usize,
+    },
+    /// The key material could not be parsed, or does not fit the algorithm.
+    InvalidKey(String),
+    /// The algorithm cannot be used with this kind of key (for example an HMAC algorithm for an RSA key).
+    AlgorithmMismatch,
+    /// Two keys were configured with the same `kid`.
+    DuplicateKeyId(String),
+    /// A key id is empty or longer than 256 bytes.
+    InvalidKeyId,
+    /// Leeway above the allowed maximum (300 s).
+    LeewayTooLarge,
+    /// The maximum token size is zero.
+    InvalidMaxTokenSize,
+    /// A claim named as required is not one this crate knows how to check.
+    UnknownRequiredClaim(String),
+    /// A scope is empty or contains characters outside RFC 6749 §3.3 `scope-token`.
+    InvalidScope(String),
+    /// A realm, cookie or header name contains characters that can't be sent in a header.
+    InvalidName(String),
+    /// A lifetime or duration is zero or out of range.
+    InvalidDuration(&'static str),
+    /// The cookie source needs a `Secure` cookie and a SameSite policy.
+    InsecureCookie,
+    /// A mandatory setting was not given (for example the issuer's audience).
+    Missing(&'static str),
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NoCryptoProvider => f.write_str(
+                "no jsonwebtoken crypto provider: enable the `aws-lc-rs` or `rust-crypto` feature of tower-jwt-auth",
+            ),
+            Self::NoKeys => f.write_str("no verification key configured"),
+            Self::WeakHmacSecret { min_bytes, got_bytes } => write!(
+                f,
+                "HMAC secret too short: {got_bytes} bytes, at least {min_bytes} required (RFC 7518 section 3.2)"
+            ),
+            Self::WeakRsaKey { bits } => {
+                write!(f, "RSA key too small: {bits} bits, at least 2048 required (RFC 7518 section 3.3)")
+            }
+            Self::InvalidKey(why) => write!(f, "invalid key: {why}"),
+            Self::AlgorithmMismatch => f.write_str("the algorithm does not fit the key type"),
+            Self::DuplicateKeyId(kid) => write!(f, "duplicate key id `{kid}`"),
+            Self::InvalidKeyId => f.write_str("key ids must be 1 to 256 bytes"),
+            Self::LeewayTooLarge => f.write_str("leeway must be at most 300 seconds"),
+            Self::InvalidMaxTokenSize => f.write_str("the maximum token size must be positive"),
+            Self::UnknownRequiredClaim(name) => write!(f, "unknown required claim `{name}`"),
+            Self::InvalidScope(scope) => write!(f, "invalid scope `{scope}`"),
+            Self::InvalidName(name) => write!(f, "invalid name `{name}`"),
+            Self::InvalidDuration(what) => write!(f, "invalid duration: {what}"),
+            Self::Missing(what) => write!(f, "missing setting: {what}"),
+            Self::InsecureCookie => {
+                f.write_str("token cookies must be Secure and have a SameSite policy (RFC 6750 section 5.3)")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}

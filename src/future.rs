@@ -1,0 +1,116 @@
+//! The response future of [`JwtAuth`](crate::JwtAuth) and [`Authorize`](crate::Authorize).
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{ready, Context, Poll};
+
+use http::{Request, Response};
+use pin_project_lite::pin_project;
+use tower_service::Service;
+
+use crate::error::{AuthError, AuthErrorKind};
+use crate::revocation::StoreFuture;
+
+/// Builds rejection responses once the asynchronous revocation check has answered.
+pub(crate) trait Reject<B>: Send + Sync {
+    fn reject(&self, error: AuthError) -> Response<B>;
+}
+
+pin_project! {
+    /// Response future of the authentication and authorization services.
+    ///
+    /// A valid token on the synchronous path polls the inner service's future directly (no boxing); a rejected
+    /// request resolves immediately; with a network revocation store, the ready inner service waits here for
+    /// the store's answer.
+    pub struct ResponseFuture<S, ReqBody, ResBody>
+    where
+        S: Service<Request<ReqBody>>,
+    {
+        #[pin]
+        state: State<S, ReqBody, ResBody>,
+    }
+}
+
+pin_project! {
+    #[project = StateProj]
+    enum State<S, ReqBody, ResBody>
+    where
+        S: Service<Request<ReqBody>>,
+    {
+        Inner { #[pin] future: S::Future },
+        Rejected { response: Option<Response<ResBody>> },
+        Checking {
+            check: StoreFuture<bool>,
+            inner: Option<S>,
+            request: Option<Request<ReqBody>>,
+            reject: Arc<dyn Reject<ResBody>>,
+        },
+    }
+}
+
+impl<S, ReqBody, ResBody> ResponseFuture<S, ReqBody, ResBody>
+where
+    S: Service<Request<ReqBody>>,
+{
+    pub(crate) fn inner(future: S::Future) -> Self {
+        Self { state: State::Inner { future } }
+    }
+
+    pub(crate) fn rejected(response: Response<ResBody>) -> Self {
+        Self { state: State::Rejected { response: Some(response) } }
+    }
+
+    /// `inner` must be the instance whose `poll_ready` returned ready.
+    pub(crate) fn checking(
+        check: StoreFuture<bool>,
+        inner: S,
+        request: Request<ReqBody>,
+        reject: Arc<dyn Reject<ResBody>>,
+    ) -> Self {
+        Self { state: State::Checking { check, inner: Some(inner), request: Some(request), reject } }
+    }
+}
+
+impl<S, ReqBody, ResBody> Future for ResponseFuture<S, ReqBody, ResBody>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+{
+    type Output = Result<Response<ResBody>, S::Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut state = self.project().state;
+        loop {
+            match state.as_mut().project() {
+                StateProj::Inner { future } => return future.poll(cx),
+                StateProj::Rejected { response } => {
+                    return Poll::Ready(Ok(response.take().expect("ResponseFuture polled after completion")))
+                }
+                StateProj::Checking { check, inner, request, reject } => {
+                    let kind = match ready!(check.as_mut().poll(cx)) {
+                        Ok(false) => None,
+                        Ok(true) => Some(AuthErrorKind::Revoked),
+                        Err(_) => Some(AuthErrorKind::Unavailable),
+                    };
+                    if let Some(kind) = kind {
+                        return Poll::Ready(Ok(reject.reject(kind.into())));
+                    }
+                    let mut service = inner.take().expect("ResponseFuture polled after completion");
+                    let request = request.take().expect("ResponseFuture polled after completion");
+                    let future = service.call(request);
+                    state.set(State::Inner { future });
+                }
+            }
+        }
+    }
+}
+
+impl<S, ReqBody, ResBody> fmt::Debug for ResponseFuture<S, ReqBody, ResBody>
+where
+    S: Service<Request<ReqBody>>,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResponseFuture").finish_non_exhaustive()
+    }
+}

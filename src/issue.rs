@@ -1,0 +1,404 @@
+//! [`TokenIssuer`]: signs access tokens (RFC 9068 profile: `typ: at+jwt`, `iss`, `aud`, `sub`, `iat`, `nbf`,
+//! `exp`, `jti`, plus the application's claims).
+//!
+//! JWT payloads are signed, not encrypted: anyone holding a token can read its claims. Never put secrets,
+//! passwords or personal data you would not show the user into claims.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use jsonwebtoken::crypto::CryptoProvider;
+use jsonwebtoken::{Algorithm, AlgorithmFamily, EncodingKey};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::clock::{Clock, SharedClock, SystemClock};
+use crate::error::ConfigError;
+use crate::keys::{family_of, hmac_min_len, MAX_KID_LEN};
+use crate::token::jws::algorithm_name;
+
+/// Default access-token lifetime: 15 minutes (RFC 6750 §5.3 asks for an hour or less).
+pub const DEFAULT_ACCESS_TTL: Duration = Duration::from_secs(15 * 60);
+
+/// A signing key bound to one algorithm, with an optional key id written into the `kid` header.
+#[derive(Clone)]
+pub struct SigningKey {
+    key: EncodingKey,
+    algorithm: Algorithm,
+    kid: Option<String>,
+}
+
+impl fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("algorithm", &self.algorithm)
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SigningKey {
+    /// An HMAC secret (at least as long as the hash output). Use CSPRNG bytes, not a password.
+    pub fn hmac(algorithm: Algorithm, secret: &[u8]) -> Result<Self, ConfigError> {
+        if family_of(algorithm) != AlgorithmFamily::Hmac {
+            return Err(ConfigError::AlgorithmMismatch);
+        }
+        let min_bytes = hmac_min_len(algorithm);
+        if secret.len() < min_bytes {
+            return Err(ConfigError::WeakHmacSecret { min_bytes, got_bytes: secret.len() });
+        }
+        Ok(Self { key: EncodingKey::from_secret(secret), algorithm, kid: None })
+    }
+
+    /// A private key in PEM form (PKCS#1 or PKCS#8 for RSA, PKCS#8 for EC and Ed25519).
+    pub fn from_pem(algorithm: Algorithm, pem: &[u8]) -> Result<Self, ConfigError> {
+        let key = match family_of(algorithm) {
+            AlgorithmFamily::Rsa => EncodingKey::from_rsa_pem(pem),
+            AlgorithmFamily::Ec => EncodingKey::from_ec_pem(pem),
+            AlgorithmFamily::Ed => EncodingKey::from_ed_pem(pem),
+            AlgorithmFamily::Hmac => return Err(ConfigError::AlgorithmMismatch),
+        }
+        .map_err(|e| ConfigError::InvalidKey(e.to_string()))?;
+        Ok(Self { key, algorithm, kid: None })
+    }
+
+    /// A private key in DER form (PKCS#1 for RSA, PKCS#8 for EC and Ed25519).
+    pub fn from_der(algorithm: Algorithm, der: &[u8]) -> Result<Self, ConfigError> {
+        let key = match family_of(algorithm) {
+            AlgorithmFamily::Rsa => EncodingKey::from_rsa_der(der),
+            AlgorithmFamily::Ec => EncodingKey::from_ec_der(der),
+            AlgorithmFamily::Ed => EncodingKey::from_ed_der(der),
+            AlgorithmFamily::Hmac => return Err(ConfigError::AlgorithmMismatch),
+        };
+        Ok(Self { key, algorithm, kid: None })
+    }
+
+    /// Sets the `kid` written into token headers.
+    pub fn with_kid(mut self, kid: impl Into<String>) -> Result<Self, ConfigError> {
+        let kid = kid.into();
+        if kid.is_empty() || kid.len() > MAX_KID_LEN {
+            return Err(ConfigError::InvalidKeyId);
+        }
+        self.kid = Some(kid);
+        Ok(self)
+    }
+
+    /// The algorithm tokens are signed with.
+    pub fn algorithm(&self) -> Algorithm {
+        self.algorithm
+    }
+}
+
+/// A freshly signed access token.
+#[derive(Clone)]
+pub struct AccessToken {
+    token: String,
+    jti: String,
+    issued_at: i64,
+    expires_at: i64,
+}
+
+impl fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AccessToken")
+            .field("token", &"[redacted]")
+            .field("jti", &self.jti)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+impl AccessToken {
+    /// The compact JWS to send as `Authorization: Bearer …`.
+    pub fn as_str(&self) -> &str {
+        &self.token
+    }
+
+    /// The token, by value.
+    pub fn into_string(self) -> String {
+        self.token
+    }
+
+    /// Its `jti`.
+    pub fn jti(&self) -> &str {
+        &self.jti
+    }
+
+    /// Its `iat`.
+    pub fn issued_at(&self) -> i64 {
+        self.issued_at
+    }
+
+    /// Its `exp`.
+    pub fn expires_at(&self) -> i64 {
+        self.expires_at
+    }
+}
+
+/// Session facts written into a token: `sid` and `auth_time`, and a hard cap on `exp`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SessionClaims<'a> {
+    /// The session (refresh family) id, written as `sid`.
+    pub session_id: Option<&'a str>,
+    /// When the user authenticated, written as `auth_time`.
+    pub auth_time: Option<i64>,
+    /// The token's `exp` is never later than this.
+    pub not_after: Option<i64>,
+}
+
+/// Signing failed, or the application's claims do not serialize to a JSON object.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum IssueError {
+    /// The claims are not a JSON object.
+    ClaimsNotAnObject,
+    /// The claims could not be serialized.
+    Serialize(serde_json::Error),
+    /// The signer failed.
+    Sign(String),
+    /// The session cap has passed; no token can be issued for it.
+    SessionExpired,
+}
+
+impl fmt::Display for IssueError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::ClaimsNotAnObject => f.write_str("claims must serialize to a JSON object"),
+            Self::Serialize(e) => write!(f, "claims could not be serialized: {e}"),
+            Self::Sign(e) => write!(f, "signing failed: {e}"),
+            Self::SessionExpired => f.write_str("the session has reached its absolute lifetime"),
+        }
+    }
+}
+
+impl std::error::Error for IssueError {}
+
+/// Signs access tokens for one issuer and audience.
+///
+/// ```
+/// use std::time::Duration;
+/// use tower_jwt_auth::{Algorithm, SigningKey, TokenIssuer};
+///
+/// let issuer = TokenIssuer::builder(SigningKey::hmac(Algorithm::HS256, &[7; 32]).unwrap())
+///     .issuer("demo")
+///     .audience("demo-api")
+///     .ttl(Duration::from_secs(600))
+///     .build()
+///     .unwrap();
+/// let token = issuer.issue("alice", &serde_json::json!({ "scope": "read" })).unwrap();
+/// assert_eq!(token.expires_at() - token.issued_at(), 600);
+/// ```
+#[derive(Clone)]
+pub struct TokenIssuer {
+    inner: Arc<IssuerInner>,
+}
+
+struct IssuerInner {
+    key: SigningKey,
+    provider: &'static CryptoProvider,
+    issuer: String,
+    audience: Vec<String>,
+    ttl: i64,
+    clock: SharedClock,
+    header_b64: String,
+}
+
+impl fmt::Debug for TokenIssuer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenIssuer")
+            .field("key", &self.inner.key)
+            .field("issuer", &self.inner.issuer)
+            .field("audience", &self.inner.audience)
+            .field("ttl", &self.inner.ttl)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`TokenIssuer`].
+pub struct TokenIssuerBuilder {
+    key: SigningKey,
+    provider: Option<&'static CryptoProvider>,
+    issuer: Option<String>,
+    audience: Vec<String>,
+    ttl: Duration,
+    typ: String,
+    clock: SharedClock,
+}
+
+impl fmt::Debug for TokenIssuerBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenIssuerBuilder").field("key", &self.key).finish_non_exhaustive()
+    }
+}
+
+impl TokenIssuer {
+    /// Starts configuring an issuer that signs with `key`.
+    pub fn builder(key: SigningKey) -> TokenIssuerBuilder {
+        TokenIssuerBuilder {
+            key,
+            provider: None,
+            issuer: None,
+            audience: Vec::new(),
+            ttl: DEFAULT_ACCESS_TTL,
+            typ: "at+jwt".to_owned(),
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// The lifetime of the tokens it issues.
+    pub fn ttl(&self) -> Duration {
+        Duration::from_secs(self.inner.ttl as u64)
+    }
+
+    /// Issues an access token for `subject` with the application's `claims` (any value that serializes to a
+    /// JSON object; `()` for none). The registered claims the issuer sets win over same-named app claims.
+    pub fn issue<T: Serialize + ?Sized>(&self, subject: &str, claims: &T) -> Result<AccessToken, IssueError> {
+        self.issue_for_session(subject, claims, SessionClaims::default())
+    }
+
+    /// Issues an access token that belongs to a session: `sid` and `auth_time` are written, and `exp` is capped
+    /// at `session.not_after`.
+    pub fn issue_for_session<T: Serialize + ?Sized>(
+        &self,
+        subject: &str,
+        claims: &T,
+        session: SessionClaims<'_>,
+    ) -> Result<AccessToken, IssueError> {
+        let mut payload = match serde_json::to_value(claims).map_err(IssueError::Serialize)? {
+            Value::Object(map) => map,
+            Value::Null => Map::new(),
+            _ => return Err(IssueError::ClaimsNotAnObject),
+        };
+        let inner = &*self.inner;
+        let now = inner.clock.now();
+        let mut expires_at = now + inner.ttl;
+        if let Some(cap) = session.not_after {
+            if cap <= now {
+                return Err(IssueError::SessionExpired);
+            }
+            expires_at = expires_at.min(cap);
+        }
+        let jti = random_id();
+        payload.insert("iss".into(), inner.issuer.clone().into());
+        payload.insert("sub".into(), subject.into());
+        let aud = match inner.audience.as_slice() {
+            [one] => Value::from(one.clone()),
+            many => Value::from(many.to_vec()),
+        };
+        payload.insert("aud".into(), aud);
+        payload.insert("iat".into(), now.into());
+        payload.insert("nbf".into(), now.into());
+        payload.insert("exp".into(), expires_at.into());
+        payload.insert("jti".into(), jti.clone().into());
+        if let Some(sid) = session.session_id {
+            payload.insert("sid".into(), sid.into());
+        }
+        if let Some(auth_time) = session.auth_time {
+            payload.insert("auth_time".into(), auth_time.into());
+        }
+        let payload = serde_json::to_vec(&payload).map_err(IssueError::Serialize)?;
+        let token = self.sign_payload(&payload)?;
+        Ok(AccessToken { token, jti, issued_at: now, expires_at })
+    }
+
+    fn sign_payload(&self, payload: &[u8]) -> Result<String, IssueError> {
+        let inner = &*self.inner;
+        let mut token = String::with_capacity(inner.header_b64.len() + payload.len() * 2 + 400);
+        token.push_str(&inner.header_b64);
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(payload, &mut token);
+        let signer = (inner.provider.signer_factory)(&inner.key.algorithm, &inner.key.key)
+            .map_err(|e| IssueError::Sign(e.to_string()))?;
+        let signature = signer.try_sign(token.as_bytes()).map_err(|e| IssueError::Sign(e.to_string()))?;
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(signature, &mut token);
+        Ok(token)
+    }
+}
+
+/// 128 random bits, base64url: used for `jti` and session ids.
+pub(crate) fn random_id() -> String {
+    URL_SAFE_NO_PAD.encode(random_bytes::<16>())
+}
+
+pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).expect("the operating system's random number generator failed");
+    bytes
+}
+
+impl TokenIssuerBuilder {
+    /// The `iss` written into tokens (required).
+    pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.issuer = Some(issuer.into());
+        self
+    }
+
+    /// An `aud` written into tokens (required; call again for several).
+    pub fn audience(mut self, audience: impl Into<String>) -> Self {
+        self.audience.push(audience.into());
+        self
+    }
+
+    /// Token lifetime (default 15 minutes).
+    pub fn ttl(mut self, ttl: Duration) -> Self {
+        self.ttl = ttl;
+        self
+    }
+
+    /// The `typ` header (default `at+jwt`).
+    pub fn token_type(mut self, typ: impl Into<String>) -> Self {
+        self.typ = typ.into();
+        self
+    }
+
+    /// The time source (default: the system clock).
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// Uses an explicit jsonwebtoken crypto provider instead of the one the crate features select.
+    pub fn crypto_provider(mut self, provider: &'static CryptoProvider) -> Self {
+        self.provider = Some(provider);
+        self
+    }
+
+    /// Checks the settings (and that the key can sign) and builds the issuer.
+    pub fn build(self) -> Result<TokenIssuer, ConfigError> {
+        let provider = match self.provider {
+            Some(p) => p,
+            None => crate::crypto::feature_provider()?,
+        };
+        let issuer = self.issuer.ok_or(ConfigError::Missing("issuer"))?;
+        if self.audience.is_empty() {
+            return Err(ConfigError::Missing("audience"));
+        }
+        let ttl = i64::try_from(self.ttl.as_secs()).ok().filter(|t| *t > 0);
+        let ttl = ttl.ok_or(ConfigError::InvalidDuration("the token lifetime must be at least one second"))?;
+        let signer = (provider.signer_factory)(&self.key.algorithm, &self.key.key)
+            .map_err(|e| ConfigError::InvalidKey(e.to_string()))?;
+        signer.try_sign(b"probe").map_err(|e| ConfigError::InvalidKey(e.to_string()))?;
+        let mut header = Map::new();
+        header.insert("alg".into(), algorithm_name(self.key.algorithm).into());
+        header.insert("typ".into(), self.typ.clone().into());
+        if let Some(kid) = &self.key.kid {
+            header.insert("kid".into(), kid.clone().into());
+        }
+        let header_b64 = URL_SAFE_NO_PAD.encode(Value::Object(header).to_string());
+        Ok(TokenIssuer {
+            inner: Arc::new(IssuerInner {
+                key: self.key,
+                provider,
+                issuer,
+                audience: self.audience,
+                ttl,
+                clock: self.clock,
+                header_b64,
+            }),
+        })
+    }
+}

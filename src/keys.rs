@@ -1,0 +1,262 @@
+//! Verification keys, each bound to exactly one algorithm (RFC 8725 §3.1), and the set they are selected from.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use jsonwebtoken::crypto::CryptoProvider;
+use jsonwebtoken::jwk::{Jwk, KeyAlgorithm};
+use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, DecodingKeyKind};
+
+use crate::error::ConfigError;
+
+/// Longest accepted key id, in bytes (RFC 7517 §4.5 leaves it open; we bound it).
+pub(crate) const MAX_KID_LEN: usize = 256;
+
+/// A verification key bound to exactly one algorithm, with an optional key id.
+///
+/// `none` is not an [`Algorithm`], so it can never be configured. HMAC secrets shorter than the hash output and
+/// RSA keys under 2048 bits are refused.
+///
+/// ```
+/// use tower_jwt_auth::{Algorithm, VerificationKey};
+///
+/// let key = VerificationKey::hmac(Algorithm::HS256, b"an example secret of at least 32 bytes!")
+///     .unwrap()
+///     .with_kid("2026-11")
+///     .unwrap();
+/// assert_eq!(key.algorithm(), Algorithm::HS256);
+/// assert!(VerificationKey::hmac(Algorithm::HS256, b"too short").is_err());
+/// ```
+#[derive(Clone)]
+pub struct VerificationKey {
+    pub(crate) key: DecodingKey,
+    pub(crate) algorithm: Algorithm,
+    pub(crate) kid: Option<String>,
+}
+
+impl fmt::Debug for VerificationKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerificationKey")
+            .field("algorithm", &self.algorithm)
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
+    }
+}
+
+pub(crate) fn family_of(alg: Algorithm) -> AlgorithmFamily {
+    match alg {
+        Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512 => AlgorithmFamily::Hmac,
+        Algorithm::ES256 | Algorithm::ES384 => AlgorithmFamily::Ec,
+        Algorithm::EdDSA => AlgorithmFamily::Ed,
+        _ => AlgorithmFamily::Rsa,
+    }
+}
+
+/// Minimum HMAC secret length: the hash output size (RFC 7518 §3.2).
+pub(crate) fn hmac_min_len(alg: Algorithm) -> usize {
+    match alg {
+        Algorithm::HS384 => 48,
+        Algorithm::HS512 => 64,
+        _ => 32,
+    }
+}
+
+fn invalid(e: impl fmt::Display) -> ConfigError {
+    ConfigError::InvalidKey(e.to_string())
+}
+
+impl VerificationKey {
+    /// An HMAC secret for HS256, HS384 or HS512. Use random bytes from a CSPRNG, never a password (RFC 8725 §3.5).
+    pub fn hmac(algorithm: Algorithm, secret: &[u8]) -> Result<Self, ConfigError> {
+        check_hmac(algorithm, secret)?;
+        Self::new(DecodingKey::from_secret(secret), algorithm)
+    }
+
+    /// A public key in PEM form (`-----BEGIN PUBLIC KEY-----` or `BEGIN RSA PUBLIC KEY`), for RS*/PS*, ES256/ES384
+    /// or EdDSA.
+    pub fn from_pem(algorithm: Algorithm, pem: &[u8]) -> Result<Self, ConfigError> {
+        let key = match family_of(algorithm) {
+            AlgorithmFamily::Rsa => DecodingKey::from_rsa_pem(pem),
+            AlgorithmFamily::Ec => DecodingKey::from_ec_pem(pem),
+            AlgorithmFamily::Ed => DecodingKey::from_ed_pem(pem),
+            AlgorithmFamily::Hmac => return Err(ConfigError::AlgorithmMismatch),
+        }
+        .map_err(invalid)?;
+        Self::new(key, algorithm)
+    }
+
+    /// A public key in DER form: PKCS#1 `RSAPublicKey` for RSA, the uncompressed point for EC, the 32 raw bytes
+    /// for Ed25519 (the forms jsonwebtoken expects).
+    pub fn from_der(algorithm: Algorithm, der: &[u8]) -> Result<Self, ConfigError> {
+        let key = match family_of(algorithm) {
+            AlgorithmFamily::Rsa => DecodingKey::from_rsa_der(der),
+            AlgorithmFamily::Ec => DecodingKey::from_ec_der(der),
+            AlgorithmFamily::Ed => DecodingKey::from_ed_der(der),
+            AlgorithmFamily::Hmac => return Err(ConfigError::AlgorithmMismatch),
+        };
+        Self::new(key, algorithm)
+    }
+
+    /// A key from a JWK (RFC 7517). The JWK's `alg` binds the key when present; otherwise `algorithm` must be
+    /// given and fit the key type. Its `kid`, when present, becomes the key id. Keys whose `use` is not `sig`
+    /// are refused.
+    pub fn from_jwk(jwk: &Jwk, algorithm: Option<Algorithm>) -> Result<Self, ConfigError> {
+        use jsonwebtoken::jwk::PublicKeyUse;
+        if matches!(&jwk.common.public_key_use, Some(u) if *u != PublicKeyUse::Signature) {
+            return Err(invalid("the JWK is not a signature key"));
+        }
+        let bound = jwk.common.key_algorithm.map(key_algorithm).transpose()?;
+        let algorithm = match (bound, algorithm) {
+            (Some(a), Some(b)) if a != b => return Err(ConfigError::AlgorithmMismatch),
+            (Some(a), _) | (None, Some(a)) => a,
+            (None, None) => return Err(invalid("the JWK has no `alg`; pass the algorithm")),
+        };
+        let key = DecodingKey::from_jwk(jwk).map_err(invalid)?;
+        if key.family() == AlgorithmFamily::Hmac {
+            check_hmac(algorithm, key.try_get_as_bytes().map_err(invalid)?)?;
+        }
+        let key = Self::new(key, algorithm)?;
+        match &jwk.common.key_id {
+            Some(kid) => key.with_kid(kid.clone()),
+            None => Ok(key),
+        }
+    }
+
+    /// Wraps an existing [`DecodingKey`]; its family must fit `algorithm`.
+    pub fn from_decoding_key(key: DecodingKey, algorithm: Algorithm) -> Result<Self, ConfigError> {
+        if key.family() == AlgorithmFamily::Hmac {
+            check_hmac(algorithm, key.try_get_as_bytes().map_err(invalid)?)?;
+        }
+        Self::new(key, algorithm)
+    }
+
+    fn new(key: DecodingKey, algorithm: Algorithm) -> Result<Self, ConfigError> {
+        if key.family() != family_of(algorithm) {
+            return Err(ConfigError::AlgorithmMismatch);
+        }
+        Ok(Self { key, algorithm, kid: None })
+    }
+
+    /// Sets the key id that tokens name in their `kid` header.
+    pub fn with_kid(mut self, kid: impl Into<String>) -> Result<Self, ConfigError> {
+        let kid = kid.into();
+        if kid.is_empty() || kid.len() > MAX_KID_LEN {
+            return Err(ConfigError::InvalidKeyId);
+        }
+        self.kid = Some(kid);
+        Ok(self)
+    }
+
+    /// The one algorithm this key verifies.
+    pub fn algorithm(&self) -> Algorithm {
+        self.algorithm
+    }
+
+    /// The key id, if any.
+    pub fn kid(&self) -> Option<&str> {
+        self.kid.as_deref()
+    }
+
+    /// Checks what can only be checked with a provider: RSA modulus size, and that the key parses at all.
+    pub(crate) fn validate(&self, provider: &CryptoProvider) -> Result<(), ConfigError> {
+        if self.key.family() == AlgorithmFamily::Rsa {
+            let modulus = match self.key.kind() {
+                DecodingKeyKind::RsaModulusExponent { n, .. } => n.clone(),
+                DecodingKeyKind::SecretOrDer(der) => {
+                    (provider.key_utils.rsa_pub_components_from_public_key)(der).map_err(invalid)?.0
+                }
+            };
+            let bits = rsa_bits(&modulus);
+            if bits < 2048 {
+                return Err(ConfigError::WeakRsaKey { bits });
+            }
+        }
+        (provider.verifier_factory)(&self.algorithm, &self.key).map_err(invalid)?;
+        Ok(())
+    }
+}
+
+fn rsa_bits(modulus: &[u8]) -> usize {
+    let trimmed: &[u8] = match modulus.iter().position(|b| *b != 0) {
+        Some(i) => &modulus[i..],
+        None => &[],
+    };
+    match trimmed.first() {
+        Some(first) => trimmed.len() * 8 - first.leading_zeros() as usize,
+        None => 0,
+    }
+}
+
+fn check_hmac(algorithm: Algorithm, secret: &[u8]) -> Result<(), ConfigError> {
+    if family_of(algorithm) != AlgorithmFamily::Hmac {
+        return Err(ConfigError::AlgorithmMismatch);
+    }
+    let min_bytes = hmac_min_len(algorithm);
+    if secret.len() < min_bytes {
+        return Err(ConfigError::WeakHmacSecret { min_bytes, got_bytes: secret.len() });
+    }
+    Ok(())
+}
+
+fn key_algorithm(alg: KeyAlgorithm) -> Result<Algorithm, ConfigError> {
+    Ok(match alg {
+        KeyAlgorithm::HS256 => Algorithm::HS256,
+        KeyAlgorithm::HS384 => Algorithm::HS384,
+        KeyAlgorithm::HS512 => Algorithm::HS512,
+        KeyAlgorithm::ES256 => Algorithm::ES256,
+        KeyAlgorithm::ES384 => Algorithm::ES384,
+        KeyAlgorithm::RS256 => Algorithm::RS256,
+        KeyAlgorithm::RS384 => Algorithm::RS384,
+        KeyAlgorithm::RS512 => Algorithm::RS512,
+        KeyAlgorithm::PS256 => Algorithm::PS256,
+        KeyAlgorithm::PS384 => Algorithm::PS384,
+        KeyAlgorithm::PS512 => Algorithm::PS512,
+        KeyAlgorithm::EdDSA => Algorithm::EdDSA,
+        other => return Err(invalid(format!("unsupported JWK algorithm {other:?}"))),
+    })
+}
+
+/// The trusted keys, looked up by `kid`; a token without `kid` is verified with the one key that has none.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct KeySet {
+    by_kid: HashMap<String, VerificationKey>,
+    without_kid: Option<VerificationKey>,
+}
+
+impl KeySet {
+    pub(crate) fn insert(&mut self, key: VerificationKey) -> Result<(), ConfigError> {
+        match key.kid.clone() {
+            Some(kid) => {
+                if self.by_kid.contains_key(&kid) {
+                    return Err(ConfigError::DuplicateKeyId(kid));
+                }
+                self.by_kid.insert(kid, key);
+            }
+            None => {
+                if self.without_kid.is_some() {
+                    return Err(ConfigError::DuplicateKeyId(String::new()));
+                }
+                self.without_kid = Some(key);
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &VerificationKey> {
+        self.by_kid.values().chain(self.without_kid.iter())
+    }
+
+    /// The key a token names. A token without `kid` uses the key without one, or the only key there is.
+    pub(crate) fn select(&self, kid: Option<&str>) -> Option<&VerificationKey> {
+        match kid {
+            Some(kid) => self.by_kid.get(kid),
+            None => self.without_kid.as_ref().or_else(|| {
+                if self.by_kid.len() == 1 {
+                    self.by_kid.values().next()
+                } else {
+                    None
+                }
+            }),
+        }
+    }
+}

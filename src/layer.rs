@@ -1,0 +1,53 @@
+//! [`JwtAuthLayer`]: the tower layer that authenticates requests.
+
+use std::fmt;
+use std::sync::Arc;
+
+use tower_layer::Layer;
+
+use crate::builder::JwtAuthBuilder;
+use crate::rejection::DefaultResponder;
+use crate::service::JwtAuth;
+use crate::shared::Shared;
+use crate::RegisteredClaims;
+
+/// Verifies the bearer JWT of every request and hands its claims to the inner service.
+///
+/// Cloning is a pointer copy. Build one with [`JwtAuthLayer::builder`]; see the crate docs for axum and hyper
+/// examples.
+pub struct JwtAuthLayer<C = RegisteredClaims, R = DefaultResponder> {
+    shared: Arc<Shared<C, R>>,
+}
+
+impl JwtAuthLayer {
+    /// Starts configuring a layer (claims type [`RegisteredClaims`], empty-bodied rejections).
+    pub fn builder() -> JwtAuthBuilder {
+        JwtAuthBuilder::new()
+    }
+}
+
+impl<C, R> JwtAuthLayer<C, R> {
+    pub(crate) fn from_shared(shared: Arc<Shared<C, R>>) -> Self {
+        Self { shared }
+    }
+}
+
+impl<C, R> Clone for JwtAuthLayer<C, R> {
+    fn clone(&self) -> Self {
+        Self { shared: Arc::clone(&self.shared) }
+    }
+}
+
+impl<C, R> fmt::Debug for JwtAuthLayer<C, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JwtAuthLayer").field("config", &self.shared).finish()
+    }
+}
+
+impl<S, C, R> Layer<S> for JwtAuthLayer<C, R> {
+    type Service = JwtAuth<S, C, R>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        JwtAuth::from_parts(inner, Arc::clone(&self.shared))
+    }
+}

@@ -1,0 +1,107 @@
+//! JWT bearer authentication for tower stacks (axum, hyper, tonic): verify, identify, issue, refresh, revoke.
+//!
+//! [`JwtAuthLayer`] takes the token from `Authorization: Bearer …` (or a cookie), verifies it with keys and
+//! algorithms you pin, checks its claims, and inserts [`Claims<C>`] and [`TokenInfo`] into the request
+//! extensions. Requests without a valid token never reach your service: they get an RFC 6750 response
+//! (401/400/403 with `WWW-Authenticate: Bearer …`, or 503 when the revocation store is down).
+//!
+//! JWT payloads are signed, not encrypted: anyone holding a token can read its claims.
+//!
+//! # axum
+//!
+//! ```
+//! use axum::{routing::get, Router};
+//! use tower_jwt_auth::{Algorithm, Claims, JwtAuthLayer, RegisteredClaims, VerificationKey};
+//!
+//! async fn me(claims: Claims<RegisteredClaims>) -> String {
+//!     format!("hello {}", claims.sub.as_deref().unwrap_or("?"))
+//! }
+//!
+//! let secret = [42u8; 32]; // use 32+ random bytes
+//! let auth = JwtAuthLayer::builder()
+//!     .key(VerificationKey::hmac(Algorithm::HS256, &secret).unwrap())
+//!     .issuer("https://auth.example.com")
+//!     .audience("my-api")
+//!     .build()
+//!     .unwrap();
+//! let app: Router = Router::new().route("/me", get(me)).layer(auth);
+//! ```
+//!
+//! # hyper
+//!
+//! ```no_run
+//! use std::convert::Infallible;
+//! use http::{Request, Response};
+//! use hyper::body::Incoming;
+//! use hyper_util::rt::TokioIo;
+//! use hyper::server::conn::http1;
+//! use hyper_util::service::TowerToHyperService;
+//! use tower::ServiceBuilder;
+//! use tower_jwt_auth::{Algorithm, JwtAuthLayer, TokenInfo, VerificationKey};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let auth = JwtAuthLayer::builder()
+//!     .key(VerificationKey::hmac(Algorithm::HS256, &[42u8; 32])?)
+//!     .audience("my-api")
+//!     .build()?;
+//! let service = ServiceBuilder::new().layer(auth).service_fn(|req: Request<Incoming>| async move {
+//!     let who = req.extensions().get::<TokenInfo>().and_then(|t| t.subject().map(str::to_owned));
+//!     Ok::<_, Infallible>(Response::new(http_body_util::Full::new(bytes::Bytes::from(who.unwrap_or_default()))))
+//! });
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! loop {
+//!     let (stream, _) = listener.accept().await?;
+//!     let service = TowerToHyperService::new(service.clone());
+//!     tokio::spawn(async move { http1::Builder::new().serve_connection(TokioIo::new(stream), service).await });
+//! }
+//! # }
+//! ```
+//!
+//! # Features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `aws-lc-rs` | yes | jsonwebtoken's aws-lc-rs crypto provider (fast RSA/ECDSA) |
+//! | `rust-crypto` | no | jsonwebtoken's pure-Rust provider; aws-lc-rs wins when both are on |
+//! | `axum` | yes | the `Claims<C>`, `Option<Claims<C>>` and `TokenInfo` extractors |
+//! | `tracing` | no | one debug event per rejection, with the reason kind (never the token) |
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![warn(missing_debug_implementations, unreachable_pub, rust_2018_idioms)]
+#![warn(clippy::await_holding_lock, clippy::dbg_macro, clippy::todo)]
+
+mod authorize;
+#[cfg(feature = "axum")]
+mod axum;
+mod builder;
+mod clock;
+mod crypto;
+mod error;
+mod extension;
+mod future;
+mod issue;
+mod keys;
+mod layer;
+mod rejection;
+mod revocation;
+mod service;
+mod shared;
+mod token;
+
+pub use authorize::{Authorize, AuthorizeLayer};
+pub use builder::{JwtAuthBuilder, DEFAULT_MAX_TOKEN_SIZE};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::{AuthError, AuthErrorKind, ConfigError};
+pub use extension::{Claims, TokenInfo};
+pub use future::ResponseFuture;
+pub use issue::{AccessToken, IssueError, SessionClaims, SigningKey, TokenIssuer, TokenIssuerBuilder, DEFAULT_ACCESS_TTL};
+pub use jsonwebtoken::jwk::Jwk;
+pub use jsonwebtoken::{Algorithm, DecodingKey};
+pub use keys::VerificationKey;
+pub use layer::JwtAuthLayer;
+pub use rejection::{DefaultResponder, JsonResponder, Rejection, Responder};
+pub use revocation::{Lookup, RevocationCheck, StoreError, StoreFuture};
+pub use service::JwtAuth;
+pub use token::claims::{Audience, RegisteredClaims};
+pub use token::source::{BearerHeader, CookieSource, TokenSource};

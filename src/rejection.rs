@@ -1,0 +1,147 @@
+//! RFC 6750 §3 rejection responses, and the [`Responder`] trait to shape their bodies.
+
+use std::fmt::Write as _;
+
+use http::header::{self, HeaderValue};
+use http::Response;
+
+use crate::error::{AuthError, AuthErrorKind};
+
+/// A refused request: the error, and the `WWW-Authenticate` challenge RFC 6750 §3 prescribes for it.
+#[derive(Debug, Clone)]
+pub struct Rejection {
+    error: AuthError,
+    challenge: Option<HeaderValue>,
+}
+
+impl Rejection {
+    /// Builds the rejection for `error` in the given realm. The realm must already be header-safe (the builder
+    /// checks it).
+    pub(crate) fn new(error: AuthError, realm: &str) -> Self {
+        let challenge = bearer_challenge(&error, realm);
+        Self { error, challenge }
+    }
+
+    /// Why the request was refused.
+    pub fn error(&self) -> &AuthError {
+        &self.error
+    }
+
+    /// The `WWW-Authenticate` value; `None` for 503 (store unavailable), which is not an authentication failure.
+    pub fn challenge(&self) -> Option<&HeaderValue> {
+        self.challenge.as_ref()
+    }
+
+    /// A response with the rejection's status, `WWW-Authenticate` header, `Cache-Control: no-store`, the
+    /// [`AuthError`] in its extensions, and the given body.
+    pub fn into_response<B>(self, body: B) -> Response<B> {
+        let mut response = Response::new(body);
+        *response.status_mut() = self.error.status();
+        let headers = response.headers_mut();
+        if let Some(challenge) = self.challenge {
+            headers.insert(header::WWW_AUTHENTICATE, challenge);
+        }
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        response.extensions_mut().insert(self.error);
+        response
+    }
+}
+
+/// `Bearer realm="…"[, error="…", error_description="…"][, scope="…"]`.
+fn bearer_challenge(error: &AuthError, realm: &str) -> Option<HeaderValue> {
+    let kind = error.kind();
+    if kind == AuthErrorKind::Unavailable {
+        return None;
+    }
+    let mut value = format!("Bearer realm=\"{realm}\"");
+    if let Some(code) = kind.error_code() {
+        let _ = write!(value, ", error=\"{code}\", error_description=\"{}\"", sanitize(kind.description()));
+    }
+    if let Some(scope) = error.required_scope() {
+        let _ = write!(value, ", scope=\"{}\"", sanitize(scope));
+    }
+    HeaderValue::from_str(&value).ok()
+}
+
+/// Keeps only the characters RFC 6750 §3 allows in quoted attributes: `%x20-21 / %x23-5B / %x5D-7E`.
+pub(crate) fn sanitize(text: &str) -> String {
+    text.chars().filter(|c| matches!(*c as u32, 0x20..=0x21 | 0x23..=0x5B | 0x5D..=0x7E)).collect()
+}
+
+/// Whether `text` may stand inside a quoted challenge attribute unchanged.
+pub(crate) fn is_header_safe(text: &str) -> bool {
+    sanitize(text) == text
+}
+
+/// Turns a [`Rejection`] into a response with a body of type `B`.
+///
+/// [`DefaultResponder`] sends an empty body (for any `B: Default`); [`JsonResponder`] sends
+/// `{"error":"…","error_description":"…"}`. Write your own for other formats:
+///
+/// ```
+/// use http::Response;
+/// use tower_jwt_auth::{Rejection, Responder};
+///
+/// #[derive(Debug, Clone)]
+/// struct PlainText;
+///
+/// impl Responder<String> for PlainText {
+///     fn respond(&self, rejection: Rejection) -> Response<String> {
+///         let text = rejection.error().to_string();
+///         rejection.into_response(text)
+///     }
+/// }
+/// ```
+pub trait Responder<B>: Send + Sync + 'static {
+    /// The response for this rejection. Keep the status and `WWW-Authenticate` header of
+    /// [`Rejection::into_response`] unless you have a reason not to.
+    fn respond(&self, rejection: Rejection) -> Response<B>;
+}
+
+/// Empty-bodied RFC 6750 responses (the default).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DefaultResponder;
+
+impl<B: Default> Responder<B> for DefaultResponder {
+    fn respond(&self, rejection: Rejection) -> Response<B> {
+        rejection.into_response(B::default())
+    }
+}
+
+/// RFC 6750 responses with an OAuth-style JSON body: `{"error":"invalid_token","error_description":"…"}`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct JsonResponder;
+
+impl<B: From<String>> Responder<B> for JsonResponder {
+    fn respond(&self, rejection: Rejection) -> Response<B> {
+        let kind = rejection.error().kind();
+        let code = kind.error_code().unwrap_or(match kind {
+            AuthErrorKind::Unavailable => "temporarily_unavailable",
+            _ => "unauthorized",
+        });
+        let body = serde_json::json!({ "error": code, "error_description": kind.description() }).to_string();
+        let mut response = rejection.into_response(B::from(body));
+        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sanitize_drops_quotes_backslashes_and_controls() {
+        assert_eq!(sanitize("a\"b\\c\nd é"), "abcd ");
+    }
+
+    #[test]
+    fn missing_token_challenge_has_no_error() {
+        let r = Rejection::new(AuthErrorKind::Missing.into(), "api");
+        assert_eq!(r.challenge().unwrap(), "Bearer realm=\"api\"");
+        let r = Rejection::new(AuthError::insufficient_scope("read write"), "api");
+        let value = r.challenge().unwrap().to_str().unwrap().to_owned();
+        assert!(value.contains("error=\"insufficient_scope\"") && value.ends_with("scope=\"read write\""));
+        assert!(Rejection::new(AuthErrorKind::Unavailable.into(), "api").challenge().is_none());
+    }
+}

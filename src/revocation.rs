@@ -1,0 +1,71 @@
+//! The revocation check the verifying layer consults when a store is configured.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+
+use crate::TokenInfo;
+
+/// A store call that did not succeed; the layer answers 503 and never accepts the token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreError {
+    message: String,
+}
+
+impl StoreError {
+    /// A store failure described by `message` (never include tokens or secrets).
+    pub fn new(message: impl Into<String>) -> Self {
+        Self { message: message.into() }
+    }
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "store unavailable: {}", self.message)
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+/// A boxed, `'static` store future.
+pub type StoreFuture<T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'static>>;
+
+/// The answer to a store query: already known (an in-process store) or on its way (a network store).
+///
+/// Stores that can answer without waiting return [`Lookup::Ready`], which keeps the layer's fast path free of
+/// boxing and of cloning the inner service.
+pub enum Lookup<T> {
+    /// The answer, available now.
+    Ready(Result<T, StoreError>),
+    /// The answer, once the future resolves.
+    Pending(StoreFuture<T>),
+}
+
+impl<T> fmt::Debug for Lookup<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Ready(_) => "Lookup::Ready",
+            Self::Pending(_) => "Lookup::Pending",
+        })
+    }
+}
+
+impl<T: Send + 'static> Lookup<T> {
+    /// Waits for the answer, whichever form it has.
+    pub async fn resolve(self) -> Result<T, StoreError> {
+        match self {
+            Self::Ready(result) => result,
+            Self::Pending(future) => future.await,
+        }
+    }
+}
+
+/// Tells whether a verified access token has been revoked: its `jti`, its session (`sid`), or every token its
+/// subject (`sub`) received before a "log out everywhere" time.
+///
+/// Implemented by [`MemoryStore`](crate::MemoryStore); implement it for your own store to share revocations
+/// between processes.
+pub trait RevocationCheck: Send + Sync + 'static {
+    /// Whether the token is revoked. Errors make the layer answer 503.
+    fn is_revoked(&self, token: &TokenInfo) -> Lookup<bool>;
+}

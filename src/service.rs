@@ -1,0 +1,104 @@
+//! [`JwtAuth`]: the service that authenticates each request before the inner service sees it.
+
+use std::fmt;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use http::{Request, Response};
+use serde::de::DeserializeOwned;
+use tower_service::Service;
+
+use crate::error::AuthErrorKind;
+use crate::future::ResponseFuture;
+use crate::layer::JwtAuthLayer;
+use crate::rejection::{DefaultResponder, Responder};
+use crate::revocation::Lookup;
+use crate::shared::Shared;
+use crate::{Claims, RegisteredClaims};
+
+/// The service of [`JwtAuthLayer`]: rejects requests without a valid token, and inserts [`Claims<C>`] and
+/// [`TokenInfo`](crate::TokenInfo) into the extensions of the others.
+pub struct JwtAuth<S, C = RegisteredClaims, R = DefaultResponder> {
+    inner: S,
+    shared: Arc<Shared<C, R>>,
+}
+
+impl<S, C, R> JwtAuth<S, C, R> {
+    pub(crate) fn from_parts(inner: S, shared: Arc<Shared<C, R>>) -> Self {
+        Self { inner, shared }
+    }
+
+    /// Wraps `inner` with the configuration of `layer`.
+    pub fn new(inner: S, layer: &JwtAuthLayer<C, R>) -> Self {
+        tower_layer::Layer::layer(layer, inner)
+    }
+
+    /// The wrapped service.
+    pub fn get_ref(&self) -> &S {
+        &self.inner
+    }
+
+    /// The wrapped service, mutably.
+    pub fn get_mut(&mut self) -> &mut S {
+        &mut self.inner
+    }
+
+    /// Unwraps the inner service.
+    pub fn into_inner(self) -> S {
+        self.inner
+    }
+}
+
+impl<S: Clone, C, R> Clone for JwtAuth<S, C, R> {
+    fn clone(&self) -> Self {
+        Self { inner: self.inner.clone(), shared: Arc::clone(&self.shared) }
+    }
+}
+
+impl<S: fmt::Debug, C, R> fmt::Debug for JwtAuth<S, C, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JwtAuth").field("inner", &self.inner).field("config", &self.shared).finish()
+    }
+}
+
+impl<S, C, R, ReqBody, ResBody> Service<Request<ReqBody>> for JwtAuth<S, C, R>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone,
+    C: DeserializeOwned + Send + Sync + 'static,
+    R: Responder<ResBody>,
+    ResBody: 'static,
+{
+    type Response = Response<ResBody>;
+    type Error = S::Error;
+    type Future = ResponseFuture<S, ReqBody, ResBody>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
+        let verified = match self.shared.authenticate(request.headers(), request.uri()) {
+            Ok(Some(verified)) => verified,
+            Ok(None) => return ResponseFuture::inner(self.inner.call(request)),
+            Err(error) => return ResponseFuture::rejected(self.shared.rejection(error)),
+        };
+        let lookup = self.shared.revocation.as_ref().map(|store| store.is_revoked(&verified.info));
+        let extensions = request.extensions_mut();
+        extensions.insert(verified.info);
+        extensions.insert(Claims::new(verified.claims));
+        match lookup {
+            None | Some(Lookup::Ready(Ok(false))) => ResponseFuture::inner(self.inner.call(request)),
+            Some(Lookup::Ready(Ok(true))) => ResponseFuture::rejected(self.shared.rejection(AuthErrorKind::Revoked.into())),
+            Some(Lookup::Ready(Err(_))) => {
+                ResponseFuture::rejected(self.shared.rejection(AuthErrorKind::Unavailable.into()))
+            }
+            Some(Lookup::Pending(check)) => {
+                // The instance in `self` is the one `poll_ready` readied: move it into the future and keep a
+                // fresh clone here (see tower's "Be careful when cloning inner services").
+                let clone = self.inner.clone();
+                let ready = std::mem::replace(&mut self.inner, clone);
+                ResponseFuture::checking(check, ready, request, self.shared.clone())
+            }
+        }
+    }
+}

@@ -1,0 +1,97 @@
+//! The configuration a layer and all its services share (behind one `Arc`), and the synchronous part of
+//! authentication: find the token, verify it, check requirements.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use http::{HeaderMap, Response, Uri};
+use serde::de::DeserializeOwned;
+
+use crate::authorize::Requirements;
+use crate::clock::SharedClock;
+use crate::error::{AuthError, AuthErrorKind};
+use crate::future::Reject;
+use crate::rejection::{Rejection, Responder};
+use crate::revocation::RevocationCheck;
+use crate::token::source::TokenSource;
+use crate::token::verifier::{Verified, Verifier};
+
+pub(crate) struct Shared<C, R> {
+    pub(crate) verifier: Verifier,
+    pub(crate) sources: Vec<Box<dyn TokenSource>>,
+    pub(crate) optional: bool,
+    pub(crate) requirements: Requirements<C>,
+    pub(crate) clock: SharedClock,
+    pub(crate) realm: String,
+    pub(crate) revocation: Option<Arc<dyn RevocationCheck>>,
+    pub(crate) responder: R,
+    pub(crate) _claims: PhantomData<fn() -> C>,
+}
+
+impl<C, R> fmt::Debug for Shared<C, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JwtAuthConfig")
+            .field("verifier", &self.verifier)
+            .field("sources", &self.sources)
+            .field("optional", &self.optional)
+            .field("requirements", &self.requirements)
+            .field("realm", &self.realm)
+            .field("revocation", &self.revocation.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<C: DeserializeOwned, R> Shared<C, R> {
+    /// `Ok(None)`: no token and the layer is optional.
+    pub(crate) fn authenticate(&self, headers: &HeaderMap, uri: &Uri) -> Result<Option<Verified<C>>, AuthError> {
+        let Some(token) = self.find_token(headers, uri)? else {
+            return if self.optional { Ok(None) } else { Err(AuthErrorKind::Missing.into()) };
+        };
+        let verified = self.verifier.verify::<C>(token, self.clock.now())?;
+        self.requirements.check(&verified.info, &verified.claims)?;
+        Ok(Some(verified))
+    }
+
+    /// The one token the request carries. A token sent two ways (two sources, or a source and an
+    /// `access_token` query parameter) is malformed (RFC 6750 §2).
+    fn find_token<'r>(&self, headers: &'r HeaderMap, uri: &'r Uri) -> Result<Option<&'r str>, AuthError> {
+        let mut found = None;
+        for source in &self.sources {
+            if let Some(token) = source.extract(headers, uri)? {
+                if found.is_some() {
+                    return Err(AuthErrorKind::Malformed.into());
+                }
+                found = Some(token);
+            }
+        }
+        if found.is_some() && has_query_token(uri) {
+            return Err(AuthErrorKind::Malformed.into());
+        }
+        Ok(found)
+    }
+}
+
+fn has_query_token(uri: &Uri) -> bool {
+    uri.query().is_some_and(|q| q.split('&').any(|pair| pair.split('=').next() == Some("access_token")))
+}
+
+impl<C, R> Shared<C, R> {
+    pub(crate) fn rejection<B>(&self, error: AuthError) -> Response<B>
+    where
+        R: Responder<B>,
+    {
+        #[cfg(feature = "tracing")]
+        tracing::debug!(kind = ?error.kind(), status = error.status().as_u16(), "jwt auth rejected a request");
+        self.responder.respond(Rejection::new(error, &self.realm))
+    }
+}
+
+impl<C, R, B> Reject<B> for Shared<C, R>
+where
+    R: Responder<B>,
+{
+    fn reject(&self, error: AuthError) -> Response<B> {
+        self.rejection(error)
+    }
+}

@@ -1,0 +1,224 @@
+//! Registered claims (RFC 7519 §4.1, RFC 9068 §2.2), strict NumericDate and audience parsing.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
+
+/// The registered claims of an access token, the default claims type of the layer.
+///
+/// Dates are seconds since the epoch. Only JSON numbers are accepted for them (a string `"exp"` is an error,
+/// not an absent claim); fractional values are rounded down. Unknown claims are ignored.
+///
+/// ```
+/// use tower_jwt_auth::RegisteredClaims;
+///
+/// let claims: RegisteredClaims =
+///     serde_json::from_str(r#"{"sub":"alice","exp":2000000000,"scope":"read write"}"#).unwrap();
+/// assert!(claims.has_scope("write"));
+/// assert_eq!(claims.scopes().collect::<Vec<_>>(), ["read", "write"]);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct RegisteredClaims {
+    /// Issuer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
+    /// Subject: the user the token speaks for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub: Option<String>,
+    /// Audience: one or several recipients.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aud: Option<Audience>,
+    /// Expiry time.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "numeric_date")]
+    pub exp: Option<i64>,
+    /// Not-before time.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "numeric_date")]
+    pub nbf: Option<i64>,
+    /// Issued-at time.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "numeric_date")]
+    pub iat: Option<i64>,
+    /// Unique token id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jti: Option<String>,
+    /// Space-separated scopes (RFC 8693 §4.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// OAuth client the token was issued to (RFC 9068).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// Session id: the refresh-token family this token belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+    /// When the user authenticated; constant for a whole session.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "numeric_date")]
+    pub auth_time: Option<i64>,
+}
+
+impl RegisteredClaims {
+    /// The scopes of the space-separated `scope` claim.
+    pub fn scopes(&self) -> impl Iterator<Item = &str> {
+        self.scope.as_deref().unwrap_or("").split(' ').filter(|s| !s.is_empty())
+    }
+
+    /// Whether `scope` lists `wanted`.
+    pub fn has_scope(&self, wanted: &str) -> bool {
+        self.scopes().any(|s| s == wanted)
+    }
+}
+
+/// The `aud` claim: a single string or an array of strings (RFC 7519 §4.1.3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Audience {
+    /// One recipient.
+    One(String),
+    /// Several recipients.
+    Many(Vec<String>),
+}
+
+impl Audience {
+    /// Whether the audience names `recipient` (exact, case-sensitive).
+    pub fn contains(&self, recipient: &str) -> bool {
+        match self {
+            Self::One(a) => a == recipient,
+            Self::Many(all) => all.iter().any(|a| a == recipient),
+        }
+    }
+}
+
+/// Deserializes an optional NumericDate: a JSON number within the i64 range; `null`, strings and other types
+/// are errors.
+pub(crate) fn numeric_date<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+    struct NumericDate;
+    impl Visitor<'_> for NumericDate {
+        type Value = i64;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a NumericDate (JSON number of seconds)")
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<i64, E> {
+            Ok(v)
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<i64, E> {
+            i64::try_from(v).map_err(|_| E::custom("NumericDate out of range"))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<i64, E> {
+            // i64::MAX as f64 rounds up to 2^63, so the upper bound is exclusive.
+            if v.is_finite() && v >= i64::MIN as f64 && v < i64::MAX as f64 {
+                Ok(v.floor() as i64)
+            } else {
+                Err(E::custom("NumericDate out of range"))
+            }
+        }
+    }
+    deserializer.deserialize_any(NumericDate).map(Some)
+}
+
+/// A borrowed view of the registered claims, parsed once per token to validate it.
+#[derive(Debug, Deserialize)]
+pub(crate) struct ClaimsView<'a> {
+    #[serde(default, deserialize_with = "numeric_date")]
+    pub(crate) exp: Option<i64>,
+    #[serde(default, deserialize_with = "numeric_date")]
+    pub(crate) nbf: Option<i64>,
+    #[serde(default, deserialize_with = "numeric_date")]
+    pub(crate) iat: Option<i64>,
+    #[serde(default, deserialize_with = "numeric_date")]
+    pub(crate) auth_time: Option<i64>,
+    #[serde(borrow, default, deserialize_with = "string")]
+    pub(crate) iss: Option<Cow<'a, str>>,
+    #[serde(borrow, default, deserialize_with = "string")]
+    pub(crate) sub: Option<Cow<'a, str>>,
+    #[serde(borrow, default, deserialize_with = "string")]
+    pub(crate) jti: Option<Cow<'a, str>>,
+    #[serde(borrow, default, deserialize_with = "string")]
+    pub(crate) sid: Option<Cow<'a, str>>,
+    #[serde(borrow, default, deserialize_with = "string")]
+    pub(crate) scope: Option<Cow<'a, str>>,
+    #[serde(borrow, default, deserialize_with = "string")]
+    pub(crate) client_id: Option<Cow<'a, str>>,
+    #[serde(borrow, default, deserialize_with = "audience")]
+    pub(crate) aud: Option<AudienceView<'a>>,
+}
+
+/// A present string claim: `null` and non-strings are errors rather than "absent".
+fn string<'de: 'a, 'a, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Cow<'a, str>>, D::Error> {
+    <Cow<'a, str>>::deserialize(deserializer).map(Some)
+}
+
+fn audience<'de: 'a, 'a, D: Deserializer<'de>>(deserializer: D) -> Result<Option<AudienceView<'a>>, D::Error> {
+    AudienceView::deserialize(deserializer).map(Some)
+}
+
+/// `aud` as a string or an array of strings; any other shape is an error.
+#[derive(Debug)]
+pub(crate) struct AudienceView<'a>(pub(crate) Vec<Cow<'a, str>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for AudienceView<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct AudVisitor;
+        impl<'de> Visitor<'de> for AudVisitor {
+            type Value = AudienceView<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string or an array of strings")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(AudienceView(vec![Cow::Borrowed(v)]))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(AudienceView(vec![Cow::Owned(v.to_owned())]))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut all = Vec::new();
+                while let Some(item) = seq.next_element::<Cow<'de, str>>()? {
+                    all.push(item);
+                }
+                Ok(AudienceView(all))
+            }
+        }
+        deserializer.deserialize_any(AudVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(json: &str) -> Result<ClaimsView<'_>, serde_json::Error> {
+        serde_json::from_str(json)
+    }
+
+    #[test]
+    fn numeric_dates_must_be_numbers() {
+        assert_eq!(view(r#"{"exp":1700000000}"#).unwrap().exp, Some(1_700_000_000));
+        assert_eq!(view(r#"{"exp":1.7e9}"#).unwrap().exp, Some(1_700_000_000));
+        assert_eq!(view(r#"{"exp":1700000000.9}"#).unwrap().exp, Some(1_700_000_000));
+        for bad in [r#"{"exp":"9999999999"}"#, r#"{"exp":null}"#, r#"{"exp":[1]}"#, r#"{"exp":1e300}"#] {
+            assert!(view(bad).is_err(), "{bad}");
+        }
+        assert!(view(r#"{"exp":18446744073709551615}"#).is_err());
+    }
+
+    #[test]
+    fn audience_is_string_or_array_of_strings() {
+        assert_eq!(view(r#"{"aud":"me"}"#).unwrap().aud.unwrap().0, ["me"]);
+        assert_eq!(view(r#"{"aud":["other","me"]}"#).unwrap().aud.unwrap().0, ["other", "me"]);
+        for bad in [r#"{"aud":{}}"#, r#"{"aud":[1]}"#, r#"{"aud":5}"#, r#"{"aud":null}"#] {
+            assert!(view(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn duplicate_registered_claims_are_refused() {
+        assert!(view(r#"{"sub":"a","sub":"admin"}"#).is_err());
+    }
+
+    #[test]
+    fn string_claims_must_be_strings() {
+        assert!(view(r#"{"iss":5}"#).is_err());
+        assert!(view(r#"{"sub":null}"#).is_err());
+        assert_eq!(view(r#"{"sub":"a\"b"}"#).unwrap().sub.unwrap(), "a\"b");
+    }
+}

@@ -1,0 +1,148 @@
+//! The compact JWS form (RFC 7515 §7.1): three base64url segments, a JSON header, strict decoding.
+
+use std::borrow::Cow;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use jsonwebtoken::Algorithm;
+use serde::{Deserialize, Deserializer};
+
+use crate::error::AuthErrorKind;
+
+/// The three segments of a compact JWS, still encoded.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CompactJws<'t> {
+    pub(crate) header: &'t str,
+    pub(crate) payload: &'t str,
+    pub(crate) signature: &'t str,
+    /// `header.payload`, the bytes the signature covers.
+    pub(crate) signing_input: &'t str,
+}
+
+impl<'t> CompactJws<'t> {
+    /// Splits a token into exactly three non-empty-header segments (a JWE has five; it is refused).
+    pub(crate) fn split(token: &'t str) -> Result<Self, AuthErrorKind> {
+        let mut dots = token.match_indices('.').map(|(i, _)| i);
+        let (Some(first), Some(second), None) = (dots.next(), dots.next(), dots.next()) else {
+            return Err(AuthErrorKind::InvalidToken);
+        };
+        Ok(Self {
+            header: &token[..first],
+            payload: &token[first + 1..second],
+            signature: &token[second + 1..],
+            signing_input: &token[..second],
+        })
+    }
+}
+
+/// Strict base64url: no padding, no whitespace, no non-canonical trailing bits (one byte form per token).
+pub(crate) fn decode_segment(segment: &str) -> Result<Vec<u8>, AuthErrorKind> {
+    URL_SAFE_NO_PAD.decode(segment).map_err(|_| AuthErrorKind::InvalidToken)
+}
+
+/// Parses a JSON object; arrays and other values are refused (serde would map arrays onto structs).
+pub(crate) fn parse_object<'a, T: Deserialize<'a>>(json: &'a [u8]) -> Result<T, AuthErrorKind> {
+    let first = json.iter().find(|b| !b.is_ascii_whitespace());
+    if first != Some(&b'{') {
+        return Err(AuthErrorKind::InvalidToken);
+    }
+    serde_json::from_slice(json).map_err(|_| AuthErrorKind::InvalidToken)
+}
+
+/// The JOSE header members this crate reads. `jku`, `x5u`, `jwk` and `x5c` are never read, so never followed.
+/// Duplicate members among these are refused by serde.
+#[derive(Debug, Deserialize)]
+pub(crate) struct JoseHeader<'a> {
+    #[serde(borrow)]
+    pub(crate) alg: Cow<'a, str>,
+    #[serde(borrow, default)]
+    pub(crate) kid: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub(crate) typ: Option<Cow<'a, str>>,
+    /// No `crit` extension is understood, so any `crit` member makes the token invalid (RFC 7515 §4.1.11).
+    #[serde(default, deserialize_with = "present")]
+    pub(crate) crit: bool,
+    /// Compression is never accepted (RFC 8725 §3.6).
+    #[serde(default, deserialize_with = "present")]
+    pub(crate) zip: bool,
+}
+
+fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    serde::de::IgnoredAny::deserialize(deserializer).map(|_| true)
+}
+
+/// Maps the case-sensitive `alg` value to an algorithm; `none` and unknown names give `None`.
+pub(crate) fn algorithm_from_name(name: &str) -> Option<Algorithm> {
+    Some(match name {
+        "HS256" => Algorithm::HS256,
+        "HS384" => Algorithm::HS384,
+        "HS512" => Algorithm::HS512,
+        "RS256" => Algorithm::RS256,
+        "RS384" => Algorithm::RS384,
+        "RS512" => Algorithm::RS512,
+        "PS256" => Algorithm::PS256,
+        "PS384" => Algorithm::PS384,
+        "PS512" => Algorithm::PS512,
+        "ES256" => Algorithm::ES256,
+        "ES384" => Algorithm::ES384,
+        "EdDSA" => Algorithm::EdDSA,
+        _ => return None,
+    })
+}
+
+/// The name of an algorithm as it appears in `alg`.
+pub(crate) fn algorithm_name(alg: Algorithm) -> &'static str {
+    match alg {
+        Algorithm::HS256 => "HS256",
+        Algorithm::HS384 => "HS384",
+        Algorithm::HS512 => "HS512",
+        Algorithm::RS256 => "RS256",
+        Algorithm::RS384 => "RS384",
+        Algorithm::RS512 => "RS512",
+        Algorithm::PS256 => "PS256",
+        Algorithm::PS384 => "PS384",
+        Algorithm::PS512 => "PS512",
+        Algorithm::ES256 => "ES256",
+        Algorithm::ES384 => "ES384",
+        _ => "EdDSA",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_needs_exactly_three_segments() {
+        assert!(CompactJws::split("a.b.c").is_ok());
+        for bad in ["a", "a.b", "a.b.c.d", "a.b.c.d.e"] {
+            assert_eq!(CompactJws::split(bad).unwrap_err(), AuthErrorKind::InvalidToken, "{bad}");
+        }
+    }
+
+    #[test]
+    fn base64url_is_strict() {
+        assert_eq!(decode_segment("e30").unwrap(), b"{}");
+        assert!(decode_segment("e30=").is_err(), "padding");
+        assert!(decode_segment("e3 0").is_err(), "whitespace");
+        assert!(decode_segment("e31").is_err(), "non-canonical trailing bits");
+        assert!(decode_segment("e3+0").is_err(), "standard alphabet");
+    }
+
+    #[test]
+    fn header_must_be_an_object_with_unique_members() {
+        assert!(parse_object::<JoseHeader<'_>>(br#"["HS256"]"#).is_err());
+        assert!(parse_object::<JoseHeader<'_>>(br#"{"alg":"HS256","alg":"none"}"#).is_err());
+        let h: JoseHeader<'_> = parse_object(br#"{"alg":"HS256","crit":["x"],"x":1}"#).unwrap();
+        assert!(h.crit);
+    }
+
+    #[test]
+    fn algorithm_names_are_case_sensitive_and_none_is_unknown() {
+        assert_eq!(algorithm_from_name("HS256"), Some(Algorithm::HS256));
+        for bad in ["hs256", "none", "None", "NONE", "nOnE", ""] {
+            assert_eq!(algorithm_from_name(bad), None, "{bad}");
+        }
+        assert_eq!(algorithm_name(Algorithm::EdDSA), "EdDSA");
+    }
+}

@@ -1,0 +1,7 @@
+//! Everything about one token: where it comes from, how it is parsed, which claims it carries.
+
+pub(crate) mod claims;
+pub(crate) mod jws;
+pub(crate) mod source;
+pub(crate) mod validation;
+pub(crate) mod verifier;

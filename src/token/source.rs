@@ -1,0 +1,176 @@
+//! Where the token comes from: the `Authorization: Bearer` header (default), a named cookie, or your own source.
+
+use std::fmt;
+
+use http::{header, HeaderMap, Uri};
+
+use crate::error::{AuthError, AuthErrorKind};
+
+/// Finds the access token in a request.
+///
+/// Return `Ok(None)` when this source holds no token, `Ok(Some(token))` when it does, and an
+/// [`AuthErrorKind::Malformed`] error when it holds one in a malformed way. When several sources are configured
+/// and more than one yields a token, the request is refused with 400 `invalid_request` (RFC 6750 §2: one method
+/// per request).
+///
+/// ```
+/// use http::{HeaderMap, Uri};
+/// use tower_jwt_auth::{AuthError, TokenSource};
+///
+/// /// Reads the token from a custom `X-Api-Token` header.
+/// #[derive(Debug)]
+/// struct ApiTokenHeader;
+///
+/// impl TokenSource for ApiTokenHeader {
+///     fn extract<'r>(&self, headers: &'r HeaderMap, _uri: &'r Uri) -> Result<Option<&'r str>, AuthError> {
+///         Ok(headers.get("x-api-token").and_then(|v| v.to_str().ok()))
+///     }
+/// }
+/// ```
+pub trait TokenSource: fmt::Debug + Send + Sync + 'static {
+    /// The token this source finds in the request, if any.
+    fn extract<'r>(&self, headers: &'r HeaderMap, uri: &'r Uri) -> Result<Option<&'r str>, AuthError>;
+}
+
+/// The `Authorization: Bearer <token>` header (RFC 6750 §2.1), the default source.
+///
+/// The scheme is matched case-insensitively; one or more spaces separate it from the token, which must follow
+/// the `b64token` grammar. Two `Authorization` headers, an empty token, extra parts or non-ASCII bytes are
+/// refused as malformed (400). An `Authorization` header with another scheme (say `Basic`) counts as no token.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BearerHeader;
+
+impl TokenSource for BearerHeader {
+    fn extract<'r>(&self, headers: &'r HeaderMap, _uri: &'r Uri) -> Result<Option<&'r str>, AuthError> {
+        let mut values = headers.get_all(header::AUTHORIZATION).iter();
+        let Some(value) = values.next() else { return Ok(None) };
+        if values.next().is_some() {
+            return Err(AuthErrorKind::Malformed.into());
+        }
+        parse_bearer(value.as_bytes())
+    }
+}
+
+/// Parses one `Authorization` header value: `Bearer 1*SP b64token`.
+pub(crate) fn parse_bearer(value: &[u8]) -> Result<Option<&str>, AuthError> {
+    const SCHEME: &[u8] = b"bearer";
+    let scheme_len = value.iter().position(|b| matches!(b, b' ' | b'\t')).unwrap_or(value.len());
+    if !value[..scheme_len].eq_ignore_ascii_case(SCHEME) {
+        return Ok(None);
+    }
+    let rest = &value[scheme_len..];
+    let token_start = rest.iter().position(|b| *b != b' ').unwrap_or(rest.len());
+    let token = &rest[token_start..];
+    if token.is_empty() || !is_b64token(token) {
+        return Err(AuthErrorKind::Malformed.into());
+    }
+    // `is_b64token` admits only ASCII, so this never fails.
+    std::str::from_utf8(token).map(Some).map_err(|_| AuthErrorKind::Malformed.into())
+}
+
+/// RFC 6750 §2.1: `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
+pub(crate) fn is_b64token(token: &[u8]) -> bool {
+    let body_len = token.iter().rposition(|b| *b != b'=').map_or(0, |i| i + 1);
+    body_len > 0
+        && token[..body_len]
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/'))
+}
+
+/// A token in a named cookie, for browser clients (opt-in).
+///
+/// Cookies travel with every request a browser makes, so this source needs CSRF protection: issue the cookie
+/// `Secure`, `HttpOnly` and `SameSite=Strict` or `Lax` (the sliding-session cookie delivery does), and keep
+/// state-changing routes on non-GET methods (RFC 6750 §5.3).
+///
+/// ```
+/// use tower_jwt_auth::CookieSource;
+/// let source = CookieSource::new("access_token").unwrap();
+/// assert_eq!(source.name(), "access_token");
+/// ```
+#[derive(Debug, Clone)]
+pub struct CookieSource {
+    name: String,
+}
+
+impl CookieSource {
+    /// Reads the cookie called `name` (an RFC 6265 token: visible ASCII without separators).
+    pub fn new(name: impl Into<String>) -> Result<Self, crate::ConfigError> {
+        let name = name.into();
+        let valid = !name.is_empty()
+            && name.bytes().all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b));
+        if !valid {
+            return Err(crate::ConfigError::InvalidName(name));
+        }
+        Ok(Self { name })
+    }
+
+    /// The cookie name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl TokenSource for CookieSource {
+    fn extract<'r>(&self, headers: &'r HeaderMap, _uri: &'r Uri) -> Result<Option<&'r str>, AuthError> {
+        let mut found = None;
+        for value in headers.get_all(header::COOKIE) {
+            let Ok(value) = value.to_str() else { continue };
+            for pair in value.split(';') {
+                let Some((name, token)) = pair.trim().split_once('=') else { continue };
+                if name != self.name {
+                    continue;
+                }
+                if found.is_some() || token.is_empty() || !is_b64token(token.as_bytes()) {
+                    return Err(AuthErrorKind::Malformed.into());
+                }
+                found = Some(token);
+            }
+        }
+        Ok(found)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bearer_header_grammar() {
+        let cases: &[(&[u8], Result<Option<&str>, AuthErrorKind>)] = &[
+            (b"Bearer abc.def.ghi", Ok(Some("abc.def.ghi"))),
+            (b"bearer abc.def.ghi", Ok(Some("abc.def.ghi"))),
+            (b"BEARER abc", Ok(Some("abc"))),
+            (b"Bearer   abc", Ok(Some("abc"))),
+            (b"Bearer abc==", Ok(Some("abc=="))),
+            (b"Bearer a-b_c~d+e/f", Ok(Some("a-b_c~d+e/f"))),
+            (b"Basic dXNlcjpwYXNz", Ok(None)),
+            (b"Bearerabc", Ok(None)),
+            (b"Bearer", Err(AuthErrorKind::Malformed)),
+            (b"Bearer ", Err(AuthErrorKind::Malformed)),
+            (b"Bearer a b", Err(AuthErrorKind::Malformed)),
+            (b"Bearer a,b", Err(AuthErrorKind::Malformed)),
+            (b"Bearer \"abc\"", Err(AuthErrorKind::Malformed)),
+            (b"Bearer =abc", Err(AuthErrorKind::Malformed)),
+            (b"Bearer ==", Err(AuthErrorKind::Malformed)),
+            (b"Bearer\tabc", Err(AuthErrorKind::Malformed)),
+            (b"Bearer ab\xc3\xa9", Err(AuthErrorKind::Malformed)),
+        ];
+        for (input, expected) in cases {
+            let got = parse_bearer(input).map_err(|e| e.kind());
+            assert_eq!(&got, expected, "input {:?}", String::from_utf8_lossy(input));
+        }
+    }
+
+    #[test]
+    fn cookie_source_finds_named_cookie() {
+        let source = CookieSource::new("at").unwrap();
+        let uri = Uri::from_static("/");
+        let mut headers = HeaderMap::new();
+        headers.insert(header::COOKIE, "a=1; at=x.y.z; b=2".parse().unwrap());
+        assert_eq!(source.extract(&headers, &uri).unwrap(), Some("x.y.z"));
+        headers.append(header::COOKIE, "at=other".parse().unwrap());
+        assert_eq!(source.extract(&headers, &uri).unwrap_err().kind(), AuthErrorKind::Malformed);
+        assert!(CookieSource::new("bad name").is_err());
+    }
+}

@@ -1,0 +1,166 @@
+//! Claims validation rules (RFC 7519 §4.1, RFC 8725 §3.8–3.12, RFC 9068 §4), built once per layer.
+
+use crate::error::{AuthErrorKind, ConfigError};
+use crate::token::claims::ClaimsView;
+
+/// The largest leeway the builder accepts, in seconds.
+pub(crate) const MAX_LEEWAY: u64 = 300;
+
+/// Registered claims that can be made mandatory.
+pub(crate) const KNOWN_CLAIMS: &[&str] =
+    &["exp", "nbf", "iat", "iss", "aud", "sub", "jti", "sid", "scope", "client_id", "auth_time"];
+
+#[derive(Debug, Clone)]
+pub(crate) struct Validation {
+    pub(crate) leeway: i64,
+    pub(crate) require_exp: bool,
+    pub(crate) issuers: Vec<String>,
+    pub(crate) audiences: Vec<String>,
+    /// `typ` values accepted (lower case, without `application/`); empty means not checked.
+    pub(crate) types: Vec<String>,
+    pub(crate) required: Vec<&'static str>,
+    pub(crate) max_age: Option<i64>,
+}
+
+impl Default for Validation {
+    fn default() -> Self {
+        Self {
+            leeway: 30,
+            require_exp: true,
+            issuers: Vec::new(),
+            audiences: Vec::new(),
+            types: Vec::new(),
+            required: Vec::new(),
+            max_age: None,
+        }
+    }
+}
+
+impl Validation {
+    pub(crate) fn require_claim(&mut self, name: &str) -> Result<(), ConfigError> {
+        let known = KNOWN_CLAIMS
+            .iter()
+            .find(|c| **c == name)
+            .ok_or_else(|| ConfigError::UnknownRequiredClaim(name.to_owned()))?;
+        if !self.required.contains(known) {
+            self.required.push(known);
+        }
+        Ok(())
+    }
+
+    /// Checks the header's `typ` (RFC 8725 §3.11): compared case-insensitively, `application/` optional.
+    pub(crate) fn check_type(&self, typ: Option<&str>) -> Result<(), AuthErrorKind> {
+        if self.types.is_empty() {
+            return Ok(());
+        }
+        let typ = typ.ok_or(AuthErrorKind::InvalidType)?;
+        let bare = match typ.get(..12) {
+            Some(prefix) if prefix.eq_ignore_ascii_case("application/") => &typ[12..],
+            _ => typ,
+        };
+        if self.types.iter().any(|t| t.eq_ignore_ascii_case(bare)) {
+            Ok(())
+        } else {
+            Err(AuthErrorKind::InvalidType)
+        }
+    }
+
+    pub(crate) fn check_claims(&self, claims: &ClaimsView<'_>, now: i64) -> Result<(), AuthErrorKind> {
+        let leeway = self.leeway;
+        match claims.exp {
+            Some(exp) if exp <= now.saturating_sub(leeway) => return Err(AuthErrorKind::Expired),
+            None if self.require_exp => return Err(AuthErrorKind::MissingClaim),
+            _ => {}
+        }
+        if matches!(claims.nbf, Some(nbf) if nbf > now.saturating_add(leeway)) {
+            return Err(AuthErrorKind::NotYetValid);
+        }
+        if let Some(iat) = claims.iat {
+            if iat > now.saturating_add(leeway) {
+                return Err(AuthErrorKind::NotYetValid);
+            }
+            if matches!(self.max_age, Some(max) if iat.saturating_add(max) <= now.saturating_sub(leeway)) {
+                return Err(AuthErrorKind::Expired);
+            }
+        } else if self.max_age.is_some() {
+            return Err(AuthErrorKind::MissingClaim);
+        }
+        if !self.issuers.is_empty() {
+            let iss = claims.iss.as_deref().ok_or(AuthErrorKind::MissingClaim)?;
+            if !self.issuers.iter().any(|allowed| allowed == iss) {
+                return Err(AuthErrorKind::InvalidIssuer);
+            }
+        }
+        if !self.audiences.is_empty() {
+            let aud = claims.aud.as_ref().ok_or(AuthErrorKind::MissingClaim)?;
+            if !aud.0.iter().any(|a| self.audiences.iter().any(|mine| mine == a)) {
+                return Err(AuthErrorKind::InvalidAudience);
+            }
+        }
+        for name in &self.required {
+            if !has_claim(claims, name) {
+                return Err(AuthErrorKind::MissingClaim);
+            }
+        }
+        Ok(())
+    }
+}
+
+fn has_claim(c: &ClaimsView<'_>, name: &str) -> bool {
+    match name {
+        "exp" => c.exp.is_some(),
+        "nbf" => c.nbf.is_some(),
+        "iat" => c.iat.is_some(),
+        "auth_time" => c.auth_time.is_some(),
+        "iss" => c.iss.is_some(),
+        "aud" => c.aud.is_some(),
+        "sub" => c.sub.is_some(),
+        "jti" => c.jti.is_some(),
+        "sid" => c.sid.is_some(),
+        "scope" => c.scope.is_some(),
+        _ => c.client_id.is_some(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(v: &Validation, json: &str, now: i64) -> Result<(), AuthErrorKind> {
+        let view: ClaimsView<'_> = serde_json::from_str(json).unwrap();
+        v.check_claims(&view, now)
+    }
+
+    #[test]
+    fn exp_boundaries_follow_rfc7519_with_leeway() {
+        let mut v = Validation { leeway: 0, ..Validation::default() };
+        assert_eq!(check(&v, r#"{"exp":100}"#, 100), Err(AuthErrorKind::Expired));
+        assert_eq!(check(&v, r#"{"exp":101}"#, 100), Ok(()));
+        v.leeway = 10;
+        assert_eq!(check(&v, r#"{"exp":91}"#, 100), Ok(()));
+        assert_eq!(check(&v, r#"{"exp":90}"#, 100), Err(AuthErrorKind::Expired));
+        assert_eq!(check(&v, r#"{"exp":200,"nbf":111}"#, 100), Err(AuthErrorKind::NotYetValid));
+        assert_eq!(check(&v, r#"{"exp":200,"nbf":110}"#, 100), Ok(()));
+        assert_eq!(check(&v, r#"{}"#, 100), Err(AuthErrorKind::MissingClaim));
+    }
+
+    #[test]
+    fn issuer_is_exact_and_required_when_configured() {
+        let v = Validation { issuers: vec!["https://a".into()], ..Validation::default() };
+        assert_eq!(check(&v, r#"{"exp":200,"iss":"https://a"}"#, 100), Ok(()));
+        for bad in ["https://A", "https://a/", "https://a.evil"] {
+            let json = format!(r#"{{"exp":200,"iss":"{bad}"}}"#);
+            assert_eq!(check(&v, &json, 100), Err(AuthErrorKind::InvalidIssuer), "{bad}");
+        }
+        assert_eq!(check(&v, r#"{"exp":200}"#, 100), Err(AuthErrorKind::MissingClaim));
+    }
+
+    #[test]
+    fn typ_comparison_ignores_case_and_media_prefix() {
+        let v = Validation { types: vec!["at+jwt".into()], ..Validation::default() };
+        assert_eq!(v.check_type(Some("at+jwt")), Ok(()));
+        assert_eq!(v.check_type(Some("application/AT+JWT")), Ok(()));
+        assert_eq!(v.check_type(Some("JWT")), Err(AuthErrorKind::InvalidType));
+        assert_eq!(v.check_type(None), Err(AuthErrorKind::InvalidType));
+    }
+}

@@ -1,0 +1,97 @@
+//! Scopes, predicates, optional mode and the shape of every rejection (RFC 6750 §3).
+
+mod common;
+
+use common::*;
+use http::{Request, StatusCode};
+use jsonwebtoken::Algorithm;
+use serde_json::json;
+use tower_jwt_auth::{AuthorizeLayer, JsonResponder, RegisteredClaims};
+
+#[tokio::test]
+async fn missing_scope_is_403_with_the_required_scopes() {
+    let layer = builder_for(Algorithm::HS256).require_scopes(["read", "admin"]).build().unwrap();
+    let response = send(&layer, bearer(&hs256(&claims()))).await;
+    assert_rejected(&response, StatusCode::FORBIDDEN, Some("insufficient_scope"));
+    assert!(challenge(&response).ends_with("scope=\"read admin\""), "{}", challenge(&response));
+    let layer = builder_for(Algorithm::HS256).require_scopes(["read", "write"]).build().unwrap();
+    assert_eq!(send(&layer, bearer(&hs256(&claims()))).await.status(), StatusCode::OK);
+    assert!(builder_for(Algorithm::HS256).require_scopes(["bad scope"]).build().is_err());
+    assert!(builder_for(Algorithm::HS256).require_scopes(["quote\""]).build().is_err());
+}
+
+#[tokio::test]
+async fn a_claims_predicate_can_refuse() {
+    let layer = builder_for(Algorithm::HS256).require(|c: &RegisteredClaims| c.sub.as_deref() == Some("bob")).build().unwrap();
+    let response = send(&layer, bearer(&hs256(&claims()))).await;
+    assert_rejected(&response, StatusCode::FORBIDDEN, Some("insufficient_scope"));
+    let mut bob = claims();
+    bob["sub"] = json!("bob");
+    assert_eq!(send(&layer, bearer(&hs256(&bob))).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn optional_mode_lets_anonymous_requests_through_but_not_bad_tokens() {
+    let layer = builder_for(Algorithm::HS256).optional().build().unwrap();
+    let anonymous = Request::builder().uri("/").body(String::new()).unwrap();
+    let response = send(&layer, anonymous).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.body(), "anonymous");
+    assert_eq!(send(&layer, bearer(&hs256(&claims()))).await.body(), "alice");
+    let mut expired = claims();
+    expired["exp"] = json!(now() - 3600);
+    assert_rejected(&send(&layer, bearer(&hs256(&expired))).await, StatusCode::UNAUTHORIZED, Some("invalid_token"));
+    assert_rejected(&send(&layer, bearer("garbage")).await, StatusCode::UNAUTHORIZED, Some("invalid_token"));
+}
+
+#[tokio::test]
+async fn per_route_authorization_layer() {
+    let auth = builder_for(Algorithm::HS256).optional().build().unwrap();
+    let write = AuthorizeLayer::require_scopes(["write"]).unwrap();
+    let admin = AuthorizeLayer::require_scopes(["admin"]).unwrap();
+    let stack = |inner| tower::ServiceBuilder::new().layer(auth.clone()).layer(inner);
+    let response = send(&stack(write.clone()), bearer(&hs256(&claims()))).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let response = send(&stack(admin), bearer(&hs256(&claims()))).await;
+    assert_rejected(&response, StatusCode::FORBIDDEN, Some("insufficient_scope"));
+    assert!(challenge(&response).contains("scope=\"admin\""));
+    // No token in optional mode: the route still demands authentication.
+    let response = send(&stack(write), Request::builder().uri("/").body(String::new()).unwrap()).await;
+    assert_rejected(&response, StatusCode::UNAUTHORIZED, None);
+}
+
+#[tokio::test]
+async fn json_responder_writes_oauth_error_bodies() {
+    let layer = builder_for(Algorithm::HS256).responder(JsonResponder).build().unwrap();
+    let response = send(&layer, bearer("a.b.c")).await;
+    assert_rejected(&response, StatusCode::UNAUTHORIZED, Some("invalid_token"));
+    assert_eq!(response.headers()["content-type"], "application/json");
+    let body: serde_json::Value = serde_json::from_str(response.body()).unwrap();
+    assert_eq!(body["error"], "invalid_token");
+    assert_eq!(response.headers()["cache-control"], "no-store");
+}
+
+#[tokio::test]
+async fn every_rejection_kind_has_its_status_and_code() {
+    use tower_jwt_auth::{AuthError, AuthErrorKind::*};
+    let table = [
+        (Missing, 401, None),
+        (Malformed, 400, Some("invalid_request")),
+        (InvalidToken, 401, Some("invalid_token")),
+        (Expired, 401, Some("invalid_token")),
+        (Revoked, 401, Some("invalid_token")),
+        (InsufficientScope, 403, Some("insufficient_scope")),
+        (Unavailable, 503, None),
+    ];
+    for (kind, status, code) in table {
+        assert_eq!(AuthError::new(kind).status().as_u16(), status, "{kind:?}");
+        assert_eq!(kind.error_code(), code, "{kind:?}");
+        assert!(!kind.description().contains(['"', '\\']));
+    }
+}
+
+#[test]
+fn realms_that_would_break_the_header_are_refused() {
+    assert!(builder_for(Algorithm::HS256).realm("a\"b").build().is_err());
+    assert!(builder_for(Algorithm::HS256).realm("a\\b").build().is_err());
+}

@@ -1,0 +1,73 @@
+//! The layer on an axum Router: `layer`, `route_layer`, and the `Claims` extractors.
+
+mod common;
+
+use axum::body::Body;
+use axum::routing::{get, post};
+use axum::Router;
+use common::*;
+use http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use jsonwebtoken::Algorithm;
+use serde_json::json;
+use tower::ServiceExt;
+use tower_jwt_auth::{AuthorizeLayer, Claims, RegisteredClaims, TokenInfo};
+
+async fn me(claims: Claims<RegisteredClaims>, info: TokenInfo) -> String {
+    format!("{} {}", claims.sub.as_deref().unwrap_or(""), info.token_id().unwrap_or(""))
+}
+
+async fn maybe(claims: Option<Claims<RegisteredClaims>>) -> String {
+    claims.and_then(|c| c.sub.clone()).unwrap_or_else(|| "guest".into())
+}
+
+async fn body_text(response: axum::response::Response) -> String {
+    String::from_utf8(response.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap()
+}
+
+fn get_with(uri: &str, token: Option<&str>) -> Request<Body> {
+    let mut builder = Request::builder().uri(uri);
+    if let Some(token) = token {
+        builder = builder.header("authorization", format!("Bearer {token}"));
+    }
+    builder.body(Body::empty()).unwrap()
+}
+
+#[tokio::test]
+async fn router_layer_and_extractors() {
+    let auth = builder_for(Algorithm::HS256).build().unwrap();
+    let app = Router::new().route("/me", get(me)).layer(auth);
+    let token = hs256(&claims());
+    let response = app.clone().oneshot(get_with("/me", Some(&token))).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(body_text(response).await, "alice j1");
+    let response = app.oneshot(get_with("/me", None)).await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(response.headers()["www-authenticate"], "Bearer realm=\"api\"");
+}
+
+#[tokio::test]
+async fn route_layer_protects_only_its_routes_and_option_claims_work() {
+    let auth = builder_for(Algorithm::HS256).optional().build().unwrap();
+    let app = Router::new()
+        .route("/posts", post(|| async { StatusCode::CREATED }))
+        .route_layer(AuthorizeLayer::require_scopes(["write"]).unwrap())
+        .route("/maybe", get(maybe))
+        .route("/me", get(me))
+        .layer(auth);
+    assert_eq!(body_text(app.clone().oneshot(get_with("/maybe", None)).await.unwrap()).await, "guest");
+    let token = hs256(&claims());
+    assert_eq!(body_text(app.clone().oneshot(get_with("/maybe", Some(&token))).await.unwrap()).await, "alice");
+    // `Claims<C>` (not optional) without a token: 401 from the extractor.
+    let response = app.clone().oneshot(get_with("/me", None)).await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let post_with = |token: &str| {
+        Request::builder().method("POST").uri("/posts").header("authorization", format!("Bearer {token}")).body(Body::empty()).unwrap()
+    };
+    assert_eq!(app.clone().oneshot(post_with(&token)).await.unwrap().status(), StatusCode::CREATED);
+    let mut reader = claims();
+    reader["scope"] = json!("read");
+    let response = app.oneshot(post_with(&hs256(&reader))).await.unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert!(response.headers()["www-authenticate"].to_str().unwrap().contains("insufficient_scope"));
+}
