@@ -1,1 +1,176 @@
-fn main(){}
+//! The demo server: login, /me, /posts, refresh, logout over tower-jwt-auth, configured from the environment.
+//!
+//! ```text
+//! cargo run --example demo
+//! ```
+//! See README.md ("The demo server") for the environment variables and a curl session.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use argon2::{Argon2, PasswordHash, PasswordVerifier};
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tower_jwt_auth::{
+    Algorithm, AuthorizeLayer, Claims, JsonResponder, JwtAuthLayer, MemoryStore, RefreshEndpoint, RevokeEndpoint,
+    Sessions, SigningKey, TokenInfo, TokenIssuer, VerificationKey,
+};
+
+/// Demo users: name, argon2id hash of the password, and granted scopes. Passwords: alice-pass, bob-pass.
+const USERS: &[(&str, &str, &str)] = &[
+    (
+        "alice",
+        "$argon2id$v=19$m=19456,t=2,p=1$rODYfOoAXMRjjbROLHatNQ$YBCMPB8xfP3Q+i80caFEchVTmfKvR4gMvqGSXfNmjuA",
+        "read write",
+    ),
+    (
+        "bob",
+        "$argon2id$v=19$m=19456,t=2,p=1$RzDQB2JNkMPez4fi2SoF+A$j0HcKqS3u5EfVCBH4nb/H9gH5XxNp8dM6Q1ZjXLidss",
+        "read",
+    ),
+];
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+fn env_or(name: &str, default: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| default.to_owned())
+}
+
+fn env_secs(name: &str, default: u64) -> Result<Duration, BoxError> {
+    let value = env_or(name, &default.to_string());
+    Ok(Duration::from_secs(value.parse().map_err(|_| format!("{name} must be a whole number of seconds"))?))
+}
+
+fn algorithm(name: &str) -> Result<Algorithm, BoxError> {
+    let quoted = serde_json::Value::String(name.to_owned());
+    serde_json::from_value(quoted).map_err(|_| format!("JWT_ALG {name} is not supported").into())
+}
+
+/// The signing key and the matching verification key, from JWT_SECRET or the PEM paths.
+fn keys(alg: Algorithm) -> Result<(SigningKey, VerificationKey), BoxError> {
+    if matches!(alg, Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512) {
+        let secret = match std::env::var("JWT_SECRET") {
+            Ok(secret) => secret.into_bytes(),
+            Err(_) => {
+                eprintln!("warning: JWT_SECRET is not set; using a random secret, so tokens die with this process");
+                let mut secret = vec![0u8; 64];
+                getrandom::fill(&mut secret).map_err(|e| e.to_string())?;
+                secret
+            }
+        };
+        return Ok((SigningKey::hmac(alg, &secret)?, VerificationKey::hmac(alg, &secret)?));
+    }
+    let read = |var: &str| -> Result<Vec<u8>, BoxError> {
+        let path = std::env::var(var).map_err(|_| format!("{var} must name a PEM file for JWT_ALG {alg:?}"))?;
+        Ok(std::fs::read(&path).map_err(|e| format!("{var}={path}: {e}"))?)
+    };
+    Ok((SigningKey::from_pem(alg, &read("JWT_PRIVATE_KEY")?)?, VerificationKey::from_pem(alg, &read("JWT_PUBLIC_KEY")?)?))
+}
+
+#[derive(Clone)]
+struct AppState {
+    sessions: Sessions,
+}
+
+fn error(status: StatusCode, code: &str) -> Response {
+    (status, [(header::CACHE_CONTROL, "no-store")], Json(json!({ "error": code }))).into_response()
+}
+
+#[derive(Deserialize)]
+struct Login {
+    username: String,
+    password: String,
+}
+
+async fn login(State(state): State<AppState>, body: Bytes) -> Response {
+    let Ok(Login { username, password }) = serde_json::from_slice::<Login>(&body) else {
+        return error(StatusCode::BAD_REQUEST, "invalid_request");
+    };
+    let user = USERS.iter().find(|(name, _, _)| *name == username);
+    let verified = user.is_some_and(|(_, hash, _)| {
+        PasswordHash::new(hash).is_ok_and(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
+    });
+    let (Some((name, _, scope)), true) = (user, verified) else {
+        return error(StatusCode::UNAUTHORIZED, "invalid_credentials");
+    };
+    match state.sessions.login(name, &json!({ "scope": scope })).await {
+        Ok(pair) => ([(header::CACHE_CONTROL, "no-store"), (header::PRAGMA, "no-cache")], Json(pair)).into_response(),
+        Err(tower_jwt_auth::SessionError::Unavailable(_)) => error(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable"),
+        Err(_) => error(StatusCode::INTERNAL_SERVER_ERROR, "server_error"),
+    }
+}
+
+async fn me(claims: Claims<Value>) -> Json<Value> {
+    Json((*claims).clone())
+}
+
+async fn create_post(info: TokenInfo) -> Response {
+    let author = info.subject().unwrap_or_default().to_owned();
+    (StatusCode::CREATED, Json(json!({ "created": true, "author": author }))).into_response()
+}
+
+async fn logout(State(state): State<AppState>, info: TokenInfo) -> Response {
+    match state.sessions.logout(&info).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(tower_jwt_auth::SessionError::Unavailable(_)) => error(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable"),
+        Err(_) => error(StatusCode::BAD_REQUEST, "invalid_request"),
+    }
+}
+
+fn app() -> Result<Router, BoxError> {
+    if std::env::var_os("REDIS_URL").is_some() {
+        return Err("REDIS_URL is set, but this build has no Redis store yet; unset it to use the in-memory store".into());
+    }
+    if std::env::var_os("JWKS_URL").is_some() {
+        return Err("JWKS_URL is set, but this build has no JWKS support yet; unset it".into());
+    }
+    let alg = algorithm(&env_or("JWT_ALG", "HS256"))?;
+    let issuer_name = env_or("JWT_ISSUER", "demo");
+    let audience = env_or("JWT_AUDIENCE", "demo-api");
+    let (signing, verification) = keys(alg)?;
+    let issuer = TokenIssuer::builder(signing)
+        .issuer(&issuer_name)
+        .audience(&audience)
+        .ttl(env_secs("ACCESS_TTL_SECS", 900)?)
+        .build()?;
+    let store = MemoryStore::new();
+    let sessions = Sessions::builder(issuer, store.clone()).refresh_ttl(env_secs("REFRESH_TTL_SECS", 1_209_600)?).build()?;
+    let auth = JwtAuthLayer::builder()
+        .claims::<Value>()
+        .key(verification)
+        .issuer(issuer_name)
+        .audience(audience)
+        .revocation(store)
+        .realm("demo")
+        .responder(JsonResponder)
+        .build()?;
+    let protected = Router::new()
+        .route("/posts", post(create_post).route_layer(AuthorizeLayer::require_scopes(["write"])?.with_realm("demo")?.with_responder(JsonResponder)))
+        .route("/me", get(me))
+        .route("/logout", post(logout))
+        .layer(auth);
+    let state = AppState { sessions: sessions.clone() };
+    Ok(Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/login", post(login))
+        .route_service("/refresh", RefreshEndpoint::new(sessions.clone()))
+        .route_service("/revoke", RevokeEndpoint::new(sessions))
+        .merge(protected)
+        .with_state(state))
+}
+
+#[tokio::main]
+async fn main() -> Result<(), BoxError> {
+    let bind: SocketAddr = env_or("BIND", "127.0.0.1:3000").parse().map_err(|_| "BIND must be host:port")?;
+    let app = app().inspect_err(|e| eprintln!("error: {e}"))?;
+    let listener = tokio::net::TcpListener::bind(bind).await?;
+    eprintln!("demo listening on http://{}", listener.local_addr()?);
+    axum::serve(listener, app).await?;
+    Ok(())
+}

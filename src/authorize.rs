@@ -154,6 +154,18 @@ impl<C, R> AuthorizeLayer<C, R> {
     }
 }
 
+impl<C, R: Clone> AuthorizeLayer<C, R> {
+    /// The `realm` of its challenges (default `api`; use the one of your [`JwtAuthLayer`](crate::JwtAuthLayer)).
+    pub fn with_realm(self, realm: impl Into<String>) -> Result<Self, ConfigError> {
+        let realm = realm.into();
+        if !crate::rejection::is_header_safe(&realm) {
+            return Err(ConfigError::InvalidName(realm));
+        }
+        let shared = &self.shared;
+        Ok(Self::from_parts(shared.requirements.clone(), shared.responder.clone(), realm))
+    }
+}
+
 impl<C, R> Clone for AuthorizeLayer<C, R> {
     fn clone(&self) -> Self {
         Self { shared: Arc::clone(&self.shared) }

@@ -86,6 +86,7 @@ mod layer;
 mod rejection;
 mod revocation;
 mod service;
+mod session;
 mod shared;
 mod token;
 
@@ -103,5 +104,9 @@ pub use layer::JwtAuthLayer;
 pub use rejection::{DefaultResponder, JsonResponder, Rejection, Responder};
 pub use revocation::{Lookup, RevocationCheck, StoreError, StoreFuture};
 pub use service::JwtAuth;
+pub use session::{
+    MemoryStore, NewSession, RefreshEndpoint, RefreshGrant, RevokeEndpoint, RotateOutcome, RotateRequest, SessionError,
+    SessionRecord, SessionStore, Sessions, SessionsBuilder, TokenPair, MAX_GRACE_PERIOD,
+};
 pub use token::claims::{Audience, RegisteredClaims};
 pub use token::source::{BearerHeader, CookieSource, TokenSource};

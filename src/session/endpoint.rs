@@ -1,0 +1,248 @@
+//! Ready-made HTTP endpoints over [`Sessions`]: token refresh (RFC 6749 §6) and revocation (RFC 7009).
+//!
+//! Both are plain tower services over any request body, so they mount on axum (`route_service`), hyper or
+//! tonic alike. Bodies are read up to 8 KiB.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http::header::{self, HeaderValue};
+use http::{Method, Request, Response, StatusCode};
+use http_body::Body;
+use http_body_util::{BodyExt, Full, Limited};
+use serde::Deserialize;
+use tower_service::Service;
+
+use crate::session::sessions::{SessionError, Sessions};
+
+/// Largest request body the endpoints read.
+const MAX_BODY: usize = 8 * 1024;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+type EndpointFuture = Pin<Box<dyn Future<Output = Result<Response<Full<Bytes>>, Infallible>> + Send>>;
+
+/// `POST` endpoint that rotates a refresh token and answers with a new pair.
+///
+/// Accepts JSON `{"refresh_token":"…"}` or the RFC 6749 form `grant_type=refresh_token&refresh_token=…`.
+/// Answers 200 with the pair and `Cache-Control: no-store`; 400 `invalid_grant` for a bad, expired or reused
+/// token (reuse revokes the session); 400 `invalid_request` for a malformed body; 400
+/// `unsupported_grant_type` for another grant; 405 for other methods; 503 when the store is down.
+///
+/// ```
+/// # fn sessions() -> tower_jwt_auth::Sessions { unimplemented!() }
+/// use axum::Router;
+/// use tower_jwt_auth::RefreshEndpoint;
+///
+/// # fn app() -> Router {
+/// Router::new().route_service("/refresh", RefreshEndpoint::new(sessions()))
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct RefreshEndpoint {
+    sessions: Sessions,
+}
+
+impl RefreshEndpoint {
+    /// The refresh endpoint of `sessions`.
+    pub fn new(sessions: Sessions) -> Self {
+        Self { sessions }
+    }
+}
+
+/// `POST` endpoint for RFC 7009 token revocation: `token=…` (form) or `{"token":"…"}` (JSON). A refresh token
+/// revokes its whole session. Answers 200 with an empty body whether or not the token existed (so nobody can
+/// probe for tokens); 400 `invalid_request` without a `token`; 503 when the store is down.
+///
+/// RFC 7009 expects confidential clients to authenticate: put your client authentication in front of it.
+#[derive(Debug, Clone)]
+pub struct RevokeEndpoint {
+    sessions: Sessions,
+}
+
+impl RevokeEndpoint {
+    /// The revocation endpoint of `sessions`.
+    pub fn new(sessions: Sessions) -> Self {
+        Self { sessions }
+    }
+}
+
+#[derive(Deserialize)]
+struct JsonRefresh {
+    refresh_token: String,
+}
+
+#[derive(Deserialize)]
+struct JsonRevoke {
+    token: String,
+}
+
+/// An OAuth error response (RFC 6749 §5.2), never cached.
+pub(crate) fn oauth_error(status: StatusCode, code: &str) -> Response<Full<Bytes>> {
+    json_response(status, serde_json::json!({ "error": code }).to_string())
+}
+
+fn json_response(status: StatusCode, body: String) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    response
+}
+
+enum BodyKind {
+    Json,
+    Form,
+}
+
+fn body_kind(content_type: Option<&HeaderValue>) -> Option<BodyKind> {
+    let value = content_type?.to_str().ok()?;
+    let essence = value.split(';').next()?.trim();
+    if essence.eq_ignore_ascii_case("application/json") {
+        Some(BodyKind::Json)
+    } else if essence.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
+        Some(BodyKind::Form)
+    } else {
+        None
+    }
+}
+
+/// The single value of form field `name`; a repeated field is malformed (RFC 6749 §3.2).
+fn form_field(body: &[u8], name: &str) -> Result<Option<String>, ()> {
+    let mut found = None;
+    for (key, value) in form_urlencoded::parse(body) {
+        if key == name {
+            if found.is_some() {
+                return Err(());
+            }
+            found = Some(value.into_owned());
+        }
+    }
+    Ok(found)
+}
+
+/// Reads the body of a POST request with a JSON or form content type.
+async fn read_body<B>(request: Request<B>) -> Result<(BodyKind, Bytes), Response<Full<Bytes>>>
+where
+    B: Body,
+    B::Error: Into<BoxError>,
+{
+    if request.method() != Method::POST {
+        let mut response = oauth_error(StatusCode::METHOD_NOT_ALLOWED, "invalid_request");
+        response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return Err(response);
+    }
+    let kind = body_kind(request.headers().get(header::CONTENT_TYPE))
+        .ok_or_else(|| oauth_error(StatusCode::BAD_REQUEST, "invalid_request"))?;
+    let body = Limited::new(request.into_body(), MAX_BODY)
+        .collect()
+        .await
+        .map_err(|_| oauth_error(StatusCode::BAD_REQUEST, "invalid_request"))?;
+    Ok((kind, body.to_bytes()))
+}
+
+fn session_error(error: SessionError) -> Response<Full<Bytes>> {
+    match error {
+        SessionError::Unavailable(_) => oauth_error(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable"),
+        SessionError::Issue(_) => oauth_error(StatusCode::INTERNAL_SERVER_ERROR, "server_error"),
+        _ => oauth_error(StatusCode::BAD_REQUEST, "invalid_grant"),
+    }
+}
+
+/// The refresh token of a refresh request body, or the OAuth error to answer.
+fn refresh_token_of(kind: BodyKind, body: &[u8]) -> Result<String, Response<Full<Bytes>>> {
+    let invalid = || oauth_error(StatusCode::BAD_REQUEST, "invalid_request");
+    match kind {
+        BodyKind::Json => serde_json::from_slice::<JsonRefresh>(body).map(|b| b.refresh_token).map_err(|_| invalid()),
+        BodyKind::Form => {
+            match form_field(body, "grant_type").map_err(|_| invalid())?.as_deref() {
+                Some("refresh_token") => {}
+                Some(_) => return Err(oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type")),
+                None => return Err(invalid()),
+            }
+            form_field(body, "refresh_token").map_err(|_| invalid())?.ok_or_else(invalid)
+        }
+    }
+}
+
+fn revoked_token_of(kind: BodyKind, body: &[u8]) -> Result<String, Response<Full<Bytes>>> {
+    let invalid = || oauth_error(StatusCode::BAD_REQUEST, "invalid_request");
+    match kind {
+        BodyKind::Json => serde_json::from_slice::<JsonRevoke>(body).map(|b| b.token).map_err(|_| invalid()),
+        BodyKind::Form => form_field(body, "token").map_err(|_| invalid())?.ok_or_else(invalid),
+    }
+}
+
+impl<B> Service<Request<B>> for RefreshEndpoint
+where
+    B: Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+{
+    type Response = Response<Full<Bytes>>;
+    type Error = Infallible;
+    type Future = EndpointFuture;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        let sessions = self.sessions.clone();
+        Box::pin(async move {
+            let token = match read_body(request).await {
+                Ok((kind, body)) => refresh_token_of(kind, &body),
+                Err(response) => Err(response),
+            };
+            let token = match token {
+                Ok(token) => token,
+                Err(response) => return Ok(response),
+            };
+            Ok(match sessions.refresh(&token).await {
+                Ok(pair) => json_response(StatusCode::OK, serde_json::to_string(&pair).expect("a pair serializes")),
+                Err(error) => session_error(error),
+            })
+        })
+    }
+}
+
+impl<B> Service<Request<B>> for RevokeEndpoint
+where
+    B: Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+{
+    type Response = Response<Full<Bytes>>;
+    type Error = Infallible;
+    type Future = EndpointFuture;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        let sessions = self.sessions.clone();
+        Box::pin(async move {
+            let token = match read_body(request).await {
+                Ok((kind, body)) => revoked_token_of(kind, &body),
+                Err(response) => Err(response),
+            };
+            let token = match token {
+                Ok(token) => token,
+                Err(response) => return Ok(response),
+            };
+            Ok(match sessions.revoke(&token).await {
+                Ok(()) => {
+                    let mut response = Response::new(Full::new(Bytes::new()));
+                    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+                    response
+                }
+                Err(error) => session_error(error),
+            })
+        })
+    }
+}

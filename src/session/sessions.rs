@@ -1,0 +1,359 @@
+//! [`Sessions`]: login, refresh with rotation and reuse detection, logout, logout everywhere, revocation.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::ser::SerializeStruct;
+use serde::{Serialize, Serializer};
+
+use crate::clock::{Clock, SharedClock, SystemClock};
+use crate::error::ConfigError;
+use crate::issue::{random_bytes, random_id, AccessToken, IssueError, SessionClaims, TokenIssuer};
+use crate::revocation::StoreError;
+use crate::session::refresh_token::RefreshToken;
+use crate::session::store::{NewSession, RefreshGrant, RotateOutcome, RotateRequest, SessionRecord, SessionStore};
+use crate::TokenInfo;
+
+/// The longest grace period accepted (Okta and Cognito allow 0–60 s).
+pub const MAX_GRACE_PERIOD: Duration = Duration::from_secs(60);
+
+/// An access token and the refresh token that renews it, as an OAuth token response (RFC 6749 §5.1).
+///
+/// Serializes as `{"access_token","refresh_token","token_type":"Bearer","expires_in"}`. `Debug` redacts both
+/// tokens.
+#[derive(Clone)]
+pub struct TokenPair {
+    access: AccessToken,
+    refresh_token: String,
+    expires_in: i64,
+}
+
+impl TokenPair {
+    /// The access token.
+    pub fn access_token(&self) -> &str {
+        self.access.as_str()
+    }
+
+    /// The access token with its `jti` and times.
+    pub fn access(&self) -> &AccessToken {
+        &self.access
+    }
+
+    /// The opaque refresh token.
+    pub fn refresh_token(&self) -> &str {
+        &self.refresh_token
+    }
+
+    /// Seconds until the access token expires.
+    pub fn expires_in(&self) -> i64 {
+        self.expires_in
+    }
+}
+
+impl fmt::Debug for TokenPair {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenPair")
+            .field("access_token", &"[redacted]")
+            .field("refresh_token", &"[redacted]")
+            .field("expires_in", &self.expires_in)
+            .finish()
+    }
+}
+
+impl Serialize for TokenPair {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("TokenPair", 4)?;
+        s.serialize_field("access_token", self.access.as_str())?;
+        s.serialize_field("refresh_token", &self.refresh_token)?;
+        s.serialize_field("token_type", "Bearer")?;
+        s.serialize_field("expires_in", &self.expires_in)?;
+        s.end()
+    }
+}
+
+/// Why a session operation failed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum SessionError {
+    /// The refresh token is unknown, malformed, expired, revoked or was reused (OAuth `invalid_grant`). Reuse
+    /// has already revoked its whole session.
+    InvalidGrant,
+    /// The store could not be reached (503).
+    Unavailable(StoreError),
+    /// The access token could not be issued.
+    Issue(IssueError),
+    /// The token to log out has no `sid` or `jti` to revoke.
+    NotASessionToken,
+}
+
+impl fmt::Display for SessionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InvalidGrant => f.write_str("invalid_grant"),
+            Self::Unavailable(e) => fmt::Display::fmt(e, f),
+            Self::Issue(e) => fmt::Display::fmt(e, f),
+            Self::NotASessionToken => f.write_str("the token belongs to no session"),
+        }
+    }
+}
+
+impl std::error::Error for SessionError {}
+
+impl From<StoreError> for SessionError {
+    fn from(e: StoreError) -> Self {
+        Self::Unavailable(e)
+    }
+}
+
+impl From<IssueError> for SessionError {
+    fn from(e: IssueError) -> Self {
+        match e {
+            IssueError::SessionExpired => Self::InvalidGrant,
+            other => Self::Issue(other),
+        }
+    }
+}
+
+/// Login, refresh, logout over a [`SessionStore`]. Cloning is a pointer copy.
+///
+/// Defaults: refresh tokens idle out after 14 days, sessions end 30 days after login whatever happens, no
+/// grace period (a rotated token is never accepted again).
+#[derive(Clone)]
+pub struct Sessions {
+    inner: Arc<SessionsInner>,
+}
+
+struct SessionsInner {
+    issuer: TokenIssuer,
+    store: Arc<dyn SessionStore>,
+    refresh_ttl: i64,
+    max_session: i64,
+    grace_period: i64,
+    successor_key: [u8; 32],
+    clock: SharedClock,
+}
+
+impl fmt::Debug for Sessions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sessions")
+            .field("issuer", &self.inner.issuer)
+            .field("refresh_ttl", &self.inner.refresh_ttl)
+            .field("max_session", &self.inner.max_session)
+            .field("grace_period", &self.inner.grace_period)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds [`Sessions`].
+pub struct SessionsBuilder {
+    issuer: TokenIssuer,
+    store: Arc<dyn SessionStore>,
+    refresh_ttl: Duration,
+    max_session: Duration,
+    grace_period: Duration,
+    successor_key: Option<[u8; 32]>,
+    clock: SharedClock,
+}
+
+impl fmt::Debug for SessionsBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionsBuilder").finish_non_exhaustive()
+    }
+}
+
+fn seconds(d: Duration, what: &'static str) -> Result<i64, ConfigError> {
+    i64::try_from(d.as_secs()).ok().filter(|s| *s > 0).ok_or(ConfigError::InvalidDuration(what))
+}
+
+impl SessionsBuilder {
+    /// Idle lifetime of a refresh token: unused this long, it expires (default 14 days).
+    pub fn refresh_ttl(mut self, ttl: Duration) -> Self {
+        self.refresh_ttl = ttl;
+        self
+    }
+
+    /// Absolute session lifetime from login (default 30 days): no refresh extends a session past it.
+    pub fn max_session(mut self, max: Duration) -> Self {
+        self.max_session = max;
+        self
+    }
+
+    /// How long after a rotation the immediately previous refresh token may be presented again and get the same
+    /// successor (default 0, at most 60 s). A grace period weakens reuse detection for its duration; use it only
+    /// for clients that retry lost responses.
+    pub fn grace_period(mut self, grace: Duration) -> Self {
+        self.grace_period = grace;
+        self
+    }
+
+    /// The key that derives a rotated token's successor (needed to hand out the same successor on a retry).
+    /// Random per process by default; set the same 32 random bytes on every instance that shares a store when
+    /// a grace period is configured.
+    pub fn successor_key(mut self, key: [u8; 32]) -> Self {
+        self.successor_key = Some(key);
+        self
+    }
+
+    /// The time source (default: the system clock). Give the issuer the same clock.
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// Checks the settings and builds the sessions.
+    pub fn build(self) -> Result<Sessions, ConfigError> {
+        let refresh_ttl = seconds(self.refresh_ttl, "refresh_ttl must be at least one second")?;
+        let max_session = seconds(self.max_session, "max_session must be at least one second")?;
+        if self.grace_period > MAX_GRACE_PERIOD {
+            return Err(ConfigError::InvalidDuration("the grace period is at most 60 seconds"));
+        }
+        Ok(Sessions {
+            inner: Arc::new(SessionsInner {
+                issuer: self.issuer,
+                store: self.store,
+                refresh_ttl,
+                max_session,
+                grace_period: self.grace_period.as_secs() as i64,
+                successor_key: self.successor_key.unwrap_or_else(random_bytes::<32>),
+                clock: self.clock,
+            }),
+        })
+    }
+}
+
+impl Sessions {
+    /// Starts configuring sessions that mint access tokens with `issuer` and keep state in `store`.
+    pub fn builder(issuer: TokenIssuer, store: impl SessionStore) -> SessionsBuilder {
+        Self::builder_shared(issuer, Arc::new(store))
+    }
+
+    /// Same as [`builder`](Self::builder), for a store already behind an `Arc`.
+    pub fn builder_shared(issuer: TokenIssuer, store: Arc<dyn SessionStore>) -> SessionsBuilder {
+        SessionsBuilder {
+            issuer,
+            store,
+            refresh_ttl: Duration::from_secs(14 * 24 * 3600),
+            max_session: Duration::from_secs(30 * 24 * 3600),
+            grace_period: Duration::ZERO,
+            successor_key: None,
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// The store behind these sessions.
+    pub fn store(&self) -> &Arc<dyn SessionStore> {
+        &self.inner.store
+    }
+
+    /// Starts a session for `subject` (whose credentials the application has checked) and returns its first
+    /// token pair. `claims` (a JSON object, e.g. `{"scope": "read"}`) go into every access token of the session.
+    pub async fn login<T: Serialize + ?Sized>(&self, subject: &str, claims: &T) -> Result<TokenPair, SessionError> {
+        let inner = &*self.inner;
+        let claims = serde_json::to_string(claims).map_err(|e| SessionError::Issue(IssueError::Serialize(e)))?;
+        let now = inner.clock.now();
+        let session = SessionRecord {
+            session_id: random_id(),
+            subject: subject.to_owned(),
+            auth_time: now,
+            expires_at: now + inner.max_session,
+            claims,
+        };
+        let access = self.access_token(&session)?;
+        let refresh = RefreshToken::generate();
+        let grant = RefreshGrant {
+            id: refresh.id.clone(),
+            secret_hash: refresh.secret_hash(),
+            expires_at: (now + inner.refresh_ttl).min(session.expires_at),
+        };
+        inner.store.create_session(NewSession { session, refresh: grant }).await?;
+        Ok(self.pair(access, &refresh, now))
+    }
+
+    /// Exchanges a refresh token for a new pair, rotating it. Reusing a rotated token revokes its session.
+    pub async fn refresh(&self, refresh_token: &str) -> Result<TokenPair, SessionError> {
+        let inner = &*self.inner;
+        let presented = RefreshToken::parse(refresh_token).ok_or(SessionError::InvalidGrant)?;
+        let now = inner.clock.now();
+        let successor = presented.successor(RefreshToken::new_id(), &inner.successor_key);
+        let request = RotateRequest {
+            id: presented.id.clone(),
+            secret_hash: presented.secret_hash(),
+            successor: RefreshGrant {
+                id: successor.id.clone(),
+                secret_hash: successor.secret_hash(),
+                expires_at: now + inner.refresh_ttl,
+            },
+            now,
+            grace_period: inner.grace_period,
+        };
+        match inner.store.rotate(request).await? {
+            RotateOutcome::Rotated { session, .. } => {
+                let access = self.access_token(&session)?;
+                Ok(self.pair(access, &successor, now))
+            }
+            RotateOutcome::Retried { session, successor_id } => {
+                let same = presented.successor(successor_id, &inner.successor_key);
+                let access = self.access_token(&session)?;
+                Ok(self.pair(access, &same, now))
+            }
+            RotateOutcome::Reused { .. } => {
+                #[cfg(feature = "tracing")]
+                tracing::warn!("refresh token reuse detected; the session has been revoked");
+                Err(SessionError::InvalidGrant)
+            }
+            _ => Err(SessionError::InvalidGrant),
+        }
+    }
+
+    /// Logs out the session of a verified access token: its refresh tokens stop working, its access tokens are
+    /// refused by a layer that checks this store, and the token's own `jti` is revoked.
+    pub async fn logout(&self, token: &TokenInfo) -> Result<(), SessionError> {
+        let inner = &*self.inner;
+        let until = token.expires_at().unwrap_or_else(|| inner.clock.now() + inner.max_session);
+        if token.session_id().is_none() && token.token_id().is_none() {
+            return Err(SessionError::NotASessionToken);
+        }
+        if let Some(sid) = token.session_id() {
+            let session_end = token.auth_time().map_or(until, |t| t + inner.max_session).max(until);
+            inner.store.revoke_session(sid, session_end).await?;
+        }
+        if let Some(jti) = token.token_id() {
+            inner.store.revoke_token(jti, until).await?;
+        }
+        Ok(())
+    }
+
+    /// Logs `subject` out everywhere: every session ends and every access token issued before now is refused.
+    pub async fn logout_all(&self, subject: &str) -> Result<(), SessionError> {
+        let inner = &*self.inner;
+        let now = inner.clock.now();
+        inner.store.revoke_subject(subject, now, now + inner.max_session).await?;
+        Ok(())
+    }
+
+    /// RFC 7009 revocation of a refresh token: revokes its whole session. Unknown or malformed tokens are not an
+    /// error (the endpoint answers 200 either way).
+    pub async fn revoke(&self, token: &str) -> Result<(), SessionError> {
+        let Some(presented) = RefreshToken::parse(token) else { return Ok(()) };
+        let now = self.inner.clock.now();
+        self.inner.store.revoke_refresh_token(&presented.id, presented.secret_hash(), now).await?;
+        Ok(())
+    }
+
+    fn access_token(&self, session: &SessionRecord) -> Result<AccessToken, SessionError> {
+        let claims: serde_json::Value = serde_json::from_str(&session.claims)
+            .map_err(|e| SessionError::Issue(IssueError::Serialize(e)))?;
+        let session_claims = SessionClaims {
+            session_id: Some(&session.session_id),
+            auth_time: Some(session.auth_time),
+            not_after: Some(session.expires_at),
+        };
+        Ok(self.inner.issuer.issue_for_session(&session.subject, &claims, session_claims)?)
+    }
+
+    fn pair(&self, access: AccessToken, refresh: &RefreshToken, now: i64) -> TokenPair {
+        let expires_in = access.expires_at() - now;
+        TokenPair { access, refresh_token: refresh.encode(), expires_in }
+    }
+}
