@@ -1,1 +1,89 @@
-fn main(){}
+//! Layer cost vs. raw `jsonwebtoken::decode`, per algorithm family.
+//!
+//! `cargo bench --bench verify` — compare `raw_decode/ALG` with `layer/ALG` in the same run.
+
+use std::convert::Infallible;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use http::{Request, Response};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde_json::json;
+use tower::{Layer, Service, ServiceExt};
+use tower_jwt_auth::{JwtAuthLayer, RegisteredClaims, VerificationKey};
+
+fn pem(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{}/tests/keys/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+fn keys(alg: Algorithm) -> (EncodingKey, DecodingKey, VerificationKey) {
+    let secret = [7u8; 64];
+    match alg {
+        Algorithm::HS256 => (
+            EncodingKey::from_secret(&secret),
+            DecodingKey::from_secret(&secret),
+            VerificationKey::hmac(alg, &secret).unwrap(),
+        ),
+        Algorithm::RS256 => (
+            EncodingKey::from_rsa_pem(&pem("rsa_private.pem")).unwrap(),
+            DecodingKey::from_rsa_pem(&pem("rsa_public.pem")).unwrap(),
+            VerificationKey::from_pem(alg, &pem("rsa_public.pem")).unwrap(),
+        ),
+        Algorithm::ES256 => (
+            EncodingKey::from_ec_pem(&pem("ec256_private.pem")).unwrap(),
+            DecodingKey::from_ec_pem(&pem("ec256_public.pem")).unwrap(),
+            VerificationKey::from_pem(alg, &pem("ec256_public.pem")).unwrap(),
+        ),
+        _ => (
+            EncodingKey::from_ed_pem(&pem("ed25519_private.pem")).unwrap(),
+            DecodingKey::from_ed_pem(&pem("ed25519_public.pem")).unwrap(),
+            VerificationKey::from_pem(alg, &pem("ed25519_public.pem")).unwrap(),
+        ),
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
+    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let exp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() + 3600;
+    let claims = json!({
+        "iss": "bench", "aud": "bench-api", "sub": "alice", "exp": exp, "iat": exp - 3600,
+        "jti": "0123456789abcdef", "scope": "read write", "sid": "s1",
+    });
+    let mut group = c.benchmark_group("verify");
+    for alg in [Algorithm::HS256, Algorithm::RS256, Algorithm::ES256, Algorithm::EdDSA] {
+        let (encoding, decoding, verification) = keys(alg);
+        let token = jsonwebtoken::encode(&Header::new(alg), &claims, &encoding).unwrap();
+        let name = format!("{alg:?}");
+
+        let mut validation = Validation::new(alg);
+        validation.set_issuer(&["bench"]);
+        validation.set_audience(&["bench-api"]);
+        group.bench_with_input(BenchmarkId::new("raw_decode", &name), &token, |b, token| {
+            b.iter(|| jsonwebtoken::decode::<RegisteredClaims>(token, &decoding, &validation).unwrap())
+        });
+
+        let layer = JwtAuthLayer::builder().key(verification).issuer("bench").audience("bench-api").build().unwrap();
+        let service = layer.layer(tower::service_fn(|_req: Request<()>| async {
+            Ok::<_, Infallible>(Response::new(()))
+        }));
+        let header = format!("Bearer {token}");
+        group.bench_with_input(BenchmarkId::new("layer", &name), &header, |b, header| {
+            b.iter(|| {
+                let request = Request::builder().header("authorization", header.as_str()).body(()).unwrap();
+                let response = runtime.block_on(service.clone().oneshot(request)).unwrap();
+                assert_eq!(response.status(), 200);
+            })
+        });
+    }
+    let mut bare = tower::service_fn(|_req: Request<()>| async { Ok::<_, Infallible>(Response::new(())) });
+    group.bench_function("trivial_service_alone", |b| {
+        b.iter(|| {
+            let request = Request::builder().header("authorization", "Bearer x").body(()).unwrap();
+            runtime.block_on(bare.call(request)).unwrap()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -18,8 +18,8 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tower_jwt_auth::{
-    Algorithm, AuthorizeLayer, Claims, JsonResponder, JwtAuthLayer, MemoryStore, RefreshEndpoint, RevokeEndpoint,
-    Sessions, SigningKey, TokenInfo, TokenIssuer, VerificationKey,
+    Algorithm, AuthorizeLayer, Claims, JsonResponder, JwtAuthLayer, MemoryStore, RefreshEndpoint,
+    RevokeEndpoint, Sessions, SigningKey, TokenInfo, TokenIssuer, VerificationKey,
 };
 
 /// Demo users: name, argon2id hash of the password, and granted scopes. Passwords: alice-pass, bob-pass.
@@ -44,7 +44,9 @@ fn env_or(name: &str, default: &str) -> String {
 
 fn env_secs(name: &str, default: u64) -> Result<Duration, BoxError> {
     let value = env_or(name, &default.to_string());
-    Ok(Duration::from_secs(value.parse().map_err(|_| format!("{name} must be a whole number of seconds"))?))
+    Ok(Duration::from_secs(value.parse().map_err(|_| {
+        format!("{name} must be a whole number of seconds")
+    })?))
 }
 
 fn algorithm(name: &str) -> Result<Algorithm, BoxError> {
@@ -64,13 +66,20 @@ fn keys(alg: Algorithm) -> Result<(SigningKey, VerificationKey), BoxError> {
                 secret
             }
         };
-        return Ok((SigningKey::hmac(alg, &secret)?, VerificationKey::hmac(alg, &secret)?));
+        return Ok((
+            SigningKey::hmac(alg, &secret)?,
+            VerificationKey::hmac(alg, &secret)?,
+        ));
     }
     let read = |var: &str| -> Result<Vec<u8>, BoxError> {
-        let path = std::env::var(var).map_err(|_| format!("{var} must name a PEM file for JWT_ALG {alg:?}"))?;
+        let path = std::env::var(var)
+            .map_err(|_| format!("{var} must name a PEM file for JWT_ALG {alg:?}"))?;
         Ok(std::fs::read(&path).map_err(|e| format!("{var}={path}: {e}"))?)
     };
-    Ok((SigningKey::from_pem(alg, &read("JWT_PRIVATE_KEY")?)?, VerificationKey::from_pem(alg, &read("JWT_PUBLIC_KEY")?)?))
+    Ok((
+        SigningKey::from_pem(alg, &read("JWT_PRIVATE_KEY")?)?,
+        VerificationKey::from_pem(alg, &read("JWT_PUBLIC_KEY")?)?,
+    ))
 }
 
 #[derive(Clone)]
@@ -79,7 +88,12 @@ struct AppState {
 }
 
 fn error(status: StatusCode, code: &str) -> Response {
-    (status, [(header::CACHE_CONTROL, "no-store")], Json(json!({ "error": code }))).into_response()
+    (
+        status,
+        [(header::CACHE_CONTROL, "no-store")],
+        Json(json!({ "error": code })),
+    )
+        .into_response()
 }
 
 #[derive(Deserialize)]
@@ -94,14 +108,27 @@ async fn login(State(state): State<AppState>, body: Bytes) -> Response {
     };
     let user = USERS.iter().find(|(name, _, _)| *name == username);
     let verified = user.is_some_and(|(_, hash, _)| {
-        PasswordHash::new(hash).is_ok_and(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
+        PasswordHash::new(hash).is_ok_and(|hash| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &hash)
+                .is_ok()
+        })
     });
     let (Some((name, _, scope)), true) = (user, verified) else {
         return error(StatusCode::UNAUTHORIZED, "invalid_credentials");
     };
     match state.sessions.login(name, &json!({ "scope": scope })).await {
-        Ok(pair) => ([(header::CACHE_CONTROL, "no-store"), (header::PRAGMA, "no-cache")], Json(pair)).into_response(),
-        Err(tower_jwt_auth::SessionError::Unavailable(_)) => error(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable"),
+        Ok(pair) => (
+            [
+                (header::CACHE_CONTROL, "no-store"),
+                (header::PRAGMA, "no-cache"),
+            ],
+            Json(pair),
+        )
+            .into_response(),
+        Err(tower_jwt_auth::SessionError::Unavailable(_)) => {
+            error(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable")
+        }
         Err(_) => error(StatusCode::INTERNAL_SERVER_ERROR, "server_error"),
     }
 }
@@ -112,13 +139,19 @@ async fn me(claims: Claims<Value>) -> Json<Value> {
 
 async fn create_post(info: TokenInfo) -> Response {
     let author = info.subject().unwrap_or_default().to_owned();
-    (StatusCode::CREATED, Json(json!({ "created": true, "author": author }))).into_response()
+    (
+        StatusCode::CREATED,
+        Json(json!({ "created": true, "author": author })),
+    )
+        .into_response()
 }
 
 async fn logout(State(state): State<AppState>, info: TokenInfo) -> Response {
     match state.sessions.logout(&info).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(tower_jwt_auth::SessionError::Unavailable(_)) => error(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable"),
+        Err(tower_jwt_auth::SessionError::Unavailable(_)) => {
+            error(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable")
+        }
         Err(_) => error(StatusCode::BAD_REQUEST, "invalid_request"),
     }
 }
@@ -140,7 +173,9 @@ fn app() -> Result<Router, BoxError> {
         .ttl(env_secs("ACCESS_TTL_SECS", 900)?)
         .build()?;
     let store = MemoryStore::new();
-    let sessions = Sessions::builder(issuer, store.clone()).refresh_ttl(env_secs("REFRESH_TTL_SECS", 1_209_600)?).build()?;
+    let sessions = Sessions::builder(issuer, store.clone())
+        .refresh_ttl(env_secs("REFRESH_TTL_SECS", 1_209_600)?)
+        .build()?;
     let auth = JwtAuthLayer::builder()
         .claims::<Value>()
         .key(verification)
@@ -151,11 +186,20 @@ fn app() -> Result<Router, BoxError> {
         .responder(JsonResponder)
         .build()?;
     let protected = Router::new()
-        .route("/posts", post(create_post).route_layer(AuthorizeLayer::require_scopes(["write"])?.with_realm("demo")?.with_responder(JsonResponder)))
+        .route(
+            "/posts",
+            post(create_post).route_layer(
+                AuthorizeLayer::require_scopes(["write"])?
+                    .with_realm("demo")?
+                    .with_responder(JsonResponder),
+            ),
+        )
         .route("/me", get(me))
         .route("/logout", post(logout))
         .layer(auth);
-    let state = AppState { sessions: sessions.clone() };
+    let state = AppState {
+        sessions: sessions.clone(),
+    };
     Ok(Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/login", post(login))
@@ -167,7 +211,9 @@ fn app() -> Result<Router, BoxError> {
 
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
-    let bind: SocketAddr = env_or("BIND", "127.0.0.1:3000").parse().map_err(|_| "BIND must be host:port")?;
+    let bind: SocketAddr = env_or("BIND", "127.0.0.1:3000")
+        .parse()
+        .map_err(|_| "BIND must be host:port")?;
     let app = app().inspect_err(|e| eprintln!("error: {e}"))?;
     let listener = tokio::net::TcpListener::bind(bind).await?;
     eprintln!("demo listening on http://{}", listener.local_addr()?);

@@ -16,11 +16,20 @@ use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
 use tower::ServiceBuilder;
-use tower_jwt_auth::{Algorithm, JwtAuthLayer, SigningKey, TokenInfo, TokenIssuer, VerificationKey};
+use tower_jwt_auth::{
+    Algorithm, JwtAuthLayer, SigningKey, TokenInfo, TokenIssuer, VerificationKey,
+};
 
 async fn hello(request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
-    let subject = request.extensions().get::<TokenInfo>().and_then(|t| t.subject()).unwrap_or("?").to_owned();
-    Ok(Response::new(Full::new(Bytes::from(format!("hello {subject}\n")))))
+    let subject = request
+        .extensions()
+        .get::<TokenInfo>()
+        .and_then(|t| t.subject())
+        .unwrap_or("?")
+        .to_owned();
+    Ok(Response::new(Full::new(Bytes::from(format!(
+        "hello {subject}\n"
+    )))))
 }
 
 #[tokio::main]
@@ -39,15 +48,25 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         .build()?;
     let service = ServiceBuilder::new().layer(auth).service_fn(hello);
 
-    let listener = tokio::net::TcpListener::bind(std::env::var("BIND").unwrap_or_else(|_| "127.0.0.1:3001".into())).await?;
+    let listener = tokio::net::TcpListener::bind(
+        std::env::var("BIND").unwrap_or_else(|_| "127.0.0.1:3001".into()),
+    )
+    .await?;
     let token = issuer.issue("alice", &())?;
     eprintln!("listening on http://{}", listener.local_addr()?);
-    eprintln!("try: curl -H 'Authorization: Bearer {}' http://{}/", token.as_str(), listener.local_addr()?);
+    eprintln!(
+        "try: curl -H 'Authorization: Bearer {}' http://{}/",
+        token.as_str(),
+        listener.local_addr()?
+    );
     loop {
         let (stream, _) = listener.accept().await?;
         let service = TowerToHyperService::new(service.clone());
         tokio::spawn(async move {
-            if let Err(e) = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await {
+            if let Err(e) = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await
+            {
                 eprintln!("connection error: {e}");
             }
         });

@@ -28,13 +28,21 @@ pub(crate) struct Requirements<C> {
 
 impl<C> Default for Requirements<C> {
     fn default() -> Self {
-        Self { scopes: Vec::new(), scope_text: String::new(), predicate: None }
+        Self {
+            scopes: Vec::new(),
+            scope_text: String::new(),
+            predicate: None,
+        }
     }
 }
 
 impl<C> Clone for Requirements<C> {
     fn clone(&self) -> Self {
-        Self { scopes: self.scopes.clone(), scope_text: self.scope_text.clone(), predicate: self.predicate.clone() }
+        Self {
+            scopes: self.scopes.clone(),
+            scope_text: self.scope_text.clone(),
+            predicate: self.predicate.clone(),
+        }
     }
 }
 
@@ -49,7 +57,10 @@ impl<C> fmt::Debug for Requirements<C> {
 
 /// RFC 6749 §3.3: `scope-token = 1*( %x21 / %x23-5B / %x5D-7E )`.
 fn is_scope_token(scope: &str) -> bool {
-    !scope.is_empty() && scope.bytes().all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E))
+    !scope.is_empty()
+        && scope
+            .bytes()
+            .all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E))
 }
 
 impl<C> Requirements<C> {
@@ -122,7 +133,11 @@ impl AuthorizeLayer {
     {
         let mut requirements = Requirements::default();
         requirements.add_scopes(scopes)?;
-        Ok(Self::from_parts(requirements, DefaultResponder, crate::builder::DEFAULT_REALM.to_owned()))
+        Ok(Self::from_parts(
+            requirements,
+            DefaultResponder,
+            crate::builder::DEFAULT_REALM.to_owned(),
+        ))
     }
 }
 
@@ -137,13 +152,23 @@ impl<C: Send + Sync + 'static> AuthorizeLayer<C> {
     pub fn require(predicate: impl Fn(&C) -> bool + Send + Sync + 'static) -> Self {
         let mut requirements = Requirements::default();
         requirements.set_predicate(predicate);
-        Self::from_parts(requirements, DefaultResponder, crate::builder::DEFAULT_REALM.to_owned())
+        Self::from_parts(
+            requirements,
+            DefaultResponder,
+            crate::builder::DEFAULT_REALM.to_owned(),
+        )
     }
 }
 
 impl<C, R> AuthorizeLayer<C, R> {
     fn from_parts(requirements: Requirements<C>, responder: R, realm: String) -> Self {
-        Self { shared: Arc::new(AuthorizeShared { requirements, responder, realm }) }
+        Self {
+            shared: Arc::new(AuthorizeShared {
+                requirements,
+                responder,
+                realm,
+            }),
+        }
     }
 
     /// Uses another responder for rejections (say [`JsonResponder`](crate::JsonResponder)).
@@ -162,26 +187,38 @@ impl<C, R: Clone> AuthorizeLayer<C, R> {
             return Err(ConfigError::InvalidName(realm));
         }
         let shared = &self.shared;
-        Ok(Self::from_parts(shared.requirements.clone(), shared.responder.clone(), realm))
+        Ok(Self::from_parts(
+            shared.requirements.clone(),
+            shared.responder.clone(),
+            realm,
+        ))
     }
 }
 
 impl<C, R> Clone for AuthorizeLayer<C, R> {
     fn clone(&self) -> Self {
-        Self { shared: Arc::clone(&self.shared) }
+        Self {
+            shared: Arc::clone(&self.shared),
+        }
     }
 }
 
 impl<C, R> fmt::Debug for AuthorizeLayer<C, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AuthorizeLayer").field("requirements", &self.shared.requirements).finish()
+        f.debug_struct("AuthorizeLayer")
+            .field("requirements", &self.shared.requirements)
+            .finish()
     }
 }
 
 impl<S, C, R> Layer<S> for AuthorizeLayer<C, R> {
     type Service = Authorize<S, C, R>;
     fn layer(&self, inner: S) -> Self::Service {
-        Authorize { inner, shared: Arc::clone(&self.shared), _claims: PhantomData }
+        Authorize {
+            inner,
+            shared: Arc::clone(&self.shared),
+            _claims: PhantomData,
+        }
     }
 }
 
@@ -194,13 +231,19 @@ pub struct Authorize<S, C = RegisteredClaims, R = DefaultResponder> {
 
 impl<S: Clone, C, R> Clone for Authorize<S, C, R> {
     fn clone(&self) -> Self {
-        Self { inner: self.inner.clone(), shared: Arc::clone(&self.shared), _claims: PhantomData }
+        Self {
+            inner: self.inner.clone(),
+            shared: Arc::clone(&self.shared),
+            _claims: PhantomData,
+        }
     }
 }
 
 impl<S: fmt::Debug, C, R> fmt::Debug for Authorize<S, C, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Authorize").field("inner", &self.inner).finish_non_exhaustive()
+        f.debug_struct("Authorize")
+            .field("inner", &self.inner)
+            .finish_non_exhaustive()
     }
 }
 

@@ -25,7 +25,11 @@ where
     type Rejection = AuthError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        parts.extensions.get::<Claims<C>>().cloned().ok_or_else(|| AuthErrorKind::Missing.into())
+        parts
+            .extensions
+            .get::<Claims<C>>()
+            .cloned()
+            .ok_or_else(|| AuthErrorKind::Missing.into())
     }
 }
 
@@ -37,7 +41,10 @@ where
 {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Option<Self>, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
         Ok(parts.extensions.get::<Claims<C>>().cloned())
     }
 }
@@ -46,14 +53,21 @@ impl<S: Send + Sync> FromRequestParts<S> for TokenInfo {
     type Rejection = AuthError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        parts.extensions.get::<TokenInfo>().cloned().ok_or_else(|| AuthErrorKind::Missing.into())
+        parts
+            .extensions
+            .get::<TokenInfo>()
+            .cloned()
+            .ok_or_else(|| AuthErrorKind::Missing.into())
     }
 }
 
 impl<S: Send + Sync> OptionalFromRequestParts<S> for TokenInfo {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Option<Self>, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
         Ok(parts.extensions.get::<TokenInfo>().cloned())
     }
 }

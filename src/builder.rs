@@ -314,8 +314,12 @@ impl<C, R> JwtAuthBuilder<C, R> {
             key.validate(provider)?;
             keys.insert(key)?;
         }
-        let verifier =
-            Verifier { keys, provider, validation: self.validation, max_token_size: self.max_token_size };
+        let verifier = Verifier {
+            keys,
+            provider,
+            validation: self.validation,
+            max_token_size: self.max_token_size,
+        };
         Ok(JwtAuthLayer::from_shared(Arc::new(Shared {
             verifier,
             sources: self.sources,

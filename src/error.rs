@@ -123,12 +123,18 @@ pub struct AuthError {
 impl AuthError {
     /// An error of this kind.
     pub fn new(kind: AuthErrorKind) -> Self {
-        Self { kind, required_scope: None }
+        Self {
+            kind,
+            required_scope: None,
+        }
     }
 
     /// A 403 `insufficient_scope` error naming the scopes the resource requires (space separated).
     pub fn insufficient_scope(required: impl Into<String>) -> Self {
-        Self { kind: AuthErrorKind::InsufficientScope, required_scope: Some(required.into()) }
+        Self {
+            kind: AuthErrorKind::InsufficientScope,
+            required_scope: Some(required.into()),
+        }
     }
 
     /// Why the request was rejected.

@@ -95,7 +95,9 @@ impl TokenInfo {
 
     /// Whether the `scope` claim lists `wanted`.
     pub fn has_scope(&self, wanted: &str) -> bool {
-        self.scope.as_deref().is_some_and(|s| s.split(' ').any(|s| s == wanted))
+        self.scope
+            .as_deref()
+            .is_some_and(|s| s.split(' ').any(|s| s == wanted))
     }
 
     /// Issued-at time (`iat`).

@@ -55,11 +55,17 @@ where
     S: Service<Request<ReqBody>>,
 {
     pub(crate) fn inner(future: S::Future) -> Self {
-        Self { state: State::Inner { future } }
+        Self {
+            state: State::Inner { future },
+        }
     }
 
     pub(crate) fn rejected(response: Response<ResBody>) -> Self {
-        Self { state: State::Rejected { response: Some(response) } }
+        Self {
+            state: State::Rejected {
+                response: Some(response),
+            },
+        }
     }
 
     /// `inner` must be the instance whose `poll_ready` returned ready.
@@ -69,7 +75,14 @@ where
         request: Request<ReqBody>,
         reject: Arc<dyn Reject<ResBody>>,
     ) -> Self {
-        Self { state: State::Checking { check, inner: Some(inner), request: Some(request), reject } }
+        Self {
+            state: State::Checking {
+                check,
+                inner: Some(inner),
+                request: Some(request),
+                reject,
+            },
+        }
     }
 }
 
@@ -85,9 +98,16 @@ where
             match state.as_mut().project() {
                 StateProj::Inner { future } => return future.poll(cx),
                 StateProj::Rejected { response } => {
-                    return Poll::Ready(Ok(response.take().expect("ResponseFuture polled after completion")))
+                    return Poll::Ready(Ok(response
+                        .take()
+                        .expect("ResponseFuture polled after completion")))
                 }
-                StateProj::Checking { check, inner, request, reject } => {
+                StateProj::Checking {
+                    check,
+                    inner,
+                    request,
+                    reject,
+                } => {
                     let kind = match ready!(check.as_mut().poll(cx)) {
                         Ok(false) => None,
                         Ok(true) => Some(AuthErrorKind::Revoked),
@@ -96,8 +116,12 @@ where
                     if let Some(kind) = kind {
                         return Poll::Ready(Ok(reject.reject(kind.into())));
                     }
-                    let mut service = inner.take().expect("ResponseFuture polled after completion");
-                    let request = request.take().expect("ResponseFuture polled after completion");
+                    let mut service = inner
+                        .take()
+                        .expect("ResponseFuture polled after completion");
+                    let request = request
+                        .take()
+                        .expect("ResponseFuture polled after completion");
                     let future = service.call(request);
                     state.set(State::Inner { future });
                 }

@@ -48,9 +48,16 @@ impl SigningKey {
         }
         let min_bytes = hmac_min_len(algorithm);
         if secret.len() < min_bytes {
-            return Err(ConfigError::WeakHmacSecret { min_bytes, got_bytes: secret.len() });
+            return Err(ConfigError::WeakHmacSecret {
+                min_bytes,
+                got_bytes: secret.len(),
+            });
         }
-        Ok(Self { key: EncodingKey::from_secret(secret), algorithm, kid: None })
+        Ok(Self {
+            key: EncodingKey::from_secret(secret),
+            algorithm,
+            kid: None,
+        })
     }
 
     /// A private key in PEM form (PKCS#1 or PKCS#8 for RSA, PKCS#8 for EC and Ed25519).
@@ -62,7 +69,11 @@ impl SigningKey {
             AlgorithmFamily::Hmac => return Err(ConfigError::AlgorithmMismatch),
         }
         .map_err(|e| ConfigError::InvalidKey(e.to_string()))?;
-        Ok(Self { key, algorithm, kid: None })
+        Ok(Self {
+            key,
+            algorithm,
+            kid: None,
+        })
     }
 
     /// A private key in DER form (PKCS#1 for RSA, PKCS#8 for EC and Ed25519).
@@ -73,7 +84,11 @@ impl SigningKey {
             AlgorithmFamily::Ed => EncodingKey::from_ed_der(der),
             AlgorithmFamily::Hmac => return Err(ConfigError::AlgorithmMismatch),
         };
-        Ok(Self { key, algorithm, kid: None })
+        Ok(Self {
+            key,
+            algorithm,
+            kid: None,
+        })
     }
 
     /// Sets the `kid` written into token headers.
@@ -230,7 +245,9 @@ pub struct TokenIssuerBuilder {
 
 impl fmt::Debug for TokenIssuerBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TokenIssuerBuilder").field("key", &self.key).finish_non_exhaustive()
+        f.debug_struct("TokenIssuerBuilder")
+            .field("key", &self.key)
+            .finish_non_exhaustive()
     }
 }
 
@@ -255,7 +272,11 @@ impl TokenIssuer {
 
     /// Issues an access token for `subject` with the application's `claims` (any value that serializes to a
     /// JSON object; `()` for none). The registered claims the issuer sets win over same-named app claims.
-    pub fn issue<T: Serialize + ?Sized>(&self, subject: &str, claims: &T) -> Result<AccessToken, IssueError> {
+    pub fn issue<T: Serialize + ?Sized>(
+        &self,
+        subject: &str,
+        claims: &T,
+    ) -> Result<AccessToken, IssueError> {
         self.issue_for_session(subject, claims, SessionClaims::default())
     }
 
@@ -301,7 +322,12 @@ impl TokenIssuer {
         }
         let payload = serde_json::to_vec(&payload).map_err(IssueError::Serialize)?;
         let token = self.sign_payload(&payload)?;
-        Ok(AccessToken { token, jti, issued_at: now, expires_at })
+        Ok(AccessToken {
+            token,
+            jti,
+            issued_at: now,
+            expires_at,
+        })
     }
 
     fn sign_payload(&self, payload: &[u8]) -> Result<String, IssueError> {
@@ -312,7 +338,9 @@ impl TokenIssuer {
         URL_SAFE_NO_PAD.encode_string(payload, &mut token);
         let signer = (inner.provider.signer_factory)(&inner.key.algorithm, &inner.key.key)
             .map_err(|e| IssueError::Sign(e.to_string()))?;
-        let signature = signer.try_sign(token.as_bytes()).map_err(|e| IssueError::Sign(e.to_string()))?;
+        let signature = signer
+            .try_sign(token.as_bytes())
+            .map_err(|e| IssueError::Sign(e.to_string()))?;
         token.push('.');
         URL_SAFE_NO_PAD.encode_string(signature, &mut token);
         Ok(token)
@@ -378,10 +406,14 @@ impl TokenIssuerBuilder {
             return Err(ConfigError::Missing("audience"));
         }
         let ttl = i64::try_from(self.ttl.as_secs()).ok().filter(|t| *t > 0);
-        let ttl = ttl.ok_or(ConfigError::InvalidDuration("the token lifetime must be at least one second"))?;
+        let ttl = ttl.ok_or(ConfigError::InvalidDuration(
+            "the token lifetime must be at least one second",
+        ))?;
         let signer = (provider.signer_factory)(&self.key.algorithm, &self.key.key)
             .map_err(|e| ConfigError::InvalidKey(e.to_string()))?;
-        signer.try_sign(b"probe").map_err(|e| ConfigError::InvalidKey(e.to_string()))?;
+        signer
+            .try_sign(b"probe")
+            .map_err(|e| ConfigError::InvalidKey(e.to_string()))?;
         let mut header = Map::new();
         header.insert("alg".into(), algorithm_name(self.key.algorithm).into());
         header.insert("typ".into(), self.typ.clone().into());

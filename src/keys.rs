@@ -134,7 +134,11 @@ impl VerificationKey {
         if key.family() != family_of(algorithm) {
             return Err(ConfigError::AlgorithmMismatch);
         }
-        Ok(Self { key, algorithm, kid: None })
+        Ok(Self {
+            key,
+            algorithm,
+            kid: None,
+        })
     }
 
     /// Sets the key id that tokens name in their `kid` header.
@@ -163,7 +167,9 @@ impl VerificationKey {
             let modulus = match self.key.kind() {
                 DecodingKeyKind::RsaModulusExponent { n, .. } => n.clone(),
                 DecodingKeyKind::SecretOrDer(der) => {
-                    (provider.key_utils.rsa_pub_components_from_public_key)(der).map_err(invalid)?.0
+                    (provider.key_utils.rsa_pub_components_from_public_key)(der)
+                        .map_err(invalid)?
+                        .0
                 }
             };
             let bits = rsa_bits(&modulus);
@@ -193,7 +199,10 @@ fn check_hmac(algorithm: Algorithm, secret: &[u8]) -> Result<(), ConfigError> {
     }
     let min_bytes = hmac_min_len(algorithm);
     if secret.len() < min_bytes {
-        return Err(ConfigError::WeakHmacSecret { min_bytes, got_bytes: secret.len() });
+        return Err(ConfigError::WeakHmacSecret {
+            min_bytes,
+            got_bytes: secret.len(),
+        });
     }
     Ok(())
 }

@@ -34,13 +34,17 @@ impl<C, R> JwtAuthLayer<C, R> {
 
 impl<C, R> Clone for JwtAuthLayer<C, R> {
     fn clone(&self) -> Self {
-        Self { shared: Arc::clone(&self.shared) }
+        Self {
+            shared: Arc::clone(&self.shared),
+        }
     }
 }
 
 impl<C, R> fmt::Debug for JwtAuthLayer<C, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("JwtAuthLayer").field("config", &self.shared).finish()
+        f.debug_struct("JwtAuthLayer")
+            .field("config", &self.shared)
+            .finish()
     }
 }
 

@@ -96,7 +96,10 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{AuthError, AuthErrorKind, ConfigError};
 pub use extension::{Claims, TokenInfo};
 pub use future::ResponseFuture;
-pub use issue::{AccessToken, IssueError, SessionClaims, SigningKey, TokenIssuer, TokenIssuerBuilder, DEFAULT_ACCESS_TTL};
+pub use issue::{
+    AccessToken, IssueError, SessionClaims, SigningKey, TokenIssuer, TokenIssuerBuilder,
+    DEFAULT_ACCESS_TTL,
+};
 pub use jsonwebtoken::jwk::Jwk;
 pub use jsonwebtoken::{Algorithm, DecodingKey};
 pub use keys::VerificationKey;
@@ -105,8 +108,9 @@ pub use rejection::{DefaultResponder, JsonResponder, Rejection, Responder};
 pub use revocation::{Lookup, RevocationCheck, StoreError, StoreFuture};
 pub use service::JwtAuth;
 pub use session::{
-    MemoryStore, NewSession, RefreshEndpoint, RefreshGrant, RevokeEndpoint, RotateOutcome, RotateRequest, SessionError,
-    SessionRecord, SessionStore, Sessions, SessionsBuilder, TokenPair, MAX_GRACE_PERIOD,
+    MemoryStore, NewSession, RefreshEndpoint, RefreshGrant, RevokeEndpoint, RotateOutcome,
+    RotateRequest, SessionError, SessionRecord, SessionStore, Sessions, SessionsBuilder, TokenPair,
+    MAX_GRACE_PERIOD,
 };
 pub use token::claims::{Audience, RegisteredClaims};
 pub use token::source::{BearerHeader, CookieSource, TokenSource};

@@ -55,7 +55,11 @@ fn bearer_challenge(error: &AuthError, realm: &str) -> Option<HeaderValue> {
     }
     let mut value = format!("Bearer realm=\"{realm}\"");
     if let Some(code) = kind.error_code() {
-        let _ = write!(value, ", error=\"{code}\", error_description=\"{}\"", sanitize(kind.description()));
+        let _ = write!(
+            value,
+            ", error=\"{code}\", error_description=\"{}\"",
+            sanitize(kind.description())
+        );
     }
     if let Some(scope) = error.required_scope() {
         let _ = write!(value, ", scope=\"{}\"", sanitize(scope));
@@ -65,7 +69,9 @@ fn bearer_challenge(error: &AuthError, realm: &str) -> Option<HeaderValue> {
 
 /// Keeps only the characters RFC 6750 §3 allows in quoted attributes: `%x20-21 / %x23-5B / %x5D-7E`.
 pub(crate) fn sanitize(text: &str) -> String {
-    text.chars().filter(|c| matches!(*c as u32, 0x20..=0x21 | 0x23..=0x5B | 0x5D..=0x7E)).collect()
+    text.chars()
+        .filter(|c| matches!(*c as u32, 0x20..=0x21 | 0x23..=0x5B | 0x5D..=0x7E))
+        .collect()
 }
 
 /// Whether `text` may stand inside a quoted challenge attribute unchanged.
@@ -119,9 +125,13 @@ impl<B: From<String>> Responder<B> for JsonResponder {
             AuthErrorKind::Unavailable => "temporarily_unavailable",
             _ => "unauthorized",
         });
-        let body = serde_json::json!({ "error": code, "error_description": kind.description() }).to_string();
+        let body = serde_json::json!({ "error": code, "error_description": kind.description() })
+            .to_string();
         let mut response = rejection.into_response(B::from(body));
-        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
         response
     }
 }
@@ -141,7 +151,12 @@ mod tests {
         assert_eq!(r.challenge().unwrap(), "Bearer realm=\"api\"");
         let r = Rejection::new(AuthError::insufficient_scope("read write"), "api");
         let value = r.challenge().unwrap().to_str().unwrap().to_owned();
-        assert!(value.contains("error=\"insufficient_scope\"") && value.ends_with("scope=\"read write\""));
-        assert!(Rejection::new(AuthErrorKind::Unavailable.into(), "api").challenge().is_none());
+        assert!(
+            value.contains("error=\"insufficient_scope\"")
+                && value.ends_with("scope=\"read write\"")
+        );
+        assert!(Rejection::new(AuthErrorKind::Unavailable.into(), "api")
+            .challenge()
+            .is_none());
     }
 }

@@ -15,7 +15,9 @@ pub struct StoreError {
 impl StoreError {
     /// A store failure described by `message` (never include tokens or secrets).
     pub fn new(message: impl Into<String>) -> Self {
-        Self { message: message.into() }
+        Self {
+            message: message.into(),
+        }
     }
 }
 

@@ -51,13 +51,19 @@ impl<S, C, R> JwtAuth<S, C, R> {
 
 impl<S: Clone, C, R> Clone for JwtAuth<S, C, R> {
     fn clone(&self) -> Self {
-        Self { inner: self.inner.clone(), shared: Arc::clone(&self.shared) }
+        Self {
+            inner: self.inner.clone(),
+            shared: Arc::clone(&self.shared),
+        }
     }
 }
 
 impl<S: fmt::Debug, C, R> fmt::Debug for JwtAuth<S, C, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("JwtAuth").field("inner", &self.inner).field("config", &self.shared).finish()
+        f.debug_struct("JwtAuth")
+            .field("inner", &self.inner)
+            .field("config", &self.shared)
+            .finish()
     }
 }
 
@@ -82,13 +88,21 @@ where
             Ok(None) => return ResponseFuture::inner(self.inner.call(request)),
             Err(error) => return ResponseFuture::rejected(self.shared.rejection(error)),
         };
-        let lookup = self.shared.revocation.as_ref().map(|store| store.is_revoked(&verified.info));
+        let lookup = self
+            .shared
+            .revocation
+            .as_ref()
+            .map(|store| store.is_revoked(&verified.info));
         let extensions = request.extensions_mut();
         extensions.insert(verified.info);
         extensions.insert(Claims::new(verified.claims));
         match lookup {
-            None | Some(Lookup::Ready(Ok(false))) => ResponseFuture::inner(self.inner.call(request)),
-            Some(Lookup::Ready(Ok(true))) => ResponseFuture::rejected(self.shared.rejection(AuthErrorKind::Revoked.into())),
+            None | Some(Lookup::Ready(Ok(false))) => {
+                ResponseFuture::inner(self.inner.call(request))
+            }
+            Some(Lookup::Ready(Ok(true))) => {
+                ResponseFuture::rejected(self.shared.rejection(AuthErrorKind::Revoked.into()))
+            }
             Some(Lookup::Ready(Err(_))) => {
                 ResponseFuture::rejected(self.shared.rejection(AuthErrorKind::Unavailable.into()))
             }

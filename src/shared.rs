@@ -44,9 +44,17 @@ impl<C, R> fmt::Debug for Shared<C, R> {
 
 impl<C: DeserializeOwned, R> Shared<C, R> {
     /// `Ok(None)`: no token and the layer is optional.
-    pub(crate) fn authenticate(&self, headers: &HeaderMap, uri: &Uri) -> Result<Option<Verified<C>>, AuthError> {
+    pub(crate) fn authenticate(
+        &self,
+        headers: &HeaderMap,
+        uri: &Uri,
+    ) -> Result<Option<Verified<C>>, AuthError> {
         let Some(token) = self.find_token(headers, uri)? else {
-            return if self.optional { Ok(None) } else { Err(AuthErrorKind::Missing.into()) };
+            return if self.optional {
+                Ok(None)
+            } else {
+                Err(AuthErrorKind::Missing.into())
+            };
         };
         let verified = self.verifier.verify::<C>(token, self.clock.now())?;
         self.requirements.check(&verified.info, &verified.claims)?;
@@ -55,7 +63,11 @@ impl<C: DeserializeOwned, R> Shared<C, R> {
 
     /// The one token the request carries. A token sent two ways (two sources, or a source and an
     /// `access_token` query parameter) is malformed (RFC 6750 §2).
-    fn find_token<'r>(&self, headers: &'r HeaderMap, uri: &'r Uri) -> Result<Option<&'r str>, AuthError> {
+    fn find_token<'r>(
+        &self,
+        headers: &'r HeaderMap,
+        uri: &'r Uri,
+    ) -> Result<Option<&'r str>, AuthError> {
         let mut found = None;
         for source in &self.sources {
             if let Some(token) = source.extract(headers, uri)? {
@@ -73,7 +85,10 @@ impl<C: DeserializeOwned, R> Shared<C, R> {
 }
 
 fn has_query_token(uri: &Uri) -> bool {
-    uri.query().is_some_and(|q| q.split('&').any(|pair| pair.split('=').next() == Some("access_token")))
+    uri.query().is_some_and(|q| {
+        q.split('&')
+            .any(|pair| pair.split('=').next() == Some("access_token"))
+    })
 }
 
 impl<C, R> Shared<C, R> {

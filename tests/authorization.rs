@@ -10,24 +10,49 @@ use tower_jwt_auth::{AuthorizeLayer, JsonResponder, RegisteredClaims};
 
 #[tokio::test]
 async fn missing_scope_is_403_with_the_required_scopes() {
-    let layer = builder_for(Algorithm::HS256).require_scopes(["read", "admin"]).build().unwrap();
+    let layer = builder_for(Algorithm::HS256)
+        .require_scopes(["read", "admin"])
+        .build()
+        .unwrap();
     let response = send(&layer, bearer(&hs256(&claims()))).await;
     assert_rejected(&response, StatusCode::FORBIDDEN, Some("insufficient_scope"));
-    assert!(challenge(&response).ends_with("scope=\"read admin\""), "{}", challenge(&response));
-    let layer = builder_for(Algorithm::HS256).require_scopes(["read", "write"]).build().unwrap();
-    assert_eq!(send(&layer, bearer(&hs256(&claims()))).await.status(), StatusCode::OK);
-    assert!(builder_for(Algorithm::HS256).require_scopes(["bad scope"]).build().is_err());
-    assert!(builder_for(Algorithm::HS256).require_scopes(["quote\""]).build().is_err());
+    assert!(
+        challenge(&response).ends_with("scope=\"read admin\""),
+        "{}",
+        challenge(&response)
+    );
+    let layer = builder_for(Algorithm::HS256)
+        .require_scopes(["read", "write"])
+        .build()
+        .unwrap();
+    assert_eq!(
+        send(&layer, bearer(&hs256(&claims()))).await.status(),
+        StatusCode::OK
+    );
+    assert!(builder_for(Algorithm::HS256)
+        .require_scopes(["bad scope"])
+        .build()
+        .is_err());
+    assert!(builder_for(Algorithm::HS256)
+        .require_scopes(["quote\""])
+        .build()
+        .is_err());
 }
 
 #[tokio::test]
 async fn a_claims_predicate_can_refuse() {
-    let layer = builder_for(Algorithm::HS256).require(|c: &RegisteredClaims| c.sub.as_deref() == Some("bob")).build().unwrap();
+    let layer = builder_for(Algorithm::HS256)
+        .require(|c: &RegisteredClaims| c.sub.as_deref() == Some("bob"))
+        .build()
+        .unwrap();
     let response = send(&layer, bearer(&hs256(&claims()))).await;
     assert_rejected(&response, StatusCode::FORBIDDEN, Some("insufficient_scope"));
     let mut bob = claims();
     bob["sub"] = json!("bob");
-    assert_eq!(send(&layer, bearer(&hs256(&bob))).await.status(), StatusCode::OK);
+    assert_eq!(
+        send(&layer, bearer(&hs256(&bob))).await.status(),
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -37,11 +62,22 @@ async fn optional_mode_lets_anonymous_requests_through_but_not_bad_tokens() {
     let response = send(&layer, anonymous).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.body(), "anonymous");
-    assert_eq!(send(&layer, bearer(&hs256(&claims()))).await.body(), "alice");
+    assert_eq!(
+        send(&layer, bearer(&hs256(&claims()))).await.body(),
+        "alice"
+    );
     let mut expired = claims();
     expired["exp"] = json!(now() - 3600);
-    assert_rejected(&send(&layer, bearer(&hs256(&expired))).await, StatusCode::UNAUTHORIZED, Some("invalid_token"));
-    assert_rejected(&send(&layer, bearer("garbage")).await, StatusCode::UNAUTHORIZED, Some("invalid_token"));
+    assert_rejected(
+        &send(&layer, bearer(&hs256(&expired))).await,
+        StatusCode::UNAUTHORIZED,
+        Some("invalid_token"),
+    );
+    assert_rejected(
+        &send(&layer, bearer("garbage")).await,
+        StatusCode::UNAUTHORIZED,
+        Some("invalid_token"),
+    );
 }
 
 #[tokio::test]
@@ -49,20 +85,31 @@ async fn per_route_authorization_layer() {
     let auth = builder_for(Algorithm::HS256).optional().build().unwrap();
     let write = AuthorizeLayer::require_scopes(["write"]).unwrap();
     let admin = AuthorizeLayer::require_scopes(["admin"]).unwrap();
-    let stack = |inner| tower::ServiceBuilder::new().layer(auth.clone()).layer(inner);
+    let stack = |inner| {
+        tower::ServiceBuilder::new()
+            .layer(auth.clone())
+            .layer(inner)
+    };
     let response = send(&stack(write.clone()), bearer(&hs256(&claims()))).await;
     assert_eq!(response.status(), StatusCode::OK);
     let response = send(&stack(admin), bearer(&hs256(&claims()))).await;
     assert_rejected(&response, StatusCode::FORBIDDEN, Some("insufficient_scope"));
     assert!(challenge(&response).contains("scope=\"admin\""));
     // No token in optional mode: the route still demands authentication.
-    let response = send(&stack(write), Request::builder().uri("/").body(String::new()).unwrap()).await;
+    let response = send(
+        &stack(write),
+        Request::builder().uri("/").body(String::new()).unwrap(),
+    )
+    .await;
     assert_rejected(&response, StatusCode::UNAUTHORIZED, None);
 }
 
 #[tokio::test]
 async fn json_responder_writes_oauth_error_bodies() {
-    let layer = builder_for(Algorithm::HS256).responder(JsonResponder).build().unwrap();
+    let layer = builder_for(Algorithm::HS256)
+        .responder(JsonResponder)
+        .build()
+        .unwrap();
     let response = send(&layer, bearer("a.b.c")).await;
     assert_rejected(&response, StatusCode::UNAUTHORIZED, Some("invalid_token"));
     assert_eq!(response.headers()["content-type"], "application/json");

@@ -14,15 +14,30 @@ use tower::ServiceExt;
 use tower_jwt_auth::{AuthorizeLayer, Claims, RegisteredClaims, TokenInfo};
 
 async fn me(claims: Claims<RegisteredClaims>, info: TokenInfo) -> String {
-    format!("{} {}", claims.sub.as_deref().unwrap_or(""), info.token_id().unwrap_or(""))
+    format!(
+        "{} {}",
+        claims.sub.as_deref().unwrap_or(""),
+        info.token_id().unwrap_or("")
+    )
 }
 
 async fn maybe(claims: Option<Claims<RegisteredClaims>>) -> String {
-    claims.and_then(|c| c.sub.clone()).unwrap_or_else(|| "guest".into())
+    claims
+        .and_then(|c| c.sub.clone())
+        .unwrap_or_else(|| "guest".into())
 }
 
 async fn body_text(response: axum::response::Response) -> String {
-    String::from_utf8(response.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap()
+    String::from_utf8(
+        response
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec(),
+    )
+    .unwrap()
 }
 
 fn get_with(uri: &str, token: Option<&str>) -> Request<Body> {
@@ -38,12 +53,19 @@ async fn router_layer_and_extractors() {
     let auth = builder_for(Algorithm::HS256).build().unwrap();
     let app = Router::new().route("/me", get(me)).layer(auth);
     let token = hs256(&claims());
-    let response = app.clone().oneshot(get_with("/me", Some(&token))).await.unwrap();
+    let response = app
+        .clone()
+        .oneshot(get_with("/me", Some(&token)))
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(body_text(response).await, "alice j1");
     let response = app.oneshot(get_with("/me", None)).await.unwrap();
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(response.headers()["www-authenticate"], "Bearer realm=\"api\"");
+    assert_eq!(
+        response.headers()["www-authenticate"],
+        "Bearer realm=\"api\""
+    );
 }
 
 #[tokio::test]
@@ -55,19 +77,46 @@ async fn route_layer_protects_only_its_routes_and_option_claims_work() {
         .route("/maybe", get(maybe))
         .route("/me", get(me))
         .layer(auth);
-    assert_eq!(body_text(app.clone().oneshot(get_with("/maybe", None)).await.unwrap()).await, "guest");
+    assert_eq!(
+        body_text(app.clone().oneshot(get_with("/maybe", None)).await.unwrap()).await,
+        "guest"
+    );
     let token = hs256(&claims());
-    assert_eq!(body_text(app.clone().oneshot(get_with("/maybe", Some(&token))).await.unwrap()).await, "alice");
+    assert_eq!(
+        body_text(
+            app.clone()
+                .oneshot(get_with("/maybe", Some(&token)))
+                .await
+                .unwrap()
+        )
+        .await,
+        "alice"
+    );
     // `Claims<C>` (not optional) without a token: 401 from the extractor.
     let response = app.clone().oneshot(get_with("/me", None)).await.unwrap();
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     let post_with = |token: &str| {
-        Request::builder().method("POST").uri("/posts").header("authorization", format!("Bearer {token}")).body(Body::empty()).unwrap()
+        Request::builder()
+            .method("POST")
+            .uri("/posts")
+            .header("authorization", format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap()
     };
-    assert_eq!(app.clone().oneshot(post_with(&token)).await.unwrap().status(), StatusCode::CREATED);
+    assert_eq!(
+        app.clone()
+            .oneshot(post_with(&token))
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::CREATED
+    );
     let mut reader = claims();
     reader["scope"] = json!("read");
     let response = app.oneshot(post_with(&hs256(&reader))).await.unwrap();
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
-    assert!(response.headers()["www-authenticate"].to_str().unwrap().contains("insufficient_scope"));
+    assert!(response.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .contains("insufficient_scope"));
 }

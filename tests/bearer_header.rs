@@ -9,7 +9,10 @@ use jsonwebtoken::Algorithm;
 fn request_with(values: &[&[u8]]) -> Request<String> {
     let mut builder = Request::builder().uri("/");
     for value in values {
-        builder = builder.header("authorization", http::HeaderValue::from_bytes(value).unwrap());
+        builder = builder.header(
+            "authorization",
+            http::HeaderValue::from_bytes(value).unwrap(),
+        );
     }
     builder.body(String::new()).unwrap()
 }
@@ -28,13 +31,41 @@ async fn authorization_header_table() {
         (format!("Bearer    {token}").into(), ok, None),
         ("Bearer".into(), bad_request, Some("invalid_request")),
         ("Bearer ".into(), bad_request, Some("invalid_request")),
-        (format!("Bearer {token} extra").into(), bad_request, Some("invalid_request")),
-        (format!("Bearer {token},x").into(), bad_request, Some("invalid_request")),
-        (format!("Bearer \"{token}\"").into(), bad_request, Some("invalid_request")),
-        (format!("Bearer\t{token}").into(), bad_request, Some("invalid_request")),
-        ([b"Bearer caf".as_slice(), &[0xc3, 0xa9]].concat(), bad_request, Some("invalid_request")),
-        ("Bearer abc.def.ghi".into(), unauthorized, Some("invalid_token")),
-        ("Bearer not-a-jwt".into(), unauthorized, Some("invalid_token")),
+        (
+            format!("Bearer {token} extra").into(),
+            bad_request,
+            Some("invalid_request"),
+        ),
+        (
+            format!("Bearer {token},x").into(),
+            bad_request,
+            Some("invalid_request"),
+        ),
+        (
+            format!("Bearer \"{token}\"").into(),
+            bad_request,
+            Some("invalid_request"),
+        ),
+        (
+            format!("Bearer\t{token}").into(),
+            bad_request,
+            Some("invalid_request"),
+        ),
+        (
+            [b"Bearer caf".as_slice(), &[0xc3, 0xa9]].concat(),
+            bad_request,
+            Some("invalid_request"),
+        ),
+        (
+            "Bearer abc.def.ghi".into(),
+            unauthorized,
+            Some("invalid_token"),
+        ),
+        (
+            "Bearer not-a-jwt".into(),
+            unauthorized,
+            Some("invalid_token"),
+        ),
         ("Basic dXNlcjpwYXNz".into(), unauthorized, None),
     ];
     for (value, status, error) in cases {
@@ -57,7 +88,10 @@ async fn two_authorization_headers_are_malformed() {
 
 #[tokio::test]
 async fn no_token_gets_a_bare_challenge() {
-    let layer = builder_for(Algorithm::HS256).realm("orders").build().unwrap();
+    let layer = builder_for(Algorithm::HS256)
+        .realm("orders")
+        .build()
+        .unwrap();
     let response = send(&layer, request_with(&[])).await;
     assert_rejected(&response, StatusCode::UNAUTHORIZED, None);
     assert_eq!(challenge(&response), "Bearer realm=\"orders\"");
@@ -73,24 +107,49 @@ async fn a_token_sent_two_ways_is_malformed() {
         .header("cookie", format!("at={token}"))
         .body(String::new())
         .unwrap();
-    assert_rejected(&send(&layer, both).await, StatusCode::BAD_REQUEST, Some("invalid_request"));
+    assert_rejected(
+        &send(&layer, both).await,
+        StatusCode::BAD_REQUEST,
+        Some("invalid_request"),
+    );
     let query = Request::builder()
         .uri(format!("/?access_token={token}"))
         .header("authorization", format!("Bearer {token}"))
         .body(String::new())
         .unwrap();
-    assert_rejected(&send(&layer, query).await, StatusCode::BAD_REQUEST, Some("invalid_request"));
+    assert_rejected(
+        &send(&layer, query).await,
+        StatusCode::BAD_REQUEST,
+        Some("invalid_request"),
+    );
     // Query-string tokens alone are not a source: no token.
-    let only_query = Request::builder().uri(format!("/?access_token={token}")).body(String::new()).unwrap();
-    assert_rejected(&send(&layer, only_query).await, StatusCode::UNAUTHORIZED, None);
+    let only_query = Request::builder()
+        .uri(format!("/?access_token={token}"))
+        .body(String::new())
+        .unwrap();
+    assert_rejected(
+        &send(&layer, only_query).await,
+        StatusCode::UNAUTHORIZED,
+        None,
+    );
 }
 
 #[tokio::test]
 async fn the_cookie_source_is_opt_in() {
     let token = hs256(&claims());
-    let request = || Request::builder().uri("/").header("cookie", format!("theme=dark; at={token}")).body(String::new()).unwrap();
+    let request = || {
+        Request::builder()
+            .uri("/")
+            .header("cookie", format!("theme=dark; at={token}"))
+            .body(String::new())
+            .unwrap()
+    };
     let header_only = builder_for(Algorithm::HS256).build().unwrap();
-    assert_rejected(&send(&header_only, request()).await, StatusCode::UNAUTHORIZED, None);
+    assert_rejected(
+        &send(&header_only, request()).await,
+        StatusCode::UNAUTHORIZED,
+        None,
+    );
     let with_cookie = builder_for(Algorithm::HS256).cookie("at").build().unwrap();
     let response = send(&with_cookie, request()).await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -102,13 +161,27 @@ async fn custom_token_sources_plug_in() {
     #[derive(Debug)]
     struct ApiKeyHeader;
     impl tower_jwt_auth::TokenSource for ApiKeyHeader {
-        fn extract<'r>(&self, headers: &'r http::HeaderMap, _: &'r http::Uri) -> Result<Option<&'r str>, tower_jwt_auth::AuthError> {
+        fn extract<'r>(
+            &self,
+            headers: &'r http::HeaderMap,
+            _: &'r http::Uri,
+        ) -> Result<Option<&'r str>, tower_jwt_auth::AuthError> {
             Ok(headers.get("x-token").and_then(|v| v.to_str().ok()))
         }
     }
-    let layer = builder_for(Algorithm::HS256).token_source(ApiKeyHeader).build().unwrap();
-    let request = Request::builder().uri("/").header("x-token", hs256(&claims())).body(String::new()).unwrap();
+    let layer = builder_for(Algorithm::HS256)
+        .token_source(ApiKeyHeader)
+        .build()
+        .unwrap();
+    let request = Request::builder()
+        .uri("/")
+        .header("x-token", hs256(&claims()))
+        .body(String::new())
+        .unwrap();
     assert_eq!(send(&layer, request).await.status(), StatusCode::OK);
     // The bearer header is no longer read.
-    assert_eq!(send(&layer, bearer(&hs256(&claims()))).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        send(&layer, bearer(&hs256(&claims()))).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
 }

@@ -11,7 +11,11 @@ use serde_json::{json, Value};
 use tower_jwt_auth::{AuthError, AuthErrorKind, JwtAuthLayer, ManualClock};
 
 fn kind(response: &http::Response<String>) -> AuthErrorKind {
-    response.extensions().get::<AuthError>().expect("a rejection").kind()
+    response
+        .extensions()
+        .get::<AuthError>()
+        .expect("a rejection")
+        .kind()
 }
 
 fn with(mut claims: Value, key: &str, value: Value) -> Value {
@@ -26,18 +30,29 @@ fn with(mut claims: Value, key: &str, value: Value) -> Value {
 #[tokio::test]
 async fn expiry_and_not_before_follow_the_clock_and_leeway() {
     let clock = ManualClock::new(1_000_000);
-    let layer = builder_for(Algorithm::HS256).clock(clock.clone()).leeway(Duration::from_secs(10)).build().unwrap();
-    let token = hs256(&json!({ "iss": ISSUER, "aud": AUDIENCE, "sub": "alice", "iat": 1_000_000, "exp": 1_000_100 }));
+    let layer = builder_for(Algorithm::HS256)
+        .clock(clock.clone())
+        .leeway(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let token = hs256(
+        &json!({ "iss": ISSUER, "aud": AUDIENCE, "sub": "alice", "iat": 1_000_000, "exp": 1_000_100 }),
+    );
     assert_eq!(send(&layer, bearer(&token)).await.status(), StatusCode::OK);
     clock.set(1_000_109);
-    assert_eq!(send(&layer, bearer(&token)).await.status(), StatusCode::OK, "inside leeway");
+    assert_eq!(
+        send(&layer, bearer(&token)).await.status(),
+        StatusCode::OK,
+        "inside leeway"
+    );
     clock.set(1_000_110);
     let response = send(&layer, bearer(&token)).await;
     assert_rejected(&response, StatusCode::UNAUTHORIZED, Some("invalid_token"));
     assert_eq!(kind(&response), AuthErrorKind::Expired);
 
     clock.set(1_000_000);
-    let early = hs256(&json!({ "iss": ISSUER, "aud": AUDIENCE, "exp": 1_000_500, "nbf": 1_000_011 }));
+    let early =
+        hs256(&json!({ "iss": ISSUER, "aud": AUDIENCE, "exp": 1_000_500, "nbf": 1_000_011 }));
     let response = send(&layer, bearer(&early)).await;
     assert_eq!(kind(&response), AuthErrorKind::NotYetValid);
     clock.set(1_000_001);
@@ -55,19 +70,37 @@ async fn exp_is_required_and_must_be_a_number() {
         assert_eq!(kind(&response), AuthErrorKind::InvalidClaim, "exp = {bad}");
     }
     let fractional = with(claims(), "exp", json!(now() as f64 + 600.5));
-    assert_eq!(send(&layer, bearer(&hs256(&fractional))).await.status(), StatusCode::OK);
+    assert_eq!(
+        send(&layer, bearer(&hs256(&fractional))).await.status(),
+        StatusCode::OK
+    );
     // Opting out of `exp` is possible, and explicit.
-    let lax = builder_for(Algorithm::HS256).allow_missing_exp().build().unwrap();
-    assert_eq!(send(&lax, bearer(&hs256(&with(claims(), "exp", Value::Null)))).await.status(), StatusCode::OK);
+    let lax = builder_for(Algorithm::HS256)
+        .allow_missing_exp()
+        .build()
+        .unwrap();
+    assert_eq!(
+        send(&lax, bearer(&hs256(&with(claims(), "exp", Value::Null))))
+            .await
+            .status(),
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
 async fn issuer_is_required_and_compared_exactly() {
     let layer = builder_for(Algorithm::HS256).build().unwrap();
-    for bad in ["https://Issuer.test", "https://issuer.test/", "https://issuer.test.evil"] {
+    for bad in [
+        "https://Issuer.test",
+        "https://issuer.test/",
+        "https://issuer.test.evil",
+    ] {
         let response = send(&layer, bearer(&hs256(&with(claims(), "iss", json!(bad))))).await;
         assert_eq!(kind(&response), AuthErrorKind::InvalidIssuer, "{bad}");
-        assert!(!challenge(&response).contains("issuer.test"), "the challenge must not leak the expected issuer");
+        assert!(
+            !challenge(&response).contains("issuer.test"),
+            "the challenge must not leak the expected issuer"
+        );
     }
     let response = send(&layer, bearer(&hs256(&with(claims(), "iss", Value::Null)))).await;
     assert_eq!(kind(&response), AuthErrorKind::MissingClaim);
@@ -77,10 +110,20 @@ async fn issuer_is_required_and_compared_exactly() {
 async fn audience_is_required_and_may_be_an_array() {
     let layer = builder_for(Algorithm::HS256).build().unwrap();
     let ok = with(claims(), "aud", json!(["other", AUDIENCE]));
-    assert_eq!(send(&layer, bearer(&hs256(&ok))).await.status(), StatusCode::OK);
-    let response = send(&layer, bearer(&hs256(&with(claims(), "aud", json!("other-api"))))).await;
+    assert_eq!(
+        send(&layer, bearer(&hs256(&ok))).await.status(),
+        StatusCode::OK
+    );
+    let response = send(
+        &layer,
+        bearer(&hs256(&with(claims(), "aud", json!("other-api")))),
+    )
+    .await;
     assert_eq!(kind(&response), AuthErrorKind::InvalidAudience);
-    assert!(!challenge(&response).contains(AUDIENCE), "the challenge must not leak the expected audience");
+    assert!(
+        !challenge(&response).contains(AUDIENCE),
+        "the challenge must not leak the expected audience"
+    );
     let response = send(&layer, bearer(&hs256(&with(claims(), "aud", Value::Null)))).await;
     assert_eq!(kind(&response), AuthErrorKind::MissingClaim);
     for bad in [json!({}), json!([1]), json!(5)] {
@@ -91,24 +134,57 @@ async fn audience_is_required_and_may_be_an_array() {
 
 #[tokio::test]
 async fn access_token_type_refuses_id_tokens() {
-    let layer = builder_for(Algorithm::HS256).access_token_type().build().unwrap();
-    assert_eq!(send(&layer, bearer(&hs256(&claims()))).await.status(), StatusCode::OK);
+    let layer = builder_for(Algorithm::HS256)
+        .access_token_type()
+        .build()
+        .unwrap();
+    assert_eq!(
+        send(&layer, bearer(&hs256(&claims()))).await.status(),
+        StatusCode::OK
+    );
     let id_token = token_with(Algorithm::HS256, json!({ "typ": "JWT" }), &claims());
-    assert_eq!(kind(&send(&layer, bearer(&id_token)).await), AuthErrorKind::InvalidType);
-    let media = token_with(Algorithm::HS256, json!({ "typ": "application/at+jwt" }), &claims());
+    assert_eq!(
+        kind(&send(&layer, bearer(&id_token)).await),
+        AuthErrorKind::InvalidType
+    );
+    let media = token_with(
+        Algorithm::HS256,
+        json!({ "typ": "application/at+jwt" }),
+        &claims(),
+    );
     assert_eq!(send(&layer, bearer(&media)).await.status(), StatusCode::OK);
     let header = json!({ "alg": "HS256" }).to_string();
-    let untyped = sign_raw(&header, &claims().to_string(), Algorithm::HS256, &key_pair(Algorithm::HS256).0);
-    assert_eq!(kind(&send(&layer, bearer(&untyped)).await), AuthErrorKind::InvalidType);
+    let untyped = sign_raw(
+        &header,
+        &claims().to_string(),
+        Algorithm::HS256,
+        &key_pair(Algorithm::HS256).0,
+    );
+    assert_eq!(
+        kind(&send(&layer, bearer(&untyped)).await),
+        AuthErrorKind::InvalidType
+    );
 }
 
 #[tokio::test]
 async fn required_claims_are_enforced() {
-    let layer = builder_for(Algorithm::HS256).require_claims(["sub", "jti", "client_id"]).build().unwrap();
-    assert_eq!(kind(&send(&layer, bearer(&hs256(&claims()))).await), AuthErrorKind::MissingClaim);
+    let layer = builder_for(Algorithm::HS256)
+        .require_claims(["sub", "jti", "client_id"])
+        .build()
+        .unwrap();
+    assert_eq!(
+        kind(&send(&layer, bearer(&hs256(&claims()))).await),
+        AuthErrorKind::MissingClaim
+    );
     let full = with(claims(), "client_id", json!("web"));
-    assert_eq!(send(&layer, bearer(&hs256(&full))).await.status(), StatusCode::OK);
-    assert!(JwtAuthLayer::builder().require_claims(["favourite_colour"]).build().is_err());
+    assert_eq!(
+        send(&layer, bearer(&hs256(&full))).await.status(),
+        StatusCode::OK
+    );
+    assert!(JwtAuthLayer::builder()
+        .require_claims(["favourite_colour"])
+        .build()
+        .is_err());
 }
 
 #[tokio::test]
@@ -116,11 +192,24 @@ async fn duplicate_claims_and_future_iat_are_refused() {
     let layer = builder_for(Algorithm::HS256).build().unwrap();
     let header = json!({ "alg": "HS256" }).to_string();
     let exp = now() + 600;
-    let payload = format!(r#"{{"iss":"{ISSUER}","aud":"{AUDIENCE}","exp":{exp},"sub":"alice","sub":"admin"}}"#);
-    let token = sign_raw(&header, &payload, Algorithm::HS256, &key_pair(Algorithm::HS256).0);
-    assert_eq!(kind(&send(&layer, bearer(&token)).await), AuthErrorKind::InvalidClaim);
+    let payload = format!(
+        r#"{{"iss":"{ISSUER}","aud":"{AUDIENCE}","exp":{exp},"sub":"alice","sub":"admin"}}"#
+    );
+    let token = sign_raw(
+        &header,
+        &payload,
+        Algorithm::HS256,
+        &key_pair(Algorithm::HS256).0,
+    );
+    assert_eq!(
+        kind(&send(&layer, bearer(&token)).await),
+        AuthErrorKind::InvalidClaim
+    );
     let future_iat = with(claims(), "iat", json!(now() + 3600));
-    assert_eq!(kind(&send(&layer, bearer(&hs256(&future_iat))).await), AuthErrorKind::NotYetValid);
+    assert_eq!(
+        kind(&send(&layer, bearer(&hs256(&future_iat))).await),
+        AuthErrorKind::NotYetValid
+    );
 }
 
 #[tokio::test]
@@ -130,19 +219,36 @@ async fn custom_claims_types_reach_the_handler() {
         sub: String,
         tenant: u32,
     }
-    let layer = builder_for(Algorithm::HS256).claims::<AppClaims>().build().unwrap();
-    let service = tower::service_fn(|request: http::Request<String>| async move {
-        let claims = request.extensions().get::<tower_jwt_auth::Claims<AppClaims>>().unwrap();
-        Ok::<_, std::convert::Infallible>(http::Response::new(format!("{}@{}", claims.sub, claims.tenant)))
-    });
-    let response = tower::ServiceExt::oneshot(tower::Layer::layer(&layer, service), bearer(&hs256(&with(claims(), "tenant", json!(7)))))
-        .await
+    let layer = builder_for(Algorithm::HS256)
+        .claims::<AppClaims>()
+        .build()
         .unwrap();
+    let service = tower::service_fn(|request: http::Request<String>| async move {
+        let claims = request
+            .extensions()
+            .get::<tower_jwt_auth::Claims<AppClaims>>()
+            .unwrap();
+        Ok::<_, std::convert::Infallible>(http::Response::new(format!(
+            "{}@{}",
+            claims.sub, claims.tenant
+        )))
+    });
+    let response = tower::ServiceExt::oneshot(
+        tower::Layer::layer(&layer, service),
+        bearer(&hs256(&with(claims(), "tenant", json!(7)))),
+    )
+    .await
+    .unwrap();
     assert_eq!(response.body(), "alice@7");
     // Claims that don't fit the type are an invalid token, not a 500.
-    let service = tower::service_fn(|_: http::Request<String>| async { Ok::<_, std::convert::Infallible>(http::Response::new(String::new())) });
-    let response = tower::ServiceExt::oneshot(tower::Layer::layer(&layer, service), bearer(&hs256(&with(claims(), "tenant", json!("x")))))
-        .await
-        .unwrap();
+    let service = tower::service_fn(|_: http::Request<String>| async {
+        Ok::<_, std::convert::Infallible>(http::Response::new(String::new()))
+    });
+    let response = tower::ServiceExt::oneshot(
+        tower::Layer::layer(&layer, service),
+        bearer(&hs256(&with(claims(), "tenant", json!("x")))),
+    )
+    .await
+    .unwrap();
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 }

@@ -11,8 +11,8 @@ use http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 use tower_jwt_auth::{
-    Lookup, NewSession, RefreshEndpoint, RevocationCheck, RevokeEndpoint, RotateOutcome, RotateRequest, SessionStore,
-    Sessions, StoreError, StoreFuture, TokenInfo,
+    Lookup, NewSession, RefreshEndpoint, RevocationCheck, RevokeEndpoint, RotateOutcome,
+    RotateRequest, SessionStore, Sessions, StoreError, StoreFuture, TokenInfo,
 };
 
 fn app(sessions: Sessions) -> Router {
@@ -22,20 +22,31 @@ fn app(sessions: Sessions) -> Router {
 }
 
 fn post(uri: &str, content_type: &str, body: String) -> Request<Body> {
-    Request::post(uri).header("content-type", content_type).body(Body::from(body)).unwrap()
+    Request::post(uri)
+        .header("content-type", content_type)
+        .body(Body::from(body))
+        .unwrap()
 }
 
 async fn call(app: &Router, request: Request<Body>) -> (StatusCode, http::HeaderMap, String) {
     let response = app.clone().oneshot(request).await.unwrap();
     let (parts, body) = response.into_parts();
-    (parts.status, parts.headers, String::from_utf8(body.collect().await.unwrap().to_bytes().to_vec()).unwrap())
+    (
+        parts.status,
+        parts.headers,
+        String::from_utf8(body.collect().await.unwrap().to_bytes().to_vec()).unwrap(),
+    )
 }
 
 #[tokio::test]
 async fn refresh_accepts_json_and_form_and_forbids_caching() {
     let f = fixture(Duration::ZERO);
     let app = app(f.sessions.clone());
-    let pair = f.sessions.login("alice", &serde_json::json!({})).await.unwrap();
+    let pair = f
+        .sessions
+        .login("alice", &serde_json::json!({}))
+        .await
+        .unwrap();
     let body = serde_json::json!({ "refresh_token": pair.refresh_token() }).to_string();
     let (status, headers, text) = call(&app, post("/refresh", "application/json", body)).await;
     assert_eq!(status, StatusCode::OK, "{text}");
@@ -46,13 +57,24 @@ async fn refresh_accepts_json_and_form_and_forbids_caching() {
     let next = json["refresh_token"].as_str().unwrap().to_owned();
 
     let form = format!("grant_type=refresh_token&refresh_token={next}");
-    let (status, _, text) = call(&app, post("/refresh", "application/x-www-form-urlencoded; charset=utf-8", form)).await;
+    let (status, _, text) = call(
+        &app,
+        post(
+            "/refresh",
+            "application/x-www-form-urlencoded; charset=utf-8",
+            form,
+        ),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{text}");
 
     // The first token again: reuse → invalid_grant.
     let body = serde_json::json!({ "refresh_token": pair.refresh_token() }).to_string();
     let (status, headers, text) = call(&app, post("/refresh", "application/json", body)).await;
-    assert_eq!((status, text.as_str()), (StatusCode::BAD_REQUEST, r#"{"error":"invalid_grant"}"#));
+    assert_eq!(
+        (status, text.as_str()),
+        (StatusCode::BAD_REQUEST, r#"{"error":"invalid_grant"}"#)
+    );
     assert_eq!(headers["cache-control"], "no-store");
 }
 
@@ -61,14 +83,62 @@ async fn refresh_rejects_malformed_requests_precisely() {
     let f = fixture(Duration::ZERO);
     let app = app(f.sessions.clone());
     let cases = [
-        (post("/refresh", "application/json", "{not json".into()), StatusCode::BAD_REQUEST, "invalid_request"),
-        (post("/refresh", "application/json", "{}".into()), StatusCode::BAD_REQUEST, "invalid_request"),
-        (post("/refresh", "text/plain", "x".into()), StatusCode::BAD_REQUEST, "invalid_request"),
-        (post("/refresh", "application/x-www-form-urlencoded", "refresh_token=x".into()), StatusCode::BAD_REQUEST, "invalid_request"),
-        (post("/refresh", "application/x-www-form-urlencoded", "grant_type=password&username=a".into()), StatusCode::BAD_REQUEST, "unsupported_grant_type"),
-        (post("/refresh", "application/json", r#"{"refresh_token":"rt_nope"}"#.into()), StatusCode::BAD_REQUEST, "invalid_grant"),
-        (post("/refresh", "application/json", format!(r#"{{"refresh_token":"{}"}}"#, "x".repeat(20_000))), StatusCode::BAD_REQUEST, "invalid_request"),
-        (Request::get("/refresh").body(Body::empty()).unwrap(), StatusCode::METHOD_NOT_ALLOWED, "invalid_request"),
+        (
+            post("/refresh", "application/json", "{not json".into()),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+        (
+            post("/refresh", "application/json", "{}".into()),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+        (
+            post("/refresh", "text/plain", "x".into()),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+        (
+            post(
+                "/refresh",
+                "application/x-www-form-urlencoded",
+                "refresh_token=x".into(),
+            ),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+        (
+            post(
+                "/refresh",
+                "application/x-www-form-urlencoded",
+                "grant_type=password&username=a".into(),
+            ),
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+        ),
+        (
+            post(
+                "/refresh",
+                "application/json",
+                r#"{"refresh_token":"rt_nope"}"#.into(),
+            ),
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+        ),
+        (
+            post(
+                "/refresh",
+                "application/json",
+                format!(r#"{{"refresh_token":"{}"}}"#, "x".repeat(20_000)),
+            ),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+        (
+            Request::get("/refresh").body(Body::empty()).unwrap(),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "invalid_request",
+        ),
     ];
     for (request, status, code) in cases {
         let (got, _, text) = call(&app, request).await;
@@ -82,22 +152,55 @@ async fn refresh_rejects_malformed_requests_precisely() {
 async fn revoke_answers_200_whether_or_not_the_token_exists() {
     let f = fixture(Duration::ZERO);
     let app = app(f.sessions.clone());
-    let (status, _, text) = call(&app, post("/revoke", "application/x-www-form-urlencoded", "token=random-string".into())).await;
+    let (status, _, text) = call(
+        &app,
+        post(
+            "/revoke",
+            "application/x-www-form-urlencoded",
+            "token=random-string".into(),
+        ),
+    )
+    .await;
     assert_eq!((status, text.as_str()), (StatusCode::OK, ""));
-    let pair = f.sessions.login("alice", &serde_json::json!({})).await.unwrap();
-    let form = format!("token={}&token_type_hint=refresh_token", pair.refresh_token());
-    let (status, _, _) = call(&app, post("/revoke", "application/x-www-form-urlencoded", form)).await;
+    let pair = f
+        .sessions
+        .login("alice", &serde_json::json!({}))
+        .await
+        .unwrap();
+    let form = format!(
+        "token={}&token_type_hint=refresh_token",
+        pair.refresh_token()
+    );
+    let (status, _, _) = call(
+        &app,
+        post("/revoke", "application/x-www-form-urlencoded", form),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
-    assert!(f.sessions.refresh(pair.refresh_token()).await.is_err(), "the refresh token was revoked");
+    assert!(
+        f.sessions.refresh(pair.refresh_token()).await.is_err(),
+        "the refresh token was revoked"
+    );
     assert_eq!(
-        tower::ServiceExt::oneshot(tower::Layer::layer(&f.layer, tower::service_fn(common::echo)), common::bearer(pair.access_token()))
-            .await
-            .unwrap()
-            .status(),
+        tower::ServiceExt::oneshot(
+            tower::Layer::layer(&f.layer, tower::service_fn(common::echo)),
+            common::bearer(pair.access_token())
+        )
+        .await
+        .unwrap()
+        .status(),
         StatusCode::UNAUTHORIZED,
         "and with it the session's access tokens"
     );
-    let (status, _, _) = call(&app, post("/revoke", "application/x-www-form-urlencoded", "nothing=here".into())).await;
+    let (status, _, _) = call(
+        &app,
+        post(
+            "/revoke",
+            "application/x-www-form-urlencoded",
+            "nothing=here".into(),
+        ),
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
 
@@ -138,19 +241,38 @@ impl SessionStore for DownStore {
 #[tokio::test]
 async fn a_store_failure_is_503_at_every_endpoint() {
     let f = fixture(Duration::ZERO);
-    let working = f.sessions.login("alice", &serde_json::json!({})).await.unwrap();
-    let issuer = tower_jwt_auth::TokenIssuer::builder(tower_jwt_auth::SigningKey::hmac(jsonwebtoken::Algorithm::HS256, common::SECRET).unwrap())
-        .issuer(common::ISSUER)
-        .audience(common::AUDIENCE)
-        .build()
+    let working = f
+        .sessions
+        .login("alice", &serde_json::json!({}))
+        .await
         .unwrap();
+    let issuer = tower_jwt_auth::TokenIssuer::builder(
+        tower_jwt_auth::SigningKey::hmac(jsonwebtoken::Algorithm::HS256, common::SECRET).unwrap(),
+    )
+    .issuer(common::ISSUER)
+    .audience(common::AUDIENCE)
+    .build()
+    .unwrap();
     let sessions = Sessions::builder(issuer, DownStore).build().unwrap();
-    assert!(matches!(sessions.login("alice", &()).await, Err(tower_jwt_auth::SessionError::Unavailable(_))));
+    assert!(matches!(
+        sessions.login("alice", &()).await,
+        Err(tower_jwt_auth::SessionError::Unavailable(_))
+    ));
     let app = app(sessions);
     let body = serde_json::json!({ "refresh_token": working.refresh_token() }).to_string();
     let (status, _, text) = call(&app, post("/refresh", "application/json", body)).await;
-    assert_eq!((status, text.as_str()), (StatusCode::SERVICE_UNAVAILABLE, r#"{"error":"temporarily_unavailable"}"#));
+    assert_eq!(
+        (status, text.as_str()),
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            r#"{"error":"temporarily_unavailable"}"#
+        )
+    );
     let form = format!("token={}", working.refresh_token());
-    let (status, _, _) = call(&app, post("/revoke", "application/x-www-form-urlencoded", form)).await;
+    let (status, _, _) = call(
+        &app,
+        post("/revoke", "application/x-www-form-urlencoded", form),
+    )
+    .await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
 }

@@ -19,10 +19,18 @@ use tower_jwt_auth::TokenInfo;
 #[tokio::test]
 async fn bare_hyper_server_authenticates_over_tcp() {
     let auth = builder_for(Algorithm::ES256).build().unwrap();
-    let service = ServiceBuilder::new().layer(auth).service_fn(|request: Request<Incoming>| async move {
-        let sub = request.extensions().get::<TokenInfo>().and_then(|t| t.subject().map(str::to_owned));
-        Ok::<_, Infallible>(Response::new(Full::new(Bytes::from(sub.unwrap_or_default()))))
-    });
+    let service =
+        ServiceBuilder::new()
+            .layer(auth)
+            .service_fn(|request: Request<Incoming>| async move {
+                let sub = request
+                    .extensions()
+                    .get::<TokenInfo>()
+                    .and_then(|t| t.subject().map(str::to_owned));
+                Ok::<_, Infallible>(Response::new(Full::new(Bytes::from(
+                    sub.unwrap_or_default(),
+                ))))
+            });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let server = tokio::spawn(async move {
@@ -30,7 +38,9 @@ async fn bare_hyper_server_authenticates_over_tcp() {
             let (stream, _) = listener.accept().await.unwrap();
             let service = TowerToHyperService::new(service.clone());
             tokio::spawn(async move {
-                let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
             });
         }
     });
@@ -43,10 +53,23 @@ async fn bare_hyper_server_authenticates_over_tcp() {
         .unwrap();
     let response = client.request(request).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(response.into_body().collect().await.unwrap().to_bytes(), "alice");
+    assert_eq!(
+        response.into_body().collect().await.unwrap().to_bytes(),
+        "alice"
+    );
 
-    let response = client.request(Request::get(format!("http://{address}/")).body(Empty::new()).unwrap()).await.unwrap();
+    let response = client
+        .request(
+            Request::get(format!("http://{address}/"))
+                .body(Empty::new())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(response.headers()["www-authenticate"], "Bearer realm=\"api\"");
+    assert_eq!(
+        response.headers()["www-authenticate"],
+        "Bearer realm=\"api\""
+    );
     server.abort();
 }

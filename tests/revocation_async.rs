@@ -38,7 +38,10 @@ impl RevocationCheck for RemoteStore {
 #[tokio::test]
 async fn the_ready_inner_service_is_moved_into_the_future() {
     let store = RemoteStore::default();
-    let layer = builder_for(Algorithm::HS256).revocation(store.clone()).build().unwrap();
+    let layer = builder_for(Algorithm::HS256)
+        .revocation(store.clone())
+        .build()
+        .unwrap();
     let (mock, mut handle) = tower_test::mock::pair::<Request<String>, Response<String>>();
     let mut service = tower_test::mock::Spawn::new(layer.layer(mock));
 
@@ -50,7 +53,10 @@ async fn the_ready_inner_service_is_moved_into_the_future() {
     tokio::task::yield_now().await;
     store.release.notify_one();
     let (request, respond) = handle.next_request().await.unwrap();
-    assert_eq!(request.extensions().get::<TokenInfo>().unwrap().subject(), Some("alice"));
+    assert_eq!(
+        request.extensions().get::<TokenInfo>().unwrap().subject(),
+        Some("alice")
+    );
     respond.send_response(Response::new("inner".to_owned()));
     let response = future.await.unwrap().unwrap();
     assert_eq!(response.body(), "inner");
@@ -60,7 +66,10 @@ async fn the_ready_inner_service_is_moved_into_the_future() {
 async fn a_revoked_token_is_refused_after_the_lookup() {
     let store = RemoteStore::default();
     store.revoked.store(true, Ordering::SeqCst);
-    let layer = builder_for(Algorithm::HS256).revocation(store.clone()).build().unwrap();
+    let layer = builder_for(Algorithm::HS256)
+        .revocation(store.clone())
+        .build()
+        .unwrap();
     let pending = tokio::spawn({
         let layer = layer.clone();
         async move { send(&layer, bearer(&hs256(&claims()))).await }
@@ -69,14 +78,20 @@ async fn a_revoked_token_is_refused_after_the_lookup() {
     store.release.notify_one();
     let response = pending.await.unwrap();
     assert_rejected(&response, StatusCode::UNAUTHORIZED, Some("invalid_token"));
-    assert_eq!(response.extensions().get::<AuthError>().unwrap().kind(), AuthErrorKind::Revoked);
+    assert_eq!(
+        response.extensions().get::<AuthError>().unwrap().kind(),
+        AuthErrorKind::Revoked
+    );
 }
 
 #[tokio::test]
 async fn an_unreachable_store_is_a_503_and_never_an_accepted_token() {
     let store = RemoteStore::default();
     store.down.store(true, Ordering::SeqCst);
-    let layer = builder_for(Algorithm::HS256).revocation(store.clone()).build().unwrap();
+    let layer = builder_for(Algorithm::HS256)
+        .revocation(store.clone())
+        .build()
+        .unwrap();
     let (mock, mut handle) = tower_test::mock::pair::<Request<String>, Response<String>>();
     let mut service = tower_test::mock::Spawn::new(layer.layer(mock));
     handle.allow(1);
@@ -87,8 +102,14 @@ async fn an_unreachable_store_is_a_503_and_never_an_accepted_token() {
     let response = future.await.unwrap().unwrap();
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(response.headers().get("www-authenticate").is_none());
-    assert_eq!(response.extensions().get::<AuthError>().unwrap().kind(), AuthErrorKind::Unavailable);
-    assert!(handle.poll_request().is_pending(), "the inner service never saw the request");
+    assert_eq!(
+        response.extensions().get::<AuthError>().unwrap().kind(),
+        AuthErrorKind::Unavailable
+    );
+    assert!(
+        handle.poll_request().is_pending(),
+        "the inner service never saw the request"
+    );
 }
 
 #[tokio::test]
@@ -99,7 +120,10 @@ async fn a_synchronous_store_error_is_a_503_too() {
             Lookup::Ready(Err(StoreError::new("down")))
         }
     }
-    let layer = builder_for(Algorithm::HS256).revocation(Down).build().unwrap();
+    let layer = builder_for(Algorithm::HS256)
+        .revocation(Down)
+        .build()
+        .unwrap();
     let response = send(&layer, bearer(&hs256(&claims()))).await;
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
 }

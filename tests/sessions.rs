@@ -22,12 +22,18 @@ async fn login_refresh_chain_keeps_the_session() {
     let f = fixture(Duration::ZERO);
     let first = f.sessions.login("alice", &scope()).await.unwrap();
     assert!(first.refresh_token().starts_with("rt_"));
-    assert!(first.refresh_token().len() >= 3 + 22 + 1 + 43, "128-bit id and 256-bit secret");
+    assert!(
+        first.refresh_token().len() >= 3 + 22 + 1 + 43,
+        "128-bit id and 256-bit secret"
+    );
     assert_eq!(first.expires_in(), 600);
     let json: serde_json::Value = serde_json::to_value(&first).unwrap();
     assert_eq!(json["token_type"], "Bearer");
     assert_eq!(json["expires_in"], 600);
-    assert!(!format!("{first:?}").contains(first.refresh_token()), "Debug must not print tokens");
+    assert!(
+        !format!("{first:?}").contains(first.refresh_token()),
+        "Debug must not print tokens"
+    );
 
     f.clock.advance(60);
     let second = f.sessions.refresh(first.refresh_token()).await.unwrap();
@@ -37,14 +43,21 @@ async fn login_refresh_chain_keeps_the_session() {
 
     let claims = |pair: &TokenPair| -> serde_json::Value {
         let payload = pair.access_token().split('.').nth(1).unwrap();
-        serde_json::from_slice(&base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload).unwrap()).unwrap()
+        serde_json::from_slice(
+            &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload)
+                .unwrap(),
+        )
+        .unwrap()
     };
     let (c1, c3) = (claims(&first), claims(&third));
     assert_eq!(c1["sid"], c3["sid"], "same session");
     assert_eq!(c1["auth_time"], T0);
     assert_eq!(c3["auth_time"], T0, "auth_time is the session start");
     assert_ne!(c1["jti"], c3["jti"]);
-    assert_eq!(c3["scope"], "read write", "the scope is carried over unchanged");
+    assert_eq!(
+        c3["scope"], "read write",
+        "the scope is carried over unchanged"
+    );
     assert_eq!(c3["iat"], T0 + 120);
 }
 
@@ -55,9 +68,15 @@ async fn reuse_of_a_rotated_token_revokes_the_family_only() {
     let bob = f.sessions.login("bob", &scope()).await.unwrap();
     let alice2 = f.sessions.refresh(alice.refresh_token()).await.unwrap();
 
-    assert!(matches!(f.sessions.refresh(alice.refresh_token()).await, Err(SessionError::InvalidGrant)));
+    assert!(matches!(
+        f.sessions.refresh(alice.refresh_token()).await,
+        Err(SessionError::InvalidGrant)
+    ));
     // The newest token of the family is refused too, and so are the family's access tokens.
-    assert!(matches!(f.sessions.refresh(alice2.refresh_token()).await, Err(SessionError::InvalidGrant)));
+    assert!(matches!(
+        f.sessions.refresh(alice2.refresh_token()).await,
+        Err(SessionError::InvalidGrant)
+    ));
     assert_eq!(access_status(&f, &alice2).await, StatusCode::UNAUTHORIZED);
     assert_eq!(access_status(&f, &alice).await, StatusCode::UNAUTHORIZED);
     // Bob is untouched.
@@ -95,12 +114,21 @@ async fn grace_period_returns_the_same_successor_and_only_for_the_previous_token
     let r2 = f.sessions.refresh(r1.refresh_token()).await.unwrap();
     f.clock.advance(5);
     let retry = f.sessions.refresh(r1.refresh_token()).await.unwrap();
-    assert_eq!(retry.refresh_token(), r2.refresh_token(), "a retry gets the identical successor, not a branch");
+    assert_eq!(
+        retry.refresh_token(),
+        r2.refresh_token(),
+        "a retry gets the identical successor, not a branch"
+    );
     // 50 concurrent retries all get the same successor.
     let tasks: Vec<_> = (0..50)
         .map(|_| {
             let (sessions, token) = (f.sessions.clone(), r1.refresh_token().to_owned());
-            tokio::spawn(async move { sessions.refresh(&token).await.map(|p| p.refresh_token().to_owned()) })
+            tokio::spawn(async move {
+                sessions
+                    .refresh(&token)
+                    .await
+                    .map(|p| p.refresh_token().to_owned())
+            })
         })
         .collect();
     for task in tasks {
@@ -109,7 +137,10 @@ async fn grace_period_returns_the_same_successor_and_only_for_the_previous_token
     let r3 = f.sessions.refresh(r2.refresh_token()).await.unwrap();
     // R1 is now two generations old: reuse, even inside the grace window.
     assert!(f.sessions.refresh(r1.refresh_token()).await.is_err());
-    assert!(f.sessions.refresh(r3.refresh_token()).await.is_err(), "the family was revoked");
+    assert!(
+        f.sessions.refresh(r3.refresh_token()).await.is_err(),
+        "the family was revoked"
+    );
 }
 
 #[tokio::test]
@@ -119,7 +150,10 @@ async fn grace_period_ends() {
     let r2 = f.sessions.refresh(r1.refresh_token()).await.unwrap();
     f.clock.advance(31);
     assert!(f.sessions.refresh(r1.refresh_token()).await.is_err());
-    assert!(f.sessions.refresh(r2.refresh_token()).await.is_err(), "reuse after the window revokes the family");
+    assert!(
+        f.sessions.refresh(r2.refresh_token()).await.is_err(),
+        "reuse after the window revokes the family"
+    );
 }
 
 #[tokio::test]
@@ -129,9 +163,15 @@ async fn a_wrong_secret_for_a_real_id_changes_nothing() {
     let (id, secret) = pair.refresh_token().split_once('.').unwrap();
     let forged_secret: String = secret.chars().rev().collect();
     let forged = format!("{id}.{forged_secret}");
-    assert!(matches!(f.sessions.refresh(&forged).await, Err(SessionError::InvalidGrant)));
+    assert!(matches!(
+        f.sessions.refresh(&forged).await,
+        Err(SessionError::InvalidGrant)
+    ));
     assert!(f.sessions.refresh("rt_garbage").await.is_err());
-    assert!(f.sessions.refresh(pair.refresh_token()).await.is_ok(), "the real token still works");
+    assert!(
+        f.sessions.refresh(pair.refresh_token()).await.is_ok(),
+        "the real token still works"
+    );
 }
 
 #[tokio::test]
@@ -149,13 +189,19 @@ async fn idle_and_absolute_lifetimes() {
         f.clock.advance(50 * 60);
         match f.sessions.refresh(pair.refresh_token()).await {
             Ok(next) => {
-                assert!(next.access().expires_at() <= start + 4 * 3600, "never past the session cap");
+                assert!(
+                    next.access().expires_at() <= start + 4 * 3600,
+                    "never past the session cap"
+                );
                 pair = next;
             }
             Err(_) => break,
         }
     }
-    assert!(f.clock.now_secs() >= start + 4 * 3600 - 50 * 60, "refreshes worked until near the cap");
+    assert!(
+        f.clock.now_secs() >= start + 4 * 3600 - 50 * 60,
+        "refreshes worked until near the cap"
+    );
     assert!(f.clock.now_secs() <= start + 4 * 3600 + 50 * 60);
 }
 
@@ -170,15 +216,27 @@ async fn logout_revokes_the_refresh_token_and_the_access_token() {
     let info = {
         // What a handler sees: the TokenInfo the layer inserted.
         let service = tower::service_fn(|r: http::Request<String>| async move {
-            Ok::<_, std::convert::Infallible>(http::Response::new(r.extensions().get::<tower_jwt_auth::TokenInfo>().cloned()))
+            Ok::<_, std::convert::Infallible>(http::Response::new(
+                r.extensions().get::<tower_jwt_auth::TokenInfo>().cloned(),
+            ))
         });
-        tower::ServiceExt::oneshot(tower::Layer::layer(&f.layer, service), request).await.unwrap().into_body()
+        tower::ServiceExt::oneshot(tower::Layer::layer(&f.layer, service), request)
+            .await
+            .unwrap()
+            .into_body()
     };
     f.sessions.logout(&info.unwrap()).await.unwrap();
     assert!(f.sessions.refresh(pair.refresh_token()).await.is_err());
     let response = send(&f.layer, bearer(pair.access_token())).await;
     assert_rejected(&response, StatusCode::UNAUTHORIZED, Some("invalid_token"));
-    assert_eq!(response.extensions().get::<tower_jwt_auth::AuthError>().unwrap().kind(), tower_jwt_auth::AuthErrorKind::Revoked);
+    assert_eq!(
+        response
+            .extensions()
+            .get::<tower_jwt_auth::AuthError>()
+            .unwrap()
+            .kind(),
+        tower_jwt_auth::AuthErrorKind::Revoked
+    );
     // The user's other session is untouched.
     assert_eq!(access_status(&f, &other).await, StatusCode::OK);
 }
@@ -210,12 +268,14 @@ async fn the_memory_store_is_bounded_and_cleans_up() {
     }
     assert_eq!(f.store.len(), 40, "a session and its refresh token each");
     let small = tower_jwt_auth::MemoryStore::with_capacity(10).with_clock(f.clock.clone());
-    let issuer = tower_jwt_auth::TokenIssuer::builder(tower_jwt_auth::SigningKey::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap())
-        .issuer(ISSUER)
-        .audience(AUDIENCE)
-        .clock(f.clock.clone())
-        .build()
-        .unwrap();
+    let issuer = tower_jwt_auth::TokenIssuer::builder(
+        tower_jwt_auth::SigningKey::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap(),
+    )
+    .issuer(ISSUER)
+    .audience(AUDIENCE)
+    .clock(f.clock.clone())
+    .build()
+    .unwrap();
     let sessions = tower_jwt_auth::Sessions::builder(issuer, small.clone())
         .max_session(Duration::from_secs(100))
         .clock(f.clock.clone())
@@ -223,13 +283,22 @@ async fn the_memory_store_is_bounded_and_cleans_up() {
         .unwrap();
     let mut refused = 0;
     for _ in 0..10 {
-        if matches!(sessions.login("alice", &scope()).await, Err(SessionError::Unavailable(_))) {
+        if matches!(
+            sessions.login("alice", &scope()).await,
+            Err(SessionError::Unavailable(_))
+        ) {
             refused += 1;
         }
     }
-    assert!(refused > 0 && small.len() <= 10, "full store refuses writes instead of growing");
+    assert!(
+        refused > 0 && small.len() <= 10,
+        "full store refuses writes instead of growing"
+    );
     f.clock.advance(101);
-    assert!(sessions.login("alice", &scope()).await.is_ok(), "expired sessions are swept to make room");
+    assert!(
+        sessions.login("alice", &scope()).await.is_ok(),
+        "expired sessions are swept to make room"
+    );
     assert!(small.len() <= 2);
 }
 

@@ -9,7 +9,7 @@ use common::*;
 use http::{Request, Response, StatusCode};
 use jsonwebtoken::Algorithm;
 use tower::Layer;
-use tower_jwt_auth::{JwtAuth, JwtAuthLayer, ResponseFuture, RegisteredClaims};
+use tower_jwt_auth::{JwtAuth, JwtAuthLayer, RegisteredClaims, ResponseFuture};
 
 fn assert_send_sync_clone<T: Send + Sync + Clone>() {}
 fn assert_send<T: Send>() {}
@@ -31,13 +31,19 @@ async fn poll_ready_is_delegated_to_the_inner_service() {
     let mut service = tower_test::mock::Spawn::new(layer.layer(mock));
 
     handle.allow(0);
-    assert!(service.poll_ready().is_pending(), "not ready while the inner service is not");
+    assert!(
+        service.poll_ready().is_pending(),
+        "not ready while the inner service is not"
+    );
     handle.allow(1);
     assert!(service.poll_ready().is_ready());
 
     let response = service.call(bearer(&hs256(&claims())));
     let (request, send_response) = handle.next_request().await.unwrap();
-    assert!(request.extensions().get::<tower_jwt_auth::TokenInfo>().is_some());
+    assert!(request
+        .extensions()
+        .get::<tower_jwt_auth::TokenInfo>()
+        .is_some());
     send_response.send_response(Response::new("done".to_owned()));
     assert_eq!(response.await.unwrap().body(), "done");
 }
@@ -51,5 +57,8 @@ async fn a_rejected_request_never_reaches_the_inner_service() {
     assert!(service.poll_ready().is_ready());
     let response = service.call(Request::new(String::new())).await.unwrap();
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-    assert!(handle.poll_request().is_pending(), "the inner service saw no request");
+    assert!(
+        handle.poll_request().is_pending(),
+        "the inner service saw no request"
+    );
 }

@@ -22,7 +22,8 @@ use crate::session::sessions::{SessionError, Sessions};
 const MAX_BODY: usize = 8 * 1024;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
-type EndpointFuture = Pin<Box<dyn Future<Output = Result<Response<Full<Bytes>>, Infallible>> + Send>>;
+type EndpointFuture =
+    Pin<Box<dyn Future<Output = Result<Response<Full<Bytes>>, Infallible>> + Send>>;
 
 /// `POST` endpoint that rotates a refresh token and answers with a new pair.
 ///
@@ -88,7 +89,10 @@ fn json_response(status: StatusCode, body: String) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(Bytes::from(body)));
     *response.status_mut() = status;
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
     response
@@ -125,56 +129,98 @@ fn form_field(body: &[u8], name: &str) -> Result<Option<String>, ()> {
     Ok(found)
 }
 
+/// An OAuth error to answer with: status and `error` code.
+struct Refusal(StatusCode, &'static str);
+
+impl Refusal {
+    const INVALID_REQUEST: Self = Self(StatusCode::BAD_REQUEST, "invalid_request");
+
+    fn into_response(self) -> Response<Full<Bytes>> {
+        let mut response = oauth_error(self.0, self.1);
+        if self.0 == StatusCode::METHOD_NOT_ALLOWED {
+            response
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        }
+        response
+    }
+}
+
 /// Reads the body of a POST request with a JSON or form content type.
-async fn read_body<B>(request: Request<B>) -> Result<(BodyKind, Bytes), Response<Full<Bytes>>>
+async fn read_body<B>(request: Request<B>) -> Result<(BodyKind, Bytes), Refusal>
 where
     B: Body,
     B::Error: Into<BoxError>,
 {
     if request.method() != Method::POST {
-        let mut response = oauth_error(StatusCode::METHOD_NOT_ALLOWED, "invalid_request");
-        response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
-        return Err(response);
+        return Err(Refusal(StatusCode::METHOD_NOT_ALLOWED, "invalid_request"));
     }
-    let kind = body_kind(request.headers().get(header::CONTENT_TYPE))
-        .ok_or_else(|| oauth_error(StatusCode::BAD_REQUEST, "invalid_request"))?;
+    let kind =
+        body_kind(request.headers().get(header::CONTENT_TYPE)).ok_or(Refusal::INVALID_REQUEST)?;
     let body = Limited::new(request.into_body(), MAX_BODY)
         .collect()
         .await
-        .map_err(|_| oauth_error(StatusCode::BAD_REQUEST, "invalid_request"))?;
+        .map_err(|_| Refusal::INVALID_REQUEST)?;
     Ok((kind, body.to_bytes()))
 }
 
 fn session_error(error: SessionError) -> Response<Full<Bytes>> {
     match error {
-        SessionError::Unavailable(_) => oauth_error(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable"),
+        SessionError::Unavailable(_) => {
+            oauth_error(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable")
+        }
         SessionError::Issue(_) => oauth_error(StatusCode::INTERNAL_SERVER_ERROR, "server_error"),
         _ => oauth_error(StatusCode::BAD_REQUEST, "invalid_grant"),
     }
 }
 
-/// The refresh token of a refresh request body, or the OAuth error to answer.
-fn refresh_token_of(kind: BodyKind, body: &[u8]) -> Result<String, Response<Full<Bytes>>> {
-    let invalid = || oauth_error(StatusCode::BAD_REQUEST, "invalid_request");
+/// The refresh token of a refresh request body.
+fn refresh_token_of(kind: BodyKind, body: &[u8]) -> Result<String, Refusal> {
     match kind {
-        BodyKind::Json => serde_json::from_slice::<JsonRefresh>(body).map(|b| b.refresh_token).map_err(|_| invalid()),
+        BodyKind::Json => serde_json::from_slice::<JsonRefresh>(body)
+            .map(|b| b.refresh_token)
+            .map_err(|_| Refusal::INVALID_REQUEST),
         BodyKind::Form => {
-            match form_field(body, "grant_type").map_err(|_| invalid())?.as_deref() {
+            match form_field(body, "grant_type")
+                .map_err(|_| Refusal::INVALID_REQUEST)?
+                .as_deref()
+            {
                 Some("refresh_token") => {}
-                Some(_) => return Err(oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type")),
-                None => return Err(invalid()),
+                Some(_) => return Err(Refusal(StatusCode::BAD_REQUEST, "unsupported_grant_type")),
+                None => return Err(Refusal::INVALID_REQUEST),
             }
-            form_field(body, "refresh_token").map_err(|_| invalid())?.ok_or_else(invalid)
+            form_field(body, "refresh_token")
+                .ok()
+                .flatten()
+                .ok_or(Refusal::INVALID_REQUEST)
         }
     }
 }
 
-fn revoked_token_of(kind: BodyKind, body: &[u8]) -> Result<String, Response<Full<Bytes>>> {
-    let invalid = || oauth_error(StatusCode::BAD_REQUEST, "invalid_request");
+/// The token of a revocation request body.
+fn revoked_token_of(kind: BodyKind, body: &[u8]) -> Result<String, Refusal> {
     match kind {
-        BodyKind::Json => serde_json::from_slice::<JsonRevoke>(body).map(|b| b.token).map_err(|_| invalid()),
-        BodyKind::Form => form_field(body, "token").map_err(|_| invalid())?.ok_or_else(invalid),
+        BodyKind::Json => serde_json::from_slice::<JsonRevoke>(body)
+            .map(|b| b.token)
+            .map_err(|_| Refusal::INVALID_REQUEST),
+        BodyKind::Form => form_field(body, "token")
+            .ok()
+            .flatten()
+            .ok_or(Refusal::INVALID_REQUEST),
     }
+}
+
+/// The token a POST body carries, or the response refusing it.
+async fn token_from<B>(
+    request: Request<B>,
+    parse: fn(BodyKind, &[u8]) -> Result<String, Refusal>,
+) -> Result<String, Response<Full<Bytes>>>
+where
+    B: Body,
+    B::Error: Into<BoxError>,
+{
+    let (kind, body) = read_body(request).await.map_err(Refusal::into_response)?;
+    parse(kind, &body).map_err(Refusal::into_response)
 }
 
 impl<B> Service<Request<B>> for RefreshEndpoint
@@ -194,16 +240,15 @@ where
     fn call(&mut self, request: Request<B>) -> Self::Future {
         let sessions = self.sessions.clone();
         Box::pin(async move {
-            let token = match read_body(request).await {
-                Ok((kind, body)) => refresh_token_of(kind, &body),
-                Err(response) => Err(response),
-            };
-            let token = match token {
+            let token = match token_from(request, refresh_token_of).await {
                 Ok(token) => token,
                 Err(response) => return Ok(response),
             };
             Ok(match sessions.refresh(&token).await {
-                Ok(pair) => json_response(StatusCode::OK, serde_json::to_string(&pair).expect("a pair serializes")),
+                Ok(pair) => json_response(
+                    StatusCode::OK,
+                    serde_json::to_string(&pair).expect("a pair serializes"),
+                ),
                 Err(error) => session_error(error),
             })
         })
@@ -227,18 +272,16 @@ where
     fn call(&mut self, request: Request<B>) -> Self::Future {
         let sessions = self.sessions.clone();
         Box::pin(async move {
-            let token = match read_body(request).await {
-                Ok((kind, body)) => revoked_token_of(kind, &body),
-                Err(response) => Err(response),
-            };
-            let token = match token {
+            let token = match token_from(request, revoked_token_of).await {
                 Ok(token) => token,
                 Err(response) => return Ok(response),
             };
             Ok(match sessions.revoke(&token).await {
                 Ok(()) => {
                     let mut response = Response::new(Full::new(Bytes::new()));
-                    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+                    response
+                        .headers_mut()
+                        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
                     response
                 }
                 Err(error) => session_error(error),

@@ -8,7 +8,9 @@ use subtle::ConstantTimeEq;
 
 use crate::clock::{Clock, SharedClock, SystemClock};
 use crate::revocation::{Lookup, RevocationCheck, StoreError, StoreFuture};
-use crate::session::store::{NewSession, RefreshGrant, RotateOutcome, RotateRequest, SessionRecord, SessionStore};
+use crate::session::store::{
+    NewSession, RefreshGrant, RotateOutcome, RotateRequest, SessionRecord, SessionStore,
+};
 use crate::TokenInfo;
 
 /// Default bound on stored entries (sessions + refresh tokens + revocations).
@@ -72,7 +74,9 @@ struct Revocations {
 
 impl fmt::Debug for MemoryStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MemoryStore").field("capacity", &self.inner.capacity).finish_non_exhaustive()
+        f.debug_struct("MemoryStore")
+            .field("capacity", &self.inner.capacity)
+            .finish_non_exhaustive()
     }
 }
 
@@ -123,22 +127,32 @@ impl MemoryStore {
     fn lock_sessions(&self) -> MutexGuard<'_, SessionState> {
         // A panic while holding the lock can't leave the maps half-updated in a way that matters more than
         // refusing service forever would, so recover the guard.
-        self.inner.sessions.lock().unwrap_or_else(|e| e.into_inner())
+        self.inner
+            .sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
     }
 
     fn read_revocations(&self) -> std::sync::RwLockReadGuard<'_, Revocations> {
-        self.inner.revocations.read().unwrap_or_else(|e| e.into_inner())
+        self.inner
+            .revocations
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
     }
 
     fn write_revocations(&self) -> std::sync::RwLockWriteGuard<'_, Revocations> {
-        self.inner.revocations.write().unwrap_or_else(|e| e.into_inner())
+        self.inner
+            .revocations
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
     }
 
     /// Counts a write; sweeps expired entries now and then, and refuses the write when still full.
     fn make_room(&self, sessions: &mut SessionState, now: i64) -> Result<(), StoreError> {
         sessions.writes += 1;
-        let full = || sessions.sessions.len() + sessions.tokens.len() + self.read_revocations().len();
-        if sessions.writes % SWEEP_EVERY == 0 || full() >= self.inner.capacity {
+        let full =
+            || sessions.sessions.len() + sessions.tokens.len() + self.read_revocations().len();
+        if sessions.writes.is_multiple_of(SWEEP_EVERY) || full() >= self.inner.capacity {
             sessions.sweep(now);
             self.write_revocations().sweep(now);
         }
@@ -151,7 +165,9 @@ impl MemoryStore {
 
     fn revoke_session_locked(&self, sessions: &mut SessionState, session_id: &str, until: i64) {
         sessions.remove_session(session_id);
-        self.write_revocations().session_ids.insert(session_id.to_owned(), until);
+        self.write_revocations()
+            .session_ids
+            .insert(session_id.to_owned(), until);
     }
 
     fn ready<T: Send + 'static>(result: Result<T, StoreError>) -> StoreFuture<T> {
@@ -175,8 +191,12 @@ impl SessionState {
     }
 
     fn sweep(&mut self, now: i64) {
-        let ended: Vec<String> =
-            self.sessions.iter().filter(|(_, s)| s.record.expires_at <= now).map(|(id, _)| id.clone()).collect();
+        let ended: Vec<String> = self
+            .sessions
+            .iter()
+            .filter(|(_, s)| s.record.expires_at <= now)
+            .map(|(id, _)| id.clone())
+            .collect();
         for id in ended {
             self.remove_session(&id);
         }
@@ -207,10 +227,16 @@ impl Revocations {
     }
 
     fn is_revoked(&self, token: &TokenInfo) -> bool {
-        if token.token_id().is_some_and(|jti| self.token_ids.contains_key(jti)) {
+        if token
+            .token_id()
+            .is_some_and(|jti| self.token_ids.contains_key(jti))
+        {
             return true;
         }
-        if token.session_id().is_some_and(|sid| self.session_ids.contains_key(sid)) {
+        if token
+            .session_id()
+            .is_some_and(|sid| self.session_ids.contains_key(sid))
+        {
             return true;
         }
         match token.subject().and_then(|sub| self.subjects.get(sub)) {
@@ -235,7 +261,11 @@ impl SessionStore for MemoryStore {
         }
         let NewSession { session, refresh } = new;
         let session_id = session.session_id.clone();
-        sessions.by_subject.entry(session.subject.clone()).or_default().insert(session_id.clone());
+        sessions
+            .by_subject
+            .entry(session.subject.clone())
+            .or_default()
+            .insert(session_id.clone());
         sessions.tokens.insert(
             refresh.id.clone(),
             TokenEntry {
@@ -248,7 +278,11 @@ impl SessionStore for MemoryStore {
         );
         sessions.sessions.insert(
             session_id,
-            SessionEntry { record: session, current: refresh.id.clone(), token_ids: vec![refresh.id] },
+            SessionEntry {
+                record: session,
+                current: refresh.id.clone(),
+                token_ids: vec![refresh.id],
+            },
         );
         Self::ready(Ok(()))
     }
@@ -257,13 +291,17 @@ impl SessionStore for MemoryStore {
         let now = request.now;
         let mut sessions = self.lock_sessions();
         let state = &mut *sessions;
-        let Some(token) = state.tokens.get(&request.id) else { return Self::ready(Ok(RotateOutcome::Invalid)) };
+        let Some(token) = state.tokens.get(&request.id) else {
+            return Self::ready(Ok(RotateOutcome::Invalid));
+        };
         // Hash before anything else: a wrong secret for a real id changes nothing.
         if !bool::from(token.secret_hash.ct_eq(&request.secret_hash)) {
             return Self::ready(Ok(RotateOutcome::Invalid));
         }
         let session_id = token.session_id.clone();
-        let Some(session) = state.sessions.get(&session_id) else { return Self::ready(Ok(RotateOutcome::Invalid)) };
+        let Some(session) = state.sessions.get(&session_id) else {
+            return Self::ready(Ok(RotateOutcome::Invalid));
+        };
         if now >= session.record.expires_at {
             return Self::ready(Ok(RotateOutcome::Invalid));
         }
@@ -296,16 +334,27 @@ impl SessionStore for MemoryStore {
                 let session = state.sessions.get_mut(&session_id).expect("checked above");
                 session.current = successor.id.clone();
                 session.token_ids.push(successor.id.clone());
-                Self::ready(Ok(RotateOutcome::Rotated { session: record, successor }))
+                Self::ready(Ok(RotateOutcome::Rotated {
+                    session: record,
+                    successor,
+                }))
             }
-            (Some(used_at), Some(next)) if now < used_at + request.grace_period && next == current => {
-                Self::ready(Ok(RotateOutcome::Retried { session: record, successor_id: next }))
+            (Some(used_at), Some(next))
+                if now < used_at + request.grace_period && next == current =>
+            {
+                Self::ready(Ok(RotateOutcome::Retried {
+                    session: record,
+                    successor_id: next,
+                }))
             }
             (Some(_), _) => {
                 let subject = record.subject;
                 let until = record.expires_at;
                 self.revoke_session_locked(state, &session_id, until);
-                Self::ready(Ok(RotateOutcome::Reused { session_id, subject }))
+                Self::ready(Ok(RotateOutcome::Reused {
+                    session_id,
+                    subject,
+                }))
             }
         }
     }
@@ -316,14 +365,24 @@ impl SessionStore for MemoryStore {
         Self::ready(Ok(()))
     }
 
-    fn revoke_refresh_token(&self, id: &str, secret_hash: [u8; 32], _now: i64) -> StoreFuture<bool> {
+    fn revoke_refresh_token(
+        &self,
+        id: &str,
+        secret_hash: [u8; 32],
+        _now: i64,
+    ) -> StoreFuture<bool> {
         let mut sessions = self.lock_sessions();
-        let Some(token) = sessions.tokens.get(id) else { return Self::ready(Ok(false)) };
+        let Some(token) = sessions.tokens.get(id) else {
+            return Self::ready(Ok(false));
+        };
         if !bool::from(token.secret_hash.ct_eq(&secret_hash)) {
             return Self::ready(Ok(false));
         }
         let session_id = token.session_id.clone();
-        let until = sessions.sessions.get(&session_id).map_or(0, |s| s.record.expires_at);
+        let until = sessions
+            .sessions
+            .get(&session_id)
+            .map_or(0, |s| s.record.expires_at);
         self.revoke_session_locked(&mut sessions, &session_id, until);
         Self::ready(Ok(true))
     }
@@ -334,19 +393,29 @@ impl SessionStore for MemoryStore {
         if let Err(e) = self.make_room(&mut sessions, now) {
             return Self::ready(Err(e));
         }
-        self.write_revocations().token_ids.insert(jti.to_owned(), until);
+        self.write_revocations()
+            .token_ids
+            .insert(jti.to_owned(), until);
         Self::ready(Ok(()))
     }
 
     fn revoke_subject(&self, subject: &str, not_before: i64, until: i64) -> StoreFuture<()> {
         let mut sessions = self.lock_sessions();
-        let session_ids: Vec<String> =
-            sessions.by_subject.get(subject).map(|s| s.iter().cloned().collect()).unwrap_or_default();
+        let session_ids: Vec<String> = sessions
+            .by_subject
+            .get(subject)
+            .map(|s| s.iter().cloned().collect())
+            .unwrap_or_default();
         for session_id in session_ids {
-            let end = sessions.sessions.get(&session_id).map_or(until, |s| s.record.expires_at);
+            let end = sessions
+                .sessions
+                .get(&session_id)
+                .map_or(until, |s| s.record.expires_at);
             self.revoke_session_locked(&mut sessions, &session_id, end);
         }
-        self.write_revocations().subjects.insert(subject.to_owned(), (not_before, until));
+        self.write_revocations()
+            .subjects
+            .insert(subject.to_owned(), (not_before, until));
         Self::ready(Ok(()))
     }
 }

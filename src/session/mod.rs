@@ -36,4 +36,6 @@ mod store;
 pub use endpoint::{RefreshEndpoint, RevokeEndpoint};
 pub use memory::MemoryStore;
 pub use sessions::{SessionError, Sessions, SessionsBuilder, TokenPair, MAX_GRACE_PERIOD};
-pub use store::{NewSession, RefreshGrant, RotateOutcome, RotateRequest, SessionRecord, SessionStore};
+pub use store::{
+    NewSession, RefreshGrant, RotateOutcome, RotateRequest, SessionRecord, SessionStore,
+};

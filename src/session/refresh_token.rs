@@ -19,18 +19,25 @@ pub(crate) struct RefreshToken {
 impl RefreshToken {
     /// A new random token.
     pub(crate) fn generate() -> Self {
-        Self { id: URL_SAFE_NO_PAD.encode(random_bytes::<16>()), secret: random_bytes::<32>() }
+        Self {
+            id: URL_SAFE_NO_PAD.encode(random_bytes::<16>()),
+            secret: random_bytes::<32>(),
+        }
     }
 
     /// The successor of `self`, with the given id. Its secret is derived from this token's secret with a server
     /// key, so a retry inside the grace period can hand out the same successor again while the store keeps only
     /// hashes, and nobody without the key can compute it.
     pub(crate) fn successor(&self, id: String, key: &[u8; 32]) -> Self {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes keys of any length");
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes keys of any length");
         mac.update(b"tower-jwt-auth refresh successor\0");
         mac.update(&self.secret);
         mac.update(id.as_bytes());
-        Self { id, secret: mac.finalize().into_bytes().into() }
+        Self {
+            id,
+            secret: mac.finalize().into_bytes().into(),
+        }
     }
 
     pub(crate) fn new_id() -> String {
@@ -45,7 +52,10 @@ impl RefreshToken {
         if id_bytes.len() != 16 {
             return None;
         }
-        Some(Self { id: id.to_owned(), secret: secret.try_into().ok()? })
+        Some(Self {
+            id: id.to_owned(),
+            secret: secret.try_into().ok()?,
+        })
     }
 
     pub(crate) fn secret_hash(&self) -> [u8; 32] {
@@ -53,7 +63,11 @@ impl RefreshToken {
     }
 
     pub(crate) fn encode(&self) -> String {
-        format!("{PREFIX}{}.{}", self.id, URL_SAFE_NO_PAD.encode(self.secret))
+        format!(
+            "{PREFIX}{}.{}",
+            self.id,
+            URL_SAFE_NO_PAD.encode(self.secret)
+        )
     }
 }
 

@@ -12,7 +12,9 @@ use crate::error::ConfigError;
 use crate::issue::{random_bytes, random_id, AccessToken, IssueError, SessionClaims, TokenIssuer};
 use crate::revocation::StoreError;
 use crate::session::refresh_token::RefreshToken;
-use crate::session::store::{NewSession, RefreshGrant, RotateOutcome, RotateRequest, SessionRecord, SessionStore};
+use crate::session::store::{
+    NewSession, RefreshGrant, RotateOutcome, RotateRequest, SessionRecord, SessionStore,
+};
 use crate::TokenInfo;
 
 /// The longest grace period accepted (Okta and Cognito allow 0–60 s).
@@ -163,7 +165,10 @@ impl fmt::Debug for SessionsBuilder {
 }
 
 fn seconds(d: Duration, what: &'static str) -> Result<i64, ConfigError> {
-    i64::try_from(d.as_secs()).ok().filter(|s| *s > 0).ok_or(ConfigError::InvalidDuration(what))
+    i64::try_from(d.as_secs())
+        .ok()
+        .filter(|s| *s > 0)
+        .ok_or(ConfigError::InvalidDuration(what))
 }
 
 impl SessionsBuilder {
@@ -206,7 +211,9 @@ impl SessionsBuilder {
         let refresh_ttl = seconds(self.refresh_ttl, "refresh_ttl must be at least one second")?;
         let max_session = seconds(self.max_session, "max_session must be at least one second")?;
         if self.grace_period > MAX_GRACE_PERIOD {
-            return Err(ConfigError::InvalidDuration("the grace period is at most 60 seconds"));
+            return Err(ConfigError::InvalidDuration(
+                "the grace period is at most 60 seconds",
+            ));
         }
         Ok(Sessions {
             inner: Arc::new(SessionsInner {
@@ -248,9 +255,14 @@ impl Sessions {
 
     /// Starts a session for `subject` (whose credentials the application has checked) and returns its first
     /// token pair. `claims` (a JSON object, e.g. `{"scope": "read"}`) go into every access token of the session.
-    pub async fn login<T: Serialize + ?Sized>(&self, subject: &str, claims: &T) -> Result<TokenPair, SessionError> {
+    pub async fn login<T: Serialize + ?Sized>(
+        &self,
+        subject: &str,
+        claims: &T,
+    ) -> Result<TokenPair, SessionError> {
         let inner = &*self.inner;
-        let claims = serde_json::to_string(claims).map_err(|e| SessionError::Issue(IssueError::Serialize(e)))?;
+        let claims = serde_json::to_string(claims)
+            .map_err(|e| SessionError::Issue(IssueError::Serialize(e)))?;
         let now = inner.clock.now();
         let session = SessionRecord {
             session_id: random_id(),
@@ -266,7 +278,13 @@ impl Sessions {
             secret_hash: refresh.secret_hash(),
             expires_at: (now + inner.refresh_ttl).min(session.expires_at),
         };
-        inner.store.create_session(NewSession { session, refresh: grant }).await?;
+        inner
+            .store
+            .create_session(NewSession {
+                session,
+                refresh: grant,
+            })
+            .await?;
         Ok(self.pair(access, &refresh, now))
     }
 
@@ -292,7 +310,10 @@ impl Sessions {
                 let access = self.access_token(&session)?;
                 Ok(self.pair(access, &successor, now))
             }
-            RotateOutcome::Retried { session, successor_id } => {
+            RotateOutcome::Retried {
+                session,
+                successor_id,
+            } => {
                 let same = presented.successor(successor_id, &inner.successor_key);
                 let access = self.access_token(&session)?;
                 Ok(self.pair(access, &same, now))
@@ -310,12 +331,17 @@ impl Sessions {
     /// refused by a layer that checks this store, and the token's own `jti` is revoked.
     pub async fn logout(&self, token: &TokenInfo) -> Result<(), SessionError> {
         let inner = &*self.inner;
-        let until = token.expires_at().unwrap_or_else(|| inner.clock.now() + inner.max_session);
+        let until = token
+            .expires_at()
+            .unwrap_or_else(|| inner.clock.now() + inner.max_session);
         if token.session_id().is_none() && token.token_id().is_none() {
             return Err(SessionError::NotASessionToken);
         }
         if let Some(sid) = token.session_id() {
-            let session_end = token.auth_time().map_or(until, |t| t + inner.max_session).max(until);
+            let session_end = token
+                .auth_time()
+                .map_or(until, |t| t + inner.max_session)
+                .max(until);
             inner.store.revoke_session(sid, session_end).await?;
         }
         if let Some(jti) = token.token_id() {
@@ -328,16 +354,24 @@ impl Sessions {
     pub async fn logout_all(&self, subject: &str) -> Result<(), SessionError> {
         let inner = &*self.inner;
         let now = inner.clock.now();
-        inner.store.revoke_subject(subject, now, now + inner.max_session).await?;
+        inner
+            .store
+            .revoke_subject(subject, now, now + inner.max_session)
+            .await?;
         Ok(())
     }
 
     /// RFC 7009 revocation of a refresh token: revokes its whole session. Unknown or malformed tokens are not an
     /// error (the endpoint answers 200 either way).
     pub async fn revoke(&self, token: &str) -> Result<(), SessionError> {
-        let Some(presented) = RefreshToken::parse(token) else { return Ok(()) };
+        let Some(presented) = RefreshToken::parse(token) else {
+            return Ok(());
+        };
         let now = self.inner.clock.now();
-        self.inner.store.revoke_refresh_token(&presented.id, presented.secret_hash(), now).await?;
+        self.inner
+            .store
+            .revoke_refresh_token(&presented.id, presented.secret_hash(), now)
+            .await?;
         Ok(())
     }
 
@@ -349,11 +383,18 @@ impl Sessions {
             auth_time: Some(session.auth_time),
             not_after: Some(session.expires_at),
         };
-        Ok(self.inner.issuer.issue_for_session(&session.subject, &claims, session_claims)?)
+        Ok(self
+            .inner
+            .issuer
+            .issue_for_session(&session.subject, &claims, session_claims)?)
     }
 
     fn pair(&self, access: AccessToken, refresh: &RefreshToken, now: i64) -> TokenPair {
         let expires_in = access.expires_at() - now;
-        TokenPair { access, refresh_token: refresh.encode(), expires_in }
+        TokenPair {
+            access,
+            refresh_token: refresh.encode(),
+            expires_in,
+        }
     }
 }

@@ -32,13 +32,25 @@ pub struct RegisteredClaims {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aud: Option<Audience>,
     /// Expiry time.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "numeric_date")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "numeric_date"
+    )]
     pub exp: Option<i64>,
     /// Not-before time.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "numeric_date")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "numeric_date"
+    )]
     pub nbf: Option<i64>,
     /// Issued-at time.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "numeric_date")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "numeric_date"
+    )]
     pub iat: Option<i64>,
     /// Unique token id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -53,14 +65,22 @@ pub struct RegisteredClaims {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
     /// When the user authenticated; constant for a whole session.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "numeric_date")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "numeric_date"
+    )]
     pub auth_time: Option<i64>,
 }
 
 impl RegisteredClaims {
     /// The scopes of the space-separated `scope` claim.
     pub fn scopes(&self) -> impl Iterator<Item = &str> {
-        self.scope.as_deref().unwrap_or("").split(' ').filter(|s| !s.is_empty())
+        self.scope
+            .as_deref()
+            .unwrap_or("")
+            .split(' ')
+            .filter(|s| !s.is_empty())
     }
 
     /// Whether `scope` lists `wanted`.
@@ -91,7 +111,9 @@ impl Audience {
 
 /// Deserializes an optional NumericDate: a JSON number within the i64 range; `null`, strings and other types
 /// are errors.
-pub(crate) fn numeric_date<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+pub(crate) fn numeric_date<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<i64>, D::Error> {
     struct NumericDate;
     impl Visitor<'_> for NumericDate {
         type Value = i64;
@@ -144,11 +166,15 @@ pub(crate) struct ClaimsView<'a> {
 }
 
 /// A present string claim: `null` and non-strings are errors rather than "absent".
-fn string<'de: 'a, 'a, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Cow<'a, str>>, D::Error> {
+fn string<'de: 'a, 'a, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Cow<'a, str>>, D::Error> {
     <Cow<'a, str>>::deserialize(deserializer).map(Some)
 }
 
-fn audience<'de: 'a, 'a, D: Deserializer<'de>>(deserializer: D) -> Result<Option<AudienceView<'a>>, D::Error> {
+fn audience<'de: 'a, 'a, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<AudienceView<'a>>, D::Error> {
     AudienceView::deserialize(deserializer).map(Some)
 }
 
@@ -192,10 +218,21 @@ mod tests {
 
     #[test]
     fn numeric_dates_must_be_numbers() {
-        assert_eq!(view(r#"{"exp":1700000000}"#).unwrap().exp, Some(1_700_000_000));
+        assert_eq!(
+            view(r#"{"exp":1700000000}"#).unwrap().exp,
+            Some(1_700_000_000)
+        );
         assert_eq!(view(r#"{"exp":1.7e9}"#).unwrap().exp, Some(1_700_000_000));
-        assert_eq!(view(r#"{"exp":1700000000.9}"#).unwrap().exp, Some(1_700_000_000));
-        for bad in [r#"{"exp":"9999999999"}"#, r#"{"exp":null}"#, r#"{"exp":[1]}"#, r#"{"exp":1e300}"#] {
+        assert_eq!(
+            view(r#"{"exp":1700000000.9}"#).unwrap().exp,
+            Some(1_700_000_000)
+        );
+        for bad in [
+            r#"{"exp":"9999999999"}"#,
+            r#"{"exp":null}"#,
+            r#"{"exp":[1]}"#,
+            r#"{"exp":1e300}"#,
+        ] {
             assert!(view(bad).is_err(), "{bad}");
         }
         assert!(view(r#"{"exp":18446744073709551615}"#).is_err());
@@ -204,8 +241,16 @@ mod tests {
     #[test]
     fn audience_is_string_or_array_of_strings() {
         assert_eq!(view(r#"{"aud":"me"}"#).unwrap().aud.unwrap().0, ["me"]);
-        assert_eq!(view(r#"{"aud":["other","me"]}"#).unwrap().aud.unwrap().0, ["other", "me"]);
-        for bad in [r#"{"aud":{}}"#, r#"{"aud":[1]}"#, r#"{"aud":5}"#, r#"{"aud":null}"#] {
+        assert_eq!(
+            view(r#"{"aud":["other","me"]}"#).unwrap().aud.unwrap().0,
+            ["other", "me"]
+        );
+        for bad in [
+            r#"{"aud":{}}"#,
+            r#"{"aud":[1]}"#,
+            r#"{"aud":5}"#,
+            r#"{"aud":null}"#,
+        ] {
             assert!(view(bad).is_err(), "{bad}");
         }
     }

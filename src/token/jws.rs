@@ -37,7 +37,9 @@ impl<'t> CompactJws<'t> {
 
 /// Strict base64url: no padding, no whitespace, no non-canonical trailing bits (one byte form per token).
 pub(crate) fn decode_segment(segment: &str) -> Result<Vec<u8>, AuthErrorKind> {
-    URL_SAFE_NO_PAD.decode(segment).map_err(|_| AuthErrorKind::InvalidToken)
+    URL_SAFE_NO_PAD
+        .decode(segment)
+        .map_err(|_| AuthErrorKind::InvalidToken)
 }
 
 /// Parses a JSON object; arrays and other values are refused (serde would map arrays onto structs).
@@ -116,7 +118,11 @@ mod tests {
     fn split_needs_exactly_three_segments() {
         assert!(CompactJws::split("a.b.c").is_ok());
         for bad in ["a", "a.b", "a.b.c.d", "a.b.c.d.e"] {
-            assert_eq!(CompactJws::split(bad).unwrap_err(), AuthErrorKind::InvalidToken, "{bad}");
+            assert_eq!(
+                CompactJws::split(bad).unwrap_err(),
+                AuthErrorKind::InvalidToken,
+                "{bad}"
+            );
         }
     }
 
@@ -125,7 +131,10 @@ mod tests {
         assert_eq!(decode_segment("e30").unwrap(), b"{}");
         assert!(decode_segment("e30=").is_err(), "padding");
         assert!(decode_segment("e3 0").is_err(), "whitespace");
-        assert!(decode_segment("e31").is_err(), "non-canonical trailing bits");
+        assert!(
+            decode_segment("e31").is_err(),
+            "non-canonical trailing bits"
+        );
         assert!(decode_segment("e3+0").is_err(), "standard alphabet");
     }
 

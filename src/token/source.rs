@@ -29,7 +29,11 @@ use crate::error::{AuthError, AuthErrorKind};
 /// ```
 pub trait TokenSource: fmt::Debug + Send + Sync + 'static {
     /// The token this source finds in the request, if any.
-    fn extract<'r>(&self, headers: &'r HeaderMap, uri: &'r Uri) -> Result<Option<&'r str>, AuthError>;
+    fn extract<'r>(
+        &self,
+        headers: &'r HeaderMap,
+        uri: &'r Uri,
+    ) -> Result<Option<&'r str>, AuthError>;
 }
 
 /// The `Authorization: Bearer <token>` header (RFC 6750 §2.1), the default source.
@@ -41,9 +45,15 @@ pub trait TokenSource: fmt::Debug + Send + Sync + 'static {
 pub struct BearerHeader;
 
 impl TokenSource for BearerHeader {
-    fn extract<'r>(&self, headers: &'r HeaderMap, _uri: &'r Uri) -> Result<Option<&'r str>, AuthError> {
+    fn extract<'r>(
+        &self,
+        headers: &'r HeaderMap,
+        _uri: &'r Uri,
+    ) -> Result<Option<&'r str>, AuthError> {
         let mut values = headers.get_all(header::AUTHORIZATION).iter();
-        let Some(value) = values.next() else { return Ok(None) };
+        let Some(value) = values.next() else {
+            return Ok(None);
+        };
         if values.next().is_some() {
             return Err(AuthErrorKind::Malformed.into());
         }
@@ -54,7 +64,10 @@ impl TokenSource for BearerHeader {
 /// Parses one `Authorization` header value: `Bearer 1*SP b64token`.
 pub(crate) fn parse_bearer(value: &[u8]) -> Result<Option<&str>, AuthError> {
     const SCHEME: &[u8] = b"bearer";
-    let scheme_len = value.iter().position(|b| matches!(b, b' ' | b'\t')).unwrap_or(value.len());
+    let scheme_len = value
+        .iter()
+        .position(|b| matches!(b, b' ' | b'\t'))
+        .unwrap_or(value.len());
     if !value[..scheme_len].eq_ignore_ascii_case(SCHEME) {
         return Ok(None);
     }
@@ -65,16 +78,18 @@ pub(crate) fn parse_bearer(value: &[u8]) -> Result<Option<&str>, AuthError> {
         return Err(AuthErrorKind::Malformed.into());
     }
     // `is_b64token` admits only ASCII, so this never fails.
-    std::str::from_utf8(token).map(Some).map_err(|_| AuthErrorKind::Malformed.into())
+    std::str::from_utf8(token)
+        .map(Some)
+        .map_err(|_| AuthErrorKind::Malformed.into())
 }
 
 /// RFC 6750 §2.1: `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
 pub(crate) fn is_b64token(token: &[u8]) -> bool {
     let body_len = token.iter().rposition(|b| *b != b'=').map_or(0, |i| i + 1);
     body_len > 0
-        && token[..body_len]
-            .iter()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/'))
+        && token[..body_len].iter().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/')
+        })
 }
 
 /// A token in a named cookie, for browser clients (opt-in).
@@ -98,7 +113,9 @@ impl CookieSource {
     pub fn new(name: impl Into<String>) -> Result<Self, crate::ConfigError> {
         let name = name.into();
         let valid = !name.is_empty()
-            && name.bytes().all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b));
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b));
         if !valid {
             return Err(crate::ConfigError::InvalidName(name));
         }
@@ -112,12 +129,18 @@ impl CookieSource {
 }
 
 impl TokenSource for CookieSource {
-    fn extract<'r>(&self, headers: &'r HeaderMap, _uri: &'r Uri) -> Result<Option<&'r str>, AuthError> {
+    fn extract<'r>(
+        &self,
+        headers: &'r HeaderMap,
+        _uri: &'r Uri,
+    ) -> Result<Option<&'r str>, AuthError> {
         let mut found = None;
         for value in headers.get_all(header::COOKIE) {
             let Ok(value) = value.to_str() else { continue };
             for pair in value.split(';') {
-                let Some((name, token)) = pair.trim().split_once('=') else { continue };
+                let Some((name, token)) = pair.trim().split_once('=') else {
+                    continue;
+                };
                 if name != self.name {
                     continue;
                 }
@@ -137,7 +160,8 @@ mod tests {
 
     #[test]
     fn bearer_header_grammar() {
-        let cases: &[(&[u8], Result<Option<&str>, AuthErrorKind>)] = &[
+        type Case<'a> = (&'a [u8], Result<Option<&'a str>, AuthErrorKind>);
+        let cases: &[Case<'_>] = &[
             (b"Bearer abc.def.ghi", Ok(Some("abc.def.ghi"))),
             (b"bearer abc.def.ghi", Ok(Some("abc.def.ghi"))),
             (b"BEARER abc", Ok(Some("abc"))),
@@ -170,7 +194,10 @@ mod tests {
         headers.insert(header::COOKIE, "a=1; at=x.y.z; b=2".parse().unwrap());
         assert_eq!(source.extract(&headers, &uri).unwrap(), Some("x.y.z"));
         headers.append(header::COOKIE, "at=other".parse().unwrap());
-        assert_eq!(source.extract(&headers, &uri).unwrap_err().kind(), AuthErrorKind::Malformed);
+        assert_eq!(
+            source.extract(&headers, &uri).unwrap_err().kind(),
+            AuthErrorKind::Malformed
+        );
         assert!(CookieSource::new("bad name").is_err());
     }
 }

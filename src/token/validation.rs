@@ -7,8 +7,19 @@ use crate::token::claims::ClaimsView;
 pub(crate) const MAX_LEEWAY: u64 = 300;
 
 /// Registered claims that can be made mandatory.
-pub(crate) const KNOWN_CLAIMS: &[&str] =
-    &["exp", "nbf", "iat", "iss", "aud", "sub", "jti", "sid", "scope", "client_id", "auth_time"];
+pub(crate) const KNOWN_CLAIMS: &[&str] = &[
+    "exp",
+    "nbf",
+    "iat",
+    "iss",
+    "aud",
+    "sub",
+    "jti",
+    "sid",
+    "scope",
+    "client_id",
+    "auth_time",
+];
 
 #[derive(Debug, Clone)]
 pub(crate) struct Validation {
@@ -65,7 +76,11 @@ impl Validation {
         }
     }
 
-    pub(crate) fn check_claims(&self, claims: &ClaimsView<'_>, now: i64) -> Result<(), AuthErrorKind> {
+    pub(crate) fn check_claims(
+        &self,
+        claims: &ClaimsView<'_>,
+        now: i64,
+    ) -> Result<(), AuthErrorKind> {
         let leeway = self.leeway;
         match claims.exp {
             Some(exp) if exp <= now.saturating_sub(leeway) => return Err(AuthErrorKind::Expired),
@@ -79,7 +94,8 @@ impl Validation {
             if iat > now.saturating_add(leeway) {
                 return Err(AuthErrorKind::NotYetValid);
             }
-            if matches!(self.max_age, Some(max) if iat.saturating_add(max) <= now.saturating_sub(leeway)) {
+            if matches!(self.max_age, Some(max) if iat.saturating_add(max) <= now.saturating_sub(leeway))
+            {
                 return Err(AuthErrorKind::Expired);
             }
         } else if self.max_age.is_some() {
@@ -93,7 +109,11 @@ impl Validation {
         }
         if !self.audiences.is_empty() {
             let aud = claims.aud.as_ref().ok_or(AuthErrorKind::MissingClaim)?;
-            if !aud.0.iter().any(|a| self.audiences.iter().any(|mine| mine == a)) {
+            if !aud
+                .0
+                .iter()
+                .any(|a| self.audiences.iter().any(|mine| mine == a))
+            {
                 return Err(AuthErrorKind::InvalidAudience);
             }
         }
@@ -133,31 +153,53 @@ mod tests {
 
     #[test]
     fn exp_boundaries_follow_rfc7519_with_leeway() {
-        let mut v = Validation { leeway: 0, ..Validation::default() };
-        assert_eq!(check(&v, r#"{"exp":100}"#, 100), Err(AuthErrorKind::Expired));
+        let mut v = Validation {
+            leeway: 0,
+            ..Validation::default()
+        };
+        assert_eq!(
+            check(&v, r#"{"exp":100}"#, 100),
+            Err(AuthErrorKind::Expired)
+        );
         assert_eq!(check(&v, r#"{"exp":101}"#, 100), Ok(()));
         v.leeway = 10;
         assert_eq!(check(&v, r#"{"exp":91}"#, 100), Ok(()));
         assert_eq!(check(&v, r#"{"exp":90}"#, 100), Err(AuthErrorKind::Expired));
-        assert_eq!(check(&v, r#"{"exp":200,"nbf":111}"#, 100), Err(AuthErrorKind::NotYetValid));
+        assert_eq!(
+            check(&v, r#"{"exp":200,"nbf":111}"#, 100),
+            Err(AuthErrorKind::NotYetValid)
+        );
         assert_eq!(check(&v, r#"{"exp":200,"nbf":110}"#, 100), Ok(()));
         assert_eq!(check(&v, r#"{}"#, 100), Err(AuthErrorKind::MissingClaim));
     }
 
     #[test]
     fn issuer_is_exact_and_required_when_configured() {
-        let v = Validation { issuers: vec!["https://a".into()], ..Validation::default() };
+        let v = Validation {
+            issuers: vec!["https://a".into()],
+            ..Validation::default()
+        };
         assert_eq!(check(&v, r#"{"exp":200,"iss":"https://a"}"#, 100), Ok(()));
         for bad in ["https://A", "https://a/", "https://a.evil"] {
             let json = format!(r#"{{"exp":200,"iss":"{bad}"}}"#);
-            assert_eq!(check(&v, &json, 100), Err(AuthErrorKind::InvalidIssuer), "{bad}");
+            assert_eq!(
+                check(&v, &json, 100),
+                Err(AuthErrorKind::InvalidIssuer),
+                "{bad}"
+            );
         }
-        assert_eq!(check(&v, r#"{"exp":200}"#, 100), Err(AuthErrorKind::MissingClaim));
+        assert_eq!(
+            check(&v, r#"{"exp":200}"#, 100),
+            Err(AuthErrorKind::MissingClaim)
+        );
     }
 
     #[test]
     fn typ_comparison_ignores_case_and_media_prefix() {
-        let v = Validation { types: vec!["at+jwt".into()], ..Validation::default() };
+        let v = Validation {
+            types: vec!["at+jwt".into()],
+            ..Validation::default()
+        };
         assert_eq!(v.check_type(Some("at+jwt")), Ok(()));
         assert_eq!(v.check_type(Some("application/AT+JWT")), Ok(()));
         assert_eq!(v.check_type(Some("JWT")), Err(AuthErrorKind::InvalidType));

@@ -9,7 +9,9 @@ use serde::de::DeserializeOwned;
 use crate::error::AuthErrorKind;
 use crate::keys::{KeySet, MAX_KID_LEN};
 use crate::token::claims::ClaimsView;
-use crate::token::jws::{algorithm_from_name, decode_segment, parse_object, CompactJws, JoseHeader};
+use crate::token::jws::{
+    algorithm_from_name, decode_segment, parse_object, CompactJws, JoseHeader,
+};
 use crate::token::validation::Validation;
 use crate::TokenInfo;
 
@@ -37,7 +39,11 @@ pub(crate) struct Verified<C> {
 }
 
 impl Verifier {
-    pub(crate) fn verify<C: DeserializeOwned>(&self, token: &str, now: i64) -> Result<Verified<C>, AuthErrorKind> {
+    pub(crate) fn verify<C: DeserializeOwned>(
+        &self,
+        token: &str,
+        now: i64,
+    ) -> Result<Verified<C>, AuthErrorKind> {
         if token.len() > self.max_token_size {
             return Err(AuthErrorKind::TooLarge);
         }
@@ -58,14 +64,20 @@ impl Verifier {
             return Err(AuthErrorKind::UnsupportedAlgorithm);
         }
         let signature = decode_segment(jws.signature)?;
-        let verifier =
-            (self.provider.verifier_factory)(&alg, &key.key).map_err(|_| AuthErrorKind::InvalidSignature)?;
-        verifier.verify(jws.signing_input.as_bytes(), &signature).map_err(|_| AuthErrorKind::InvalidSignature)?;
+        let verifier = (self.provider.verifier_factory)(&alg, &key.key)
+            .map_err(|_| AuthErrorKind::InvalidSignature)?;
+        verifier
+            .verify(jws.signing_input.as_bytes(), &signature)
+            .map_err(|_| AuthErrorKind::InvalidSignature)?;
 
         let payload = decode_segment(jws.payload)?;
-        let view: ClaimsView<'_> = parse_object(&payload).map_err(|_| AuthErrorKind::InvalidClaim)?;
+        let view: ClaimsView<'_> =
+            parse_object(&payload).map_err(|_| AuthErrorKind::InvalidClaim)?;
         self.validation.check_claims(&view, now)?;
         let claims = serde_json::from_slice(&payload).map_err(|_| AuthErrorKind::InvalidClaim)?;
-        Ok(Verified { claims, info: TokenInfo::from_view(&view) })
+        Ok(Verified {
+            claims,
+            info: TokenInfo::from_view(&view),
+        })
     }
 }

@@ -26,7 +26,10 @@ pub fn install_provider() {
 }
 
 pub fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
 }
 
 pub mod sessions;
@@ -39,7 +42,10 @@ pub fn pem(name: &str) -> Vec<u8> {
 pub fn key_pair(alg: Algorithm) -> (EncodingKey, VerificationKey) {
     use Algorithm::*;
     match alg {
-        HS256 | HS384 | HS512 => (EncodingKey::from_secret(SECRET), VerificationKey::hmac(alg, SECRET).unwrap()),
+        HS256 | HS384 | HS512 => (
+            EncodingKey::from_secret(SECRET),
+            VerificationKey::hmac(alg, SECRET).unwrap(),
+        ),
         RS256 | RS384 | RS512 | PS256 | PS384 | PS512 => (
             EncodingKey::from_rsa_pem(&pem("rsa_private.pem")).unwrap(),
             VerificationKey::from_pem(alg, &pem("rsa_public.pem")).unwrap(),
@@ -72,7 +78,11 @@ pub fn sign_raw(header: &str, payload: &str, alg: Algorithm, key: &EncodingKey) 
 }
 
 pub fn alg_name(alg: Algorithm) -> String {
-    serde_json::to_value(alg).unwrap().as_str().unwrap().to_owned()
+    serde_json::to_value(alg)
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 /// Valid claims for the test issuer and audience, expiring in ten minutes.
@@ -84,7 +94,10 @@ pub fn claims() -> Value {
 pub fn token_with(alg: Algorithm, header_extra: Value, payload: &Value) -> String {
     let (key, _) = key_pair(alg);
     let mut header = json!({ "alg": alg_name(alg), "typ": "at+jwt" });
-    header.as_object_mut().unwrap().extend(header_extra.as_object().unwrap().clone());
+    header
+        .as_object_mut()
+        .unwrap()
+        .extend(header_extra.as_object().unwrap().clone());
     sign_raw(&header.to_string(), &payload.to_string(), alg, &key)
 }
 
@@ -93,17 +106,33 @@ pub fn hs256(payload: &Value) -> String {
 }
 
 pub fn builder_for(alg: Algorithm) -> tower_jwt_auth::JwtAuthBuilder {
-    tower_jwt_auth::JwtAuthLayer::builder().key(key_pair(alg).1).issuer(ISSUER).audience(AUDIENCE)
+    tower_jwt_auth::JwtAuthLayer::builder()
+        .key(key_pair(alg).1)
+        .issuer(ISSUER)
+        .audience(AUDIENCE)
 }
 
 pub fn bearer(token: &str) -> Request<String> {
-    Request::builder().uri("/").header("authorization", format!("Bearer {token}")).body(String::new()).unwrap()
+    Request::builder()
+        .uri("/")
+        .header("authorization", format!("Bearer {token}"))
+        .body(String::new())
+        .unwrap()
 }
 
 /// A handler that echoes the subject it saw, so tests know the request reached the service with claims.
 pub async fn echo(request: Request<String>) -> Result<Response<String>, Infallible> {
-    let sub = request.extensions().get::<Claims<RegisteredClaims>>().and_then(|c| c.sub.clone());
-    assert_eq!(sub.as_deref(), request.extensions().get::<TokenInfo>().and_then(|t| t.subject()));
+    let sub = request
+        .extensions()
+        .get::<Claims<RegisteredClaims>>()
+        .and_then(|c| c.sub.clone());
+    assert_eq!(
+        sub.as_deref(),
+        request
+            .extensions()
+            .get::<TokenInfo>()
+            .and_then(|t| t.subject())
+    );
     Ok(Response::new(sub.unwrap_or_else(|| "anonymous".into())))
 }
 
@@ -114,26 +143,54 @@ where
     L::Service: tower::Service<Request<String>, Response = Response<String>, Error = Infallible>,
 {
     let echo_fn: fn(Request<String>) -> EchoFuture = |r| Box::pin(echo(r));
-    layer.layer(service_fn(echo_fn)).oneshot(request).await.unwrap()
+    layer
+        .layer(service_fn(echo_fn))
+        .oneshot(request)
+        .await
+        .unwrap()
 }
 
-pub type EchoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Response<String>, Infallible>> + Send>>;
+pub type EchoFuture = std::pin::Pin<
+    Box<dyn std::future::Future<Output = Result<Response<String>, Infallible>> + Send>,
+>;
 
 pub fn challenge(response: &Response<String>) -> String {
-    response.headers().get("www-authenticate").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
+    response
+        .headers()
+        .get("www-authenticate")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default()
 }
 
 /// Asserts a rejection's status, RFC 6750 error code (or none), and that each attribute appears once.
 pub fn assert_rejected(response: &Response<String>, status: StatusCode, error: Option<&str>) {
     assert_eq!(response.status(), status, "body: {}", response.body());
     let challenge = challenge(response);
-    assert!(challenge.starts_with("Bearer realm=\""), "challenge: {challenge}");
-    for attribute in ["realm=", "error=", "error_description=", "scope=", "error_uri="] {
-        assert!(challenge.matches(attribute).count() <= 1, "{attribute} twice in {challenge}");
+    assert!(
+        challenge.starts_with("Bearer realm=\""),
+        "challenge: {challenge}"
+    );
+    for attribute in [
+        "realm=",
+        "error=",
+        "error_description=",
+        "scope=",
+        "error_uri=",
+    ] {
+        assert!(
+            challenge.matches(attribute).count() <= 1,
+            "{attribute} twice in {challenge}"
+        );
     }
     match error {
-        Some(code) => assert!(challenge.contains(&format!("error=\"{code}\"")), "challenge: {challenge}"),
+        Some(code) => assert!(
+            challenge.contains(&format!("error=\"{code}\"")),
+            "challenge: {challenge}"
+        ),
         None => assert!(!challenge.contains("error"), "challenge: {challenge}"),
     }
-    assert!(response.extensions().get::<tower_jwt_auth::AuthError>().is_some());
+    assert!(response
+        .extensions()
+        .get::<tower_jwt_auth::AuthError>()
+        .is_some());
 }

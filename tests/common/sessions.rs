@@ -3,7 +3,10 @@
 
 use std::time::Duration;
 
-use tower_jwt_auth::{Algorithm, JwtAuthLayer, ManualClock, MemoryStore, Sessions, SigningKey, TokenIssuer, VerificationKey};
+use tower_jwt_auth::{
+    Algorithm, JwtAuthLayer, ManualClock, MemoryStore, Sessions, SigningKey, TokenIssuer,
+    VerificationKey,
+};
 
 pub const T0: i64 = 1_900_000_000;
 
@@ -39,5 +42,10 @@ pub fn fixture(grace: Duration) -> Fixture {
         .revocation(store.clone())
         .build()
         .unwrap();
-    Fixture { clock, store, sessions, layer }
+    Fixture {
+        clock,
+        store,
+        sessions,
+        layer,
+    }
 }
