@@ -20,24 +20,34 @@ fn sessions(store: MemoryStore) -> Sessions {
 }
 
 fn bench(c: &mut Criterion) {
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
-    let store = MemoryStore::new();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    // Large enough that the benchmark never meets the bound (a full store refuses writes).
+    let store = MemoryStore::with_capacity(50_000_000);
     let sessions = sessions(store.clone());
     let claims = serde_json::json!({ "scope": "read write" });
     let mut group = c.benchmark_group("sessions");
 
-    group.bench_function("login", |b| b.iter(|| runtime.block_on(sessions.login("alice", &claims)).unwrap()));
+    group.bench_function("login", |b| {
+        b.iter(|| runtime.block_on(sessions.login("alice", &claims)).unwrap())
+    });
 
     let mut current = runtime.block_on(sessions.login("alice", &claims)).unwrap();
     group.bench_function("refresh_rotation", |b| {
         b.iter(|| {
-            current = runtime.block_on(sessions.refresh(current.refresh_token())).unwrap();
+            current = runtime
+                .block_on(sessions.refresh(current.refresh_token()))
+                .unwrap();
         })
     });
 
     // A revocation lookup as the layer makes it, with 10k revoked jtis in the store.
     for i in 0..10_000 {
-        runtime.block_on(sessions.store().revoke_token(&format!("jti-{i}"), i64::MAX)).unwrap();
+        runtime
+            .block_on(sessions.store().revoke_token(&format!("jti-{i}"), i64::MAX))
+            .unwrap();
     }
     let info: TokenInfo = {
         let pair = runtime.block_on(sessions.login("bob", &claims)).unwrap();
@@ -85,11 +95,22 @@ fn info_of(token: &str) -> TokenInfo {
         .build()
         .unwrap();
     let service = layer.layer(tower::service_fn(|r: http::Request<()>| async move {
-        Ok::<_, std::convert::Infallible>(http::Response::new(r.extensions().get::<TokenInfo>().cloned()))
+        Ok::<_, std::convert::Infallible>(http::Response::new(
+            r.extensions().get::<TokenInfo>().cloned(),
+        ))
     }));
-    let request = http::Request::builder().header("authorization", format!("Bearer {token}")).body(()).unwrap();
-    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
-    runtime.block_on(service.oneshot(request)).unwrap().into_body().unwrap()
+    let request = http::Request::builder()
+        .header("authorization", format!("Bearer {token}"))
+        .body(())
+        .unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    runtime
+        .block_on(service.oneshot(request))
+        .unwrap()
+        .into_body()
+        .unwrap()
 }
 
 criterion_group! {

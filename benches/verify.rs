@@ -43,14 +43,25 @@ fn keys(alg: Algorithm) -> (EncodingKey, DecodingKey, VerificationKey) {
 
 fn bench(c: &mut Criterion) {
     let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
-    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
-    let exp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() + 3600;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let exp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 3600;
     let claims = json!({
         "iss": "bench", "aud": "bench-api", "sub": "alice", "exp": exp, "iat": exp - 3600,
         "jti": "0123456789abcdef", "scope": "read write", "sid": "s1",
     });
     let mut group = c.benchmark_group("verify");
-    for alg in [Algorithm::HS256, Algorithm::RS256, Algorithm::ES256, Algorithm::EdDSA] {
+    for alg in [
+        Algorithm::HS256,
+        Algorithm::RS256,
+        Algorithm::ES256,
+        Algorithm::EdDSA,
+    ] {
         let (encoding, decoding, verification) = keys(alg);
         let token = jsonwebtoken::encode(&Header::new(alg), &claims, &encoding).unwrap();
         let name = format!("{alg:?}");
@@ -59,26 +70,40 @@ fn bench(c: &mut Criterion) {
         validation.set_issuer(&["bench"]);
         validation.set_audience(&["bench-api"]);
         group.bench_with_input(BenchmarkId::new("raw_decode", &name), &token, |b, token| {
-            b.iter(|| jsonwebtoken::decode::<RegisteredClaims>(token, &decoding, &validation).unwrap())
+            b.iter(|| {
+                jsonwebtoken::decode::<RegisteredClaims>(token, &decoding, &validation).unwrap()
+            })
         });
 
-        let layer = JwtAuthLayer::builder().key(verification).issuer("bench").audience("bench-api").build().unwrap();
+        let layer = JwtAuthLayer::builder()
+            .key(verification)
+            .issuer("bench")
+            .audience("bench-api")
+            .build()
+            .unwrap();
         let service = layer.layer(tower::service_fn(|_req: Request<()>| async {
             Ok::<_, Infallible>(Response::new(()))
         }));
         let header = format!("Bearer {token}");
         group.bench_with_input(BenchmarkId::new("layer", &name), &header, |b, header| {
             b.iter(|| {
-                let request = Request::builder().header("authorization", header.as_str()).body(()).unwrap();
+                let request = Request::builder()
+                    .header("authorization", header.as_str())
+                    .body(())
+                    .unwrap();
                 let response = runtime.block_on(service.clone().oneshot(request)).unwrap();
                 assert_eq!(response.status(), 200);
             })
         });
     }
-    let mut bare = tower::service_fn(|_req: Request<()>| async { Ok::<_, Infallible>(Response::new(())) });
+    let mut bare =
+        tower::service_fn(|_req: Request<()>| async { Ok::<_, Infallible>(Response::new(())) });
     group.bench_function("trivial_service_alone", |b| {
         b.iter(|| {
-            let request = Request::builder().header("authorization", "Bearer x").body(()).unwrap();
+            let request = Request::builder()
+                .header("authorization", "Bearer x")
+                .body(())
+                .unwrap();
             runtime.block_on(bare.call(request)).unwrap()
         })
     });
