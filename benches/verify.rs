@@ -110,5 +110,68 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
+/// Sliding sessions: an action whose token is due (verify + reissue + sign) vs. the same token on a
+/// non-action route (verify only).
+fn sliding(c: &mut Criterion) {
+    use std::time::Duration;
+    use tower_jwt_auth::{SigningKey, SlidingPolicy, TokenIssuer};
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let secret = [7u8; 64];
+    let issuer = TokenIssuer::builder(SigningKey::hmac(Algorithm::HS256, &secret).unwrap())
+        .issuer("bench")
+        .audience("bench-api")
+        .ttl(Duration::from_secs(900))
+        .build()
+        .unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let claims = json!({
+        "iss": "bench", "aud": "bench-api", "sub": "alice", "iat": now - 800, "exp": now + 100,
+        "auth_time": now - 800, "jti": "0123456789abcdef", "scope": "read write", "sid": "s1",
+    });
+    let token = jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(&secret),
+    )
+    .unwrap();
+    let policy = SlidingPolicy::new(issuer, Duration::from_secs(86_400))
+        .action(http::Method::POST, "/posts");
+    let layer = JwtAuthLayer::builder()
+        .key(VerificationKey::hmac(Algorithm::HS256, &secret).unwrap())
+        .issuer("bench")
+        .audience("bench-api")
+        .sliding(policy)
+        .build()
+        .unwrap();
+    let service = layer.layer(tower::service_fn(|_req: Request<()>| async {
+        Ok::<_, Infallible>(Response::new(()))
+    }));
+    let header = format!("Bearer {token}");
+    let mut group = c.benchmark_group("sliding");
+    for (name, method, renewed) in [
+        ("verify_only", http::Method::GET, false),
+        ("reissue", http::Method::POST, true),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let request = Request::builder()
+                    .method(method.clone())
+                    .uri("/posts")
+                    .header("authorization", header.as_str())
+                    .body(())
+                    .unwrap();
+                let response = runtime.block_on(service.clone().oneshot(request)).unwrap();
+                assert_eq!(response.headers().contains_key("x-access-token"), renewed);
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench, sliding);
 criterion_main!(benches);

@@ -11,7 +11,7 @@ use std::time::Duration;
 use argon2::{Argon2, PasswordHash, PasswordVerifier};
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{header, StatusCode};
+use axum::http::{header, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -19,7 +19,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use tower_jwt_auth::{
     Algorithm, AuthorizeLayer, Claims, JsonResponder, JwtAuthLayer, MemoryStore, RefreshEndpoint,
-    RevokeEndpoint, Sessions, SigningKey, TokenInfo, TokenIssuer, VerificationKey,
+    RevokeEndpoint, Sessions, SigningKey, SlidingPolicy, TokenInfo, TokenIssuer, VerificationKey,
 };
 
 /// Demo users: name, argon2id hash of the password, and granted scopes. Passwords: alice-pass, bob-pass.
@@ -172,9 +172,12 @@ fn app() -> Result<Router, BoxError> {
         .audience(&audience)
         .ttl(env_secs("ACCESS_TTL_SECS", 900)?)
         .build()?;
+    let max_session = env_secs("MAX_SESSION_SECS", 30 * 24 * 3600)?;
     let store = MemoryStore::new();
+    let sliding = SlidingPolicy::new(issuer.clone(), max_session).action(Method::POST, "/posts");
     let sessions = Sessions::builder(issuer, store.clone())
         .refresh_ttl(env_secs("REFRESH_TTL_SECS", 1_209_600)?)
+        .max_session(max_session)
         .build()?;
     let auth = JwtAuthLayer::builder()
         .claims::<Value>()
@@ -182,6 +185,7 @@ fn app() -> Result<Router, BoxError> {
         .issuer(issuer_name)
         .audience(audience)
         .revocation(store)
+        .sliding(sliding)
         .realm("demo")
         .responder(JsonResponder)
         .build()?;

@@ -90,20 +90,23 @@ impl<C> Requirements<C> {
         &self.scopes
     }
 
-    /// 403 `insufficient_scope` unless every required scope is granted and the predicate holds.
-    pub(crate) fn check(&self, info: &TokenInfo, claims: &C) -> Result<(), AuthError> {
+    /// 403 `insufficient_scope` unless every required scope is granted and the predicate holds. Scopes need only
+    /// the token's [`TokenInfo`]; a predicate without claims of type `C` to judge refuses.
+    pub(crate) fn check(&self, info: &TokenInfo, claims: Option<&C>) -> Result<(), AuthError> {
         if !self.scopes.iter().all(|s| info.has_scope(s)) {
             return Err(AuthError::insufficient_scope(self.scope_text.clone()));
         }
-        match &self.predicate {
-            Some(predicate) if !predicate(claims) => Err(AuthErrorKind::InsufficientScope.into()),
-            _ => Ok(()),
+        match (&self.predicate, claims) {
+            (None, _) => Ok(()),
+            (Some(predicate), Some(claims)) if predicate(claims) => Ok(()),
+            _ => Err(AuthErrorKind::InsufficientScope.into()),
         }
     }
 }
 
 /// A per-route authorization layer: put it inside (after) a [`JwtAuthLayer`](crate::JwtAuthLayer), for example
-/// with axum's `route_layer`. Requests whose token lacks a scope, or fails the predicate, get 403
+/// with axum's `route_layer`. Scope checks work whatever claims type the layer uses; a predicate reads
+/// `Claims<C>`, so give it the layer's `C`. Requests whose token lacks a scope, or fails the predicate, get 403
 /// `insufficient_scope`; requests that carry no verified token (optional mode) get 401.
 ///
 /// ```
@@ -280,9 +283,10 @@ where
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         let extensions = request.extensions();
-        let outcome = match (extensions.get::<TokenInfo>(), extensions.get::<Claims<C>>()) {
-            (Some(info), Some(claims)) => self.shared.requirements.check(info, claims),
-            _ => Err(AuthErrorKind::Missing.into()),
+        let claims = extensions.get::<Claims<C>>().map(|c| &**c);
+        let outcome = match extensions.get::<TokenInfo>() {
+            Some(info) => self.shared.requirements.check(info, claims),
+            None => Err(AuthErrorKind::Missing.into()),
         };
         match outcome {
             Ok(()) => ResponseFuture::inner(self.inner.call(request)),

@@ -15,6 +15,7 @@ use crate::layer::JwtAuthLayer;
 use crate::rejection::{is_header_safe, DefaultResponder};
 use crate::revocation::RevocationCheck;
 use crate::shared::Shared;
+use crate::sliding::SlidingPolicy;
 use crate::token::source::{BearerHeader, CookieSource, TokenSource};
 use crate::token::validation::{Validation, MAX_LEEWAY};
 use crate::token::verifier::Verifier;
@@ -57,6 +58,7 @@ pub struct JwtAuthBuilder<C = RegisteredClaims, R = DefaultResponder> {
     clock: SharedClock,
     realm: String,
     revocation: Option<Arc<dyn RevocationCheck>>,
+    sliding: Option<Arc<SlidingPolicy>>,
     responder: R,
     provider: Option<&'static CryptoProvider>,
     error: Option<ConfigError>,
@@ -85,6 +87,7 @@ impl JwtAuthBuilder {
             clock: Arc::new(SystemClock),
             realm: DEFAULT_REALM.to_owned(),
             revocation: None,
+            sliding: None,
             responder: DefaultResponder,
             provider: None,
             error: None,
@@ -248,6 +251,16 @@ impl<C, R> JwtAuthBuilder<C, R> {
         self
     }
 
+    /// Reissues tokens on sliding actions (see [`SlidingPolicy`]). With a revocation store configured, revoked
+    /// sessions are refused before any reissue.
+    pub fn sliding(mut self, policy: SlidingPolicy) -> Self {
+        if let Err(e) = policy.validate() {
+            return self.fail(e);
+        }
+        self.sliding = Some(Arc::new(policy));
+        self
+    }
+
     /// Uses an explicit jsonwebtoken crypto provider instead of the one the crate features select.
     pub fn crypto_provider(mut self, provider: &'static CryptoProvider) -> Self {
         self.provider = Some(provider);
@@ -269,6 +282,7 @@ impl<C, R> JwtAuthBuilder<C, R> {
             clock: self.clock,
             realm: self.realm,
             revocation: self.revocation,
+            sliding: self.sliding,
             responder: self.responder,
             provider: self.provider,
             error,
@@ -291,6 +305,7 @@ impl<C, R> JwtAuthBuilder<C, R> {
             clock: self.clock,
             realm: self.realm,
             revocation: self.revocation,
+            sliding: self.sliding,
             responder,
             provider: self.provider,
             error: self.error,
@@ -328,6 +343,7 @@ impl<C, R> JwtAuthBuilder<C, R> {
             clock: self.clock,
             realm: self.realm,
             revocation: self.revocation,
+            sliding: self.sliding,
             responder: self.responder,
             _claims: PhantomData,
         })))

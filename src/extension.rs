@@ -73,6 +73,16 @@ impl TokenInfo {
         }
     }
 
+    #[cfg(test)]
+    pub(crate) fn for_tests(iat: i64, exp: i64, auth_time: Option<i64>) -> Self {
+        Self {
+            iat: Some(iat),
+            exp: Some(exp),
+            auth_time,
+            ..Self::default()
+        }
+    }
+
     /// The subject (`sub`).
     pub fn subject(&self) -> Option<&str> {
         self.sub.as_deref()

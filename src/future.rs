@@ -12,6 +12,7 @@ use tower_service::Service;
 
 use crate::error::{AuthError, AuthErrorKind};
 use crate::revocation::StoreFuture;
+use crate::sliding::PendingReissue;
 
 /// Builds rejection responses once the asynchronous revocation check has answered.
 pub(crate) trait Reject<B>: Send + Sync {
@@ -39,13 +40,14 @@ pin_project! {
     where
         S: Service<Request<ReqBody>>,
     {
-        Inner { #[pin] future: S::Future },
+        Inner { #[pin] future: S::Future, reissue: Option<Box<PendingReissue>> },
         Rejected { response: Option<Response<ResBody>> },
         Checking {
             check: StoreFuture<bool>,
             inner: Option<S>,
             request: Option<Request<ReqBody>>,
             reject: Arc<dyn Reject<ResBody>>,
+            reissue: Option<Box<PendingReissue>>,
         },
     }
 }
@@ -56,7 +58,17 @@ where
 {
     pub(crate) fn inner(future: S::Future) -> Self {
         Self {
-            state: State::Inner { future },
+            state: State::Inner {
+                future,
+                reissue: None,
+            },
+        }
+    }
+
+    /// The inner future, whose 2xx response gets the reissued token.
+    pub(crate) fn sliding(future: S::Future, reissue: Option<Box<PendingReissue>>) -> Self {
+        Self {
+            state: State::Inner { future, reissue },
         }
     }
 
@@ -74,6 +86,7 @@ where
         inner: S,
         request: Request<ReqBody>,
         reject: Arc<dyn Reject<ResBody>>,
+        reissue: Option<Box<PendingReissue>>,
     ) -> Self {
         Self {
             state: State::Checking {
@@ -81,6 +94,7 @@ where
                 inner: Some(inner),
                 request: Some(request),
                 reject,
+                reissue,
             },
         }
     }
@@ -96,7 +110,13 @@ where
         let mut state = self.project().state;
         loop {
             match state.as_mut().project() {
-                StateProj::Inner { future } => return future.poll(cx),
+                StateProj::Inner { future, reissue } => {
+                    let mut result = ready!(future.poll(cx));
+                    if let (Ok(response), Some(reissue)) = (&mut result, reissue.take()) {
+                        reissue.apply(response);
+                    }
+                    return Poll::Ready(result);
+                }
                 StateProj::Rejected { response } => {
                     return Poll::Ready(Ok(response
                         .take()
@@ -107,6 +127,7 @@ where
                     inner,
                     request,
                     reject,
+                    reissue,
                 } => {
                     let kind = match ready!(check.as_mut().poll(cx)) {
                         Ok(false) => None,
@@ -123,7 +144,8 @@ where
                         .take()
                         .expect("ResponseFuture polled after completion");
                     let future = service.call(request);
-                    state.set(State::Inner { future });
+                    let reissue = reissue.take();
+                    state.set(State::Inner { future, reissue });
                 }
             }
         }

@@ -302,7 +302,6 @@ impl TokenIssuer {
             }
             expires_at = expires_at.min(cap);
         }
-        let jti = random_id();
         payload.insert("iss".into(), inner.issuer.clone().into());
         payload.insert("sub".into(), subject.into());
         let aud = match inner.audience.as_slice() {
@@ -310,16 +309,51 @@ impl TokenIssuer {
             many => Value::from(many.to_vec()),
         };
         payload.insert("aud".into(), aud);
-        payload.insert("iat".into(), now.into());
-        payload.insert("nbf".into(), now.into());
-        payload.insert("exp".into(), expires_at.into());
-        payload.insert("jti".into(), jti.clone().into());
         if let Some(sid) = session.session_id {
             payload.insert("sid".into(), sid.into());
         }
         if let Some(auth_time) = session.auth_time {
             payload.insert("auth_time".into(), auth_time.into());
         }
+        self.finish(payload, now, expires_at)
+    }
+
+    /// Re-signs the claims of a verified token with a fresh `jti`, `iat`, `nbf` and the given `exp`, keeping every
+    /// other claim (sliding sessions).
+    pub(crate) fn reissue(
+        &self,
+        claims: Map<String, Value>,
+        expires_at: i64,
+    ) -> Result<AccessToken, IssueError> {
+        let now = self.inner.clock.now();
+        if expires_at <= now {
+            return Err(IssueError::SessionExpired);
+        }
+        self.finish(claims, now, expires_at)
+    }
+
+    /// The issuer's clock.
+    pub(crate) fn now(&self) -> i64 {
+        self.inner.clock.now()
+    }
+
+    /// The lifetime of new tokens, in seconds.
+    pub(crate) fn ttl_secs(&self) -> i64 {
+        self.inner.ttl
+    }
+
+    /// Stamps the time claims and a new `jti`, then signs.
+    fn finish(
+        &self,
+        mut payload: Map<String, Value>,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<AccessToken, IssueError> {
+        let jti = random_id();
+        payload.insert("iat".into(), now.into());
+        payload.insert("nbf".into(), now.into());
+        payload.insert("exp".into(), expires_at.into());
+        payload.insert("jti".into(), jti.clone().into());
         let payload = serde_json::to_vec(&payload).map_err(IssueError::Serialize)?;
         let token = self.sign_payload(&payload)?;
         Ok(AccessToken {

@@ -88,6 +88,7 @@ mod revocation;
 mod service;
 mod session;
 mod shared;
+mod sliding;
 mod token;
 
 pub use authorize::{Authorize, AuthorizeLayer};
@@ -111,6 +112,9 @@ pub use session::{
     MemoryStore, NewSession, RefreshEndpoint, RefreshGrant, RevokeEndpoint, RotateOutcome,
     RotateRequest, SessionError, SessionRecord, SessionStore, Sessions, SessionsBuilder, TokenPair,
     MAX_GRACE_PERIOD,
+};
+pub use sliding::{
+    ActionMatcher, Reissue, SameSite, SlidingPolicy, Threshold, DEFAULT_SLIDING_HEADER,
 };
 pub use token::claims::{Audience, RegisteredClaims};
 pub use token::source::{BearerHeader, CookieSource, TokenSource};

@@ -83,11 +83,16 @@ where
     }
 
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
-        let verified = match self.shared.authenticate(request.headers(), request.uri()) {
-            Ok(Some(verified)) => verified,
-            Ok(None) => return ResponseFuture::inner(self.inner.call(request)),
-            Err(error) => return ResponseFuture::rejected(self.shared.rejection(error)),
-        };
+        let authenticated =
+            match self
+                .shared
+                .authenticate(request.method(), request.headers(), request.uri())
+            {
+                Ok(Some(authenticated)) => authenticated,
+                Ok(None) => return ResponseFuture::inner(self.inner.call(request)),
+                Err(error) => return ResponseFuture::rejected(self.shared.rejection(error)),
+            };
+        let (verified, reissue) = (authenticated.verified, authenticated.reissue);
         let lookup = self
             .shared
             .revocation
@@ -98,7 +103,7 @@ where
         extensions.insert(Claims::new(verified.claims));
         match lookup {
             None | Some(Lookup::Ready(Ok(false))) => {
-                ResponseFuture::inner(self.inner.call(request))
+                ResponseFuture::sliding(self.inner.call(request), reissue)
             }
             Some(Lookup::Ready(Ok(true))) => {
                 ResponseFuture::rejected(self.shared.rejection(AuthErrorKind::Revoked.into()))
@@ -111,7 +116,7 @@ where
                 // fresh clone here (see tower's "Be careful when cloning inner services").
                 let clone = self.inner.clone();
                 let ready = std::mem::replace(&mut self.inner, clone);
-                ResponseFuture::checking(check, ready, request, self.shared.clone())
+                ResponseFuture::checking(check, ready, request, self.shared.clone(), reissue)
             }
         }
     }

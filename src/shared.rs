@@ -5,7 +5,7 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use http::{HeaderMap, Response, Uri};
+use http::{HeaderMap, Method, Response, Uri};
 use serde::de::DeserializeOwned;
 
 use crate::authorize::Requirements;
@@ -14,6 +14,8 @@ use crate::error::{AuthError, AuthErrorKind};
 use crate::future::Reject;
 use crate::rejection::{Rejection, Responder};
 use crate::revocation::RevocationCheck;
+use crate::sliding::{PendingReissue, SlidingPolicy};
+use crate::token::jws::{decode_segment, CompactJws};
 use crate::token::source::TokenSource;
 use crate::token::verifier::{Verified, Verifier};
 
@@ -25,6 +27,7 @@ pub(crate) struct Shared<C, R> {
     pub(crate) clock: SharedClock,
     pub(crate) realm: String,
     pub(crate) revocation: Option<Arc<dyn RevocationCheck>>,
+    pub(crate) sliding: Option<Arc<SlidingPolicy>>,
     pub(crate) responder: R,
     pub(crate) _claims: PhantomData<fn() -> C>,
 }
@@ -42,13 +45,20 @@ impl<C, R> fmt::Debug for Shared<C, R> {
     }
 }
 
+/// A verified request, and the reissue its response will carry if it is a sliding action.
+pub(crate) struct Authenticated<C> {
+    pub(crate) verified: Verified<C>,
+    pub(crate) reissue: Option<Box<PendingReissue>>,
+}
+
 impl<C: DeserializeOwned, R> Shared<C, R> {
     /// `Ok(None)`: no token and the layer is optional.
     pub(crate) fn authenticate(
         &self,
+        method: &Method,
         headers: &HeaderMap,
         uri: &Uri,
-    ) -> Result<Option<Verified<C>>, AuthError> {
+    ) -> Result<Option<Authenticated<C>>, AuthError> {
         let Some(token) = self.find_token(headers, uri)? else {
             return if self.optional {
                 Ok(None)
@@ -57,8 +67,32 @@ impl<C: DeserializeOwned, R> Shared<C, R> {
             };
         };
         let verified = self.verifier.verify::<C>(token, self.clock.now())?;
-        self.requirements.check(&verified.info, &verified.claims)?;
-        Ok(Some(verified))
+        self.requirements
+            .check(&verified.info, Some(&verified.claims))?;
+        let reissue = self.plan_reissue(method, uri, token, &verified);
+        Ok(Some(Authenticated { verified, reissue }))
+    }
+
+    /// A sliding reissue, when this request is an action and the token is due.
+    fn plan_reissue(
+        &self,
+        method: &Method,
+        uri: &Uri,
+        token: &str,
+        verified: &Verified<C>,
+    ) -> Option<Box<PendingReissue>> {
+        let policy = self.sliding.as_ref()?;
+        if !policy.is_action(method, uri.path()) {
+            return None;
+        }
+        let plan = policy.decide(&verified.info, policy.now())?;
+        let payload = decode_segment(CompactJws::split(token).ok()?.payload).ok()?;
+        let claims = serde_json::from_slice(&payload).ok()?;
+        Some(Box::new(PendingReissue {
+            policy: Arc::clone(policy),
+            claims,
+            plan,
+        }))
     }
 
     /// The one token the request carries. A token sent two ways (two sources, or a source and an

@@ -142,3 +142,30 @@ fn realms_that_would_break_the_header_are_refused() {
     assert!(builder_for(Algorithm::HS256).realm("a\"b").build().is_err());
     assert!(builder_for(Algorithm::HS256).realm("a\\b").build().is_err());
 }
+
+#[tokio::test]
+async fn per_route_scopes_work_with_any_claims_type() {
+    let auth = builder_for(Algorithm::HS256)
+        .claims::<serde_json::Value>()
+        .build()
+        .unwrap();
+    let stack = tower::ServiceBuilder::new()
+        .layer(auth)
+        .layer(AuthorizeLayer::require_scopes(["write"]).unwrap());
+    assert_eq!(
+        send(&stack, bearer(&hs256(&claims()))).await.status(),
+        StatusCode::OK
+    );
+    // A predicate over a claims type the layer did not produce refuses rather than passes.
+    let auth = builder_for(Algorithm::HS256)
+        .claims::<serde_json::Value>()
+        .build()
+        .unwrap();
+    let stack = tower::ServiceBuilder::new()
+        .layer(auth)
+        .layer(AuthorizeLayer::require(|_: &RegisteredClaims| true));
+    assert_eq!(
+        send(&stack, bearer(&hs256(&claims()))).await.status(),
+        StatusCode::FORBIDDEN
+    );
+}

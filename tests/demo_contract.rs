@@ -1,0 +1,232 @@
+//! The demo server's contract (README, "The demo server"), checked against the real example binary on
+//! 127.0.0.1 — the binary `cargo test` builds beside the tests.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use bytes::Bytes;
+use http::{Method, Request, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use serde_json::{json, Value};
+
+struct Demo {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_demo(envs: &[(&str, &str)]) -> Demo {
+    let exe = std::env::current_exe().unwrap();
+    let binary = exe
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("examples")
+        .join("demo");
+    assert!(
+        binary.exists(),
+        "the demo example is built by `cargo test` at {binary:?}"
+    );
+    let mut child = Command::new(binary)
+        .env("BIND", "127.0.0.1:0")
+        .env_remove("REDIS_URL")
+        .env_remove("JWKS_URL")
+        .envs(envs.iter().copied())
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    let base = loop {
+        let line = lines.next().expect("the demo printed its address").unwrap();
+        if let Some(address) = line.strip_prefix("demo listening on ") {
+            break address.to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    Demo { child, base }
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: http::HeaderMap,
+    body: Value,
+}
+
+async fn call(
+    demo: &Demo,
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&str>,
+) -> Reply {
+    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    let mut request = Request::builder()
+        .method(method)
+        .uri(format!("{}{path}", demo.base));
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    if body.is_some() {
+        request = request.header("content-type", "application/json");
+    }
+    let request = request
+        .body(Full::new(Bytes::from(body.unwrap_or("").to_owned())))
+        .unwrap();
+    let response = client.request(request).await.unwrap();
+    let (parts, body) = response.into_parts();
+    let bytes = body.collect().await.unwrap().to_bytes();
+    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    Reply {
+        status: parts.status,
+        headers: parts.headers,
+        body,
+    }
+}
+
+async fn login(demo: &Demo, user: &str, password: &str) -> Reply {
+    let body = json!({ "username": user, "password": password }).to_string();
+    call(demo, Method::POST, "/login", None, Some(&body)).await
+}
+
+#[tokio::test]
+async fn the_demo_serves_its_contract() {
+    let demo = start_demo(&[("ACCESS_TTL_SECS", "4")]);
+    assert_eq!(
+        call(&demo, Method::GET, "/healthz", None, None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+
+    assert_eq!(
+        login(&demo, "alice", "wrong").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let bad = call(&demo, Method::POST, "/login", None, Some("{not json")).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert_eq!(bad.body["error"], "invalid_request");
+
+    let alice = login(&demo, "alice", "alice-pass").await;
+    assert_eq!(alice.status, StatusCode::OK);
+    assert_eq!(alice.body["token_type"], "Bearer");
+    let access = alice.body["access_token"].as_str().unwrap().to_owned();
+    let refresh = alice.body["refresh_token"].as_str().unwrap().to_owned();
+
+    let me = call(&demo, Method::GET, "/me", Some(&access), None).await;
+    assert_eq!(
+        (me.status, me.body["sub"].as_str()),
+        (StatusCode::OK, Some("alice"))
+    );
+    let anonymous = call(&demo, Method::GET, "/me", None, None).await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        anonymous.headers["www-authenticate"],
+        "Bearer realm=\"demo\""
+    );
+
+    assert_eq!(
+        call(&demo, Method::POST, "/posts", Some(&access), None)
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    let bob = login(&demo, "bob", "bob-pass").await.body["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let forbidden = call(&demo, Method::POST, "/posts", Some(&bob), None).await;
+    assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
+    assert!(forbidden.headers["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .contains("insufficient_scope"));
+
+    // Sliding: past half of the 4 s lifetime, POST /posts returns a renewed token.
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let slid = call(&demo, Method::POST, "/posts", Some(&access), None).await;
+    assert_eq!(slid.status, StatusCode::CREATED);
+    assert!(
+        slid.headers.contains_key("x-access-token"),
+        "a renewed token near expiry"
+    );
+    assert_eq!(slid.headers["cache-control"], "no-store");
+
+    // Refresh rotates; reusing the old refresh token is invalid_grant and revokes the session.
+    let body = json!({ "refresh_token": refresh }).to_string();
+    let rotated = call(&demo, Method::POST, "/refresh", None, Some(&body)).await;
+    assert_eq!(rotated.status, StatusCode::OK);
+    assert_eq!(rotated.headers["cache-control"], "no-store");
+    let reused = call(&demo, Method::POST, "/refresh", None, Some(&body)).await;
+    assert_eq!(
+        (reused.status, reused.body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_grant"))
+    );
+    let new_access = rotated.body["access_token"].as_str().unwrap();
+    assert_eq!(
+        call(&demo, Method::GET, "/me", Some(new_access), None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+
+    // Logout revokes the session and the access token.
+    let fresh = login(&demo, "alice", "alice-pass").await;
+    let (access, refresh) = (
+        fresh.body["access_token"].as_str().unwrap(),
+        fresh.body["refresh_token"].as_str().unwrap(),
+    );
+    assert_eq!(
+        call(&demo, Method::POST, "/logout", Some(access), None)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        call(&demo, Method::GET, "/me", Some(access), None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    let body = json!({ "refresh_token": refresh }).to_string();
+    assert_eq!(
+        call(&demo, Method::POST, "/refresh", None, Some(&body))
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
+}
+
+#[tokio::test]
+async fn the_demo_runs_with_asymmetric_keys() {
+    let keys = format!("{}/tests/keys", env!("CARGO_MANIFEST_DIR"));
+    let private = format!("{keys}/ec256_private.pem");
+    let public = format!("{keys}/ec256_public.pem");
+    let demo = start_demo(&[
+        ("JWT_ALG", "ES256"),
+        ("JWT_PRIVATE_KEY", &private),
+        ("JWT_PUBLIC_KEY", &public),
+    ]);
+    let access = login(&demo, "bob", "bob-pass").await.body["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let header = access.split('.').next().unwrap();
+    assert!(header.starts_with("eyJhbGciOiJFUzI1NiI"), "an ES256 token");
+    assert_eq!(
+        call(&demo, Method::GET, "/me", Some(&access), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+}

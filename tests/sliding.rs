@@ -1,0 +1,294 @@
+//! Sliding sessions: reissue on configured actions after a 2xx, past the threshold, capped by the session.
+
+mod common;
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::routing::{get, post};
+use axum::Router;
+use common::*;
+use http::{Method, Request, StatusCode};
+use serde_json::{json, Value};
+use tower::ServiceExt;
+use tower_jwt_auth::{
+    Algorithm, JwtAuthLayer, ManualClock, MemoryStore, SameSite, SessionStore, SigningKey,
+    SlidingPolicy, TokenIssuer, VerificationKey,
+};
+
+const T0: i64 = 2_000_000_000;
+const TTL: u64 = 600;
+const MAX_SESSION: u64 = 3600;
+
+struct Setup {
+    clock: ManualClock,
+    issuer: TokenIssuer,
+    app: Router,
+    store: MemoryStore,
+}
+
+fn setup(cookie: bool) -> Setup {
+    let clock = ManualClock::new(T0);
+    let issuer = TokenIssuer::builder(SigningKey::hmac(Algorithm::HS256, SECRET).unwrap())
+        .issuer(ISSUER)
+        .audience(AUDIENCE)
+        .ttl(Duration::from_secs(TTL))
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    let mut policy = SlidingPolicy::new(issuer.clone(), Duration::from_secs(MAX_SESSION))
+        .action(Method::POST, "/posts")
+        .action(Method::POST, "/payments/*")
+        .action(Method::POST, "/fail");
+    if cookie {
+        policy = policy.cookie("at", SameSite::Strict).unwrap();
+    }
+    let store = MemoryStore::new().with_clock(clock.clone());
+    let mut builder = JwtAuthLayer::builder()
+        .key(VerificationKey::hmac(Algorithm::HS256, SECRET).unwrap())
+        .issuer(ISSUER)
+        .audience(AUDIENCE)
+        .clock(clock.clone())
+        .revocation(store.clone())
+        .sliding(policy);
+    if cookie {
+        builder = builder.token_source(tower_jwt_auth::CookieSource::new("at").unwrap());
+    }
+    let app = Router::new()
+        .route("/posts", post(|| async { StatusCode::CREATED }))
+        .route("/payments/{id}", post(|| async { StatusCode::OK }))
+        .route(
+            "/fail",
+            post(|| async { StatusCode::INTERNAL_SERVER_ERROR }),
+        )
+        .route("/me", get(|| async { "me" }))
+        .layer(builder.build().unwrap());
+    Setup {
+        clock,
+        issuer,
+        app,
+        store,
+    }
+}
+
+fn request(method: Method, uri: &str, token: &str) -> Request<Body> {
+    Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("authorization", format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap()
+}
+
+fn payload(token: &str) -> Value {
+    let part = token.split('.').nth(1).unwrap();
+    serde_json::from_slice(
+        &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, part).unwrap(),
+    )
+    .unwrap()
+}
+
+async fn renewed(
+    app: &Router,
+    request: Request<Body>,
+) -> (StatusCode, Option<String>, http::HeaderMap) {
+    let response = app.clone().oneshot(request).await.unwrap();
+    let token = response
+        .headers()
+        .get("x-access-token")
+        .map(|v| v.to_str().unwrap().to_owned());
+    (response.status(), token, response.headers().clone())
+}
+
+fn login(s: &Setup) -> String {
+    let claims = json!({ "scope": "read write", "tenant": 7 });
+    let session = tower_jwt_auth::SessionClaims {
+        session_id: Some("sid-1"),
+        auth_time: Some(T0),
+        not_after: None,
+    };
+    s.issuer
+        .issue_for_session("alice", &claims, session)
+        .unwrap()
+        .into_string()
+}
+
+#[tokio::test]
+async fn an_action_past_half_lifetime_gets_a_renewed_token_with_the_same_claims() {
+    let s = setup(false);
+    let token = login(&s);
+    s.clock.advance(301);
+    let (status, renewed_token, headers) =
+        renewed(&s.app, request(Method::POST, "/posts", &token)).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let new = renewed_token.expect("a renewed token");
+    assert_eq!(headers["cache-control"], "no-store");
+    let (old, fresh) = (payload(&token), payload(&new));
+    for kept in ["sub", "sid", "auth_time", "aud", "iss", "scope", "tenant"] {
+        assert_eq!(old[kept], fresh[kept], "{kept} is kept");
+    }
+    assert_ne!(old["jti"], fresh["jti"], "a fresh jti");
+    assert_eq!(fresh["iat"], T0 + 301);
+    assert_eq!(fresh["exp"], T0 + 301 + TTL as i64);
+    // The renewed token works.
+    let (status, _, _) = renewed(&s.app, request(Method::GET, "/me", &new)).await;
+    assert_eq!(status, StatusCode::OK);
+    // Wildcard action routes slide too.
+    let (_, again, _) = renewed(&s.app, request(Method::POST, "/payments/42", &token)).await;
+    assert!(again.is_some());
+}
+
+#[tokio::test]
+async fn no_reissue_below_threshold_off_action_or_on_failure() {
+    let s = setup(false);
+    let token = login(&s);
+    s.clock.advance(299);
+    assert_eq!(
+        renewed(&s.app, request(Method::POST, "/posts", &token))
+            .await
+            .1,
+        None,
+        "below the threshold"
+    );
+    s.clock.advance(100);
+    assert_eq!(
+        renewed(&s.app, request(Method::GET, "/me", &token)).await.1,
+        None,
+        "not an action"
+    );
+    let (status, renewed_token, _) = renewed(&s.app, request(Method::POST, "/fail", &token)).await;
+    assert_eq!(
+        (status, renewed_token),
+        (StatusCode::INTERNAL_SERVER_ERROR, None),
+        "handler failed"
+    );
+    let (status, renewed_token, _) =
+        renewed(&s.app, request(Method::POST, "/payments", &token)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(renewed_token, None, "4xx");
+}
+
+#[tokio::test]
+async fn renewed_tokens_never_outlive_the_session_cap() {
+    let s = setup(false);
+    let mut token = login(&s);
+    let mut last_exp = 0;
+    // Keep acting every 400 s: tokens slide until auth_time + max_session, then simply expire.
+    for _ in 0..20 {
+        s.clock.advance(400);
+        let (status, renewed_token, _) =
+            renewed(&s.app, request(Method::POST, "/posts", &token)).await;
+        if status != StatusCode::CREATED {
+            break;
+        }
+        if let Some(new) = renewed_token {
+            let exp = payload(&new)["exp"].as_i64().unwrap();
+            assert!(exp <= T0 + MAX_SESSION as i64, "capped at the session end");
+            assert_eq!(payload(&new)["auth_time"], T0);
+            last_exp = exp;
+            token = new;
+        }
+    }
+    assert_eq!(
+        last_exp,
+        T0 + MAX_SESSION as i64,
+        "the last token ends exactly at the cap"
+    );
+    s.clock.set(T0 + MAX_SESSION as i64 + 31);
+    let (status, _, _) = renewed(&s.app, request(Method::POST, "/posts", &token)).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "past the cap the token expires"
+    );
+}
+
+#[tokio::test]
+async fn a_token_without_auth_time_counts_iat_as_session_start() {
+    let s = setup(false);
+    let token = s
+        .issuer
+        .issue("alice", &json!({ "scope": "read" }))
+        .unwrap()
+        .into_string();
+    s.clock.advance(400);
+    let new = renewed(&s.app, request(Method::POST, "/posts", &token))
+        .await
+        .1
+        .unwrap();
+    assert_eq!(
+        payload(&new)["auth_time"],
+        T0,
+        "the original iat becomes the session start"
+    );
+}
+
+#[tokio::test]
+async fn a_revoked_session_is_not_extended() {
+    let s = setup(false);
+    let token = login(&s);
+    s.clock.advance(400);
+    s.store
+        .revoke_session("sid-1", T0 + MAX_SESSION as i64)
+        .await
+        .unwrap();
+    let (status, renewed_token, _) = renewed(&s.app, request(Method::POST, "/posts", &token)).await;
+    assert_eq!((status, renewed_token), (StatusCode::UNAUTHORIZED, None));
+}
+
+#[tokio::test]
+async fn cookie_delivery_sets_a_secure_http_only_cookie() {
+    let s = setup(true);
+    let token = login(&s);
+    s.clock.advance(400);
+    let request = Request::post("/posts")
+        .header("cookie", format!("at={token}"))
+        .body(Body::empty())
+        .unwrap();
+    let response = s.app.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(cookie.starts_with("at=ey"), "{cookie}");
+    for attribute in [
+        "Secure",
+        "HttpOnly",
+        "SameSite=Strict",
+        "Path=/",
+        "Max-Age=600",
+    ] {
+        assert!(cookie.contains(attribute), "{attribute} in {cookie}");
+    }
+    assert!(response.headers().get("x-access-token").is_some());
+    assert_eq!(response.headers()["cache-control"], "no-store");
+}
+
+#[tokio::test]
+async fn concurrent_sliding_requests_each_get_a_valid_token() {
+    let s = setup(false);
+    let token = login(&s);
+    s.clock.advance(400);
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let (app, token) = (s.app.clone(), token.clone());
+            tokio::spawn(async move {
+                renewed(&app, request(Method::POST, "/posts", &token))
+                    .await
+                    .1
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut jtis = std::collections::HashSet::new();
+    for task in tasks {
+        let new = task.await.unwrap();
+        assert_eq!(
+            renewed(&s.app, request(Method::GET, "/me", &new)).await.0,
+            StatusCode::OK
+        );
+        jtis.insert(payload(&new)["jti"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(jtis.len(), 20, "each renewed token is distinct");
+}
