@@ -1,6 +1,7 @@
 //! Layer cost vs. raw `jsonwebtoken::decode`, per algorithm family.
 //!
-//! `cargo bench --bench verify` — compare `raw_decode/ALG` with `layer/ALG` in the same run.
+//! `cargo bench --bench verify` — compare `raw_decode/ALG` with `layer_miss/ALG` (cache off: every request
+//! verifies) and `layer_hit/ALG` (the token was verified before), and `trivial_service_alone` with both.
 
 use std::convert::Infallible;
 
@@ -75,26 +76,33 @@ fn bench(c: &mut Criterion) {
             })
         });
 
-        let layer = JwtAuthLayer::builder()
-            .key(verification)
-            .issuer("bench")
-            .audience("bench-api")
-            .build()
-            .unwrap();
-        let service = layer.layer(tower::service_fn(|_req: Request<()>| async {
-            Ok::<_, Infallible>(Response::new(()))
-        }));
         let header = format!("Bearer {token}");
-        group.bench_with_input(BenchmarkId::new("layer", &name), &header, |b, header| {
-            b.iter(|| {
-                let request = Request::builder()
-                    .header("authorization", header.as_str())
-                    .body(())
-                    .unwrap();
-                let response = runtime.block_on(service.clone().oneshot(request)).unwrap();
-                assert_eq!(response.status(), 200);
-            })
-        });
+        for (label, cached) in [("layer_miss", false), ("layer_hit", true)] {
+            let mut builder = JwtAuthLayer::builder()
+                .key(verification.clone())
+                .issuer("bench")
+                .audience("bench-api");
+            if !cached {
+                builder = builder.disable_token_cache();
+            }
+            let service =
+                builder
+                    .build()
+                    .unwrap()
+                    .layer(tower::service_fn(|_req: Request<()>| async {
+                        Ok::<_, Infallible>(Response::new(()))
+                    }));
+            group.bench_with_input(BenchmarkId::new(label, &name), &header, |b, header| {
+                b.iter(|| {
+                    let request = Request::builder()
+                        .header("authorization", header.as_str())
+                        .body(())
+                        .unwrap();
+                    let response = runtime.block_on(service.clone().oneshot(request)).unwrap();
+                    assert_eq!(response.status(), 200);
+                })
+            });
+        }
     }
     let mut bare =
         tower::service_fn(|_req: Request<()>| async { Ok::<_, Infallible>(Response::new(())) });

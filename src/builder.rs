@@ -16,6 +16,7 @@ use crate::rejection::{is_header_safe, DefaultResponder};
 use crate::revocation::RevocationCheck;
 use crate::shared::Shared;
 use crate::sliding::SlidingPolicy;
+use crate::token::cache::{TokenCache, DEFAULT_TOKEN_CACHE_BYTES};
 use crate::token::source::{BearerHeader, CookieSource, TokenSource};
 use crate::token::validation::{Validation, MAX_LEEWAY};
 use crate::token::verifier::Verifier;
@@ -59,6 +60,7 @@ pub struct JwtAuthBuilder<C = RegisteredClaims, R = DefaultResponder> {
     realm: String,
     revocation: Option<Arc<dyn RevocationCheck>>,
     sliding: Option<Arc<SlidingPolicy>>,
+    cache_bytes: u64,
     responder: R,
     provider: Option<&'static CryptoProvider>,
     error: Option<ConfigError>,
@@ -88,6 +90,7 @@ impl JwtAuthBuilder {
             realm: DEFAULT_REALM.to_owned(),
             revocation: None,
             sliding: None,
+            cache_bytes: DEFAULT_TOKEN_CACHE_BYTES,
             responder: DefaultResponder,
             provider: None,
             error: None,
@@ -251,6 +254,19 @@ impl<C, R> JwtAuthBuilder<C, R> {
         self
     }
 
+    /// Bounds the verified-token cache to about `bytes` of tokens and claims (default 16 MiB, roughly 20 000
+    /// typical tokens). Repeat requests with a token verified before skip the signature check; `exp`, `nbf`,
+    /// `iat`, scopes and revocation are still checked on every request. `0` turns the cache off.
+    pub fn token_cache_size(mut self, bytes: u64) -> Self {
+        self.cache_bytes = bytes;
+        self
+    }
+
+    /// Turns the verified-token cache off: every request verifies its token's signature.
+    pub fn disable_token_cache(self) -> Self {
+        self.token_cache_size(0)
+    }
+
     /// Reissues tokens on sliding actions (see [`SlidingPolicy`]). With a revocation store configured, revoked
     /// sessions are refused before any reissue.
     pub fn sliding(mut self, policy: SlidingPolicy) -> Self {
@@ -283,6 +299,7 @@ impl<C, R> JwtAuthBuilder<C, R> {
             realm: self.realm,
             revocation: self.revocation,
             sliding: self.sliding,
+            cache_bytes: self.cache_bytes,
             responder: self.responder,
             provider: self.provider,
             error,
@@ -306,6 +323,7 @@ impl<C, R> JwtAuthBuilder<C, R> {
             realm: self.realm,
             revocation: self.revocation,
             sliding: self.sliding,
+            cache_bytes: self.cache_bytes,
             responder,
             provider: self.provider,
             error: self.error,
@@ -344,6 +362,7 @@ impl<C, R> JwtAuthBuilder<C, R> {
             realm: self.realm,
             revocation: self.revocation,
             sliding: self.sliding,
+            cache: (self.cache_bytes > 0).then(|| TokenCache::new(self.cache_bytes)),
             responder: self.responder,
             _claims: PhantomData,
         })))

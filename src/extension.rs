@@ -48,80 +48,91 @@ impl<C> Deref for Claims<C> {
 }
 
 /// The registered facts of the verified token, inserted beside [`Claims`] whatever the claims type is; used by
-/// revocation, scope checks and sliding sessions.
+/// revocation, scope checks and sliding sessions. Cloning is a pointer copy.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TokenInfo {
+pub struct TokenInfo(Arc<Facts>);
+
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Facts {
     sub: Option<String>,
     jti: Option<String>,
     sid: Option<String>,
     scope: Option<String>,
     iat: Option<i64>,
+    nbf: Option<i64>,
     exp: Option<i64>,
     auth_time: Option<i64>,
 }
 
 impl TokenInfo {
     pub(crate) fn from_view(view: &ClaimsView<'_>) -> Self {
-        Self {
+        Self(Arc::new(Facts {
             sub: view.sub.as_deref().map(str::to_owned),
             jti: view.jti.as_deref().map(str::to_owned),
             sid: view.sid.as_deref().map(str::to_owned),
             scope: view.scope.as_deref().map(str::to_owned),
             iat: view.iat,
+            nbf: view.nbf,
             exp: view.exp,
             auth_time: view.auth_time,
-        }
+        }))
     }
 
     #[cfg(test)]
     pub(crate) fn for_tests(iat: i64, exp: i64, auth_time: Option<i64>) -> Self {
-        Self {
+        Self(Arc::new(Facts {
             iat: Some(iat),
             exp: Some(exp),
             auth_time,
-            ..Self::default()
-        }
+            ..Facts::default()
+        }))
     }
 
     /// The subject (`sub`).
     pub fn subject(&self) -> Option<&str> {
-        self.sub.as_deref()
+        self.0.sub.as_deref()
     }
 
     /// The token id (`jti`).
     pub fn token_id(&self) -> Option<&str> {
-        self.jti.as_deref()
+        self.0.jti.as_deref()
     }
 
     /// The session id (`sid`).
     pub fn session_id(&self) -> Option<&str> {
-        self.sid.as_deref()
+        self.0.sid.as_deref()
     }
 
     /// The space-separated `scope` claim.
     pub fn scope(&self) -> Option<&str> {
-        self.scope.as_deref()
+        self.0.scope.as_deref()
     }
 
     /// Whether the `scope` claim lists `wanted`.
     pub fn has_scope(&self, wanted: &str) -> bool {
-        self.scope
+        self.0
+            .scope
             .as_deref()
             .is_some_and(|s| s.split(' ').any(|s| s == wanted))
     }
 
     /// Issued-at time (`iat`).
     pub fn issued_at(&self) -> Option<i64> {
-        self.iat
+        self.0.iat
+    }
+
+    /// Not-before time (`nbf`).
+    pub fn not_before(&self) -> Option<i64> {
+        self.0.nbf
     }
 
     /// Expiry time (`exp`).
     pub fn expires_at(&self) -> Option<i64> {
-        self.exp
+        self.0.exp
     }
 
     /// Session start (`auth_time`).
     pub fn auth_time(&self) -> Option<i64> {
-        self.auth_time
+        self.0.auth_time
     }
 }

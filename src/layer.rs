@@ -32,6 +32,19 @@ impl<C, R> JwtAuthLayer<C, R> {
     }
 }
 
+impl<C, R> JwtAuthLayer<C, R> {
+    /// How many verified tokens the layer's cache holds (0 when the cache is off).
+    pub fn cached_tokens(&self) -> usize {
+        self.shared.cache.as_ref().map_or(0, |c| c.len())
+    }
+
+    /// The cache's current weight, in the approximate bytes bounded by
+    /// [`token_cache_size`](crate::JwtAuthBuilder::token_cache_size).
+    pub fn token_cache_weight(&self) -> u64 {
+        self.shared.cache.as_ref().map_or(0, |c| c.weight())
+    }
+}
+
 impl<C, R> Clone for JwtAuthLayer<C, R> {
     fn clone(&self) -> Self {
         Self {

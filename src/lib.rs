@@ -116,5 +116,6 @@ pub use session::{
 pub use sliding::{
     ActionMatcher, Reissue, SameSite, SlidingPolicy, Threshold, DEFAULT_SLIDING_HEADER,
 };
+pub use token::cache::DEFAULT_TOKEN_CACHE_BYTES;
 pub use token::claims::{Audience, RegisteredClaims};
 pub use token::source::{BearerHeader, CookieSource, TokenSource};

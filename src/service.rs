@@ -14,7 +14,7 @@ use crate::layer::JwtAuthLayer;
 use crate::rejection::{DefaultResponder, Responder};
 use crate::revocation::Lookup;
 use crate::shared::Shared;
-use crate::{Claims, RegisteredClaims};
+use crate::RegisteredClaims;
 
 /// The service of [`JwtAuthLayer`]: rejects requests without a valid token, and inserts [`Claims<C>`] and
 /// [`TokenInfo`](crate::TokenInfo) into the extensions of the others.
@@ -92,15 +92,15 @@ where
                 Ok(None) => return ResponseFuture::inner(self.inner.call(request)),
                 Err(error) => return ResponseFuture::rejected(self.shared.rejection(error)),
             };
-        let (verified, reissue) = (authenticated.verified, authenticated.reissue);
+        let (token, reissue) = (authenticated.token, authenticated.reissue);
         let lookup = self
             .shared
             .revocation
             .as_ref()
-            .map(|store| store.is_revoked(&verified.info));
+            .map(|store| store.is_revoked(&token.info));
         let extensions = request.extensions_mut();
-        extensions.insert(verified.info);
-        extensions.insert(Claims::new(verified.claims));
+        extensions.insert(token.info);
+        extensions.insert(token.claims);
         match lookup {
             None | Some(Lookup::Ready(Ok(false))) => {
                 ResponseFuture::sliding(self.inner.call(request), reissue)

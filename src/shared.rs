@@ -15,9 +15,11 @@ use crate::future::Reject;
 use crate::rejection::{Rejection, Responder};
 use crate::revocation::RevocationCheck;
 use crate::sliding::{PendingReissue, SlidingPolicy};
+use crate::token::cache::{CachedToken, TokenCache};
 use crate::token::jws::{decode_segment, CompactJws};
 use crate::token::source::TokenSource;
-use crate::token::verifier::{Verified, Verifier};
+use crate::token::verifier::Verifier;
+use crate::{Claims, TokenInfo};
 
 pub(crate) struct Shared<C, R> {
     pub(crate) verifier: Verifier,
@@ -28,6 +30,7 @@ pub(crate) struct Shared<C, R> {
     pub(crate) realm: String,
     pub(crate) revocation: Option<Arc<dyn RevocationCheck>>,
     pub(crate) sliding: Option<Arc<SlidingPolicy>>,
+    pub(crate) cache: Option<TokenCache<C>>,
     pub(crate) responder: R,
     pub(crate) _claims: PhantomData<fn() -> C>,
 }
@@ -41,13 +44,15 @@ impl<C, R> fmt::Debug for Shared<C, R> {
             .field("requirements", &self.requirements)
             .field("realm", &self.realm)
             .field("revocation", &self.revocation.is_some())
+            .field("sliding", &self.sliding)
+            .field("cache", &self.cache)
             .finish_non_exhaustive()
     }
 }
 
 /// A verified request, and the reissue its response will carry if it is a sliding action.
 pub(crate) struct Authenticated<C> {
-    pub(crate) verified: Verified<C>,
+    pub(crate) token: CachedToken<C>,
     pub(crate) reissue: Option<Box<PendingReissue>>,
 }
 
@@ -66,11 +71,42 @@ impl<C: DeserializeOwned, R> Shared<C, R> {
                 Err(AuthErrorKind::Missing.into())
             };
         };
-        let verified = self.verifier.verify::<C>(token, self.clock.now())?;
-        self.requirements
-            .check(&verified.info, Some(&verified.claims))?;
-        let reissue = self.plan_reissue(method, uri, token, &verified);
-        Ok(Some(Authenticated { verified, reissue }))
+        let now = self.clock.now();
+        let verified = self.verify_cached(token, now)?;
+        let reissue = self.plan_reissue(method, uri, token, &verified.info);
+        Ok(Some(Authenticated {
+            token: verified,
+            reissue,
+        }))
+    }
+
+    /// Verifies `token`, or finds it among the tokens verified before; either way the time rules and the
+    /// requirements are checked now. Only tokens that pass everything enter the cache.
+    fn verify_cached(&self, token: &str, now: i64) -> Result<CachedToken<C>, AuthError> {
+        let cache = self
+            .cache
+            .as_ref()
+            .filter(|_| token.len() <= self.verifier.max_token_size);
+        if let Some((cache, hit)) = cache.and_then(|cache| Some((cache, cache.get(token)?))) {
+            if let Err(kind) = self.verifier.check_times(&hit.info, now) {
+                if kind == AuthErrorKind::Expired {
+                    cache.remove(token);
+                }
+                return Err(kind.into());
+            }
+            self.requirements.check(&hit.info, Some(&hit.claims))?;
+            return Ok(hit);
+        }
+        let verified = self.verifier.verify::<C>(token, now)?;
+        let entry = CachedToken {
+            claims: Claims::new(verified.claims),
+            info: verified.info,
+        };
+        self.requirements.check(&entry.info, Some(&entry.claims))?;
+        if let Some(cache) = cache {
+            cache.insert(token, entry.clone());
+        }
+        Ok(entry)
     }
 
     /// A sliding reissue, when this request is an action and the token is due.
@@ -79,13 +115,13 @@ impl<C: DeserializeOwned, R> Shared<C, R> {
         method: &Method,
         uri: &Uri,
         token: &str,
-        verified: &Verified<C>,
+        info: &TokenInfo,
     ) -> Option<Box<PendingReissue>> {
         let policy = self.sliding.as_ref()?;
         if !policy.is_action(method, uri.path()) {
             return None;
         }
-        let plan = policy.decide(&verified.info, policy.now())?;
+        let plan = policy.decide(info, policy.now())?;
         let payload = decode_segment(CompactJws::split(token).ok()?.payload).ok()?;
         let claims = serde_json::from_slice(&payload).ok()?;
         Some(Box::new(PendingReissue {
@@ -138,6 +174,7 @@ impl<C, R> Shared<C, R> {
 
 impl<C, R, B> Reject<B> for Shared<C, R>
 where
+    C: Send + Sync,
     R: Responder<B>,
 {
     fn reject(&self, error: AuthError) -> Response<B> {

@@ -1,5 +1,6 @@
 //! Everything about one token: where it comes from, how it is parsed, which claims it carries.
 
+pub(crate) mod cache;
 pub(crate) mod claims;
 pub(crate) mod jws;
 pub(crate) mod source;

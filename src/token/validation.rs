@@ -76,31 +76,40 @@ impl Validation {
         }
     }
 
+    /// The time rules: `exp` (required unless opted out), `nbf`, `iat` not in the future, `max_age`. Also run on
+    /// every cache hit, since time moves on.
+    pub(crate) fn check_times(
+        &self,
+        exp: Option<i64>,
+        nbf: Option<i64>,
+        iat: Option<i64>,
+        now: i64,
+    ) -> Result<(), AuthErrorKind> {
+        let leeway = self.leeway;
+        match exp {
+            Some(exp) if exp <= now.saturating_sub(leeway) => return Err(AuthErrorKind::Expired),
+            None if self.require_exp => return Err(AuthErrorKind::MissingClaim),
+            _ => {}
+        }
+        if matches!(nbf, Some(nbf) if nbf > now.saturating_add(leeway)) {
+            return Err(AuthErrorKind::NotYetValid);
+        }
+        match (iat, self.max_age) {
+            (Some(iat), _) if iat > now.saturating_add(leeway) => Err(AuthErrorKind::NotYetValid),
+            (Some(iat), Some(max)) if iat.saturating_add(max) <= now.saturating_sub(leeway) => {
+                Err(AuthErrorKind::Expired)
+            }
+            (None, Some(_)) => Err(AuthErrorKind::MissingClaim),
+            _ => Ok(()),
+        }
+    }
+
     pub(crate) fn check_claims(
         &self,
         claims: &ClaimsView<'_>,
         now: i64,
     ) -> Result<(), AuthErrorKind> {
-        let leeway = self.leeway;
-        match claims.exp {
-            Some(exp) if exp <= now.saturating_sub(leeway) => return Err(AuthErrorKind::Expired),
-            None if self.require_exp => return Err(AuthErrorKind::MissingClaim),
-            _ => {}
-        }
-        if matches!(claims.nbf, Some(nbf) if nbf > now.saturating_add(leeway)) {
-            return Err(AuthErrorKind::NotYetValid);
-        }
-        if let Some(iat) = claims.iat {
-            if iat > now.saturating_add(leeway) {
-                return Err(AuthErrorKind::NotYetValid);
-            }
-            if matches!(self.max_age, Some(max) if iat.saturating_add(max) <= now.saturating_sub(leeway))
-            {
-                return Err(AuthErrorKind::Expired);
-            }
-        } else if self.max_age.is_some() {
-            return Err(AuthErrorKind::MissingClaim);
-        }
+        self.check_times(claims.exp, claims.nbf, claims.iat, now)?;
         if !self.issuers.is_empty() {
             let iss = claims.iss.as_deref().ok_or(AuthErrorKind::MissingClaim)?;
             if !self.issuers.iter().any(|allowed| allowed == iss) {

@@ -39,6 +39,14 @@ pub(crate) struct Verified<C> {
 }
 
 impl Verifier {
+    /// The time rules again, for a token verified earlier (cache hit).
+    pub(crate) fn check_times(&self, info: &TokenInfo, now: i64) -> Result<(), AuthErrorKind> {
+        self.validation
+            .check_times(info.expires_at(), info.not_before(), info.issued_at(), now)
+    }
+}
+
+impl Verifier {
     pub(crate) fn verify<C: DeserializeOwned>(
         &self,
         token: &str,
