@@ -9,7 +9,10 @@ use crate::builder::JwtAuthBuilder;
 use crate::rejection::DefaultResponder;
 use crate::service::JwtAuth;
 use crate::shared::Shared;
-use crate::RegisteredClaims;
+use serde::de::DeserializeOwned;
+
+use crate::error::AuthError;
+use crate::{Claims, RegisteredClaims, TokenInfo};
 
 /// Verifies the bearer JWT of every request and hands its claims to the inner service.
 ///
@@ -29,6 +32,29 @@ impl JwtAuthLayer {
 impl<C, R> JwtAuthLayer<C, R> {
     pub(crate) fn from_shared(shared: Arc<Shared<C, R>>) -> Self {
         Self { shared }
+    }
+}
+
+impl<C: DeserializeOwned, R> JwtAuthLayer<C, R> {
+    /// Verifies a token the way the layer does for a request — size, structure, key, signature, claims,
+    /// requirements, and the token cache — for tokens that arrive another way (a WebSocket message, a tonic
+    /// interceptor, a job queue).
+    ///
+    /// It does **not** consult the revocation store, which may need to wait: call
+    /// [`RevocationCheck::is_revoked`](crate::RevocationCheck::is_revoked) with the returned [`TokenInfo`] when you
+    /// configured one.
+    ///
+    /// ```
+    /// use tower_jwt_auth::{Algorithm, AuthErrorKind, JwtAuthLayer, VerificationKey};
+    /// let layer = JwtAuthLayer::builder()
+    ///     .key(VerificationKey::hmac(Algorithm::HS256, &[7; 32]).unwrap())
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(layer.verify_token("not.a.token").unwrap_err().kind(), AuthErrorKind::InvalidToken);
+    /// ```
+    pub fn verify_token(&self, token: &str) -> Result<(Claims<C>, TokenInfo), AuthError> {
+        let verified = self.shared.verify_cached(token, self.shared.clock.now())?;
+        Ok((verified.claims, verified.info))
     }
 }
 

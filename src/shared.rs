@@ -82,7 +82,7 @@ impl<C: DeserializeOwned, R> Shared<C, R> {
 
     /// Verifies `token`, or finds it among the tokens verified before; either way the time rules and the
     /// requirements are checked now. Only tokens that pass everything enter the cache.
-    fn verify_cached(&self, token: &str, now: i64) -> Result<CachedToken<C>, AuthError> {
+    pub(crate) fn verify_cached(&self, token: &str, now: i64) -> Result<CachedToken<C>, AuthError> {
         let cache = self
             .cache
             .as_ref()
