@@ -179,7 +179,11 @@ fn app() -> Result<Router, BoxError> {
         .refresh_ttl(env_secs("REFRESH_TTL_SECS", 1_209_600)?)
         .max_session(max_session)
         .build()?;
-    let auth = JwtAuthLayer::builder()
+    let mut auth = JwtAuthLayer::builder();
+    if std::env::var("TOKEN_CACHE").as_deref() == Ok("0") {
+        auth = auth.disable_token_cache();
+    }
+    let auth = auth
         .claims::<Value>()
         .key(verification)
         .issuer(issuer_name)

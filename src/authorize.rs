@@ -251,20 +251,7 @@ impl<S: fmt::Debug, C, R> fmt::Debug for Authorize<S, C, R> {
 }
 
 impl<S, C, R> Authorize<S, C, R> {
-    /// The wrapped service.
-    pub fn get_ref(&self) -> &S {
-        &self.inner
-    }
-
-    /// The wrapped service, mutably.
-    pub fn get_mut(&mut self) -> &mut S {
-        &mut self.inner
-    }
-
-    /// Unwraps the inner service.
-    pub fn into_inner(self) -> S {
-        self.inner
-    }
+    inner_service_accessors!();
 }
 
 impl<S, C, R, ReqBody, ResBody> Service<Request<ReqBody>> for Authorize<S, C, R>

@@ -50,29 +50,35 @@ pub const DEFAULT_MAX_TOKEN_SIZE: usize = 8 * 1024;
 /// # let _ = layer;
 /// ```
 pub struct JwtAuthBuilder<C = RegisteredClaims, R = DefaultResponder> {
+    settings: Settings,
+    requirements: Requirements<C>,
+    responder: R,
+}
+
+/// Everything that does not depend on the claims or responder types, so those can change mid-build.
+struct Settings {
     keys: Vec<VerificationKey>,
     validation: Validation,
     max_token_size: usize,
     sources: Vec<Box<dyn TokenSource>>,
     optional: bool,
-    requirements: Requirements<C>,
     clock: SharedClock,
     realm: String,
     revocation: Option<Arc<dyn RevocationCheck>>,
     sliding: Option<Arc<SlidingPolicy>>,
     cache_bytes: u64,
-    responder: R,
     provider: Option<&'static CryptoProvider>,
+    /// The first invalid setting, reported by `build()`.
     error: Option<ConfigError>,
 }
 
 impl<C, R> fmt::Debug for JwtAuthBuilder<C, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JwtAuthBuilder")
-            .field("keys", &self.keys)
-            .field("sources", &self.sources)
-            .field("optional", &self.optional)
-            .field("realm", &self.realm)
+            .field("keys", &self.settings.keys)
+            .field("sources", &self.settings.sources)
+            .field("optional", &self.settings.optional)
+            .field("realm", &self.settings.realm)
             .finish_non_exhaustive()
     }
 }
@@ -80,52 +86,54 @@ impl<C, R> fmt::Debug for JwtAuthBuilder<C, R> {
 impl JwtAuthBuilder {
     pub(crate) fn new() -> Self {
         Self {
-            keys: Vec::new(),
-            validation: Validation::default(),
-            max_token_size: DEFAULT_MAX_TOKEN_SIZE,
-            sources: vec![Box::new(BearerHeader)],
-            optional: false,
+            settings: Settings {
+                keys: Vec::new(),
+                validation: Validation::default(),
+                max_token_size: DEFAULT_MAX_TOKEN_SIZE,
+                sources: vec![Box::new(BearerHeader)],
+                optional: false,
+                clock: Arc::new(SystemClock),
+                realm: DEFAULT_REALM.to_owned(),
+                revocation: None,
+                sliding: None,
+                cache_bytes: DEFAULT_TOKEN_CACHE_BYTES,
+                provider: None,
+                error: None,
+            },
             requirements: Requirements::default(),
-            clock: Arc::new(SystemClock),
-            realm: DEFAULT_REALM.to_owned(),
-            revocation: None,
-            sliding: None,
-            cache_bytes: DEFAULT_TOKEN_CACHE_BYTES,
             responder: DefaultResponder,
-            provider: None,
-            error: None,
         }
     }
 }
 
 impl<C, R> JwtAuthBuilder<C, R> {
     fn fail(mut self, error: ConfigError) -> Self {
-        self.error.get_or_insert(error);
+        self.settings.error.get_or_insert(error);
         self
     }
 
     /// Adds a verification key. Several keys are selected by the token's `kid`.
     pub fn key(mut self, key: VerificationKey) -> Self {
-        self.keys.push(key);
+        self.settings.keys.push(key);
         self
     }
 
     /// Adds several verification keys.
     pub fn keys(mut self, keys: impl IntoIterator<Item = VerificationKey>) -> Self {
-        self.keys.extend(keys);
+        self.settings.keys.extend(keys);
         self
     }
 
     /// Requires `iss` to equal this issuer exactly (may be called again to accept several).
     pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
-        self.validation.issuers.push(issuer.into());
+        self.settings.validation.issuers.push(issuer.into());
         self
     }
 
     /// Requires `aud` to name this audience (may be called again to accept several). A token without `aud`
     /// is refused.
     pub fn audience(mut self, audience: impl Into<String>) -> Self {
-        self.validation.audiences.push(audience.into());
+        self.settings.validation.audiences.push(audience.into());
         self
     }
 
@@ -134,19 +142,22 @@ impl<C, R> JwtAuthBuilder<C, R> {
         if leeway.as_secs() > MAX_LEEWAY {
             return self.fail(ConfigError::LeewayTooLarge);
         }
-        self.validation.leeway = leeway.as_secs() as i64;
+        self.settings.validation.leeway = leeway.as_secs() as i64;
         self
     }
 
     /// Accepts tokens without `exp`. Discouraged: such tokens can never be taken back by expiry.
     pub fn allow_missing_exp(mut self) -> Self {
-        self.validation.require_exp = false;
+        self.settings.validation.require_exp = false;
         self
     }
 
     /// Requires the header `typ` to be `typ` (case-insensitive, `application/` prefix optional).
     pub fn require_type(mut self, typ: impl Into<String>) -> Self {
-        self.validation.types.push(typ.into().to_ascii_lowercase());
+        self.settings
+            .validation
+            .types
+            .push(typ.into().to_ascii_lowercase());
         self
     }
 
@@ -159,7 +170,7 @@ impl<C, R> JwtAuthBuilder<C, R> {
     /// Makes registered claims mandatory (`sub`, `jti`, `iat`, `client_id`, …).
     pub fn require_claims<'a>(mut self, names: impl IntoIterator<Item = &'a str>) -> Self {
         for name in names {
-            if let Err(e) = self.validation.require_claim(name) {
+            if let Err(e) = self.settings.validation.require_claim(name) {
                 return self.fail(e);
             }
         }
@@ -168,7 +179,7 @@ impl<C, R> JwtAuthBuilder<C, R> {
 
     /// Refuses tokens issued (`iat`) longer than `max_age` ago, whatever their `exp`.
     pub fn max_age(mut self, max_age: Duration) -> Self {
-        self.validation.max_age = Some(max_age.as_secs() as i64);
+        self.settings.validation.max_age = Some(max_age.as_secs() as i64);
         self
     }
 
@@ -177,13 +188,13 @@ impl<C, R> JwtAuthBuilder<C, R> {
         if bytes == 0 {
             return self.fail(ConfigError::InvalidMaxTokenSize);
         }
-        self.max_token_size = bytes;
+        self.settings.max_token_size = bytes;
         self
     }
 
     /// Replaces the token sources with this one (the default is the bearer header).
     pub fn token_source(mut self, source: impl TokenSource) -> Self {
-        self.sources = vec![Box::new(source)];
+        self.settings.sources = vec![Box::new(source)];
         self
     }
 
@@ -192,7 +203,7 @@ impl<C, R> JwtAuthBuilder<C, R> {
     pub fn cookie(mut self, name: impl Into<String>) -> Self {
         match CookieSource::new(name) {
             Ok(source) => {
-                self.sources.push(Box::new(source));
+                self.settings.sources.push(Box::new(source));
                 self
             }
             Err(e) => self.fail(e),
@@ -202,7 +213,7 @@ impl<C, R> JwtAuthBuilder<C, R> {
     /// Lets requests without any token through, without claims (handlers see `Option<Claims<C>>` as
     /// `None`). A token that is present but invalid is still refused.
     pub fn optional(mut self) -> Self {
-        self.optional = true;
+        self.settings.optional = true;
         self
     }
 
@@ -227,7 +238,7 @@ impl<C, R> JwtAuthBuilder<C, R> {
 
     /// The time source (default: the system clock).
     pub fn clock(mut self, clock: impl Clock) -> Self {
-        self.clock = Arc::new(clock);
+        self.settings.clock = Arc::new(clock);
         self
     }
 
@@ -237,20 +248,20 @@ impl<C, R> JwtAuthBuilder<C, R> {
         if !is_header_safe(&realm) {
             return self.fail(ConfigError::InvalidName(realm));
         }
-        self.realm = realm;
+        self.settings.realm = realm;
         self
     }
 
     /// Checks every verified token against this revocation store (revoked `jti`, `sid` or subject → 401;
     /// store down → 503).
     pub fn revocation(mut self, store: impl RevocationCheck) -> Self {
-        self.revocation = Some(Arc::new(store));
+        self.settings.revocation = Some(Arc::new(store));
         self
     }
 
     /// Same as [`revocation`](Self::revocation), for a store already behind an `Arc`.
     pub fn revocation_shared(mut self, store: Arc<dyn RevocationCheck>) -> Self {
-        self.revocation = Some(store);
+        self.settings.revocation = Some(store);
         self
     }
 
@@ -258,7 +269,7 @@ impl<C, R> JwtAuthBuilder<C, R> {
     /// typical tokens). Repeat requests with a token verified before skip the signature check; `exp`, `nbf`,
     /// `iat`, scopes and revocation are still checked on every request. `0` turns the cache off.
     pub fn token_cache_size(mut self, bytes: u64) -> Self {
-        self.cache_bytes = bytes;
+        self.settings.cache_bytes = bytes;
         self
     }
 
@@ -273,96 +284,73 @@ impl<C, R> JwtAuthBuilder<C, R> {
         if let Err(e) = policy.validate() {
             return self.fail(e);
         }
-        self.sliding = Some(Arc::new(policy));
+        self.settings.sliding = Some(Arc::new(policy));
         self
     }
 
     /// Uses an explicit jsonwebtoken crypto provider instead of the one the crate features select.
     pub fn crypto_provider(mut self, provider: &'static CryptoProvider) -> Self {
-        self.provider = Some(provider);
+        self.settings.provider = Some(provider);
         self
     }
 
-    /// Changes the claims type handlers receive (default [`RegisteredClaims`]). Resets any predicate.
-    pub fn claims<C2>(self) -> JwtAuthBuilder<C2, R> {
+    /// Changes the claims type handlers receive (default [`RegisteredClaims`]). Keeps the required scopes; resets
+    /// any predicate, which was written for the old type.
+    pub fn claims<C2>(mut self) -> JwtAuthBuilder<C2, R> {
         let mut requirements = Requirements::default();
-        let scopes = self.requirements_scopes();
-        let error = requirements.add_scopes(scopes).err().or(self.error);
-        JwtAuthBuilder {
-            keys: self.keys,
-            validation: self.validation,
-            max_token_size: self.max_token_size,
-            sources: self.sources,
-            optional: self.optional,
-            requirements,
-            clock: self.clock,
-            realm: self.realm,
-            revocation: self.revocation,
-            sliding: self.sliding,
-            cache_bytes: self.cache_bytes,
-            responder: self.responder,
-            provider: self.provider,
-            error,
+        if let Err(e) = requirements.add_scopes(self.requirements.scopes().to_vec()) {
+            self.settings.error.get_or_insert(e);
         }
-    }
-
-    fn requirements_scopes(&self) -> Vec<String> {
-        self.requirements.scopes().to_vec()
+        JwtAuthBuilder {
+            settings: self.settings,
+            requirements,
+            responder: self.responder,
+        }
     }
 
     /// Changes how rejections are turned into responses (default: empty bodies).
     pub fn responder<R2>(self, responder: R2) -> JwtAuthBuilder<C, R2> {
         JwtAuthBuilder {
-            keys: self.keys,
-            validation: self.validation,
-            max_token_size: self.max_token_size,
-            sources: self.sources,
-            optional: self.optional,
+            settings: self.settings,
             requirements: self.requirements,
-            clock: self.clock,
-            realm: self.realm,
-            revocation: self.revocation,
-            sliding: self.sliding,
-            cache_bytes: self.cache_bytes,
             responder,
-            provider: self.provider,
-            error: self.error,
         }
     }
 
     /// Checks the configuration and builds the layer.
     pub fn build(self) -> Result<JwtAuthLayer<C, R>, ConfigError> {
-        if let Some(error) = self.error {
+        let settings = self.settings;
+        if let Some(error) = settings.error {
             return Err(error);
         }
-        let provider = match self.provider {
+        let provider = match settings.provider {
             Some(provider) => provider,
             None => crate::crypto::feature_provider()?,
         };
-        if self.keys.is_empty() {
+        if settings.keys.is_empty() {
             return Err(ConfigError::NoKeys);
         }
         let mut keys = KeySet::default();
-        for key in self.keys {
+        for key in settings.keys {
             key.validate(provider)?;
             keys.insert(key)?;
         }
         let verifier = Verifier {
             keys,
             provider,
-            validation: self.validation,
-            max_token_size: self.max_token_size,
+            validation: settings.validation,
+            max_token_size: settings.max_token_size,
         };
         Ok(JwtAuthLayer::from_shared(Arc::new(Shared {
             verifier,
-            sources: self.sources,
-            optional: self.optional,
+            sources: settings.sources,
+            optional: settings.optional,
             requirements: self.requirements,
-            clock: self.clock,
-            realm: self.realm,
-            revocation: self.revocation,
-            sliding: self.sliding,
-            cache: (self.cache_bytes > 0).then(|| TokenCache::new(self.cache_bytes)),
+            clock: settings.clock,
+            realm: settings.realm,
+            revocation: settings.revocation,
+            sliding: settings.sliding,
+            cache: (settings.cache_bytes > 0).then(|| TokenCache::new(settings.cache_bytes)),
             responder: self.responder,
             _claims: PhantomData,
         })))

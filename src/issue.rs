@@ -17,7 +17,7 @@ use serde_json::{Map, Value};
 
 use crate::clock::{Clock, SharedClock, SystemClock};
 use crate::error::ConfigError;
-use crate::keys::{family_of, hmac_min_len, MAX_KID_LEN};
+use crate::keys::{checked_kid, family_of, hmac_min_len};
 use crate::token::jws::algorithm_name;
 
 /// Default access-token lifetime: 15 minutes (RFC 6750 §5.3 asks for an hour or less).
@@ -93,11 +93,7 @@ impl SigningKey {
 
     /// Sets the `kid` written into token headers.
     pub fn with_kid(mut self, kid: impl Into<String>) -> Result<Self, ConfigError> {
-        let kid = kid.into();
-        if kid.is_empty() || kid.len() > MAX_KID_LEN {
-            return Err(ConfigError::InvalidKeyId);
-        }
-        self.kid = Some(kid);
+        self.kid = Some(checked_kid(kid)?);
         Ok(self)
     }
 

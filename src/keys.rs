@@ -143,11 +143,7 @@ impl VerificationKey {
 
     /// Sets the key id that tokens name in their `kid` header.
     pub fn with_kid(mut self, kid: impl Into<String>) -> Result<Self, ConfigError> {
-        let kid = kid.into();
-        if kid.is_empty() || kid.len() > MAX_KID_LEN {
-            return Err(ConfigError::InvalidKeyId);
-        }
-        self.kid = Some(kid);
+        self.kid = Some(checked_kid(kid)?);
         Ok(self)
     }
 
@@ -180,6 +176,15 @@ impl VerificationKey {
         (provider.verifier_factory)(&self.algorithm, &self.key).map_err(invalid)?;
         Ok(())
     }
+}
+
+/// A key id: 1 to 256 bytes.
+pub(crate) fn checked_kid(kid: impl Into<String>) -> Result<String, ConfigError> {
+    let kid = kid.into();
+    if kid.is_empty() || kid.len() > MAX_KID_LEN {
+        return Err(ConfigError::InvalidKeyId);
+    }
+    Ok(kid)
 }
 
 fn rsa_bits(modulus: &[u8]) -> usize {

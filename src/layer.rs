@@ -35,7 +35,7 @@ impl<C, R> JwtAuthLayer<C, R> {
     }
 }
 
-impl<C: DeserializeOwned, R> JwtAuthLayer<C, R> {
+impl<C: DeserializeOwned + 'static, R> JwtAuthLayer<C, R> {
     /// Verifies a token the way the layer does for a request — size, structure, key, signature, claims,
     /// requirements, and the token cache — for tokens that arrive another way (a WebSocket message, a tonic
     /// interceptor, a job queue).

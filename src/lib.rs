@@ -71,6 +71,9 @@
 #![warn(missing_debug_implementations, unreachable_pub, rust_2018_idioms)]
 #![warn(clippy::await_holding_lock, clippy::dbg_macro, clippy::todo)]
 
+#[macro_use]
+mod macros;
+
 mod authorize;
 #[cfg(feature = "axum")]
 mod axum;

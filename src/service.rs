@@ -33,20 +33,7 @@ impl<S, C, R> JwtAuth<S, C, R> {
         tower_layer::Layer::layer(layer, inner)
     }
 
-    /// The wrapped service.
-    pub fn get_ref(&self) -> &S {
-        &self.inner
-    }
-
-    /// The wrapped service, mutably.
-    pub fn get_mut(&mut self) -> &mut S {
-        &mut self.inner
-    }
-
-    /// Unwraps the inner service.
-    pub fn into_inner(self) -> S {
-        self.inner
-    }
+    inner_service_accessors!();
 }
 
 impl<S: Clone, C, R> Clone for JwtAuth<S, C, R> {

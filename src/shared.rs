@@ -56,7 +56,7 @@ pub(crate) struct Authenticated<C> {
     pub(crate) reissue: Option<Box<PendingReissue>>,
 }
 
-impl<C: DeserializeOwned, R> Shared<C, R> {
+impl<C: DeserializeOwned + 'static, R> Shared<C, R> {
     /// `Ok(None)`: no token and the layer is optional.
     pub(crate) fn authenticate(
         &self,

@@ -223,69 +223,59 @@ where
     parse(kind, &body).map_err(Refusal::into_response)
 }
 
-impl<B> Service<Request<B>> for RefreshEndpoint
-where
-    B: Body + Send + 'static,
-    B::Data: Send,
-    B::Error: Into<BoxError>,
-{
-    type Response = Response<Full<Bytes>>;
-    type Error = Infallible;
-    type Future = EndpointFuture;
-
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, request: Request<B>) -> Self::Future {
-        let sessions = self.sessions.clone();
-        Box::pin(async move {
-            let token = match token_from(request, refresh_token_of).await {
-                Ok(token) => token,
-                Err(response) => return Ok(response),
-            };
-            Ok(match sessions.refresh(&token).await {
-                Ok(pair) => json_response(
-                    StatusCode::OK,
-                    serde_json::to_string(&pair).expect("a pair serializes"),
-                ),
-                Err(error) => session_error(error),
-            })
-        })
+/// What an endpoint does with the token its body carries.
+async fn refresh(sessions: Sessions, token: String) -> Response<Full<Bytes>> {
+    match sessions.refresh(&token).await {
+        Ok(pair) => json_response(
+            StatusCode::OK,
+            serde_json::to_string(&pair).expect("a pair serializes"),
+        ),
+        Err(error) => session_error(error),
     }
 }
 
-impl<B> Service<Request<B>> for RevokeEndpoint
-where
-    B: Body + Send + 'static,
-    B::Data: Send,
-    B::Error: Into<BoxError>,
-{
-    type Response = Response<Full<Bytes>>;
-    type Error = Infallible;
-    type Future = EndpointFuture;
-
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, request: Request<B>) -> Self::Future {
-        let sessions = self.sessions.clone();
-        Box::pin(async move {
-            let token = match token_from(request, revoked_token_of).await {
-                Ok(token) => token,
-                Err(response) => return Ok(response),
-            };
-            Ok(match sessions.revoke(&token).await {
-                Ok(()) => {
-                    let mut response = Response::new(Full::new(Bytes::new()));
-                    response
-                        .headers_mut()
-                        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-                    response
-                }
-                Err(error) => session_error(error),
-            })
-        })
+async fn revoke(sessions: Sessions, token: String) -> Response<Full<Bytes>> {
+    match sessions.revoke(&token).await {
+        Ok(()) => {
+            let mut response = Response::new(Full::new(Bytes::new()));
+            response
+                .headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+        }
+        Err(error) => session_error(error),
     }
 }
+
+/// Implements `Service` for an endpoint: read the POST body, take its token with `$parse`, answer with `$run`.
+macro_rules! endpoint_service {
+    ($endpoint:ident, $parse:ident, $run:ident) => {
+        impl<B> Service<Request<B>> for $endpoint
+        where
+            B: Body + Send + 'static,
+            B::Data: Send,
+            B::Error: Into<BoxError>,
+        {
+            type Response = Response<Full<Bytes>>;
+            type Error = Infallible;
+            type Future = EndpointFuture;
+
+            fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+                Poll::Ready(Ok(()))
+            }
+
+            fn call(&mut self, request: Request<B>) -> Self::Future {
+                let sessions = self.sessions.clone();
+                Box::pin(async move {
+                    Ok(match token_from(request, $parse).await {
+                        Ok(token) => $run(sessions, token).await,
+                        Err(response) => response,
+                    })
+                })
+            }
+        }
+    };
+}
+
+endpoint_service!(RefreshEndpoint, refresh_token_of, refresh);
+endpoint_service!(RevokeEndpoint, revoked_token_of, revoke);

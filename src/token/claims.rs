@@ -165,6 +165,29 @@ pub(crate) struct ClaimsView<'a> {
     pub(crate) aud: Option<AudienceView<'a>>,
 }
 
+impl ClaimsView<'_> {
+    /// The registered claims as the owned default claims type (saves parsing the payload a second time).
+    pub(crate) fn to_registered(&self) -> RegisteredClaims {
+        let owned = |c: &Option<Cow<'_, str>>| c.as_deref().map(str::to_owned);
+        RegisteredClaims {
+            iss: owned(&self.iss),
+            sub: owned(&self.sub),
+            aud: self.aud.as_ref().map(|aud| match aud.0.as_slice() {
+                [one] => Audience::One(one.to_string()),
+                many => Audience::Many(many.iter().map(|a| a.to_string()).collect()),
+            }),
+            exp: self.exp,
+            nbf: self.nbf,
+            iat: self.iat,
+            jti: owned(&self.jti),
+            scope: owned(&self.scope),
+            client_id: owned(&self.client_id),
+            sid: owned(&self.sid),
+            auth_time: self.auth_time,
+        }
+    }
+}
+
 /// A present string claim: `null` and non-strings are errors rather than "absent".
 fn string<'de: 'a, 'a, D: Deserializer<'de>>(
     deserializer: D,

@@ -1,6 +1,7 @@
 //! Verification of one token: size, structure, header, key, signature, then claims. Each step refuses before
 //! the next, more expensive, one runs.
 
+use std::any::{Any, TypeId};
 use std::fmt;
 
 use jsonwebtoken::crypto::CryptoProvider;
@@ -13,7 +14,7 @@ use crate::token::jws::{
     algorithm_from_name, decode_segment, parse_object, CompactJws, JoseHeader,
 };
 use crate::token::validation::Validation;
-use crate::TokenInfo;
+use crate::{RegisteredClaims, TokenInfo};
 
 /// Verifies tokens against a fixed key set and validation rules.
 pub(crate) struct Verifier {
@@ -38,6 +39,21 @@ pub(crate) struct Verified<C> {
     pub(crate) info: TokenInfo,
 }
 
+/// The claims as `C`. For the default [`RegisteredClaims`] they are built from the view already parsed, instead
+/// of parsing the payload a second time.
+fn typed_claims<C: DeserializeOwned + 'static>(
+    view: &ClaimsView<'_>,
+    payload: &[u8],
+) -> Result<C, AuthErrorKind> {
+    if TypeId::of::<C>() == TypeId::of::<RegisteredClaims>() {
+        let registered: Box<dyn Any> = Box::new(view.to_registered());
+        if let Ok(claims) = registered.downcast::<C>() {
+            return Ok(*claims);
+        }
+    }
+    serde_json::from_slice(payload).map_err(|_| AuthErrorKind::InvalidClaim)
+}
+
 impl Verifier {
     /// The time rules again, for a token verified earlier (cache hit).
     pub(crate) fn check_times(&self, info: &TokenInfo, now: i64) -> Result<(), AuthErrorKind> {
@@ -47,7 +63,7 @@ impl Verifier {
 }
 
 impl Verifier {
-    pub(crate) fn verify<C: DeserializeOwned>(
+    pub(crate) fn verify<C: DeserializeOwned + 'static>(
         &self,
         token: &str,
         now: i64,
@@ -82,7 +98,7 @@ impl Verifier {
         let view: ClaimsView<'_> =
             parse_object(&payload).map_err(|_| AuthErrorKind::InvalidClaim)?;
         self.validation.check_claims(&view, now)?;
-        let claims = serde_json::from_slice(&payload).map_err(|_| AuthErrorKind::InvalidClaim)?;
+        let claims = typed_claims::<C>(&view, &payload)?;
         Ok(Verified {
             claims,
             info: TokenInfo::from_view(&view),
