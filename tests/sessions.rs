@@ -160,8 +160,11 @@ async fn grace_period_ends() {
 async fn a_wrong_secret_for_a_real_id_changes_nothing() {
     let f = fixture(Duration::ZERO);
     let pair = f.sessions.login("alice", &scope()).await.unwrap();
-    let (id, secret) = pair.refresh_token().split_once('.').unwrap();
-    let forged_secret: String = secret.chars().rev().collect();
+    // The real id with another well-formed 256-bit secret: the store is asked, and must refuse without
+    // marking the real token used.
+    let (id, secret) = pair.refresh_token().rsplit_once('.').unwrap();
+    let forged_secret = "A".repeat(secret.len());
+    assert_ne!(forged_secret, secret);
     let forged = format!("{id}.{forged_secret}");
     assert!(matches!(
         f.sessions.refresh(&forged).await,

@@ -11,7 +11,7 @@ use crate::clock::{Clock, SharedClock, SystemClock};
 use crate::error::ConfigError;
 use crate::issue::{random_bytes, random_id, AccessToken, IssueError, SessionClaims, TokenIssuer};
 use crate::revocation::StoreError;
-use crate::session::refresh_token::RefreshToken;
+use crate::session::refresh_token::{split_id, RefreshToken};
 use crate::session::store::{
     NewSession, RefreshGrant, RotateOutcome, RotateRequest, SessionRecord, SessionStore,
 };
@@ -264,17 +264,18 @@ impl Sessions {
         let claims = serde_json::to_string(claims)
             .map_err(|e| SessionError::Issue(IssueError::Serialize(e)))?;
         let now = inner.clock.now();
+        let session_id = random_id();
+        let refresh = RefreshToken::generate(&session_id);
         let session = SessionRecord {
-            session_id: random_id(),
+            session_id,
             subject: subject.to_owned(),
             auth_time: now,
             expires_at: now + inner.max_session,
             claims,
         };
         let access = self.access_token(&session)?;
-        let refresh = RefreshToken::generate();
         let grant = RefreshGrant {
-            id: refresh.id.clone(),
+            id: refresh.id(),
             secret_hash: refresh.secret_hash(),
             expires_at: (now + inner.refresh_ttl).min(session.expires_at),
         };
@@ -293,12 +294,12 @@ impl Sessions {
         let inner = &*self.inner;
         let presented = RefreshToken::parse(refresh_token).ok_or(SessionError::InvalidGrant)?;
         let now = inner.clock.now();
-        let successor = presented.successor(RefreshToken::new_id(), &inner.successor_key);
+        let successor = presented.successor(&inner.successor_key);
         let request = RotateRequest {
-            id: presented.id.clone(),
+            id: presented.id(),
             secret_hash: presented.secret_hash(),
             successor: RefreshGrant {
-                id: successor.id.clone(),
+                id: successor.id(),
                 secret_hash: successor.secret_hash(),
                 expires_at: now + inner.refresh_ttl,
             },
@@ -314,7 +315,8 @@ impl Sessions {
                 session,
                 successor_id,
             } => {
-                let same = presented.successor(successor_id, &inner.successor_key);
+                let (_, token_id) = split_id(&successor_id).ok_or(SessionError::InvalidGrant)?;
+                let same = presented.successor_with(token_id.to_owned(), &inner.successor_key);
                 let access = self.access_token(&session)?;
                 Ok(self.pair(access, &same, now))
             }
@@ -370,7 +372,7 @@ impl Sessions {
         let now = self.inner.clock.now();
         self.inner
             .store
-            .revoke_refresh_token(&presented.id, presented.secret_hash(), now)
+            .revoke_refresh_token(&presented.id(), presented.secret_hash(), now)
             .await?;
         Ok(())
     }
