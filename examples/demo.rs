@@ -6,6 +6,7 @@
 //! See README.md ("The demo server") for the environment variables and a curl session.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use argon2::{Argon2, PasswordHash, PasswordVerifier};
@@ -19,7 +20,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use tower_jwt_auth::{
     Algorithm, AuthorizeLayer, Claims, JsonResponder, JwtAuthLayer, MemoryStore, RefreshEndpoint,
-    RevokeEndpoint, Sessions, SigningKey, SlidingPolicy, TokenInfo, TokenIssuer, VerificationKey,
+    RevokeEndpoint, SessionStore, Sessions, SigningKey, SlidingPolicy, TokenInfo, TokenIssuer,
+    VerificationKey,
 };
 
 /// Demo users: name, argon2id hash of the password, and granted scopes. Passwords: alice-pass, bob-pass.
@@ -156,10 +158,27 @@ async fn logout(State(state): State<AppState>, info: TokenInfo) -> Response {
     }
 }
 
-fn app() -> Result<Router, BoxError> {
-    if std::env::var_os("REDIS_URL").is_some() {
-        return Err("REDIS_URL is set, but this build has no Redis store yet; unset it to use the in-memory store".into());
+/// The Redis store when `REDIS_URL` is set (sessions shared by every demo process), else the memory store.
+async fn store() -> Result<Arc<dyn SessionStore>, BoxError> {
+    match std::env::var("REDIS_URL") {
+        #[cfg(feature = "redis")]
+        Ok(url) => {
+            eprintln!("using the Redis store");
+            Ok(Arc::new(
+                tower_jwt_auth::RedisStore::builder(url).build().await?,
+            ))
+        }
+        #[cfg(not(feature = "redis"))]
+        Ok(_) => Err(
+            "REDIS_URL is set, but the demo was built without the `redis` feature: \
+                      cargo run --example demo --features redis"
+                .into(),
+        ),
+        Err(_) => Ok(Arc::new(MemoryStore::new())),
     }
+}
+
+async fn app() -> Result<Router, BoxError> {
     if std::env::var_os("JWKS_URL").is_some() {
         return Err("JWKS_URL is set, but this build has no JWKS support yet; unset it".into());
     }
@@ -173,9 +192,9 @@ fn app() -> Result<Router, BoxError> {
         .ttl(env_secs("ACCESS_TTL_SECS", 900)?)
         .build()?;
     let max_session = env_secs("MAX_SESSION_SECS", 30 * 24 * 3600)?;
-    let store = MemoryStore::new();
+    let store = store().await?;
     let sliding = SlidingPolicy::new(issuer.clone(), max_session).action(Method::POST, "/posts");
-    let sessions = Sessions::builder(issuer, store.clone())
+    let sessions = Sessions::builder_shared(issuer, store.clone())
         .refresh_ttl(env_secs("REFRESH_TTL_SECS", 1_209_600)?)
         .max_session(max_session)
         .build()?;
@@ -188,7 +207,7 @@ fn app() -> Result<Router, BoxError> {
         .key(verification)
         .issuer(issuer_name)
         .audience(audience)
-        .revocation(store)
+        .revocation_shared(store)
         .sliding(sliding)
         .realm("demo")
         .responder(JsonResponder)
@@ -222,7 +241,7 @@ async fn main() -> Result<(), BoxError> {
     let bind: SocketAddr = env_or("BIND", "127.0.0.1:3000")
         .parse()
         .map_err(|_| "BIND must be host:port")?;
-    let app = app().inspect_err(|e| eprintln!("error: {e}"))?;
+    let app = app().await.inspect_err(|e| eprintln!("error: {e}"))?;
     let listener = tokio::net::TcpListener::bind(bind).await?;
     eprintln!("demo listening on http://{}", listener.local_addr()?);
     axum::serve(listener, app).await?;

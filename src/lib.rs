@@ -116,6 +116,8 @@ pub use session::{
     RotateRequest, SessionError, SessionRecord, SessionStore, Sessions, SessionsBuilder, TokenPair,
     MAX_GRACE_PERIOD,
 };
+#[cfg(feature = "redis")]
+pub use session::{RedisStore, RedisStoreBuilder, DEFAULT_REDIS_TIMEOUT};
 pub use sliding::{
     ActionMatcher, Reissue, SameSite, SlidingPolicy, Threshold, DEFAULT_SLIDING_HEADER,
 };

@@ -1,60 +1,14 @@
 //! The demo server's contract (README, "The demo server"), checked against the real example binary on
 //! 127.0.0.1 — the binary `cargo test` builds beside the tests.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+mod common;
 
-use bytes::Bytes;
-use http::{Method, Request, StatusCode};
-use http_body_util::{BodyExt, Full};
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
+use common::demo::{self, Demo};
+use http::StatusCode;
 use serde_json::{json, Value};
 
-struct Demo {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Demo {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn start_demo(envs: &[(&str, &str)]) -> Demo {
-    let exe = std::env::current_exe().unwrap();
-    let binary = exe
-        .parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("examples")
-        .join("demo");
-    assert!(
-        binary.exists(),
-        "the demo example is built by `cargo test` at {binary:?}"
-    );
-    let mut child = Command::new(binary)
-        .env("BIND", "127.0.0.1:0")
-        .env_remove("REDIS_URL")
-        .env_remove("JWKS_URL")
-        .envs(envs.iter().copied())
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let mut lines = BufReader::new(stderr).lines();
-    let base = loop {
-        let line = lines.next().expect("the demo printed its address").unwrap();
-        if let Some(address) = line.strip_prefix("demo listening on ") {
-            break address.to_owned();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    Demo { child, base }
+    demo::start(envs)
 }
 
 struct Reply {
@@ -65,45 +19,29 @@ struct Reply {
 
 async fn call(
     demo: &Demo,
-    method: Method,
+    method: http::Method,
     path: &str,
     token: Option<&str>,
     body: Option<&str>,
 ) -> Reply {
-    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
-    let mut request = Request::builder()
-        .method(method)
-        .uri(format!("{}{path}", demo.base));
-    if let Some(token) = token {
-        request = request.header("authorization", format!("Bearer {token}"));
-    }
-    if body.is_some() {
-        request = request.header("content-type", "application/json");
-    }
-    let request = request
-        .body(Full::new(Bytes::from(body.unwrap_or("").to_owned())))
-        .unwrap();
-    let response = client.request(request).await.unwrap();
-    let (parts, body) = response.into_parts();
-    let bytes = body.collect().await.unwrap().to_bytes();
-    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    let (status, body, headers) = demo::call(demo, method.as_str(), path, token, body).await;
     Reply {
-        status: parts.status,
-        headers: parts.headers,
+        status,
+        headers,
         body,
     }
 }
 
 async fn login(demo: &Demo, user: &str, password: &str) -> Reply {
     let body = json!({ "username": user, "password": password }).to_string();
-    call(demo, Method::POST, "/login", None, Some(&body)).await
+    call(demo, http::Method::POST, "/login", None, Some(&body)).await
 }
 
 #[tokio::test]
 async fn the_demo_serves_its_contract() {
     let demo = start_demo(&[("ACCESS_TTL_SECS", "4")]);
     assert_eq!(
-        call(&demo, Method::GET, "/healthz", None, None)
+        call(&demo, http::Method::GET, "/healthz", None, None)
             .await
             .status,
         StatusCode::OK
@@ -113,7 +51,7 @@ async fn the_demo_serves_its_contract() {
         login(&demo, "alice", "wrong").await.status,
         StatusCode::UNAUTHORIZED
     );
-    let bad = call(&demo, Method::POST, "/login", None, Some("{not json")).await;
+    let bad = call(&demo, http::Method::POST, "/login", None, Some("{not json")).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert_eq!(bad.body["error"], "invalid_request");
 
@@ -123,12 +61,12 @@ async fn the_demo_serves_its_contract() {
     let access = alice.body["access_token"].as_str().unwrap().to_owned();
     let refresh = alice.body["refresh_token"].as_str().unwrap().to_owned();
 
-    let me = call(&demo, Method::GET, "/me", Some(&access), None).await;
+    let me = call(&demo, http::Method::GET, "/me", Some(&access), None).await;
     assert_eq!(
         (me.status, me.body["sub"].as_str()),
         (StatusCode::OK, Some("alice"))
     );
-    let anonymous = call(&demo, Method::GET, "/me", None, None).await;
+    let anonymous = call(&demo, http::Method::GET, "/me", None, None).await;
     assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
     assert_eq!(
         anonymous.headers["www-authenticate"],
@@ -136,7 +74,7 @@ async fn the_demo_serves_its_contract() {
     );
 
     assert_eq!(
-        call(&demo, Method::POST, "/posts", Some(&access), None)
+        call(&demo, http::Method::POST, "/posts", Some(&access), None)
             .await
             .status,
         StatusCode::CREATED
@@ -145,16 +83,16 @@ async fn the_demo_serves_its_contract() {
         .as_str()
         .unwrap()
         .to_owned();
-    let forbidden = call(&demo, Method::POST, "/posts", Some(&bob), None).await;
+    let forbidden = call(&demo, http::Method::POST, "/posts", Some(&bob), None).await;
     assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
     assert!(forbidden.headers["www-authenticate"]
         .to_str()
         .unwrap()
         .contains("insufficient_scope"));
 
-    // Sliding: past half of the 4 s lifetime, POST /posts returns a renewed token.
-    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
-    let slid = call(&demo, Method::POST, "/posts", Some(&access), None).await;
+    // Sliding: past half of the 4 s lifetime (3 whole seconds, as NumericDates count), POST /posts returns a renewed token.
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+    let slid = call(&demo, http::Method::POST, "/posts", Some(&access), None).await;
     assert_eq!(slid.status, StatusCode::CREATED);
     assert!(
         slid.headers.contains_key("x-access-token"),
@@ -164,17 +102,17 @@ async fn the_demo_serves_its_contract() {
 
     // Refresh rotates; reusing the old refresh token is invalid_grant and revokes the session.
     let body = json!({ "refresh_token": refresh }).to_string();
-    let rotated = call(&demo, Method::POST, "/refresh", None, Some(&body)).await;
+    let rotated = call(&demo, http::Method::POST, "/refresh", None, Some(&body)).await;
     assert_eq!(rotated.status, StatusCode::OK);
     assert_eq!(rotated.headers["cache-control"], "no-store");
-    let reused = call(&demo, Method::POST, "/refresh", None, Some(&body)).await;
+    let reused = call(&demo, http::Method::POST, "/refresh", None, Some(&body)).await;
     assert_eq!(
         (reused.status, reused.body["error"].as_str()),
         (StatusCode::BAD_REQUEST, Some("invalid_grant"))
     );
     let new_access = rotated.body["access_token"].as_str().unwrap();
     assert_eq!(
-        call(&demo, Method::GET, "/me", Some(new_access), None)
+        call(&demo, http::Method::GET, "/me", Some(new_access), None)
             .await
             .status,
         StatusCode::UNAUTHORIZED
@@ -187,20 +125,20 @@ async fn the_demo_serves_its_contract() {
         fresh.body["refresh_token"].as_str().unwrap(),
     );
     assert_eq!(
-        call(&demo, Method::POST, "/logout", Some(access), None)
+        call(&demo, http::Method::POST, "/logout", Some(access), None)
             .await
             .status,
         StatusCode::NO_CONTENT
     );
     assert_eq!(
-        call(&demo, Method::GET, "/me", Some(access), None)
+        call(&demo, http::Method::GET, "/me", Some(access), None)
             .await
             .status,
         StatusCode::UNAUTHORIZED
     );
     let body = json!({ "refresh_token": refresh }).to_string();
     assert_eq!(
-        call(&demo, Method::POST, "/refresh", None, Some(&body))
+        call(&demo, http::Method::POST, "/refresh", None, Some(&body))
             .await
             .status,
         StatusCode::BAD_REQUEST
@@ -224,7 +162,7 @@ async fn the_demo_runs_with_asymmetric_keys() {
     let header = access.split('.').next().unwrap();
     assert!(header.starts_with("eyJhbGciOiJFUzI1NiI"), "an ES256 token");
     assert_eq!(
-        call(&demo, Method::GET, "/me", Some(&access), None)
+        call(&demo, http::Method::GET, "/me", Some(&access), None)
             .await
             .status,
         StatusCode::OK

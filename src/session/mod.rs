@@ -29,10 +29,14 @@
 
 mod endpoint;
 mod memory;
+#[cfg(feature = "redis")]
+mod redis;
 mod refresh_token;
 mod sessions;
 mod store;
 
+#[cfg(feature = "redis")]
+pub use self::redis::{RedisStore, RedisStoreBuilder, DEFAULT_REDIS_TIMEOUT};
 pub use endpoint::{RefreshEndpoint, RevokeEndpoint};
 pub use memory::MemoryStore;
 pub use sessions::{SessionError, Sessions, SessionsBuilder, TokenPair, MAX_GRACE_PERIOD};

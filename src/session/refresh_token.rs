@@ -21,7 +21,11 @@ pub(crate) struct RefreshToken {
 impl RefreshToken {
     /// The first token of a session.
     pub(crate) fn generate(session_id: &str) -> Self {
-        Self { session_id: session_id.to_owned(), token_id: random_id(), secret: random_bytes::<32>() }
+        Self {
+            session_id: session_id.to_owned(),
+            token_id: random_id(),
+            secret: random_bytes::<32>(),
+        }
     }
 
     /// The successor of `self`, with a fresh token id in the same session. Its secret is derived from this
@@ -33,7 +37,8 @@ impl RefreshToken {
 
     /// The successor with a known token id (a retry returns the one stored by the first rotation).
     pub(crate) fn successor_with(&self, token_id: String, key: &[u8; 32]) -> Self {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes keys of any length");
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes keys of any length");
         mac.update(b"tower-jwt-auth refresh successor\0");
         mac.update(&self.secret);
         mac.update(token_id.as_bytes());
@@ -57,7 +62,11 @@ impl RefreshToken {
             return None;
         }
         let secret = URL_SAFE_NO_PAD.decode(secret).ok()?.try_into().ok()?;
-        Some(Self { session_id: session_id.to_owned(), token_id: token_id.to_owned(), secret })
+        Some(Self {
+            session_id: session_id.to_owned(),
+            token_id: token_id.to_owned(),
+            secret,
+        })
     }
 
     /// The store key of this token: `<session>.<token>`.
@@ -70,7 +79,11 @@ impl RefreshToken {
     }
 
     pub(crate) fn encode(&self) -> String {
-        format!("{PREFIX}{}.{}", self.id(), URL_SAFE_NO_PAD.encode(self.secret))
+        format!(
+            "{PREFIX}{}.{}",
+            self.id(),
+            URL_SAFE_NO_PAD.encode(self.secret)
+        )
     }
 }
 

@@ -32,6 +32,8 @@ pub fn now() -> i64 {
         .as_secs() as i64
 }
 
+pub mod demo;
+pub mod redis_server;
 pub mod sessions;
 
 pub fn pem(name: &str) -> Vec<u8> {

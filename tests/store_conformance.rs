@@ -1,10 +1,14 @@
-//! Refresh tokens: rotation, reuse detection, grace period, caps, logout (RFC 6749 §6, RFC 9700 §4.14).
+//! The store conformance suite: refresh-token rotation, reuse detection, grace period, caps, logout
+//! (RFC 6749 §6, RFC 9700 §4.14), through `Sessions` and the verifying layer, run against every store: the
+//! memory store, and (feature `redis`) a real Redis server the tests start.
 
 mod common;
 
 use std::time::Duration;
 
-use common::sessions::{fixture, T0};
+#[cfg(feature = "redis")]
+use common::sessions::redis_fixture;
+use common::sessions::{fixture, Fixture, T0};
 use common::*;
 use http::StatusCode;
 use tower_jwt_auth::{SessionError, TokenPair};
@@ -13,13 +17,11 @@ fn scope() -> serde_json::Value {
     serde_json::json!({ "scope": "read write" })
 }
 
-async fn access_status(f: &common::sessions::Fixture, pair: &TokenPair) -> StatusCode {
+async fn access_status(f: &Fixture, pair: &TokenPair) -> StatusCode {
     send(&f.layer, bearer(pair.access_token())).await.status()
 }
 
-#[tokio::test]
-async fn login_refresh_chain_keeps_the_session() {
-    let f = fixture(Duration::ZERO);
+async fn login_refresh_chain_keeps_the_session(f: Fixture) {
     let first = f.sessions.login("alice", &scope()).await.unwrap();
     assert!(first.refresh_token().starts_with("rt_"));
     assert!(
@@ -61,9 +63,7 @@ async fn login_refresh_chain_keeps_the_session() {
     assert_eq!(c3["iat"], T0 + 120);
 }
 
-#[tokio::test]
-async fn reuse_of_a_rotated_token_revokes_the_family_only() {
-    let f = fixture(Duration::ZERO);
+async fn reuse_of_a_rotated_token_revokes_the_family_only(f: Fixture) {
     let alice = f.sessions.login("alice", &scope()).await.unwrap();
     let bob = f.sessions.login("bob", &scope()).await.unwrap();
     let alice2 = f.sessions.refresh(alice.refresh_token()).await.unwrap();
@@ -84,9 +84,7 @@ async fn reuse_of_a_rotated_token_revokes_the_family_only() {
     assert!(f.sessions.refresh(bob.refresh_token()).await.is_ok());
 }
 
-#[tokio::test]
-async fn fifty_concurrent_refreshes_have_exactly_one_winner() {
-    let f = fixture(Duration::ZERO);
+async fn fifty_concurrent_refreshes_have_exactly_one_winner(f: Fixture) {
     let pair = f.sessions.login("alice", &scope()).await.unwrap();
     let token = pair.refresh_token().to_owned();
     let tasks: Vec<_> = (0..50)
@@ -107,9 +105,7 @@ async fn fifty_concurrent_refreshes_have_exactly_one_winner() {
     assert!(f.sessions.refresh(wins[0].refresh_token()).await.is_err());
 }
 
-#[tokio::test]
-async fn grace_period_returns_the_same_successor_and_only_for_the_previous_token() {
-    let f = fixture(Duration::from_secs(30));
+async fn grace_period_returns_the_same_successor_and_only_for_the_previous_token(f: Fixture) {
     let r1 = f.sessions.login("alice", &scope()).await.unwrap();
     let r2 = f.sessions.refresh(r1.refresh_token()).await.unwrap();
     f.clock.advance(5);
@@ -143,9 +139,7 @@ async fn grace_period_returns_the_same_successor_and_only_for_the_previous_token
     );
 }
 
-#[tokio::test]
-async fn grace_period_ends() {
-    let f = fixture(Duration::from_secs(30));
+async fn grace_period_ends(f: Fixture) {
     let r1 = f.sessions.login("alice", &scope()).await.unwrap();
     let r2 = f.sessions.refresh(r1.refresh_token()).await.unwrap();
     f.clock.advance(31);
@@ -156,9 +150,7 @@ async fn grace_period_ends() {
     );
 }
 
-#[tokio::test]
-async fn a_wrong_secret_for_a_real_id_changes_nothing() {
-    let f = fixture(Duration::ZERO);
+async fn a_wrong_secret_for_a_real_id_changes_nothing(f: Fixture) {
     let pair = f.sessions.login("alice", &scope()).await.unwrap();
     // The real id with another well-formed 256-bit secret: the store is asked, and must refuse without
     // marking the real token used.
@@ -177,9 +169,7 @@ async fn a_wrong_secret_for_a_real_id_changes_nothing() {
     );
 }
 
-#[tokio::test]
-async fn idle_and_absolute_lifetimes() {
-    let f = fixture(Duration::ZERO);
+async fn idle_and_absolute_lifetimes(f: Fixture) {
     // Idle: a refresh token unused for longer than refresh_ttl (1 h) expires.
     let idle = f.sessions.login("alice", &scope()).await.unwrap();
     f.clock.advance(3600);
@@ -208,9 +198,7 @@ async fn idle_and_absolute_lifetimes() {
     assert!(f.clock.now_secs() <= start + 4 * 3600 + 50 * 60);
 }
 
-#[tokio::test]
-async fn logout_revokes_the_refresh_token_and_the_access_token() {
-    let f = fixture(Duration::ZERO);
+async fn logout_revokes_the_refresh_token_and_the_access_token(f: Fixture) {
     let pair = f.sessions.login("alice", &scope()).await.unwrap();
     let other = f.sessions.login("alice", &scope()).await.unwrap();
     let response = send(&f.layer, bearer(pair.access_token())).await;
@@ -244,9 +232,7 @@ async fn logout_revokes_the_refresh_token_and_the_access_token() {
     assert_eq!(access_status(&f, &other).await, StatusCode::OK);
 }
 
-#[tokio::test]
-async fn logout_all_ends_every_session_of_the_subject() {
-    let f = fixture(Duration::ZERO);
+async fn logout_all_ends_every_session_of_the_subject(f: Fixture) {
     let a = f.sessions.login("alice", &scope()).await.unwrap();
     let b = f.sessions.login("alice", &scope()).await.unwrap();
     let bob = f.sessions.login("bob", &scope()).await.unwrap();
@@ -265,23 +251,29 @@ async fn logout_all_ends_every_session_of_the_subject() {
 
 #[tokio::test]
 async fn the_memory_store_is_bounded_and_cleans_up() {
-    let f = fixture(Duration::ZERO);
+    let clock = tower_jwt_auth::ManualClock::new(T0);
+    let store = tower_jwt_auth::MemoryStore::new().with_clock(clock.clone());
+    let f = common::sessions::fixture_with(
+        std::sync::Arc::new(store.clone()),
+        clock.clone(),
+        Duration::ZERO,
+    );
     for _ in 0..20 {
         f.sessions.login("alice", &scope()).await.unwrap();
     }
-    assert_eq!(f.store.len(), 40, "a session and its refresh token each");
-    let small = tower_jwt_auth::MemoryStore::with_capacity(10).with_clock(f.clock.clone());
+    assert_eq!(store.len(), 40, "a session and its refresh token each");
+    let small = tower_jwt_auth::MemoryStore::with_capacity(10).with_clock(clock.clone());
     let issuer = tower_jwt_auth::TokenIssuer::builder(
         tower_jwt_auth::SigningKey::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap(),
     )
     .issuer(ISSUER)
     .audience(AUDIENCE)
-    .clock(f.clock.clone())
+    .clock(clock.clone())
     .build()
     .unwrap();
     let sessions = tower_jwt_auth::Sessions::builder(issuer, small.clone())
         .max_session(Duration::from_secs(100))
-        .clock(f.clock.clone())
+        .clock(clock.clone())
         .build()
         .unwrap();
     let mut refused = 0;
@@ -297,7 +289,7 @@ async fn the_memory_store_is_bounded_and_cleans_up() {
         refused > 0 && small.len() <= 10,
         "full store refuses writes instead of growing"
     );
-    f.clock.advance(101);
+    clock.advance(101);
     assert!(
         sessions.login("alice", &scope()).await.is_ok(),
         "expired sessions are swept to make room"
@@ -312,4 +304,68 @@ impl NowSecs for tower_jwt_auth::ManualClock {
     fn now_secs(&self) -> i64 {
         tower_jwt_auth::Clock::now(self)
     }
+}
+
+async fn revoking_a_refresh_token_ends_its_session(f: Fixture) {
+    let pair = f.sessions.login("alice", &scope()).await.unwrap();
+    let other = f.sessions.login("alice", &scope()).await.unwrap();
+    f.sessions.revoke("rt_not-a-token").await.unwrap();
+    assert_eq!(
+        access_status(&f, &pair).await,
+        StatusCode::OK,
+        "an unknown token revokes nothing"
+    );
+    f.sessions.revoke(pair.refresh_token()).await.unwrap();
+    assert!(f.sessions.refresh(pair.refresh_token()).await.is_err());
+    assert_eq!(
+        access_status(&f, &pair).await,
+        StatusCode::UNAUTHORIZED,
+        "its access tokens too"
+    );
+    assert_eq!(
+        access_status(&f, &other).await,
+        StatusCode::OK,
+        "other sessions stay"
+    );
+}
+
+/// Runs every case against the memory store, and against Redis with the `redis` feature.
+macro_rules! conformance_suite {
+    ($($case:ident: $grace:expr),* $(,)?) => {
+        mod memory_store {
+            use super::*;
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    super::$case(fixture($grace)).await
+                }
+            )*
+        }
+
+        #[cfg(feature = "redis")]
+        mod redis_store {
+            use super::*;
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    if let Some(f) = redis_fixture($grace).await {
+                        super::$case(f).await
+                    }
+                }
+            )*
+        }
+    };
+}
+
+conformance_suite! {
+    login_refresh_chain_keeps_the_session: Duration::ZERO,
+    reuse_of_a_rotated_token_revokes_the_family_only: Duration::ZERO,
+    fifty_concurrent_refreshes_have_exactly_one_winner: Duration::ZERO,
+    grace_period_returns_the_same_successor_and_only_for_the_previous_token: Duration::from_secs(30),
+    grace_period_ends: Duration::from_secs(30),
+    a_wrong_secret_for_a_real_id_changes_nothing: Duration::ZERO,
+    idle_and_absolute_lifetimes: Duration::ZERO,
+    logout_revokes_the_refresh_token_and_the_access_token: Duration::ZERO,
+    logout_all_ends_every_session_of_the_subject: Duration::ZERO,
+    revoking_a_refresh_token_ends_its_session: Duration::ZERO,
 }

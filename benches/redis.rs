@@ -1,0 +1,148 @@
+//! Redis store vs. memory store: refresh (one atomic rotation) and the layer's revocation check, one at a time
+//! and 32 in flight (the connection multiplexes and pipelines them). Starts its own redis-server on a free
+//! 127.0.0.1 port; without the binary it says so and measures the memory store only.
+//!
+//! `cargo bench --bench redis`
+//!
+//! Round trips by construction: a rotation is one `EVALSHA`; a revocation check is one pipeline of at most three
+//! reads; a login is one script plus one pipeline (the subject's session index).
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use tower_jwt_auth::{
+    Algorithm, JwtAuthLayer, MemoryStore, RedisStore, SessionStore, Sessions, SigningKey,
+    TokenInfo, TokenIssuer, VerificationKey,
+};
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_redis() -> Option<(Server, String)> {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .ok()?
+        .local_addr()
+        .ok()?
+        .port();
+    let child = Command::new("redis-server")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
+        .stdout(Stdio::null())
+        .spawn()
+        .ok()?;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if Instant::now() > deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Some((Server(child), format!("redis://127.0.0.1:{port}")))
+}
+
+const SECRET: [u8; 32] = [7; 32];
+
+fn sessions(store: Arc<dyn SessionStore>) -> Sessions {
+    let issuer = TokenIssuer::builder(SigningKey::hmac(Algorithm::HS256, &SECRET).unwrap())
+        .issuer("bench")
+        .audience("bench-api")
+        .build()
+        .unwrap();
+    Sessions::builder_shared(issuer, store).build().unwrap()
+}
+
+fn token_info(token: &str) -> TokenInfo {
+    let layer = JwtAuthLayer::builder()
+        .key(VerificationKey::hmac(Algorithm::HS256, &SECRET).unwrap())
+        .audience("bench-api")
+        .build()
+        .unwrap();
+    layer.verify_token(token).unwrap().1
+}
+
+fn bench_store(
+    c: &mut Criterion,
+    runtime: &tokio::runtime::Runtime,
+    name: &str,
+    store: Arc<dyn SessionStore>,
+) {
+    let sessions = sessions(Arc::clone(&store));
+    let claims = serde_json::json!({ "scope": "read" });
+    let mut group = c.benchmark_group(name);
+    let mut pair = runtime.block_on(sessions.login("alice", &claims)).unwrap();
+    group.bench_function("refresh_rotation", |b| {
+        b.iter(|| {
+            pair = runtime
+                .block_on(sessions.refresh(pair.refresh_token()))
+                .unwrap()
+        })
+    });
+    let info = token_info(pair.access_token());
+    group.bench_function("revocation_check", |b| {
+        b.iter(|| assert!(!runtime.block_on(store.is_revoked(&info).resolve()).unwrap()))
+    });
+    group.bench_function("revocation_check_32_in_flight", |b| {
+        b.iter_custom(|iterations| {
+            let start = Instant::now();
+            runtime.block_on(async {
+                let mut remaining = iterations;
+                while remaining > 0 {
+                    let batch = remaining.min(32);
+                    let checks = (0..batch).map(|_| store.is_revoked(&info).resolve());
+                    for result in futures::future::join_all(checks).await {
+                        assert!(!result.unwrap());
+                    }
+                    remaining -= batch;
+                }
+            });
+            start.elapsed()
+        })
+    });
+    group.finish();
+}
+
+fn bench(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    bench_store(
+        c,
+        &runtime,
+        "memory",
+        Arc::new(MemoryStore::with_capacity(50_000_000)),
+    );
+    match start_redis() {
+        Some((_server, url)) => {
+            let store = runtime.block_on(RedisStore::builder(url).build()).unwrap();
+            bench_store(c, &runtime, "redis", Arc::new(store));
+        }
+        None => eprintln!(
+            "\n!!!!! redis-server is not installed: only the memory store was measured !!!!!\n"
+        ),
+    }
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().measurement_time(Duration::from_secs(3)).warm_up_time(Duration::from_secs(1));
+    targets = bench
+}
+criterion_main!(benches);

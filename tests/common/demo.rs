@@ -1,0 +1,93 @@
+//! The demo example as a real process on 127.0.0.1, and a small HTTP client for it.
+#![allow(dead_code, unreachable_pub)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use bytes::Bytes;
+use http::{HeaderMap, Request, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use serde_json::Value;
+
+pub struct Demo {
+    child: Child,
+    pub base: String,
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the demo binary that `cargo test` builds beside the tests, on a free port, with `envs`.
+pub fn start<K: AsRef<str>, V: AsRef<str>>(envs: &[(K, V)]) -> Demo {
+    let exe = std::env::current_exe().unwrap();
+    let binary = exe
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("examples")
+        .join("demo");
+    assert!(
+        binary.exists(),
+        "the demo example is built by `cargo test` at {binary:?}"
+    );
+    let mut command = Command::new(binary);
+    command
+        .env("BIND", "127.0.0.1:0")
+        .env_remove("REDIS_URL")
+        .env_remove("JWKS_URL");
+    for (key, value) in envs {
+        command.env(key.as_ref(), value.as_ref());
+    }
+    let mut child = command
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let base = loop {
+        let line = lines.next().expect("the demo printed its address").unwrap();
+        if let Some(address) = line.strip_prefix("demo listening on ") {
+            break address.to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    Demo { child, base }
+}
+
+/// One request: status, JSON body (`Null` when not JSON), headers.
+pub async fn call(
+    demo: &Demo,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&str>,
+) -> (StatusCode, Value, HeaderMap) {
+    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    let mut request = Request::builder()
+        .method(method)
+        .uri(format!("{}{path}", demo.base));
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    if body.is_some() {
+        request = request.header("content-type", "application/json");
+    }
+    let request = request
+        .body(Full::new(Bytes::from(body.unwrap_or("").to_owned())))
+        .unwrap();
+    let response = client.request(request).await.unwrap();
+    let (parts, body) = response.into_parts();
+    let bytes = body.collect().await.unwrap().to_bytes();
+    (
+        parts.status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        parts.headers,
+    )
+}

@@ -1,0 +1,339 @@
+//! The Redis store against a real redis-server: failures are 503s and heal by themselves, data survives a
+//! restart with append-only persistence, keys expire with what they protect, prefixes isolate, and two server
+//! processes share sessions.
+#![cfg(feature = "redis")]
+
+mod common;
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::Router;
+use common::demo;
+use common::redis_server::RedisServer;
+use common::*;
+use http::{Request, StatusCode};
+use tower::ServiceExt;
+use tower_jwt_auth::{
+    Algorithm, JwtAuthLayer, RedisStore, RefreshEndpoint, SessionStore, Sessions, SigningKey,
+    TokenIssuer, VerificationKey,
+};
+
+/// The layer, a `/me` route and the refresh endpoint over one Redis store, with the system clock.
+async fn app(url: &str, prefix: &str) -> (Router, Sessions, RedisStore) {
+    let store = RedisStore::builder(url)
+        .prefix(prefix)
+        .timeout(Duration::from_millis(300))
+        .build()
+        .await
+        .unwrap();
+    let issuer = TokenIssuer::builder(SigningKey::hmac(Algorithm::HS256, SECRET).unwrap())
+        .issuer(ISSUER)
+        .audience(AUDIENCE)
+        .build()
+        .unwrap();
+    let sessions = Sessions::builder(issuer, store.clone()).build().unwrap();
+    let layer = JwtAuthLayer::builder()
+        .key(VerificationKey::hmac(Algorithm::HS256, SECRET).unwrap())
+        .issuer(ISSUER)
+        .audience(AUDIENCE)
+        .revocation(store.clone())
+        .build()
+        .unwrap();
+    let router = Router::new()
+        .route("/me", axum::routing::get(|| async { "me" }).layer(layer))
+        .route_service("/refresh", RefreshEndpoint::new(sessions.clone()));
+    (router, sessions, store)
+}
+
+async fn me(router: &Router, token: &str) -> StatusCode {
+    let request = Request::get("/me")
+        .header("authorization", format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap();
+    router.clone().oneshot(request).await.unwrap().status()
+}
+
+async fn refresh(router: &Router, token: &str) -> (StatusCode, serde_json::Value) {
+    let body = serde_json::json!({ "refresh_token": token }).to_string();
+    let request = Request::post("/refresh")
+        .header("content-type", "application/json")
+        .body(Body::from(body))
+        .unwrap();
+    let response = router.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let bytes = http_body_util::BodyExt::collect(response.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    (status, serde_json::from_slice(&bytes).unwrap_or_default())
+}
+
+#[tokio::test]
+async fn redis_down_means_503_and_recovery_needs_no_restart() {
+    let Some(mut server) = RedisServer::start(&[]) else {
+        return;
+    };
+    let (router, sessions, _) = app(&server.url(), "fault").await;
+    let pair = sessions
+        .login("alice", &serde_json::json!({}))
+        .await
+        .unwrap();
+    let revoked = sessions.login("bob", &serde_json::json!({})).await.unwrap();
+    assert_eq!(me(&router, pair.access_token()).await, StatusCode::OK);
+    sessions
+        .store()
+        .revoke_session(&sid_of(revoked.access_token()), now() + 3600)
+        .await
+        .unwrap();
+    assert_eq!(
+        me(&router, revoked.access_token()).await,
+        StatusCode::UNAUTHORIZED
+    );
+
+    server.stop();
+    for _ in 0..5 {
+        // Never a 200 (least of all for the revoked token), never another 5xx, never a panic.
+        assert_eq!(
+            me(&router, pair.access_token()).await,
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        assert_eq!(
+            me(&router, revoked.access_token()).await,
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        assert_eq!(
+            refresh(&router, pair.refresh_token()).await.0,
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+    }
+    assert!(matches!(
+        sessions.login("carol", &serde_json::json!({})).await,
+        Err(tower_jwt_auth::SessionError::Unavailable(_))
+    ));
+
+    // The server comes back empty (no persistence here): the app reconnects by itself.
+    server.restart();
+    let mut recovered = false;
+    for _ in 0..50 {
+        if me(&router, pair.access_token()).await == StatusCode::OK {
+            recovered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(recovered, "requests succeed again once Redis is back");
+    assert!(sessions
+        .login("carol", &serde_json::json!({}))
+        .await
+        .is_ok());
+}
+
+#[tokio::test]
+async fn a_stalled_redis_times_out_into_503() {
+    let Some(server) = RedisServer::start(&[]) else {
+        return;
+    };
+    let (router, sessions, _) = app(&server.url(), "slow").await;
+    let pair = sessions
+        .login("alice", &serde_json::json!({}))
+        .await
+        .unwrap();
+    let pid = redis_pid(&server).await;
+    let signal = |sig: &str| {
+        std::process::Command::new("kill")
+            .args([sig, &pid.to_string()])
+            .status()
+            .unwrap()
+    };
+    signal("-STOP");
+    let started = std::time::Instant::now();
+    let status = me(&router, pair.access_token()).await;
+    signal("-CONT");
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "the call timed out instead of hanging"
+    );
+}
+
+#[tokio::test]
+async fn append_only_persistence_keeps_sessions_across_a_restart() {
+    let Some(mut server) = RedisServer::start(&["--appendonly", "yes", "--appendfsync", "always"])
+    else {
+        return;
+    };
+    let (router, sessions, _) = app(&server.url(), "durable").await;
+    let pair = sessions
+        .login("alice", &serde_json::json!({}))
+        .await
+        .unwrap();
+    let (status, rotated) = refresh(&router, pair.refresh_token()).await;
+    assert_eq!(status, StatusCode::OK);
+    server.restart(); // SIGKILL, then start on the same append-only file
+    let mut body = serde_json::Value::Null;
+    for _ in 0..50 {
+        let (status, json) = refresh(&router, rotated["refresh_token"].as_str().unwrap()).await;
+        if status == StatusCode::OK {
+            body = json;
+            break;
+        }
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{json}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        body["refresh_token"].is_string(),
+        "a refresh token issued before the restart still rotates"
+    );
+    // ... and reuse detection survived too.
+    assert_eq!(
+        refresh(&router, pair.refresh_token()).await.0,
+        StatusCode::BAD_REQUEST
+    );
+}
+
+#[tokio::test]
+async fn keys_expire_with_what_they_protect_and_prefixes_isolate() {
+    let Some(server) = RedisServer::start(&[]) else {
+        return;
+    };
+    let (_, sessions, store) = app(&server.url(), "ttl").await;
+    let pair = sessions
+        .login("alice", &serde_json::json!({}))
+        .await
+        .unwrap();
+    let client = redis::Client::open(server.url()).unwrap();
+    let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+    let sid = sid_of(pair.access_token());
+    let ttl: i64 = redis::cmd("TTL")
+        .arg(format!("ttl:{{{sid}}}:s"))
+        .query_async(&mut connection)
+        .await
+        .unwrap();
+    let thirty_days = 30 * 24 * 3600;
+    assert!(
+        (thirty_days - 5..=thirty_days).contains(&ttl),
+        "session TTL {ttl} = the absolute cap"
+    );
+    store.revoke_token("some-jti", now() + 600).await.unwrap();
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg("ttl:j:*")
+        .query_async(&mut connection)
+        .await
+        .unwrap();
+    let ttl: i64 = redis::cmd("TTL")
+        .arg(&keys[0])
+        .query_async(&mut connection)
+        .await
+        .unwrap();
+    assert!(
+        (595..=600).contains(&ttl),
+        "a revoked jti lives until the token's exp ({ttl})"
+    );
+    // Only hashes of refresh secrets are stored.
+    let secret = pair.refresh_token().rsplit('.').next().unwrap().to_owned();
+    let all: Vec<String> = redis::cmd("KEYS")
+        .arg("*")
+        .query_async(&mut connection)
+        .await
+        .unwrap();
+    for key in all {
+        let dump: Vec<u8> = redis::cmd("DUMP")
+            .arg(&key)
+            .query_async(&mut connection)
+            .await
+            .unwrap();
+        assert!(
+            !String::from_utf8_lossy(&dump).contains(&secret),
+            "{key} holds a plaintext secret"
+        );
+    }
+    // Another prefix on the same Redis sees none of it.
+    let (_, other, _) = app(&server.url(), "other-app").await;
+    assert!(other.refresh(pair.refresh_token()).await.is_err());
+    assert!(sessions.refresh(pair.refresh_token()).await.is_ok());
+}
+
+#[tokio::test]
+async fn two_demo_processes_share_sessions_through_redis() {
+    let Some(server) = RedisServer::start(&[]) else {
+        return;
+    };
+    let secret = "a-shared-secret-for-both-demo-processes-0123456789";
+    let env = [
+        ("REDIS_URL", server.url()),
+        ("JWT_SECRET", secret.to_owned()),
+    ];
+    let a = demo::start(&env);
+    let b = demo::start(&env);
+    let login = demo::call(
+        &a,
+        "POST",
+        "/login",
+        None,
+        Some(r#"{"username":"alice","password":"alice-pass"}"#),
+    )
+    .await;
+    let access = login.1["access_token"].as_str().unwrap().to_owned();
+    let refresh_token = login.1["refresh_token"].as_str().unwrap().to_owned();
+    let body = serde_json::json!({ "refresh_token": refresh_token }).to_string();
+    let rotated = demo::call(&b, "POST", "/refresh", None, Some(&body)).await;
+    assert_eq!(
+        rotated.0,
+        StatusCode::OK,
+        "B rotates a refresh token A issued"
+    );
+    let new_access = rotated.1["access_token"].as_str().unwrap().to_owned();
+    let new_refresh = rotated.1["refresh_token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        demo::call(&b, "POST", "/logout", Some(&new_access), None)
+            .await
+            .0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        demo::call(&a, "GET", "/me", Some(&access), None).await.0,
+        StatusCode::UNAUTHORIZED,
+        "A refuses the old access token"
+    );
+    assert_eq!(
+        demo::call(&a, "GET", "/me", Some(&new_access), None)
+            .await
+            .0,
+        StatusCode::UNAUTHORIZED
+    );
+    let body = serde_json::json!({ "refresh_token": new_refresh }).to_string();
+    assert_eq!(
+        demo::call(&a, "POST", "/refresh", None, Some(&body))
+            .await
+            .0,
+        StatusCode::BAD_REQUEST,
+        "and the refresh token"
+    );
+}
+
+fn sid_of(access_token: &str) -> String {
+    let payload = access_token.split('.').nth(1).unwrap();
+    let json: serde_json::Value = serde_json::from_slice(
+        &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload)
+            .unwrap(),
+    )
+    .unwrap();
+    json["sid"].as_str().unwrap().to_owned()
+}
+
+async fn redis_pid(server: &RedisServer) -> u32 {
+    let client = redis::Client::open(server.url()).unwrap();
+    let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+    let info: String = redis::cmd("INFO")
+        .arg("server")
+        .query_async(&mut connection)
+        .await
+        .unwrap();
+    info.lines()
+        .find_map(|l| l.strip_prefix("process_id:"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
