@@ -16,7 +16,7 @@ use crate::revocation::Lookup;
 use crate::shared::Shared;
 use crate::RegisteredClaims;
 
-/// The service of [`JwtAuthLayer`]: rejects requests without a valid token, and inserts [`Claims<C>`] and
+/// The service of [`JwtAuthLayer`]: rejects requests without a valid token, and inserts [`Claims<C>`](crate::Claims) and
 /// [`TokenInfo`](crate::TokenInfo) into the extensions of the others.
 pub struct JwtAuth<S, C = RegisteredClaims, R = DefaultResponder> {
     inner: S,
