@@ -10,7 +10,7 @@ use jsonwebtoken::crypto::CryptoProvider;
 use crate::authorize::Requirements;
 use crate::clock::{Clock, SharedClock, SystemClock};
 use crate::error::ConfigError;
-use crate::keys::{KeySet, VerificationKey};
+use crate::keys::VerificationKey;
 use crate::layer::JwtAuthLayer;
 use crate::rejection::{is_header_safe, DefaultResponder};
 use crate::revocation::RevocationCheck;
@@ -20,6 +20,7 @@ use crate::token::cache::{TokenCache, DEFAULT_TOKEN_CACHE_BYTES};
 use crate::token::source::{BearerHeader, CookieSource, TokenSource};
 use crate::token::validation::{Validation, MAX_LEEWAY};
 use crate::token::verifier::Verifier;
+use crate::trust::{TrustDomains, TrustedIssuer};
 use crate::RegisteredClaims;
 
 /// The realm of `WWW-Authenticate` challenges unless configured.
@@ -57,7 +58,8 @@ pub struct JwtAuthBuilder<C = RegisteredClaims, R = DefaultResponder> {
 
 /// Everything that does not depend on the claims or responder types, so those can change mid-build.
 struct Settings {
-    keys: Vec<VerificationKey>,
+    default_keys: TrustedIssuer,
+    named_issuers: Vec<(String, TrustedIssuer)>,
     validation: Validation,
     max_token_size: usize,
     sources: Vec<Box<dyn TokenSource>>,
@@ -75,7 +77,7 @@ struct Settings {
 impl<C, R> fmt::Debug for JwtAuthBuilder<C, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JwtAuthBuilder")
-            .field("keys", &self.settings.keys)
+            .field("keys", &self.settings.default_keys)
             .field("sources", &self.settings.sources)
             .field("optional", &self.settings.optional)
             .field("realm", &self.settings.realm)
@@ -87,7 +89,8 @@ impl JwtAuthBuilder {
     pub(crate) fn new() -> Self {
         Self {
             settings: Settings {
-                keys: Vec::new(),
+                default_keys: TrustedIssuer::new(),
+                named_issuers: Vec::new(),
                 validation: Validation::default(),
                 max_token_size: DEFAULT_MAX_TOKEN_SIZE,
                 sources: vec![Box::new(BearerHeader)],
@@ -114,13 +117,33 @@ impl<C, R> JwtAuthBuilder<C, R> {
 
     /// Adds a verification key. Several keys are selected by the token's `kid`.
     pub fn key(mut self, key: VerificationKey) -> Self {
-        self.settings.keys.push(key);
+        self.settings.default_keys.keys.push(key);
         self
     }
 
     /// Adds several verification keys.
     pub fn keys(mut self, keys: impl IntoIterator<Item = VerificationKey>) -> Self {
-        self.settings.keys.extend(keys);
+        self.settings.default_keys.keys.extend(keys);
+        self
+    }
+
+    /// Trusts a remote JWK Set (a URL, OpenID Connect discovery, or a static document) beside the static keys
+    /// (feature `jwks`). See [`Jwks`](crate::Jwks) for its cache and refresh rules.
+    #[cfg(feature = "jwks")]
+    pub fn jwks(mut self, jwks: crate::Jwks) -> Self {
+        self.settings.default_keys.remote.push(jwks);
+        self
+    }
+
+    /// Trusts tokens whose `iss` is `issuer` — verified only with this issuer's own keys. Tokens are routed by
+    /// their (not yet verified) `iss` before any signature check, so a token naming one issuer but signed with
+    /// another's key is refused (RFC 8725 §3.8). The issuer is added to the accepted issuers.
+    pub fn trust_issuer(mut self, issuer: impl Into<String>, keys: TrustedIssuer) -> Self {
+        let issuer = issuer.into();
+        if !self.settings.validation.issuers.contains(&issuer) {
+            self.settings.validation.issuers.push(issuer.clone());
+        }
+        self.settings.named_issuers.push((issuer, keys));
         self
     }
 
@@ -327,16 +350,9 @@ impl<C, R> JwtAuthBuilder<C, R> {
             Some(provider) => provider,
             None => crate::crypto::feature_provider()?,
         };
-        if settings.keys.is_empty() {
-            return Err(ConfigError::NoKeys);
-        }
-        let mut keys = KeySet::default();
-        for key in settings.keys {
-            key.validate(provider)?;
-            keys.insert(key)?;
-        }
+        let domains = TrustDomains::build(settings.default_keys, settings.named_issuers, provider)?;
         let verifier = Verifier {
-            keys,
+            domains,
             provider,
             validation: settings.validation,
             max_token_size: settings.max_token_size,

@@ -10,11 +10,11 @@ use http::{Request, Response};
 use pin_project_lite::pin_project;
 use tower_service::Service;
 
-use crate::error::{AuthError, AuthErrorKind};
-use crate::revocation::StoreFuture;
+use crate::error::AuthError;
+use crate::shared::PendingAdmission;
 use crate::sliding::PendingReissue;
 
-/// Builds rejection responses once the asynchronous revocation check has answered.
+/// Builds rejection responses once an asynchronous decision (key fetch, store lookup) has answered.
 pub(crate) trait Reject<B>: Send + Sync {
     fn reject(&self, error: AuthError) -> Response<B>;
 }
@@ -42,12 +42,11 @@ pin_project! {
     {
         Inner { #[pin] future: S::Future, reissue: Option<Box<PendingReissue>> },
         Rejected { response: Option<Response<ResBody>> },
-        Checking {
-            check: StoreFuture<bool>,
+        Pending {
+            decision: PendingAdmission,
             inner: Option<S>,
             request: Option<Request<ReqBody>>,
             reject: Arc<dyn Reject<ResBody>>,
-            reissue: Option<Box<PendingReissue>>,
         },
     }
 }
@@ -80,21 +79,20 @@ where
         }
     }
 
-    /// `inner` must be the instance whose `poll_ready` returned ready.
-    pub(crate) fn checking(
-        check: StoreFuture<bool>,
+    /// Waits for `decision` (a key-set fetch, a store lookup), then calls `inner` — which must be the instance
+    /// whose `poll_ready` returned ready.
+    pub(crate) fn pending(
+        decision: PendingAdmission,
         inner: S,
         request: Request<ReqBody>,
         reject: Arc<dyn Reject<ResBody>>,
-        reissue: Option<Box<PendingReissue>>,
     ) -> Self {
         Self {
-            state: State::Checking {
-                check,
+            state: State::Pending {
+                decision,
                 inner: Some(inner),
                 request: Some(request),
                 reject,
-                reissue,
             },
         }
     }
@@ -122,29 +120,25 @@ where
                         .take()
                         .expect("ResponseFuture polled after completion")))
                 }
-                StateProj::Checking {
-                    check,
+                StateProj::Pending {
+                    decision,
                     inner,
                     request,
                     reject,
-                    reissue,
                 } => {
-                    let kind = match ready!(check.as_mut().poll(cx)) {
-                        Ok(false) => None,
-                        Ok(true) => Some(AuthErrorKind::Revoked),
-                        Err(_) => Some(AuthErrorKind::Unavailable),
+                    let admission = match ready!(decision.as_mut().poll(cx)) {
+                        Ok(admission) => admission,
+                        Err(error) => return Poll::Ready(Ok(reject.reject(error))),
                     };
-                    if let Some(kind) = kind {
-                        return Poll::Ready(Ok(reject.reject(kind.into())));
-                    }
                     let mut service = inner
                         .take()
                         .expect("ResponseFuture polled after completion");
-                    let request = request
+                    let mut request = request
                         .take()
                         .expect("ResponseFuture polled after completion");
+                    (admission.extend)(request.extensions_mut());
                     let future = service.call(request);
-                    let reissue = reissue.take();
+                    let reissue = admission.reissue;
                     state.set(State::Inner { future, reissue });
                 }
             }

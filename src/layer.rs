@@ -11,7 +11,8 @@ use crate::service::JwtAuth;
 use crate::shared::Shared;
 use serde::de::DeserializeOwned;
 
-use crate::error::AuthError;
+use crate::error::{AuthError, AuthErrorKind};
+use crate::token::verifier::Unverified;
 use crate::{Claims, RegisteredClaims, TokenInfo};
 
 /// Verifies the bearer JWT of every request and hands its claims to the inner service.
@@ -40,7 +41,8 @@ impl<C: DeserializeOwned + 'static, R> JwtAuthLayer<C, R> {
     /// requirements, and the token cache — for tokens that arrive another way (a WebSocket message, a tonic
     /// interceptor, a job queue).
     ///
-    /// It does **not** consult the revocation store, which may need to wait: call
+    /// Remote key sets are not fetched here: a `kid` they don't know yet is refused as unknown (the layer itself
+    /// waits for a fetch). It does **not** consult the revocation store, which may need to wait: call
     /// [`RevocationCheck::is_revoked`](crate::RevocationCheck::is_revoked) with the returned [`TokenInfo`] when you
     /// configured one.
     ///
@@ -53,7 +55,14 @@ impl<C: DeserializeOwned + 'static, R> JwtAuthLayer<C, R> {
     /// assert_eq!(layer.verify_token("not.a.token").unwrap_err().kind(), AuthErrorKind::InvalidToken);
     /// ```
     pub fn verify_token(&self, token: &str) -> Result<(Claims<C>, TokenInfo), AuthError> {
-        let verified = self.shared.verify_cached(token, self.shared.clock.now())?;
+        let verified = match self
+            .shared
+            .verify_cached(token, self.shared.clock.now(), false)
+        {
+            Ok(verified) => verified,
+            Err(Unverified::Refused(error)) => return Err(error),
+            Err(Unverified::WaitForKeys(_)) => return Err(AuthErrorKind::UnknownKey.into()),
+        };
         Ok((verified.claims, verified.info))
     }
 }

@@ -64,6 +64,8 @@
 //! | `aws-lc-rs` | yes | jsonwebtoken's aws-lc-rs crypto provider (fast RSA/ECDSA) |
 //! | `rust-crypto` | no | jsonwebtoken's pure-Rust provider; aws-lc-rs wins when both are on |
 //! | `axum` | yes | the `Claims<C>`, `Option<Claims<C>>` and `TokenInfo` extractors |
+//! | `redis` | no | `RedisStore`: sessions and revocations shared by many processes |
+//! | `jwks` | no | remote keys: JWK Set URLs, OpenID Connect discovery, key cache |
 //! | `tracing` | no | one debug event per rejection, with the reason kind (never the token) |
 
 #![forbid(unsafe_code)]
@@ -84,6 +86,8 @@ mod error;
 mod extension;
 mod future;
 mod issue;
+#[cfg(feature = "jwks")]
+mod jwks;
 mod keys;
 mod layer;
 mod rejection;
@@ -93,6 +97,7 @@ mod session;
 mod shared;
 mod sliding;
 mod token;
+mod trust;
 
 pub use authorize::{Authorize, AuthorizeLayer};
 pub use builder::{JwtAuthBuilder, DEFAULT_MAX_TOKEN_SIZE};
@@ -106,6 +111,8 @@ pub use issue::{
 };
 pub use jsonwebtoken::jwk::Jwk;
 pub use jsonwebtoken::{Algorithm, DecodingKey};
+#[cfg(feature = "jwks")]
+pub use jwks::{FetchError, FetchFuture, FetchedDocument, HyperFetcher, Jwks, JwksFetcher};
 pub use keys::VerificationKey;
 pub use layer::JwtAuthLayer;
 pub use rejection::{DefaultResponder, JsonResponder, Rejection, Responder};
@@ -124,3 +131,4 @@ pub use sliding::{
 pub use token::cache::DEFAULT_TOKEN_CACHE_BYTES;
 pub use token::claims::{Audience, RegisteredClaims};
 pub use token::source::{BearerHeader, CookieSource, TokenSource};
+pub use trust::TrustedIssuer;

@@ -8,12 +8,10 @@ use http::{Request, Response};
 use serde::de::DeserializeOwned;
 use tower_service::Service;
 
-use crate::error::AuthErrorKind;
 use crate::future::ResponseFuture;
 use crate::layer::JwtAuthLayer;
 use crate::rejection::{DefaultResponder, Responder};
-use crate::revocation::Lookup;
-use crate::shared::Shared;
+use crate::shared::{Outcome, Shared};
 use crate::RegisteredClaims;
 
 /// The service of [`JwtAuthLayer`]: rejects requests without a valid token, and inserts [`Claims<C>`](crate::Claims) and
@@ -70,41 +68,23 @@ where
     }
 
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
-        let authenticated =
-            match self
-                .shared
-                .authenticate(request.method(), request.headers(), request.uri())
-            {
-                Ok(Some(authenticated)) => authenticated,
-                Ok(None) => return ResponseFuture::inner(self.inner.call(request)),
-                Err(error) => return ResponseFuture::rejected(self.shared.rejection(error)),
-            };
-        let (token, reissue) = (authenticated.token, authenticated.reissue);
-        let lookup = self
+        let outcome = self
             .shared
-            .revocation
-            .as_ref()
-            .map(|store| store.is_revoked(&token.info));
-        let extensions = request.extensions_mut();
-        extensions.insert(token.info);
-        extensions.insert(token.claims);
-        match lookup {
-            None | Some(Lookup::Ready(Ok(false))) => {
+            .admit(request.method(), request.headers(), request.uri());
+        match outcome {
+            Ok(Outcome::Anonymous) => ResponseFuture::inner(self.inner.call(request)),
+            Ok(Outcome::Admitted(admission)) => {
+                let reissue = admission.apply(request.extensions_mut());
                 ResponseFuture::sliding(self.inner.call(request), reissue)
             }
-            Some(Lookup::Ready(Ok(true))) => {
-                ResponseFuture::rejected(self.shared.rejection(AuthErrorKind::Revoked.into()))
-            }
-            Some(Lookup::Ready(Err(_))) => {
-                ResponseFuture::rejected(self.shared.rejection(AuthErrorKind::Unavailable.into()))
-            }
-            Some(Lookup::Pending(check)) => {
+            Ok(Outcome::Pending(decision)) => {
                 // The instance in `self` is the one `poll_ready` readied: move it into the future and keep a
                 // fresh clone here (see tower's "Be careful when cloning inner services").
                 let clone = self.inner.clone();
                 let ready = std::mem::replace(&mut self.inner, clone);
-                ResponseFuture::checking(check, ready, request, self.shared.clone(), reissue)
+                ResponseFuture::pending(decision, ready, request, self.shared.clone())
             }
+            Err(error) => ResponseFuture::rejected(self.shared.rejection(error)),
         }
     }
 }

@@ -22,6 +22,8 @@ pub const DEFAULT_TOKEN_CACHE_BYTES: u64 = 16 * 1024 * 1024;
 pub(crate) struct CachedToken<C> {
     pub(crate) claims: Claims<C>,
     pub(crate) info: TokenInfo,
+    /// The key generation the token was verified under; another one means verify again.
+    pub(crate) generation: u64,
 }
 
 impl<C> Clone for CachedToken<C> {
@@ -29,6 +31,7 @@ impl<C> Clone for CachedToken<C> {
         Self {
             claims: self.claims.clone(),
             info: self.info.clone(),
+            generation: self.generation,
         }
     }
 }

@@ -7,18 +7,19 @@ use std::fmt;
 use jsonwebtoken::crypto::CryptoProvider;
 use serde::de::DeserializeOwned;
 
-use crate::error::AuthErrorKind;
-use crate::keys::{KeySet, MAX_KID_LEN};
+use crate::error::{AuthError, AuthErrorKind};
+use crate::keys::MAX_KID_LEN;
 use crate::token::claims::ClaimsView;
 use crate::token::jws::{
     algorithm_from_name, decode_segment, parse_object, CompactJws, JoseHeader,
 };
 use crate::token::validation::Validation;
+use crate::trust::{KeyLookup, KeyWait, TrustDomains};
 use crate::{RegisteredClaims, TokenInfo};
 
 /// Verifies tokens against a fixed key set and validation rules.
 pub(crate) struct Verifier {
-    pub(crate) keys: KeySet,
+    pub(crate) domains: TrustDomains,
     pub(crate) provider: &'static CryptoProvider,
     pub(crate) validation: Validation,
     pub(crate) max_token_size: usize,
@@ -27,7 +28,7 @@ pub(crate) struct Verifier {
 impl fmt::Debug for Verifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Verifier")
-            .field("keys", &self.keys.iter().count())
+            .field("domains", &self.domains)
             .field("max_token_size", &self.max_token_size)
             .finish_non_exhaustive()
     }
@@ -62,31 +63,53 @@ impl Verifier {
     }
 }
 
+/// Why a token was not verified: refused, or its key may arrive with one remote key-set fetch.
+pub(crate) enum Unverified {
+    Refused(AuthError),
+    WaitForKeys(KeyWait),
+}
+
+impl From<AuthErrorKind> for Unverified {
+    fn from(kind: AuthErrorKind) -> Self {
+        Self::Refused(kind.into())
+    }
+}
+
 impl Verifier {
+    /// Verifies `token`. With `may_wait`, an unknown `kid` (or no remote keys yet) asks to wait for a fetch of a
+    /// remote key set; without, it is refused.
     pub(crate) fn verify<C: DeserializeOwned + 'static>(
         &self,
         token: &str,
         now: i64,
-    ) -> Result<Verified<C>, AuthErrorKind> {
+        may_wait: bool,
+    ) -> Result<Verified<C>, Unverified> {
         if token.len() > self.max_token_size {
-            return Err(AuthErrorKind::TooLarge);
+            return Err(AuthErrorKind::TooLarge.into());
         }
         let jws = CompactJws::split(token)?;
         let header_json = decode_segment(jws.header)?;
         let header: JoseHeader<'_> = parse_object(&header_json)?;
         let alg = algorithm_from_name(&header.alg).ok_or(AuthErrorKind::UnsupportedAlgorithm)?;
         if header.crit || header.zip {
-            return Err(AuthErrorKind::UnsupportedHeader);
+            return Err(AuthErrorKind::UnsupportedHeader.into());
         }
         self.validation.check_type(header.typ.as_deref())?;
         let kid = header.kid.as_deref();
         if matches!(kid, Some(k) if k.len() > MAX_KID_LEN) {
-            return Err(AuthErrorKind::UnknownKey);
+            return Err(AuthErrorKind::UnknownKey.into());
         }
-        let key = self.keys.select(kid).ok_or(AuthErrorKind::UnknownKey)?;
-        if key.algorithm != alg {
-            return Err(AuthErrorKind::UnsupportedAlgorithm);
-        }
+        // The claims are read (not trusted) before the signature check so the token's `iss` can choose whose
+        // keys may verify it.
+        let payload = decode_segment(jws.payload)?;
+        let view: ClaimsView<'_> =
+            parse_object(&payload).map_err(|_| AuthErrorKind::InvalidClaim)?;
+        let domain = self.domains.route(view.iss.as_deref());
+        let key = match domain.lookup(kid, alg, may_wait) {
+            KeyLookup::Found(key) => key,
+            KeyLookup::Refused(kind) => return Err(kind.into()),
+            KeyLookup::Wait(wait) => return Err(Unverified::WaitForKeys(wait)),
+        };
         let signature = decode_segment(jws.signature)?;
         let verifier = (self.provider.verifier_factory)(&alg, &key.key)
             .map_err(|_| AuthErrorKind::InvalidSignature)?;
@@ -94,14 +117,16 @@ impl Verifier {
             .verify(jws.signing_input.as_bytes(), &signature)
             .map_err(|_| AuthErrorKind::InvalidSignature)?;
 
-        let payload = decode_segment(jws.payload)?;
-        let view: ClaimsView<'_> =
-            parse_object(&payload).map_err(|_| AuthErrorKind::InvalidClaim)?;
         self.validation.check_claims(&view, now)?;
         let claims = typed_claims::<C>(&view, &payload)?;
         Ok(Verified {
             claims,
             info: TokenInfo::from_view(&view),
         })
+    }
+
+    /// The version of the trusted keys (changes when a remote key set changes).
+    pub(crate) fn key_generation(&self) -> u64 {
+        self.domains.generation()
     }
 }

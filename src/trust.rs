@@ -1,0 +1,233 @@
+//! Which keys may verify a token: the default key domain (keys and remote key sets added to the builder), and
+//! named issuers with keys of their own. A token is routed by its (not yet verified) `iss` to one domain before
+//! any signature check, so issuer B's token signed with issuer A's key is refused (RFC 8725 §3.8).
+
+use std::collections::HashMap;
+use std::fmt;
+use std::future::Future;
+use std::ops::Deref;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use jsonwebtoken::crypto::CryptoProvider;
+use jsonwebtoken::Algorithm;
+
+use crate::error::{AuthErrorKind, ConfigError};
+use crate::keys::{KeySet, VerificationKey};
+
+/// Waiting for a remote key set to be fetched (only remote key sets ever wait).
+pub(crate) type KeyWait = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// A key chosen for a token.
+pub(crate) enum SelectedKey<'a> {
+    Static(&'a VerificationKey),
+    #[cfg_attr(not(feature = "jwks"), allow(dead_code))]
+    Remote(Arc<VerificationKey>),
+}
+
+impl Deref for SelectedKey<'_> {
+    type Target = VerificationKey;
+    fn deref(&self) -> &VerificationKey {
+        match self {
+            Self::Static(key) => key,
+            Self::Remote(key) => key,
+        }
+    }
+}
+
+/// The outcome of looking up a token's key.
+pub(crate) enum KeyLookup<'a> {
+    Found(SelectedKey<'a>),
+    Refused(AuthErrorKind),
+    /// A remote key set may know the key after a fetch: wait, then look again (without waiting a second time).
+    #[cfg_attr(not(feature = "jwks"), allow(dead_code))]
+    Wait(KeyWait),
+}
+
+/// Keys of one trust domain: static keys and, with the `jwks` feature, remote key sets.
+#[derive(Default)]
+pub(crate) struct KeyDomain {
+    keys: KeySet,
+    #[cfg(feature = "jwks")]
+    remote: Vec<Arc<crate::jwks::RemoteKeys>>,
+}
+
+impl fmt::Debug for KeyDomain {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut debug = f.debug_struct("KeyDomain");
+        debug.field("static_keys", &self.keys.iter().count());
+        #[cfg(feature = "jwks")]
+        debug.field("remote", &self.remote);
+        debug.finish()
+    }
+}
+
+impl KeyDomain {
+    fn is_empty(&self) -> bool {
+        #[cfg(feature = "jwks")]
+        if !self.remote.is_empty() {
+            return false;
+        }
+        self.keys.iter().next().is_none()
+    }
+
+    /// The key for `kid` and `alg`. Static keys first; then remote key sets, which may ask to wait for a fetch
+    /// when `may_wait` (an unknown `kid`, or no keys yet).
+    pub(crate) fn lookup(
+        &self,
+        kid: Option<&str>,
+        alg: Algorithm,
+        may_wait: bool,
+    ) -> KeyLookup<'_> {
+        if let Some(key) = self.keys.select(kid) {
+            return if key.algorithm == alg {
+                KeyLookup::Found(SelectedKey::Static(key))
+            } else {
+                KeyLookup::Refused(AuthErrorKind::UnsupportedAlgorithm)
+            };
+        }
+        #[cfg(feature = "jwks")]
+        {
+            let mut refusal = None;
+            for remote in &self.remote {
+                match remote.lookup(kid, alg, may_wait) {
+                    KeyLookup::Refused(kind) => {
+                        refusal = Some(match (refusal, kind) {
+                            (Some(AuthErrorKind::Unavailable), _)
+                            | (_, AuthErrorKind::Unavailable) => AuthErrorKind::Unavailable,
+                            (Some(AuthErrorKind::UnsupportedAlgorithm), _) => {
+                                AuthErrorKind::UnsupportedAlgorithm
+                            }
+                            (_, kind) => kind,
+                        })
+                    }
+                    found_or_wait => return found_or_wait,
+                }
+            }
+            if let Some(kind) = refusal {
+                return KeyLookup::Refused(kind);
+            }
+        }
+        let _ = may_wait;
+        KeyLookup::Refused(AuthErrorKind::UnknownKey)
+    }
+
+    /// A fingerprint of the remote key sets' versions; a cached token verified under another one is verified again.
+    pub(crate) fn generation(&self) -> u64 {
+        #[cfg(feature = "jwks")]
+        {
+            self.remote
+                .iter()
+                .map(|r| r.generation())
+                .fold(0u64, |a, g| a.wrapping_mul(31).wrapping_add(g))
+        }
+        #[cfg(not(feature = "jwks"))]
+        0
+    }
+}
+
+/// Keys trusted for tokens of one named issuer: see [`JwtAuthBuilder::trust_issuer`](crate::JwtAuthBuilder::trust_issuer).
+///
+/// ```
+/// use tower_jwt_auth::{Algorithm, TrustedIssuer, VerificationKey};
+/// let partner = TrustedIssuer::new().key(VerificationKey::hmac(Algorithm::HS256, &[3; 32]).unwrap());
+/// # let _ = partner;
+/// ```
+#[derive(Default)]
+pub struct TrustedIssuer {
+    pub(crate) keys: Vec<VerificationKey>,
+    #[cfg(feature = "jwks")]
+    pub(crate) remote: Vec<crate::jwks::Jwks>,
+}
+
+impl fmt::Debug for TrustedIssuer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TrustedIssuer")
+            .field("keys", &self.keys)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TrustedIssuer {
+    /// An issuer with no keys yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a static key of this issuer.
+    pub fn key(mut self, key: VerificationKey) -> Self {
+        self.keys.push(key);
+        self
+    }
+
+    /// Adds a remote key set of this issuer (feature `jwks`).
+    #[cfg(feature = "jwks")]
+    pub fn jwks(mut self, jwks: crate::jwks::Jwks) -> Self {
+        self.remote.push(jwks);
+        self
+    }
+}
+
+/// The default domain and the named issuers' domains.
+#[derive(Debug, Default)]
+pub(crate) struct TrustDomains {
+    default: KeyDomain,
+    named: HashMap<String, KeyDomain>,
+}
+
+impl TrustDomains {
+    /// Builds the domains, validating every static key; remote key sets start fetching.
+    pub(crate) fn build(
+        default: TrustedIssuer,
+        named: Vec<(String, TrustedIssuer)>,
+        provider: &'static CryptoProvider,
+    ) -> Result<Self, ConfigError> {
+        let mut domains = Self {
+            default: domain(default, provider)?,
+            named: HashMap::new(),
+        };
+        for (issuer, trusted) in named {
+            let domain = domain(trusted, provider)?;
+            if domain.is_empty() {
+                return Err(ConfigError::NoKeys);
+            }
+            domains.named.insert(issuer, domain);
+        }
+        if domains.default.is_empty() && domains.named.is_empty() {
+            return Err(ConfigError::NoKeys);
+        }
+        Ok(domains)
+    }
+
+    /// The domain for a token claiming `iss`: its named issuer's, else the default one.
+    pub(crate) fn route(&self, iss: Option<&str>) -> &KeyDomain {
+        iss.and_then(|iss| self.named.get(iss))
+            .unwrap_or(&self.default)
+    }
+
+    pub(crate) fn generation(&self) -> u64 {
+        self.named.values().fold(self.default.generation(), |a, d| {
+            a.wrapping_mul(31).wrapping_add(d.generation())
+        })
+    }
+}
+
+fn domain(
+    trusted: TrustedIssuer,
+    provider: &'static CryptoProvider,
+) -> Result<KeyDomain, ConfigError> {
+    let mut keys = KeySet::default();
+    for key in trusted.keys {
+        key.validate(provider)?;
+        keys.insert(key)?;
+    }
+    Ok(KeyDomain {
+        keys,
+        #[cfg(feature = "jwks")]
+        remote: trusted
+            .remote
+            .into_iter()
+            .map(|jwks| jwks.start(provider))
+            .collect::<Result<_, _>>()?,
+    })
+}
