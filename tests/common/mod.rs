@@ -33,6 +33,7 @@ pub fn now() -> i64 {
 }
 
 pub mod demo;
+pub mod jwks_server;
 pub mod redis_server;
 pub mod sessions;
 

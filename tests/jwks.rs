@@ -1,0 +1,465 @@
+//! Remote keys against a local JWKS / OpenID Connect provider on 127.0.0.1.
+#![cfg(feature = "jwks")]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::jwks_server::{self, jwk, ProviderServer};
+use common::*;
+use http::StatusCode;
+use jsonwebtoken::Algorithm;
+use serde_json::{json, Value};
+use tower_jwt_auth::{AuthError, AuthErrorKind, Jwks, JwtAuthLayer, TrustedIssuer};
+
+fn key_a() -> Value {
+    jwk(Algorithm::RS256, &key_pair(Algorithm::RS256).0, "a", true)
+}
+
+fn key_b() -> Value {
+    jwk(Algorithm::ES256, &key_pair(Algorithm::ES256).0, "b", true)
+}
+
+/// A token signed with the test key of `alg`, naming `kid`.
+fn signed(alg: Algorithm, kid: &str) -> String {
+    token_with(alg, json!({ "kid": kid }), &claims())
+}
+
+fn kind(response: &http::Response<String>) -> Option<AuthErrorKind> {
+    response.extensions().get::<AuthError>().map(|e| e.kind())
+}
+
+fn layer_for(jwks: Jwks) -> JwtAuthLayer {
+    JwtAuthLayer::builder()
+        .issuer(ISSUER)
+        .audience(AUDIENCE)
+        .jwks(jwks)
+        .build()
+        .unwrap()
+}
+
+/// Fast intervals for tests.
+fn quick(provider: &ProviderServer) -> Jwks {
+    Jwks::url(&provider.jwks_url())
+        .unwrap()
+        .timeout(Duration::from_millis(500))
+        .refresh_bounds(Duration::from_millis(100), Duration::from_secs(3600))
+        .unknown_kid_interval(Duration::from_millis(200))
+}
+
+#[tokio::test]
+async fn keys_are_selected_by_kid() {
+    let provider = jwks_server::start(vec![key_a(), key_b()]).await;
+    let layer = layer_for(quick(&provider));
+    assert_eq!(
+        send(&layer, bearer(&signed(Algorithm::RS256, "a")))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        send(&layer, bearer(&signed(Algorithm::ES256, "b")))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    // Key b's token naming kid a: a's key is RS256-only.
+    let response = send(&layer, bearer(&signed(Algorithm::ES256, "a"))).await;
+    assert_eq!(kind(&response), Some(AuthErrorKind::UnsupportedAlgorithm));
+    // An HMAC token can never be verified by a key set.
+    let response = send(&layer, bearer(&signed(Algorithm::HS256, "a"))).await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_rotated_key_is_picked_up_on_an_unknown_kid() {
+    let provider = jwks_server::start(vec![key_a()]).await;
+    let layer = layer_for(quick(&provider));
+    assert_eq!(
+        send(&layer, bearer(&signed(Algorithm::RS256, "a")))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    provider.set_keys(vec![key_a(), key_b()]);
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    let hits = provider.hits();
+    assert_eq!(
+        send(&layer, bearer(&signed(Algorithm::ES256, "b")))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(provider.hits(), hits + 1, "exactly one refetch");
+}
+
+#[tokio::test]
+async fn random_kids_cause_at_most_one_refetch_per_interval() {
+    let provider = jwks_server::start(vec![key_a()]).await;
+    let layer = layer_for(quick(&provider).unknown_kid_interval(Duration::from_secs(60)));
+    assert_eq!(
+        send(&layer, bearer(&signed(Algorithm::RS256, "a")))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let before = provider.hits();
+    let requests = (0..1000).map(|i| {
+        let layer = layer.clone();
+        async move {
+            send(
+                &layer,
+                bearer(&signed(Algorithm::RS256, &format!("random-{i}"))),
+            )
+            .await
+            .status()
+        }
+    });
+    let statuses = futures::future::join_all(requests).await;
+    assert!(statuses.iter().all(|s| *s == StatusCode::UNAUTHORIZED));
+    assert!(
+        provider.hits() - before <= 1,
+        "{} fetches for 1000 random kids",
+        provider.hits() - before
+    );
+}
+
+#[tokio::test]
+async fn concurrent_first_requests_share_one_fetch() {
+    let provider = jwks_server::start(vec![key_a()]).await;
+    provider.delay(Duration::from_millis(200));
+    let layer = layer_for(quick(&provider));
+    let token = signed(Algorithm::RS256, "a");
+    let requests = (0..50).map(|_| {
+        let (layer, token) = (layer.clone(), token.clone());
+        async move { send(&layer, bearer(&token)).await.status() }
+    });
+    let statuses = futures::future::join_all(requests).await;
+    assert!(
+        statuses.iter().all(|s| *s == StatusCode::OK),
+        "{statuses:?}"
+    );
+    assert_eq!(provider.hits(), 1);
+}
+
+#[tokio::test]
+async fn provider_down_at_startup_is_503_then_recovers() {
+    let provider = jwks_server::start(vec![key_a()]).await;
+    provider.fail(true);
+    let started = Instant::now();
+    let layer = layer_for(quick(&provider));
+    assert!(
+        started.elapsed() < Duration::from_millis(100),
+        "building never waits for the provider"
+    );
+    let token = signed(Algorithm::RS256, "a");
+    let response = send(&layer, bearer(&token)).await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(kind(&response), Some(AuthErrorKind::Unavailable));
+    provider.fail(false);
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    assert_eq!(send(&layer, bearer(&token)).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn last_known_good_keys_serve_until_the_maximum_staleness() {
+    let provider = jwks_server::start(vec![key_a()]).await;
+    provider.cache_control(Some("max-age=0"));
+    let layer = layer_for(quick(&provider).max_staleness(Duration::from_millis(1200)));
+    let token = signed(Algorithm::RS256, "a");
+    assert_eq!(send(&layer, bearer(&token)).await.status(), StatusCode::OK);
+    provider.fail(true);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(provider.hits() >= 2, "the background refresh kept trying");
+    assert_eq!(
+        send(&layer, bearer(&token)).await.status(),
+        StatusCode::OK,
+        "last-known-good"
+    );
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let response = send(&layer, bearer(&token)).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::SERVICE_UNAVAILABLE,
+        "too stale, even from the token cache"
+    );
+    provider.fail(false);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(send(&layer, bearer(&token)).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_slow_provider_times_out() {
+    let provider = jwks_server::start(vec![key_a()]).await;
+    provider.delay(Duration::from_secs(3));
+    let layer = layer_for(quick(&provider).timeout(Duration::from_millis(200)));
+    let started = Instant::now();
+    let response = send(&layer, bearer(&signed(Algorithm::RS256, "a"))).await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "waited {:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn cache_control_max_age_sets_the_refresh_interval() {
+    let short = jwks_server::start(vec![key_a()]).await;
+    short.cache_control(Some("public, max-age=1"));
+    let long = jwks_server::start(vec![key_a()]).await;
+    long.cache_control(Some("max-age=3600"));
+    let _layers = (layer_for(quick(&short)), layer_for(quick(&long)));
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert!(
+        (2..=5).contains(&short.hits()),
+        "max-age=1 over 2.5 s: {} fetches",
+        short.hits()
+    );
+    assert_eq!(long.hits(), 1, "max-age=3600: no refetch");
+}
+
+#[tokio::test]
+async fn unusable_keys_are_skipped_without_failing_the_set() {
+    let (rsa, _) = key_pair(Algorithm::RS256);
+    let mut encryption = jwk(Algorithm::RS256, &rsa, "enc", true);
+    encryption["use"] = json!("enc");
+    let mut sign_only = jwk(
+        Algorithm::ES256,
+        &key_pair(Algorithm::ES256).0,
+        "sign-only",
+        true,
+    );
+    sign_only["key_ops"] = json!(["sign"]);
+    let keys = vec![
+        json!({ "kty": "XYZ", "kid": "unknown-type", "foo": "bar" }),
+        json!({ "kty": "oct", "kid": "hmac", "k": b64(SECRET), "alg": "HS256" }),
+        json!({ "kty": "RSA", "kid": "broken", "n": "!!", "e": "AQAB" }),
+        encryption,
+        sign_only,
+        serde_json::from_slice(&pem("rsa1024_public.jwk.json")).unwrap(),
+        key_a(),
+    ];
+    let provider = jwks_server::start(keys).await;
+    let layer = layer_for(quick(&provider).unknown_kid_interval(Duration::from_secs(60)));
+    assert_eq!(
+        send(&layer, bearer(&signed(Algorithm::RS256, "a")))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    for kid in ["unknown-type", "hmac", "broken", "enc", "weak"] {
+        let response = send(&layer, bearer(&signed(Algorithm::RS256, kid))).await;
+        assert_eq!(kind(&response), Some(AuthErrorKind::UnknownKey), "{kid}");
+    }
+    let response = send(&layer, bearer(&signed(Algorithm::ES256, "sign-only"))).await;
+    assert_eq!(kind(&response), Some(AuthErrorKind::UnknownKey));
+    let response = send(&layer, bearer(&signed(Algorithm::HS256, "hmac"))).await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn keys_without_alg_take_the_allowed_algorithms_of_their_type() {
+    let keys = vec![
+        jwk(
+            Algorithm::RS256,
+            &key_pair(Algorithm::RS256).0,
+            "rsa",
+            false,
+        ),
+        jwk(Algorithm::ES256, &key_pair(Algorithm::ES256).0, "ec", false),
+        jwk(Algorithm::EdDSA, &key_pair(Algorithm::EdDSA).0, "ed", false),
+    ];
+    let provider = jwks_server::start(keys).await;
+    let jwks = quick(&provider).algorithms([
+        Algorithm::RS256,
+        Algorithm::PS256,
+        Algorithm::ES256,
+        Algorithm::EdDSA,
+    ]);
+    let layer = layer_for(jwks);
+    for (alg, kid) in [
+        (Algorithm::RS256, "rsa"),
+        (Algorithm::PS256, "rsa"),
+        (Algorithm::ES256, "ec"),
+        (Algorithm::EdDSA, "ed"),
+    ] {
+        assert_eq!(
+            send(&layer, bearer(&signed(alg, kid))).await.status(),
+            StatusCode::OK,
+            "{alg:?}"
+        );
+    }
+    let response = send(&layer, bearer(&signed(Algorithm::RS512, "rsa"))).await;
+    assert_eq!(
+        kind(&response),
+        Some(AuthErrorKind::UnsupportedAlgorithm),
+        "RS512 is not allowed"
+    );
+    // HMAC is never allowed for a key set.
+    let hmac = Jwks::url(&provider.jwks_url())
+        .unwrap()
+        .algorithms([Algorithm::HS256]);
+    assert!(JwtAuthLayer::builder().jwks(hmac).build().is_err());
+}
+
+#[tokio::test]
+async fn a_token_of_issuer_b_signed_with_issuer_a_key_is_refused() {
+    let provider_a = jwks_server::start(vec![key_a()]).await;
+    let provider_b = jwks_server::start(vec![key_b()]).await;
+    let layer = JwtAuthLayer::builder()
+        .audience(AUDIENCE)
+        .trust_issuer(
+            "https://a.test",
+            TrustedIssuer::new().jwks(quick(&provider_a)),
+        )
+        .trust_issuer(
+            "https://b.test",
+            TrustedIssuer::new().jwks(quick(&provider_b)),
+        )
+        .build()
+        .unwrap();
+    let token = |iss: &str, alg: Algorithm, kid: &str| {
+        let mut c = claims();
+        c["iss"] = json!(iss);
+        token_with(alg, json!({ "kid": kid }), &c)
+    };
+    assert_eq!(
+        send(
+            &layer,
+            bearer(&token("https://a.test", Algorithm::RS256, "a"))
+        )
+        .await
+        .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        send(
+            &layer,
+            bearer(&token("https://b.test", Algorithm::ES256, "b"))
+        )
+        .await
+        .status(),
+        StatusCode::OK
+    );
+    // B's name, A's key (and kid): routed to B's keys before any signature check, where kid "a" does not exist.
+    let confused = send(
+        &layer,
+        bearer(&token("https://b.test", Algorithm::RS256, "a")),
+    )
+    .await;
+    assert_eq!(confused.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(kind(&confused), Some(AuthErrorKind::UnknownKey));
+    // An issuer nobody trusts.
+    let stranger = send(
+        &layer,
+        bearer(&token("https://c.test", Algorithm::RS256, "a")),
+    )
+    .await;
+    assert_eq!(stranger.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn oidc_discovery_finds_the_key_set_and_checks_the_issuer() {
+    let provider = jwks_server::start(vec![key_a()]).await;
+    let issuer = provider.base.clone();
+    let discovered = Jwks::oidc(&issuer)
+        .unwrap()
+        .timeout(Duration::from_millis(500));
+    let layer = JwtAuthLayer::builder()
+        .trust_issuer(&issuer, TrustedIssuer::new().jwks(discovered))
+        .audience(AUDIENCE)
+        .build()
+        .unwrap();
+    let mut c = claims();
+    c["iss"] = json!(issuer);
+    let token = token_with(Algorithm::RS256, json!({ "kid": "a" }), &c);
+    assert_eq!(send(&layer, bearer(&token)).await.status(), StatusCode::OK);
+    assert!(
+        provider
+            .state
+            .discovery_hits
+            .load(std::sync::atomic::Ordering::SeqCst)
+            >= 1
+    );
+
+    // A discovery document naming another issuer is never trusted.
+    let evil = jwks_server::start(vec![key_a()]).await;
+    evil.discovery_issuer("https://evil.test");
+    let issuer = evil.base.clone();
+    let layer = JwtAuthLayer::builder()
+        .trust_issuer(
+            &issuer,
+            TrustedIssuer::new().jwks(
+                Jwks::oidc(&issuer)
+                    .unwrap()
+                    .timeout(Duration::from_millis(500)),
+            ),
+        )
+        .audience(AUDIENCE)
+        .build()
+        .unwrap();
+    c["iss"] = json!(issuer);
+    let token = token_with(Algorithm::RS256, json!({ "kid": "a" }), &c);
+    assert_eq!(
+        send(&layer, bearer(&token)).await.status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    assert_eq!(
+        evil.hits(),
+        0,
+        "the key set of a mismatched issuer is never fetched"
+    );
+}
+
+#[tokio::test]
+async fn a_key_removed_from_the_set_stops_verifying_cached_tokens() {
+    let provider = jwks_server::start(vec![key_a(), key_b()]).await;
+    provider.cache_control(Some("max-age=0"));
+    let layer = layer_for(quick(&provider).unknown_kid_interval(Duration::from_secs(60)));
+    let token = signed(Algorithm::ES256, "b");
+    assert_eq!(send(&layer, bearer(&token)).await.status(), StatusCode::OK);
+    assert_eq!(layer.cached_tokens(), 1);
+    provider.set_keys(vec![key_a()]);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let response = send(&layer, bearer(&token)).await;
+    assert_eq!(
+        kind(&response),
+        Some(AuthErrorKind::UnknownKey),
+        "the key set changed: the cached token is checked again"
+    );
+}
+
+#[tokio::test]
+async fn static_documents_need_no_fetching() {
+    let document = json!({ "keys": [key_a()] }).to_string();
+    let layer = layer_for(Jwks::document(document));
+    assert_eq!(
+        send(&layer, bearer(&signed(Algorithm::RS256, "a")))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert!(
+        JwtAuthLayer::builder()
+            .jwks(Jwks::document("[]"))
+            .build()
+            .is_err(),
+        "not a JWK Set"
+    );
+}
+
+#[tokio::test]
+async fn the_demo_also_accepts_tokens_of_its_jwks_url() {
+    let provider = jwks_server::start(vec![key_a()]).await;
+    let demo = common::demo::start(&[("JWKS_URL", provider.jwks_url())]);
+    let mut c = claims();
+    c["iss"] = json!("demo");
+    c["aud"] = json!("demo-api");
+    let token = token_with(Algorithm::RS256, json!({ "kid": "a" }), &c);
+    let (status, body, _) = common::demo::call(&demo, "GET", "/me", Some(&token), None).await;
+    assert_eq!((status, body["sub"].as_str()), (StatusCode::OK, Some("alice")));
+    // Signed by the provider's key but for another issuer: refused.
+    let foreign = token_with(Algorithm::RS256, json!({ "kid": "a" }), &claims());
+    assert_eq!(common::demo::call(&demo, "GET", "/me", Some(&foreign), None).await.0, StatusCode::UNAUTHORIZED);
+}
