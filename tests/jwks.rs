@@ -458,8 +458,16 @@ async fn the_demo_also_accepts_tokens_of_its_jwks_url() {
     c["aud"] = json!("demo-api");
     let token = token_with(Algorithm::RS256, json!({ "kid": "a" }), &c);
     let (status, body, _) = common::demo::call(&demo, "GET", "/me", Some(&token), None).await;
-    assert_eq!((status, body["sub"].as_str()), (StatusCode::OK, Some("alice")));
+    assert_eq!(
+        (status, body["sub"].as_str()),
+        (StatusCode::OK, Some("alice"))
+    );
     // Signed by the provider's key but for another issuer: refused.
     let foreign = token_with(Algorithm::RS256, json!({ "kid": "a" }), &claims());
-    assert_eq!(common::demo::call(&demo, "GET", "/me", Some(&foreign), None).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        common::demo::call(&demo, "GET", "/me", Some(&foreign), None)
+            .await
+            .0,
+        StatusCode::UNAUTHORIZED
+    );
 }
