@@ -3,8 +3,10 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
+
+use crate::token::json::{for_each_member, CowStr, MAX_DEPTH, MAX_MEMBERS};
 
 /// The registered claims of an access token, the default claims type of the layer.
 ///
@@ -138,31 +140,66 @@ pub(crate) fn numeric_date<'de, D: Deserializer<'de>>(
     deserializer.deserialize_any(NumericDate).map(Some)
 }
 
-/// A borrowed view of the registered claims, parsed once per token to validate it.
-#[derive(Debug, Deserialize)]
+/// A borrowed view of the registered claims, parsed once per token to validate it. The parse refuses
+/// duplicate member names, more than `json::MAX_MEMBERS` claims, and nesting deeper than `json::MAX_DEPTH`.
+#[derive(Debug, Default)]
 pub(crate) struct ClaimsView<'a> {
-    #[serde(default, deserialize_with = "numeric_date")]
     pub(crate) exp: Option<i64>,
-    #[serde(default, deserialize_with = "numeric_date")]
     pub(crate) nbf: Option<i64>,
-    #[serde(default, deserialize_with = "numeric_date")]
     pub(crate) iat: Option<i64>,
-    #[serde(default, deserialize_with = "numeric_date")]
     pub(crate) auth_time: Option<i64>,
-    #[serde(borrow, default, deserialize_with = "string")]
     pub(crate) iss: Option<Cow<'a, str>>,
-    #[serde(borrow, default, deserialize_with = "string")]
     pub(crate) sub: Option<Cow<'a, str>>,
-    #[serde(borrow, default, deserialize_with = "string")]
     pub(crate) jti: Option<Cow<'a, str>>,
-    #[serde(borrow, default, deserialize_with = "string")]
     pub(crate) sid: Option<Cow<'a, str>>,
-    #[serde(borrow, default, deserialize_with = "string")]
     pub(crate) scope: Option<Cow<'a, str>>,
-    #[serde(borrow, default, deserialize_with = "string")]
     pub(crate) client_id: Option<Cow<'a, str>>,
-    #[serde(borrow, default, deserialize_with = "audience")]
     pub(crate) aud: Option<AudienceView<'a>>,
+}
+
+/// A NumericDate claim that is present (so `null` is an error, not "absent").
+struct Date(i64);
+
+impl<'de> Deserialize<'de> for Date {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        numeric_date(deserializer).map(|date| Date(date.unwrap_or_default()))
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for ClaimsView<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ViewVisitor;
+        impl<'de> Visitor<'de> for ViewVisitor {
+            type Value = ClaimsView<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JWT claims set")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                let mut view = ClaimsView::default();
+                for_each_member(map, MAX_DEPTH, |name, map| {
+                    let date = |map: &mut A| map.next_value::<Date>().map(|d| Some(d.0));
+                    let text = |map: &mut A| map.next_value::<CowStr<'de>>().map(|s| Some(s.0));
+                    match name {
+                        "exp" => view.exp = date(map)?,
+                        "nbf" => view.nbf = date(map)?,
+                        "iat" => view.iat = date(map)?,
+                        "auth_time" => view.auth_time = date(map)?,
+                        "iss" => view.iss = text(map)?,
+                        "sub" => view.sub = text(map)?,
+                        "jti" => view.jti = text(map)?,
+                        "sid" => view.sid = text(map)?,
+                        "scope" => view.scope = text(map)?,
+                        "client_id" => view.client_id = text(map)?,
+                        "aud" => view.aud = Some(map.next_value()?),
+                        _ => return Ok(false),
+                    }
+                    Ok(true)
+                })?;
+                Ok(view)
+            }
+        }
+        deserializer.deserialize_map(ViewVisitor)
+    }
 }
 
 impl ClaimsView<'_> {
@@ -188,19 +225,6 @@ impl ClaimsView<'_> {
     }
 }
 
-/// A present string claim: `null` and non-strings are errors rather than "absent".
-fn string<'de: 'a, 'a, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<Cow<'a, str>>, D::Error> {
-    <Cow<'a, str>>::deserialize(deserializer).map(Some)
-}
-
-fn audience<'de: 'a, 'a, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<AudienceView<'a>>, D::Error> {
-    AudienceView::deserialize(deserializer).map(Some)
-}
-
 /// `aud` as a string or an array of strings; any other shape is an error.
 #[derive(Debug)]
 pub(crate) struct AudienceView<'a>(pub(crate) Vec<Cow<'a, str>>);
@@ -221,7 +245,10 @@ impl<'de: 'a, 'a> Deserialize<'de> for AudienceView<'a> {
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
                 let mut all = Vec::new();
-                while let Some(item) = seq.next_element::<Cow<'de, str>>()? {
+                while let Some(CowStr(item)) = seq.next_element::<CowStr<'de>>()? {
+                    if all.len() == MAX_MEMBERS {
+                        return Err(de::Error::custom("too many audiences"));
+                    }
                     all.push(item);
                 }
                 Ok(AudienceView(all))

@@ -5,7 +5,12 @@ use std::borrow::Cow;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use jsonwebtoken::Algorithm;
+use std::fmt;
+
+use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
+
+use crate::token::json::{for_each_member, CowStr, Skip, MAX_DEPTH};
 
 use crate::error::AuthErrorKind;
 
@@ -52,25 +57,56 @@ pub(crate) fn parse_object<'a, T: Deserialize<'a>>(json: &'a [u8]) -> Result<T, 
 }
 
 /// The JOSE header members this crate reads. `jku`, `x5u`, `jwk` and `x5c` are never read, so never followed.
-/// Duplicate members among these are refused by serde.
-#[derive(Debug, Deserialize)]
+/// Duplicate, excess or too deeply nested members are refused.
+#[derive(Debug)]
 pub(crate) struct JoseHeader<'a> {
-    #[serde(borrow)]
     pub(crate) alg: Cow<'a, str>,
-    #[serde(borrow, default)]
     pub(crate) kid: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
     pub(crate) typ: Option<Cow<'a, str>>,
     /// No `crit` extension is understood, so any `crit` member makes the token invalid (RFC 7515 §4.1.11).
-    #[serde(default, deserialize_with = "present")]
     pub(crate) crit: bool,
     /// Compression is never accepted (RFC 8725 §3.6).
-    #[serde(default, deserialize_with = "present")]
     pub(crate) zip: bool,
 }
 
-fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
-    serde::de::IgnoredAny::deserialize(deserializer).map(|_| true)
+impl<'de: 'a, 'a> Deserialize<'de> for JoseHeader<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct HeaderVisitor;
+        impl<'de> Visitor<'de> for HeaderVisitor {
+            type Value = JoseHeader<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JOSE header")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                let (mut alg, mut kid, mut typ, mut crit, mut zip) =
+                    (None, None, None, false, false);
+                for_each_member(map, MAX_DEPTH, |name, map| {
+                    let text = |map: &mut A| map.next_value::<CowStr<'de>>().map(|s| Some(s.0));
+                    match name {
+                        "alg" => alg = text(map)?,
+                        "kid" => kid = text(map)?,
+                        "typ" => typ = text(map)?,
+                        "crit" | "zip" => {
+                            map.next_value_seed(Skip { depth: MAX_DEPTH })?;
+                            crit |= name == "crit";
+                            zip |= name == "zip";
+                        }
+                        _ => return Ok(false),
+                    }
+                    Ok(true)
+                })?;
+                let alg = alg.ok_or_else(|| de::Error::missing_field("alg"))?;
+                Ok(JoseHeader {
+                    alg,
+                    kid,
+                    typ,
+                    crit,
+                    zip,
+                })
+            }
+        }
+        deserializer.deserialize_map(HeaderVisitor)
+    }
 }
 
 /// Maps the case-sensitive `alg` value to an algorithm; `none` and unknown names give `None`.

@@ -1,0 +1,183 @@
+//! Strict JSON objects for JOSE headers and claims sets: member names unique at every level (RFC 7515 §4,
+//! RFC 7519 §4), a bounded number of members, and a bounded nesting depth, checked in the one parse that reads
+//! the values. A hostile payload costs one failed parse.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+
+/// Most members one object may have.
+pub(crate) const MAX_MEMBERS: usize = 64;
+/// Deepest nesting of arrays and objects below the top-level object.
+pub(crate) const MAX_DEPTH: usize = 8;
+
+/// A string that borrows from the input when it has no escapes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CowStr<'a>(pub(crate) Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for CowStr<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct StrVisitor;
+        impl<'de> Visitor<'de> for StrVisitor {
+            type Value = CowStr<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(CowStr(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(CowStr(Cow::Owned(v.to_owned())))
+            }
+        }
+        deserializer.deserialize_str(StrVisitor)
+    }
+}
+
+/// Reads every member of an object: `read` takes the ones it knows (returning `true`), the others are skipped
+/// within `depth`. Refuses duplicate names and more than [`MAX_MEMBERS`] members.
+pub(crate) fn for_each_member<'de, A, F>(
+    mut map: A,
+    depth: usize,
+    mut read: F,
+) -> Result<(), A::Error>
+where
+    A: MapAccess<'de>,
+    F: FnMut(&str, &mut A) -> Result<bool, A::Error>,
+{
+    let mut seen: Vec<Cow<'de, str>> = Vec::new();
+    while let Some(CowStr(name)) = map.next_key::<CowStr<'de>>()? {
+        if seen.len() == MAX_MEMBERS {
+            return Err(de::Error::custom("too many members"));
+        }
+        if seen.contains(&name) {
+            return Err(de::Error::custom("duplicate member name"));
+        }
+        if !read(&name, &mut map)? {
+            map.next_value_seed(Skip { depth })?;
+        }
+        seen.push(name);
+    }
+    Ok(())
+}
+
+/// Skips any JSON value, refusing nesting deeper than `depth` and duplicate names in nested objects.
+pub(crate) struct Skip {
+    pub(crate) depth: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for Skip {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Skip {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_none<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let depth = self
+            .depth
+            .checked_sub(1)
+            .ok_or_else(|| de::Error::custom("nested too deeply"))?;
+        let mut count = 0;
+        while seq.next_element_seed(Skip { depth })?.is_some() {
+            count += 1;
+            if count > MAX_MEMBERS {
+                return Err(de::Error::custom("array too long"));
+            }
+        }
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        let depth = self
+            .depth
+            .checked_sub(1)
+            .ok_or_else(|| de::Error::custom("nested too deeply"))?;
+        for_each_member(map, depth, |_, _| Ok(false))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug)]
+    struct Object;
+
+    impl<'de> Deserialize<'de> for Object {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = Object;
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str("an object")
+                }
+                fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Object, A::Error> {
+                    for_each_member(map, MAX_DEPTH, |_, _| Ok(false)).map(|()| Object)
+                }
+            }
+            deserializer.deserialize_map(V)
+        }
+    }
+
+    fn parse(json: &str) -> Result<Object, serde_json::Error> {
+        serde_json::from_str(json)
+    }
+
+    #[test]
+    fn duplicates_are_refused_at_every_level() {
+        assert!(parse(r#"{"a":1,"b":{"c":[1,{"d":2}]}}"#).is_ok());
+        assert!(parse(r#"{"a":1,"a":2}"#).is_err());
+        assert!(
+            parse(r#"{"a":1,"\u0061":2}"#).is_err(),
+            "escaped spelling of the same name"
+        );
+        assert!(parse(r#"{"x":{"a":1,"a":2}}"#).is_err());
+    }
+
+    #[test]
+    fn size_and_depth_are_bounded() {
+        let deep = format!(
+            "{{\"a\":{}1{}}}",
+            "[".repeat(MAX_DEPTH + 1),
+            "]".repeat(MAX_DEPTH + 1)
+        );
+        assert!(parse(&deep).is_err());
+        let ok = format!(
+            "{{\"a\":{}1{}}}",
+            "[".repeat(MAX_DEPTH),
+            "]".repeat(MAX_DEPTH)
+        );
+        assert!(parse(&ok).is_ok());
+        let many: Vec<String> = (0..=MAX_MEMBERS).map(|i| format!("\"k{i}\":0")).collect();
+        assert!(parse(&format!("{{{}}}", many.join(","))).is_err());
+        assert!(parse(&format!("{{{}}}", many[..MAX_MEMBERS].join(","))).is_ok());
+    }
+}
