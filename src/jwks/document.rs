@@ -22,6 +22,7 @@ impl KeyTable {
         self.by_kid.values().map(Vec::len).sum::<usize>() + self.without_kid.len()
     }
 
+    #[cfg(feature = "tracing")]
     pub(crate) fn kids(&self) -> impl Iterator<Item = &str> {
         self.by_kid.keys().map(String::as_str)
     }
