@@ -30,7 +30,8 @@ pub const DEFAULT_MAX_TOKEN_SIZE: usize = 8 * 1024;
 
 /// Builds a [`JwtAuthLayer`]. Start with [`JwtAuthLayer::builder`].
 ///
-/// Defaults: token from `Authorization: Bearer`; `exp` required; 30 s leeway; `iat` in the future refused;
+/// Defaults: token from `Authorization: Bearer`; `exp` required; an audience required at build time; 30 s leeway;
+/// `iat` in the future refused;
 /// tokens over 8 KiB refused before decoding; realm `api`; empty-bodied rejections; no revocation store.
 ///
 /// ```
@@ -69,6 +70,7 @@ struct Settings {
     revocation: Option<Arc<dyn RevocationCheck>>,
     sliding: Option<Arc<SlidingPolicy>>,
     cache_bytes: u64,
+    any_audience: bool,
     provider: Option<&'static CryptoProvider>,
     /// The first invalid setting, reported by `build()`.
     error: Option<ConfigError>,
@@ -100,6 +102,7 @@ impl JwtAuthBuilder {
                 revocation: None,
                 sliding: None,
                 cache_bytes: DEFAULT_TOKEN_CACHE_BYTES,
+                any_audience: false,
                 provider: None,
                 error: None,
             },
@@ -160,6 +163,14 @@ impl<C, R> JwtAuthBuilder<C, R> {
         self
     }
 
+    /// Accepts tokens whatever their `aud`. Without this, [`build`](Self::build) requires at least one
+    /// [`audience`](Self::audience): a token minted for another service of the same issuer must not work here
+    /// (RFC 8725 §3.9).
+    pub fn allow_any_audience(mut self) -> Self {
+        self.settings.any_audience = true;
+        self
+    }
+
     /// Clock-skew allowance for `exp`, `nbf` and `iat` (default 30 s, at most 300 s).
     pub fn leeway(mut self, leeway: Duration) -> Self {
         if leeway.as_secs() > MAX_LEEWAY {
@@ -188,6 +199,20 @@ impl<C, R> JwtAuthBuilder<C, R> {
     /// refused (RFC 8725 §3.11–3.12).
     pub fn access_token_type(self) -> Self {
         self.require_type("at+jwt")
+    }
+
+    /// The RFC 9068 profile: `typ: at+jwt` and the claims `iss`, `exp`, `aud`, `sub`, `client_id`, `iat`, `jti`
+    /// are required.
+    pub fn rfc9068_profile(self) -> Self {
+        self.access_token_type().require_claims([
+            "iss",
+            "exp",
+            "aud",
+            "sub",
+            "client_id",
+            "iat",
+            "jti",
+        ])
     }
 
     /// Makes registered claims mandatory (`sub`, `jti`, `iat`, `client_id`, …).
@@ -345,6 +370,11 @@ impl<C, R> JwtAuthBuilder<C, R> {
         let settings = self.settings;
         if let Some(error) = settings.error {
             return Err(error);
+        }
+        if settings.validation.audiences.is_empty() && !settings.any_audience {
+            return Err(ConfigError::Missing(
+                "an audience (call .audience(..), or .allow_any_audience() on purpose)",
+            ));
         }
         let provider = match settings.provider {
             Some(provider) => provider,

@@ -49,6 +49,7 @@ impl<C: DeserializeOwned + 'static, R> JwtAuthLayer<C, R> {
     /// ```
     /// use tower_jwt_auth::{Algorithm, AuthErrorKind, JwtAuthLayer, VerificationKey};
     /// let layer = JwtAuthLayer::builder()
+    ///     .audience("api")
     ///     .key(VerificationKey::hmac(Algorithm::HS256, &[7; 32]).unwrap())
     ///     .build()
     ///     .unwrap();

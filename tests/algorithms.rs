@@ -329,10 +329,17 @@ fn weak_keys_and_mismatched_algorithms_are_build_errors() {
     assert!(VerificationKey::hmac(Algorithm::RS256, &[0; 64]).is_err());
     assert!(VerificationKey::from_pem(Algorithm::HS256, &pem("rsa_public.pem")).is_err());
     let weak = VerificationKey::from_pem(Algorithm::RS256, &pem("rsa1024_public.pem")).unwrap();
-    let error = JwtAuthLayer::builder().key(weak).build().unwrap_err();
+    let error = JwtAuthLayer::builder()
+        .key(weak)
+        .audience(AUDIENCE)
+        .build()
+        .unwrap_err();
     assert_eq!(error, ConfigError::WeakRsaKey { bits: 1024 });
     assert_eq!(
-        JwtAuthLayer::builder().build().unwrap_err(),
+        JwtAuthLayer::builder()
+            .audience(AUDIENCE)
+            .build()
+            .unwrap_err(),
         ConfigError::NoKeys
     );
     let dup = || {
@@ -342,7 +349,11 @@ fn weak_keys_and_mismatched_algorithms_are_build_errors() {
             .unwrap()
     };
     assert!(matches!(
-        JwtAuthLayer::builder().key(dup()).key(dup()).build(),
+        JwtAuthLayer::builder()
+            .key(dup())
+            .key(dup())
+            .audience(AUDIENCE)
+            .build(),
         Err(ConfigError::DuplicateKeyId(_))
     ));
 }

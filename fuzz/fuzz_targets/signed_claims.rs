@@ -17,7 +17,7 @@ const SECRET: [u8; 32] = [7; 32];
 fn layer() -> &'static JwtAuthLayer {
     static LAYER: OnceLock<JwtAuthLayer> = OnceLock::new();
     LAYER.get_or_init(|| {
-        JwtAuthLayer::builder()
+        JwtAuthLayer::builder().allow_any_audience()
             .key(VerificationKey::hmac(Algorithm::HS256, &SECRET).unwrap())
             .disable_token_cache()
             .build()

@@ -7,7 +7,11 @@ use jsonwebtoken::crypto::CryptoProvider;
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, KeyOperations, PublicKeyUse};
 use jsonwebtoken::Algorithm;
 
+use serde::de::DeserializeSeed;
+use serde_json::value::RawValue;
+
 use crate::keys::{family_of, VerificationKey, MAX_KID_LEN};
+use crate::token::json::{Skip, MAX_DEPTH};
 
 /// The usable keys of one document: by `kid`, and those without one. A key without `alg` appears once per
 /// allowed algorithm of its type, each bound to that one algorithm.
@@ -71,14 +75,23 @@ pub(crate) fn parse_key_set(
     allowed: &[Algorithm],
     provider: &'static CryptoProvider,
 ) -> Result<KeyTable, NotAKeySet> {
-    let document: serde_json::Value = serde_json::from_slice(body).map_err(|_| NotAKeySet)?;
-    let entries = document
-        .get("keys")
-        .and_then(|k| k.as_array())
-        .ok_or(NotAKeySet)?;
+    #[derive(serde::Deserialize)]
+    struct RawSet<'a> {
+        #[serde(borrow)]
+        keys: Vec<&'a RawValue>,
+    }
+    let set: RawSet<'_> = serde_json::from_slice(body).map_err(|_| NotAKeySet)?;
     let mut table = KeyTable::default();
-    for entry in entries {
-        let Ok(jwk) = serde_json::from_value::<Jwk>(entry.clone()) else {
+    for entry in set.keys {
+        // Member names must be unique (RFC 7517 §4): a key that repeats one is skipped, not guessed at.
+        let mut strict = serde_json::Deserializer::from_str(entry.get());
+        if (Skip { depth: MAX_DEPTH })
+            .deserialize(&mut strict)
+            .is_err()
+        {
+            continue;
+        }
+        let Ok(jwk) = serde_json::from_str::<Jwk>(entry.get()) else {
             continue;
         };
         if !usable_for_signatures(&jwk)
