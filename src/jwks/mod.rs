@@ -361,6 +361,10 @@ impl RemoteKeys {
         alg: Algorithm,
         may_wait: bool,
     ) -> KeyLookup<'static> {
+        if !self.settings.algorithms.contains(&alg) {
+            // No key of this set can verify it, whatever a refetch brings (HMAC tokens, say).
+            return KeyLookup::Refused(AuthErrorKind::UnsupportedAlgorithm);
+        }
         let snapshot = self.snapshot.load();
         let usable = self.usable(&snapshot);
         if usable {
