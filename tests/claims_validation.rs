@@ -8,23 +8,10 @@ use common::*;
 use http::StatusCode;
 use jsonwebtoken::Algorithm;
 use serde_json::{json, Value};
-use tower_jwt_auth::{AuthError, AuthErrorKind, JwtAuthLayer, ManualClock};
+use tower_jwt_auth::{AuthErrorKind, JwtAuthLayer, ManualClock};
 
 fn kind(response: &http::Response<String>) -> AuthErrorKind {
-    response
-        .extensions()
-        .get::<AuthError>()
-        .expect("a rejection")
-        .kind()
-}
-
-fn with(mut claims: Value, key: &str, value: Value) -> Value {
-    if value.is_null() {
-        claims.as_object_mut().unwrap().remove(key);
-    } else {
-        claims[key] = value;
-    }
-    claims
+    rejection_kind(response).expect("a rejection")
 }
 
 #[tokio::test]
@@ -62,14 +49,22 @@ async fn expiry_and_not_before_follow_the_clock_and_leeway() {
 #[tokio::test]
 async fn exp_is_required_and_must_be_a_number() {
     let layer = builder_for(Algorithm::HS256).build().unwrap();
-    let response = send(&layer, bearer(&hs256(&with(claims(), "exp", Value::Null)))).await;
+    let response = send(
+        &layer,
+        bearer(&hs256(&with_claim(claims(), "exp", Value::Null))),
+    )
+    .await;
     assert_rejected(&response, StatusCode::UNAUTHORIZED, Some("invalid_token"));
     assert_eq!(kind(&response), AuthErrorKind::MissingClaim);
     for bad in [json!("9999999999"), json!([1]), json!({}), json!(true)] {
-        let response = send(&layer, bearer(&hs256(&with(claims(), "exp", bad.clone())))).await;
+        let response = send(
+            &layer,
+            bearer(&hs256(&with_claim(claims(), "exp", bad.clone()))),
+        )
+        .await;
         assert_eq!(kind(&response), AuthErrorKind::InvalidClaim, "exp = {bad}");
     }
-    let fractional = with(claims(), "exp", json!(now() as f64 + 600.5));
+    let fractional = with_claim(claims(), "exp", json!(now() as f64 + 600.5));
     assert_eq!(
         send(&layer, bearer(&hs256(&fractional))).await.status(),
         StatusCode::OK
@@ -80,9 +75,12 @@ async fn exp_is_required_and_must_be_a_number() {
         .build()
         .unwrap();
     assert_eq!(
-        send(&lax, bearer(&hs256(&with(claims(), "exp", Value::Null))))
-            .await
-            .status(),
+        send(
+            &lax,
+            bearer(&hs256(&with_claim(claims(), "exp", Value::Null)))
+        )
+        .await
+        .status(),
         StatusCode::OK
     );
 }
@@ -95,28 +93,36 @@ async fn issuer_is_required_and_compared_exactly() {
         "https://issuer.test/",
         "https://issuer.test.evil",
     ] {
-        let response = send(&layer, bearer(&hs256(&with(claims(), "iss", json!(bad))))).await;
+        let response = send(
+            &layer,
+            bearer(&hs256(&with_claim(claims(), "iss", json!(bad)))),
+        )
+        .await;
         assert_eq!(kind(&response), AuthErrorKind::InvalidIssuer, "{bad}");
         assert!(
             !challenge(&response).contains("issuer.test"),
             "the challenge must not leak the expected issuer"
         );
     }
-    let response = send(&layer, bearer(&hs256(&with(claims(), "iss", Value::Null)))).await;
+    let response = send(
+        &layer,
+        bearer(&hs256(&with_claim(claims(), "iss", Value::Null))),
+    )
+    .await;
     assert_eq!(kind(&response), AuthErrorKind::MissingClaim);
 }
 
 #[tokio::test]
 async fn audience_is_required_and_may_be_an_array() {
     let layer = builder_for(Algorithm::HS256).build().unwrap();
-    let ok = with(claims(), "aud", json!(["other", AUDIENCE]));
+    let ok = with_claim(claims(), "aud", json!(["other", AUDIENCE]));
     assert_eq!(
         send(&layer, bearer(&hs256(&ok))).await.status(),
         StatusCode::OK
     );
     let response = send(
         &layer,
-        bearer(&hs256(&with(claims(), "aud", json!("other-api")))),
+        bearer(&hs256(&with_claim(claims(), "aud", json!("other-api")))),
     )
     .await;
     assert_eq!(kind(&response), AuthErrorKind::InvalidAudience);
@@ -124,10 +130,18 @@ async fn audience_is_required_and_may_be_an_array() {
         !challenge(&response).contains(AUDIENCE),
         "the challenge must not leak the expected audience"
     );
-    let response = send(&layer, bearer(&hs256(&with(claims(), "aud", Value::Null)))).await;
+    let response = send(
+        &layer,
+        bearer(&hs256(&with_claim(claims(), "aud", Value::Null))),
+    )
+    .await;
     assert_eq!(kind(&response), AuthErrorKind::MissingClaim);
     for bad in [json!({}), json!([1]), json!(5)] {
-        let response = send(&layer, bearer(&hs256(&with(claims(), "aud", bad.clone())))).await;
+        let response = send(
+            &layer,
+            bearer(&hs256(&with_claim(claims(), "aud", bad.clone()))),
+        )
+        .await;
         assert_eq!(kind(&response), AuthErrorKind::InvalidClaim, "aud = {bad}");
     }
 }
@@ -176,7 +190,7 @@ async fn required_claims_are_enforced() {
         kind(&send(&layer, bearer(&hs256(&claims()))).await),
         AuthErrorKind::MissingClaim
     );
-    let full = with(claims(), "client_id", json!("web"));
+    let full = with_claim(claims(), "client_id", json!("web"));
     assert_eq!(
         send(&layer, bearer(&hs256(&full))).await.status(),
         StatusCode::OK
@@ -208,7 +222,7 @@ async fn duplicate_claims_and_future_iat_are_refused() {
         kind(&send(&layer, bearer(&token)).await),
         AuthErrorKind::InvalidClaim
     );
-    let future_iat = with(claims(), "iat", json!(now() + 3600));
+    let future_iat = with_claim(claims(), "iat", json!(now() + 3600));
     assert_eq!(
         kind(&send(&layer, bearer(&hs256(&future_iat))).await),
         AuthErrorKind::NotYetValid
@@ -238,7 +252,7 @@ async fn custom_claims_types_reach_the_handler() {
     });
     let response = tower::ServiceExt::oneshot(
         tower::Layer::layer(&layer, service),
-        bearer(&hs256(&with(claims(), "tenant", json!(7)))),
+        bearer(&hs256(&with_claim(claims(), "tenant", json!(7)))),
     )
     .await
     .unwrap();
@@ -249,7 +263,7 @@ async fn custom_claims_types_reach_the_handler() {
     });
     let response = tower::ServiceExt::oneshot(
         tower::Layer::layer(&layer, service),
-        bearer(&hs256(&with(claims(), "tenant", json!("x")))),
+        bearer(&hs256(&with_claim(claims(), "tenant", json!("x")))),
     )
     .await
     .unwrap();

@@ -8,11 +8,7 @@ use common::*;
 use http::StatusCode;
 use jsonwebtoken::Algorithm;
 use serde_json::json;
-use tower_jwt_auth::{AuthError, AuthErrorKind, ManualClock, MemoryStore, SessionStore};
-
-fn kind(response: &http::Response<String>) -> Option<AuthErrorKind> {
-    response.extensions().get::<AuthError>().map(|e| e.kind())
-}
+use tower_jwt_auth::{AuthErrorKind, ManualClock, MemoryStore, SessionStore};
 
 #[tokio::test]
 async fn repeat_tokens_are_served_from_the_cache() {
@@ -45,7 +41,10 @@ async fn a_hit_compares_the_whole_token() {
     forged[0] = if forged[0] == b'A' { b'B' } else { b'A' };
     let forged = format!("{input}.{}", String::from_utf8(forged).unwrap());
     let response = send(&layer, bearer(&forged)).await;
-    assert_eq!(kind(&response), Some(AuthErrorKind::InvalidSignature));
+    assert_eq!(
+        rejection_kind(&response),
+        Some(AuthErrorKind::InvalidSignature)
+    );
     assert_eq!(layer.cached_tokens(), 1, "failed tokens are never cached");
 }
 
@@ -65,7 +64,7 @@ async fn expiry_is_checked_again_on_every_hit() {
     assert_eq!(send(&layer, bearer(&token)).await.status(), StatusCode::OK);
     clock.advance(1);
     assert_eq!(
-        kind(&send(&layer, bearer(&token)).await),
+        rejection_kind(&send(&layer, bearer(&token)).await),
         Some(AuthErrorKind::Expired)
     );
     assert_eq!(layer.cached_tokens(), 0, "expired entries are dropped");
@@ -74,7 +73,7 @@ async fn expiry_is_checked_again_on_every_hit() {
     let early =
         hs256(&json!({ "iss": ISSUER, "aud": AUDIENCE, "exp": 1_000_500, "nbf": 1_000_200 }));
     assert_eq!(
-        kind(&send(&layer, bearer(&early)).await),
+        rejection_kind(&send(&layer, bearer(&early)).await),
         Some(AuthErrorKind::NotYetValid)
     );
     clock.set(1_000_200);
@@ -93,7 +92,7 @@ async fn revocation_is_consulted_on_every_hit() {
     assert_eq!(layer.cached_tokens(), 1);
     store.revoke_token("j1", now() + 600).await.unwrap();
     assert_eq!(
-        kind(&send(&layer, bearer(&token)).await),
+        rejection_kind(&send(&layer, bearer(&token)).await),
         Some(AuthErrorKind::Revoked)
     );
 }
@@ -123,7 +122,7 @@ async fn oversized_tokens_are_never_cached() {
     let mut big = claims();
     big["pad"] = json!("x".repeat(300));
     assert_eq!(
-        kind(&send(&layer, bearer(&hs256(&big))).await),
+        rejection_kind(&send(&layer, bearer(&hs256(&big))).await),
         Some(AuthErrorKind::TooLarge)
     );
     assert_eq!(layer.cached_tokens(), 0);

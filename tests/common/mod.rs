@@ -170,6 +170,22 @@ pub fn assert_rejected(response: &Response<String>, status: StatusCode, error: O
         challenge.starts_with("Bearer realm=\""),
         "challenge: {challenge}"
     );
+    assert_attributes_once(&challenge);
+    match error {
+        Some(code) => assert!(
+            challenge.contains(&format!("error=\"{code}\"")),
+            "challenge: {challenge}"
+        ),
+        None => assert!(!challenge.contains("error"), "challenge: {challenge}"),
+    }
+    assert!(response
+        .extensions()
+        .get::<tower_jwt_auth::AuthError>()
+        .is_some());
+}
+
+/// RFC 6750 §3: each attribute of a challenge appears at most once.
+pub fn assert_attributes_once(challenge: &str) {
     for attribute in [
         "realm=",
         "error=",
@@ -182,15 +198,22 @@ pub fn assert_rejected(response: &Response<String>, status: StatusCode, error: O
             "{attribute} twice in {challenge}"
         );
     }
-    match error {
-        Some(code) => assert!(
-            challenge.contains(&format!("error=\"{code}\"")),
-            "challenge: {challenge}"
-        ),
-        None => assert!(!challenge.contains("error"), "challenge: {challenge}"),
+}
+
+/// The claims with `key` set to `value`, or removed when `value` is null.
+pub fn with_claim(mut claims: Value, key: &str, value: Value) -> Value {
+    if value.is_null() {
+        claims.as_object_mut().unwrap().remove(key);
+    } else {
+        claims[key] = value;
     }
-    assert!(response
+    claims
+}
+
+/// The kind of a rejection (from the `AuthError` in the response extensions).
+pub fn rejection_kind(response: &Response<String>) -> Option<tower_jwt_auth::AuthErrorKind> {
+    response
         .extensions()
         .get::<tower_jwt_auth::AuthError>()
-        .is_some());
+        .map(|e| e.kind())
 }
