@@ -241,7 +241,7 @@ impl RedisStore {
         }
     }
 
-    fn spawn<T: Send + 'static>(
+    fn boxed<T: Send + 'static>(
         &self,
         call: impl std::future::Future<Output = Result<T, StoreError>> + Send + 'static,
     ) -> StoreFuture<T> {
@@ -314,7 +314,7 @@ impl SessionStore for RedisStore {
         let session_key = self.session_key(&session.session_id, "s");
         let token_key = self.session_key(&session.session_id, &format!("t:{token_id}"));
         let index_key = self.subject_key(&session.subject, "ss");
-        self.spawn(async move {
+        self.boxed(async move {
             store
                 .run(|mut connection, scripts| async move {
                     scripts
@@ -372,7 +372,7 @@ impl SessionStore for RedisStore {
             request.successor.expires_at,
             request.successor.id.clone(),
         );
-        self.spawn(async move {
+        self.boxed(async move {
             let reply: Vec<String> = store
                 .run(|mut connection, scripts| async move {
                     let mut invocation = scripts.rotate.prepare_invoke();
@@ -418,7 +418,7 @@ impl SessionStore for RedisStore {
             self.session_key(session_id, "s"),
             self.session_key(session_id, "r"),
         ];
-        self.spawn(async move {
+        self.boxed(async move {
             store
                 .run(|mut connection, scripts| async move {
                     scripts
@@ -449,7 +449,7 @@ impl SessionStore for RedisStore {
             self.session_key(session_id, &format!("t:{token_id}")),
             self.session_key(session_id, "r"),
         ];
-        self.spawn(async move {
+        self.boxed(async move {
             let revoked: i64 = store
                 .run(|mut connection, scripts| async move {
                     scripts
@@ -469,7 +469,7 @@ impl SessionStore for RedisStore {
     fn revoke_token(&self, jti: &str, until: i64) -> StoreFuture<()> {
         let store = self.clone();
         let key = self.token_id_key(jti);
-        self.spawn(async move {
+        self.boxed(async move {
             store
                 .run(|mut connection, _| async move {
                     redis::cmd("SET")
@@ -489,7 +489,7 @@ impl SessionStore for RedisStore {
         let not_before_key = self.subject_key(subject, "nb");
         let index_key = self.subject_key(subject, "ss");
         let index_key_to_clear = index_key.clone();
-        self.spawn(async move {
+        self.boxed(async move {
             // First refuse the subject's older access tokens, then end each session (each atomically).
             let sessions: Vec<String> = store
                 .run(|mut connection, _| async move {
