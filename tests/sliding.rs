@@ -292,3 +292,67 @@ async fn concurrent_sliding_requests_each_get_a_valid_token() {
     }
     assert_eq!(jtis.len(), 20, "each renewed token is distinct");
 }
+
+/// A network-like revocation store: answers asynchronously.
+#[derive(Clone)]
+struct AsyncStore(MemoryStore);
+
+impl tower_jwt_auth::RevocationCheck for AsyncStore {
+    fn is_revoked(&self, token: &tower_jwt_auth::TokenInfo) -> tower_jwt_auth::Lookup<bool> {
+        let answer = self.0.is_revoked(token);
+        tower_jwt_auth::Lookup::Pending(Box::pin(async move {
+            tokio::task::yield_now().await;
+            answer.resolve().await
+        }))
+    }
+}
+
+#[tokio::test]
+async fn sliding_works_behind_an_asynchronous_revocation_check() {
+    let clock = ManualClock::new(T0);
+    let issuer = TokenIssuer::builder(SigningKey::hmac(Algorithm::HS256, SECRET).unwrap())
+        .issuer(ISSUER)
+        .audience(AUDIENCE)
+        .ttl(Duration::from_secs(TTL))
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    let store = MemoryStore::new().with_clock(clock.clone());
+    let layer = JwtAuthLayer::builder()
+        .key(VerificationKey::hmac(Algorithm::HS256, SECRET).unwrap())
+        .issuer(ISSUER)
+        .audience(AUDIENCE)
+        .clock(clock.clone())
+        .revocation(AsyncStore(store.clone()))
+        .sliding(
+            SlidingPolicy::new(issuer.clone(), Duration::from_secs(MAX_SESSION))
+                .action(Method::POST, "/posts"),
+        )
+        .build()
+        .unwrap();
+    let app = Router::new()
+        .route("/posts", post(|| async { StatusCode::CREATED }))
+        .layer(layer);
+    let session = tower_jwt_auth::SessionClaims {
+        session_id: Some("s-async"),
+        auth_time: Some(T0),
+        not_after: None,
+    };
+    let token = issuer
+        .issue_for_session("alice", &json!({}), session)
+        .unwrap()
+        .into_string();
+    clock.advance(400);
+    let (status, renewed_token, _) = renewed(&app, request(Method::POST, "/posts", &token)).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert!(
+        renewed_token.is_some(),
+        "the reissue survives the asynchronous admission"
+    );
+    store
+        .revoke_session("s-async", T0 + MAX_SESSION as i64)
+        .await
+        .unwrap();
+    let (status, renewed_token, _) = renewed(&app, request(Method::POST, "/posts", &token)).await;
+    assert_eq!((status, renewed_token), (StatusCode::UNAUTHORIZED, None));
+}

@@ -1,0 +1,67 @@
+//! With the `tracing` feature: one event per rejection, carrying the reason kind and never the token.
+#![cfg(feature = "tracing")]
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+
+use common::*;
+use jsonwebtoken::Algorithm;
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id, Record};
+use tracing::{Event, Metadata, Subscriber};
+
+/// Records every event's fields as text.
+#[derive(Clone, Default)]
+struct Recorder(Arc<Mutex<Vec<String>>>);
+
+struct Fields(String);
+
+impl Visit for Fields {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        self.0.push_str(&format!("{}={:?} ", field.name(), value));
+    }
+}
+
+impl Subscriber for Recorder {
+    fn enabled(&self, _: &Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, _: &Attributes<'_>) -> Id {
+        Id::from_u64(1)
+    }
+    fn record(&self, _: &Id, _: &Record<'_>) {}
+    fn record_follows_from(&self, _: &Id, _: &Id) {}
+    fn event(&self, event: &Event<'_>) {
+        let mut fields = Fields(String::new());
+        event.record(&mut fields);
+        self.0.lock().unwrap().push(fields.0);
+    }
+    fn enter(&self, _: &Id) {}
+    fn exit(&self, _: &Id) {}
+}
+
+#[test]
+fn one_event_per_rejection_with_the_kind_and_never_the_token() {
+    let recorder = Recorder::default();
+    let layer = builder_for(Algorithm::HS256).build().unwrap();
+    let mut expired = claims();
+    expired["exp"] = serde_json::json!(now() - 3600);
+    let token = hs256(&expired);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    tracing::subscriber::with_default(recorder.clone(), || {
+        runtime.block_on(async {
+            send(&layer, bearer(&token)).await;
+            send(&layer, bearer(&hs256(&claims()))).await;
+        })
+    });
+    let events = recorder.0.lock().unwrap();
+    assert_eq!(events.len(), 1, "one rejection, one event: {events:?}");
+    assert!(events[0].contains("kind=Expired"), "{}", events[0]);
+    let signature = token.rsplit('.').next().unwrap();
+    assert!(!events
+        .iter()
+        .any(|e| e.contains(signature) || e.contains(&token[..20])));
+}
