@@ -35,18 +35,28 @@ impl RevocationCheck for RemoteStore {
     }
 }
 
-#[tokio::test]
-async fn the_ready_inner_service_is_moved_into_the_future() {
-    let store = RemoteStore::default();
+type Mocked = tower_test::mock::Spawn<
+    tower_jwt_auth::JwtAuth<tower_test::mock::Mock<Request<String>, Response<String>>>,
+>;
+type MockHandle = tower_test::mock::Handle<Request<String>, Response<String>>;
+
+/// The layer with `store` around a tower-test mock, polled ready (the mock allows one call).
+fn ready_service(store: &RemoteStore) -> (Mocked, MockHandle) {
     let layer = builder_for(Algorithm::HS256)
         .revocation(store.clone())
         .build()
         .unwrap();
     let (mock, mut handle) = tower_test::mock::pair::<Request<String>, Response<String>>();
     let mut service = tower_test::mock::Spawn::new(layer.layer(mock));
-
     handle.allow(1);
     assert!(service.poll_ready().is_ready());
+    (service, handle)
+}
+
+#[tokio::test]
+async fn the_ready_inner_service_is_moved_into_the_future() {
+    let store = RemoteStore::default();
+    let (mut service, mut handle) = ready_service(&store);
     let future = tokio::spawn(service.call(bearer(&hs256(&claims()))));
     // The service left behind is a fresh clone: it is not ready, and was never called.
     assert!(handle.poll_request().is_pending());
@@ -88,14 +98,7 @@ async fn a_revoked_token_is_refused_after_the_lookup() {
 async fn an_unreachable_store_is_a_503_and_never_an_accepted_token() {
     let store = RemoteStore::default();
     store.down.store(true, Ordering::SeqCst);
-    let layer = builder_for(Algorithm::HS256)
-        .revocation(store.clone())
-        .build()
-        .unwrap();
-    let (mock, mut handle) = tower_test::mock::pair::<Request<String>, Response<String>>();
-    let mut service = tower_test::mock::Spawn::new(layer.layer(mock));
-    handle.allow(1);
-    assert!(service.poll_ready().is_ready());
+    let (mut service, mut handle) = ready_service(&store);
     let future = tokio::spawn(service.call(bearer(&hs256(&claims()))));
     tokio::task::yield_now().await;
     store.release.notify_one();

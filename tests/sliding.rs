@@ -28,6 +28,11 @@ struct Setup {
 }
 
 fn setup(cookie: bool) -> Setup {
+    setup_with(cookie, false)
+}
+
+/// The sliding app; with `asynchronous`, the revocation store answers through the layer's async path.
+fn setup_with(cookie: bool, asynchronous: bool) -> Setup {
     let clock = ManualClock::new(T0);
     let issuer = TokenIssuer::builder(SigningKey::hmac(Algorithm::HS256, SECRET).unwrap())
         .issuer(ISSUER)
@@ -49,8 +54,12 @@ fn setup(cookie: bool) -> Setup {
         .issuer(ISSUER)
         .audience(AUDIENCE)
         .clock(clock.clone())
-        .revocation(store.clone())
         .sliding(policy);
+    builder = if asynchronous {
+        builder.revocation(AsyncStore(store.clone()))
+    } else {
+        builder.revocation(store.clone())
+    };
     if cookie {
         builder = builder.token_source(tower_jwt_auth::CookieSource::new("at").unwrap());
     }
@@ -309,30 +318,12 @@ impl tower_jwt_auth::RevocationCheck for AsyncStore {
 
 #[tokio::test]
 async fn sliding_works_behind_an_asynchronous_revocation_check() {
-    let clock = ManualClock::new(T0);
-    let issuer = TokenIssuer::builder(SigningKey::hmac(Algorithm::HS256, SECRET).unwrap())
-        .issuer(ISSUER)
-        .audience(AUDIENCE)
-        .ttl(Duration::from_secs(TTL))
-        .clock(clock.clone())
-        .build()
-        .unwrap();
-    let store = MemoryStore::new().with_clock(clock.clone());
-    let layer = JwtAuthLayer::builder()
-        .key(VerificationKey::hmac(Algorithm::HS256, SECRET).unwrap())
-        .issuer(ISSUER)
-        .audience(AUDIENCE)
-        .clock(clock.clone())
-        .revocation(AsyncStore(store.clone()))
-        .sliding(
-            SlidingPolicy::new(issuer.clone(), Duration::from_secs(MAX_SESSION))
-                .action(Method::POST, "/posts"),
-        )
-        .build()
-        .unwrap();
-    let app = Router::new()
-        .route("/posts", post(|| async { StatusCode::CREATED }))
-        .layer(layer);
+    let Setup {
+        clock,
+        issuer,
+        app,
+        store,
+    } = setup_with(false, true);
     let session = tower_jwt_auth::SessionClaims {
         session_id: Some("s-async"),
         auth_time: Some(T0),
