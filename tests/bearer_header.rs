@@ -6,7 +6,7 @@ use common::*;
 use http::{Request, StatusCode};
 use jsonwebtoken::Algorithm;
 
-fn request_with(values: &[&[u8]]) -> Request<String> {
+fn with_authorization(values: &[&[u8]]) -> Request<String> {
     let mut builder = Request::builder().uri("/");
     for value in values {
         builder = builder.header(
@@ -69,7 +69,7 @@ async fn authorization_header_table() {
         ("Basic dXNlcjpwYXNz".into(), unauthorized, None),
     ];
     for (value, status, error) in cases {
-        let response = send(&layer, request_with(&[&value])).await;
+        let response = send(&layer, with_authorization(&[&value])).await;
         let shown = String::from_utf8_lossy(&value).into_owned();
         assert_eq!(response.status(), status, "{shown}");
         if status != ok {
@@ -82,7 +82,11 @@ async fn authorization_header_table() {
 async fn two_authorization_headers_are_malformed() {
     let layer = builder_for(Algorithm::HS256).build().unwrap();
     let value = format!("Bearer {}", hs256(&claims()));
-    let response = send(&layer, request_with(&[value.as_bytes(), value.as_bytes()])).await;
+    let response = send(
+        &layer,
+        with_authorization(&[value.as_bytes(), value.as_bytes()]),
+    )
+    .await;
     assert_rejected(&response, StatusCode::BAD_REQUEST, Some("invalid_request"));
 }
 
@@ -92,7 +96,7 @@ async fn no_token_gets_a_bare_challenge() {
         .realm("orders")
         .build()
         .unwrap();
-    let response = send(&layer, request_with(&[])).await;
+    let response = send(&layer, with_authorization(&[])).await;
     assert_rejected(&response, StatusCode::UNAUTHORIZED, None);
     assert_eq!(challenge(&response), "Bearer realm=\"orders\"");
 }
@@ -101,32 +105,29 @@ async fn no_token_gets_a_bare_challenge() {
 async fn a_token_sent_two_ways_is_malformed() {
     let layer = builder_for(Algorithm::HS256).cookie("at").build().unwrap();
     let token = hs256(&claims());
-    let both = Request::builder()
-        .uri("/")
-        .header("authorization", format!("Bearer {token}"))
-        .header("cookie", format!("at={token}"))
-        .body(String::new())
-        .unwrap();
+    let both = request_with(
+        "/",
+        &[
+            ("authorization", &*format!("Bearer {token}")),
+            ("cookie", &*format!("at={token}")),
+        ],
+    );
     assert_rejected(
         &send(&layer, both).await,
         StatusCode::BAD_REQUEST,
         Some("invalid_request"),
     );
-    let query = Request::builder()
-        .uri(format!("/?access_token={token}"))
-        .header("authorization", format!("Bearer {token}"))
-        .body(String::new())
-        .unwrap();
+    let query = request_with(
+        &format!("/?access_token={token}"),
+        &[("authorization", &*format!("Bearer {token}"))],
+    );
     assert_rejected(
         &send(&layer, query).await,
         StatusCode::BAD_REQUEST,
         Some("invalid_request"),
     );
     // Query-string tokens alone are not a source: no token.
-    let only_query = Request::builder()
-        .uri(format!("/?access_token={token}"))
-        .body(String::new())
-        .unwrap();
+    let only_query = request_with(&format!("/?access_token={token}"), &[]);
     assert_rejected(
         &send(&layer, only_query).await,
         StatusCode::UNAUTHORIZED,
@@ -137,13 +138,7 @@ async fn a_token_sent_two_ways_is_malformed() {
 #[tokio::test]
 async fn the_cookie_source_is_opt_in() {
     let token = hs256(&claims());
-    let request = || {
-        Request::builder()
-            .uri("/")
-            .header("cookie", format!("theme=dark; at={token}"))
-            .body(String::new())
-            .unwrap()
-    };
+    let request = || request_with("/", &[("cookie", &*format!("theme=dark; at={token}"))]);
     let header_only = builder_for(Algorithm::HS256).build().unwrap();
     assert_rejected(
         &send(&header_only, request()).await,
@@ -173,11 +168,7 @@ async fn custom_token_sources_plug_in() {
         .token_source(ApiKeyHeader)
         .build()
         .unwrap();
-    let request = Request::builder()
-        .uri("/")
-        .header("x-token", hs256(&claims()))
-        .body(String::new())
-        .unwrap();
+    let request = request_with("/", &[("x-token", &*hs256(&claims()))]);
     assert_eq!(send(&layer, request).await.status(), StatusCode::OK);
     // The bearer header is no longer read.
     assert_eq!(

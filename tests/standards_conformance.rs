@@ -52,18 +52,10 @@ fn layer() -> JwtAuthLayer {
 async fn item_01_rfc6750_2_1_b64token_syntax() {
     let layer = layer();
     let token = hs256(&claims());
-    let lower = Request::builder()
-        .uri("/")
-        .header("authorization", format!("bearer {token}"))
-        .body(String::new())
-        .unwrap();
+    let lower = request_with("/", &[("authorization", &*format!("bearer {token}"))]);
     assert_eq!(send(&layer, lower).await.status(), StatusCode::OK);
     for bad in ["Bearer a b", "Bearer a,b", "Bearer \"a\""] {
-        let request = Request::builder()
-            .uri("/")
-            .header("authorization", bad)
-            .body(String::new())
-            .unwrap();
+        let request = request_with("/", &[("authorization", bad)]);
         assert_rejected(
             &send(&layer, request).await,
             StatusCode::BAD_REQUEST,
@@ -81,22 +73,22 @@ async fn item_01_rfc6750_2_1_b64token_syntax() {
 async fn item_02_rfc6750_2_one_method_per_request() {
     let layer = layer();
     let token = hs256(&claims());
-    let both = Request::builder()
-        .uri(format!("/?access_token={token}"))
-        .header("authorization", format!("Bearer {token}"))
-        .body(String::new())
-        .unwrap();
+    let both = request_with(
+        &format!("/?access_token={token}"),
+        &[("authorization", &*format!("Bearer {token}"))],
+    );
     assert_rejected(
         &send(&layer, both).await,
         StatusCode::BAD_REQUEST,
         Some("invalid_request"),
     );
-    let two = Request::builder()
-        .uri("/")
-        .header("authorization", format!("Bearer {token}"))
-        .header("authorization", format!("Bearer {token}"))
-        .body(String::new())
-        .unwrap();
+    let two = request_with(
+        "/",
+        &[
+            ("authorization", &*format!("Bearer {token}")),
+            ("authorization", &*format!("Bearer {token}")),
+        ],
+    );
     assert_rejected(
         &send(&layer, two).await,
         StatusCode::BAD_REQUEST,

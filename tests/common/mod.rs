@@ -115,6 +115,15 @@ pub fn builder_for(alg: Algorithm) -> tower_jwt_auth::JwtAuthBuilder {
         .audience(AUDIENCE)
 }
 
+/// A request for `uri` with these headers (repeated names give repeated headers) and an empty body.
+pub fn request_with(uri: &str, headers: &[(&str, &str)]) -> Request<String> {
+    let mut builder = Request::builder().uri(uri);
+    for (name, value) in headers {
+        builder = builder.header(*name, *value);
+    }
+    builder.body(String::new()).unwrap()
+}
+
 pub fn bearer(token: &str) -> Request<String> {
     Request::builder()
         .uri("/")
