@@ -1084,13 +1084,8 @@ async fn item_55_rfc6749_10_4_only_a_hash_of_the_secret_is_stored() {
         fn revoke_session(&self, session_id: &str, until: i64) -> StoreFuture<()> {
             self.0.revoke_session(session_id, until)
         }
-        fn revoke_refresh_token(
-            &self,
-            id: &str,
-            secret_hash: [u8; 32],
-            now: i64,
-        ) -> StoreFuture<bool> {
-            self.0.revoke_refresh_token(id, secret_hash, now)
+        fn revoke_refresh_token(&self, id: &str, secret_hash: [u8; 32]) -> StoreFuture<bool> {
+            self.0.revoke_refresh_token(id, secret_hash)
         }
         fn revoke_token(&self, jti: &str, until: i64) -> StoreFuture<()> {
             self.0.revoke_token(jti, until)

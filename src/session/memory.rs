@@ -365,12 +365,7 @@ impl SessionStore for MemoryStore {
         Self::ready(Ok(()))
     }
 
-    fn revoke_refresh_token(
-        &self,
-        id: &str,
-        secret_hash: [u8; 32],
-        _now: i64,
-    ) -> StoreFuture<bool> {
+    fn revoke_refresh_token(&self, id: &str, secret_hash: [u8; 32]) -> StoreFuture<bool> {
         let mut sessions = self.lock_sessions();
         let Some(token) = sessions.tokens.get(id) else {
             return Self::ready(Ok(false));

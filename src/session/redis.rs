@@ -434,12 +434,7 @@ impl SessionStore for RedisStore {
         })
     }
 
-    fn revoke_refresh_token(
-        &self,
-        id: &str,
-        secret_hash: [u8; 32],
-        _now: i64,
-    ) -> StoreFuture<bool> {
+    fn revoke_refresh_token(&self, id: &str, secret_hash: [u8; 32]) -> StoreFuture<bool> {
         let store = self.clone();
         let Some((session_id, token_id)) = split_id(id) else {
             return Box::pin(async { Ok(false) });

@@ -369,10 +369,9 @@ impl Sessions {
         let Some(presented) = RefreshToken::parse(token) else {
             return Ok(());
         };
-        let now = self.inner.clock.now();
         self.inner
             .store
-            .revoke_refresh_token(&presented.id(), presented.secret_hash(), now)
+            .revoke_refresh_token(&presented.id(), presented.secret_hash())
             .await?;
         Ok(())
     }

@@ -102,7 +102,7 @@ pub trait SessionStore: RevocationCheck {
 
     /// Revokes the session of a refresh token, if the id and secret match ("revoke" endpoint, RFC 7009).
     /// Returns whether something was revoked.
-    fn revoke_refresh_token(&self, id: &str, secret_hash: [u8; 32], now: i64) -> StoreFuture<bool>;
+    fn revoke_refresh_token(&self, id: &str, secret_hash: [u8; 32]) -> StoreFuture<bool>;
 
     /// Revokes one access token by `jti` until its `exp`.
     fn revoke_token(&self, jti: &str, until: i64) -> StoreFuture<()>;
