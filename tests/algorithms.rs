@@ -70,11 +70,7 @@ async fn hmac_signed_with_the_public_key_is_refused() {
     let response = send(&layer, bearer(&token)).await;
     assert_rejected(&response, StatusCode::UNAUTHORIZED, Some("invalid_token"));
     assert_eq!(
-        response
-            .extensions()
-            .get::<tower_jwt_auth::AuthError>()
-            .unwrap()
-            .kind(),
+        rejection_kind(&response).unwrap(),
         tower_jwt_auth::AuthErrorKind::UnsupportedAlgorithm
     );
 }
@@ -249,11 +245,7 @@ async fn unknown_crit_and_zip_headers_are_refused() {
         let response = send(&layer, bearer(&token)).await;
         assert_rejected(&response, StatusCode::UNAUTHORIZED, Some("invalid_token"));
         assert_eq!(
-            response
-                .extensions()
-                .get::<tower_jwt_auth::AuthError>()
-                .unwrap()
-                .kind(),
+            rejection_kind(&response).unwrap(),
             tower_jwt_auth::AuthErrorKind::UnsupportedHeader,
             "{extra}"
         );
@@ -299,11 +291,7 @@ async fn oversized_tokens_are_refused_before_decoding() {
     let response = send(&layer, bearer(&hs256(&big))).await;
     assert_rejected(&response, StatusCode::UNAUTHORIZED, Some("invalid_token"));
     assert_eq!(
-        response
-            .extensions()
-            .get::<tower_jwt_auth::AuthError>()
-            .unwrap()
-            .kind(),
+        rejection_kind(&response).unwrap(),
         tower_jwt_auth::AuthErrorKind::TooLarge
     );
     // The default limit is 8 KiB.

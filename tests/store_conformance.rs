@@ -221,11 +221,7 @@ async fn logout_revokes_the_refresh_token_and_the_access_token(f: Fixture) {
     let response = send(&f.layer, bearer(pair.access_token())).await;
     assert_rejected(&response, StatusCode::UNAUTHORIZED, Some("invalid_token"));
     assert_eq!(
-        response
-            .extensions()
-            .get::<tower_jwt_auth::AuthError>()
-            .unwrap()
-            .kind(),
+        rejection_kind(&response).unwrap(),
         tower_jwt_auth::AuthErrorKind::Revoked
     );
     // The user's other session is untouched.

@@ -74,7 +74,12 @@ pub fn b64(bytes: impl AsRef<[u8]>) -> String {
 
 /// Signs exactly the given header and payload JSON texts (so tests can craft any header).
 pub fn sign_raw(header: &str, payload: &str, alg: Algorithm, key: &EncodingKey) -> String {
-    let input = format!("{}.{}", b64(header), b64(payload));
+    sign_encoded(&b64(header), &b64(payload), alg, key)
+}
+
+/// Signs already-encoded segments (so tests can craft bytes no JSON text spells).
+pub fn sign_encoded(header: &str, payload: &str, alg: Algorithm, key: &EncodingKey) -> String {
+    let input = format!("{header}.{payload}");
     let signer = (provider().signer_factory)(&alg, key).unwrap();
     let signature = signer.try_sign(input.as_bytes()).unwrap();
     format!("{input}.{}", b64(signature))
