@@ -155,7 +155,7 @@ fn bench(c: &mut Criterion) {
 /// non-action route (verify only).
 fn sliding(c: &mut Criterion) {
     use std::time::Duration;
-    use tower_jwt_auth::{SigningKey, SlidingPolicy, TokenIssuer};
+    use tower_jwt_auth::{MemoryStore, Sessions, SigningKey, TokenIssuer};
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
@@ -180,12 +180,17 @@ fn sliding(c: &mut Criterion) {
         &EncodingKey::from_secret(&secret),
     )
     .unwrap();
-    let policy = SlidingPolicy::new(issuer, Duration::from_secs(86_400))
-        .action(http::Method::POST, "/posts");
+    let store = MemoryStore::new();
+    let sessions = Sessions::builder(issuer, store.clone())
+        .max_session(Duration::from_secs(86_400))
+        .build()
+        .unwrap();
+    let policy = sessions.sliding().action(http::Method::POST, "/posts");
     let layer = JwtAuthLayer::builder()
         .key(VerificationKey::hmac(Algorithm::HS256, &secret).unwrap())
         .issuer("bench")
         .audience("bench-api")
+        .revocation(store)
         .sliding(policy)
         .build()
         .unwrap();

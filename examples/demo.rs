@@ -1,4 +1,5 @@
-//! The demo server: login, /me, /posts, refresh, logout over tower-jwt-auth, configured from the environment.
+//! The demo server: login, /me, /posts, refresh, logout, logout-all and revoke over tower-jwt-auth, configured
+//! from the environment.
 //!
 //! ```text
 //! cargo run --example demo
@@ -20,8 +21,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use tower_jwt_auth::{
     Algorithm, AuthorizeLayer, Claims, JsonResponder, JwtAuthLayer, MemoryStore, RefreshEndpoint,
-    RevokeEndpoint, SessionStore, Sessions, SigningKey, SlidingPolicy, TokenInfo, TokenIssuer,
-    VerificationKey,
+    RevokeEndpoint, SessionStore, Sessions, SigningKey, TokenInfo, TokenIssuer, VerificationKey,
 };
 
 /// Demo users: name, argon2id hash of the password, and granted scopes. Passwords: alice-pass, bob-pass.
@@ -56,8 +56,9 @@ fn algorithm(name: &str) -> Result<Algorithm, BoxError> {
     serde_json::from_value(quoted).map_err(|_| format!("JWT_ALG {name} is not supported").into())
 }
 
-/// The signing key and the matching verification key, from JWT_SECRET or the PEM paths.
-fn keys(alg: Algorithm) -> Result<(SigningKey, VerificationKey), BoxError> {
+/// The signing key, the matching verification key, and the refresh-token server key (derived from the signing
+/// key material, so every demo process sharing a store and a key recognises every refresh-token generation).
+fn keys(alg: Algorithm) -> Result<(SigningKey, VerificationKey, [u8; 32]), BoxError> {
     if matches!(alg, Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512) {
         let secret = match std::env::var("JWT_SECRET") {
             Ok(secret) => secret.into_bytes(),
@@ -71,6 +72,7 @@ fn keys(alg: Algorithm) -> Result<(SigningKey, VerificationKey), BoxError> {
         return Ok((
             SigningKey::hmac(alg, &secret)?,
             VerificationKey::hmac(alg, &secret)?,
+            refresh_key(&secret),
         ));
     }
     let read = |var: &str| -> Result<Vec<u8>, BoxError> {
@@ -78,10 +80,21 @@ fn keys(alg: Algorithm) -> Result<(SigningKey, VerificationKey), BoxError> {
             .map_err(|_| format!("{var} must name a PEM file for JWT_ALG {alg:?}"))?;
         Ok(std::fs::read(&path).map_err(|e| format!("{var}={path}: {e}"))?)
     };
+    let private = read("JWT_PRIVATE_KEY")?;
     Ok((
-        SigningKey::from_pem(alg, &read("JWT_PRIVATE_KEY")?)?,
+        SigningKey::from_pem(alg, &private)?,
         VerificationKey::from_pem(alg, &read("JWT_PUBLIC_KEY")?)?,
+        refresh_key(&private),
     ))
+}
+
+fn refresh_key(material: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::new()
+        .chain_update(b"tower-jwt-auth demo refresh key\0")
+        .chain_update(material)
+        .finalize()
+        .into()
 }
 
 #[derive(Clone)]
@@ -104,8 +117,14 @@ struct Login {
     password: String,
 }
 
+/// A JSON body that is an object (serde alone would also read the struct from an array).
+fn json_object<T: serde::de::DeserializeOwned>(body: &[u8]) -> Option<T> {
+    let object: serde_json::Map<String, Value> = serde_json::from_slice(body).ok()?;
+    serde_json::from_value(Value::Object(object)).ok()
+}
+
 async fn login(State(state): State<AppState>, body: Bytes) -> Response {
-    let Ok(Login { username, password }) = serde_json::from_slice::<Login>(&body) else {
+    let Some(Login { username, password }) = json_object::<Login>(&body) else {
         return error(StatusCode::BAD_REQUEST, "invalid_request");
     };
     let user = USERS.iter().find(|(name, _, _)| *name == username);
@@ -158,6 +177,19 @@ async fn logout(State(state): State<AppState>, info: TokenInfo) -> Response {
     }
 }
 
+async fn logout_all(State(state): State<AppState>, info: TokenInfo) -> Response {
+    let Some(subject) = info.subject() else {
+        return error(StatusCode::BAD_REQUEST, "invalid_request");
+    };
+    match state.sessions.logout_all(subject).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(tower_jwt_auth::SessionError::Unavailable(_)) => {
+            error(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable")
+        }
+        Err(_) => error(StatusCode::BAD_REQUEST, "invalid_request"),
+    }
+}
+
 /// The Redis store when `REDIS_URL` is set (sessions shared by every demo process), else the memory store.
 async fn store() -> Result<Arc<dyn SessionStore>, BoxError> {
     match std::env::var("REDIS_URL") {
@@ -182,19 +214,20 @@ async fn app() -> Result<Router, BoxError> {
     let alg = algorithm(&env_or("JWT_ALG", "HS256"))?;
     let issuer_name = env_or("JWT_ISSUER", "demo");
     let audience = env_or("JWT_AUDIENCE", "demo-api");
-    let (signing, verification) = keys(alg)?;
+    let (signing, verification, refresh_key) = keys(alg)?;
     let issuer = TokenIssuer::builder(signing)
         .issuer(&issuer_name)
         .audience(&audience)
         .ttl(env_secs("ACCESS_TTL_SECS", 900)?)
         .build()?;
-    let max_session = env_secs("MAX_SESSION_SECS", 30 * 24 * 3600)?;
     let store = store().await?;
-    let sliding = SlidingPolicy::new(issuer.clone(), max_session).action(Method::POST, "/posts");
+    // One session cap for refresh and sliding: the policy comes from the sessions.
     let sessions = Sessions::builder_shared(issuer, store.clone())
         .refresh_ttl(env_secs("REFRESH_TTL_SECS", 1_209_600)?)
-        .max_session(max_session)
+        .max_session(env_secs("MAX_SESSION_SECS", 30 * 24 * 3600)?)
+        .successor_key(refresh_key)
         .build()?;
+    let sliding = sessions.sliding().action(Method::POST, "/posts");
     let mut auth = JwtAuthLayer::builder();
     if std::env::var("TOKEN_CACHE").as_deref() == Ok("0") {
         auth = auth.disable_token_cache();
@@ -225,7 +258,8 @@ async fn app() -> Result<Router, BoxError> {
         )
         .route("/me", get(me))
         .route("/logout", post(logout))
-        .layer(auth);
+        .route("/logout-all", post(logout_all))
+        .layer(auth.clone());
     let state = AppState {
         sessions: sessions.clone(),
     };
@@ -233,7 +267,10 @@ async fn app() -> Result<Router, BoxError> {
         .route("/healthz", get(|| async { "ok" }))
         .route("/login", post(login))
         .route_service("/refresh", RefreshEndpoint::new(sessions.clone()))
-        .route_service("/revoke", RevokeEndpoint::new(sessions))
+        .route_service(
+            "/revoke",
+            RevokeEndpoint::new(sessions).with_access_tokens(auth),
+        )
         .merge(protected)
         .with_state(state))
 }

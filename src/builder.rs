@@ -17,6 +17,7 @@ use crate::revocation::RevocationCheck;
 use crate::shared::Shared;
 use crate::sliding::SlidingPolicy;
 use crate::token::cache::{TokenCache, DEFAULT_TOKEN_CACHE_BYTES};
+use crate::token::json::JsonLimits;
 use crate::token::source::{BearerHeader, CookieSource, TokenSource};
 use crate::token::validation::{Validation, MAX_LEEWAY};
 use crate::token::verifier::Verifier;
@@ -71,6 +72,8 @@ struct Settings {
     sliding: Option<Arc<SlidingPolicy>>,
     cache_bytes: u64,
     any_audience: bool,
+    sliding_without_revocation: bool,
+    json_limits: JsonLimits,
     provider: Option<&'static CryptoProvider>,
     /// The first invalid setting, reported by `build()`.
     error: Option<ConfigError>,
@@ -103,6 +106,8 @@ impl JwtAuthBuilder {
                 sliding: None,
                 cache_bytes: DEFAULT_TOKEN_CACHE_BYTES,
                 any_audience: false,
+                sliding_without_revocation: false,
+                json_limits: JsonLimits::default(),
                 provider: None,
                 error: None,
             },
@@ -141,6 +146,8 @@ impl<C, R> JwtAuthBuilder<C, R> {
     /// Trusts tokens whose `iss` is `issuer` — verified only with this issuer's own keys. Tokens are routed by
     /// their (not yet verified) `iss` before any signature check, so a token naming one issuer but signed with
     /// another's key is refused (RFC 8725 §3.8). The issuer is added to the accepted issuers.
+    ///
+    /// Trusting the same issuer twice is a build error ([`ConfigError::DuplicateIssuer`]).
     pub fn trust_issuer(mut self, issuer: impl Into<String>, keys: TrustedIssuer) -> Self {
         let issuer = issuer.into();
         if !self.settings.validation.issuers.contains(&issuer) {
@@ -180,7 +187,9 @@ impl<C, R> JwtAuthBuilder<C, R> {
         self
     }
 
-    /// Accepts tokens without `exp`. Discouraged: such tokens can never be taken back by expiry.
+    /// Accepts tokens without `exp`. Discouraged: such tokens can never be taken back by expiry, and no
+    /// revocation can outlive them, so [`build`](Self::build) refuses this together with a
+    /// [`revocation`](Self::revocation) store ([`ConfigError::MissingExpWithRevocation`]).
     pub fn allow_missing_exp(mut self) -> Self {
         self.settings.validation.require_exp = false;
         self
@@ -228,6 +237,22 @@ impl<C, R> JwtAuthBuilder<C, R> {
     /// Refuses tokens issued (`iat`) longer than `max_age` ago, whatever their `exp`.
     pub fn max_age(mut self, max_age: Duration) -> Self {
         self.settings.validation.max_age = Some(max_age.as_secs() as i64);
+        self
+    }
+
+    /// Bounds on the JSON of a token's header and claims: at most `max_members` members per object and elements
+    /// per array (default [`DEFAULT_MAX_JSON_MEMBERS`](crate::DEFAULT_MAX_JSON_MEMBERS), 1024: an Entra ID token
+    /// with 200 `groups` passes), nested at most `max_depth` levels below the top (default
+    /// [`DEFAULT_MAX_JSON_DEPTH`](crate::DEFAULT_MAX_JSON_DEPTH), 16). Duplicate member names are refused at
+    /// every level whatever the limits. The token size limit bounds the total work; these bound the shape.
+    pub fn json_limits(mut self, max_members: usize, max_depth: usize) -> Self {
+        if max_members == 0 {
+            return self.fail(ConfigError::InvalidMaxTokenSize);
+        }
+        self.settings.json_limits = JsonLimits {
+            max_members,
+            max_depth,
+        };
         self
     }
 
@@ -326,13 +351,24 @@ impl<C, R> JwtAuthBuilder<C, R> {
         self.token_cache_size(0)
     }
 
-    /// Reissues tokens on sliding actions (see [`SlidingPolicy`]). With a revocation store configured, revoked
-    /// sessions are refused before any reissue.
+    /// Reissues tokens on sliding actions (see [`SlidingPolicy`], made by
+    /// [`Sessions::sliding`](crate::Sessions::sliding)). Revoked sessions are refused before any reissue, so
+    /// [`build`](Self::build) requires a [`revocation`](Self::revocation) store
+    /// ([`ConfigError::SlidingWithoutRevocation`]) unless [`sliding_without_revocation`](Self::sliding_without_revocation)
+    /// says otherwise, and one of the layer's keys must verify the sliding issuer's signatures
+    /// ([`ConfigError::SlidingIssuerKeyMissing`]). Only tokens verified by such a key slide.
     pub fn sliding(mut self, policy: SlidingPolicy) -> Self {
         if let Err(e) = policy.validate() {
             return self.fail(e);
         }
         self.settings.sliding = Some(Arc::new(policy));
+        self
+    }
+
+    /// Allows [`sliding`](Self::sliding) without a revocation store, on purpose: a logged-out session's tokens
+    /// then keep working, and keep sliding, until the session's absolute end.
+    pub fn sliding_without_revocation(mut self) -> Self {
+        self.settings.sliding_without_revocation = true;
         self
     }
 
@@ -380,12 +416,25 @@ impl<C, R> JwtAuthBuilder<C, R> {
             Some(provider) => provider,
             None => crate::crypto::feature_provider()?,
         };
-        let domains = TrustDomains::build(settings.default_keys, settings.named_issuers, provider)?;
+        if settings.revocation.is_some() && !settings.validation.require_exp {
+            return Err(ConfigError::MissingExpWithRevocation);
+        }
+        let mut domains =
+            TrustDomains::build(settings.default_keys, settings.named_issuers, provider)?;
+        if let Some(policy) = &settings.sliding {
+            if settings.revocation.is_none() && !settings.sliding_without_revocation {
+                return Err(ConfigError::SlidingWithoutRevocation);
+            }
+            if !domains.mark_issuer_keys(policy.issuer(), provider) {
+                return Err(ConfigError::SlidingIssuerKeyMissing);
+            }
+        }
         let verifier = Verifier {
             domains,
             provider,
             validation: settings.validation,
             max_token_size: settings.max_token_size,
+            json_limits: settings.json_limits,
         };
         Ok(JwtAuthLayer::from_shared(Arc::new(Shared {
             verifier,

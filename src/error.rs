@@ -192,8 +192,19 @@ pub enum ConfigError {
     InvalidKey(String),
     /// The algorithm cannot be used with this kind of key (for example an HMAC algorithm for an RSA key).
     AlgorithmMismatch,
-    /// Two keys were configured with the same `kid`.
+    /// Two keys were configured with the same `kid` where that is not allowed (kept for compatibility: the
+    /// layer's key sets accept several keys per `kid` and try each).
     DuplicateKeyId(String),
+    /// The same issuer was trusted twice with [`trust_issuer`](crate::JwtAuthBuilder::trust_issuer).
+    DuplicateIssuer(String),
+    /// Sliding sessions without a revocation store: revoked sessions would keep sliding. Add
+    /// [`revocation`](crate::JwtAuthBuilder::revocation), or opt out on purpose with
+    /// [`sliding_without_revocation`](crate::JwtAuthBuilder::sliding_without_revocation).
+    SlidingWithoutRevocation,
+    /// The sliding issuer's key is not among the layer's keys, so its reissued tokens could never be verified.
+    SlidingIssuerKeyMissing,
+    /// Tokens without `exp` together with a revocation store: no revocation could outlive such a token.
+    MissingExpWithRevocation,
     /// A key id is empty or longer than 256 bytes.
     InvalidKeyId,
     /// Leeway above the allowed maximum (300 s).
@@ -231,6 +242,16 @@ impl fmt::Display for ConfigError {
             Self::InvalidKey(why) => write!(f, "invalid key: {why}"),
             Self::AlgorithmMismatch => f.write_str("the algorithm does not fit the key type"),
             Self::DuplicateKeyId(kid) => write!(f, "duplicate key id `{kid}`"),
+            Self::DuplicateIssuer(issuer) => write!(f, "the issuer `{issuer}` is trusted twice"),
+            Self::SlidingWithoutRevocation => f.write_str(
+                "sliding sessions need a revocation store (or .sliding_without_revocation() on purpose)",
+            ),
+            Self::SlidingIssuerKeyMissing => f.write_str(
+                "the sliding issuer's key is not among the layer's keys: add its verification key",
+            ),
+            Self::MissingExpWithRevocation => f.write_str(
+                "allow_missing_exp with a revocation store: a token without exp outlives every revocation",
+            ),
             Self::InvalidKeyId => f.write_str("key ids must be 1 to 256 bytes"),
             Self::LeewayTooLarge => f.write_str("leeway must be at most 300 seconds"),
             Self::InvalidMaxTokenSize => f.write_str("the maximum token size must be positive"),

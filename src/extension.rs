@@ -54,6 +54,7 @@ pub struct TokenInfo(Arc<Facts>);
 
 #[derive(Debug, Default, PartialEq, Eq)]
 struct Facts {
+    iss: Option<String>,
     sub: Option<String>,
     jti: Option<String>,
     sid: Option<String>,
@@ -67,6 +68,7 @@ struct Facts {
 impl TokenInfo {
     pub(crate) fn from_view(view: &ClaimsView<'_>) -> Self {
         Self(Arc::new(Facts {
+            iss: view.iss.as_deref().map(str::to_owned),
             sub: view.sub.as_deref().map(str::to_owned),
             jti: view.jti.as_deref().map(str::to_owned),
             sid: view.sid.as_deref().map(str::to_owned),
@@ -79,13 +81,39 @@ impl TokenInfo {
     }
 
     #[cfg(test)]
-    pub(crate) fn for_tests(iat: i64, exp: i64, auth_time: Option<i64>) -> Self {
+    pub(crate) fn for_tests(
+        iss: &str,
+        sid: Option<&str>,
+        iat: i64,
+        exp: i64,
+        auth_time: Option<i64>,
+    ) -> Self {
         Self(Arc::new(Facts {
+            iss: Some(iss.to_owned()),
+            sid: sid.map(str::to_owned),
             iat: Some(iat),
             exp: Some(exp),
             auth_time,
             ..Facts::default()
         }))
+    }
+
+    /// The issuer (`iss`). With [`trust_issuer`](crate::JwtAuthBuilder::trust_issuer), tells a partner's
+    /// `sub: "alice"` from the local one.
+    pub fn issuer(&self) -> Option<&str> {
+        self.0.iss.as_deref()
+    }
+
+    /// Whether a "log out everywhere" at `not_before` (whole seconds) covers this token: it was issued in an
+    /// earlier second, or in that same second without a session. Tokens with a session (`sid`) issued in the
+    /// same second are decided by their session instead: a logout-all revokes every session that exists when it
+    /// runs, and a login right after it starts a new session that is not revoked. A token without `iat` is
+    /// always covered.
+    pub fn is_logged_out_by(&self, not_before: i64) -> bool {
+        match self.0.iat {
+            None => true,
+            Some(iat) => iat < not_before || (iat == not_before && self.0.sid.is_none()),
+        }
     }
 
     /// The subject (`sub`).

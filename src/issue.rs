@@ -172,7 +172,23 @@ pub enum IssueError {
     Sign(String),
     /// The session cap has passed; no token can be issued for it.
     SessionExpired,
+    /// The application claims set a claim the crate manages itself (`sub`, `iss`, `aud`, `iat`, `nbf`, `exp`,
+    /// `jti`, `sid`, `auth_time`); pass the subject as the subject, and leave the rest to the issuer.
+    ReservedClaim(&'static str),
 }
+
+/// Claims [`TokenIssuer`] and [`Sessions`](crate::Sessions) set themselves; application claims may not.
+pub(crate) const RESERVED_CLAIMS: [&str; 9] = [
+    "sub",
+    "iss",
+    "aud",
+    "iat",
+    "nbf",
+    "exp",
+    "jti",
+    "sid",
+    "auth_time",
+];
 
 impl fmt::Display for IssueError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -181,6 +197,12 @@ impl fmt::Display for IssueError {
             Self::Serialize(e) => write!(f, "claims could not be serialized: {e}"),
             Self::Sign(e) => write!(f, "signing failed: {e}"),
             Self::SessionExpired => f.write_str("the session has reached its absolute lifetime"),
+            Self::ReservedClaim(name) => {
+                write!(
+                    f,
+                    "the claim `{name}` is set by the issuer, not by the application"
+                )
+            }
         }
     }
 }
@@ -267,7 +289,8 @@ impl TokenIssuer {
     }
 
     /// Issues an access token for `subject` with the application's `claims` (any value that serializes to a
-    /// JSON object; `()` for none). The registered claims the issuer sets win over same-named app claims.
+    /// JSON object; `()` for none). Claims the issuer sets itself (`sub`, `iss`, `aud`, `iat`, `nbf`, `exp`,
+    /// `jti`, `sid`, `auth_time`) are refused in `claims` with [`IssueError::ReservedClaim`].
     pub fn issue<T: Serialize + ?Sized>(
         &self,
         subject: &str,
@@ -289,22 +312,23 @@ impl TokenIssuer {
             Value::Null => Map::new(),
             _ => return Err(IssueError::ClaimsNotAnObject),
         };
+        if let Some(name) = RESERVED_CLAIMS
+            .iter()
+            .find(|name| payload.contains_key(**name))
+        {
+            return Err(IssueError::ReservedClaim(name));
+        }
         let inner = &*self.inner;
         let now = inner.clock.now();
-        let mut expires_at = now + inner.ttl;
+        let mut expires_at = now.saturating_add(inner.ttl);
         if let Some(cap) = session.not_after {
             if cap <= now {
                 return Err(IssueError::SessionExpired);
             }
             expires_at = expires_at.min(cap);
         }
-        payload.insert("iss".into(), inner.issuer.clone().into());
         payload.insert("sub".into(), subject.into());
-        let aud = match inner.audience.as_slice() {
-            [one] => Value::from(one.clone()),
-            many => Value::from(many.to_vec()),
-        };
-        payload.insert("aud".into(), aud);
+        self.stamp_issuer(&mut payload);
         if let Some(sid) = session.session_id {
             payload.insert("sid".into(), sid.into());
         }
@@ -314,23 +338,62 @@ impl TokenIssuer {
         self.finish(payload, now, expires_at)
     }
 
-    /// Re-signs the claims of a verified token with a fresh `jti`, `iat`, `nbf` and the given `exp`, keeping every
-    /// other claim (sliding sessions).
+    /// Writes this issuer's `iss` and `aud`.
+    fn stamp_issuer(&self, payload: &mut Map<String, Value>) {
+        let inner = &*self.inner;
+        payload.insert("iss".into(), inner.issuer.clone().into());
+        let aud = match inner.audience.as_slice() {
+            [one] => Value::from(one.clone()),
+            many => Value::from(many.to_vec()),
+        };
+        payload.insert("aud".into(), aud);
+    }
+
+    /// Re-signs the claims of a verified token of this issuer with its own `iss` and `aud`, a fresh `jti`,
+    /// `iat`, `nbf` and the given `exp`, keeping every other claim (sliding sessions).
     pub(crate) fn reissue(
         &self,
-        claims: Map<String, Value>,
+        mut claims: Map<String, Value>,
         expires_at: i64,
     ) -> Result<AccessToken, IssueError> {
         let now = self.inner.clock.now();
         if expires_at <= now {
             return Err(IssueError::SessionExpired);
         }
+        self.stamp_issuer(&mut claims);
         self.finish(claims, now, expires_at)
     }
 
-    /// The issuer's clock.
-    pub(crate) fn now(&self) -> i64 {
-        self.inner.clock.now()
+    /// The `iss` this issuer writes.
+    pub(crate) fn issuer_name(&self) -> &str {
+        &self.inner.issuer
+    }
+
+    /// Whether `key` verifies this issuer's signatures (it is the issuer's own key): a probe is signed and
+    /// verified once.
+    pub(crate) fn is_verified_by(
+        &self,
+        key: &crate::VerificationKey,
+        provider: &CryptoProvider,
+    ) -> bool {
+        let inner = &*self.inner;
+        if key.algorithm != inner.key.algorithm {
+            return false;
+        }
+        let Ok(token) = self.sign_payload(b"{}") else {
+            return false;
+        };
+        let Some((signing_input, signature)) = token.rsplit_once('.') else {
+            return false;
+        };
+        let Ok(signature) = URL_SAFE_NO_PAD.decode(signature) else {
+            return false;
+        };
+        (provider.verifier_factory)(&key.algorithm, &key.key).is_ok_and(|verifier| {
+            verifier
+                .verify(signing_input.as_bytes(), &signature)
+                .is_ok()
+        })
     }
 
     /// The lifetime of new tokens, in seconds.

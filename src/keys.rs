@@ -32,6 +32,8 @@ pub struct VerificationKey {
     pub(crate) key: DecodingKey,
     pub(crate) algorithm: Algorithm,
     pub(crate) kid: Option<String>,
+    /// Set by the layer when this key verifies its sliding issuer's own signatures.
+    pub(crate) issuer_key: bool,
 }
 
 impl fmt::Debug for VerificationKey {
@@ -138,6 +140,7 @@ impl VerificationKey {
             key,
             algorithm,
             kid: None,
+            issuer_key: false,
         })
     }
 
@@ -230,47 +233,46 @@ fn key_algorithm(alg: KeyAlgorithm) -> Result<Algorithm, ConfigError> {
     })
 }
 
-/// The trusted keys, looked up by `kid`; a token without `kid` is verified with the one key that has none.
+/// The trusted keys, looked up by `kid`. Several keys may share a `kid` (a rotation overlap): all of them are
+/// tried. A token without `kid` is verified with the keys that have none, or with the keys of the only `kid`
+/// there is.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct KeySet {
-    by_kid: HashMap<String, VerificationKey>,
-    without_kid: Option<VerificationKey>,
+    by_kid: HashMap<String, Vec<VerificationKey>>,
+    without_kid: Vec<VerificationKey>,
 }
 
 impl KeySet {
-    pub(crate) fn insert(&mut self, key: VerificationKey) -> Result<(), ConfigError> {
+    pub(crate) fn insert(&mut self, key: VerificationKey) {
         match key.kid.clone() {
-            Some(kid) => {
-                if self.by_kid.contains_key(&kid) {
-                    return Err(ConfigError::DuplicateKeyId(kid));
-                }
-                self.by_kid.insert(kid, key);
-            }
-            None => {
-                if self.without_kid.is_some() {
-                    return Err(ConfigError::DuplicateKeyId(String::new()));
-                }
-                self.without_kid = Some(key);
-            }
+            Some(kid) => self.by_kid.entry(kid).or_default().push(key),
+            None => self.without_kid.push(key),
         }
-        Ok(())
     }
 
     pub(crate) fn iter(&self) -> impl Iterator<Item = &VerificationKey> {
-        self.by_kid.values().chain(self.without_kid.iter())
+        self.by_kid
+            .values()
+            .flatten()
+            .chain(self.without_kid.iter())
     }
 
-    /// The key a token names. A token without `kid` uses the key without one, or the only key there is.
-    pub(crate) fn select(&self, kid: Option<&str>) -> Option<&VerificationKey> {
+    pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = &mut VerificationKey> {
+        self.by_kid
+            .values_mut()
+            .flatten()
+            .chain(self.without_kid.iter_mut())
+    }
+
+    /// The keys a token names (empty when none).
+    pub(crate) fn select(&self, kid: Option<&str>) -> &[VerificationKey] {
         match kid {
-            Some(kid) => self.by_kid.get(kid),
-            None => self.without_kid.as_ref().or_else(|| {
-                if self.by_kid.len() == 1 {
-                    self.by_kid.values().next()
-                } else {
-                    None
-                }
-            }),
+            Some(kid) => self.by_kid.get(kid).map_or(&[], Vec::as_slice),
+            None if !self.without_kid.is_empty() => &self.without_kid,
+            None if self.by_kid.len() == 1 => {
+                self.by_kid.values().next().map_or(&[], Vec::as_slice)
+            }
+            None => &[],
         }
     }
 }

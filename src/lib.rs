@@ -116,7 +116,7 @@ pub use jwks::{FetchError, FetchFuture, FetchedDocument, HyperFetcher, Jwks, Jwk
 pub use keys::VerificationKey;
 pub use layer::JwtAuthLayer;
 pub use rejection::{DefaultResponder, JsonResponder, Rejection, Responder};
-pub use revocation::{Lookup, RevocationCheck, StoreError, StoreFuture};
+pub use revocation::{Lookup, RevocationCheck, StoreError, StoreFuture, REVOCATION_MARGIN};
 pub use service::JwtAuth;
 pub use session::{
     MemoryStore, NewSession, RefreshEndpoint, RefreshGrant, RevokeEndpoint, RotateOutcome,
@@ -130,5 +130,6 @@ pub use sliding::{
 };
 pub use token::cache::DEFAULT_TOKEN_CACHE_BYTES;
 pub use token::claims::{Audience, RegisteredClaims};
+pub use token::json::{DEFAULT_MAX_JSON_DEPTH, DEFAULT_MAX_JSON_MEMBERS};
 pub use token::source::{BearerHeader, CookieSource, TokenSource};
 pub use trust::TrustedIssuer;

@@ -3,8 +3,23 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::time::Duration;
 
 use crate::TokenInfo;
+
+/// How long a revocation outlives the latest expiry (`exp`) of the tokens it covers: the largest leeway a layer
+/// accepts (300 s, [`JwtAuthBuilder::leeway`](crate::JwtAuthBuilder::leeway)) plus 60 s for requests in flight.
+///
+/// A layer accepts a token until `exp + leeway`; a revocation marker that disappeared at `exp` would let a
+/// logged-out token work again inside the leeway. [`Sessions`](crate::Sessions) computes every marker's
+/// lifetime as *covered expiry + this margin*, so stores never pick lifetimes of their own:
+///
+/// | revocation | covers tokens until | marker kept until |
+/// |---|---|---|
+/// | a token's `jti` (logout, `/revoke`) | its `exp` | `exp` + margin |
+/// | a session (logout, refresh-token reuse, `/revoke`) | tokens issued before now: now + access TTL | now + TTL + margin |
+/// | a subject ("log out everywhere") | tokens issued before now: now + access TTL | now + TTL + margin |
+pub const REVOCATION_MARGIN: Duration = Duration::from_secs(360);
 
 /// A store call that did not succeed; the layer answers 503 and never accepts the token.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,7 +78,12 @@ impl<T: Send + 'static> Lookup<T> {
 }
 
 /// Tells whether a verified access token has been revoked: its `jti`, its session (`sid`), or every token its
-/// subject (`sub`) received before a "log out everywhere" time.
+/// subject (`sub`) received before a "log out everywhere" time ([`TokenInfo::is_logged_out_by`]).
+///
+/// `jti` and `sid` revocations match those ids whatever the token's issuer (this crate's ids are 128-bit
+/// random values). Subject revocations match the `sub` of *every* trusted issuer: a partner issuer's `alice`
+/// is logged out with the local `alice` (the safe side); check [`TokenInfo::issuer`] in your own store if you
+/// need them apart.
 ///
 /// Implemented by [`MemoryStore`](crate::MemoryStore); implement it for your own store to share revocations
 /// between processes.

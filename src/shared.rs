@@ -22,7 +22,7 @@ use crate::token::cache::{CachedToken, TokenCache};
 use crate::token::jws::{decode_segment, CompactJws};
 use crate::token::source::TokenSource;
 use crate::token::verifier::{Unverified, Verifier};
-use crate::{Claims, TokenInfo};
+use crate::Claims;
 
 pub(crate) struct Shared<C, R> {
     pub(crate) verifier: Verifier,
@@ -120,10 +120,11 @@ where
                 Err(AuthErrorKind::Missing.into())
             };
         };
-        match self.verify_cached(token, self.clock.now(), true) {
+        let now = self.clock.now();
+        match self.verify_cached(token, now, true) {
             Ok(verified) => {
                 let admission = Admission {
-                    reissue: self.plan_reissue(method, uri, token, &verified.info),
+                    reissue: self.plan_reissue(method, uri, token, &verified, now),
                     token: verified,
                 };
                 self.check_revocation(admission)
@@ -139,7 +140,8 @@ where
                 Ok(Outcome::Pending(Box::pin(async move {
                     wait.await;
                     // Look again, without waiting a second time: still unknown is a refusal.
-                    let verified = match shared.verify_cached(&token, shared.clock.now(), false) {
+                    let now = shared.clock.now();
+                    let verified = match shared.verify_cached(&token, now, false) {
                         Ok(verified) => verified,
                         Err(Unverified::Refused(error)) => return Err(error),
                         Err(Unverified::WaitForKeys(_)) => {
@@ -147,7 +149,7 @@ where
                         }
                     };
                     let admission = Admission {
-                        reissue: shared.plan_reissue(&method, &uri, &token, &verified.info),
+                        reissue: shared.plan_reissue(&method, &uri, &token, &verified, now),
                         token: verified,
                     };
                     match shared.check_revocation(admission)? {
@@ -219,6 +221,7 @@ impl<C: DeserializeOwned + 'static, R> Shared<C, R> {
             claims: Claims::new(verified.claims),
             info: verified.info,
             generation,
+            issuer_key: verified.issuer_key,
         };
         self.requirements
             .check(&entry.info, Some(&entry.claims))
@@ -229,19 +232,21 @@ impl<C: DeserializeOwned + 'static, R> Shared<C, R> {
         Ok(entry)
     }
 
-    /// A sliding reissue, when this request is an action and the token is due.
+    /// A sliding reissue, when this request is an action and the token is due. Only tokens verified by the
+    /// sliding issuer's own key are candidates (a remote or partner token passes through unchanged).
     fn plan_reissue(
         &self,
         method: &Method,
         uri: &Uri,
         token: &str,
-        info: &TokenInfo,
+        verified: &CachedToken<C>,
+        now: i64,
     ) -> Option<Box<PendingReissue>> {
         let policy = self.sliding.as_ref()?;
-        if !policy.is_action(method, uri.path()) {
+        if !verified.issuer_key || !policy.is_action(method, uri.path()) {
             return None;
         }
-        let plan = policy.decide(info, policy.now())?;
+        let plan = policy.decide(&verified.info, now)?;
         let payload = decode_segment(CompactJws::split(token).ok()?.payload).ok()?;
         let claims = serde_json::from_slice(&payload).ok()?;
         Some(Box::new(PendingReissue {

@@ -1,5 +1,11 @@
 //! Sliding sessions: on configured actions, a token past its threshold is reissued with a later expiry, never
-//! past `auth_time + max_session`.
+//! past its session's end (`auth_time + max_session` of its [`Sessions`](crate::Sessions)).
+//!
+//! A policy comes from [`Sessions::sliding`](crate::Sessions::sliding), so the issuer and the session cap are the
+//! sessions' own: one setting each. Only the sessions' own tokens slide: tokens verified by the issuer's key
+//! (not by a remote key set or a partner's key), whose `iss` is the issuer's, that belong to a session (`sid`,
+//! which covers every reissue: revoking the session stops the whole chain), and whose `exp` has not passed
+//! (a token inside the leeway is accepted, never renewed). Other tokens pass through unchanged.
 //!
 //! The decision ([`SlidingPolicy::decide`]) is a pure function of the token and the time. The layer applies it
 //! to requests whose method and path are actions, calls the inner service, and only when that answered 2xx signs
@@ -8,7 +14,7 @@
 //! ```
 //! use std::time::Duration;
 //! use http::Method;
-//! use tower_jwt_auth::{Algorithm, SigningKey, SlidingPolicy, TokenIssuer};
+//! use tower_jwt_auth::{Algorithm, MemoryStore, Sessions, SigningKey, TokenIssuer};
 //!
 //! let issuer = TokenIssuer::builder(SigningKey::hmac(Algorithm::HS256, &[7; 32]).unwrap())
 //!     .issuer("demo")
@@ -16,7 +22,12 @@
 //!     .ttl(Duration::from_secs(900))
 //!     .build()
 //!     .unwrap();
-//! let policy = SlidingPolicy::new(issuer, Duration::from_secs(8 * 3600))
+//! let sessions = Sessions::builder(issuer, MemoryStore::new())
+//!     .max_session(Duration::from_secs(8 * 3600))
+//!     .build()
+//!     .unwrap();
+//! let policy = sessions
+//!     .sliding()
 //!     .action(Method::POST, "/posts")
 //!     .action(Method::POST, "/payments/*");
 //! # let _ = policy;
@@ -108,8 +119,8 @@ pub struct Reissue {
     pub session_start: i64,
 }
 
-/// When and how the layer reissues tokens on actions. Attach it with
-/// [`JwtAuthBuilder::sliding`](crate::JwtAuthBuilder::sliding).
+/// When and how the layer reissues tokens on actions. Made by [`Sessions::sliding`](crate::Sessions::sliding);
+/// attach it with [`JwtAuthBuilder::sliding`](crate::JwtAuthBuilder::sliding).
 #[derive(Clone)]
 pub struct SlidingPolicy {
     issuer: TokenIssuer,
@@ -135,13 +146,13 @@ impl fmt::Debug for SlidingPolicy {
 }
 
 impl SlidingPolicy {
-    /// Reissues with `issuer` (its lifetime is the new token's), never beyond `max_session` after the session
-    /// started. Add actions with [`action`](Self::action) or [`matcher`](Self::matcher): with none, nothing
-    /// slides.
-    pub fn new(issuer: TokenIssuer, max_session: Duration) -> Self {
+    /// Reissues with `issuer` (its lifetime is the new token's), never beyond `max_session` seconds after the
+    /// session started. Add actions with [`action`](Self::action) or [`matcher`](Self::matcher): with none,
+    /// nothing slides.
+    pub(crate) fn for_sessions(issuer: TokenIssuer, max_session: i64) -> Self {
         Self {
             issuer,
-            max_session: max_session.as_secs().min(i64::MAX as u64) as i64,
+            max_session,
             threshold: Threshold::HalfLifetime,
             routes: Vec::new(),
             matcher: None,
@@ -200,11 +211,6 @@ impl SlidingPolicy {
     }
 
     pub(crate) fn validate(&self) -> Result<(), ConfigError> {
-        if self.max_session <= 0 {
-            return Err(ConfigError::InvalidDuration(
-                "max_session must be at least one second",
-            ));
-        }
         if self.header.is_none() && self.cookie.is_none() {
             return Err(ConfigError::Missing(
                 "a sliding delivery (header or cookie)",
@@ -222,15 +228,23 @@ impl SlidingPolicy {
                 .is_some_and(|m| m.is_action(method, path))
     }
 
-    /// The pure reissue decision for a verified token at `now`: `None` unless the token is past its threshold
-    /// and its session cap leaves room for a later expiry. A token without `auth_time` counts its `iat` as the
-    /// session start; without `iat` or `exp` nothing is reissued.
+    /// The pure reissue decision for a verified token at `now`: `None` unless the token belongs to a session
+    /// (`sid`) of this policy's issuer (`iss`), its `exp` has not passed, it is past its threshold, and its
+    /// session cap leaves room for a later expiry. A token without `auth_time` counts its `iat` as the session
+    /// start; without `iat` or `exp` nothing is reissued. (The layer also requires that the issuer's own key
+    /// verified the token.)
     pub fn decide(&self, token: &TokenInfo, now: i64) -> Option<Reissue> {
         let (iat, exp) = (token.issued_at()?, token.expires_at()?);
-        let remaining = exp - now;
+        if token.session_id().is_none() || token.issuer() != Some(self.issuer.issuer_name()) {
+            return None;
+        }
+        if exp <= now {
+            return None;
+        }
+        let remaining = exp.saturating_sub(now);
         let due = match self.threshold {
-            Threshold::HalfLifetime => remaining < now - iat,
-            Threshold::Remaining(d) => remaining < d.as_secs() as i64,
+            Threshold::HalfLifetime => remaining < now.saturating_sub(iat),
+            Threshold::Remaining(d) => remaining < i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
         };
         if !due {
             return None;
@@ -244,9 +258,9 @@ impl SlidingPolicy {
         })
     }
 
-    /// The clock of the policy's issuer.
-    pub(crate) fn now(&self) -> i64 {
-        self.issuer.now()
+    /// The issuer tokens are reissued with.
+    pub(crate) fn issuer(&self) -> &TokenIssuer {
+        &self.issuer
     }
 
     /// Signs the new token and writes it into the response, which must be a 2xx.
@@ -272,7 +286,7 @@ impl SlidingPolicy {
                 headers,
                 cookie,
                 token.as_str(),
-                plan.expires_at - token.issued_at(),
+                plan.expires_at.saturating_sub(token.issued_at()),
             );
         }
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -322,11 +336,11 @@ mod tests {
             .clock(clock.clone())
             .build()
             .unwrap();
-        SlidingPolicy::new(issuer, Duration::from_secs(1000)).action(Method::POST, "/posts")
+        SlidingPolicy::for_sessions(issuer, 1000).action(Method::POST, "/posts")
     }
 
     fn token(iat: i64, exp: i64, auth_time: Option<i64>) -> TokenInfo {
-        TokenInfo::for_tests(iat, exp, auth_time)
+        TokenInfo::for_tests("t", Some("s"), iat, exp, auth_time)
     }
 
     #[test]
@@ -342,6 +356,8 @@ mod tests {
             ((900, 980, Some(0)), 950, Some(1000)),  // capped at the session end
             ((900, 1000, None), 960, Some(1060)),    // no auth_time: iat is the session start
             ((0, 100, Some(0)), 1000, None),         // cap reached
+            ((0, 100, None), 100, None), // exp reached: inside the leeway, never renewed
+            ((0, 100, None), 120, None), // exp passed
         ];
         for ((iat, exp, auth_time), now, expected) in cases {
             let got = p
@@ -359,6 +375,38 @@ mod tests {
             p.decide(&token(0, 100, None), 91).map(|r| r.expires_at),
             Some(191)
         );
+    }
+
+    #[test]
+    fn only_session_tokens_of_the_issuer_slide() {
+        let clock = ManualClock::new(0);
+        let p = policy(&clock);
+        let due = |iss: &str, sid: Option<&str>| {
+            p.decide(&TokenInfo::for_tests(iss, sid, 0, 100, None), 60)
+        };
+        assert!(due("t", Some("s")).is_some());
+        assert_eq!(
+            due("t", None),
+            None,
+            "no session: revoking it could not stop a reissue"
+        );
+        assert_eq!(due("partner", Some("s")), None, "another issuer's token");
+    }
+
+    #[test]
+    fn extreme_dates_saturate() {
+        let clock = ManualClock::new(0);
+        let p = policy(&clock);
+        for (iat, exp, auth_time, now) in [
+            (i64::MIN, i64::MAX, Some(i64::MAX), 0),
+            (i64::MAX, i64::MAX, None, i64::MAX - 1),
+            (i64::MIN, 10, Some(i64::MIN), i64::MIN + 1),
+            (0, i64::MAX, Some(i64::MAX), i64::MAX - 5),
+        ] {
+            let _ = p.decide(&token(iat, exp, auth_time), now);
+        }
+        let p = p.threshold(Threshold::Remaining(Duration::MAX));
+        let _ = p.decide(&token(0, i64::MAX, None), i64::MIN);
     }
 
     #[test]

@@ -37,7 +37,8 @@ impl Deref for SelectedKey<'_> {
 
 /// The outcome of looking up a token's key.
 pub(crate) enum KeyLookup<'a> {
-    Found(SelectedKey<'a>),
+    /// The candidate keys, all of the token's algorithm (several when keys share a `kid`): any may verify it.
+    Found(Vec<SelectedKey<'a>>),
     Refused(AuthErrorKind),
     /// A remote key set may know the key after a fetch: wait, then look again (without waiting a second time).
     #[cfg_attr(not(feature = "jwks"), allow(dead_code))]
@@ -79,11 +80,17 @@ impl KeyDomain {
         alg: Algorithm,
         may_wait: bool,
     ) -> KeyLookup<'_> {
-        if let Some(key) = self.keys.select(kid) {
-            return if key.algorithm == alg {
-                KeyLookup::Found(SelectedKey::Static(key))
-            } else {
+        let named = self.keys.select(kid);
+        if !named.is_empty() {
+            let found: Vec<SelectedKey<'_>> = named
+                .iter()
+                .filter(|key| key.algorithm == alg)
+                .map(SelectedKey::Static)
+                .collect();
+            return if found.is_empty() {
                 KeyLookup::Refused(AuthErrorKind::UnsupportedAlgorithm)
+            } else {
+                KeyLookup::Found(found)
             };
         }
         #[cfg(feature = "jwks")]
@@ -176,7 +183,8 @@ pub(crate) struct TrustDomains {
 }
 
 impl TrustDomains {
-    /// Builds the domains, validating every static key; remote key sets start fetching.
+    /// Builds the domains, validating every static key; remote key sets start fetching. A name trusted twice is
+    /// an error (the second would silently replace the first).
     pub(crate) fn build(
         default: TrustedIssuer,
         named: Vec<(String, TrustedIssuer)>,
@@ -191,12 +199,30 @@ impl TrustDomains {
             if domain.is_empty() {
                 return Err(ConfigError::NoKeys);
             }
+            if domains.named.contains_key(&issuer) {
+                return Err(ConfigError::DuplicateIssuer(issuer));
+            }
             domains.named.insert(issuer, domain);
         }
         if domains.default.is_empty() && domains.named.is_empty() {
             return Err(ConfigError::NoKeys);
         }
         Ok(domains)
+    }
+
+    /// Marks the default domain's static keys that verify `issuer`'s signatures; returns whether any does.
+    /// (Keys of named issuers and remote key sets are never the local issuer's.)
+    pub(crate) fn mark_issuer_keys(
+        &mut self,
+        issuer: &crate::TokenIssuer,
+        provider: &CryptoProvider,
+    ) -> bool {
+        let mut any = false;
+        for key in self.default.keys.iter_mut() {
+            key.issuer_key = issuer.is_verified_by(key, provider);
+            any |= key.issuer_key;
+        }
+        any
     }
 
     /// The domain for a token claiming `iss`: its named issuer's, else the default one.
@@ -219,7 +245,7 @@ fn domain(
     let mut keys = KeySet::default();
     for key in trusted.keys {
         key.validate(provider)?;
-        keys.insert(key)?;
+        keys.insert(key);
     }
     Ok(KeyDomain {
         keys,

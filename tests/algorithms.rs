@@ -336,14 +336,63 @@ fn weak_keys_and_mismatched_algorithms_are_build_errors() {
             .with_kid("k")
             .unwrap()
     };
-    assert!(matches!(
+    // Keys may share a kid (a rotation overlap: see keys_sharing_a_kid_are_all_tried); a repeated trusted
+    // issuer would silently replace the first, so it is refused.
+    assert!(JwtAuthLayer::builder()
+        .key(dup())
+        .key(dup())
+        .audience(AUDIENCE)
+        .build()
+        .is_ok());
+    let partner = || tower_jwt_auth::TrustedIssuer::new().key(dup());
+    assert_eq!(
         JwtAuthLayer::builder()
-            .key(dup())
-            .key(dup())
+            .trust_issuer("https://partner.test", partner())
+            .trust_issuer("https://partner.test", partner())
             .audience(AUDIENCE)
-            .build(),
-        Err(ConfigError::DuplicateKeyId(_))
-    ));
+            .build()
+            .unwrap_err(),
+        ConfigError::DuplicateIssuer("https://partner.test".into())
+    );
+}
+
+#[tokio::test]
+async fn keys_sharing_a_kid_are_all_tried() {
+    // Rotation overlap: the old and the new secret are both published as kid "current".
+    let old = [1u8; 32];
+    let new = [2u8; 32];
+    let keyed = |secret: &[u8]| {
+        VerificationKey::hmac(Algorithm::HS256, secret)
+            .unwrap()
+            .with_kid("current")
+            .unwrap()
+    };
+    let layer = JwtAuthLayer::builder()
+        .key(keyed(&old))
+        .key(keyed(&new))
+        .issuer(ISSUER)
+        .audience(AUDIENCE)
+        .build()
+        .unwrap();
+    for secret in [old, new] {
+        let token = sign_raw(
+            r#"{"alg":"HS256","kid":"current"}"#,
+            &claims().to_string(),
+            Algorithm::HS256,
+            &EncodingKey::from_secret(&secret),
+        );
+        assert_eq!(send(&layer, bearer(&token)).await.status(), StatusCode::OK);
+    }
+    let other = sign_raw(
+        r#"{"alg":"HS256","kid":"current"}"#,
+        &claims().to_string(),
+        Algorithm::HS256,
+        &EncodingKey::from_secret(&[3u8; 32]),
+    );
+    assert_eq!(
+        rejection_kind(&send(&layer, bearer(&other)).await),
+        Some(tower_jwt_auth::AuthErrorKind::InvalidSignature)
+    );
 }
 
 #[tokio::test]

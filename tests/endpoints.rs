@@ -227,7 +227,7 @@ impl SessionStore for DownStore {
     fn revoke_session(&self, _: &str, _: i64) -> StoreFuture<()> {
         down()
     }
-    fn revoke_refresh_token(&self, _: &str, _: [u8; 32]) -> StoreFuture<bool> {
+    fn revoke_refresh_token(&self, _: &str, _: u64, _: [u8; 32], _: i64) -> StoreFuture<bool> {
         down()
     }
     fn revoke_token(&self, _: &str, _: i64) -> StoreFuture<()> {

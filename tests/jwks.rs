@@ -370,11 +370,46 @@ async fn a_token_of_issuer_b_signed_with_issuer_a_key_is_refused() {
 }
 
 #[tokio::test]
+async fn oidc_discovery_refuses_a_plain_http_jwks_uri_unless_allowed() {
+    let provider = jwks_server::start(vec![key_a()]).await;
+    let issuer = provider.base.clone();
+    let layer = JwtAuthLayer::builder()
+        .trust_issuer(
+            &issuer,
+            TrustedIssuer::new().jwks(
+                Jwks::oidc(&issuer)
+                    .unwrap()
+                    .timeout(Duration::from_millis(500)),
+            ),
+        )
+        .audience(AUDIENCE)
+        .build()
+        .unwrap();
+    let mut c = claims();
+    c["iss"] = json!(issuer);
+    let token = token_with(Algorithm::RS256, json!({ "kid": "a" }), &c);
+    assert_eq!(
+        send(&layer, bearer(&token)).await.status(),
+        StatusCode::SERVICE_UNAVAILABLE,
+        "the discovered http:// key set is never fetched"
+    );
+    assert!(
+        provider
+            .state
+            .discovery_hits
+            .load(std::sync::atomic::Ordering::SeqCst)
+            >= 1
+    );
+    assert_eq!(provider.hits(), 0, "no key set fetched over plain HTTP");
+}
+
+#[tokio::test]
 async fn oidc_discovery_finds_the_key_set_and_checks_the_issuer() {
     let provider = jwks_server::start(vec![key_a()]).await;
     let issuer = provider.base.clone();
     let discovered = Jwks::oidc(&issuer)
         .unwrap()
+        .allow_http()
         .timeout(Duration::from_millis(500));
     let layer = JwtAuthLayer::builder()
         .trust_issuer(&issuer, TrustedIssuer::new().jwks(discovered))
@@ -403,6 +438,7 @@ async fn oidc_discovery_finds_the_key_set_and_checks_the_issuer() {
             TrustedIssuer::new().jwks(
                 Jwks::oidc(&issuer)
                     .unwrap()
+                    .allow_http()
                     .timeout(Duration::from_millis(500)),
             ),
         )

@@ -12,8 +12,8 @@ use http::{Method, Request, StatusCode};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 use tower_jwt_auth::{
-    Algorithm, JwtAuthLayer, ManualClock, MemoryStore, SameSite, SessionStore, SigningKey,
-    SlidingPolicy, TokenIssuer, VerificationKey,
+    Algorithm, JwtAuthLayer, ManualClock, MemoryStore, SameSite, SessionStore, Sessions,
+    SigningKey, TokenIssuer, VerificationKey,
 };
 
 const T0: i64 = 2_000_000_000;
@@ -41,14 +41,20 @@ fn setup_with(cookie: bool, asynchronous: bool) -> Setup {
         .clock(clock.clone())
         .build()
         .unwrap();
-    let mut policy = SlidingPolicy::new(issuer.clone(), Duration::from_secs(MAX_SESSION))
+    let store = MemoryStore::new().with_clock(clock.clone());
+    let sessions = Sessions::builder(issuer.clone(), store.clone())
+        .max_session(Duration::from_secs(MAX_SESSION))
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    let mut policy = sessions
+        .sliding()
         .action(Method::POST, "/posts")
         .action(Method::POST, "/payments/*")
         .action(Method::POST, "/fail");
     if cookie {
         policy = policy.cookie("at", SameSite::Strict).unwrap();
     }
-    let store = MemoryStore::new().with_clock(clock.clone());
     let mut builder = JwtAuthLayer::builder()
         .key(VerificationKey::hmac(Algorithm::HS256, SECRET).unwrap())
         .issuer(ISSUER)
@@ -215,9 +221,14 @@ async fn renewed_tokens_never_outlive_the_session_cap() {
 #[tokio::test]
 async fn a_token_without_auth_time_counts_iat_as_session_start() {
     let s = setup(false);
+    let session = tower_jwt_auth::SessionClaims {
+        session_id: Some("sid-2"),
+        auth_time: None,
+        not_after: None,
+    };
     let token = s
         .issuer
-        .issue("alice", &json!({ "scope": "read" }))
+        .issue_for_session("alice", &json!({ "scope": "read" }), session)
         .unwrap()
         .into_string();
     s.clock.advance(400);

@@ -187,7 +187,8 @@ async fn item_08_rfc6750_3_1_error_codes_and_statuses() {
 
 #[tokio::test]
 async fn item_09_rfc6750_5_3_token_cookies_are_secure_with_samesite() {
-    use tower_jwt_auth::{SameSite, SlidingPolicy};
+    use tower_jwt_auth::{Clock, MemoryStore};
+    use tower_jwt_auth::{SameSite, SessionClaims, Sessions};
     let clock = ManualClock::new(2_000_000_000);
     let issuer = TokenIssuer::builder(SigningKey::hmac(Algorithm::HS256, SECRET).unwrap())
         .issuer(ISSUER)
@@ -196,16 +197,29 @@ async fn item_09_rfc6750_5_3_token_cookies_are_secure_with_samesite() {
         .clock(clock.clone())
         .build()
         .unwrap();
-    let policy = SlidingPolicy::new(issuer.clone(), Duration::from_secs(3600))
+    let store = MemoryStore::new().with_clock(clock.clone());
+    let sessions = Sessions::builder(issuer.clone(), store.clone())
+        .max_session(Duration::from_secs(3600))
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    let policy = sessions
+        .sliding()
         .action(http::Method::POST, "/")
         .cookie("at", SameSite::Lax)
         .unwrap();
     let layer = builder_for(Algorithm::HS256)
         .clock(clock.clone())
+        .revocation(store)
         .sliding(policy)
         .build()
         .unwrap();
-    let token = issuer.issue("alice", &()).unwrap();
+    let session = SessionClaims {
+        session_id: Some("s1"),
+        auth_time: Some(clock.now()),
+        not_after: None,
+    };
+    let token = issuer.issue_for_session("alice", &(), session).unwrap();
     clock.advance(60);
     let request = Request::post("/")
         .header("authorization", format!("Bearer {}", token.as_str()))
@@ -1076,8 +1090,15 @@ async fn item_55_rfc6749_10_4_only_a_hash_of_the_secret_is_stored() {
         fn revoke_session(&self, session_id: &str, until: i64) -> StoreFuture<()> {
             self.0.revoke_session(session_id, until)
         }
-        fn revoke_refresh_token(&self, id: &str, secret_hash: [u8; 32]) -> StoreFuture<bool> {
-            self.0.revoke_refresh_token(id, secret_hash)
+        fn revoke_refresh_token(
+            &self,
+            session_id: &str,
+            generation: u64,
+            secret_hash: [u8; 32],
+            until: i64,
+        ) -> StoreFuture<bool> {
+            self.0
+                .revoke_refresh_token(session_id, generation, secret_hash, until)
         }
         fn revoke_token(&self, jti: &str, until: i64) -> StoreFuture<()> {
             self.0.revoke_token(jti, until)
@@ -1234,8 +1255,16 @@ async fn item_62_rfc7009_2_2_unknown_tokens_get_200_and_an_empty_body() {
         (StatusCode::OK, Vec::new())
     );
     assert_eq!(
-        revoke_call(&f, "token=rt_AAAA.BBBB.CCCC&token_type_hint=access_token").await,
+        revoke_call(&f, "token=rt_AAAA.BBBB.CCCC&token_type_hint=refresh_token").await,
         (StatusCode::OK, Vec::new())
+    );
+    // An endpoint that does not revoke access tokens says so rather than answer 200 for nothing.
+    let (status, body) =
+        revoke_call(&f, "token=rt_AAAA.BBBB.CCCC&token_type_hint=access_token").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        serde_json::from_slice::<Value>(&body).unwrap()["error"],
+        "unsupported_token_type"
     );
 }
 

@@ -11,7 +11,7 @@ use serde::de::DeserializeSeed;
 use serde_json::value::RawValue;
 
 use crate::keys::{family_of, VerificationKey, MAX_KID_LEN};
-use crate::token::json::{Skip, MAX_DEPTH};
+use crate::token::json::Skip;
 
 /// The usable keys of one document: by `kid`, and those without one. A key without `alg` appears once per
 /// allowed algorithm of its type, each bound to that one algorithm.
@@ -85,10 +85,7 @@ pub(crate) fn parse_key_set(
     for entry in set.keys {
         // Member names must be unique (RFC 7517 §4): a key that repeats one is skipped, not guessed at.
         let mut strict = serde_json::Deserializer::from_str(entry.get());
-        if (Skip { depth: MAX_DEPTH })
-            .deserialize(&mut strict)
-            .is_err()
-        {
+        if Skip::top().deserialize(&mut strict).is_err() {
             continue;
         }
         let Ok(jwk) = serde_json::from_str::<Jwk>(entry.get()) else {

@@ -59,6 +59,7 @@ struct Settings {
     default_refresh: Duration,
     unknown_kid_interval: Duration,
     max_staleness: Duration,
+    allow_http: bool,
 }
 
 impl Default for Settings {
@@ -81,6 +82,7 @@ impl Default for Settings {
             default_refresh: Duration::from_secs(300),
             unknown_kid_interval: Duration::from_secs(10),
             max_staleness: Duration::from_secs(12 * 3600),
+            allow_http: false,
         }
     }
 }
@@ -137,7 +139,8 @@ impl Jwks {
     }
 
     /// OpenID Connect discovery: reads `<issuer>/.well-known/openid-configuration`, requires its `issuer` to equal
-    /// `issuer` exactly, and uses its `jwks_uri`.
+    /// `issuer` exactly, and uses its `jwks_uri`, which must be `https` unless [`allow_http`](Self::allow_http)
+    /// (a discovery document naming a plain-HTTP key set is refused: anyone on the path could swap the keys).
     pub fn oidc(issuer: &str) -> Result<Self, ConfigError> {
         let discovery = parse_uri(&format!(
             "{}/.well-known/openid-configuration",
@@ -157,6 +160,12 @@ impl Jwks {
     /// Algorithms keys of this set may verify (keys without `alg` get every allowed algorithm of their type).
     pub fn algorithms(mut self, algorithms: impl IntoIterator<Item = Algorithm>) -> Self {
         self.settings.algorithms = algorithms.into_iter().collect();
+        self
+    }
+
+    /// Lets OpenID Connect discovery use a plain `http://` `jwks_uri` (loopback tests, trusted networks only).
+    pub fn allow_http(mut self) -> Self {
+        self.settings.allow_http = true;
         self
     }
 
@@ -372,8 +381,13 @@ impl RemoteKeys {
                 Some(kid) => snapshot.table.by_kid.get(kid).map_or(&[], Vec::as_slice),
                 None => &snapshot.table.without_kid,
             };
-            if let Some(key) = candidates.iter().find(|k| k.algorithm() == alg) {
-                return KeyLookup::Found(SelectedKey::Remote(Arc::clone(key)));
+            let found: Vec<SelectedKey<'static>> = candidates
+                .iter()
+                .filter(|k| k.algorithm() == alg)
+                .map(|k| SelectedKey::Remote(Arc::clone(k)))
+                .collect();
+            if !found.is_empty() {
+                return KeyLookup::Found(found);
             }
             if !candidates.is_empty() {
                 return KeyLookup::Refused(AuthErrorKind::UnsupportedAlgorithm);
@@ -481,6 +495,10 @@ impl RemoteKeys {
         if found.issuer != issuer {
             return Err("the discovery document names another issuer".into());
         }
-        parse_uri(&found.jwks_uri).map_err(|_| "bad jwks_uri".to_owned())
+        let uri = parse_uri(&found.jwks_uri).map_err(|_| "bad jwks_uri".to_owned())?;
+        if uri.scheme_str() != Some("https") && !self.settings.allow_http {
+            return Err("the discovery document names a jwks_uri that is not https".into());
+        }
+        Ok(uri)
     }
 }

@@ -4,8 +4,10 @@
 //! tonic alike. Bodies are read up to 8 KiB.
 
 use std::convert::Infallible;
+use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
@@ -13,10 +15,13 @@ use http::header::{self, HeaderValue};
 use http::{Method, Request, Response, StatusCode};
 use http_body::Body;
 use http_body_util::{BodyExt, Full, Limited};
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use tower_service::Service;
 
+use crate::error::AuthError;
 use crate::session::sessions::{SessionError, Sessions};
+use crate::{JwtAuthLayer, TokenInfo};
 
 /// Largest request body the endpoints read.
 const MAX_BODY: usize = 8 * 1024;
@@ -53,20 +58,60 @@ impl RefreshEndpoint {
     }
 }
 
-/// `POST` endpoint for RFC 7009 token revocation: `token=…` (form) or `{"token":"…"}` (JSON). A refresh token
-/// revokes its whole session. Answers 200 with an empty body whether or not the token existed (so nobody can
-/// probe for tokens); 400 `invalid_request` without a `token`; 503 when the store is down.
+/// `POST` endpoint for RFC 7009 token revocation: `token=…` (form) or `{"token":"…"}` (JSON), with an optional
+/// `token_type_hint` (`refresh_token` or `access_token`).
+///
+/// - A refresh token revokes its whole session.
+/// - An access token, when the endpoint verifies them ([`with_access_tokens`](Self::with_access_tokens)), is
+///   verified with the layer's keys and rules, then revoked like a logout: its `jti` and its session (its
+///   refresh tokens and every token sliding derived from it). An access token that names neither a `jti` nor a
+///   session can't be revoked: 400 `unsupported_token_type`.
+/// - Without access-token verification, a JWT (or any token hinted `access_token`) gets 400
+///   `unsupported_token_type`, so a client never believes a revocation happened when none did.
+///
+/// Otherwise it answers 200 with an empty body whether or not the token existed or was valid (so nobody can
+/// probe for tokens); 400 `invalid_request` without a `token` or for a body that is not a JSON object or a
+/// form; 503 when the store is down.
 ///
 /// RFC 7009 expects confidential clients to authenticate: put your client authentication in front of it.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct RevokeEndpoint {
     sessions: Sessions,
+    access: Option<AccessVerifier>,
+}
+
+type AccessVerifier = Arc<dyn Fn(&str) -> Result<TokenInfo, AuthError> + Send + Sync>;
+
+impl fmt::Debug for RevokeEndpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RevokeEndpoint")
+            .field("sessions", &self.sessions)
+            .field("access_tokens", &self.access.is_some())
+            .finish()
+    }
 }
 
 impl RevokeEndpoint {
-    /// The revocation endpoint of `sessions`.
+    /// The revocation endpoint of `sessions` (refresh tokens only; see
+    /// [`with_access_tokens`](Self::with_access_tokens)).
     pub fn new(sessions: Sessions) -> Self {
-        Self { sessions }
+        Self {
+            sessions,
+            access: None,
+        }
+    }
+
+    /// Also revokes access tokens, verified the way `layer` verifies them
+    /// ([`JwtAuthLayer::verify_token`]: keys, algorithms, claims, requirements).
+    pub fn with_access_tokens<C, R>(mut self, layer: JwtAuthLayer<C, R>) -> Self
+    where
+        C: DeserializeOwned + Send + Sync + 'static,
+        R: Send + Sync + 'static,
+    {
+        self.access = Some(Arc::new(move |token: &str| {
+            layer.verify_token(token).map(|(_, info)| info)
+        }));
+        self
     }
 }
 
@@ -78,6 +123,21 @@ struct JsonRefresh {
 #[derive(Deserialize)]
 struct JsonRevoke {
     token: String,
+    #[serde(default)]
+    token_type_hint: Option<String>,
+}
+
+/// A revocation request: the token and its type hint.
+struct RevokeRequest {
+    token: String,
+    hint: Option<String>,
+}
+
+/// A JSON body that must be an object (serde would read a struct from an array too).
+fn json_object<T: DeserializeOwned>(body: &[u8]) -> Result<T, Refusal> {
+    let object: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(body).map_err(|_| Refusal::INVALID_REQUEST)?;
+    serde_json::from_value(serde_json::Value::Object(object)).map_err(|_| Refusal::INVALID_REQUEST)
 }
 
 /// An OAuth error response (RFC 6749 §5.2), never cached.
@@ -177,9 +237,7 @@ fn session_error(error: SessionError) -> Response<Full<Bytes>> {
 /// The refresh token of a refresh request body.
 fn refresh_token_of(kind: BodyKind, body: &[u8]) -> Result<String, Refusal> {
     match kind {
-        BodyKind::Json => serde_json::from_slice::<JsonRefresh>(body)
-            .map(|b| b.refresh_token)
-            .map_err(|_| Refusal::INVALID_REQUEST),
+        BodyKind::Json => json_object::<JsonRefresh>(body).map(|b| b.refresh_token),
         BodyKind::Form => {
             match form_field(body, "grant_type")
                 .map_err(|_| Refusal::INVALID_REQUEST)?
@@ -197,24 +255,28 @@ fn refresh_token_of(kind: BodyKind, body: &[u8]) -> Result<String, Refusal> {
     }
 }
 
-/// The token of a revocation request body.
-fn revoked_token_of(kind: BodyKind, body: &[u8]) -> Result<String, Refusal> {
+/// The token and type hint of a revocation request body.
+fn revoked_token_of(kind: BodyKind, body: &[u8]) -> Result<RevokeRequest, Refusal> {
     match kind {
-        BodyKind::Json => serde_json::from_slice::<JsonRevoke>(body)
-            .map(|b| b.token)
-            .map_err(|_| Refusal::INVALID_REQUEST),
-        BodyKind::Form => form_field(body, "token")
-            .ok()
-            .flatten()
-            .ok_or(Refusal::INVALID_REQUEST),
+        BodyKind::Json => json_object::<JsonRevoke>(body).map(|b| RevokeRequest {
+            token: b.token,
+            hint: b.token_type_hint,
+        }),
+        BodyKind::Form => Ok(RevokeRequest {
+            token: form_field(body, "token")
+                .ok()
+                .flatten()
+                .ok_or(Refusal::INVALID_REQUEST)?,
+            hint: form_field(body, "token_type_hint").map_err(|_| Refusal::INVALID_REQUEST)?,
+        }),
     }
 }
 
-/// The token a POST body carries, or the response refusing it.
-async fn token_from<B>(
+/// What a POST body carries, or the response refusing it.
+async fn token_from<B, T>(
     request: Request<B>,
-    parse: fn(BodyKind, &[u8]) -> Result<String, Refusal>,
-) -> Result<String, Response<Full<Bytes>>>
+    parse: fn(BodyKind, &[u8]) -> Result<T, Refusal>,
+) -> Result<T, Response<Full<Bytes>>>
 where
     B: Body,
     B::Error: Into<BoxError>,
@@ -224,7 +286,8 @@ where
 }
 
 /// What an endpoint does with the token its body carries.
-async fn refresh(sessions: Sessions, token: String) -> Response<Full<Bytes>> {
+async fn refresh(endpoint: RefreshEndpoint, token: String) -> Response<Full<Bytes>> {
+    let sessions = endpoint.sessions;
     match sessions.refresh(&token).await {
         Ok(pair) => json_response(
             StatusCode::OK,
@@ -234,15 +297,52 @@ async fn refresh(sessions: Sessions, token: String) -> Response<Full<Bytes>> {
     }
 }
 
-async fn revoke(sessions: Sessions, token: String) -> Response<Full<Bytes>> {
-    match sessions.revoke(&token).await {
-        Ok(()) => {
-            let mut response = Response::new(Full::new(Bytes::new()));
-            response
-                .headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            response
-        }
+fn revoked() -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::new()));
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// Three segments whose first decodes to a JSON object: the shape of a JWS, not yet verified.
+fn looks_like_jwt(token: &str) -> bool {
+    use crate::token::jws::{decode_segment, CompactJws};
+    CompactJws::split(token)
+        .ok()
+        .and_then(|jws| decode_segment(jws.header).ok())
+        .is_some_and(|header| header.first() == Some(&b'{'))
+}
+
+fn unsupported_token_type() -> Response<Full<Bytes>> {
+    oauth_error(StatusCode::BAD_REQUEST, "unsupported_token_type")
+}
+
+async fn revoke(endpoint: RevokeEndpoint, request: RevokeRequest) -> Response<Full<Bytes>> {
+    let RevokeRequest { token, hint } = request;
+    let sessions = &endpoint.sessions;
+    // The hint only orders the search (RFC 7009 §2.1): the token's own shape decides what it is.
+    if Sessions::looks_like_refresh_token(&token) {
+        return match sessions.revoke(&token).await {
+            Ok(_) => revoked(),
+            Err(error) => session_error(error),
+        };
+    }
+    let looks_like_jwt = looks_like_jwt(&token);
+    let Some(verify) = &endpoint.access else {
+        return if looks_like_jwt || hint.as_deref() == Some("access_token") {
+            unsupported_token_type()
+        } else {
+            revoked()
+        };
+    };
+    let Ok(info) = verify(&token) else {
+        // Invalid, expired or foreign: nothing that could be accepted, so nothing to revoke (RFC 7009 §2.2).
+        return revoked();
+    };
+    match sessions.logout(&info).await {
+        Ok(()) => revoked(),
+        Err(SessionError::NotASessionToken) => unsupported_token_type(),
         Err(error) => session_error(error),
     }
 }
@@ -265,10 +365,10 @@ macro_rules! endpoint_service {
             }
 
             fn call(&mut self, request: Request<B>) -> Self::Future {
-                let sessions = self.sessions.clone();
+                let endpoint = self.clone();
                 Box::pin(async move {
                     Ok(match token_from(request, $parse).await {
-                        Ok(token) => $run(sessions, token).await,
+                        Ok(token) => $run(endpoint, token).await,
                         Err(response) => response,
                     })
                 })

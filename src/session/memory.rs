@@ -2,7 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use subtle::ConstantTimeEq;
 
@@ -13,7 +13,7 @@ use crate::session::store::{
 };
 use crate::TokenInfo;
 
-/// Default bound on stored entries (sessions + refresh tokens + revocations).
+/// Default bound on stored entries (sessions + revocations).
 const DEFAULT_CAPACITY: usize = 1_000_000;
 /// Expired entries are swept every this many writes (and whenever the store is full).
 const SWEEP_EVERY: u64 = 4096;
@@ -21,9 +21,11 @@ const SWEEP_EVERY: u64 = 4096;
 /// An in-memory [`SessionStore`] and [`RevocationCheck`] for one process.
 ///
 /// Cloning shares the same data. Every operation answers immediately, so the verifying layer's revocation
-/// check stays on its synchronous path. Expired sessions, tokens and revocations are removed as the store is
-/// used; when `capacity` live entries exist, further writes fail (the endpoints answer 503) rather than grow
-/// without bound. Several processes need a shared store instead (the `redis` feature).
+/// check stays on its synchronous path. A session takes one entry however often it is refreshed; expired
+/// sessions and revocations are removed as the store is used. When `capacity` live entries (sessions and
+/// revocations) exist, new sessions are refused (login answers 503) rather than grow without bound; refreshes,
+/// logouts and revocations are never refused. Several processes need a shared store instead (the `redis`
+/// feature).
 ///
 /// ```
 /// use tower_jwt_auth::MemoryStore;
@@ -45,23 +47,16 @@ struct Inner {
 #[derive(Default)]
 struct SessionState {
     sessions: HashMap<String, SessionEntry>,
-    tokens: HashMap<String, TokenEntry>,
     by_subject: HashMap<String, HashSet<String>>,
     writes: u64,
 }
 
+/// One session: constant size, whatever the number of rotations.
 struct SessionEntry {
     record: SessionRecord,
-    current: String,
-    token_ids: Vec<String>,
-}
-
-struct TokenEntry {
-    session_id: String,
-    secret_hash: [u8; 32],
-    expires_at: i64,
-    used_at: Option<i64>,
-    replaced_by: Option<String>,
+    current: RefreshGrant,
+    previous_hash: Option<[u8; 32]>,
+    rotated_at: i64,
 }
 
 #[derive(Default)]
@@ -113,10 +108,9 @@ impl MemoryStore {
         }
     }
 
-    /// Live entries: sessions, refresh tokens and revocations.
+    /// Live entries: sessions and revocations.
     pub fn len(&self) -> usize {
-        let sessions = self.lock_sessions();
-        sessions.sessions.len() + sessions.tokens.len() + self.read_revocations().len()
+        self.lock_sessions().sessions.len() + self.read_revocations().len()
     }
 
     /// Whether the store holds nothing.
@@ -133,41 +127,53 @@ impl MemoryStore {
             .unwrap_or_else(|e| e.into_inner())
     }
 
-    fn read_revocations(&self) -> std::sync::RwLockReadGuard<'_, Revocations> {
+    fn read_revocations(&self) -> RwLockReadGuard<'_, Revocations> {
         self.inner
             .revocations
             .read()
             .unwrap_or_else(|e| e.into_inner())
     }
 
-    fn write_revocations(&self) -> std::sync::RwLockWriteGuard<'_, Revocations> {
+    fn write_revocations(&self) -> RwLockWriteGuard<'_, Revocations> {
         self.inner
             .revocations
             .write()
             .unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Counts a write; sweeps expired entries now and then, and refuses the write when still full.
-    fn make_room(&self, sessions: &mut SessionState, now: i64) -> Result<(), StoreError> {
+    /// Counts a write and sweeps expired entries now and then.
+    fn count_write(&self, sessions: &mut SessionState, now: i64) {
         sessions.writes += 1;
-        let full =
-            || sessions.sessions.len() + sessions.tokens.len() + self.read_revocations().len();
-        if sessions.writes.is_multiple_of(SWEEP_EVERY) || full() >= self.inner.capacity {
-            sessions.sweep(now);
-            self.write_revocations().sweep(now);
+        if sessions.writes.is_multiple_of(SWEEP_EVERY) {
+            self.sweep(sessions, now);
         }
-        let used = sessions.sessions.len() + sessions.tokens.len() + self.read_revocations().len();
-        if used >= self.inner.capacity {
-            return Err(StoreError::new("memory store is full"));
+    }
+
+    fn sweep(&self, sessions: &mut SessionState, now: i64) {
+        sessions.sweep(now);
+        self.write_revocations().sweep(now);
+    }
+
+    /// Room for one more session: sweeps when full, and refuses when still full.
+    fn room_for_session(&self, sessions: &mut SessionState, now: i64) -> Result<(), StoreError> {
+        let used = |s: &SessionState| s.sessions.len() + self.read_revocations().len();
+        if used(sessions) >= self.inner.capacity {
+            self.sweep(sessions, now);
+            if used(sessions) >= self.inner.capacity {
+                return Err(StoreError::new("memory store is full"));
+            }
         }
         Ok(())
     }
 
     fn revoke_session_locked(&self, sessions: &mut SessionState, session_id: &str, until: i64) {
         sessions.remove_session(session_id);
-        self.write_revocations()
+        let mut revocations = self.write_revocations();
+        let entry = revocations
             .session_ids
-            .insert(session_id.to_owned(), until);
+            .entry(session_id.to_owned())
+            .or_insert(until);
+        *entry = (*entry).max(until);
     }
 
     fn ready<T: Send + 'static>(result: Result<T, StoreError>) -> StoreFuture<T> {
@@ -178,9 +184,6 @@ impl MemoryStore {
 impl SessionState {
     fn remove_session(&mut self, session_id: &str) {
         if let Some(entry) = self.sessions.remove(session_id) {
-            for id in &entry.token_ids {
-                self.tokens.remove(id);
-            }
             if let Some(sids) = self.by_subject.get_mut(&entry.record.subject) {
                 sids.remove(session_id);
                 if sids.is_empty() {
@@ -194,23 +197,11 @@ impl SessionState {
         let ended: Vec<String> = self
             .sessions
             .iter()
-            .filter(|(_, s)| s.record.expires_at <= now)
+            .filter(|(_, s)| s.record.expires_at <= now || s.current.expires_at <= now)
             .map(|(id, _)| id.clone())
             .collect();
         for id in ended {
             self.remove_session(&id);
-        }
-        let stale: Vec<(String, String)> = self
-            .tokens
-            .iter()
-            .filter(|(_, t)| t.used_at.is_none() && t.expires_at <= now)
-            .map(|(id, t)| (id.clone(), t.session_id.clone()))
-            .collect();
-        for (id, session_id) in stale {
-            self.tokens.remove(&id);
-            if let Some(session) = self.sessions.get_mut(&session_id) {
-                session.token_ids.retain(|t| *t != id);
-            }
         }
     }
 }
@@ -239,10 +230,10 @@ impl Revocations {
         {
             return true;
         }
-        match token.subject().and_then(|sub| self.subjects.get(sub)) {
-            Some((not_before, _)) => token.issued_at().is_none_or(|iat| iat < *not_before),
-            None => false,
-        }
+        token
+            .subject()
+            .and_then(|sub| self.subjects.get(sub))
+            .is_some_and(|(not_before, _)| token.is_logged_out_by(*not_before))
     }
 }
 
@@ -252,36 +243,36 @@ impl RevocationCheck for MemoryStore {
     }
 }
 
+fn same_hash(a: &[u8; 32], b: &[u8; 32]) -> bool {
+    a.ct_eq(b).into()
+}
+
 impl SessionStore for MemoryStore {
     fn create_session(&self, new: NewSession) -> StoreFuture<()> {
         let now = self.inner.clock.now();
         let mut sessions = self.lock_sessions();
-        if let Err(e) = self.make_room(&mut sessions, now) {
+        self.count_write(&mut sessions, now);
+        if let Err(e) = self.room_for_session(&mut sessions, now) {
             return Self::ready(Err(e));
         }
-        let NewSession { session, refresh } = new;
+        let NewSession {
+            session,
+            mut refresh,
+        } = new;
+        refresh.expires_at = refresh.expires_at.min(session.expires_at);
         let session_id = session.session_id.clone();
         sessions
             .by_subject
             .entry(session.subject.clone())
             .or_default()
             .insert(session_id.clone());
-        sessions.tokens.insert(
-            refresh.id.clone(),
-            TokenEntry {
-                session_id: session_id.clone(),
-                secret_hash: refresh.secret_hash,
-                expires_at: refresh.expires_at.min(session.expires_at),
-                used_at: None,
-                replaced_by: None,
-            },
-        );
         sessions.sessions.insert(
             session_id,
             SessionEntry {
                 record: session,
-                current: refresh.id.clone(),
-                token_ids: vec![refresh.id],
+                current: refresh,
+                previous_hash: None,
+                rotated_at: i64::MIN,
             },
         );
         Self::ready(Ok(()))
@@ -290,73 +281,58 @@ impl SessionStore for MemoryStore {
     fn rotate(&self, request: RotateRequest) -> StoreFuture<RotateOutcome> {
         let now = request.now;
         let mut sessions = self.lock_sessions();
-        let state = &mut *sessions;
-        let Some(token) = state.tokens.get(&request.id) else {
+        self.count_write(&mut sessions, now);
+        let Some(entry) = sessions.sessions.get_mut(&request.session_id) else {
             return Self::ready(Ok(RotateOutcome::Invalid));
         };
-        // Hash before anything else: a wrong secret for a real id changes nothing.
-        if !bool::from(token.secret_hash.ct_eq(&request.secret_hash)) {
+        if now >= entry.record.expires_at {
             return Self::ready(Ok(RotateOutcome::Invalid));
         }
-        let session_id = token.session_id.clone();
-        let Some(session) = state.sessions.get(&session_id) else {
-            return Self::ready(Ok(RotateOutcome::Invalid));
-        };
-        if now >= session.record.expires_at {
-            return Self::ready(Ok(RotateOutcome::Invalid));
+        let current = entry.current.generation;
+        if request.generation == current
+            && same_hash(&request.secret_hash, &entry.current.secret_hash)
+        {
+            if now >= entry.current.expires_at {
+                return Self::ready(Ok(RotateOutcome::Invalid));
+            }
+            let successor = RefreshGrant {
+                generation: current.saturating_add(1),
+                expires_at: request.successor.expires_at.min(entry.record.expires_at),
+                ..request.successor
+            };
+            entry.previous_hash = Some(entry.current.secret_hash);
+            entry.current = successor.clone();
+            entry.rotated_at = now;
+            return Self::ready(Ok(RotateOutcome::Rotated {
+                session: entry.record.clone(),
+                successor,
+            }));
         }
-        let (record, current) = (session.record.clone(), session.current.clone());
-        match (token.used_at, token.replaced_by.clone()) {
-            (None, _) => {
-                if now >= token.expires_at {
-                    return Self::ready(Ok(RotateOutcome::Invalid));
-                }
-                if let Err(e) = self.make_room(state, now) {
-                    return Self::ready(Err(e));
-                }
-                let successor = RefreshGrant {
-                    expires_at: request.successor.expires_at.min(record.expires_at),
-                    ..request.successor
-                };
-                let token = state.tokens.get_mut(&request.id).expect("checked above");
-                token.used_at = Some(now);
-                token.replaced_by = Some(successor.id.clone());
-                state.tokens.insert(
-                    successor.id.clone(),
-                    TokenEntry {
-                        session_id: session_id.clone(),
-                        secret_hash: successor.secret_hash,
-                        expires_at: successor.expires_at,
-                        used_at: None,
-                        replaced_by: None,
-                    },
-                );
-                let session = state.sessions.get_mut(&session_id).expect("checked above");
-                session.current = successor.id.clone();
-                session.token_ids.push(successor.id.clone());
-                Self::ready(Ok(RotateOutcome::Rotated {
-                    session: record,
-                    successor,
-                }))
+        let previous = request.generation.checked_add(1) == Some(current)
+            && entry
+                .previous_hash
+                .is_some_and(|h| same_hash(&request.secret_hash, &h));
+        if previous {
+            if now < entry.rotated_at.saturating_add(request.grace_period) {
+                return Self::ready(Ok(RotateOutcome::Retried {
+                    session: entry.record.clone(),
+                    successor: entry.current.clone(),
+                }));
             }
-            (Some(used_at), Some(next))
-                if now < used_at + request.grace_period && next == current =>
-            {
-                Self::ready(Ok(RotateOutcome::Retried {
-                    session: record,
-                    successor_id: next,
-                }))
-            }
-            (Some(_), _) => {
-                let subject = record.subject;
-                let until = record.expires_at;
-                self.revoke_session_locked(state, &session_id, until);
-                Self::ready(Ok(RotateOutcome::Reused {
-                    session_id,
-                    subject,
-                }))
-            }
+            let subject = entry.record.subject.clone();
+            self.revoke_session_locked(&mut sessions, &request.session_id, request.revoke_until);
+            return Self::ready(Ok(RotateOutcome::Reused {
+                session_id: request.session_id,
+                subject,
+            }));
         }
+        if request.generation < current {
+            return Self::ready(Ok(RotateOutcome::Outdated {
+                generation: current,
+                secret_hash: entry.current.secret_hash,
+            }));
+        }
+        Self::ready(Ok(RotateOutcome::Invalid))
     }
 
     fn revoke_session(&self, session_id: &str, until: i64) -> StoreFuture<()> {
@@ -365,36 +341,42 @@ impl SessionStore for MemoryStore {
         Self::ready(Ok(()))
     }
 
-    fn revoke_refresh_token(&self, id: &str, secret_hash: [u8; 32]) -> StoreFuture<bool> {
+    fn revoke_refresh_token(
+        &self,
+        session_id: &str,
+        generation: u64,
+        secret_hash: [u8; 32],
+        until: i64,
+    ) -> StoreFuture<bool> {
         let mut sessions = self.lock_sessions();
-        let Some(token) = sessions.tokens.get(id) else {
+        let Some(entry) = sessions.sessions.get(session_id) else {
             return Self::ready(Ok(false));
         };
-        if !bool::from(token.secret_hash.ct_eq(&secret_hash)) {
+        let current = entry.current.generation == generation
+            && same_hash(&entry.current.secret_hash, &secret_hash);
+        let previous = generation.checked_add(1) == Some(entry.current.generation)
+            && entry
+                .previous_hash
+                .is_some_and(|h| same_hash(&h, &secret_hash));
+        if !(current || previous) {
             return Self::ready(Ok(false));
         }
-        let session_id = token.session_id.clone();
-        let until = sessions
-            .sessions
-            .get(&session_id)
-            .map_or(0, |s| s.record.expires_at);
-        self.revoke_session_locked(&mut sessions, &session_id, until);
+        self.revoke_session_locked(&mut sessions, session_id, until);
         Self::ready(Ok(true))
     }
 
     fn revoke_token(&self, jti: &str, until: i64) -> StoreFuture<()> {
         let now = self.inner.clock.now();
         let mut sessions = self.lock_sessions();
-        if let Err(e) = self.make_room(&mut sessions, now) {
-            return Self::ready(Err(e));
-        }
-        self.write_revocations()
-            .token_ids
-            .insert(jti.to_owned(), until);
+        self.count_write(&mut sessions, now);
+        let mut revocations = self.write_revocations();
+        let entry = revocations.token_ids.entry(jti.to_owned()).or_insert(until);
+        *entry = (*entry).max(until);
         Self::ready(Ok(()))
     }
 
     fn revoke_subject(&self, subject: &str, not_before: i64, until: i64) -> StoreFuture<()> {
+        // One lock over the sessions: a login either lands before (and is revoked) or after (and is not).
         let mut sessions = self.lock_sessions();
         let session_ids: Vec<String> = sessions
             .by_subject
@@ -402,15 +384,14 @@ impl SessionStore for MemoryStore {
             .map(|s| s.iter().cloned().collect())
             .unwrap_or_default();
         for session_id in session_ids {
-            let end = sessions
-                .sessions
-                .get(&session_id)
-                .map_or(until, |s| s.record.expires_at);
-            self.revoke_session_locked(&mut sessions, &session_id, end);
+            self.revoke_session_locked(&mut sessions, &session_id, until);
         }
-        self.write_revocations()
+        let mut revocations = self.write_revocations();
+        let entry = revocations
             .subjects
-            .insert(subject.to_owned(), (not_before, until));
+            .entry(subject.to_owned())
+            .or_insert((not_before, until));
+        *entry = (entry.0.max(not_before), entry.1.max(until));
         Self::ready(Ok(()))
     }
 }

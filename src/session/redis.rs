@@ -2,21 +2,28 @@
 //! Redis.
 //!
 //! Every multi-key step is one Lua script whose keys share a Redis Cluster hash slot: a session's keys are all
-//! tagged `{<session id>}`, a subject's keys `{u:<subject>}`. Keys expire with what they protect (a session at
-//! its absolute end, a revoked `jti` at the token's `exp`), so Redis cleans up after itself. Only SHA-256 of
-//! refresh secrets is stored. Every call has a timeout; an unreachable or slow Redis is a [`StoreError`] (503
-//! from the layer and the endpoints), and the connection manager reconnects by itself.
+//! tagged `{<session id>}`, a subject's keys `{u:<subject>}`. A session is one hash however often it is
+//! refreshed (the current and previous refresh-token hashes, never the secrets), and expires when it idles out.
+//! Revocation markers expire at the `until` [`Sessions`](crate::Sessions) computed for them (the covered
+//! tokens' latest expiry plus [`REVOCATION_MARGIN`](crate::REVOCATION_MARGIN)); a marker is only ever
+//! lengthened. Every call has a timeout; an unreachable or slow Redis is a [`StoreError`] (503 from the layer and
+//! the endpoints), and the connection manager reconnects by itself.
 //!
 //! Key layout, with the default prefix `tja`:
 //!
-//! | key | type | holds |
-//! |---|---|---|
-//! | `tja:{sid}:s` | hash | session: `sub`, `auth_time`, `exp`, `claims`, `current` (current refresh id) |
-//! | `tja:{sid}:t:<token id>` | hash | refresh token: `h` (SHA-256 of the secret, hex), `exp`, `used`, `next` |
-//! | `tja:{sid}:r` | string | the session is revoked: its access tokens are refused |
-//! | `tja:j:<jti>` | string | the access token `jti` is revoked |
-//! | `tja:{u:<sub>}:nb` | string | "logged out everywhere" time of the subject |
-//! | `tja:{u:<sub>}:ss` | set | the subject's session ids (for logout everywhere) |
+//! | key | type | holds | expires |
+//! |---|---|---|---|
+//! | `tja:{sid}:s` | hash | session: `sub`, `auth_time`, `exp`, `claims`, `gen`, `cur`, `prev` (SHA-256 of the current and previous refresh secrets, hex), `rotated`, `texp` | when the refresh token idles out (≤ session end) |
+//! | `tja:{sid}:r` | string | the session is revoked: its access tokens are refused | its `until` |
+//! | `tja:j:<jti>` | string | the access token `jti` is revoked | its `until` |
+//! | `tja:{u:<sub>}:nb` | string | "logged out everywhere" time of the subject | its `until` |
+//! | `tja:{u:<sub>}:ss` | set | the subject's session ids (for logout everywhere) | with its longest session |
+//!
+//! **Eviction:** configure Redis with `maxmemory-policy noeviction`. Under any evicting policy a full Redis
+//! may drop revocation markers (all of them have a TTL, so `volatile-*` policies pick them first), and a
+//! dropped marker silently re-validates a revoked token. [`RedisStoreBuilder::build`] reads the policy and
+//! logs a `tracing` warning unless it is `noeviction`; [`RedisStore::eviction_policy`] tells what it found.
+//! With `noeviction`, a full Redis refuses writes: logins, refreshes and revocations answer 503.
 //!
 //! Sentinel: use a `redis+sentinel://` URL if your redis crate build supports it, or point the URL at the
 //! current master through your Sentinel-aware proxy. Cluster: the hash tags above keep each script's keys in one
@@ -33,64 +40,98 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::Script;
 
 use crate::revocation::{Lookup, RevocationCheck, StoreError, StoreFuture};
-use crate::session::refresh_token::split_id;
 use crate::session::store::{
     NewSession, RefreshGrant, RotateOutcome, RotateRequest, SessionRecord, SessionStore,
 };
 use crate::TokenInfo;
 
+/// Sets a revocation marker that expires at ARGV[n], or lengthens an existing one (never shortens it).
+const MARK: &str = r"
+local function mark(key, expires)
+  if not redis.call('SET', key, '1', 'NX', 'EXAT', expires) then
+    redis.call('EXPIREAT', key, expires, 'GT')
+  end
+end
+";
+
+/// KEYS: session. ARGV: sub, auth_time, exp, claims, generation, hash, token expiry.
 const CREATE: &str = r"
-redis.call('HSET', KEYS[1], 'sub', ARGV[1], 'auth_time', ARGV[2], 'exp', ARGV[3], 'claims', ARGV[4], 'current', ARGV[5])
-redis.call('EXPIREAT', KEYS[1], ARGV[3])
-redis.call('HSET', KEYS[2], 'h', ARGV[6], 'exp', ARGV[7])
-redis.call('EXPIREAT', KEYS[2], ARGV[3])
+redis.call('HSET', KEYS[1], 'sub', ARGV[1], 'auth_time', ARGV[2], 'exp', ARGV[3], 'claims', ARGV[4],
+  'gen', ARGV[5], 'cur', ARGV[6], 'texp', ARGV[7], 'rotated', '0')
+redis.call('EXPIREAT', KEYS[1], ARGV[7])
 return 1
 ";
 
-/// KEYS: session, presented token, successor token, session-revoked marker.
-/// ARGV: presented hash, now, grace, successor hash, successor exp, successor id.
+/// KEYS: session, session-revoked marker.
+/// ARGV: generation, presented hash, now, grace, successor hash, successor exp, revoke until.
 const ROTATE: &str = r"
-local s = redis.call('HMGET', KEYS[1], 'sub', 'auth_time', 'exp', 'claims', 'current')
+local s = redis.call('HMGET', KEYS[1], 'sub', 'auth_time', 'exp', 'claims', 'gen', 'cur', 'prev', 'rotated', 'texp')
 if not s[1] then return {'invalid'} end
-local t = redis.call('HMGET', KEYS[2], 'h', 'exp', 'used', 'next')
-if not t[1] or t[1] ~= ARGV[1] then return {'invalid'} end
-local now = tonumber(ARGV[2])
+local now = tonumber(ARGV[3])
 local session_end = tonumber(s[3])
 if now >= session_end then return {'invalid'} end
-if not t[3] then
-  if now >= tonumber(t[2]) then return {'invalid'} end
-  local successor_exp = math.min(tonumber(ARGV[5]), session_end)
-  redis.call('HSET', KEYS[2], 'used', ARGV[2], 'next', ARGV[6])
-  redis.call('HSET', KEYS[3], 'h', ARGV[4], 'exp', successor_exp)
-  redis.call('EXPIREAT', KEYS[3], session_end)
-  redis.call('HSET', KEYS[1], 'current', ARGV[6])
-  return {'rotated', s[1], s[2], s[3], s[4], tostring(successor_exp)}
+local current = tonumber(s[5])
+local presented = tonumber(ARGV[1])
+if ARGV[1] == s[5] and ARGV[2] == s[6] then
+  if now >= tonumber(s[9]) then return {'invalid'} end
+  local texp = math.min(tonumber(ARGV[6]), session_end)
+  local next_gen = tostring(current + 1)
+  redis.call('HSET', KEYS[1], 'gen', next_gen, 'cur', ARGV[5], 'prev', ARGV[2], 'rotated', ARGV[3], 'texp', texp)
+  redis.call('EXPIREAT', KEYS[1], texp)
+  return {'rotated', s[1], s[2], s[3], s[4], next_gen, tostring(texp)}
 end
-if now < tonumber(t[3]) + tonumber(ARGV[3]) and t[4] == s[5] then
-  return {'retried', s[1], s[2], s[3], s[4], t[4]}
+if presented + 1 == current and s[7] and ARGV[2] == s[7] then
+  if now < tonumber(s[8]) + tonumber(ARGV[4]) then
+    return {'retried', s[1], s[2], s[3], s[4], s[5], s[9], s[6]}
+  end
+  redis.call('DEL', KEYS[1])
+  mark(KEYS[2], ARGV[7])
+  return {'reused', s[1]}
 end
-redis.call('DEL', KEYS[1])
-redis.call('SET', KEYS[4], '1', 'EXAT', session_end)
-return {'reused', s[1]}
+if presented < current then return {'outdated', s[5], s[6]} end
+return {'invalid'}
 ";
 
 /// KEYS: session, session-revoked marker. ARGV: until.
 const REVOKE_SESSION: &str = r"
 redis.call('DEL', KEYS[1])
-redis.call('SET', KEYS[2], '1', 'EXAT', ARGV[1])
+mark(KEYS[2], ARGV[1])
 return 1
 ";
 
-/// KEYS: session, token, session-revoked marker. ARGV: presented hash.
+/// KEYS: session, session-revoked marker. ARGV: generation, presented hash, until.
 const REVOKE_REFRESH: &str = r"
-local h = redis.call('HGET', KEYS[2], 'h')
-if not h or h ~= ARGV[1] then return 0 end
-local session_end = redis.call('HGET', KEYS[1], 'exp')
-if not session_end then return 0 end
+local s = redis.call('HMGET', KEYS[1], 'gen', 'cur', 'prev')
+if not s[1] then return 0 end
+local current = ARGV[1] == s[1] and ARGV[2] == s[2]
+local previous = tonumber(ARGV[1]) + 1 == tonumber(s[1]) and s[3] and ARGV[2] == s[3]
+if not (current or previous) then return 0 end
 redis.call('DEL', KEYS[1])
-redis.call('SET', KEYS[3], '1', 'EXAT', session_end)
+mark(KEYS[2], ARGV[3])
 return 1
 ";
+
+/// KEYS: marker. ARGV: until.
+const REVOKE_TOKEN: &str = r"
+mark(KEYS[1], ARGV[1])
+return 1
+";
+
+/// KEYS: subject not-before, subject session index. ARGV: not before, until.
+/// Keeps the later not-before and the later expiry, and returns the subject's sessions.
+const REVOKE_SUBJECT: &str = r"
+local old = tonumber(redis.call('GET', KEYS[1]) or '0')
+if old < tonumber(ARGV[1]) then
+  local ttl = redis.call('EXPIRETIME', KEYS[1])
+  redis.call('SET', KEYS[1], ARGV[1], 'EXAT', math.max(tonumber(ARGV[2]), ttl))
+else
+  redis.call('EXPIREAT', KEYS[1], ARGV[2], 'GT')
+end
+return redis.call('SMEMBERS', KEYS[2])
+";
+
+/// How many times logout-all reads the session index again for logins that raced it.
+const SUBJECT_PASSES: usize = 8;
 
 /// The default time limit of one store call.
 pub const DEFAULT_REDIS_TIMEOUT: Duration = Duration::from_millis(500);
@@ -100,6 +141,12 @@ struct Scripts {
     rotate: Script,
     revoke_session: Script,
     revoke_refresh: Script,
+    revoke_token: Script,
+    revoke_subject: Script,
+}
+
+fn with_mark(body: &str) -> Script {
+    Script::new(&format!("{MARK}{body}"))
 }
 
 /// A [`SessionStore`] and [`RevocationCheck`] on Redis. Cloning shares the connection.
@@ -122,6 +169,7 @@ pub struct RedisStore {
     prefix: Arc<str>,
     timeout: Duration,
     scripts: Arc<Scripts>,
+    eviction_policy: Option<Arc<str>>,
 }
 
 impl fmt::Debug for RedisStore {
@@ -154,9 +202,10 @@ impl RedisStoreBuilder {
         self
     }
 
-    /// Creates the store. It connects lazily: this never waits for Redis, and while Redis is unreachable the
-    /// store's calls fail (503) until it comes back. Errors only for an invalid URL. Call it inside a tokio
-    /// runtime.
+    /// Creates the store and reads Redis' `maxmemory-policy` (waiting at most the store's timeout; a `tracing`
+    /// warning unless it is `noeviction`, see the module docs). The connection is lazy: while Redis is
+    /// unreachable the store's calls fail (503) until it comes back. Errors only for an invalid URL. Call it
+    /// inside a tokio runtime.
     pub async fn build(self) -> Result<RedisStore, StoreError> {
         let client = redis::Client::open(self.url.as_str())
             .map_err(|e| StoreError::new(format!("invalid Redis URL: {}", e.kind_str())))?;
@@ -168,17 +217,34 @@ impl RedisStoreBuilder {
         let connection = client
             .get_connection_manager_lazy(config)
             .map_err(|e| StoreError::new(format!("Redis: {}", e.kind_str())))?;
-        Ok(RedisStore {
+        let mut store = RedisStore {
             connection,
             prefix: self.prefix.into(),
             timeout: self.timeout,
             scripts: Arc::new(Scripts {
                 create: Script::new(CREATE),
-                rotate: Script::new(ROTATE),
-                revoke_session: Script::new(REVOKE_SESSION),
-                revoke_refresh: Script::new(REVOKE_REFRESH),
+                rotate: with_mark(ROTATE),
+                revoke_session: with_mark(REVOKE_SESSION),
+                revoke_refresh: with_mark(REVOKE_REFRESH),
+                revoke_token: with_mark(REVOKE_TOKEN),
+                revoke_subject: Script::new(REVOKE_SUBJECT),
             }),
-        })
+            eviction_policy: None,
+        };
+        store.eviction_policy = store.read_eviction_policy().await;
+        match store.eviction_policy.as_deref() {
+            Some("noeviction") => {}
+            Some(policy) => tracing::warn!(
+                policy,
+                "Redis maxmemory-policy is not noeviction: a full Redis may evict revocation markers and \
+                 re-validate revoked tokens; set maxmemory-policy noeviction"
+            ),
+            None => tracing::warn!(
+                "could not read Redis maxmemory-policy (Redis unreachable, or CONFIG disabled); make sure it is \
+                 noeviction, or evicted revocation markers re-validate revoked tokens"
+            ),
+        }
+        Ok(store)
     }
 }
 
@@ -255,6 +321,25 @@ fn parse_i64(value: Option<&String>) -> Result<i64, StoreError> {
         .ok_or_else(|| StoreError::new("unexpected reply from Redis"))
 }
 
+fn parse_u64(value: Option<&String>) -> Result<u64, StoreError> {
+    value
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| StoreError::new("unexpected reply from Redis"))
+}
+
+fn parse_hash(value: Option<&String>) -> Result<[u8; 32], StoreError> {
+    let text = value.ok_or_else(|| StoreError::new("unexpected reply from Redis"))?;
+    let mut hash = [0u8; 32];
+    if text.len() != 64 {
+        return Err(StoreError::new("unexpected reply from Redis"));
+    }
+    for (i, byte) in hash.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16)
+            .map_err(|_| StoreError::new("unexpected reply from Redis"))?;
+    }
+    Ok(hash)
+}
+
 fn session_from(session_id: &str, reply: &[String]) -> Result<SessionRecord, StoreError> {
     Ok(SessionRecord {
         session_id: session_id.to_owned(),
@@ -265,13 +350,57 @@ fn session_from(session_id: &str, reply: &[String]) -> Result<SessionRecord, Sto
     })
 }
 
+impl RedisStore {
+    /// The `maxmemory-policy` Redis reported when the store was built (`None` when it could not be read).
+    /// Anything but `noeviction` can evict revocation markers.
+    pub fn eviction_policy(&self) -> Option<&str> {
+        self.eviction_policy.as_deref()
+    }
+
+    async fn read_eviction_policy(&self) -> Option<Arc<str>> {
+        let reply: Vec<String> = self
+            .run(|mut connection, _| async move {
+                redis::cmd("CONFIG")
+                    .arg("GET")
+                    .arg("maxmemory-policy")
+                    .query_async(&mut connection)
+                    .await
+            })
+            .await
+            .ok()?;
+        reply.get(1).map(|policy| Arc::from(policy.as_str()))
+    }
+
+    fn revoke_session_now(&self, session_id: &str, until: i64) -> StoreFuture<()> {
+        let store = self.clone();
+        let keys = [
+            self.session_key(session_id, "s"),
+            self.session_key(session_id, "r"),
+        ];
+        self.boxed(async move {
+            store
+                .run(|mut connection, scripts| async move {
+                    scripts
+                        .revoke_session
+                        .key(&keys[0])
+                        .key(&keys[1])
+                        .arg(until.max(1))
+                        .invoke_async::<i64>(&mut connection)
+                        .await
+                })
+                .await
+                .map(drop)
+        })
+    }
+}
+
 impl RevocationCheck for RedisStore {
     fn is_revoked(&self, token: &TokenInfo) -> Lookup<bool> {
         let store = self.clone();
         let jti = token.token_id().map(|jti| self.token_id_key(jti));
         let sid = token.session_id().map(|sid| self.session_key(sid, "r"));
         let sub = token.subject().map(|sub| self.subject_key(sub, "nb"));
-        let issued_at = token.issued_at();
+        let token = token.clone();
         Lookup::Pending(Box::pin(async move {
             // One round trip: the existence checks and the subject's not-before, pipelined.
             let (flags, not_before): (Vec<bool>, Option<i64>) = store
@@ -297,7 +426,7 @@ impl RevocationCheck for RedisStore {
                     Ok((flags, not_before))
                 })
                 .await?;
-            let logged_out = not_before.is_some_and(|nb| issued_at.is_none_or(|iat| iat < nb));
+            let logged_out = not_before.is_some_and(|nb| token.is_logged_out_by(nb));
             Ok(flags.into_iter().any(|f| f) || logged_out)
         }))
     }
@@ -307,12 +436,7 @@ impl SessionStore for RedisStore {
     fn create_session(&self, new: NewSession) -> StoreFuture<()> {
         let store = self.clone();
         let NewSession { session, refresh } = new;
-        let Some((_, token_id)) = split_id(&refresh.id).map(|(s, t)| (s.to_owned(), t.to_owned()))
-        else {
-            return Box::pin(async { Err(StoreError::new("malformed refresh token id")) });
-        };
         let session_key = self.session_key(&session.session_id, "s");
-        let token_key = self.session_key(&session.session_id, &format!("t:{token_id}"));
         let index_key = self.subject_key(&session.subject, "ss");
         self.boxed(async move {
             store
@@ -320,17 +444,18 @@ impl SessionStore for RedisStore {
                     scripts
                         .create
                         .key(&session_key)
-                        .key(&token_key)
                         .arg(&session.subject)
                         .arg(session.auth_time)
                         .arg(session.expires_at)
                         .arg(&session.claims)
-                        .arg(&refresh.id)
+                        .arg(refresh.generation)
                         .arg(hex(&refresh.secret_hash))
-                        .arg(refresh.expires_at.min(session.expires_at))
+                        .arg(refresh.expires_at.min(session.expires_at).max(1))
                         .invoke_async::<i64>(&mut connection)
                         .await?;
-                    // The subject's session index, for "log out everywhere"; it lives as long as its longest session.
+                    // The subject's session index, for "log out everywhere"; it lives as long as its longest
+                    // session. Written after the session, so a logout-all that reads the index finds only
+                    // sessions that exist (a session created but not yet indexed is a login still in progress).
                     redis::pipe()
                         .sadd(&index_key, &session.session_id)
                         .cmd("EXPIREAT")
@@ -350,62 +475,63 @@ impl SessionStore for RedisStore {
 
     fn rotate(&self, request: RotateRequest) -> StoreFuture<RotateOutcome> {
         let store = self.clone();
-        let ids = split_id(&request.id).zip(split_id(&request.successor.id));
-        let Some(((session_id, token_id), (successor_session, successor_token))) = ids else {
-            return Box::pin(async { Ok(RotateOutcome::Invalid) });
-        };
-        if session_id != successor_session {
-            return Box::pin(async { Ok(RotateOutcome::Invalid) });
-        }
-        let session_id = session_id.to_owned();
         let keys = [
-            self.session_key(&session_id, "s"),
-            self.session_key(&session_id, &format!("t:{token_id}")),
-            self.session_key(&session_id, &format!("t:{successor_token}")),
-            self.session_key(&session_id, "r"),
+            self.session_key(&request.session_id, "s"),
+            self.session_key(&request.session_id, "r"),
         ];
-        let args = (
-            hex(&request.secret_hash),
-            request.now,
-            request.grace_period,
-            hex(&request.successor.secret_hash),
-            request.successor.expires_at,
-            request.successor.id.clone(),
-        );
         self.boxed(async move {
+            let args = (
+                request.generation,
+                hex(&request.secret_hash),
+                request.now,
+                request.grace_period,
+                hex(&request.successor.secret_hash),
+                request.successor.expires_at,
+                request.revoke_until.max(1),
+            );
             let reply: Vec<String> = store
                 .run(|mut connection, scripts| async move {
-                    let mut invocation = scripts.rotate.prepare_invoke();
-                    for key in &keys {
-                        invocation.key(key);
-                    }
-                    let (hash, now, grace, successor_hash, successor_exp, successor_id) = args;
-                    invocation
+                    let (generation, hash, now, grace, successor_hash, successor_exp, until) = args;
+                    scripts
+                        .rotate
+                        .key(&keys[0])
+                        .key(&keys[1])
+                        .arg(generation)
                         .arg(hash)
                         .arg(now)
                         .arg(grace)
                         .arg(successor_hash)
                         .arg(successor_exp)
-                        .arg(successor_id)
+                        .arg(until)
                         .invoke_async(&mut connection)
                         .await
                 })
                 .await?;
+            let session_id = request.session_id;
             Ok(match reply.first().map(String::as_str) {
                 Some("rotated") => RotateOutcome::Rotated {
                     session: session_from(&session_id, &reply)?,
                     successor: RefreshGrant {
-                        expires_at: parse_i64(reply.get(5))?,
-                        ..request.successor
+                        generation: parse_u64(reply.get(5))?,
+                        secret_hash: request.successor.secret_hash,
+                        expires_at: parse_i64(reply.get(6))?,
                     },
                 },
                 Some("retried") => RotateOutcome::Retried {
                     session: session_from(&session_id, &reply)?,
-                    successor_id: reply.get(5).cloned().unwrap_or_default(),
+                    successor: RefreshGrant {
+                        generation: parse_u64(reply.get(5))?,
+                        expires_at: parse_i64(reply.get(6))?,
+                        secret_hash: parse_hash(reply.get(7))?,
+                    },
                 },
                 Some("reused") => RotateOutcome::Reused {
                     session_id,
                     subject: reply.get(1).cloned().unwrap_or_default(),
+                },
+                Some("outdated") => RotateOutcome::Outdated {
+                    generation: parse_u64(reply.get(1))?,
+                    secret_hash: parse_hash(reply.get(2))?,
                 },
                 _ => RotateOutcome::Invalid,
             })
@@ -413,35 +539,19 @@ impl SessionStore for RedisStore {
     }
 
     fn revoke_session(&self, session_id: &str, until: i64) -> StoreFuture<()> {
-        let store = self.clone();
-        let keys = [
-            self.session_key(session_id, "s"),
-            self.session_key(session_id, "r"),
-        ];
-        self.boxed(async move {
-            store
-                .run(|mut connection, scripts| async move {
-                    scripts
-                        .revoke_session
-                        .key(&keys[0])
-                        .key(&keys[1])
-                        .arg(until.max(1))
-                        .invoke_async::<i64>(&mut connection)
-                        .await
-                })
-                .await
-                .map(drop)
-        })
+        self.revoke_session_now(session_id, until)
     }
 
-    fn revoke_refresh_token(&self, id: &str, secret_hash: [u8; 32]) -> StoreFuture<bool> {
+    fn revoke_refresh_token(
+        &self,
+        session_id: &str,
+        generation: u64,
+        secret_hash: [u8; 32],
+        until: i64,
+    ) -> StoreFuture<bool> {
         let store = self.clone();
-        let Some((session_id, token_id)) = split_id(id) else {
-            return Box::pin(async { Ok(false) });
-        };
         let keys = [
             self.session_key(session_id, "s"),
-            self.session_key(session_id, &format!("t:{token_id}")),
             self.session_key(session_id, "r"),
         ];
         self.boxed(async move {
@@ -451,8 +561,9 @@ impl SessionStore for RedisStore {
                         .revoke_refresh
                         .key(&keys[0])
                         .key(&keys[1])
-                        .key(&keys[2])
+                        .arg(generation)
                         .arg(hex(&secret_hash))
+                        .arg(until.max(1))
                         .invoke_async(&mut connection)
                         .await
                 })
@@ -466,16 +577,16 @@ impl SessionStore for RedisStore {
         let key = self.token_id_key(jti);
         self.boxed(async move {
             store
-                .run(|mut connection, _| async move {
-                    redis::cmd("SET")
-                        .arg(&key)
-                        .arg("1")
-                        .arg("EXAT")
+                .run(|mut connection, scripts| async move {
+                    scripts
+                        .revoke_token
+                        .key(&key)
                         .arg(until.max(1))
-                        .query_async::<()>(&mut connection)
+                        .invoke_async::<i64>(&mut connection)
                         .await
                 })
                 .await
+                .map(drop)
         })
     }
 
@@ -483,35 +594,42 @@ impl SessionStore for RedisStore {
         let store = self.clone();
         let not_before_key = self.subject_key(subject, "nb");
         let index_key = self.subject_key(subject, "ss");
-        let index_key_to_clear = index_key.clone();
         self.boxed(async move {
-            // First refuse the subject's older access tokens, then end each session (each atomically).
-            let sessions: Vec<String> = store
-                .run(|mut connection, _| async move {
-                    redis::pipe()
-                        .cmd("SET")
-                        .arg(&not_before_key)
-                        .arg(not_before)
-                        .arg("EXAT")
-                        .arg(until.max(1))
-                        .ignore()
-                        .smembers(&index_key)
-                        .query_async::<(Vec<String>,)>(&mut connection)
-                        .await
-                        .map(|(sessions,)| sessions)
-                })
-                .await?;
-            for session_id in sessions {
-                store.revoke_session(&session_id, until).await?;
+            // First refuse the subject's older tokens and read its sessions; then end each session (each one
+            // atomic, in its own slot) and take from the index only the sessions that were ended. A login that
+            // lands meanwhile stays indexed, and the next pass (or the next logout-all) ends it.
+            for _ in 0..SUBJECT_PASSES {
+                let (nb_key, idx_key) = (not_before_key.clone(), index_key.clone());
+                let sessions: Vec<String> = store
+                    .run(|mut connection, scripts| async move {
+                        scripts
+                            .revoke_subject
+                            .key(&nb_key)
+                            .key(&idx_key)
+                            .arg(not_before)
+                            .arg(until.max(1))
+                            .invoke_async(&mut connection)
+                            .await
+                    })
+                    .await?;
+                if sessions.is_empty() {
+                    break;
+                }
+                for session_id in &sessions {
+                    store.revoke_session_now(session_id, until).await?;
+                }
+                let idx_key = index_key.clone();
+                store
+                    .run(|mut connection, _| async move {
+                        redis::cmd("SREM")
+                            .arg(&idx_key)
+                            .arg(&sessions)
+                            .query_async::<()>(&mut connection)
+                            .await
+                    })
+                    .await?;
             }
-            store
-                .run(|mut connection, _| async move {
-                    redis::cmd("DEL")
-                        .arg(&index_key_to_clear)
-                        .query_async::<()>(&mut connection)
-                        .await
-                })
-                .await
+            Ok(())
         })
     }
 }

@@ -9,12 +9,13 @@ use serde::{Serialize, Serializer};
 
 use crate::clock::{Clock, SharedClock, SystemClock};
 use crate::error::ConfigError;
-use crate::issue::{random_bytes, random_id, AccessToken, IssueError, SessionClaims, TokenIssuer};
-use crate::revocation::StoreError;
-use crate::session::refresh_token::{split_id, RefreshToken};
+use crate::issue::{random_bytes, AccessToken, IssueError, SessionClaims, TokenIssuer};
+use crate::revocation::{StoreError, REVOCATION_MARGIN};
+use crate::session::refresh_token::RefreshToken;
 use crate::session::store::{
     NewSession, RefreshGrant, RotateOutcome, RotateRequest, SessionRecord, SessionStore,
 };
+use crate::sliding::SlidingPolicy;
 use crate::TokenInfo;
 
 /// The longest grace period accepted (Okta and Cognito allow 0–60 s).
@@ -192,15 +193,18 @@ impl SessionsBuilder {
         self
     }
 
-    /// The key that derives a rotated token's successor (needed to hand out the same successor on a retry).
-    /// Random per process by default; set the same 32 random bytes on every instance that shares a store when
-    /// a grace period is configured.
+    /// The server key of refresh tokens: it derives each successor (so a retry inside the grace period gets the
+    /// same one) and tags every token, so the reuse of *any* earlier generation is recognised and revokes the
+    /// family. Random per process by default: set the same 32 random bytes on every instance that shares a
+    /// store, and keep it across restarts. Without that, a token two or more generations old presented to
+    /// another process (or after a restart) is refused as invalid instead of revoking its family; reuse of the
+    /// immediately previous token is detected either way.
     pub fn successor_key(mut self, key: [u8; 32]) -> Self {
         self.successor_key = Some(key);
         self
     }
 
-    /// The time source (default: the system clock). Give the issuer the same clock.
+    /// The time source (default: the system clock). Give the issuer and the layer the same clock.
     pub fn clock(mut self, clock: impl Clock) -> Self {
         self.clock = Arc::new(clock);
         self
@@ -253,6 +257,35 @@ impl Sessions {
         &self.inner.store
     }
 
+    /// The issuer that mints the sessions' access tokens.
+    pub fn issuer(&self) -> &TokenIssuer {
+        &self.inner.issuer
+    }
+
+    /// The absolute session lifetime ([`SessionsBuilder::max_session`]).
+    pub fn max_session(&self) -> Duration {
+        Duration::from_secs(self.inner.max_session as u64)
+    }
+
+    /// A sliding policy that reissues these sessions' access tokens with their issuer, never past their
+    /// absolute end (`auth_time + max_session`, the one session cap). Add actions, then attach it with
+    /// [`JwtAuthBuilder::sliding`](crate::JwtAuthBuilder::sliding).
+    pub fn sliding(&self) -> SlidingPolicy {
+        SlidingPolicy::for_sessions(self.inner.issuer.clone(), self.inner.max_session)
+    }
+
+    /// Until when a revocation made now must be kept, for tokens that expire at `covered_until` at the latest
+    /// (the one place marker lifetimes come from; see [`REVOCATION_MARGIN`]).
+    fn marker_until(covered_until: i64) -> i64 {
+        covered_until.saturating_add(REVOCATION_MARGIN.as_secs() as i64)
+    }
+
+    /// The marker lifetime for a session or subject revoked now: its tokens were all issued before now, so none
+    /// expires later than now + the access-token lifetime.
+    fn revoked_now_until(&self, now: i64) -> i64 {
+        Self::marker_until(now.saturating_add(self.inner.issuer.ttl_secs()))
+    }
+
     /// Starts a session for `subject` (whose credentials the application has checked) and returns its first
     /// token pair. `claims` (a JSON object, e.g. `{"scope": "read"}`) go into every access token of the session.
     pub async fn login<T: Serialize + ?Sized>(
@@ -264,20 +297,21 @@ impl Sessions {
         let claims = serde_json::to_string(claims)
             .map_err(|e| SessionError::Issue(IssueError::Serialize(e)))?;
         let now = inner.clock.now();
-        let session_id = random_id();
-        let refresh = RefreshToken::generate(&session_id);
+        let refresh = RefreshToken::generate(&inner.successor_key);
         let session = SessionRecord {
-            session_id,
+            session_id: refresh.session_id().to_owned(),
             subject: subject.to_owned(),
             auth_time: now,
-            expires_at: now + inner.max_session,
+            expires_at: now.saturating_add(inner.max_session),
             claims,
         };
         let access = self.access_token(&session)?;
         let grant = RefreshGrant {
-            id: refresh.id(),
+            generation: refresh.generation(),
             secret_hash: refresh.secret_hash(),
-            expires_at: (now + inner.refresh_ttl).min(session.expires_at),
+            expires_at: now
+                .saturating_add(inner.refresh_ttl)
+                .min(session.expires_at),
         };
         inner
             .store
@@ -296,15 +330,17 @@ impl Sessions {
         let now = inner.clock.now();
         let successor = presented.successor(&inner.successor_key);
         let request = RotateRequest {
-            id: presented.id(),
+            session_id: presented.session_id().to_owned(),
+            generation: presented.generation(),
             secret_hash: presented.secret_hash(),
             successor: RefreshGrant {
-                id: successor.id(),
+                generation: successor.generation(),
                 secret_hash: successor.secret_hash(),
-                expires_at: now + inner.refresh_ttl,
+                expires_at: now.saturating_add(inner.refresh_ttl),
             },
             now,
             grace_period: inner.grace_period,
+            revoke_until: self.revoked_now_until(now),
         };
         match inner.store.rotate(request).await? {
             RotateOutcome::Rotated { session, .. } => {
@@ -313,67 +349,102 @@ impl Sessions {
             }
             RotateOutcome::Retried {
                 session,
-                successor_id,
+                successor: stored,
             } => {
-                let (_, token_id) = split_id(&successor_id).ok_or(SessionError::InvalidGrant)?;
-                let same = presented.successor_with(token_id.to_owned(), &inner.successor_key);
+                // The same successor as the first rotation: derived again, and checked against the store.
+                if stored.generation != successor.generation()
+                    || stored.secret_hash != successor.secret_hash()
+                {
+                    return Err(SessionError::InvalidGrant);
+                }
                 let access = self.access_token(&session)?;
-                Ok(self.pair(access, &same, now))
+                Ok(self.pair(access, &successor, now))
             }
             RotateOutcome::Reused { .. } => {
-                #[cfg(feature = "tracing")]
-                tracing::warn!("refresh token reuse detected; the session has been revoked");
+                Self::reuse_detected();
+                Err(SessionError::InvalidGrant)
+            }
+            RotateOutcome::Outdated { .. } if presented.is_authentic(&inner.successor_key) => {
+                // A genuine token of an older generation: reuse.
+                inner
+                    .store
+                    .revoke_session(presented.session_id(), self.revoked_now_until(now))
+                    .await?;
+                Self::reuse_detected();
                 Err(SessionError::InvalidGrant)
             }
             _ => Err(SessionError::InvalidGrant),
         }
     }
 
-    /// Logs out the session of a verified access token: its refresh tokens stop working, its access tokens are
-    /// refused by a layer that checks this store, and the token's own `jti` is revoked.
+    fn reuse_detected() {
+        #[cfg(feature = "tracing")]
+        tracing::warn!("refresh token reuse detected; the session has been revoked");
+    }
+
+    /// Logs out the session of a verified access token: its refresh tokens stop working, its access tokens
+    /// (and every token sliding derived from them, which share the `sid`) are refused by a layer that checks this
+    /// store, and the token's own `jti` is revoked. Each revocation is kept until the tokens it covers have
+    /// expired, plus [`REVOCATION_MARGIN`].
     pub async fn logout(&self, token: &TokenInfo) -> Result<(), SessionError> {
         let inner = &*self.inner;
-        let until = token
-            .expires_at()
-            .unwrap_or_else(|| inner.clock.now() + inner.max_session);
         if token.session_id().is_none() && token.token_id().is_none() {
             return Err(SessionError::NotASessionToken);
         }
+        let now = inner.clock.now();
+        let expires_at = token
+            .expires_at()
+            .unwrap_or_else(|| now.saturating_add(inner.issuer.ttl_secs()));
         if let Some(sid) = token.session_id() {
-            let session_end = token
-                .auth_time()
-                .map_or(until, |t| t + inner.max_session)
-                .max(until);
-            inner.store.revoke_session(sid, session_end).await?;
+            let until = self
+                .revoked_now_until(now)
+                .max(Self::marker_until(expires_at));
+            inner.store.revoke_session(sid, until).await?;
         }
         if let Some(jti) = token.token_id() {
-            inner.store.revoke_token(jti, until).await?;
+            inner
+                .store
+                .revoke_token(jti, Self::marker_until(expires_at))
+                .await?;
         }
         Ok(())
     }
 
-    /// Logs `subject` out everywhere: every session ends and every access token issued before now is refused.
+    /// Logs `subject` out everywhere: every session ends and every access token issued before this call returns
+    /// is refused (in the same second, tokens without a session too; see
+    /// [`TokenInfo::is_logged_out_by`]). A login right after it starts a session that works.
     pub async fn logout_all(&self, subject: &str) -> Result<(), SessionError> {
         let inner = &*self.inner;
         let now = inner.clock.now();
         inner
             .store
-            .revoke_subject(subject, now, now + inner.max_session)
+            .revoke_subject(subject, now, self.revoked_now_until(now))
             .await?;
         Ok(())
     }
 
     /// RFC 7009 revocation of a refresh token: revokes its whole session. Unknown or malformed tokens are not an
-    /// error (the endpoint answers 200 either way).
-    pub async fn revoke(&self, token: &str) -> Result<(), SessionError> {
+    /// error (the endpoint answers 200 either way). Returns whether a session was revoked.
+    pub async fn revoke(&self, token: &str) -> Result<bool, SessionError> {
         let Some(presented) = RefreshToken::parse(token) else {
-            return Ok(());
+            return Ok(false);
         };
-        self.inner
+        let now = self.inner.clock.now();
+        Ok(self
+            .inner
             .store
-            .revoke_refresh_token(&presented.id(), presented.secret_hash())
-            .await?;
-        Ok(())
+            .revoke_refresh_token(
+                presented.session_id(),
+                presented.generation(),
+                presented.secret_hash(),
+                self.revoked_now_until(now),
+            )
+            .await?)
+    }
+
+    /// Whether `token` has the shape of this crate's refresh tokens (`rt_…`), without checking it.
+    pub(crate) fn looks_like_refresh_token(token: &str) -> bool {
+        RefreshToken::parse(token).is_some()
     }
 
     fn access_token(&self, session: &SessionRecord) -> Result<AccessToken, SessionError> {
@@ -391,7 +462,7 @@ impl Sessions {
     }
 
     fn pair(&self, access: AccessToken, refresh: &RefreshToken, now: i64) -> TokenPair {
-        let expires_in = access.expires_at() - now;
+        let expires_in = access.expires_at().saturating_sub(now);
         TokenPair {
             access,
             refresh_token: refresh.encode(),

@@ -1,5 +1,15 @@
 //! The session store contract: every method is one atomic operation, so SQL (one transaction) and Redis (one
 //! Lua script) can implement it with the same guarantees as [`MemoryStore`](crate::MemoryStore).
+//!
+//! A session keeps a constant amount of state however often it is refreshed: the current refresh token's
+//! generation and hash, the previous token's hash (for the grace period and for reuse detection without the
+//! server key), and when the last rotation happened. Older generations are recognised by [`Sessions`]
+//! (`crate::Sessions`), which derives each successor from its predecessor with a server key: the store answers
+//! [`RotateOutcome::Outdated`] and `Sessions` walks the chain forward to the current hash.
+//!
+//! Stores never choose how long a revocation lasts: every revocation carries its `until`, computed by
+//! [`Sessions`](crate::Sessions) in one place (the covered tokens' latest expiry plus
+//! [`REVOCATION_MARGIN`](crate::REVOCATION_MARGIN)).
 
 use crate::revocation::{RevocationCheck, StoreFuture};
 
@@ -18,18 +28,18 @@ pub struct SessionRecord {
     pub claims: String,
 }
 
-/// A refresh token as stored: its id, the SHA-256 of its secret, and its expiry.
+/// A refresh token as stored: its generation in the session, the SHA-256 of its secret, and its idle expiry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefreshGrant {
-    /// The public id part of the token.
-    pub id: String,
+    /// 0 for the token handed out at login, one more for each rotation.
+    pub generation: u64,
     /// SHA-256 of the secret part; the secret itself is never stored.
     pub secret_hash: [u8; 32],
     /// Idle expiry: `min(now + refresh_ttl, session end)`.
     pub expires_at: i64,
 }
 
-/// A new session with its first refresh token.
+/// A new session with its first refresh token (generation 0).
 #[derive(Debug, Clone)]
 pub struct NewSession {
     /// The session.
@@ -41,17 +51,21 @@ pub struct NewSession {
 /// One rotation attempt.
 #[derive(Debug, Clone)]
 pub struct RotateRequest {
-    /// The presented token's id.
-    pub id: String,
+    /// The session the presented token names.
+    pub session_id: String,
+    /// The presented token's generation.
+    pub generation: u64,
     /// SHA-256 of the presented secret; compare it in constant time.
     pub secret_hash: [u8; 32],
-    /// The successor to store if the presented token is current. Its `expires_at` is already
-    /// `now + refresh_ttl`; the store caps it at the session end.
+    /// The successor to store if the presented token is current (its generation is one more). Its
+    /// `expires_at` is `now + refresh_ttl`; the store caps it at the session end.
     pub successor: RefreshGrant,
     /// The current time.
     pub now: i64,
     /// Seconds after a rotation during which the rotated token may be presented again (0: never).
     pub grace_period: i64,
+    /// How long the session's revocation marker must live if this attempt turns out to be reuse.
+    pub revoke_until: i64,
 }
 
 /// What a rotation did.
@@ -65,30 +79,40 @@ pub enum RotateOutcome {
         /// The stored successor (expiry capped at the session end).
         successor: RefreshGrant,
     },
-    /// The immediately previous token was presented again inside the grace period: the same successor as
-    /// before is returned, and no new branch is created.
+    /// The immediately previous token was presented again inside the grace period: the current token (the
+    /// successor of the first rotation) is returned, and no new branch is created.
     Retried {
         /// The session.
         session: SessionRecord,
-        /// The successor issued by the first rotation.
-        successor_id: String,
+        /// The current token, as stored.
+        successor: RefreshGrant,
     },
-    /// A rotated token was presented outside the grace period (or an older generation): the whole family has
-    /// been revoked.
+    /// The immediately previous token was presented outside the grace period: the whole family has been
+    /// revoked (until [`RotateRequest::revoke_until`]).
     Reused {
         /// The revoked session.
         session_id: String,
         /// Its subject.
         subject: String,
     },
-    /// Unknown id, wrong secret (which changes nothing), expired token or session, or revoked session.
+    /// The presented generation is older than the previous one. Nothing changed; the caller checks whether the
+    /// presented token is an ancestor of the current one and, if so, revokes the session.
+    Outdated {
+        /// The current token's generation.
+        generation: u64,
+        /// The current token's hash.
+        secret_hash: [u8; 32],
+    },
+    /// Unknown session, wrong secret (which changes nothing), expired token or session, or revoked session.
     Invalid,
 }
 
 /// Storage for sessions and refresh tokens, and the revocations the verifying layer checks.
 ///
 /// Implementations must make each method atomic: of N concurrent `rotate` calls with the same token, exactly one
-/// gets [`RotateOutcome::Rotated`]. A wrong secret for a real id must not change anything.
+/// gets [`RotateOutcome::Rotated`]. A wrong secret must not change anything. A session's storage must not grow
+/// with its rotations. Revocations must be accepted even when the store refuses new sessions for lack of room,
+/// and must be kept until their `until`.
 pub trait SessionStore: RevocationCheck {
     /// Stores a new session and its first refresh token.
     fn create_session(&self, session: NewSession) -> StoreFuture<()>;
@@ -97,17 +121,24 @@ pub trait SessionStore: RevocationCheck {
     fn rotate(&self, request: RotateRequest) -> StoreFuture<RotateOutcome>;
 
     /// Revokes a session: its refresh tokens stop working, and access tokens carrying its `sid` are refused
-    /// until `until` (the end of the session).
+    /// until `until`.
     fn revoke_session(&self, session_id: &str, until: i64) -> StoreFuture<()>;
 
-    /// Revokes the session of a refresh token, if the id and secret match ("revoke" endpoint, RFC 7009).
-    /// Returns whether something was revoked.
-    fn revoke_refresh_token(&self, id: &str, secret_hash: [u8; 32]) -> StoreFuture<bool>;
+    /// Revokes the session of a refresh token if the generation and secret match its current or previous
+    /// token ("revoke" endpoint, RFC 7009), until `until`. Returns whether something was revoked.
+    fn revoke_refresh_token(
+        &self,
+        session_id: &str,
+        generation: u64,
+        secret_hash: [u8; 32],
+        until: i64,
+    ) -> StoreFuture<bool>;
 
-    /// Revokes one access token by `jti` until its `exp`.
+    /// Revokes one access token by `jti` until `until`.
     fn revoke_token(&self, jti: &str, until: i64) -> StoreFuture<()>;
 
-    /// Logs a subject out everywhere: revokes all its sessions, and refuses its access tokens issued before
-    /// `not_before`, until `until`.
+    /// Logs a subject out everywhere, atomically with respect to logins: every session of the subject that
+    /// exists when it runs is revoked (until `until`), and the subject's access tokens issued before
+    /// `not_before` are refused until `until` (see [`TokenInfo::is_logged_out_by`](crate::TokenInfo::is_logged_out_by)).
     fn revoke_subject(&self, subject: &str, not_before: i64, until: i64) -> StoreFuture<()>;
 }

@@ -3,10 +3,11 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
-use crate::token::json::{for_each_member, CowStr, MAX_DEPTH, MAX_MEMBERS};
+use crate::error::AuthErrorKind;
+use crate::token::json::{for_each_member, CowStr, JsonLimits};
 
 /// The registered claims of an access token, the default claims type of the layer.
 ///
@@ -140,8 +141,8 @@ pub(crate) fn numeric_date<'de, D: Deserializer<'de>>(
     deserializer.deserialize_any(NumericDate).map(Some)
 }
 
-/// A borrowed view of the registered claims, parsed once per token to validate it. The parse refuses
-/// duplicate member names, more than `json::MAX_MEMBERS` claims, and nesting deeper than `json::MAX_DEPTH`.
+/// A borrowed view of the registered claims, parsed once per token to validate it ([`parse_claims`]). The parse
+/// refuses duplicate member names, and objects, arrays and nesting beyond the layer's [`JsonLimits`].
 #[derive(Debug, Default)]
 pub(crate) struct ClaimsView<'a> {
     pub(crate) exp: Option<i64>,
@@ -166,39 +167,62 @@ impl<'de> Deserialize<'de> for Date {
     }
 }
 
-impl<'de: 'a, 'a> Deserialize<'de> for ClaimsView<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ViewVisitor;
-        impl<'de> Visitor<'de> for ViewVisitor {
-            type Value = ClaimsView<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JWT claims set")
+/// Parses a claims set (a JSON object; arrays and other values are refused) within `limits`.
+pub(crate) fn parse_claims(
+    json: &[u8],
+    limits: JsonLimits,
+) -> Result<ClaimsView<'_>, AuthErrorKind> {
+    let first = json.iter().find(|b| !b.is_ascii_whitespace());
+    if first != Some(&b'{') {
+        return Err(AuthErrorKind::InvalidClaim);
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(json);
+    let view = ClaimsSeed(limits)
+        .deserialize(&mut deserializer)
+        .map_err(|_| AuthErrorKind::InvalidClaim)?;
+    deserializer
+        .end()
+        .map_err(|_| AuthErrorKind::InvalidClaim)?;
+    Ok(view)
+}
+
+struct ClaimsSeed(JsonLimits);
+
+impl<'de> DeserializeSeed<'de> for ClaimsSeed {
+    type Value = ClaimsView<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ClaimsSeed {
+    type Value = ClaimsView<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JWT claims set")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        let limits = self.0;
+        let mut view = ClaimsView::default();
+        for_each_member(map, limits, limits.max_depth, |name, map| {
+            let date = |map: &mut A| map.next_value::<Date>().map(|d| Some(d.0));
+            let text = |map: &mut A| map.next_value::<CowStr<'de>>().map(|s| Some(s.0));
+            match name {
+                "exp" => view.exp = date(map)?,
+                "nbf" => view.nbf = date(map)?,
+                "iat" => view.iat = date(map)?,
+                "auth_time" => view.auth_time = date(map)?,
+                "iss" => view.iss = text(map)?,
+                "sub" => view.sub = text(map)?,
+                "jti" => view.jti = text(map)?,
+                "sid" => view.sid = text(map)?,
+                "scope" => view.scope = text(map)?,
+                "client_id" => view.client_id = text(map)?,
+                "aud" => view.aud = Some(map.next_value_seed(AudienceSeed(limits))?),
+                _ => return Ok(false),
             }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-                let mut view = ClaimsView::default();
-                for_each_member(map, MAX_DEPTH, |name, map| {
-                    let date = |map: &mut A| map.next_value::<Date>().map(|d| Some(d.0));
-                    let text = |map: &mut A| map.next_value::<CowStr<'de>>().map(|s| Some(s.0));
-                    match name {
-                        "exp" => view.exp = date(map)?,
-                        "nbf" => view.nbf = date(map)?,
-                        "iat" => view.iat = date(map)?,
-                        "auth_time" => view.auth_time = date(map)?,
-                        "iss" => view.iss = text(map)?,
-                        "sub" => view.sub = text(map)?,
-                        "jti" => view.jti = text(map)?,
-                        "sid" => view.sid = text(map)?,
-                        "scope" => view.scope = text(map)?,
-                        "client_id" => view.client_id = text(map)?,
-                        "aud" => view.aud = Some(map.next_value()?),
-                        _ => return Ok(false),
-                    }
-                    Ok(true)
-                })?;
-                Ok(view)
-            }
-        }
-        deserializer.deserialize_map(ViewVisitor)
+            Ok(true)
+        })?;
+        Ok(view)
     }
 }
 
@@ -229,32 +253,35 @@ impl ClaimsView<'_> {
 #[derive(Debug)]
 pub(crate) struct AudienceView<'a>(pub(crate) Vec<Cow<'a, str>>);
 
-impl<'de: 'a, 'a> Deserialize<'de> for AudienceView<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct AudVisitor;
-        impl<'de> Visitor<'de> for AudVisitor {
-            type Value = AudienceView<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string or an array of strings")
+struct AudienceSeed(JsonLimits);
+
+impl<'de> DeserializeSeed<'de> for AudienceSeed {
+    type Value = AudienceView<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for AudienceSeed {
+    type Value = AudienceView<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string or an array of strings")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(AudienceView(vec![Cow::Borrowed(v)]))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(AudienceView(vec![Cow::Owned(v.to_owned())]))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut all = Vec::new();
+        while let Some(CowStr(item)) = seq.next_element::<CowStr<'de>>()? {
+            if all.len() == self.0.max_members {
+                return Err(de::Error::custom("too many audiences"));
             }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(AudienceView(vec![Cow::Borrowed(v)]))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(AudienceView(vec![Cow::Owned(v.to_owned())]))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let mut all = Vec::new();
-                while let Some(CowStr(item)) = seq.next_element::<CowStr<'de>>()? {
-                    if all.len() == MAX_MEMBERS {
-                        return Err(de::Error::custom("too many audiences"));
-                    }
-                    all.push(item);
-                }
-                Ok(AudienceView(all))
-            }
+            all.push(item);
         }
-        deserializer.deserialize_any(AudVisitor)
+        Ok(AudienceView(all))
     }
 }
 
@@ -262,8 +289,30 @@ impl<'de: 'a, 'a> Deserialize<'de> for AudienceView<'a> {
 mod tests {
     use super::*;
 
-    fn view(json: &str) -> Result<ClaimsView<'_>, serde_json::Error> {
-        serde_json::from_str(json)
+    fn view(json: &str) -> Result<ClaimsView<'_>, AuthErrorKind> {
+        parse_claims(json.as_bytes(), JsonLimits::default())
+    }
+
+    #[test]
+    fn limits_are_the_configured_ones() {
+        let groups: Vec<String> = (0..200).map(|i| format!("\"group-{i}\"")).collect();
+        let entra = format!(
+            r#"{{"exp":1,"groups":[{}],"aud":[{}]}}"#,
+            groups.join(","),
+            groups.join(",")
+        );
+        assert!(
+            view(&entra).is_ok(),
+            "200 groups and a long aud list pass the defaults"
+        );
+        let tight = JsonLimits {
+            max_members: 64,
+            max_depth: 1,
+        };
+        assert!(parse_claims(entra.as_bytes(), tight).is_err());
+        assert!(parse_claims(br#"{"a":{"b":{"c":1}}}"#, tight).is_err());
+        assert!(parse_claims(br#"{"a":{"b":1}}"#, tight).is_ok());
+        assert!(view("[1]").is_err() && view(r#"{"exp":1} x"#).is_err());
     }
 
     #[test]

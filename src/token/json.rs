@@ -3,15 +3,65 @@
 //! the values. A hostile payload costs one failed parse.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
-/// Most members one object may have.
-pub(crate) const MAX_MEMBERS: usize = 64;
-/// Deepest nesting of arrays and objects below the top-level object.
-pub(crate) const MAX_DEPTH: usize = 8;
+/// Most members one object (or elements one array) of a token may have unless configured: sized for real
+/// provider tokens (Entra ID puts up to 200 `groups` into a token, some providers long `aud` lists).
+pub const DEFAULT_MAX_JSON_MEMBERS: usize = 1024;
+/// Deepest nesting of arrays and objects below a token's top-level object unless configured.
+pub const DEFAULT_MAX_JSON_DEPTH: usize = 16;
+
+/// Bounds on the JSON of a token's header and claims; see
+/// [`JwtAuthBuilder::json_limits`](crate::JwtAuthBuilder::json_limits).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct JsonLimits {
+    /// Most members per object, and elements per array.
+    pub(crate) max_members: usize,
+    /// Deepest nesting below the top-level object.
+    pub(crate) max_depth: usize,
+}
+
+impl Default for JsonLimits {
+    fn default() -> Self {
+        Self {
+            max_members: DEFAULT_MAX_JSON_MEMBERS,
+            max_depth: DEFAULT_MAX_JSON_DEPTH,
+        }
+    }
+}
+
+/// Member names seen in one object: a short list, or a set once the object is large (a hostile token with many
+/// members costs linear, not quadratic, time).
+enum Seen<'de> {
+    Few(Vec<Cow<'de, str>>),
+    Many(HashSet<Cow<'de, str>>),
+}
+
+impl<'de> Seen<'de> {
+    /// Adds `name`; `false` if it was there already.
+    fn insert(&mut self, name: Cow<'de, str>) -> bool {
+        match self {
+            Self::Few(names) if names.len() < 16 => {
+                if names.contains(&name) {
+                    return false;
+                }
+                names.push(name);
+                true
+            }
+            Self::Few(names) => {
+                let mut set: HashSet<Cow<'de, str>> = names.drain(..).collect();
+                let fresh = set.insert(name);
+                *self = Self::Many(set);
+                fresh
+            }
+            Self::Many(set) => set.insert(name),
+        }
+    }
+}
 
 /// A string that borrows from the input when it has no escapes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,9 +87,10 @@ impl<'de: 'a, 'a> Deserialize<'de> for CowStr<'a> {
 }
 
 /// Reads every member of an object: `read` takes the ones it knows (returning `true`), the others are skipped
-/// within `depth`. Refuses duplicate names and more than [`MAX_MEMBERS`] members.
+/// within `depth` more levels. Refuses duplicate names and more than `limits.max_members` members.
 pub(crate) fn for_each_member<'de, A, F>(
     mut map: A,
+    limits: JsonLimits,
     depth: usize,
     mut read: F,
 ) -> Result<(), A::Error>
@@ -47,25 +98,39 @@ where
     A: MapAccess<'de>,
     F: FnMut(&str, &mut A) -> Result<bool, A::Error>,
 {
-    let mut seen: Vec<Cow<'de, str>> = Vec::new();
+    let mut seen = Seen::Few(Vec::new());
+    let mut count = 0;
     while let Some(CowStr(name)) = map.next_key::<CowStr<'de>>()? {
-        if seen.len() == MAX_MEMBERS {
+        if count == limits.max_members {
             return Err(de::Error::custom("too many members"));
         }
-        if seen.contains(&name) {
+        count += 1;
+        if !read(&name, &mut map)? {
+            map.next_value_seed(Skip { limits, depth })?;
+        }
+        if !seen.insert(name) {
             return Err(de::Error::custom("duplicate member name"));
         }
-        if !read(&name, &mut map)? {
-            map.next_value_seed(Skip { depth })?;
-        }
-        seen.push(name);
     }
     Ok(())
 }
 
-/// Skips any JSON value, refusing nesting deeper than `depth` and duplicate names in nested objects.
+/// Skips any JSON value, refusing nesting deeper than `depth`, oversized arrays and objects, and duplicate
+/// names in nested objects.
 pub(crate) struct Skip {
+    pub(crate) limits: JsonLimits,
     pub(crate) depth: usize,
+}
+
+impl Skip {
+    /// A skip with the default limits, starting at the top level.
+    pub(crate) fn top() -> Self {
+        let limits = JsonLimits::default();
+        Self {
+            limits,
+            depth: limits.max_depth,
+        }
+    }
 }
 
 impl<'de> DeserializeSeed<'de> for Skip {
@@ -106,10 +171,11 @@ impl<'de> Visitor<'de> for Skip {
             .depth
             .checked_sub(1)
             .ok_or_else(|| de::Error::custom("nested too deeply"))?;
+        let limits = self.limits;
         let mut count = 0;
-        while seq.next_element_seed(Skip { depth })?.is_some() {
+        while seq.next_element_seed(Skip { limits, depth })?.is_some() {
             count += 1;
-            if count > MAX_MEMBERS {
+            if count > limits.max_members {
                 return Err(de::Error::custom("array too long"));
             }
         }
@@ -120,7 +186,7 @@ impl<'de> Visitor<'de> for Skip {
             .depth
             .checked_sub(1)
             .ok_or_else(|| de::Error::custom("nested too deeply"))?;
-        for_each_member(map, depth, |_, _| Ok(false))
+        for_each_member(map, self.limits, depth, |_, _| Ok(false))
     }
 }
 
@@ -140,7 +206,9 @@ mod tests {
                     f.write_str("an object")
                 }
                 fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Object, A::Error> {
-                    for_each_member(map, MAX_DEPTH, |_, _| Ok(false)).map(|()| Object)
+                    let limits = JsonLimits::default();
+                    for_each_member(map, limits, limits.max_depth, |_, _| Ok(false))
+                        .map(|()| Object)
                 }
             }
             deserializer.deserialize_map(V)
@@ -164,20 +232,27 @@ mod tests {
 
     #[test]
     fn size_and_depth_are_bounded() {
+        let (max_depth, max_members) = (DEFAULT_MAX_JSON_DEPTH, DEFAULT_MAX_JSON_MEMBERS);
         let deep = format!(
             "{{\"a\":{}1{}}}",
-            "[".repeat(MAX_DEPTH + 1),
-            "]".repeat(MAX_DEPTH + 1)
+            "[".repeat(max_depth + 1),
+            "]".repeat(max_depth + 1)
         );
         assert!(parse(&deep).is_err());
         let ok = format!(
             "{{\"a\":{}1{}}}",
-            "[".repeat(MAX_DEPTH),
-            "]".repeat(MAX_DEPTH)
+            "[".repeat(max_depth),
+            "]".repeat(max_depth)
         );
         assert!(parse(&ok).is_ok());
-        let many: Vec<String> = (0..=MAX_MEMBERS).map(|i| format!("\"k{i}\":0")).collect();
+        let many: Vec<String> = (0..=max_members).map(|i| format!("\"k{i}\":0")).collect();
         assert!(parse(&format!("{{{}}}", many.join(","))).is_err());
-        assert!(parse(&format!("{{{}}}", many[..MAX_MEMBERS].join(","))).is_ok());
+        assert!(parse(&format!("{{{}}}", many[..max_members].join(","))).is_ok());
+        let mut repeated = many[..100].to_vec();
+        repeated.push("\"k3\":1".into());
+        assert!(
+            parse(&format!("{{{}}}", repeated.join(","))).is_err(),
+            "duplicate in a large object"
+        );
     }
 }

@@ -10,7 +10,7 @@ use std::fmt;
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
-use crate::token::json::{for_each_member, CowStr, Skip, MAX_DEPTH};
+use crate::token::json::{for_each_member, CowStr, JsonLimits, Skip};
 
 use crate::error::AuthErrorKind;
 
@@ -80,14 +80,15 @@ impl<'de: 'a, 'a> Deserialize<'de> for JoseHeader<'a> {
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
                 let (mut alg, mut kid, mut typ, mut crit, mut zip) =
                     (None, None, None, false, false);
-                for_each_member(map, MAX_DEPTH, |name, map| {
+                let limits = JsonLimits::default();
+                for_each_member(map, limits, limits.max_depth, |name, map| {
                     let text = |map: &mut A| map.next_value::<CowStr<'de>>().map(|s| Some(s.0));
                     match name {
                         "alg" => alg = text(map)?,
                         "kid" => kid = text(map)?,
                         "typ" => typ = text(map)?,
                         "crit" | "zip" => {
-                            map.next_value_seed(Skip { depth: MAX_DEPTH })?;
+                            map.next_value_seed(Skip::top())?;
                             crit |= name == "crit";
                             zip |= name == "zip";
                         }

@@ -9,7 +9,8 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{AuthError, AuthErrorKind};
 use crate::keys::MAX_KID_LEN;
-use crate::token::claims::ClaimsView;
+use crate::token::claims::{parse_claims, ClaimsView};
+use crate::token::json::JsonLimits;
 use crate::token::jws::{
     algorithm_from_name, decode_segment, parse_object, CompactJws, JoseHeader,
 };
@@ -23,6 +24,7 @@ pub(crate) struct Verifier {
     pub(crate) provider: &'static CryptoProvider,
     pub(crate) validation: Validation,
     pub(crate) max_token_size: usize,
+    pub(crate) json_limits: JsonLimits,
 }
 
 impl fmt::Debug for Verifier {
@@ -38,6 +40,8 @@ impl fmt::Debug for Verifier {
 pub(crate) struct Verified<C> {
     pub(crate) claims: C,
     pub(crate) info: TokenInfo,
+    /// Verified by a key of the layer's sliding issuer (never a remote or partner key).
+    pub(crate) issuer_key: bool,
 }
 
 /// The claims as `C`. For the default [`RegisteredClaims`] they are built from the view already parsed, instead
@@ -102,26 +106,32 @@ impl Verifier {
         // The claims are read (not trusted) before the signature check so the token's `iss` can choose whose
         // keys may verify it.
         let payload = decode_segment(jws.payload)?;
-        let view: ClaimsView<'_> =
-            parse_object(&payload).map_err(|_| AuthErrorKind::InvalidClaim)?;
+        let view: ClaimsView<'_> = parse_claims(&payload, self.json_limits)?;
         let domain = self.domains.route(view.iss.as_deref());
-        let key = match domain.lookup(kid, alg, may_wait) {
-            KeyLookup::Found(key) => key,
+        let candidates = match domain.lookup(kid, alg, may_wait) {
+            KeyLookup::Found(candidates) => candidates,
             KeyLookup::Refused(kind) => return Err(kind.into()),
             KeyLookup::Wait(wait) => return Err(Unverified::WaitForKeys(wait)),
         };
         let signature = decode_segment(jws.signature)?;
-        let verifier = (self.provider.verifier_factory)(&alg, &key.key)
-            .map_err(|_| AuthErrorKind::InvalidSignature)?;
-        verifier
-            .verify(jws.signing_input.as_bytes(), &signature)
-            .map_err(|_| AuthErrorKind::InvalidSignature)?;
+        // Keys sharing a `kid` (a rotation overlap) are all tried.
+        let key = candidates
+            .iter()
+            .find(|key| {
+                (self.provider.verifier_factory)(&alg, &key.key).is_ok_and(|verifier| {
+                    verifier
+                        .verify(jws.signing_input.as_bytes(), &signature)
+                        .is_ok()
+                })
+            })
+            .ok_or(AuthErrorKind::InvalidSignature)?;
 
         self.validation.check_claims(&view, now)?;
         let claims = typed_claims::<C>(&view, &payload)?;
         Ok(Verified {
             claims,
             info: TokenInfo::from_view(&view),
+            issuer_key: key.issuer_key,
         })
     }
 
