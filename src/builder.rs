@@ -244,7 +244,9 @@ impl<C, R> JwtAuthBuilder<C, R> {
     /// per array (default [`DEFAULT_MAX_JSON_MEMBERS`](crate::DEFAULT_MAX_JSON_MEMBERS), 1024: an Entra ID token
     /// with 200 `groups` passes), nested at most `max_depth` levels below the top (default
     /// [`DEFAULT_MAX_JSON_DEPTH`](crate::DEFAULT_MAX_JSON_DEPTH), 16). Duplicate member names are refused at
-    /// every level whatever the limits. The token size limit bounds the total work; these bound the shape.
+    /// every level whatever the limits. The token size limit bounds the total work; these bound the shape. (An
+    /// Entra ID token with 200 GUID `groups` is about 10 KiB: raise [`max_token_size`](Self::max_token_size) for
+    /// it.)
     pub fn json_limits(mut self, max_members: usize, max_depth: usize) -> Self {
         if max_members == 0 {
             return self.fail(ConfigError::InvalidMaxTokenSize);

@@ -18,8 +18,12 @@ pub struct Fixture {
     pub store: Arc<dyn SessionStore>,
     pub sessions: Sessions,
     pub layer: JwtAuthLayer,
+    /// The same layer with sliding on `POST /posts`.
+    pub sliding: JwtAuthLayer,
     /// Keeps the Redis server of a Redis fixture alive.
     pub server: Option<RedisServer>,
+    /// The memory store of a memory fixture.
+    pub memory: Option<MemoryStore>,
 }
 
 /// Sessions (1 h idle, 4 h absolute, 10 min access tokens) and a verifying layer that checks `store`.
@@ -39,12 +43,17 @@ pub fn fixture_with(store: Arc<dyn SessionStore>, clock: ManualClock, grace: Dur
         .build()
         .unwrap();
     let revocation: Arc<dyn RevocationCheck> = store.clone();
-    let layer = JwtAuthLayer::builder()
-        .key(VerificationKey::hmac(Algorithm::HS256, super::SECRET).unwrap())
-        .issuer(super::ISSUER)
-        .audience(super::AUDIENCE)
-        .clock(clock.clone())
-        .revocation_shared(revocation)
+    let builder = || {
+        JwtAuthLayer::builder()
+            .key(VerificationKey::hmac(Algorithm::HS256, super::SECRET).unwrap())
+            .issuer(super::ISSUER)
+            .audience(super::AUDIENCE)
+            .clock(clock.clone())
+            .revocation_shared(revocation.clone())
+    };
+    let layer = builder().build().unwrap();
+    let sliding = builder()
+        .sliding(sessions.sliding().action(http::Method::POST, "/posts"))
         .build()
         .unwrap();
     Fixture {
@@ -52,7 +61,9 @@ pub fn fixture_with(store: Arc<dyn SessionStore>, clock: ManualClock, grace: Dur
         store,
         sessions,
         layer,
+        sliding,
         server: None,
+        memory: None,
     }
 }
 
@@ -60,7 +71,9 @@ pub fn fixture_with(store: Arc<dyn SessionStore>, clock: ManualClock, grace: Dur
 pub fn fixture(grace: Duration) -> Fixture {
     let clock = ManualClock::new(T0);
     let store = MemoryStore::new().with_clock(clock.clone());
-    fixture_with(Arc::new(store), clock, grace)
+    let mut fixture = fixture_with(Arc::new(store.clone()), clock, grace);
+    fixture.memory = Some(store);
+    fixture
 }
 
 /// A fixture over a fresh Redis server, or `None` when redis-server is not installed (outside CI).
@@ -74,4 +87,61 @@ pub async fn redis_fixture(grace: Duration) -> Option<Fixture> {
     let mut fixture = fixture_with(Arc::new(store), ManualClock::new(T0), grace);
     fixture.server = Some(server);
     Some(fixture)
+}
+
+impl Fixture {
+    /// `POST /posts` with `token` through the sliding layer: the status and the reissued token, if any.
+    pub async fn act(&self, token: &str) -> (http::StatusCode, Option<String>) {
+        let request = http::Request::post("/posts")
+            .header("authorization", format!("Bearer {token}"))
+            .body(String::new())
+            .unwrap();
+        let response = super::send(&self.sliding, request).await;
+        let renewed = response
+            .headers()
+            .get("x-access-token")
+            .map(|v| v.to_str().unwrap().to_owned());
+        (response.status(), renewed)
+    }
+
+    /// `GET /` with `token` through the plain layer.
+    pub async fn status(&self, token: &str) -> http::StatusCode {
+        super::send(&self.layer, super::bearer(token))
+            .await
+            .status()
+    }
+
+    /// How many entries the store holds: the memory store's `len()`, or the number of Redis keys.
+    pub async fn store_size(&self) -> usize {
+        match &self.memory {
+            Some(store) => store.len(),
+            None => self.redis_keys().await.len(),
+        }
+    }
+
+    /// The Redis keys of this fixture's server (empty for the memory store).
+    pub async fn redis_keys(&self) -> Vec<String> {
+        let Some(server) = &self.server else {
+            return Vec::new();
+        };
+        let client = redis::Client::open(server.url()).unwrap();
+        let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+        redis::cmd("KEYS")
+            .arg("*")
+            .query_async(&mut connection)
+            .await
+            .unwrap()
+    }
+
+    /// `EXPIRETIME` of a Redis key of this fixture's server.
+    pub async fn redis_expiry(&self, key: &str) -> i64 {
+        let server = self.server.as_ref().expect("a Redis fixture");
+        let client = redis::Client::open(server.url()).unwrap();
+        let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+        redis::cmd("EXPIRETIME")
+            .arg(key)
+            .query_async(&mut connection)
+            .await
+            .unwrap()
+    }
 }

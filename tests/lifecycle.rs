@@ -1,0 +1,653 @@
+//! Lifecycle guarantees, each through the public API and against every store (memory, and a real Redis):
+//! nothing revoked comes back inside the leeway, nothing foreign is renewed, nothing grows with rotations.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+#[cfg(feature = "redis")]
+use common::sessions::redis_fixture;
+use common::sessions::{fixture, fixture_with, Fixture, T0};
+use common::*;
+use http::StatusCode;
+use serde_json::json;
+use tower_jwt_auth::{
+    AuthErrorKind, Claims, ConfigError, IssueError, JwtAuthLayer, ManualClock, MemoryStore,
+    RegisteredClaims, SessionClaims, SessionError, Sessions, SigningKey, TokenInfo, TokenIssuer,
+    TokenPair, TrustedIssuer, VerificationKey, REVOCATION_MARGIN,
+};
+
+/// The access TTL and the layer's leeway in the fixtures.
+const TTL: i64 = 600;
+const LEEWAY: i64 = 30;
+
+fn scope() -> serde_json::Value {
+    json!({ "scope": "read write" })
+}
+
+fn payload(token: &str) -> serde_json::Value {
+    let part = token.split('.').nth(1).unwrap();
+    serde_json::from_slice(
+        &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, part).unwrap(),
+    )
+    .unwrap()
+}
+
+/// The facts of a token this fixture accepts.
+fn info(f: &Fixture, token: &str) -> TokenInfo {
+    f.layer.verify_token(token).unwrap().1
+}
+
+async fn a_logged_out_token_stays_refused_inside_the_leeway(f: Fixture) {
+    let pair = f.sessions.login("alice", &scope()).await.unwrap();
+    let exp = pair.access().expires_at();
+    f.sessions
+        .logout(&info(&f, pair.access_token()))
+        .await
+        .unwrap();
+    // Past exp, inside the leeway: the layer would still accept the token, so the revocation must hold.
+    f.clock.set(exp + 1);
+    if f.server.is_none() {
+        // Make the memory store sweep what it considers expired: fill it so the next login sweeps.
+        for _ in 0..5000 {
+            let _ = f.sessions.login("filler", &()).await;
+        }
+    }
+    assert_eq!(
+        f.status(pair.access_token()).await,
+        StatusCode::UNAUTHORIZED
+    );
+    let (status, renewed) = f.act(pair.access_token()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(renewed, None, "a revoked token is never renewed");
+    f.clock.set(exp + LEEWAY - 1);
+    assert_eq!(
+        f.status(pair.access_token()).await,
+        StatusCode::UNAUTHORIZED
+    );
+    if f.server.is_some() {
+        // Redis expires markers on its own clock: each must last until exp + the largest leeway, at least.
+        let keys = f.redis_keys().await;
+        let markers: Vec<&String> = keys
+            .iter()
+            .filter(|k| k.ends_with(":r") || k.contains(":j:"))
+            .collect();
+        assert_eq!(markers.len(), 2, "session and jti markers: {keys:?}");
+        for key in markers {
+            let expiry = f.redis_expiry(key).await;
+            assert!(
+                expiry >= exp + 300,
+                "{key} expires at {expiry}, before exp {exp} + the largest leeway"
+            );
+        }
+    }
+}
+
+async fn sliding_never_renews_an_expired_token_inside_the_leeway(f: Fixture) {
+    let pair = f.sessions.login("alice", &scope()).await.unwrap();
+    let exp = pair.access().expires_at();
+    f.clock.set(exp - 10);
+    let (status, renewed) = f.act(pair.access_token()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(renewed.is_some(), "due and alive: renewed");
+    f.clock.set(exp + 1);
+    let (status, renewed) = f.act(pair.access_token()).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "inside the leeway the token is accepted"
+    );
+    assert_eq!(renewed, None, "but never renewed");
+}
+
+async fn revoking_a_token_stops_every_token_sliding_derived_from_it(f: Fixture) {
+    let pair = f.sessions.login("alice", &scope()).await.unwrap();
+    f.clock.advance(TTL / 2 + 1);
+    let (_, first) = f.act(pair.access_token()).await;
+    let first = first.expect("reissued");
+    f.clock.advance(TTL / 2 + 1);
+    let (_, second) = f.act(&first).await;
+    let second = second.expect("reissued again");
+    assert_eq!(payload(&second)["sid"], payload(pair.access_token())["sid"]);
+    assert_ne!(payload(&second)["jti"], payload(pair.access_token())["jti"]);
+    // Log out with the original token (a client that kept it): the whole chain stops.
+    f.sessions.logout(&info(&f, &first)).await.unwrap();
+    for token in [first.as_str(), second.as_str()] {
+        assert_eq!(f.status(token).await, StatusCode::UNAUTHORIZED);
+        assert_eq!(f.act(token).await, (StatusCode::UNAUTHORIZED, None));
+    }
+    assert!(f.sessions.refresh(pair.refresh_token()).await.is_err());
+}
+
+async fn tokens_without_a_session_never_slide(f: Fixture) {
+    let issuer = f.sessions.issuer().clone();
+    let token = issuer.issue("alice", &scope()).unwrap();
+    f.clock.advance(TTL - 10);
+    let (status, renewed) = f.act(token.as_str()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        renewed, None,
+        "no sid: a revocation of its jti could not cover a reissue, so it is not renewed"
+    );
+}
+
+async fn logout_all_covers_the_same_second_and_a_login_right_after_works(f: Fixture) {
+    let before = f.sessions.login("alice", &scope()).await.unwrap();
+    let loose = f.sessions.issuer().issue("alice", &scope()).unwrap();
+    let bob = f.sessions.login("bob", &scope()).await.unwrap();
+    // Same second: iat == the logout-all time.
+    f.sessions.logout_all("alice").await.unwrap();
+    let after = f.sessions.login("alice", &scope()).await.unwrap();
+    assert_eq!(
+        payload(before.access_token())["iat"],
+        payload(after.access_token())["iat"]
+    );
+    assert_eq!(
+        f.status(before.access_token()).await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        f.status(loose.as_str()).await,
+        StatusCode::UNAUTHORIZED,
+        "a session-less token of that second"
+    );
+    assert!(f.sessions.refresh(before.refresh_token()).await.is_err());
+    assert_eq!(
+        f.status(after.access_token()).await,
+        StatusCode::OK,
+        "a login right after works"
+    );
+    assert!(f.sessions.refresh(after.refresh_token()).await.is_ok());
+    assert_eq!(
+        f.status(bob.access_token()).await,
+        StatusCode::OK,
+        "other subjects are untouched"
+    );
+}
+
+async fn logout_all_racing_logins_leaves_no_session_behind(f: Fixture) {
+    let sessions = f.sessions.clone();
+    let done_before: Vec<TokenPair> = {
+        let mut pairs = Vec::new();
+        for _ in 0..5 {
+            pairs.push(sessions.login("alice", &scope()).await.unwrap());
+        }
+        pairs
+    };
+    let racing: Vec<_> = (0..40)
+        .map(|_| {
+            let sessions = sessions.clone();
+            tokio::spawn(async move { sessions.login("alice", &json!({})).await.unwrap() })
+        })
+        .collect();
+    let logout = {
+        let sessions = sessions.clone();
+        tokio::spawn(async move { sessions.logout_all("alice").await.unwrap() })
+    };
+    let mut raced = Vec::new();
+    for task in racing {
+        raced.push(task.await.unwrap());
+    }
+    logout.await.unwrap();
+    for pair in &done_before {
+        assert_eq!(
+            f.status(pair.access_token()).await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    // Whatever the order, a later logout-all ends every one of them: none escaped the index.
+    f.clock.advance(1);
+    sessions.logout_all("alice").await.unwrap();
+    for pair in done_before.iter().chain(&raced) {
+        assert_eq!(
+            f.status(pair.access_token()).await,
+            StatusCode::UNAUTHORIZED
+        );
+        assert!(
+            sessions.refresh(pair.refresh_token()).await.is_err(),
+            "a session escaped logout-all"
+        );
+    }
+}
+
+async fn storage_stays_constant_over_a_thousand_rotations(f: Fixture) {
+    let first = f.sessions.login("alice", &scope()).await.unwrap();
+    let before = f.store_size().await;
+    let mut current = f.sessions.refresh(first.refresh_token()).await.unwrap();
+    let mut tokens = vec![
+        first.refresh_token().to_owned(),
+        current.refresh_token().to_owned(),
+    ];
+    for _ in 1..1000 {
+        current = f.sessions.refresh(current.refresh_token()).await.unwrap();
+        tokens.push(current.refresh_token().to_owned());
+    }
+    let after = f.store_size().await;
+    eprintln!("store size before / after 1000 rotations: {before} / {after}");
+    assert_eq!(before, after, "storage independent of the rotations");
+    assert!(
+        before <= 2,
+        "one session (and, on Redis, its subject index): {before}"
+    );
+    // Reuse of the very first generation, 1000 rotations back, is still recognised and revokes the family.
+    assert!(matches!(
+        f.sessions.refresh(&tokens[0]).await,
+        Err(SessionError::InvalidGrant)
+    ));
+    assert!(f.sessions.refresh(current.refresh_token()).await.is_err());
+    assert_eq!(
+        f.status(current.access_token()).await,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+async fn reuse_of_any_older_generation_revokes_the_family(f: Fixture) {
+    for older in 0..4usize {
+        let mut chain = vec![f.sessions.login("alice", &scope()).await.unwrap()];
+        for _ in 0..5 {
+            let next = f
+                .sessions
+                .refresh(chain.last().unwrap().refresh_token())
+                .await
+                .unwrap();
+            chain.push(next);
+        }
+        let current = chain.last().unwrap();
+        assert!(f
+            .sessions
+            .refresh(chain[older].refresh_token())
+            .await
+            .is_err());
+        assert!(
+            f.sessions.refresh(current.refresh_token()).await.is_err(),
+            "generation {older} reused: the family is revoked"
+        );
+        assert_eq!(
+            f.status(current.access_token()).await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    // A forged token of an old generation (right session, wrong secret) changes nothing.
+    let pair = f.sessions.login("alice", &scope()).await.unwrap();
+    let next = f.sessions.refresh(pair.refresh_token()).await.unwrap();
+    let next = f.sessions.refresh(next.refresh_token()).await.unwrap();
+    let sid = pair.refresh_token().split('.').next().unwrap();
+    let forged = format!("{sid}.0.{}", "A".repeat(43));
+    assert!(f.sessions.refresh(&forged).await.is_err());
+    assert!(
+        f.sessions.refresh(next.refresh_token()).await.is_ok(),
+        "the family survives a forgery"
+    );
+}
+
+/// Runs a case against the memory store, and against Redis with the `redis` feature.
+macro_rules! every_store {
+    ($($case:ident),* $(,)?) => {
+        mod memory_store {
+            use super::*;
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    super::$case(fixture(Duration::ZERO)).await
+                }
+            )*
+        }
+
+        #[cfg(feature = "redis")]
+        mod redis_store {
+            use super::*;
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    if let Some(f) = redis_fixture(Duration::ZERO).await {
+                        super::$case(f).await
+                    }
+                }
+            )*
+        }
+    };
+}
+
+every_store! {
+    a_logged_out_token_stays_refused_inside_the_leeway,
+    sliding_never_renews_an_expired_token_inside_the_leeway,
+    revoking_a_token_stops_every_token_sliding_derived_from_it,
+    tokens_without_a_session_never_slide,
+    logout_all_covers_the_same_second_and_a_login_right_after_works,
+    logout_all_racing_logins_leaves_no_session_behind,
+    storage_stays_constant_over_a_thousand_rotations,
+    reuse_of_any_older_generation_revokes_the_family,
+}
+
+#[tokio::test]
+async fn a_full_memory_store_never_refuses_a_revocation_or_a_logout() {
+    let clock = ManualClock::new(T0);
+    let store = MemoryStore::with_capacity(3).with_clock(clock.clone());
+    let f = fixture_with(Arc::new(store.clone()), clock, Duration::ZERO);
+    let a = f.sessions.login("alice", &scope()).await.unwrap();
+    let b = f.sessions.login("bob", &scope()).await.unwrap();
+    let c = f.sessions.login("carol", &scope()).await.unwrap();
+    assert!(
+        matches!(
+            f.sessions.login("dave", &scope()).await,
+            Err(SessionError::Unavailable(_))
+        ),
+        "a full store refuses new sessions"
+    );
+    // Rotation needs no room, and revocations are always taken.
+    let c2 = f.sessions.refresh(c.refresh_token()).await.unwrap();
+    f.sessions
+        .logout(&info(&f, a.access_token()))
+        .await
+        .unwrap();
+    f.sessions.logout_all("bob").await.unwrap();
+    f.store.revoke_token("some-jti", T0 + 600).await.unwrap();
+    assert!(f.sessions.revoke(c2.refresh_token()).await.unwrap());
+    for pair in [&a, &b, &c2] {
+        assert_eq!(
+            f.status(pair.access_token()).await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert!(store.len() > 3, "revocations went past the session bound");
+}
+
+#[tokio::test]
+async fn sliding_renews_only_tokens_its_issuer_minted_and_stamps_its_own_iss_and_aud() {
+    install_provider();
+    let clock = ManualClock::new(now());
+    let store = MemoryStore::new().with_clock(clock.clone());
+    let issuer =
+        TokenIssuer::builder(SigningKey::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap())
+            .issuer(ISSUER)
+            .audience(AUDIENCE)
+            .ttl(Duration::from_secs(TTL as u64))
+            .clock(clock.clone())
+            .build()
+            .unwrap();
+    let sessions = Sessions::builder(issuer, store.clone())
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    // A remote (identity provider) key set with an RS256 key, and a partner issuer with its own secret.
+    let (rsa_private, _) = key_pair(jsonwebtoken::Algorithm::RS256);
+    let jwks = json!({ "keys": [jwks_server::jwk(jsonwebtoken::Algorithm::RS256, &rsa_private, "idp", true)] });
+    let partner_secret = [9u8; 32];
+    let partner = "https://partner.test";
+    let layer = JwtAuthLayer::builder()
+        .key(VerificationKey::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap())
+        .jwks(tower_jwt_auth::Jwks::document(jwks.to_string()))
+        .trust_issuer(
+            partner,
+            TrustedIssuer::new().key(
+                VerificationKey::hmac(jsonwebtoken::Algorithm::HS256, &partner_secret).unwrap(),
+            ),
+        )
+        .issuer(ISSUER)
+        .audience(AUDIENCE)
+        .clock(clock.clone())
+        .revocation(store.clone())
+        .sliding(sessions.sliding().action(http::Method::POST, "/posts"))
+        .build()
+        .unwrap();
+    let act = |token: String| {
+        let layer = layer.clone();
+        async move {
+            let request = http::Request::post("/posts")
+                .header("authorization", format!("Bearer {token}"))
+                .body(String::new())
+                .unwrap();
+            let response = send(&layer, request).await;
+            (
+                response.status(),
+                response
+                    .headers()
+                    .get("x-access-token")
+                    .map(|v| v.to_str().unwrap().to_owned()),
+            )
+        }
+    };
+    let t = tower_jwt_auth::Clock::now(&clock);
+    let session_claims = |iss: &str| {
+        json!({ "iss": iss, "aud": [AUDIENCE, "other-api"], "sub": "alice", "iat": t - 500, "exp": t + 60,
+                "sid": "s1", "auth_time": t - 500, "jti": "j" })
+    };
+    // The identity provider's token: accepted, never re-signed with the local key.
+    let idp = token_with(
+        jsonwebtoken::Algorithm::RS256,
+        json!({ "kid": "idp" }),
+        &session_claims(ISSUER),
+    );
+    assert_eq!(act(idp).await, (StatusCode::OK, None));
+    // The partner's token: accepted, left alone.
+    let partner_token = sign_raw(
+        r#"{"alg":"HS256"}"#,
+        &session_claims(partner).to_string(),
+        jsonwebtoken::Algorithm::HS256,
+        &jsonwebtoken::EncodingKey::from_secret(&partner_secret),
+    );
+    assert_eq!(act(partner_token).await, (StatusCode::OK, None));
+    // A token the local key signed: renewed, with the issuer's own iss and aud.
+    let local = hs256(&session_claims(ISSUER));
+    let (status, renewed) = act(local).await;
+    assert_eq!(status, StatusCode::OK);
+    let renewed = payload(&renewed.expect("the issuer's own token slides"));
+    assert_eq!(renewed["iss"], ISSUER);
+    assert_eq!(
+        renewed["aud"], AUDIENCE,
+        "aud stamped by the issuer, not copied"
+    );
+    assert_eq!(renewed["sid"], "s1");
+}
+
+#[test]
+fn sliding_needs_a_revocation_store_and_the_issuers_key() {
+    let issuer =
+        TokenIssuer::builder(SigningKey::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap())
+            .issuer(ISSUER)
+            .audience(AUDIENCE)
+            .build()
+            .unwrap();
+    let store = MemoryStore::new();
+    let sessions = Sessions::builder(issuer, store.clone()).build().unwrap();
+    let base = || builder_for(jsonwebtoken::Algorithm::HS256);
+    assert_eq!(
+        base().sliding(sessions.sliding()).build().unwrap_err(),
+        ConfigError::SlidingWithoutRevocation
+    );
+    assert!(base()
+        .sliding(sessions.sliding())
+        .sliding_without_revocation()
+        .build()
+        .is_ok());
+    assert!(base()
+        .revocation(store.clone())
+        .sliding(sessions.sliding())
+        .build()
+        .is_ok());
+    let other = JwtAuthLayer::builder()
+        .key(VerificationKey::hmac(jsonwebtoken::Algorithm::HS256, &[5u8; 32]).unwrap())
+        .audience(AUDIENCE)
+        .revocation(store.clone())
+        .sliding(sessions.sliding())
+        .build();
+    assert_eq!(other.unwrap_err(), ConfigError::SlidingIssuerKeyMissing);
+    assert_eq!(
+        base()
+            .allow_missing_exp()
+            .revocation(store)
+            .build()
+            .unwrap_err(),
+        ConfigError::MissingExpWithRevocation
+    );
+}
+
+#[tokio::test]
+async fn the_session_cap_is_the_sessions_max_session() {
+    let f = fixture(Duration::ZERO);
+    assert_eq!(f.sessions.max_session(), Duration::from_secs(4 * 3600));
+    let pair = f.sessions.login("alice", &scope()).await.unwrap();
+    let mut token = pair.access_token().to_owned();
+    let end = T0 + 4 * 3600;
+    loop {
+        f.clock.advance(TTL / 2 + 1);
+        match f.act(&token).await {
+            (StatusCode::OK, Some(next)) => {
+                assert!(
+                    payload(&next)["exp"].as_i64().unwrap() <= end,
+                    "never past the session end"
+                );
+                token = next;
+            }
+            (_, None) => break,
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(
+        payload(&token)["exp"].as_i64().unwrap(),
+        end,
+        "slid up to the sessions' cap"
+    );
+}
+
+#[test]
+fn application_claims_may_not_set_reserved_claims() {
+    let issuer =
+        TokenIssuer::builder(SigningKey::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap())
+            .issuer(ISSUER)
+            .audience(AUDIENCE)
+            .build()
+            .unwrap();
+    for name in [
+        "sid",
+        "auth_time",
+        "jti",
+        "iat",
+        "nbf",
+        "exp",
+        "iss",
+        "aud",
+        "sub",
+    ] {
+        let mut claims = scope();
+        claims[name] = json!("x");
+        assert!(
+            matches!(issuer.issue("alice", &claims), Err(IssueError::ReservedClaim(n)) if n == name),
+            "{name}"
+        );
+        let session = SessionClaims::default();
+        assert!(issuer.issue_for_session("alice", &claims, session).is_err());
+    }
+    assert!(issuer
+        .issue("alice", &json!({ "scope": "read", "tenant": 7 }))
+        .is_ok());
+}
+
+#[tokio::test]
+async fn login_refuses_reserved_claims() {
+    let f = fixture(Duration::ZERO);
+    let refused = f.sessions.login("alice", &json!({ "sub": "admin" })).await;
+    assert!(matches!(
+        refused,
+        Err(SessionError::Issue(IssueError::ReservedClaim("sub")))
+    ));
+}
+
+#[tokio::test]
+async fn real_provider_tokens_with_hundreds_of_members_pass_and_limits_are_configurable() {
+    let audiences: Vec<String> = (0..30)
+        .map(|i| format!("api-{i}"))
+        .chain([AUDIENCE.to_owned()])
+        .collect();
+    // 200 short group names fit the default 8 KiB; Entra's 200 GUID groups need a larger token size.
+    let short: Vec<String> = (0..200).map(|i| format!("g{i}")).collect();
+    let guids: Vec<String> = (0..200)
+        .map(|i| format!("00000000-0000-0000-0000-{i:012}"))
+        .collect();
+    for (groups, max_size) in [(short, 8 * 1024), (guids, 16 * 1024)] {
+        let entra = with_claim(
+            with_claim(claims(), "groups", json!(groups)),
+            "aud",
+            json!(audiences),
+        );
+        let token = hs256(&entra);
+        assert!(token.len() < max_size);
+        let layer = builder_for(jsonwebtoken::Algorithm::HS256)
+            .max_token_size(max_size)
+            .build()
+            .unwrap();
+        assert_eq!(send(&layer, bearer(&token)).await.status(), StatusCode::OK);
+        let strict = builder_for(jsonwebtoken::Algorithm::HS256)
+            .max_token_size(max_size)
+            .json_limits(64, 4)
+            .build()
+            .unwrap();
+        assert_eq!(
+            rejection_kind(&send(&strict, bearer(&token)).await),
+            Some(AuthErrorKind::InvalidClaim)
+        );
+    }
+}
+
+#[tokio::test]
+async fn extreme_dates_never_overflow() {
+    let f = fixture(Duration::ZERO);
+    for (iat, auth_time) in [
+        (i64::MIN, Some(i64::MAX)),
+        (i64::MIN, Some(i64::MIN)),
+        (i64::MIN + 1, None),
+    ] {
+        let mut c = json!({ "iss": ISSUER, "aud": AUDIENCE, "sub": "alice", "iat": iat, "exp": T0 + 60, "sid": "s" });
+        if let Some(auth_time) = auth_time {
+            c["auth_time"] = json!(auth_time);
+        }
+        let token = hs256(&c);
+        let (status, _) = f.act(&token).await;
+        assert_eq!(status, StatusCode::OK, "iat {iat} auth_time {auth_time:?}");
+    }
+}
+
+#[tokio::test]
+async fn handlers_see_the_issuer_of_the_token() {
+    let partner = "https://partner.test";
+    let partner_secret = [9u8; 32];
+    let layer = builder_for(jsonwebtoken::Algorithm::HS256)
+        .trust_issuer(
+            partner,
+            TrustedIssuer::new().key(
+                VerificationKey::hmac(jsonwebtoken::Algorithm::HS256, &partner_secret).unwrap(),
+            ),
+        )
+        .build()
+        .unwrap();
+    let local = hs256(&claims());
+    let (_, info) = layer.verify_token(&local).unwrap();
+    assert_eq!(info.issuer(), Some(ISSUER));
+    let foreign = sign_raw(
+        r#"{"alg":"HS256"}"#,
+        &with_claim(claims(), "iss", json!(partner)).to_string(),
+        jsonwebtoken::Algorithm::HS256,
+        &jsonwebtoken::EncodingKey::from_secret(&partner_secret),
+    );
+    let (claims, info): (Claims<RegisteredClaims>, TokenInfo) =
+        layer.verify_token(&foreign).unwrap();
+    assert_eq!(info.issuer(), Some(partner));
+    assert_eq!(
+        (claims.sub.as_deref(), info.subject()),
+        (Some("alice"), Some("alice"))
+    );
+}
+
+#[test]
+fn the_revocation_margin_covers_the_largest_leeway() {
+    assert!(REVOCATION_MARGIN >= Duration::from_secs(300));
+    assert!(
+        JwtAuthLayer::builder()
+            .leeway(Duration::from_secs(301))
+            .audience(AUDIENCE)
+            .build()
+            .is_err(),
+        "no layer accepts tokens longer past exp than the margin covers"
+    );
+}
