@@ -168,3 +168,147 @@ async fn the_demo_runs_with_asymmetric_keys() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn logout_all_ends_every_session_of_the_subject_and_a_new_login_works() {
+    let demo = start_demo(&[]);
+    let first = login(&demo, "alice", "alice-pass").await.body;
+    let second = login(&demo, "alice", "alice-pass").await.body;
+    let bob = login(&demo, "bob", "bob-pass").await.body;
+    let token = |reply: &Value, name: &str| reply[name].as_str().unwrap().to_owned();
+    let anonymous = call(&demo, http::Method::POST, "/logout-all", None, None).await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+    let done = call(
+        &demo,
+        http::Method::POST,
+        "/logout-all",
+        Some(&token(&second, "access_token")),
+        None,
+    )
+    .await;
+    assert_eq!(done.status, StatusCode::NO_CONTENT);
+    for session in [&first, &second] {
+        let me = call(
+            &demo,
+            http::Method::GET,
+            "/me",
+            Some(&token(session, "access_token")),
+            None,
+        )
+        .await;
+        assert_eq!(me.status, StatusCode::UNAUTHORIZED);
+        let body = json!({ "refresh_token": token(session, "refresh_token") }).to_string();
+        let refreshed = call(&demo, http::Method::POST, "/refresh", None, Some(&body)).await;
+        assert_eq!(refreshed.body["error"], "invalid_grant");
+    }
+    let bob_me = call(
+        &demo,
+        http::Method::GET,
+        "/me",
+        Some(&token(&bob, "access_token")),
+        None,
+    )
+    .await;
+    assert_eq!(bob_me.status, StatusCode::OK, "other users stay logged in");
+    let again = login(&demo, "alice", "alice-pass").await.body;
+    let me = call(
+        &demo,
+        http::Method::GET,
+        "/me",
+        Some(&token(&again, "access_token")),
+        None,
+    )
+    .await;
+    assert_eq!(me.status, StatusCode::OK, "a login right after works");
+}
+
+#[tokio::test]
+async fn revoke_takes_refresh_and_access_tokens() {
+    let demo = start_demo(&[]);
+    let token = |reply: &Value, name: &str| reply[name].as_str().unwrap().to_owned();
+    // An access token: revoked (with its session), 200.
+    let alice = login(&demo, "alice", "alice-pass").await.body;
+    let body = json!({ "token": token(&alice, "access_token"), "token_type_hint": "access_token" });
+    let revoked = call(
+        &demo,
+        http::Method::POST,
+        "/revoke",
+        None,
+        Some(&body.to_string()),
+    )
+    .await;
+    assert_eq!(revoked.status, StatusCode::OK);
+    let me = call(
+        &demo,
+        http::Method::GET,
+        "/me",
+        Some(&token(&alice, "access_token")),
+        None,
+    )
+    .await;
+    assert_eq!(
+        me.status,
+        StatusCode::UNAUTHORIZED,
+        "the access token is revoked"
+    );
+    let body = json!({ "refresh_token": token(&alice, "refresh_token") }).to_string();
+    let refreshed = call(&demo, http::Method::POST, "/refresh", None, Some(&body)).await;
+    assert_eq!(refreshed.body["error"], "invalid_grant", "and its session");
+    // A refresh token: its session ends.
+    let bob = login(&demo, "bob", "bob-pass").await.body;
+    let body = json!({ "token": token(&bob, "refresh_token") }).to_string();
+    let revoked = call(&demo, http::Method::POST, "/revoke", None, Some(&body)).await;
+    assert_eq!(revoked.status, StatusCode::OK);
+    let me = call(
+        &demo,
+        http::Method::GET,
+        "/me",
+        Some(&token(&bob, "access_token")),
+        None,
+    )
+    .await;
+    assert_eq!(me.status, StatusCode::UNAUTHORIZED);
+    // Unknown tokens are not errors; arrays are not objects.
+    let unknown = call(
+        &demo,
+        http::Method::POST,
+        "/revoke",
+        None,
+        Some(r#"{"token":"nope"}"#),
+    )
+    .await;
+    assert_eq!(unknown.status, StatusCode::OK);
+    let array = call(
+        &demo,
+        http::Method::POST,
+        "/revoke",
+        None,
+        Some(r#"["nope"]"#),
+    )
+    .await;
+    assert_eq!(array.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn login_and_refresh_bodies_must_be_json_objects() {
+    let demo = start_demo(&[]);
+    let login_array = call(
+        &demo,
+        http::Method::POST,
+        "/login",
+        None,
+        Some(r#"["alice","alice-pass"]"#),
+    )
+    .await;
+    assert_eq!(
+        (login_array.status, login_array.body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_request"))
+    );
+    let alice = login(&demo, "alice", "alice-pass").await.body;
+    let body = format!(r#"["{}"]"#, alice["refresh_token"].as_str().unwrap());
+    let refresh_array = call(&demo, http::Method::POST, "/refresh", None, Some(&body)).await;
+    assert_eq!(
+        (refresh_array.status, refresh_array.body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_request"))
+    );
+}

@@ -276,3 +276,146 @@ async fn a_store_failure_is_503_at_every_endpoint() {
     .await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
 }
+
+#[tokio::test]
+async fn json_bodies_that_are_not_objects_are_invalid_requests() {
+    let f = fixture(Duration::ZERO);
+    let app = app(f.sessions.clone());
+    let pair = f
+        .sessions
+        .login("alice", &serde_json::json!({}))
+        .await
+        .unwrap();
+    let token = pair.refresh_token();
+    for (uri, body) in [
+        ("/refresh", format!(r#"["{token}"]"#)),
+        ("/refresh", "\"x\"".to_owned()),
+        ("/refresh", "42".to_owned()),
+        ("/revoke", format!(r#"["{token}"]"#)),
+        ("/revoke", "null".to_owned()),
+    ] {
+        let (status, _, text) = call(&app, post(uri, "application/json", body.clone())).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri} {body}");
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&text).unwrap()["error"],
+            "invalid_request"
+        );
+    }
+    assert!(
+        f.sessions.refresh(token).await.is_ok(),
+        "nothing was refreshed or revoked by the arrays"
+    );
+}
+
+/// The revocation endpoint with access-token support, verified by the fixture's layer.
+fn revoking_app(f: &common::sessions::Fixture) -> Router {
+    Router::new().route_service(
+        "/revoke",
+        RevokeEndpoint::new(f.sessions.clone()).with_access_tokens(f.layer.clone()),
+    )
+}
+
+#[tokio::test]
+async fn revoking_an_access_token_revokes_it_and_its_session() {
+    let f = fixture(Duration::ZERO);
+    let app = revoking_app(&f);
+    let pair = f
+        .sessions
+        .login("alice", &serde_json::json!({}))
+        .await
+        .unwrap();
+    let other = f
+        .sessions
+        .login("alice", &serde_json::json!({}))
+        .await
+        .unwrap();
+    assert_eq!(f.status(pair.access_token()).await, StatusCode::OK);
+    for hint in [
+        "&token_type_hint=access_token",
+        "",
+        "&token_type_hint=refresh_token",
+    ] {
+        let body = format!("token={}{hint}", pair.access_token());
+        let (status, headers, text) = call(
+            &app,
+            post("/revoke", "application/x-www-form-urlencoded", body),
+        )
+        .await;
+        assert_eq!((status, text.as_str()), (StatusCode::OK, ""), "{hint}");
+        assert_eq!(headers["cache-control"], "no-store");
+    }
+    assert_eq!(
+        f.status(pair.access_token()).await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert!(
+        f.sessions.refresh(pair.refresh_token()).await.is_err(),
+        "its session ended with it"
+    );
+    assert_eq!(
+        f.status(other.access_token()).await,
+        StatusCode::OK,
+        "other sessions stay"
+    );
+    // An invalid or foreign JWT is not an error (RFC 7009 §2.2) and revokes nothing.
+    let forged = format!("{}x", other.access_token());
+    let body =
+        serde_json::json!({ "token": forged, "token_type_hint": "access_token" }).to_string();
+    let (status, _, _) = call(&app, post("/revoke", "application/json", body)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(f.status(other.access_token()).await, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn an_endpoint_without_access_token_support_says_unsupported_token_type() {
+    let f = fixture(Duration::ZERO);
+    let app = app(f.sessions.clone());
+    let pair = f
+        .sessions
+        .login("alice", &serde_json::json!({}))
+        .await
+        .unwrap();
+    for body in [
+        format!("token={}", pair.access_token()),
+        format!("token={}&token_type_hint=access_token", pair.access_token()),
+        "token=opaque&token_type_hint=access_token".to_owned(),
+    ] {
+        let (status, _, text) = call(
+            &app,
+            post("/revoke", "application/x-www-form-urlencoded", body),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&text).unwrap()["error"],
+            "unsupported_token_type"
+        );
+    }
+    assert_eq!(
+        f.status(pair.access_token()).await,
+        StatusCode::OK,
+        "and nothing was revoked"
+    );
+}
+
+#[tokio::test]
+async fn an_access_token_that_names_no_session_or_jti_cannot_be_revoked() {
+    let f = fixture(Duration::ZERO);
+    let app = revoking_app(&f);
+    let now = tower_jwt_auth::Clock::now(&f.clock);
+    let bare = common::hs256(&serde_json::json!({
+        "iss": common::ISSUER, "aud": common::AUDIENCE, "sub": "alice", "iat": now, "exp": now + 60
+    }));
+    assert_eq!(f.status(&bare).await, StatusCode::OK);
+    let (status, _, text) = call(
+        &app,
+        post(
+            "/revoke",
+            "application/x-www-form-urlencoded",
+            format!("token={bare}"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(text.contains("unsupported_token_type"));
+}

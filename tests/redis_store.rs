@@ -337,3 +337,30 @@ async fn redis_pid(server: &RedisServer) -> u32 {
         .parse()
         .unwrap()
 }
+
+#[tokio::test]
+async fn the_store_reports_an_eviction_policy_that_can_drop_revocations() {
+    let Some(safe) = RedisServer::start(&[]) else {
+        return;
+    };
+    let store = RedisStore::builder(safe.url()).build().await.unwrap();
+    assert_eq!(store.eviction_policy(), Some("noeviction"));
+    let Some(evicting) = RedisServer::start(&["--maxmemory-policy", "volatile-ttl"]) else {
+        return;
+    };
+    let store = RedisStore::builder(evicting.url()).build().await.unwrap();
+    assert_eq!(
+        store.eviction_policy(),
+        Some("volatile-ttl"),
+        "read at start (and warned about through tracing)"
+    );
+    // An unreachable Redis still builds (lazily), with the policy unknown.
+    let mut gone = safe;
+    gone.stop();
+    let store = RedisStore::builder(gone.url())
+        .timeout(Duration::from_millis(200))
+        .build()
+        .await
+        .unwrap();
+    assert_eq!(store.eviction_policy(), None);
+}

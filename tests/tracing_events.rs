@@ -65,3 +65,33 @@ fn one_event_per_rejection_with_the_kind_and_never_the_token() {
         .iter()
         .any(|e| e.contains(signature) || e.contains(&token[..20])));
 }
+
+#[cfg(feature = "redis")]
+#[test]
+fn an_evicting_redis_is_warned_about_at_start() {
+    let Some(server) =
+        common::redis_server::RedisServer::start(&["--maxmemory-policy", "allkeys-lru"])
+    else {
+        return;
+    };
+    let recorder = Recorder::default();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    tracing::subscriber::with_default(recorder.clone(), || {
+        runtime.block_on(async {
+            tower_jwt_auth::RedisStore::builder(server.url())
+                .build()
+                .await
+                .unwrap();
+        })
+    });
+    let events = recorder.0.lock().unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e.contains("allkeys-lru") && e.contains("noeviction")),
+        "{events:?}"
+    );
+}
