@@ -240,7 +240,7 @@ impl<C, R> JwtAuthBuilder<C, R> {
         self
     }
 
-    /// Bounds on the JSON of a token's header and claims: at most `max_members` members per object and elements
+    /// Bounds on the JSON of a token's claims (headers always get the defaults): at most `max_members` members per object and elements
     /// per array (default [`DEFAULT_MAX_JSON_MEMBERS`](crate::DEFAULT_MAX_JSON_MEMBERS), 1024: an Entra ID token
     /// with 200 `groups` passes), nested at most `max_depth` levels below the top (default
     /// [`DEFAULT_MAX_JSON_DEPTH`](crate::DEFAULT_MAX_JSON_DEPTH), 16). Duplicate member names are refused at
@@ -249,7 +249,7 @@ impl<C, R> JwtAuthBuilder<C, R> {
     /// it.)
     pub fn json_limits(mut self, max_members: usize, max_depth: usize) -> Self {
         if max_members == 0 {
-            return self.fail(ConfigError::InvalidMaxTokenSize);
+            return self.fail(ConfigError::InvalidJsonLimits);
         }
         self.settings.json_limits = JsonLimits {
             max_members,

@@ -192,9 +192,8 @@ pub enum ConfigError {
     InvalidKey(String),
     /// The algorithm cannot be used with this kind of key (for example an HMAC algorithm for an RSA key).
     AlgorithmMismatch,
-    /// Two keys were configured with the same `kid` where that is not allowed (kept for compatibility: the
-    /// layer's key sets accept several keys per `kid` and try each).
-    DuplicateKeyId(String),
+    /// The JSON limits allow no member at all.
+    InvalidJsonLimits,
     /// The same issuer was trusted twice with [`trust_issuer`](crate::JwtAuthBuilder::trust_issuer).
     DuplicateIssuer(String),
     /// Sliding sessions without a revocation store: revoked sessions would keep sliding. Add
@@ -241,7 +240,7 @@ impl fmt::Display for ConfigError {
             }
             Self::InvalidKey(why) => write!(f, "invalid key: {why}"),
             Self::AlgorithmMismatch => f.write_str("the algorithm does not fit the key type"),
-            Self::DuplicateKeyId(kid) => write!(f, "duplicate key id `{kid}`"),
+            Self::InvalidJsonLimits => f.write_str("the JSON limits must allow at least one member"),
             Self::DuplicateIssuer(issuer) => write!(f, "the issuer `{issuer}` is trusted twice"),
             Self::SlidingWithoutRevocation => f.write_str(
                 "sliding sessions need a revocation store (or .sliding_without_revocation() on purpose)",

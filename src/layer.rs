@@ -66,6 +66,31 @@ impl<C: DeserializeOwned + 'static, R> JwtAuthLayer<C, R> {
         };
         Ok((verified.claims, verified.info))
     }
+
+    /// As [`verify_token`](Self::verify_token), but waits for one fetch of a remote key set when the token's
+    /// key may arrive with it (so a key set not fetched yet is [`AuthErrorKind::Unavailable`], not a refusal).
+    pub(crate) async fn verify_token_waiting(&self, token: &str) -> Result<TokenInfo, AuthError>
+    where
+        C: Send + Sync,
+    {
+        let first = self
+            .shared
+            .verify_cached(token, self.shared.clock.now(), true);
+        let wait = match first {
+            Ok(verified) => return Ok(verified.info),
+            Err(Unverified::Refused(error)) => return Err(error),
+            Err(Unverified::WaitForKeys(wait)) => wait,
+        };
+        wait.await;
+        match self
+            .shared
+            .verify_cached(token, self.shared.clock.now(), false)
+        {
+            Ok(verified) => Ok(verified.info),
+            Err(Unverified::Refused(error)) => Err(error),
+            Err(Unverified::WaitForKeys(_)) => Err(AuthErrorKind::UnknownKey.into()),
+        }
+    }
 }
 
 impl<C, R> JwtAuthLayer<C, R> {

@@ -81,9 +81,9 @@ impl<T: Send + 'static> Lookup<T> {
 /// subject (`sub`) received before a "log out everywhere" time ([`TokenInfo::is_logged_out_by`]).
 ///
 /// `jti` and `sid` revocations match those ids whatever the token's issuer (this crate's ids are 128-bit
-/// random values). Subject revocations match the `sub` of *every* trusted issuer: a partner issuer's `alice`
-/// is logged out with the local `alice` (the safe side); check [`TokenInfo::issuer`] in your own store if you
-/// need them apart.
+/// random values). Subject revocations ("log out everywhere") are per issuer: they match the `sub` of tokens
+/// whose `iss` is the [`Sessions`](crate::Sessions)' issuer, whose lifetimes the marker is sized for; a
+/// partner issuer's or an identity provider's `alice` is not logged out by the local `alice`'s logout-all.
 ///
 /// Implemented by [`MemoryStore`](crate::MemoryStore); implement it for your own store to share revocations
 /// between processes.

@@ -233,7 +233,7 @@ impl SessionStore for DownStore {
     fn revoke_token(&self, _: &str, _: i64) -> StoreFuture<()> {
         down()
     }
-    fn revoke_subject(&self, _: &str, _: i64, _: i64) -> StoreFuture<()> {
+    fn revoke_subject(&self, _: &str, _: &str, _: i64, _: i64) -> StoreFuture<()> {
         down()
     }
 }
@@ -293,6 +293,10 @@ async fn json_bodies_that_are_not_objects_are_invalid_requests() {
         ("/refresh", "42".to_owned()),
         ("/revoke", format!(r#"["{token}"]"#)),
         ("/revoke", "null".to_owned()),
+        (
+            "/refresh",
+            format!(r#"{{"refresh_token":"x","refresh_token":"{token}"}}"#),
+        ),
     ] {
         let (status, _, text) = call(&app, post(uri, "application/json", body.clone())).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{uri} {body}");
@@ -418,4 +422,45 @@ async fn an_access_token_that_names_no_session_or_jti_cannot_be_revoked() {
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(text.contains("unsupported_token_type"));
+}
+
+#[tokio::test]
+async fn revoking_an_access_token_whose_keys_cannot_be_fetched_is_503_not_200() {
+    let f = fixture(Duration::ZERO);
+    // A remote key set nobody serves: a closed loopback port.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let layer = tower_jwt_auth::JwtAuthLayer::builder()
+        .jwks(
+            tower_jwt_auth::Jwks::url(&format!("http://127.0.0.1:{port}/jwks.json"))
+                .unwrap()
+                .timeout(Duration::from_millis(300)),
+        )
+        .issuer(common::ISSUER)
+        .audience(common::AUDIENCE)
+        .build()
+        .unwrap();
+    let app = Router::new().route_service(
+        "/revoke",
+        RevokeEndpoint::new(f.sessions.clone()).with_access_tokens(layer),
+    );
+    let token = common::token_with(
+        jsonwebtoken::Algorithm::RS256,
+        serde_json::json!({ "kid": "k1" }),
+        &common::claims(),
+    );
+    let (status, _, text) = call(
+        &app,
+        post(
+            "/revoke",
+            "application/x-www-form-urlencoded",
+            format!("token={token}"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{text}");
+    assert!(text.contains("temporarily_unavailable"));
 }

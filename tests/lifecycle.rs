@@ -281,6 +281,73 @@ async fn reuse_of_any_older_generation_revokes_the_family(f: Fixture) {
     );
 }
 
+async fn logout_all_is_per_issuer(f: Fixture) {
+    let partner = "https://partner.test";
+    let partner_secret = [9u8; 32];
+    let layer = JwtAuthLayer::builder()
+        .key(VerificationKey::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap())
+        .trust_issuer(
+            partner,
+            TrustedIssuer::new().key(
+                VerificationKey::hmac(jsonwebtoken::Algorithm::HS256, &partner_secret).unwrap(),
+            ),
+        )
+        .issuer(ISSUER)
+        .audience(AUDIENCE)
+        .clock(f.clock.clone())
+        .revocation_shared(f.store.clone())
+        .build()
+        .unwrap();
+    let t = tower_jwt_auth::Clock::now(&f.clock);
+    let partner_token = sign_raw(
+        r#"{"alg":"HS256"}"#,
+        &json!({ "iss": partner, "aud": AUDIENCE, "sub": "alice", "iat": t - 10, "exp": t + 3600, "sid": "idp-session" })
+            .to_string(),
+        jsonwebtoken::Algorithm::HS256,
+        &jsonwebtoken::EncodingKey::from_secret(&partner_secret),
+    );
+    let local = f.sessions.login("alice", &scope()).await.unwrap();
+    f.clock.advance(1);
+    f.sessions.logout_all("alice").await.unwrap();
+    assert_eq!(
+        send(&layer, bearer(local.access_token())).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        send(&layer, bearer(&partner_token)).await.status(),
+        StatusCode::OK,
+        "the partner's alice is not the sessions' alice: its lifetime is not theirs to bound"
+    );
+}
+
+async fn tokens_with_far_expiries_can_still_be_revoked(f: Fixture) {
+    let t = tower_jwt_auth::Clock::now(&f.clock);
+    for exp in [i64::MAX / 2, 9_000_000_000_000_000, t + 100 * 365 * 86_400] {
+        let token = hs256(&json!({
+            "iss": ISSUER, "aud": AUDIENCE, "sub": "alice", "iat": t, "exp": exp, "jti": format!("far-{exp}"), "sid": format!("s-{exp}")
+        }));
+        assert_eq!(f.status(&token).await, StatusCode::OK);
+        f.sessions.logout(&info(&f, &token)).await.unwrap();
+        assert_eq!(
+            f.status(&token).await,
+            StatusCode::UNAUTHORIZED,
+            "exp {exp}"
+        );
+    }
+}
+
+async fn revoking_an_older_refresh_token_ends_its_family(f: Fixture) {
+    let first = f.sessions.login("alice", &scope()).await.unwrap();
+    let second = f.sessions.refresh(first.refresh_token()).await.unwrap();
+    let third = f.sessions.refresh(second.refresh_token()).await.unwrap();
+    assert!(f.sessions.revoke(first.refresh_token()).await.unwrap());
+    assert!(f.sessions.refresh(third.refresh_token()).await.is_err());
+    assert_eq!(
+        f.status(third.access_token()).await,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
 /// Runs a case against the memory store, and against Redis with the `redis` feature.
 macro_rules! every_store {
     ($($case:ident),* $(,)?) => {
@@ -318,6 +385,51 @@ every_store! {
     logout_all_racing_logins_leaves_no_session_behind,
     storage_stays_constant_over_a_thousand_rotations,
     reuse_of_any_older_generation_revokes_the_family,
+    logout_all_is_per_issuer,
+    tokens_with_far_expiries_can_still_be_revoked,
+    revoking_an_older_refresh_token_ends_its_family,
+}
+
+#[tokio::test]
+async fn a_sub_second_grace_period_rounds_up() {
+    let clock = ManualClock::new(T0);
+    let store = MemoryStore::new().with_clock(clock.clone());
+    let f = fixture_with(Arc::new(store), clock, Duration::from_millis(500));
+    let first = f.sessions.login("alice", &scope()).await.unwrap();
+    let second = f.sessions.refresh(first.refresh_token()).await.unwrap();
+    let retry = f.sessions.refresh(first.refresh_token()).await.unwrap();
+    assert_eq!(retry.refresh_token(), second.refresh_token());
+}
+
+#[cfg(feature = "redis")]
+#[tokio::test]
+async fn the_redis_session_index_forgets_ended_sessions() {
+    let Some(f) = redis_fixture(Duration::ZERO).await else {
+        return;
+    };
+    for _ in 0..3 {
+        f.sessions.login("alice", &scope()).await.unwrap();
+    }
+    let index = || async {
+        let keys = f.redis_keys().await;
+        let key = keys.iter().find(|k| k.ends_with(":ss")).unwrap().clone();
+        let server = f.server.as_ref().unwrap();
+        let client = redis::Client::open(server.url()).unwrap();
+        let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+        redis::cmd("ZCARD")
+            .arg(key)
+            .query_async::<usize>(&mut connection)
+            .await
+            .unwrap()
+    };
+    assert_eq!(index().await, 3);
+    f.clock.advance(4 * 3600 + 1);
+    f.sessions.login("alice", &scope()).await.unwrap();
+    assert_eq!(
+        index().await,
+        1,
+        "ended sessions are pruned on the next login"
+    );
 }
 
 #[tokio::test]

@@ -204,7 +204,8 @@ async fn keys_expire_with_what_they_protect_and_prefixes_isolate() {
         .unwrap();
     let client = redis::Client::open(server.url()).unwrap();
     let mut connection = client.get_multiplexed_async_connection().await.unwrap();
-    let sid = sid_of(pair.access_token());
+    // Session ids are base64url-encoded in keys.
+    let sid = common::b64(sid_of(pair.access_token()));
     let ttl: i64 = redis::cmd("TTL")
         .arg(format!("ttl:{{{sid}}}:s"))
         .query_async(&mut connection)

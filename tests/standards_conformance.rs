@@ -1103,8 +1103,14 @@ async fn item_55_rfc6749_10_4_only_a_hash_of_the_secret_is_stored() {
         fn revoke_token(&self, jti: &str, until: i64) -> StoreFuture<()> {
             self.0.revoke_token(jti, until)
         }
-        fn revoke_subject(&self, subject: &str, not_before: i64, until: i64) -> StoreFuture<()> {
-            self.0.revoke_subject(subject, not_before, until)
+        fn revoke_subject(
+            &self,
+            issuer: &str,
+            subject: &str,
+            not_before: i64,
+            until: i64,
+        ) -> StoreFuture<()> {
+            self.0.revoke_subject(issuer, subject, not_before, until)
         }
     }
     let seen = Arc::new(Mutex::new(Vec::new()));

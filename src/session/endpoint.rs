@@ -19,7 +19,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use tower_service::Service;
 
-use crate::error::AuthError;
+use crate::error::{AuthError, AuthErrorKind};
 use crate::session::sessions::{SessionError, Sessions};
 use crate::{JwtAuthLayer, TokenInfo};
 
@@ -80,7 +80,11 @@ pub struct RevokeEndpoint {
     access: Option<AccessVerifier>,
 }
 
-type AccessVerifier = Arc<dyn Fn(&str) -> Result<TokenInfo, AuthError> + Send + Sync>;
+type AccessVerifier = Arc<
+    dyn Fn(String) -> Pin<Box<dyn Future<Output = Result<TokenInfo, AuthError>> + Send>>
+        + Send
+        + Sync,
+>;
 
 impl fmt::Debug for RevokeEndpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -108,8 +112,9 @@ impl RevokeEndpoint {
         C: DeserializeOwned + Send + Sync + 'static,
         R: Send + Sync + 'static,
     {
-        self.access = Some(Arc::new(move |token: &str| {
-            layer.verify_token(token).map(|(_, info)| info)
+        self.access = Some(Arc::new(move |token: String| {
+            let layer = layer.clone();
+            Box::pin(async move { layer.verify_token_waiting(&token).await })
         }));
         self
     }
@@ -133,8 +138,14 @@ struct RevokeRequest {
     hint: Option<String>,
 }
 
-/// A JSON body that must be an object (serde would read a struct from an array too).
+/// A JSON body that must be an object (serde would read a struct from an array too), with unique member names
+/// (a repeated field is malformed, as in a form).
 fn json_object<T: DeserializeOwned>(body: &[u8]) -> Result<T, Refusal> {
+    use serde::de::DeserializeSeed;
+    let mut strict = serde_json::Deserializer::from_slice(body);
+    crate::token::json::Skip::top()
+        .deserialize(&mut strict)
+        .map_err(|_| Refusal::INVALID_REQUEST)?;
     let object: serde_json::Map<String, serde_json::Value> =
         serde_json::from_slice(body).map_err(|_| Refusal::INVALID_REQUEST)?;
     serde_json::from_value(serde_json::Value::Object(object)).map_err(|_| Refusal::INVALID_REQUEST)
@@ -336,9 +347,14 @@ async fn revoke(endpoint: RevokeEndpoint, request: RevokeRequest) -> Response<Fu
             revoked()
         };
     };
-    let Ok(info) = verify(&token) else {
+    let info = match verify(token).await {
+        Ok(info) => info,
+        // The keys to check it with can't be had now: say so rather than pretend it was revoked.
+        Err(error) if error.kind() == AuthErrorKind::Unavailable => {
+            return oauth_error(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable")
+        }
         // Invalid, expired or foreign: nothing that could be accepted, so nothing to revoke (RFC 7009 §2.2).
-        return revoked();
+        Err(_) => return revoked(),
     };
     match sessions.logout(&info).await {
         Ok(()) => revoked(),

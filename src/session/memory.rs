@@ -63,8 +63,8 @@ struct SessionEntry {
 struct Revocations {
     token_ids: HashMap<String, i64>,
     session_ids: HashMap<String, i64>,
-    /// subject → (not before, until)
-    subjects: HashMap<String, (i64, i64)>,
+    /// (issuer, subject) → (not before, until)
+    subjects: HashMap<(String, String), (i64, i64)>,
 }
 
 impl fmt::Debug for MemoryStore {
@@ -230,9 +230,14 @@ impl Revocations {
         {
             return true;
         }
-        token
-            .subject()
-            .and_then(|sub| self.subjects.get(sub))
+        if self.subjects.is_empty() {
+            return false;
+        }
+        let (Some(iss), Some(sub)) = (token.issuer(), token.subject()) else {
+            return false;
+        };
+        self.subjects
+            .get(&(iss.to_owned(), sub.to_owned()))
             .is_some_and(|(not_before, _)| token.is_logged_out_by(*not_before))
     }
 }
@@ -327,10 +332,7 @@ impl SessionStore for MemoryStore {
             }));
         }
         if request.generation < current {
-            return Self::ready(Ok(RotateOutcome::Outdated {
-                generation: current,
-                secret_hash: entry.current.secret_hash,
-            }));
+            return Self::ready(Ok(RotateOutcome::Outdated));
         }
         Self::ready(Ok(RotateOutcome::Invalid))
     }
@@ -375,7 +377,13 @@ impl SessionStore for MemoryStore {
         Self::ready(Ok(()))
     }
 
-    fn revoke_subject(&self, subject: &str, not_before: i64, until: i64) -> StoreFuture<()> {
+    fn revoke_subject(
+        &self,
+        issuer: &str,
+        subject: &str,
+        not_before: i64,
+        until: i64,
+    ) -> StoreFuture<()> {
         // One lock over the sessions: a login either lands before (and is revoked) or after (and is not).
         let mut sessions = self.lock_sessions();
         let session_ids: Vec<String> = sessions
@@ -389,7 +397,7 @@ impl SessionStore for MemoryStore {
         let mut revocations = self.write_revocations();
         let entry = revocations
             .subjects
-            .entry(subject.to_owned())
+            .entry((issuer.to_owned(), subject.to_owned()))
             .or_insert((not_before, until));
         *entry = (entry.0.max(not_before), entry.1.max(until));
         Self::ready(Ok(()))

@@ -13,11 +13,16 @@
 //!
 //! | key | type | holds | expires |
 //! |---|---|---|---|
-//! | `tja:{sid}:s` | hash | session: `sub`, `auth_time`, `exp`, `claims`, `gen`, `cur`, `prev` (SHA-256 of the current and previous refresh secrets, hex), `rotated`, `texp` | when the refresh token idles out (≤ session end) |
-//! | `tja:{sid}:r` | string | the session is revoked: its access tokens are refused | its `until` |
+//! | `tja:{<sid>}:s` | hash | session: `sub`, `auth_time`, `exp`, `claims`, `gen`, `cur`, `prev` (SHA-256 of the current and previous refresh secrets, hex), `rotated`, `texp` | when the refresh token idles out (≤ session end) |
+//! | `tja:{<sid>}:r` | string | the session is revoked: its access tokens are refused | its `until` |
 //! | `tja:j:<jti>` | string | the access token `jti` is revoked | its `until` |
-//! | `tja:{u:<sub>}:nb` | string | "logged out everywhere" time of the subject | its `until` |
-//! | `tja:{u:<sub>}:ss` | set | the subject's session ids (for logout everywhere) | with its longest session |
+//! | `tja:{u:<sub>}:nb:<iss>` | string | "logged out everywhere" time of the subject, for tokens of issuer `iss` | its `until` |
+//! | `tja:{u:<sub>}:ss` | sorted set | the subject's session ids scored by their end (for logout everywhere); ended ones are pruned on every login and logout-all | with its longest session |
+//!
+//! `<sid>`, `<jti>`, `<sub>` and `<iss>` are base64url-encoded, so no value can break a hash tag.
+//!
+//! **Redis 7.0 or later** is required (`EXPIRETIME`, `EXPIREAT … GT`); [`RedisStoreBuilder::build`] refuses an
+//! older server it can reach.
 //!
 //! **Eviction:** configure Redis with `maxmemory-policy noeviction`. Under any evicting policy a full Redis
 //! may drop revocation markers (all of them have a TTL, so `volatile-*` policies pick them first), and a
@@ -88,7 +93,7 @@ if presented + 1 == current and s[7] and ARGV[2] == s[7] then
   mark(KEYS[2], ARGV[7])
   return {'reused', s[1]}
 end
-if presented < current then return {'outdated', s[5], s[6]} end
+if presented < current then return {'outdated'} end
 return {'invalid'}
 ";
 
@@ -117,8 +122,9 @@ mark(KEYS[1], ARGV[1])
 return 1
 ";
 
-/// KEYS: subject not-before, subject session index. ARGV: not before, until.
-/// Keeps the later not-before and the later expiry, and returns the subject's sessions.
+/// KEYS: subject not-before, subject session index. ARGV: not before, until, now.
+/// Keeps the later not-before and the later expiry, prunes ended sessions from the index, and returns the
+/// subject's sessions.
 const REVOKE_SUBJECT: &str = r"
 local old = tonumber(redis.call('GET', KEYS[1]) or '0')
 if old < tonumber(ARGV[1]) then
@@ -127,7 +133,18 @@ if old < tonumber(ARGV[1]) then
 else
   redis.call('EXPIREAT', KEYS[1], ARGV[2], 'GT')
 end
-return redis.call('SMEMBERS', KEYS[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[3])
+return redis.call('ZRANGE', KEYS[2], 0, -1)
+";
+
+/// KEYS: subject session index. ARGV: session id, session end, now.
+/// Indexes a session (scored by its end) and prunes ended ones; the index lives as long as its longest session.
+const INDEX_SESSION: &str = r"
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
+redis.call('EXPIREAT', KEYS[1], ARGV[2], 'NX')
+redis.call('EXPIREAT', KEYS[1], ARGV[2], 'GT')
+return 1
 ";
 
 /// How many times logout-all reads the session index again for logins that raced it.
@@ -143,6 +160,7 @@ struct Scripts {
     revoke_refresh: Script,
     revoke_token: Script,
     revoke_subject: Script,
+    index_session: Script,
 }
 
 fn with_mark(body: &str) -> Script {
@@ -202,8 +220,9 @@ impl RedisStoreBuilder {
         self
     }
 
-    /// Creates the store and reads Redis' `maxmemory-policy` (waiting at most the store's timeout; a `tracing`
-    /// warning unless it is `noeviction`, see the module docs). The connection is lazy: while Redis is
+    /// Creates the store, checks that Redis is 7.0 or later (an error otherwise) and reads its
+    /// `maxmemory-policy` (waiting at most the store's timeout for each; a `tracing` warning unless it is
+    /// `noeviction`, see the module docs). The connection is lazy: while Redis is
     /// unreachable the store's calls fail (503) until it comes back. Errors only for an invalid URL. Call it
     /// inside a tokio runtime.
     pub async fn build(self) -> Result<RedisStore, StoreError> {
@@ -228,9 +247,17 @@ impl RedisStoreBuilder {
                 revoke_refresh: with_mark(REVOKE_REFRESH),
                 revoke_token: with_mark(REVOKE_TOKEN),
                 revoke_subject: Script::new(REVOKE_SUBJECT),
+                index_session: Script::new(INDEX_SESSION),
             }),
             eviction_policy: None,
         };
+        if store
+            .read_major_version()
+            .await
+            .is_some_and(|major| major < 7)
+        {
+            return Err(StoreError::new("RedisStore needs Redis 7.0 or later"));
+        }
         store.eviction_policy = store.read_eviction_policy().await;
         match store.eviction_policy.as_deref() {
             Some("noeviction") => {}
@@ -279,7 +306,15 @@ impl RedisStore {
     }
 
     fn session_key(&self, session_id: &str, suffix: &str) -> String {
-        format!("{}:{{{session_id}}}:{suffix}", self.prefix)
+        format!(
+            "{}:{{{}}}:{suffix}",
+            self.prefix,
+            URL_SAFE_NO_PAD.encode(session_id)
+        )
+    }
+
+    fn not_before_key(&self, issuer: &str, subject: &str) -> String {
+        self.subject_key(subject, &format!("nb:{}", URL_SAFE_NO_PAD.encode(issuer)))
     }
 
     fn subject_key(&self, subject: &str, suffix: &str) -> String {
@@ -330,7 +365,7 @@ fn parse_u64(value: Option<&String>) -> Result<u64, StoreError> {
 fn parse_hash(value: Option<&String>) -> Result<[u8; 32], StoreError> {
     let text = value.ok_or_else(|| StoreError::new("unexpected reply from Redis"))?;
     let mut hash = [0u8; 32];
-    if text.len() != 64 {
+    if text.len() != 64 || !text.is_ascii() {
         return Err(StoreError::new("unexpected reply from Redis"));
     }
     for (i, byte) in hash.iter_mut().enumerate() {
@@ -355,6 +390,22 @@ impl RedisStore {
     /// Anything but `noeviction` can evict revocation markers.
     pub fn eviction_policy(&self) -> Option<&str> {
         self.eviction_policy.as_deref()
+    }
+
+    /// The server's major version (`INFO server`), when Redis answers.
+    async fn read_major_version(&self) -> Option<u32> {
+        let info: String = self
+            .run(|mut connection, _| async move {
+                redis::cmd("INFO")
+                    .arg("server")
+                    .query_async(&mut connection)
+                    .await
+            })
+            .await
+            .ok()?;
+        info.lines()
+            .find_map(|line| line.strip_prefix("redis_version:"))
+            .and_then(|version| version.trim().split('.').next()?.parse().ok())
     }
 
     async fn read_eviction_policy(&self) -> Option<Arc<str>> {
@@ -399,7 +450,10 @@ impl RevocationCheck for RedisStore {
         let store = self.clone();
         let jti = token.token_id().map(|jti| self.token_id_key(jti));
         let sid = token.session_id().map(|sid| self.session_key(sid, "r"));
-        let sub = token.subject().map(|sub| self.subject_key(sub, "nb"));
+        let sub = token
+            .issuer()
+            .zip(token.subject())
+            .map(|(iss, sub)| self.not_before_key(iss, sub));
         let token = token.clone();
         Lookup::Pending(Box::pin(async move {
             // One round trip: the existence checks and the subject's not-before, pipelined.
@@ -438,6 +492,7 @@ impl SessionStore for RedisStore {
         let NewSession { session, refresh } = new;
         let session_key = self.session_key(&session.session_id, "s");
         let index_key = self.subject_key(&session.subject, "ss");
+        let now = session.auth_time;
         self.boxed(async move {
             store
                 .run(|mut connection, scripts| async move {
@@ -456,18 +511,15 @@ impl SessionStore for RedisStore {
                     // The subject's session index, for "log out everywhere"; it lives as long as its longest
                     // session. Written after the session, so a logout-all that reads the index finds only
                     // sessions that exist (a session created but not yet indexed is a login still in progress).
-                    redis::pipe()
-                        .sadd(&index_key, &session.session_id)
-                        .cmd("EXPIREAT")
-                        .arg(&index_key)
-                        .arg(session.expires_at)
-                        .arg("NX")
-                        .cmd("EXPIREAT")
-                        .arg(&index_key)
-                        .arg(session.expires_at)
-                        .arg("GT")
-                        .query_async::<()>(&mut connection)
+                    scripts
+                        .index_session
+                        .key(&index_key)
+                        .arg(&session.session_id)
+                        .arg(session.expires_at.max(1))
+                        .arg(now)
+                        .invoke_async::<i64>(&mut connection)
                         .await
+                        .map(drop)
                 })
                 .await
         })
@@ -529,10 +581,7 @@ impl SessionStore for RedisStore {
                     session_id,
                     subject: reply.get(1).cloned().unwrap_or_default(),
                 },
-                Some("outdated") => RotateOutcome::Outdated {
-                    generation: parse_u64(reply.get(1))?,
-                    secret_hash: parse_hash(reply.get(2))?,
-                },
+                Some("outdated") => RotateOutcome::Outdated,
                 _ => RotateOutcome::Invalid,
             })
         })
@@ -590,9 +639,15 @@ impl SessionStore for RedisStore {
         })
     }
 
-    fn revoke_subject(&self, subject: &str, not_before: i64, until: i64) -> StoreFuture<()> {
+    fn revoke_subject(
+        &self,
+        issuer: &str,
+        subject: &str,
+        not_before: i64,
+        until: i64,
+    ) -> StoreFuture<()> {
         let store = self.clone();
-        let not_before_key = self.subject_key(subject, "nb");
+        let not_before_key = self.not_before_key(issuer, subject);
         let index_key = self.subject_key(subject, "ss");
         self.boxed(async move {
             // First refuse the subject's older tokens and read its sessions; then end each session (each one
@@ -608,6 +663,7 @@ impl SessionStore for RedisStore {
                             .key(&idx_key)
                             .arg(not_before)
                             .arg(until.max(1))
+                            .arg(not_before)
                             .invoke_async(&mut connection)
                             .await
                     })
@@ -621,7 +677,7 @@ impl SessionStore for RedisStore {
                 let idx_key = index_key.clone();
                 store
                     .run(|mut connection, _| async move {
-                        redis::cmd("SREM")
+                        redis::cmd("ZREM")
                             .arg(&idx_key)
                             .arg(&sessions)
                             .query_async::<()>(&mut connection)

@@ -18,6 +18,12 @@ use crate::session::store::{
 use crate::sliding::SlidingPolicy;
 use crate::TokenInfo;
 
+/// The latest time a revocation marker is kept until (9999-12-31): stores such as Redis can't express
+/// later expiries, and no token this crate accepts for a revocation store lives that long in practice.
+const LATEST_MARKER: i64 = 253_402_300_799;
+/// The longest session or refresh lifetime accepted: 100 years.
+const LONGEST_LIFETIME: i64 = 100 * 366 * 24 * 3600;
+
 /// The longest grace period accepted (Okta and Cognito allow 0–60 s).
 pub const MAX_GRACE_PERIOD: Duration = Duration::from_secs(60);
 
@@ -168,7 +174,7 @@ impl fmt::Debug for SessionsBuilder {
 fn seconds(d: Duration, what: &'static str) -> Result<i64, ConfigError> {
     i64::try_from(d.as_secs())
         .ok()
-        .filter(|s| *s > 0)
+        .filter(|s| *s > 0 && *s <= LONGEST_LIFETIME)
         .ok_or(ConfigError::InvalidDuration(what))
 }
 
@@ -212,8 +218,14 @@ impl SessionsBuilder {
 
     /// Checks the settings and builds the sessions.
     pub fn build(self) -> Result<Sessions, ConfigError> {
-        let refresh_ttl = seconds(self.refresh_ttl, "refresh_ttl must be at least one second")?;
-        let max_session = seconds(self.max_session, "max_session must be at least one second")?;
+        let refresh_ttl = seconds(
+            self.refresh_ttl,
+            "refresh_ttl must be between one second and 100 years",
+        )?;
+        let max_session = seconds(
+            self.max_session,
+            "max_session must be between one second and 100 years",
+        )?;
         if self.grace_period > MAX_GRACE_PERIOD {
             return Err(ConfigError::InvalidDuration(
                 "the grace period is at most 60 seconds",
@@ -225,7 +237,9 @@ impl SessionsBuilder {
                 store: self.store,
                 refresh_ttl,
                 max_session,
-                grace_period: self.grace_period.as_secs() as i64,
+                // Whole seconds, rounded up: 500 ms of grace is one second, not none.
+                grace_period: self.grace_period.as_secs() as i64
+                    + i64::from(self.grace_period.subsec_nanos() > 0),
                 successor_key: self.successor_key.unwrap_or_else(random_bytes::<32>),
                 clock: self.clock,
             }),
@@ -277,7 +291,9 @@ impl Sessions {
     /// Until when a revocation made now must be kept, for tokens that expire at `covered_until` at the latest
     /// (the one place marker lifetimes come from; see [`REVOCATION_MARGIN`]).
     fn marker_until(covered_until: i64) -> i64 {
-        covered_until.saturating_add(REVOCATION_MARGIN.as_secs() as i64)
+        covered_until
+            .saturating_add(REVOCATION_MARGIN.as_secs() as i64)
+            .min(LATEST_MARKER)
     }
 
     /// The marker lifetime for a session or subject revoked now: its tokens were all issued before now, so none
@@ -364,7 +380,7 @@ impl Sessions {
                 Self::reuse_detected();
                 Err(SessionError::InvalidGrant)
             }
-            RotateOutcome::Outdated { .. } if presented.is_authentic(&inner.successor_key) => {
+            RotateOutcome::Outdated if presented.is_authentic(&inner.successor_key) => {
                 // A genuine token of an older generation: reuse.
                 inner
                     .store
@@ -418,7 +434,12 @@ impl Sessions {
         let now = inner.clock.now();
         inner
             .store
-            .revoke_subject(subject, now, self.revoked_now_until(now))
+            .revoke_subject(
+                inner.issuer.issuer_name(),
+                subject,
+                now,
+                self.revoked_now_until(now),
+            )
             .await?;
         Ok(())
     }
@@ -429,17 +450,27 @@ impl Sessions {
         let Some(presented) = RefreshToken::parse(token) else {
             return Ok(false);
         };
-        let now = self.inner.clock.now();
-        Ok(self
-            .inner
+        let inner = &*self.inner;
+        let now = inner.clock.now();
+        let until = self.revoked_now_until(now);
+        let revoked = inner
             .store
             .revoke_refresh_token(
                 presented.session_id(),
                 presented.generation(),
                 presented.secret_hash(),
-                self.revoked_now_until(now),
+                until,
             )
-            .await?)
+            .await?;
+        if revoked || !presented.is_authentic(&inner.successor_key) {
+            return Ok(revoked);
+        }
+        // A genuine older generation: as on refresh, its family ends.
+        inner
+            .store
+            .revoke_session(presented.session_id(), until)
+            .await?;
+        Ok(true)
     }
 
     /// Whether `token` has the shape of this crate's refresh tokens (`rt_…`), without checking it.

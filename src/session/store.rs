@@ -3,9 +3,9 @@
 //!
 //! A session keeps a constant amount of state however often it is refreshed: the current refresh token's
 //! generation and hash, the previous token's hash (for the grace period and for reuse detection without the
-//! server key), and when the last rotation happened. Older generations are recognised by [`Sessions`]
-//! (`crate::Sessions`), which derives each successor from its predecessor with a server key: the store answers
-//! [`RotateOutcome::Outdated`] and `Sessions` walks the chain forward to the current hash.
+//! server key), and when the last rotation happened. Older generations are recognised by
+//! [`Sessions`](crate::Sessions), which tags every refresh token with a server key: the store answers
+//! [`RotateOutcome::Outdated`] and `Sessions` checks the presented token's tag.
 //!
 //! Stores never choose how long a revocation lasts: every revocation carries its `until`, computed by
 //! [`Sessions`](crate::Sessions) in one place (the covered tokens' latest expiry plus
@@ -95,14 +95,9 @@ pub enum RotateOutcome {
         /// Its subject.
         subject: String,
     },
-    /// The presented generation is older than the previous one. Nothing changed; the caller checks whether the
-    /// presented token is an ancestor of the current one and, if so, revokes the session.
-    Outdated {
-        /// The current token's generation.
-        generation: u64,
-        /// The current token's hash.
-        secret_hash: [u8; 32],
-    },
+    /// The presented generation is older than the previous one, in a live session. Nothing changed; the
+    /// caller checks whether the presented token is genuine (its tag) and, if so, revokes the session.
+    Outdated,
     /// Unknown session, wrong secret (which changes nothing), expired token or session, or revoked session.
     Invalid,
 }
@@ -138,7 +133,15 @@ pub trait SessionStore: RevocationCheck {
     fn revoke_token(&self, jti: &str, until: i64) -> StoreFuture<()>;
 
     /// Logs a subject out everywhere, atomically with respect to logins: every session of the subject that
-    /// exists when it runs is revoked (until `until`), and the subject's access tokens issued before
-    /// `not_before` are refused until `until` (see [`TokenInfo::is_logged_out_by`](crate::TokenInfo::is_logged_out_by)).
-    fn revoke_subject(&self, subject: &str, not_before: i64, until: i64) -> StoreFuture<()>;
+    /// exists when it runs is revoked (until `until`), and the subject's access tokens *of `issuer`* issued
+    /// before `not_before` are refused until `until` (see
+    /// [`TokenInfo::is_logged_out_by`](crate::TokenInfo::is_logged_out_by)). Tokens of other issuers with the
+    /// same `sub` are not covered: their lifetimes are not this issuer's to bound.
+    fn revoke_subject(
+        &self,
+        issuer: &str,
+        subject: &str,
+        not_before: i64,
+        until: i64,
+    ) -> StoreFuture<()>;
 }
