@@ -32,6 +32,14 @@ async fn call(
     }
 }
 
+/// The status of `GET /me` with the token `name` of a login reply.
+async fn me_status(demo: &Demo, reply: &Value, name: &str) -> StatusCode {
+    let token = reply[name].as_str().unwrap();
+    call(demo, http::Method::GET, "/me", Some(token), None)
+        .await
+        .status
+}
+
 async fn login(demo: &Demo, user: &str, password: &str) -> Reply {
     let body = json!({ "username": user, "password": password }).to_string();
     call(demo, http::Method::POST, "/login", None, Some(&body)).await
@@ -188,38 +196,25 @@ async fn logout_all_ends_every_session_of_the_subject_and_a_new_login_works() {
     .await;
     assert_eq!(done.status, StatusCode::NO_CONTENT);
     for session in [&first, &second] {
-        let me = call(
-            &demo,
-            http::Method::GET,
-            "/me",
-            Some(&token(session, "access_token")),
-            None,
-        )
-        .await;
-        assert_eq!(me.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            me_status(&demo, session, "access_token").await,
+            StatusCode::UNAUTHORIZED
+        );
         let body = json!({ "refresh_token": token(session, "refresh_token") }).to_string();
         let refreshed = call(&demo, http::Method::POST, "/refresh", None, Some(&body)).await;
         assert_eq!(refreshed.body["error"], "invalid_grant");
     }
-    let bob_me = call(
-        &demo,
-        http::Method::GET,
-        "/me",
-        Some(&token(&bob, "access_token")),
-        None,
-    )
-    .await;
-    assert_eq!(bob_me.status, StatusCode::OK, "other users stay logged in");
+    assert_eq!(
+        me_status(&demo, &bob, "access_token").await,
+        StatusCode::OK,
+        "other users stay logged in"
+    );
     let again = login(&demo, "alice", "alice-pass").await.body;
-    let me = call(
-        &demo,
-        http::Method::GET,
-        "/me",
-        Some(&token(&again, "access_token")),
-        None,
-    )
-    .await;
-    assert_eq!(me.status, StatusCode::OK, "a login right after works");
+    assert_eq!(
+        me_status(&demo, &again, "access_token").await,
+        StatusCode::OK,
+        "a login right after works"
+    );
 }
 
 #[tokio::test]
@@ -238,16 +233,8 @@ async fn revoke_takes_refresh_and_access_tokens() {
     )
     .await;
     assert_eq!(revoked.status, StatusCode::OK);
-    let me = call(
-        &demo,
-        http::Method::GET,
-        "/me",
-        Some(&token(&alice, "access_token")),
-        None,
-    )
-    .await;
     assert_eq!(
-        me.status,
+        me_status(&demo, &alice, "access_token").await,
         StatusCode::UNAUTHORIZED,
         "the access token is revoked"
     );
@@ -259,15 +246,10 @@ async fn revoke_takes_refresh_and_access_tokens() {
     let body = json!({ "token": token(&bob, "refresh_token") }).to_string();
     let revoked = call(&demo, http::Method::POST, "/revoke", None, Some(&body)).await;
     assert_eq!(revoked.status, StatusCode::OK);
-    let me = call(
-        &demo,
-        http::Method::GET,
-        "/me",
-        Some(&token(&bob, "access_token")),
-        None,
-    )
-    .await;
-    assert_eq!(me.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        me_status(&demo, &bob, "access_token").await,
+        StatusCode::UNAUTHORIZED
+    );
     // Unknown tokens are not errors; arrays are not objects.
     let unknown = call(
         &demo,

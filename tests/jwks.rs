@@ -369,84 +369,58 @@ async fn a_token_of_issuer_b_signed_with_issuer_a_key_is_refused() {
     assert_eq!(stranger.status(), StatusCode::UNAUTHORIZED);
 }
 
-#[tokio::test]
-async fn oidc_discovery_refuses_a_plain_http_jwks_uri_unless_allowed() {
-    let provider = jwks_server::start(vec![key_a()]).await;
-    let issuer = provider.base.clone();
+/// A layer trusting `issuer` through OpenID Connect discovery, and an RS256 token of that issuer (kid `a`).
+fn discovered(issuer: &str, allow_http: bool) -> (JwtAuthLayer, String) {
+    let mut jwks = Jwks::oidc(issuer)
+        .unwrap()
+        .timeout(Duration::from_millis(500));
+    if allow_http {
+        jwks = jwks.allow_http();
+    }
     let layer = JwtAuthLayer::builder()
-        .trust_issuer(
-            &issuer,
-            TrustedIssuer::new().jwks(
-                Jwks::oidc(&issuer)
-                    .unwrap()
-                    .timeout(Duration::from_millis(500)),
-            ),
-        )
+        .trust_issuer(issuer, TrustedIssuer::new().jwks(jwks))
         .audience(AUDIENCE)
         .build()
         .unwrap();
-    let mut c = claims();
-    c["iss"] = json!(issuer);
-    let token = token_with(Algorithm::RS256, json!({ "kid": "a" }), &c);
+    let token = token_with(
+        Algorithm::RS256,
+        json!({ "kid": "a" }),
+        &with_claim(claims(), "iss", json!(issuer)),
+    );
+    (layer, token)
+}
+
+fn discovery_hits(provider: &jwks_server::ProviderServer) -> usize {
+    provider
+        .state
+        .discovery_hits
+        .load(std::sync::atomic::Ordering::SeqCst)
+}
+
+#[tokio::test]
+async fn oidc_discovery_refuses_a_plain_http_jwks_uri_unless_allowed() {
+    let provider = jwks_server::start(vec![key_a()]).await;
+    let (layer, token) = discovered(&provider.base, false);
     assert_eq!(
         send(&layer, bearer(&token)).await.status(),
         StatusCode::SERVICE_UNAVAILABLE,
         "the discovered http:// key set is never fetched"
     );
-    assert!(
-        provider
-            .state
-            .discovery_hits
-            .load(std::sync::atomic::Ordering::SeqCst)
-            >= 1
-    );
+    assert!(discovery_hits(&provider) >= 1);
     assert_eq!(provider.hits(), 0, "no key set fetched over plain HTTP");
 }
 
 #[tokio::test]
 async fn oidc_discovery_finds_the_key_set_and_checks_the_issuer() {
     let provider = jwks_server::start(vec![key_a()]).await;
-    let issuer = provider.base.clone();
-    let discovered = Jwks::oidc(&issuer)
-        .unwrap()
-        .allow_http()
-        .timeout(Duration::from_millis(500));
-    let layer = JwtAuthLayer::builder()
-        .trust_issuer(&issuer, TrustedIssuer::new().jwks(discovered))
-        .audience(AUDIENCE)
-        .build()
-        .unwrap();
-    let mut c = claims();
-    c["iss"] = json!(issuer);
-    let token = token_with(Algorithm::RS256, json!({ "kid": "a" }), &c);
+    let (layer, token) = discovered(&provider.base, true);
     assert_eq!(send(&layer, bearer(&token)).await.status(), StatusCode::OK);
-    assert!(
-        provider
-            .state
-            .discovery_hits
-            .load(std::sync::atomic::Ordering::SeqCst)
-            >= 1
-    );
+    assert!(discovery_hits(&provider) >= 1);
 
     // A discovery document naming another issuer is never trusted.
     let evil = jwks_server::start(vec![key_a()]).await;
     evil.discovery_issuer("https://evil.test");
-    let issuer = evil.base.clone();
-    let layer = JwtAuthLayer::builder()
-        .trust_issuer(
-            &issuer,
-            TrustedIssuer::new().jwks(
-                Jwks::oidc(&issuer)
-                    .unwrap()
-                    .allow_http()
-                    .timeout(Duration::from_millis(500)),
-            ),
-        )
-        .audience(AUDIENCE)
-        .build()
-        .unwrap();
-    c["iss"] = json!(issuer);
-    let token = token_with(Algorithm::RS256, json!({ "kid": "a" }), &c);
+    let (layer, token) = discovered(&evil.base, true);
     assert_eq!(
         send(&layer, bearer(&token)).await.status(),
         StatusCode::SERVICE_UNAVAILABLE

@@ -34,6 +34,25 @@ fn payload(token: &str) -> serde_json::Value {
     .unwrap()
 }
 
+const PARTNER: &str = "https://partner.test";
+const PARTNER_SECRET: [u8; 32] = [9; 32];
+
+/// The partner issuer's keys, for `trust_issuer(PARTNER, ..)`.
+fn partner_keys() -> TrustedIssuer {
+    TrustedIssuer::new()
+        .key(VerificationKey::hmac(jsonwebtoken::Algorithm::HS256, &PARTNER_SECRET).unwrap())
+}
+
+/// A token the partner issuer signed.
+fn partner_token(claims: &serde_json::Value) -> String {
+    sign_raw(
+        r#"{"alg":"HS256"}"#,
+        &claims.to_string(),
+        jsonwebtoken::Algorithm::HS256,
+        &jsonwebtoken::EncodingKey::from_secret(&PARTNER_SECRET),
+    )
+}
+
 /// The facts of a token this fixture accepts.
 fn info(f: &Fixture, token: &str) -> TokenInfo {
     f.layer.verify_token(token).unwrap().1
@@ -282,16 +301,9 @@ async fn reuse_of_any_older_generation_revokes_the_family(f: Fixture) {
 }
 
 async fn logout_all_is_per_issuer(f: Fixture) {
-    let partner = "https://partner.test";
-    let partner_secret = [9u8; 32];
     let layer = JwtAuthLayer::builder()
         .key(VerificationKey::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap())
-        .trust_issuer(
-            partner,
-            TrustedIssuer::new().key(
-                VerificationKey::hmac(jsonwebtoken::Algorithm::HS256, &partner_secret).unwrap(),
-            ),
-        )
+        .trust_issuer(PARTNER, partner_keys())
         .issuer(ISSUER)
         .audience(AUDIENCE)
         .clock(f.clock.clone())
@@ -299,12 +311,8 @@ async fn logout_all_is_per_issuer(f: Fixture) {
         .build()
         .unwrap();
     let t = tower_jwt_auth::Clock::now(&f.clock);
-    let partner_token = sign_raw(
-        r#"{"alg":"HS256"}"#,
-        &json!({ "iss": partner, "aud": AUDIENCE, "sub": "alice", "iat": t - 10, "exp": t + 3600, "sid": "idp-session" })
-            .to_string(),
-        jsonwebtoken::Algorithm::HS256,
-        &jsonwebtoken::EncodingKey::from_secret(&partner_secret),
+    let partner_token = partner_token(
+        &json!({ "iss": PARTNER, "aud": AUDIENCE, "sub": "alice", "iat": t - 10, "exp": t + 3600, "sid": "idp-session" }),
     );
     let local = f.sessions.login("alice", &scope()).await.unwrap();
     f.clock.advance(1);
@@ -485,17 +493,10 @@ async fn sliding_renews_only_tokens_its_issuer_minted_and_stamps_its_own_iss_and
     // A remote (identity provider) key set with an RS256 key, and a partner issuer with its own secret.
     let (rsa_private, _) = key_pair(jsonwebtoken::Algorithm::RS256);
     let jwks = json!({ "keys": [jwks_server::jwk(jsonwebtoken::Algorithm::RS256, &rsa_private, "idp", true)] });
-    let partner_secret = [9u8; 32];
-    let partner = "https://partner.test";
     let layer = JwtAuthLayer::builder()
         .key(VerificationKey::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap())
         .jwks(tower_jwt_auth::Jwks::document(jwks.to_string()))
-        .trust_issuer(
-            partner,
-            TrustedIssuer::new().key(
-                VerificationKey::hmac(jsonwebtoken::Algorithm::HS256, &partner_secret).unwrap(),
-            ),
-        )
+        .trust_issuer(PARTNER, partner_keys())
         .issuer(ISSUER)
         .audience(AUDIENCE)
         .clock(clock.clone())
@@ -533,13 +534,10 @@ async fn sliding_renews_only_tokens_its_issuer_minted_and_stamps_its_own_iss_and
     );
     assert_eq!(act(idp).await, (StatusCode::OK, None));
     // The partner's token: accepted, left alone.
-    let partner_token = sign_raw(
-        r#"{"alg":"HS256"}"#,
-        &session_claims(partner).to_string(),
-        jsonwebtoken::Algorithm::HS256,
-        &jsonwebtoken::EncodingKey::from_secret(&partner_secret),
+    assert_eq!(
+        act(partner_token(&session_claims(PARTNER))).await,
+        (StatusCode::OK, None)
     );
-    assert_eq!(act(partner_token).await, (StatusCode::OK, None));
     // A token the local key signed: renewed, with the issuer's own iss and aud.
     let local = hs256(&session_claims(ISSUER));
     let (status, renewed) = act(local).await;
@@ -722,29 +720,17 @@ async fn extreme_dates_never_overflow() {
 
 #[tokio::test]
 async fn handlers_see_the_issuer_of_the_token() {
-    let partner = "https://partner.test";
-    let partner_secret = [9u8; 32];
     let layer = builder_for(jsonwebtoken::Algorithm::HS256)
-        .trust_issuer(
-            partner,
-            TrustedIssuer::new().key(
-                VerificationKey::hmac(jsonwebtoken::Algorithm::HS256, &partner_secret).unwrap(),
-            ),
-        )
+        .trust_issuer(PARTNER, partner_keys())
         .build()
         .unwrap();
     let local = hs256(&claims());
     let (_, info) = layer.verify_token(&local).unwrap();
     assert_eq!(info.issuer(), Some(ISSUER));
-    let foreign = sign_raw(
-        r#"{"alg":"HS256"}"#,
-        &with_claim(claims(), "iss", json!(partner)).to_string(),
-        jsonwebtoken::Algorithm::HS256,
-        &jsonwebtoken::EncodingKey::from_secret(&partner_secret),
-    );
+    let foreign = partner_token(&with_claim(claims(), "iss", json!(PARTNER)));
     let (claims, info): (Claims<RegisteredClaims>, TokenInfo) =
         layer.verify_token(&foreign).unwrap();
-    assert_eq!(info.issuer(), Some(partner));
+    assert_eq!(info.issuer(), Some(PARTNER));
     assert_eq!(
         (claims.sub.as_deref(), info.subject()),
         (Some("alice"), Some("alice"))
