@@ -17,8 +17,7 @@ use serde_json::{Map, Value};
 
 use crate::clock::{Clock, SharedClock, SystemClock};
 use crate::error::ConfigError;
-use crate::keys::{checked_kid, family_of, hmac_min_len};
-use crate::token::jws::algorithm_name;
+use crate::keys::{checked_kid, hmac_min_len};
 
 /// Default access-token lifetime: 15 minutes (RFC 6750 §5.3 asks for an hour or less).
 pub const DEFAULT_ACCESS_TTL: Duration = Duration::from_secs(15 * 60);
@@ -43,7 +42,7 @@ impl fmt::Debug for SigningKey {
 impl SigningKey {
     /// An HMAC secret (at least as long as the hash output). Use CSPRNG bytes, not a password.
     pub fn hmac(algorithm: Algorithm, secret: &[u8]) -> Result<Self, ConfigError> {
-        if family_of(algorithm) != AlgorithmFamily::Hmac {
+        if algorithm.family() != AlgorithmFamily::Hmac {
             return Err(ConfigError::AlgorithmMismatch);
         }
         let min_bytes = hmac_min_len(algorithm);
@@ -62,7 +61,7 @@ impl SigningKey {
 
     /// A private key in PEM form (PKCS#1 or PKCS#8 for RSA, PKCS#8 for EC and Ed25519).
     pub fn from_pem(algorithm: Algorithm, pem: &[u8]) -> Result<Self, ConfigError> {
-        let key = match family_of(algorithm) {
+        let key = match algorithm.family() {
             AlgorithmFamily::Rsa => EncodingKey::from_rsa_pem(pem),
             AlgorithmFamily::Ec => EncodingKey::from_ec_pem(pem),
             AlgorithmFamily::Ed => EncodingKey::from_ed_pem(pem),
@@ -78,7 +77,7 @@ impl SigningKey {
 
     /// A private key in DER form (PKCS#1 for RSA, PKCS#8 for EC and Ed25519).
     pub fn from_der(algorithm: Algorithm, der: &[u8]) -> Result<Self, ConfigError> {
-        let key = match family_of(algorithm) {
+        let key = match algorithm.family() {
             AlgorithmFamily::Rsa => EncodingKey::from_rsa_der(der),
             AlgorithmFamily::Ec => EncodingKey::from_ec_der(der),
             AlgorithmFamily::Ed => EncodingKey::from_ed_der(der),
@@ -508,7 +507,10 @@ impl TokenIssuerBuilder {
             .try_sign(b"probe")
             .map_err(|e| ConfigError::InvalidKey(e.to_string()))?;
         let mut header = Map::new();
-        header.insert("alg".into(), algorithm_name(self.key.algorithm).into());
+        // jsonwebtoken's own serde name of the algorithm (`HS256`, `EdDSA`, …).
+        let alg = serde_json::to_value(self.key.algorithm)
+            .map_err(|e| ConfigError::InvalidKey(e.to_string()))?;
+        header.insert("alg".into(), alg);
         header.insert("typ".into(), self.typ.clone().into());
         if let Some(kid) = &self.key.kid {
             header.insert("kid".into(), kid.clone().into());

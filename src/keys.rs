@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::fmt;
 
 use jsonwebtoken::crypto::CryptoProvider;
-use jsonwebtoken::jwk::{Jwk, KeyAlgorithm};
+use jsonwebtoken::jwk::Jwk;
 use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, DecodingKeyKind};
 
 use crate::error::ConfigError;
@@ -45,15 +45,6 @@ impl fmt::Debug for VerificationKey {
     }
 }
 
-pub(crate) fn family_of(alg: Algorithm) -> AlgorithmFamily {
-    match alg {
-        Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512 => AlgorithmFamily::Hmac,
-        Algorithm::ES256 | Algorithm::ES384 => AlgorithmFamily::Ec,
-        Algorithm::EdDSA => AlgorithmFamily::Ed,
-        _ => AlgorithmFamily::Rsa,
-    }
-}
-
 /// Minimum HMAC secret length: the hash output size (RFC 7518 §3.2).
 pub(crate) fn hmac_min_len(alg: Algorithm) -> usize {
     match alg {
@@ -77,7 +68,7 @@ impl VerificationKey {
     /// A public key in PEM form (`-----BEGIN PUBLIC KEY-----` or `BEGIN RSA PUBLIC KEY`), for RS*/PS*, ES256/ES384
     /// or EdDSA.
     pub fn from_pem(algorithm: Algorithm, pem: &[u8]) -> Result<Self, ConfigError> {
-        let key = match family_of(algorithm) {
+        let key = match algorithm.family() {
             AlgorithmFamily::Rsa => DecodingKey::from_rsa_pem(pem),
             AlgorithmFamily::Ec => DecodingKey::from_ec_pem(pem),
             AlgorithmFamily::Ed => DecodingKey::from_ed_pem(pem),
@@ -90,7 +81,7 @@ impl VerificationKey {
     /// A public key in DER form: PKCS#1 `RSAPublicKey` for RSA, the uncompressed point for EC, the 32 raw bytes
     /// for Ed25519 (the forms jsonwebtoken expects).
     pub fn from_der(algorithm: Algorithm, der: &[u8]) -> Result<Self, ConfigError> {
-        let key = match family_of(algorithm) {
+        let key = match algorithm.family() {
             AlgorithmFamily::Rsa => DecodingKey::from_rsa_der(der),
             AlgorithmFamily::Ec => DecodingKey::from_ec_der(der),
             AlgorithmFamily::Ed => DecodingKey::from_ed_der(der),
@@ -107,7 +98,14 @@ impl VerificationKey {
         if matches!(&jwk.common.public_key_use, Some(u) if *u != PublicKeyUse::Signature) {
             return Err(invalid("the JWK is not a signature key"));
         }
-        let bound = jwk.common.key_algorithm.map(key_algorithm).transpose()?;
+        let bound = jwk
+            .common
+            .key_algorithm
+            .map(|alg| {
+                Algorithm::try_from(alg)
+                    .map_err(|_| invalid(format!("unsupported JWK algorithm {alg:?}")))
+            })
+            .transpose()?;
         let algorithm = match (bound, algorithm) {
             (Some(a), Some(b)) if a != b => return Err(ConfigError::AlgorithmMismatch),
             (Some(a), _) | (None, Some(a)) => a,
@@ -133,7 +131,7 @@ impl VerificationKey {
     }
 
     fn new(key: DecodingKey, algorithm: Algorithm) -> Result<Self, ConfigError> {
-        if key.family() != family_of(algorithm) {
+        if key.family() != algorithm.family() {
             return Err(ConfigError::AlgorithmMismatch);
         }
         Ok(Self {
@@ -202,7 +200,7 @@ fn rsa_bits(modulus: &[u8]) -> usize {
 }
 
 fn check_hmac(algorithm: Algorithm, secret: &[u8]) -> Result<(), ConfigError> {
-    if family_of(algorithm) != AlgorithmFamily::Hmac {
+    if algorithm.family() != AlgorithmFamily::Hmac {
         return Err(ConfigError::AlgorithmMismatch);
     }
     let min_bytes = hmac_min_len(algorithm);
@@ -213,24 +211,6 @@ fn check_hmac(algorithm: Algorithm, secret: &[u8]) -> Result<(), ConfigError> {
         });
     }
     Ok(())
-}
-
-fn key_algorithm(alg: KeyAlgorithm) -> Result<Algorithm, ConfigError> {
-    Ok(match alg {
-        KeyAlgorithm::HS256 => Algorithm::HS256,
-        KeyAlgorithm::HS384 => Algorithm::HS384,
-        KeyAlgorithm::HS512 => Algorithm::HS512,
-        KeyAlgorithm::ES256 => Algorithm::ES256,
-        KeyAlgorithm::ES384 => Algorithm::ES384,
-        KeyAlgorithm::RS256 => Algorithm::RS256,
-        KeyAlgorithm::RS384 => Algorithm::RS384,
-        KeyAlgorithm::RS512 => Algorithm::RS512,
-        KeyAlgorithm::PS256 => Algorithm::PS256,
-        KeyAlgorithm::PS384 => Algorithm::PS384,
-        KeyAlgorithm::PS512 => Algorithm::PS512,
-        KeyAlgorithm::EdDSA => Algorithm::EdDSA,
-        other => return Err(invalid(format!("unsupported JWK algorithm {other:?}"))),
-    })
 }
 
 /// The trusted keys, looked up by `kid`. Several keys may share a `kid` (a rotation overlap): all of them are

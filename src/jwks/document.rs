@@ -10,7 +10,7 @@ use jsonwebtoken::Algorithm;
 use serde::de::DeserializeSeed;
 use serde_json::value::RawValue;
 
-use crate::keys::{family_of, VerificationKey, MAX_KID_LEN};
+use crate::keys::{VerificationKey, MAX_KID_LEN};
 use crate::token::json::Skip;
 
 /// The usable keys of one document: by `kid`, and those without one. A key without `alg` appears once per
@@ -40,7 +40,7 @@ pub(crate) struct NotAKeySet;
 /// The algorithms a key of this type may verify, from the allow-list.
 fn algorithms_for(jwk: &Jwk, allowed: &[Algorithm]) -> Vec<Algorithm> {
     let fits = |alg: &Algorithm| match &jwk.algorithm {
-        AlgorithmParameters::RSA(_) => family_of(*alg) == jsonwebtoken::AlgorithmFamily::Rsa,
+        AlgorithmParameters::RSA(_) => alg.family() == jsonwebtoken::AlgorithmFamily::Rsa,
         AlgorithmParameters::EllipticCurve(ec) => matches!(
             (&ec.curve, alg),
             (EllipticCurve::P256, Algorithm::ES256) | (EllipticCurve::P384, Algorithm::ES384)

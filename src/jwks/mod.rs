@@ -216,7 +216,7 @@ impl Jwks {
             .settings
             .algorithms
             .iter()
-            .any(|a| crate::keys::family_of(*a) == jsonwebtoken::AlgorithmFamily::Hmac)
+            .any(|a| a.family() == jsonwebtoken::AlgorithmFamily::Hmac)
         {
             return Err(ConfigError::AlgorithmMismatch);
         }

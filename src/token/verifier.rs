@@ -11,9 +11,7 @@ use crate::error::{AuthError, AuthErrorKind};
 use crate::keys::MAX_KID_LEN;
 use crate::token::claims::{parse_claims, ClaimsView};
 use crate::token::json::JsonLimits;
-use crate::token::jws::{
-    algorithm_from_name, decode_segment, parse_object, CompactJws, JoseHeader,
-};
+use crate::token::jws::{decode_segment, parse_object, CompactJws, JoseHeader};
 use crate::token::validation::Validation;
 use crate::trust::{KeyLookup, KeyWait, TrustDomains};
 use crate::{RegisteredClaims, TokenInfo};
@@ -94,7 +92,11 @@ impl Verifier {
         let jws = CompactJws::split(token)?;
         let header_json = decode_segment(jws.header)?;
         let header: JoseHeader<'_> = parse_object(&header_json)?;
-        let alg = algorithm_from_name(&header.alg).ok_or(AuthErrorKind::UnsupportedAlgorithm)?;
+        // jsonwebtoken's own (case-sensitive) names; `none` is no `Algorithm`, so it never parses.
+        let alg: jsonwebtoken::Algorithm = header
+            .alg
+            .parse()
+            .map_err(|_| AuthErrorKind::UnsupportedAlgorithm)?;
         if header.crit || header.zip {
             return Err(AuthErrorKind::UnsupportedHeader.into());
         }
