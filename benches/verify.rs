@@ -23,8 +23,8 @@ fn keys(alg: Algorithm) -> (EncodingKey, DecodingKey, VerificationKey) {
     let secret = [7u8; 64];
     match alg {
         Algorithm::HS256 => (
-            EncodingKey::from_secret(&secret),
-            DecodingKey::from_secret(&secret),
+            EncodingKey::from_secret(&secret).unwrap(),
+            DecodingKey::from_secret(&secret).unwrap(),
             VerificationKey::hmac(alg, &secret).unwrap(),
         ),
         Algorithm::RS256 => (
@@ -177,7 +177,7 @@ fn sliding(c: &mut Criterion) {
     let token = jsonwebtoken::encode(
         &Header::new(Algorithm::HS256),
         &claims,
-        &EncodingKey::from_secret(&secret),
+        &EncodingKey::from_secret(&secret).unwrap(),
     )
     .unwrap();
     let store = MemoryStore::new();

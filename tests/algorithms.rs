@@ -65,7 +65,7 @@ async fn hmac_signed_with_the_public_key_is_refused() {
         &header,
         &claims().to_string(),
         Algorithm::HS256,
-        &EncodingKey::from_secret(&public_pem),
+        &EncodingKey::from_secret(&public_pem).unwrap(),
     );
     let response = send(&layer, bearer(&token)).await;
     assert_rejected(&response, StatusCode::UNAUTHORIZED, Some("invalid_token"));
@@ -151,13 +151,13 @@ async fn keys_are_selected_by_kid_and_unknown_kids_refused() {
         &header("a", "HS256"),
         &payload,
         Algorithm::HS256,
-        &EncodingKey::from_secret(SECRET),
+        &EncodingKey::from_secret(SECRET).unwrap(),
     );
     let b = sign_raw(
         &header("b", "HS256"),
         &payload,
         Algorithm::HS256,
-        &EncodingKey::from_secret(&other_secret),
+        &EncodingKey::from_secret(&other_secret).unwrap(),
     );
     let (ec_key, _) = key_pair(Algorithm::ES256);
     let c = sign_raw(&header("c", "ES256"), &payload, Algorithm::ES256, &ec_key);
@@ -169,7 +169,7 @@ async fn keys_are_selected_by_kid_and_unknown_kids_refused() {
         &header("a", "HS256"),
         &payload,
         Algorithm::HS256,
-        &EncodingKey::from_secret(&other_secret),
+        &EncodingKey::from_secret(&other_secret).unwrap(),
     );
     assert_rejected(
         &send(&layer, bearer(&wrong)).await,
@@ -180,7 +180,7 @@ async fn keys_are_selected_by_kid_and_unknown_kids_refused() {
         &header("zzz", "HS256"),
         &payload,
         Algorithm::HS256,
-        &EncodingKey::from_secret(SECRET),
+        &EncodingKey::from_secret(SECRET).unwrap(),
     );
     let response = send(&layer, bearer(&unknown)).await;
     assert_rejected(&response, StatusCode::UNAUTHORIZED, Some("invalid_token"));
@@ -193,7 +193,7 @@ async fn keys_are_selected_by_kid_and_unknown_kids_refused() {
         &json!({"alg":"HS256"}).to_string(),
         &payload,
         Algorithm::HS256,
-        &EncodingKey::from_secret(SECRET),
+        &EncodingKey::from_secret(SECRET).unwrap(),
     );
     assert_rejected(
         &send(&layer, bearer(&no_kid)).await,
@@ -221,7 +221,7 @@ async fn key_urls_and_embedded_keys_in_the_header_are_never_followed() {
             &header.to_string(),
             &claims().to_string(),
             Algorithm::HS256,
-            &EncodingKey::from_secret(&attacker),
+            &EncodingKey::from_secret(&attacker).unwrap(),
         );
         assert_rejected(
             &send(&layer, bearer(&token)).await,
@@ -379,7 +379,7 @@ async fn keys_sharing_a_kid_are_all_tried() {
             r#"{"alg":"HS256","kid":"current"}"#,
             &claims().to_string(),
             Algorithm::HS256,
-            &EncodingKey::from_secret(&secret),
+            &EncodingKey::from_secret(&secret).unwrap(),
         );
         assert_eq!(send(&layer, bearer(&token)).await.status(), StatusCode::OK);
     }
@@ -387,7 +387,7 @@ async fn keys_sharing_a_kid_are_all_tried() {
         r#"{"alg":"HS256","kid":"current"}"#,
         &claims().to_string(),
         Algorithm::HS256,
-        &EncodingKey::from_secret(&[3u8; 32]),
+        &EncodingKey::from_secret(&[3u8; 32]).unwrap(),
     );
     assert_eq!(
         rejection_kind(&send(&layer, bearer(&other)).await),

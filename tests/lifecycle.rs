@@ -49,7 +49,7 @@ fn partner_token(claims: &serde_json::Value) -> String {
         r#"{"alg":"HS256"}"#,
         &claims.to_string(),
         jsonwebtoken::Algorithm::HS256,
-        &jsonwebtoken::EncodingKey::from_secret(&PARTNER_SECRET),
+        &jsonwebtoken::EncodingKey::from_secret(&PARTNER_SECRET).unwrap(),
     )
 }
 

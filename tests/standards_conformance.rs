@@ -38,7 +38,7 @@ fn hs(header: &str, payload: &str) -> String {
         header,
         payload,
         Algorithm::HS256,
-        &EncodingKey::from_secret(SECRET),
+        &EncodingKey::from_secret(SECRET).unwrap(),
     )
 }
 
@@ -274,7 +274,7 @@ async fn item_12_rfc7519_7_2_header_encoding_and_json() {
             &header_segment,
             &payload,
             Algorithm::HS256,
-            &EncodingKey::from_secret(SECRET),
+            &EncodingKey::from_secret(SECRET).unwrap(),
         )
     };
     let good = b64(r#"{"alg":"HS256"}"#);
@@ -540,7 +540,7 @@ async fn item_25_rfc7515_10_3_key_headers_are_never_followed() {
             &header,
             &claims().to_string(),
             Algorithm::HS256,
-            &EncodingKey::from_secret(&attacker),
+            &EncodingKey::from_secret(&attacker).unwrap(),
         );
         assert_eq!(status_of(&layer(), &token).await, StatusCode::UNAUTHORIZED);
     }
@@ -552,7 +552,7 @@ async fn item_25_rfc7515_10_3_key_headers_are_never_followed() {
         &header,
         &claims().to_string(),
         Algorithm::HS256,
-        &EncodingKey::from_secret(&attacker),
+        &EncodingKey::from_secret(&attacker).unwrap(),
     );
     assert_eq!(status_of(&layer(), &token).await, StatusCode::UNAUTHORIZED);
 }
@@ -735,7 +735,7 @@ async fn item_35_rfc8725_3_1_each_key_one_algorithm() {
         r#"{"alg":"HS256"}"#,
         &claims().to_string(),
         Algorithm::HS256,
-        &EncodingKey::from_secret(&pem("rsa_public.pem")),
+        &EncodingKey::from_secret(&pem("rsa_public.pem")).unwrap(),
     );
     assert_eq!(status_of(&layer, &token).await, StatusCode::UNAUTHORIZED);
 }
@@ -792,7 +792,7 @@ async fn item_41_rfc8725_3_7_utf8_only() {
         &b64(r#"{"alg":"HS256"}"#),
         &b64(payload),
         Algorithm::HS256,
-        &EncodingKey::from_secret(SECRET),
+        &EncodingKey::from_secret(SECRET).unwrap(),
     );
     assert_eq!(status_of(&layer(), &token).await, StatusCode::UNAUTHORIZED);
 }
@@ -818,7 +818,7 @@ async fn item_42_rfc8725_3_8_keys_belong_to_the_issuer() {
             r#"{"alg":"HS256"}"#,
             &with_claim(claims(), "iss", json!(iss)).to_string(),
             Algorithm::HS256,
-            &EncodingKey::from_secret(secret),
+            &EncodingKey::from_secret(secret).unwrap(),
         )
     };
     assert_eq!(

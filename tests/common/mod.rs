@@ -46,7 +46,7 @@ pub fn key_pair(alg: Algorithm) -> (EncodingKey, VerificationKey) {
     use Algorithm::*;
     match alg {
         HS256 | HS384 | HS512 => (
-            EncodingKey::from_secret(SECRET),
+            EncodingKey::from_secret(SECRET).unwrap(),
             VerificationKey::hmac(alg, SECRET).unwrap(),
         ),
         RS256 | RS384 | RS512 | PS256 | PS384 | PS512 => (
