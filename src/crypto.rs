@@ -1,6 +1,6 @@
 //! Selection of the `jsonwebtoken` crypto provider.
 //!
-//! jsonwebtoken 11 panics at first use when it cannot tell which provider to use. This crate never relies on
+//! jsonwebtoken (11 and 12) panics at first use when it cannot tell which provider to use. This crate never relies on
 //! that process-wide default: every key holds the provider it was built with, chosen here at build time.
 
 use jsonwebtoken::crypto::CryptoProvider;

@@ -53,7 +53,8 @@ impl SigningKey {
             });
         }
         Ok(Self {
-            key: EncodingKey::from_secret(secret).map_err(|e| ConfigError::InvalidKey(e.to_string()))?,
+            key: EncodingKey::from_secret(secret)
+                .map_err(|e| ConfigError::InvalidKey(e.to_string()))?,
             algorithm,
             kid: None,
         })

@@ -62,7 +62,10 @@ impl VerificationKey {
     /// An HMAC secret for HS256, HS384 or HS512. Use random bytes from a CSPRNG, never a password (RFC 8725 §3.5).
     pub fn hmac(algorithm: Algorithm, secret: &[u8]) -> Result<Self, ConfigError> {
         check_hmac(algorithm, secret)?;
-        Self::new(DecodingKey::from_secret(secret).map_err(invalid)?, algorithm)
+        Self::new(
+            DecodingKey::from_secret(secret).map_err(invalid)?,
+            algorithm,
+        )
     }
 
     /// A public key in PEM form (`-----BEGIN PUBLIC KEY-----` or `BEGIN RSA PUBLIC KEY`), for RS*/PS*, ES256/ES384
