@@ -73,6 +73,11 @@
 #![warn(missing_debug_implementations, unreachable_pub, rust_2018_idioms)]
 #![warn(clippy::await_holding_lock, clippy::dbg_macro, clippy::todo)]
 
+/// Every Rust block of the README, compiled and run as a doctest so it cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 #[macro_use]
 mod macros;
 

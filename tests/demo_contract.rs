@@ -47,7 +47,7 @@ async fn login(demo: &Demo, user: &str, password: &str) -> Reply {
 
 #[tokio::test]
 async fn the_demo_serves_its_contract() {
-    let demo = start_demo(&[("ACCESS_TTL_SECS", "4")]);
+    let demo = start_demo(&[("ACCESS_TTL_SECS", "6")]);
     assert_eq!(
         call(&demo, http::Method::GET, "/healthz", None, None)
             .await
@@ -98,8 +98,9 @@ async fn the_demo_serves_its_contract() {
         .unwrap()
         .contains("insufficient_scope"));
 
-    // Sliding: past half of the 4 s lifetime (3 whole seconds, as NumericDates count), POST /posts returns a renewed token.
-    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+    // Sliding: past half of the 6 s lifetime (4 or 5 whole seconds, as NumericDates count) and before exp, POST
+    // /posts returns a renewed token.
+    tokio::time::sleep(std::time::Duration::from_millis(4100)).await;
     let slid = call(&demo, http::Method::POST, "/posts", Some(&access), None).await;
     assert_eq!(slid.status, StatusCode::CREATED);
     assert!(
