@@ -68,6 +68,7 @@
 //! | `jwks` | no | remote keys: JWK Set URLs, OpenID Connect discovery, key cache |
 //! | `tracing` | no | one debug event per rejection, with the reason kind (never the token) |
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![warn(missing_debug_implementations, unreachable_pub, rust_2018_idioms)]
