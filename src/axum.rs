@@ -1,8 +1,11 @@
 //! axum extractors (feature `axum`): [`Claims<C>`], `Option<Claims<C>>` and [`TokenInfo`].
 
+use std::fmt;
+
 use axum_core::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum_core::response::{IntoResponse, Response};
 use http::request::Parts;
+use http::StatusCode;
 
 use crate::builder::DEFAULT_REALM;
 use crate::error::{AuthError, AuthErrorKind};
@@ -17,35 +20,92 @@ impl IntoResponse for AuthError {
     }
 }
 
+/// Why the [`Claims<C>`] extractor refused a request.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ClaimsRejection {
+    /// The request carries no verified token (no layer in front, or optional mode without a token): 401.
+    Unauthenticated(AuthError),
+    /// The request *was* authenticated, but the layer in front decodes another claims type than the handler
+    /// asks for — a programming error, not an authentication failure: 500 naming the type, and (feature
+    /// `tracing`) an error event. Build the layer with `.claims::<C>()` for the `C` the handler extracts.
+    WrongClaimsType {
+        /// The claims type the handler asked for.
+        expected: &'static str,
+    },
+}
+
+impl fmt::Display for ClaimsRejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Unauthenticated(error) => fmt::Display::fmt(error, f),
+            Self::WrongClaimsType { expected } => write!(
+                f,
+                "the handler extracts Claims<{expected}>, but the JwtAuthLayer in front was built for another \
+                 claims type: build it with .claims::<{expected}>()"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ClaimsRejection {}
+
+impl IntoResponse for ClaimsRejection {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Unauthenticated(error) => error.into_response(),
+            Self::WrongClaimsType { .. } => {
+                #[cfg(feature = "tracing")]
+                tracing::error!(error = %self, "claims type mismatch");
+                (StatusCode::INTERNAL_SERVER_ERROR, self.to_string()).into_response()
+            }
+        }
+    }
+}
+
+/// The request's claims as `C`: `Ok(None)` without a verified token, an error when a token was verified but
+/// for another claims type.
+fn claims_of<C: Send + Sync + 'static>(
+    parts: &Parts,
+) -> Result<Option<Claims<C>>, ClaimsRejection> {
+    match parts.extensions.get::<Claims<C>>() {
+        Some(claims) => Ok(Some(claims.clone())),
+        None if parts.extensions.get::<TokenInfo>().is_some() => {
+            Err(ClaimsRejection::WrongClaimsType {
+                expected: std::any::type_name::<C>(),
+            })
+        }
+        None => Ok(None),
+    }
+}
+
 impl<S, C> FromRequestParts<S> for Claims<C>
 where
     S: Send + Sync,
     C: Send + Sync + 'static,
 {
-    type Rejection = AuthError;
+    type Rejection = ClaimsRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        parts
-            .extensions
-            .get::<Claims<C>>()
-            .cloned()
-            .ok_or_else(|| AuthErrorKind::Missing.into())
+        claims_of(parts)?
+            .ok_or_else(|| ClaimsRejection::Unauthenticated(AuthErrorKind::Missing.into()))
     }
 }
 
-/// `Option<Claims<C>>`: `None` when the request carried no token (optional mode).
+/// `Option<Claims<C>>`: `None` when the request carried no token (optional mode); a verified token of another
+/// claims type is still an error ([`ClaimsRejection::WrongClaimsType`]).
 impl<S, C> OptionalFromRequestParts<S> for Claims<C>
 where
     S: Send + Sync,
     C: Send + Sync + 'static,
 {
-    type Rejection = std::convert::Infallible;
+    type Rejection = ClaimsRejection;
 
     async fn from_request_parts(
         parts: &mut Parts,
         _state: &S,
     ) -> Result<Option<Self>, Self::Rejection> {
-        Ok(parts.extensions.get::<Claims<C>>().cloned())
+        claims_of(parts)
     }
 }
 

@@ -105,6 +105,8 @@ mod sliding;
 mod token;
 mod trust;
 
+#[cfg(feature = "axum")]
+pub use crate::axum::ClaimsRejection;
 pub use authorize::{Authorize, AuthorizeLayer};
 pub use builder::{JwtAuthBuilder, DEFAULT_MAX_TOKEN_SIZE};
 pub use clock::{Clock, ManualClock, SystemClock};

@@ -120,3 +120,48 @@ async fn route_layer_protects_only_its_routes_and_option_claims_work() {
         .unwrap()
         .contains("insufficient_scope"));
 }
+
+#[tokio::test]
+async fn a_claims_type_the_layer_was_not_built_for_is_a_loud_500_not_a_401() {
+    #[derive(serde::Deserialize)]
+    struct AppClaims {
+        #[allow(dead_code)]
+        sub: String,
+    }
+    let layer = builder_for(Algorithm::HS256)
+        .claims::<AppClaims>()
+        .build()
+        .unwrap();
+    let app = Router::new()
+        .route("/me", get(me))
+        .route("/maybe", get(maybe))
+        .layer(layer);
+    for path in ["/me", "/maybe"] {
+        let request = Request::get(path)
+            .header("authorization", format!("Bearer {}", hs256(&claims())))
+            .body(Body::empty())
+            .unwrap();
+        let response = app.clone().oneshot(request).await.unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "{path}"
+        );
+        assert!(
+            !response.headers().contains_key("www-authenticate"),
+            "not an authentication failure"
+        );
+        let text = body_text(response).await;
+        assert!(
+            text.contains("RegisteredClaims") && text.contains(".claims::<"),
+            "{text}"
+        );
+    }
+    // Without a token at all it is still the usual 401 (and `None` in optional mode).
+    let response = app
+        .clone()
+        .oneshot(Request::get("/me").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}

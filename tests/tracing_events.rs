@@ -95,3 +95,20 @@ fn an_evicting_redis_is_warned_about_at_start() {
         "{events:?}"
     );
 }
+
+#[test]
+fn a_claims_type_mismatch_is_logged_as_an_error_naming_the_type() {
+    use axum::response::IntoResponse;
+    let recorder = Recorder::default();
+    let rejection = tower_jwt_auth::ClaimsRejection::WrongClaimsType {
+        expected: "my_app::Claims",
+    };
+    let response =
+        tracing::subscriber::with_default(recorder.clone(), || rejection.into_response());
+    assert_eq!(response.status(), http::StatusCode::INTERNAL_SERVER_ERROR);
+    let events = recorder.0.lock().unwrap();
+    assert!(
+        events.iter().any(|e| e.contains("my_app::Claims")),
+        "{events:?}"
+    );
+}
