@@ -82,8 +82,20 @@ impl<C> Requirements<C> {
         Ok(())
     }
 
-    pub(crate) fn set_predicate(&mut self, predicate: impl Fn(&C) -> bool + Send + Sync + 'static) {
-        self.predicate = Some(Arc::new(predicate));
+    /// Adds a predicate: every one given must hold (a second one never replaces the first).
+    pub(crate) fn add_predicate(&mut self, predicate: impl Fn(&C) -> bool + Send + Sync + 'static)
+    where
+        C: 'static,
+    {
+        self.predicate = Some(match self.predicate.take() {
+            None => Arc::new(predicate),
+            Some(earlier) => Arc::new(move |claims: &C| earlier(claims) && predicate(claims)),
+        });
+    }
+
+    /// Whether a claims predicate was given (it can't survive a change of the claims type).
+    pub(crate) fn has_predicate(&self) -> bool {
+        self.predicate.is_some()
     }
 
     pub(crate) fn scopes(&self) -> &[String] {
@@ -154,7 +166,7 @@ impl<C: Send + Sync + 'static> AuthorizeLayer<C> {
     /// ```
     pub fn require(predicate: impl Fn(&C) -> bool + Send + Sync + 'static) -> Self {
         let mut requirements = Requirements::default();
-        requirements.set_predicate(predicate);
+        requirements.add_predicate(predicate);
         Self::from_parts(
             requirements,
             DefaultResponder,

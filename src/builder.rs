@@ -304,10 +304,14 @@ impl<C, R> JwtAuthBuilder<C, R> {
         }
     }
 
-    /// Requires `predicate` to hold for the claims (403 `insufficient_scope` otherwise). Set the claims type
-    /// with [`claims`](Self::claims) first.
-    pub fn require(mut self, predicate: impl Fn(&C) -> bool + Send + Sync + 'static) -> Self {
-        self.requirements.set_predicate(predicate);
+    /// Requires `predicate` to hold for the claims (403 `insufficient_scope` otherwise); called again, every
+    /// predicate must hold. Set the claims type with [`claims`](Self::claims) first: changing it afterwards is
+    /// a build error ([`ConfigError::PredicateBeforeClaimsType`]), never a silently dropped check.
+    pub fn require(mut self, predicate: impl Fn(&C) -> bool + Send + Sync + 'static) -> Self
+    where
+        C: 'static,
+    {
+        self.requirements.add_predicate(predicate);
         self
     }
 
@@ -380,9 +384,15 @@ impl<C, R> JwtAuthBuilder<C, R> {
         self
     }
 
-    /// Changes the claims type handlers receive (default [`RegisteredClaims`]). Keeps the required scopes; resets
-    /// any predicate, which was written for the old type.
+    /// Changes the claims type handlers receive (default [`RegisteredClaims`]). Keeps the required scopes; a
+    /// predicate given before (for the old type) makes [`build`](Self::build) fail with
+    /// [`ConfigError::PredicateBeforeClaimsType`].
     pub fn claims<C2>(mut self) -> JwtAuthBuilder<C2, R> {
+        if self.requirements.has_predicate() {
+            self.settings
+                .error
+                .get_or_insert(ConfigError::PredicateBeforeClaimsType);
+        }
         let mut requirements = Requirements::default();
         if let Err(e) = requirements.add_scopes(self.requirements.scopes().to_vec()) {
             self.settings.error.get_or_insert(e);

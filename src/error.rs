@@ -194,6 +194,8 @@ pub enum ConfigError {
     AlgorithmMismatch,
     /// The JSON limits allow no member at all.
     InvalidJsonLimits,
+    /// `.require(..)` was given before `.claims::<C>()`: the predicate was written for the old claims type.
+    PredicateBeforeClaimsType,
     /// The same issuer was trusted twice with [`trust_issuer`](crate::JwtAuthBuilder::trust_issuer).
     DuplicateIssuer(String),
     /// Sliding sessions without a revocation store: revoked sessions would keep sliding. Add
@@ -241,6 +243,9 @@ impl fmt::Display for ConfigError {
             Self::InvalidKey(why) => write!(f, "invalid key: {why}"),
             Self::AlgorithmMismatch => f.write_str("the algorithm does not fit the key type"),
             Self::InvalidJsonLimits => f.write_str("the JSON limits must allow at least one member"),
+            Self::PredicateBeforeClaimsType => f.write_str(
+                "a claims predicate was given before .claims::<C>(): call .claims::<C>() first",
+            ),
             Self::DuplicateIssuer(issuer) => write!(f, "the issuer `{issuer}` is trusted twice"),
             Self::SlidingWithoutRevocation => f.write_str(
                 "sliding sessions need a revocation store (or .sliding_without_revocation() on purpose)",

@@ -56,6 +56,40 @@ async fn a_claims_predicate_can_refuse() {
 }
 
 #[tokio::test]
+async fn every_predicate_must_hold_and_none_is_dropped_by_a_claims_type_change() {
+    let layer = builder_for(Algorithm::HS256)
+        .require(|c: &RegisteredClaims| c.sub.as_deref() == Some("bob"))
+        .require(|c: &RegisteredClaims| c.has_scope("write"))
+        .build()
+        .unwrap();
+    let mut bob = claims();
+    bob["sub"] = json!("bob");
+    assert_eq!(
+        send(&layer, bearer(&hs256(&bob))).await.status(),
+        StatusCode::OK
+    );
+    bob["scope"] = json!("read");
+    assert_eq!(
+        send(&layer, bearer(&hs256(&bob))).await.status(),
+        StatusCode::FORBIDDEN,
+        "the second predicate adds to the first instead of replacing it"
+    );
+    assert_eq!(
+        send(&layer, bearer(&hs256(&claims()))).await.status(),
+        StatusCode::FORBIDDEN,
+        "the first predicate still holds"
+    );
+    let changed = builder_for(Algorithm::HS256)
+        .require(|c: &RegisteredClaims| c.sub.is_some())
+        .claims::<serde_json::Value>()
+        .build();
+    assert_eq!(
+        changed.unwrap_err(),
+        tower_jwt_auth::ConfigError::PredicateBeforeClaimsType
+    );
+}
+
+#[tokio::test]
 async fn optional_mode_lets_anonymous_requests_through_but_not_bad_tokens() {
     let layer = builder_for(Algorithm::HS256).optional().build().unwrap();
     let anonymous = Request::builder().uri("/").body(String::new()).unwrap();
