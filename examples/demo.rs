@@ -20,8 +20,8 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tower_jwt_auth::{
-    Algorithm, AuthorizeLayer, Claims, JsonResponder, JwtAuthLayer, MemoryStore, RefreshEndpoint,
-    RevokeEndpoint, SessionStore, Sessions, SigningKey, TokenInfo, TokenIssuer, VerificationKey,
+    Algorithm, Claims, JsonResponder, JwtAuthLayer, MemoryStore, RefreshEndpoint, RevokeEndpoint,
+    SessionStore, Sessions, SigningKey, TokenInfo, TokenIssuer, VerificationKey,
 };
 
 /// Demo users: name, argon2id hash of the password, and granted scopes. Passwords: alice-pass, bob-pass.
@@ -250,11 +250,8 @@ async fn app() -> Result<Router, BoxError> {
     let protected = Router::new()
         .route(
             "/posts",
-            post(create_post).route_layer(
-                AuthorizeLayer::require_scopes(["write"])?
-                    .with_realm("demo")?
-                    .with_responder(JsonResponder),
-            ),
+            // Derived from the layer: same realm, responder and claims type.
+            post(create_post).route_layer(auth.require_scopes(["write"])?),
         )
         .route("/me", get(me))
         .route("/logout", post(logout))

@@ -176,7 +176,7 @@ impl<C: Send + Sync + 'static> AuthorizeLayer<C> {
 }
 
 impl<C, R> AuthorizeLayer<C, R> {
-    fn from_parts(requirements: Requirements<C>, responder: R, realm: String) -> Self {
+    pub(crate) fn from_parts(requirements: Requirements<C>, responder: R, realm: String) -> Self {
         Self {
             shared: Arc::new(AuthorizeShared {
                 requirements,

@@ -203,3 +203,56 @@ async fn per_route_scopes_work_with_any_claims_type() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn per_route_requirements_derived_from_the_layer_reject_like_the_layer() {
+    use axum::routing::post;
+    use tower::ServiceExt;
+    let auth = builder_for(Algorithm::HS256)
+        .realm("orders")
+        .responder(tower_jwt_auth::JsonResponder)
+        .build()
+        .unwrap();
+    let app: axum::Router = axum::Router::new()
+        .route("/orders", post(|| async { "created" }))
+        .route_layer(auth.require_scopes(["orders:write"]).unwrap())
+        .layer(auth.clone());
+    let request = http::Request::post("/orders")
+        .header("authorization", format!("Bearer {}", hs256(&claims())))
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let response = app.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let challenge = response.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        challenge.starts_with("Bearer realm=\"orders\""),
+        "{challenge}"
+    );
+    assert!(challenge.contains("scope=\"orders:write\""), "{challenge}");
+    let body = http_body_util::BodyExt::collect(response.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        json["error"], "insufficient_scope",
+        "the layer's JSON responder"
+    );
+    // A predicate derived the same way.
+    let admins = auth.require(|c: &RegisteredClaims| c.sub.as_deref() == Some("admin"));
+    let app: axum::Router = axum::Router::new()
+        .route("/admin", post(|| async { "ok" }))
+        .route_layer(admins)
+        .layer(auth);
+    let request = http::Request::post("/admin")
+        .header("authorization", format!("Bearer {}", hs256(&claims())))
+        .body(axum::body::Body::empty())
+        .unwrap();
+    assert_eq!(
+        app.oneshot(request).await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+}
