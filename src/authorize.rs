@@ -13,7 +13,7 @@ use tower_service::Service;
 
 use crate::error::{AuthError, AuthErrorKind, ConfigError};
 use crate::future::ResponseFuture;
-use crate::rejection::{DefaultResponder, Rejection, Responder};
+use crate::rejection::{reject, DefaultResponder, Responder};
 use crate::{Claims, RegisteredClaims, TokenInfo};
 
 type Predicate<C> = Arc<dyn Fn(&C) -> bool + Send + Sync>;
@@ -290,8 +290,7 @@ where
         match outcome {
             Ok(()) => ResponseFuture::inner(self.inner.call(request)),
             Err(error) => {
-                let rejection = Rejection::new(error, &self.shared.realm);
-                ResponseFuture::rejected(self.shared.responder.respond(rejection))
+                ResponseFuture::rejected(reject(&self.shared.responder, error, &self.shared.realm))
             }
         }
     }

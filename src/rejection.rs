@@ -47,6 +47,28 @@ impl Rejection {
     }
 }
 
+/// Answers `error` with `responder`, then enforces the rejection contract whatever the responder built: the
+/// [`AuthError`] is in the response's extensions and, unless the responder set its own, the RFC 6750
+/// `WWW-Authenticate` challenge is in its headers (as tower-http's `Csrf` inserts its error after any
+/// responder).
+pub(crate) fn reject<B, R: Responder<B> + ?Sized>(
+    responder: &R,
+    error: AuthError,
+    realm: &str,
+) -> Response<B> {
+    let rejection = Rejection::new(error.clone(), realm);
+    let challenge = rejection.challenge.clone();
+    let mut response = responder.respond(rejection);
+    if let Some(challenge) = challenge {
+        response
+            .headers_mut()
+            .entry(header::WWW_AUTHENTICATE)
+            .or_insert(challenge);
+    }
+    response.extensions_mut().insert(error);
+    response
+}
+
 /// `Bearer realm="…"[, error="…", error_description="…"][, scope="…"]`.
 fn bearer_challenge(error: &AuthError, realm: &str) -> Option<HeaderValue> {
     let kind = error.kind();
@@ -99,9 +121,20 @@ pub(crate) fn is_header_safe(text: &str) -> bool {
 /// }
 /// ```
 pub trait Responder<B>: Send + Sync + 'static {
-    /// The response for this rejection. Keep the status and `WWW-Authenticate` header of
-    /// [`Rejection::into_response`] unless you have a reason not to.
+    /// The response for this rejection. Keep the status of [`Rejection::into_response`] unless you have a
+    /// reason not to. Whatever you return, the layer puts the [`AuthError`] into its extensions and adds the
+    /// `WWW-Authenticate` challenge if you did not set one.
     fn respond(&self, rejection: Rejection) -> Response<B>;
+}
+
+/// Closures `Fn(Rejection) -> Response<B>` are responders too.
+impl<B, F> Responder<B> for F
+where
+    F: Fn(Rejection) -> Response<B> + Send + Sync + 'static,
+{
+    fn respond(&self, rejection: Rejection) -> Response<B> {
+        self(rejection)
+    }
 }
 
 /// Empty-bodied RFC 6750 responses (the default).

@@ -15,7 +15,7 @@ use crate::authorize::Requirements;
 use crate::clock::SharedClock;
 use crate::error::{AuthError, AuthErrorKind};
 use crate::future::Reject;
-use crate::rejection::{Rejection, Responder};
+use crate::rejection::{reject, Responder};
 use crate::revocation::{Lookup, RevocationCheck, StoreError};
 use crate::sliding::{PendingReissue, SlidingPolicy};
 use crate::token::cache::{CachedToken, TokenCache};
@@ -293,7 +293,7 @@ impl<C, R> Shared<C, R> {
     {
         #[cfg(feature = "tracing")]
         tracing::debug!(kind = ?error.kind(), status = error.status().as_u16(), "jwt auth rejected a request");
-        self.responder.respond(Rejection::new(error, &self.realm))
+        reject(&self.responder, error, &self.realm)
     }
 }
 

@@ -256,3 +256,46 @@ async fn per_route_requirements_derived_from_the_layer_reject_like_the_layer() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn a_responder_that_builds_its_own_response_keeps_the_rejection_contract() {
+    use tower_jwt_auth::{AuthError, AuthErrorKind, Rejection};
+    // A closure responder that ignores Rejection::into_response entirely.
+    let responder = |rejection: Rejection| {
+        http::Response::builder()
+            .status(rejection.error().status())
+            .body(format!("nope: {}", rejection.error()))
+            .unwrap()
+    };
+    let layer = builder_for(Algorithm::HS256)
+        .realm("shop")
+        .responder(responder)
+        .build()
+        .unwrap();
+    let mut expired = claims();
+    expired["exp"] = json!(now() - 3600);
+    let response = send(&layer, bearer(&hs256(&expired))).await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert!(response.body().starts_with("nope"));
+    assert_eq!(
+        response.extensions().get::<AuthError>().map(|e| e.kind()),
+        Some(AuthErrorKind::Expired),
+        "the AuthError is inserted by the layer"
+    );
+    let challenge = response.headers()["www-authenticate"].to_str().unwrap();
+    assert!(
+        challenge.starts_with("Bearer realm=\"shop\"") && challenge.contains("invalid_token"),
+        "{challenge}"
+    );
+    // The same for a derived per-route layer.
+    let stack = tower::ServiceBuilder::new()
+        .layer(layer.clone())
+        .layer(layer.require_scopes(["admin"]).unwrap());
+    let forbidden = send(&stack, bearer(&hs256(&claims()))).await;
+    assert_eq!(forbidden.status(), StatusCode::FORBIDDEN);
+    assert!(forbidden.extensions().get::<AuthError>().is_some());
+    assert!(forbidden.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .contains("insufficient_scope"));
+}
