@@ -13,8 +13,10 @@
 
 use crate::revocation::{RevocationCheck, StoreFuture};
 
-/// A session (one login = one refresh-token family), as stored.
+/// A session (one login = one refresh-token family), as stored. Stores build it with [`SessionRecord::new`];
+/// fields may be added without breaking them.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SessionRecord {
     /// Session id (`sid` of its access tokens).
     pub session_id: String,
@@ -29,7 +31,9 @@ pub struct SessionRecord {
 }
 
 /// A refresh token as stored: its generation in the session, the SHA-256 of its secret, and its idle expiry.
+/// Stores build it with [`RefreshGrant::new`].
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RefreshGrant {
     /// 0 for the token handed out at login, one more for each rotation.
     pub generation: u64,
@@ -39,8 +43,40 @@ pub struct RefreshGrant {
     pub expires_at: i64,
 }
 
-/// A new session with its first refresh token (generation 0).
+impl SessionRecord {
+    /// A session record read back from storage.
+    pub fn new(
+        session_id: impl Into<String>,
+        subject: impl Into<String>,
+        auth_time: i64,
+        expires_at: i64,
+        claims: impl Into<String>,
+    ) -> Self {
+        Self {
+            session_id: session_id.into(),
+            subject: subject.into(),
+            auth_time,
+            expires_at,
+            claims: claims.into(),
+        }
+    }
+}
+
+impl RefreshGrant {
+    /// A refresh token record read back from storage.
+    pub fn new(generation: u64, secret_hash: [u8; 32], expires_at: i64) -> Self {
+        Self {
+            generation,
+            secret_hash,
+            expires_at,
+        }
+    }
+}
+
+/// A new session with its first refresh token (generation 0), as [`Sessions`](crate::Sessions) hands it to
+/// the store.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct NewSession {
     /// The session.
     pub session: SessionRecord,
@@ -48,8 +84,9 @@ pub struct NewSession {
     pub refresh: RefreshGrant,
 }
 
-/// One rotation attempt.
+/// One rotation attempt, as [`Sessions`](crate::Sessions) hands it to the store.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct RotateRequest {
     /// The session the presented token names.
     pub session_id: String,
