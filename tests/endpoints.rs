@@ -38,8 +38,8 @@ async fn call(app: &Router, request: Request<Body>) -> (StatusCode, http::Header
     )
 }
 
-#[tokio::test]
-async fn refresh_accepts_json_and_form_and_forbids_caching() {
+/// A memory fixture, its endpoints, and a session of alice.
+async fn logged_in() -> (common::sessions::Fixture, Router, tower_jwt_auth::TokenPair) {
     let f = fixture(Duration::ZERO);
     let app = app(f.sessions.clone());
     let pair = f
@@ -47,6 +47,12 @@ async fn refresh_accepts_json_and_form_and_forbids_caching() {
         .login("alice", &serde_json::json!({}))
         .await
         .unwrap();
+    (f, app, pair)
+}
+
+#[tokio::test]
+async fn refresh_accepts_json_and_form_and_forbids_caching() {
+    let (_f, app, pair) = logged_in().await;
     let body = serde_json::json!({ "refresh_token": pair.refresh_token() }).to_string();
     let (status, headers, text) = call(&app, post("/refresh", "application/json", body)).await;
     assert_eq!(status, StatusCode::OK, "{text}");
@@ -279,13 +285,7 @@ async fn a_store_failure_is_503_at_every_endpoint() {
 
 #[tokio::test]
 async fn json_bodies_that_are_not_objects_are_invalid_requests() {
-    let f = fixture(Duration::ZERO);
-    let app = app(f.sessions.clone());
-    let pair = f
-        .sessions
-        .login("alice", &serde_json::json!({}))
-        .await
-        .unwrap();
+    let (f, app, pair) = logged_in().await;
     let token = pair.refresh_token();
     for (uri, body) in [
         ("/refresh", format!(r#"["{token}"]"#)),
@@ -372,13 +372,7 @@ async fn revoking_an_access_token_revokes_it_and_its_session() {
 
 #[tokio::test]
 async fn an_endpoint_without_access_token_support_says_unsupported_token_type() {
-    let f = fixture(Duration::ZERO);
-    let app = app(f.sessions.clone());
-    let pair = f
-        .sessions
-        .login("alice", &serde_json::json!({}))
-        .await
-        .unwrap();
+    let (f, app, pair) = logged_in().await;
     for body in [
         format!("token={}", pair.access_token()),
         format!("token={}&token_type_hint=access_token", pair.access_token()),

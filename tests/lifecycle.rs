@@ -53,6 +53,15 @@ fn partner_token(claims: &serde_json::Value) -> String {
     )
 }
 
+/// An HS256 issuer of the test issuer and audience, on the system clock.
+fn test_issuer() -> TokenIssuer {
+    TokenIssuer::builder(SigningKey::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap())
+        .issuer(ISSUER)
+        .audience(AUDIENCE)
+        .build()
+        .unwrap()
+}
+
 /// The facts of a token this fixture accepts.
 fn info(f: &Fixture, token: &str) -> TokenInfo {
     f.layer.verify_token(token).unwrap().1
@@ -553,12 +562,7 @@ async fn sliding_renews_only_tokens_its_issuer_minted_and_stamps_its_own_iss_and
 
 #[test]
 fn sliding_needs_a_revocation_store_and_the_issuers_key() {
-    let issuer =
-        TokenIssuer::builder(SigningKey::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap())
-            .issuer(ISSUER)
-            .audience(AUDIENCE)
-            .build()
-            .unwrap();
+    let issuer = test_issuer();
     let store = MemoryStore::new();
     let sessions = Sessions::builder(issuer, store.clone()).build().unwrap();
     let base = || builder_for(jsonwebtoken::Algorithm::HS256);
@@ -623,12 +627,7 @@ async fn the_session_cap_is_the_sessions_max_session() {
 
 #[test]
 fn application_claims_may_not_set_reserved_claims() {
-    let issuer =
-        TokenIssuer::builder(SigningKey::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap())
-            .issuer(ISSUER)
-            .audience(AUDIENCE)
-            .build()
-            .unwrap();
+    let issuer = test_issuer();
     for name in [
         "sid",
         "auth_time",
