@@ -63,8 +63,8 @@ struct SessionEntry {
 struct Revocations {
     token_ids: HashMap<String, i64>,
     session_ids: HashMap<String, i64>,
-    /// (issuer, subject) → (not before, until)
-    subjects: HashMap<(String, String), (i64, i64)>,
+    /// issuer → subject → (not before, until); nested so a lookup borrows instead of allocating a key.
+    subjects: HashMap<String, HashMap<String, (i64, i64)>>,
 }
 
 impl fmt::Debug for MemoryStore {
@@ -208,13 +208,18 @@ impl SessionState {
 
 impl Revocations {
     fn len(&self) -> usize {
-        self.token_ids.len() + self.session_ids.len() + self.subjects.len()
+        self.token_ids.len()
+            + self.session_ids.len()
+            + self.subjects.values().map(HashMap::len).sum::<usize>()
     }
 
     fn sweep(&mut self, now: i64) {
         self.token_ids.retain(|_, until| *until > now);
         self.session_ids.retain(|_, until| *until > now);
-        self.subjects.retain(|_, (_, until)| *until > now);
+        for subjects in self.subjects.values_mut() {
+            subjects.retain(|_, (_, until)| *until > now);
+        }
+        self.subjects.retain(|_, subjects| !subjects.is_empty());
     }
 
     fn is_revoked(&self, token: &TokenInfo) -> bool {
@@ -237,7 +242,8 @@ impl Revocations {
             return false;
         };
         self.subjects
-            .get(&(iss.to_owned(), sub.to_owned()))
+            .get(iss)
+            .and_then(|subjects| subjects.get(sub))
             .is_some_and(|(not_before, _)| token.is_logged_out_by(*not_before))
     }
 }
@@ -397,7 +403,9 @@ impl SessionStore for MemoryStore {
         let mut revocations = self.write_revocations();
         let entry = revocations
             .subjects
-            .entry((issuer.to_owned(), subject.to_owned()))
+            .entry(issuer.to_owned())
+            .or_default()
+            .entry(subject.to_owned())
             .or_insert((not_before, until));
         *entry = (entry.0.max(not_before), entry.1.max(until));
         Self::ready(Ok(()))
