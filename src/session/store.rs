@@ -145,6 +145,65 @@ pub enum RotateOutcome {
 /// gets [`RotateOutcome::Rotated`]. A wrong secret must not change anything. A session's storage must not grow
 /// with its rotations. Revocations must be accepted even when the store refuses new sessions for lack of room,
 /// and must be kept until their `until`.
+///
+/// # Writing your own store
+///
+/// A store answers from its own storage (one SQL transaction or one script per method); this one only wraps
+/// [`MemoryStore`](crate::MemoryStore) to count rotations, which shows every method a store must provide:
+///
+/// ```
+/// use std::sync::atomic::{AtomicU64, Ordering};
+/// use std::sync::Arc;
+/// use tower_jwt_auth::{
+///     Lookup, MemoryStore, NewSession, RevocationCheck, RotateOutcome, RotateRequest, SessionStore,
+///     StoreFuture, TokenInfo,
+/// };
+///
+/// #[derive(Clone, Default)]
+/// struct CountingStore {
+///     inner: MemoryStore,
+///     rotations: Arc<AtomicU64>,
+/// }
+///
+/// impl RevocationCheck for CountingStore {
+///     fn is_revoked(&self, token: &TokenInfo) -> Lookup<bool> {
+///         // In-process answers stay on the layer's synchronous path: `Lookup::Ready`.
+///         self.inner.is_revoked(token)
+///     }
+/// }
+///
+/// impl SessionStore for CountingStore {
+///     fn create_session(&self, session: NewSession) -> StoreFuture<()> {
+///         self.inner.create_session(session)
+///     }
+///     fn rotate(&self, request: RotateRequest) -> StoreFuture<RotateOutcome> {
+///         self.rotations.fetch_add(1, Ordering::Relaxed);
+///         self.inner.rotate(request)
+///     }
+///     fn revoke_session(&self, session_id: &str, until: i64) -> StoreFuture<()> {
+///         self.inner.revoke_session(session_id, until)
+///     }
+///     fn revoke_refresh_token(
+///         &self,
+///         session_id: &str,
+///         generation: u64,
+///         secret_hash: [u8; 32],
+///         until: i64,
+///     ) -> StoreFuture<bool> {
+///         self.inner.revoke_refresh_token(session_id, generation, secret_hash, until)
+///     }
+///     fn revoke_token(&self, jti: &str, until: i64) -> StoreFuture<()> {
+///         self.inner.revoke_token(jti, until)
+///     }
+///     fn revoke_subject(&self, issuer: &str, subject: &str, not_before: i64, until: i64) -> StoreFuture<()> {
+///         self.inner.revoke_subject(issuer, subject, not_before, until)
+///     }
+/// }
+/// # let _ = CountingStore::default();
+/// ```
+///
+/// Stores that answer from the network return [`Lookup::Pending`](crate::Lookup::Pending) from `is_revoked`.
+/// Records read back from storage are built with [`SessionRecord::new`] and [`RefreshGrant::new`].
 pub trait SessionStore: RevocationCheck {
     /// Stores a new session and its first refresh token.
     fn create_session(&self, session: NewSession) -> StoreFuture<()>;
