@@ -14,8 +14,8 @@ use http::StatusCode;
 use serde_json::json;
 use tower_jwt_auth::{
     AuthErrorKind, Claims, ConfigError, IssueError, JwtAuthLayer, ManualClock, MemoryStore,
-    RegisteredClaims, SessionClaims, SessionError, Sessions, SigningKey, TokenInfo, TokenIssuer,
-    TokenPair, TrustedIssuer, VerificationKey, REVOCATION_MARGIN,
+    RegisteredClaims, SessionClaims, SessionError, Sessions, TokenInfo, TokenIssuer, TokenPair,
+    TrustedIssuer, VerificationKey, REVOCATION_MARGIN,
 };
 
 /// The access TTL and the layer's leeway in the fixtures.
@@ -53,13 +53,9 @@ fn partner_token(claims: &serde_json::Value) -> String {
     )
 }
 
-/// An HS256 issuer of the test issuer and audience, on the system clock.
+/// The tests' issuer with the default lifetime (the clock does not matter to these cases).
 fn test_issuer() -> TokenIssuer {
-    TokenIssuer::builder(SigningKey::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap())
-        .issuer(ISSUER)
-        .audience(AUDIENCE)
-        .build()
-        .unwrap()
+    common::sessions::test_issuer(&ManualClock::new(now()), tower_jwt_auth::DEFAULT_ACCESS_TTL)
 }
 
 /// The facts of a token this fixture accepts.
@@ -487,14 +483,7 @@ async fn sliding_renews_only_tokens_its_issuer_minted_and_stamps_its_own_iss_and
     install_provider();
     let clock = ManualClock::new(now());
     let store = MemoryStore::new().with_clock(clock.clone());
-    let issuer =
-        TokenIssuer::builder(SigningKey::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap())
-            .issuer(ISSUER)
-            .audience(AUDIENCE)
-            .ttl(Duration::from_secs(TTL as u64))
-            .clock(clock.clone())
-            .build()
-            .unwrap();
+    let issuer = common::sessions::test_issuer(&clock, Duration::from_secs(TTL as u64));
     let sessions = Sessions::builder(issuer, store.clone())
         .clock(clock.clone())
         .build()

@@ -19,7 +19,7 @@ use proptest::sample::Index;
 use serde_json::json;
 use tower_jwt_auth::{
     Algorithm, JwtAuthLayer, ManualClock, MemoryStore, RevocationCheck, SessionStore, Sessions,
-    SigningKey, TokenIssuer, TokenPair, VerificationKey,
+    TokenPair, VerificationKey,
 };
 
 const T0: i64 = 1_900_000_000;
@@ -134,13 +134,7 @@ struct System {
 }
 
 fn system(store: Arc<dyn SessionStore>, clock: ManualClock) -> System {
-    let issuer = TokenIssuer::builder(SigningKey::hmac(Algorithm::HS256, SECRET).unwrap())
-        .issuer(ISSUER)
-        .audience(AUDIENCE)
-        .ttl(Duration::from_secs(TTL as u64))
-        .clock(clock.clone())
-        .build()
-        .unwrap();
+    let issuer = common::sessions::test_issuer(&clock, Duration::from_secs(TTL as u64));
     // Refresh tokens idle out with the session, so idle expiry never precedes the absolute end.
     let sessions = Sessions::builder_shared(issuer, store.clone())
         .refresh_ttl(Duration::from_secs(MAX_SESSION as u64))

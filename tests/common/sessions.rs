@@ -26,15 +26,20 @@ pub struct Fixture {
     pub memory: Option<MemoryStore>,
 }
 
-/// Sessions (1 h idle, 4 h absolute, 10 min access tokens) and a verifying layer that checks `store`.
-pub fn fixture_with(store: Arc<dyn SessionStore>, clock: ManualClock, grace: Duration) -> Fixture {
-    let issuer = TokenIssuer::builder(SigningKey::hmac(Algorithm::HS256, super::SECRET).unwrap())
+/// The tests' HS256 issuer (test issuer and audience) with this access-token lifetime, on `clock`.
+pub fn test_issuer(clock: &ManualClock, ttl: Duration) -> TokenIssuer {
+    TokenIssuer::builder(SigningKey::hmac(Algorithm::HS256, super::SECRET).unwrap())
         .issuer(super::ISSUER)
         .audience(super::AUDIENCE)
-        .ttl(Duration::from_secs(600))
+        .ttl(ttl)
         .clock(clock.clone())
         .build()
-        .unwrap();
+        .unwrap()
+}
+
+/// Sessions (1 h idle, 4 h absolute, 10 min access tokens) and a verifying layer that checks `store`.
+pub fn fixture_with(store: Arc<dyn SessionStore>, clock: ManualClock, grace: Duration) -> Fixture {
+    let issuer = test_issuer(&clock, Duration::from_secs(600));
     let sessions = Sessions::builder_shared(issuer, Arc::clone(&store))
         .refresh_ttl(Duration::from_secs(3600))
         .max_session(Duration::from_secs(4 * 3600))
