@@ -7,10 +7,9 @@ use axum_core::response::{IntoResponse, Response};
 use http::request::Parts;
 use http::StatusCode;
 
-use crate::builder::DEFAULT_REALM;
 use crate::error::{AuthError, AuthErrorKind};
-use crate::rejection::Rejection;
-use crate::{Claims, TokenInfo};
+use crate::extension::{Claims, TokenInfo};
+use crate::rejection::{Rejection, DEFAULT_REALM};
 
 /// Without the layer in front (or in optional mode without a token) a handler asking for `Claims<C>` gets
 /// 401 with a bare `Bearer` challenge.

@@ -7,25 +7,23 @@ use std::time::Duration;
 
 use jsonwebtoken::crypto::CryptoProvider;
 
-use crate::authorize::Requirements;
+use crate::authorize::requirements::Requirements;
 use crate::clock::{Clock, SharedClock, SystemClock};
 use crate::error::ConfigError;
 use crate::keys::VerificationKey;
 use crate::layer::JwtAuthLayer;
-use crate::rejection::{is_header_safe, DefaultResponder};
+use crate::pipeline::config::AuthConfig;
+use crate::rejection::{is_header_safe, Challenges, DefaultResponder, DEFAULT_REALM};
 use crate::revocation::RevocationCheck;
-use crate::shared::Shared;
 use crate::sliding::SlidingPolicy;
 use crate::token::cache::{TokenCache, DEFAULT_TOKEN_CACHE_BYTES};
+use crate::token::claims::RegisteredClaims;
 use crate::token::json::JsonLimits;
 use crate::token::source::{BearerHeader, CookieSource, TokenSource};
 use crate::token::validation::{Validation, MAX_LEEWAY};
 use crate::token::verifier::Verifier;
 use crate::trust::{TrustDomains, TrustedIssuer};
-use crate::RegisteredClaims;
 
-/// The realm of `WWW-Authenticate` challenges unless configured.
-pub(crate) const DEFAULT_REALM: &str = "api";
 /// Largest accepted token unless configured (RFC 8725 gives no number; 8 KiB fits any sane JWT).
 pub const DEFAULT_MAX_TOKEN_SIZE: usize = 8 * 1024;
 
@@ -90,8 +88,15 @@ impl<C, R> fmt::Debug for JwtAuthBuilder<C, R> {
     }
 }
 
+impl JwtAuthLayer {
+    /// Starts configuring a layer (claims type [`RegisteredClaims`], empty-bodied rejections).
+    pub fn builder() -> JwtAuthBuilder {
+        JwtAuthBuilder::new()
+    }
+}
+
 impl JwtAuthBuilder {
-    pub(crate) fn new() -> Self {
+    fn new() -> Self {
         Self {
             settings: Settings {
                 default_keys: TrustedIssuer::new(),
@@ -448,18 +453,18 @@ impl<C, R> JwtAuthBuilder<C, R> {
             max_token_size: settings.max_token_size,
             json_limits: settings.json_limits,
         };
-        Ok(JwtAuthLayer::from_shared(Arc::new(Shared {
+        Ok(JwtAuthLayer::from_config(AuthConfig {
             verifier,
             sources: settings.sources,
             optional: settings.optional,
+            challenges: Challenges::new(&settings.realm).with_scope(self.requirements.scope_text()),
             requirements: self.requirements,
             clock: settings.clock,
-            realm: settings.realm,
             revocation: settings.revocation,
             sliding: settings.sliding,
             cache: (settings.cache_bytes > 0).then(|| TokenCache::new(settings.cache_bytes)),
             responder: self.responder,
             _claims: PhantomData,
-        })))
+        }))
     }
 }

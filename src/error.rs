@@ -1,6 +1,7 @@
 //! Error types: [`AuthError`] for rejected requests, [`ConfigError`] for invalid configuration.
 
 use std::fmt;
+use std::sync::Arc;
 
 use http::StatusCode;
 
@@ -50,6 +51,52 @@ pub enum AuthErrorKind {
 }
 
 impl AuthErrorKind {
+    /// Every kind, in [`index`](Self::index) order.
+    pub(crate) const ALL: [Self; 18] = [
+        Self::Missing,
+        Self::Malformed,
+        Self::InvalidToken,
+        Self::TooLarge,
+        Self::UnsupportedAlgorithm,
+        Self::UnsupportedHeader,
+        Self::UnknownKey,
+        Self::InvalidSignature,
+        Self::Expired,
+        Self::NotYetValid,
+        Self::MissingClaim,
+        Self::InvalidClaim,
+        Self::InvalidIssuer,
+        Self::InvalidAudience,
+        Self::InvalidType,
+        Self::Revoked,
+        Self::InsufficientScope,
+        Self::Unavailable,
+    ];
+
+    /// The kind's position in [`ALL`](Self::ALL) (an exhaustive match: a new kind must be added there).
+    pub(crate) fn index(self) -> usize {
+        match self {
+            Self::Missing => 0,
+            Self::Malformed => 1,
+            Self::InvalidToken => 2,
+            Self::TooLarge => 3,
+            Self::UnsupportedAlgorithm => 4,
+            Self::UnsupportedHeader => 5,
+            Self::UnknownKey => 6,
+            Self::InvalidSignature => 7,
+            Self::Expired => 8,
+            Self::NotYetValid => 9,
+            Self::MissingClaim => 10,
+            Self::InvalidClaim => 11,
+            Self::InvalidIssuer => 12,
+            Self::InvalidAudience => 13,
+            Self::InvalidType => 14,
+            Self::Revoked => 15,
+            Self::InsufficientScope => 16,
+            Self::Unavailable => 17,
+        }
+    }
+
     /// The HTTP status a rejection of this kind gets.
     pub fn status(self) -> StatusCode {
         match self {
@@ -117,7 +164,7 @@ impl fmt::Display for AuthErrorKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthError {
     kind: AuthErrorKind,
-    required_scope: Option<String>,
+    required_scope: Option<Arc<str>>,
 }
 
 impl AuthError {
@@ -131,9 +178,14 @@ impl AuthError {
 
     /// A 403 `insufficient_scope` error naming the scopes the resource requires (space separated).
     pub fn insufficient_scope(required: impl Into<String>) -> Self {
+        Self::insufficient_scope_shared(required.into().into())
+    }
+
+    /// [`insufficient_scope`](Self::insufficient_scope) for a scope text prepared once (no copy per rejection).
+    pub(crate) fn insufficient_scope_shared(required: Arc<str>) -> Self {
         Self {
             kind: AuthErrorKind::InsufficientScope,
-            required_scope: Some(required.into()),
+            required_scope: Some(required),
         }
     }
 
@@ -272,3 +324,15 @@ impl fmt::Display for ConfigError {
 }
 
 impl std::error::Error for ConfigError {}
+
+#[cfg(test)]
+mod tests {
+    use super::AuthErrorKind;
+
+    #[test]
+    fn every_kind_is_listed_at_its_index() {
+        for (i, kind) in AuthErrorKind::ALL.iter().enumerate() {
+            assert_eq!(kind.index(), i, "{kind:?}");
+        }
+    }
+}

@@ -10,14 +10,9 @@ use http::{Request, Response};
 use pin_project_lite::pin_project;
 use tower_service::Service;
 
-use crate::error::AuthError;
-use crate::shared::PendingAdmission;
+use crate::pipeline::admission::PendingAdmission;
+use crate::rejection::Reject;
 use crate::sliding::PendingReissue;
-
-/// Builds rejection responses once an asynchronous decision (key fetch, store lookup) has answered.
-pub(crate) trait Reject<B>: Send + Sync {
-    fn reject(&self, error: AuthError) -> Response<B>;
-}
 
 pin_project! {
     /// Response future of the authentication and authorization services.
@@ -42,13 +37,17 @@ pin_project! {
     {
         Inner { #[pin] future: S::Future, reissue: Option<Box<PendingReissue>> },
         Rejected { response: Option<Response<ResBody>> },
-        Pending {
-            decision: PendingAdmission,
-            inner: Option<S>,
-            request: Option<Request<ReqBody>>,
-            reject: Arc<dyn Reject<ResBody>>,
-        },
+        // Boxed: the synchronous path's future carries nothing the asynchronous path needs.
+        Pending { pending: Box<Pending<S, ReqBody, ResBody>> },
     }
+}
+
+/// What the asynchronous path holds until its decision arrives.
+struct Pending<S, ReqBody, ResBody> {
+    decision: PendingAdmission,
+    inner: Option<S>,
+    request: Option<Request<ReqBody>>,
+    reject: Arc<dyn Reject<ResBody>>,
 }
 
 impl<S, ReqBody, ResBody> ResponseFuture<S, ReqBody, ResBody>
@@ -89,10 +88,12 @@ where
     ) -> Self {
         Self {
             state: State::Pending {
-                decision,
-                inner: Some(inner),
-                request: Some(request),
-                reject,
+                pending: Box::new(Pending {
+                    decision,
+                    inner: Some(inner),
+                    request: Some(request),
+                    reject,
+                }),
             },
         }
     }
@@ -120,20 +121,17 @@ where
                         .take()
                         .expect("ResponseFuture polled after completion")))
                 }
-                StateProj::Pending {
-                    decision,
-                    inner,
-                    request,
-                    reject,
-                } => {
-                    let admission = match ready!(decision.as_mut().poll(cx)) {
+                StateProj::Pending { pending } => {
+                    let admission = match ready!(pending.decision.as_mut().poll(cx)) {
                         Ok(admission) => admission,
-                        Err(error) => return Poll::Ready(Ok(reject.reject(error))),
+                        Err(error) => return Poll::Ready(Ok(pending.reject.reject(error))),
                     };
-                    let mut service = inner
+                    let mut service = pending
+                        .inner
                         .take()
                         .expect("ResponseFuture polled after completion");
-                    let mut request = request
+                    let mut request = pending
+                        .request
                         .take()
                         .expect("ResponseFuture polled after completion");
                     (admission.extend)(request.extensions_mut());

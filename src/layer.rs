@@ -5,36 +5,32 @@ use std::sync::Arc;
 
 use tower_layer::Layer;
 
-use crate::authorize::{AuthorizeLayer, Requirements};
-use crate::builder::JwtAuthBuilder;
-use crate::error::ConfigError;
-use crate::rejection::DefaultResponder;
-use crate::service::JwtAuth;
-use crate::shared::Shared;
 use serde::de::DeserializeOwned;
 
-use crate::error::{AuthError, AuthErrorKind};
+use crate::authorize::requirements::Requirements;
+use crate::authorize::AuthorizeLayer;
+use crate::error::{AuthError, ConfigError};
+use crate::extension::{Claims, TokenInfo};
+use crate::pipeline::config::AuthConfig;
+use crate::pipeline::verify::{verify_after_wait, verify_now};
+use crate::rejection::DefaultResponder;
+use crate::service::JwtAuth;
+use crate::token::claims::RegisteredClaims;
 use crate::token::verifier::Unverified;
-use crate::{Claims, RegisteredClaims, TokenInfo};
 
 /// Verifies the bearer JWT of every request and hands its claims to the inner service.
 ///
 /// Cloning is a pointer copy. Build one with [`JwtAuthLayer::builder`]; see the crate docs for axum and hyper
 /// examples.
 pub struct JwtAuthLayer<C = RegisteredClaims, R = DefaultResponder> {
-    shared: Arc<Shared<C, R>>,
-}
-
-impl JwtAuthLayer {
-    /// Starts configuring a layer (claims type [`RegisteredClaims`], empty-bodied rejections).
-    pub fn builder() -> JwtAuthBuilder {
-        JwtAuthBuilder::new()
-    }
+    config: Arc<AuthConfig<C, R>>,
 }
 
 impl<C, R> JwtAuthLayer<C, R> {
-    pub(crate) fn from_shared(shared: Arc<Shared<C, R>>) -> Self {
-        Self { shared }
+    pub(crate) fn from_config(config: AuthConfig<C, R>) -> Self {
+        Self {
+            config: Arc::new(config),
+        }
     }
 }
 
@@ -58,14 +54,7 @@ impl<C: DeserializeOwned + 'static, R> JwtAuthLayer<C, R> {
     /// assert_eq!(layer.verify_token("not.a.token").unwrap_err().kind(), AuthErrorKind::InvalidToken);
     /// ```
     pub fn verify_token(&self, token: &str) -> Result<(Claims<C>, TokenInfo), AuthError> {
-        let verified = match self
-            .shared
-            .verify_cached(token, self.shared.clock.now(), false)
-        {
-            Ok(verified) => verified,
-            Err(Unverified::Refused(error)) => return Err(error),
-            Err(Unverified::WaitForKeys(_)) => return Err(AuthErrorKind::UnknownKey.into()),
-        };
+        let verified = verify_after_wait(&self.config, token, self.config.clock.now())?;
         Ok((verified.claims, verified.info))
     }
 
@@ -75,23 +64,14 @@ impl<C: DeserializeOwned + 'static, R> JwtAuthLayer<C, R> {
     where
         C: Send + Sync,
     {
-        let first = self
-            .shared
-            .verify_cached(token, self.shared.clock.now(), true);
-        let wait = match first {
+        let wait = match verify_now(&self.config, token, self.config.clock.now(), true) {
             Ok(verified) => return Ok(verified.info),
             Err(Unverified::Refused(error)) => return Err(error),
             Err(Unverified::WaitForKeys(wait)) => wait,
         };
         wait.await;
-        match self
-            .shared
-            .verify_cached(token, self.shared.clock.now(), false)
-        {
-            Ok(verified) => Ok(verified.info),
-            Err(Unverified::Refused(error)) => Err(error),
-            Err(Unverified::WaitForKeys(_)) => Err(AuthErrorKind::UnknownKey.into()),
-        }
+        verify_after_wait(&self.config, token, self.config.clock.now())
+            .map(|verified| verified.info)
     }
 }
 
@@ -138,8 +118,8 @@ impl<C: Send + Sync + 'static, R: Clone> JwtAuthLayer<C, R> {
     fn authorize(&self, requirements: Requirements<C>) -> AuthorizeLayer<C, R> {
         AuthorizeLayer::from_parts(
             requirements,
-            self.shared.responder.clone(),
-            self.shared.realm.clone(),
+            self.config.responder.clone(),
+            &self.config.challenges,
         )
     }
 }
@@ -147,20 +127,20 @@ impl<C: Send + Sync + 'static, R: Clone> JwtAuthLayer<C, R> {
 impl<C, R> JwtAuthLayer<C, R> {
     /// How many verified tokens the layer's cache holds (0 when the cache is off).
     pub fn cached_tokens(&self) -> usize {
-        self.shared.cache.as_ref().map_or(0, |c| c.len())
+        self.config.cache.as_ref().map_or(0, |c| c.len())
     }
 
     /// The cache's current weight, in the approximate bytes bounded by
     /// [`token_cache_size`](crate::JwtAuthBuilder::token_cache_size).
     pub fn token_cache_weight(&self) -> u64 {
-        self.shared.cache.as_ref().map_or(0, |c| c.weight())
+        self.config.cache.as_ref().map_or(0, |c| c.weight())
     }
 }
 
 impl<C, R> Clone for JwtAuthLayer<C, R> {
     fn clone(&self) -> Self {
         Self {
-            shared: Arc::clone(&self.shared),
+            config: Arc::clone(&self.config),
         }
     }
 }
@@ -168,7 +148,7 @@ impl<C, R> Clone for JwtAuthLayer<C, R> {
 impl<C, R> fmt::Debug for JwtAuthLayer<C, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JwtAuthLayer")
-            .field("config", &self.shared)
+            .field("config", &self.config)
             .finish()
     }
 }
@@ -177,6 +157,13 @@ impl<S, C, R> Layer<S> for JwtAuthLayer<C, R> {
     type Service = JwtAuth<S, C, R>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        JwtAuth::from_parts(inner, Arc::clone(&self.shared))
+        JwtAuth::from_parts(inner, Arc::clone(&self.config))
+    }
+}
+
+impl<S, C, R> JwtAuth<S, C, R> {
+    /// Wraps `inner` with the configuration of `layer`.
+    pub fn new(inner: S, layer: &JwtAuthLayer<C, R>) -> Self {
+        layer.layer(inner)
     }
 }

@@ -1,11 +1,103 @@
 //! RFC 6750 §3 rejection responses, and the [`Responder`] trait to shape their bodies.
 
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
+use std::sync::Arc;
 
 use http::header::{self, HeaderValue};
 use http::Response;
 
 use crate::error::{AuthError, AuthErrorKind};
+
+/// The realm of `WWW-Authenticate` challenges unless configured.
+pub(crate) const DEFAULT_REALM: &str = "api";
+
+/// Builds rejection responses, also once an asynchronous decision (key fetch, store lookup) has answered.
+pub(crate) trait Reject<B>: Send + Sync {
+    fn reject(&self, error: AuthError) -> Response<B>;
+}
+
+/// The `WWW-Authenticate` challenges of one realm, prepared once per error kind (and for the one scope text a
+/// set of requirements names), so a flood of bad tokens formats nothing. Cloning is cheap.
+#[derive(Clone)]
+pub(crate) struct Challenges {
+    realm: Arc<str>,
+    by_kind: Arc<[Option<HeaderValue>]>,
+    scope: Option<(Arc<str>, HeaderValue)>,
+}
+
+impl fmt::Debug for Challenges {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Challenges")
+            .field("realm", &self.realm)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Challenges {
+    /// The challenges of `realm`, which must already be header-safe (the builders check it).
+    pub(crate) fn new(realm: &str) -> Self {
+        Self {
+            realm: realm.into(),
+            by_kind: AuthErrorKind::ALL
+                .iter()
+                .map(|kind| bearer_challenge(&AuthError::new(*kind), realm))
+                .collect(),
+            scope: None,
+        }
+    }
+
+    /// The same challenges, plus the `insufficient_scope` one naming `scope_text` (the required scopes).
+    pub(crate) fn with_scope(&self, scope_text: &str) -> Self {
+        let error = AuthError::insufficient_scope(scope_text);
+        let scope = (!scope_text.is_empty())
+            .then(|| bearer_challenge(&error, &self.realm).map(|value| (scope_text.into(), value)))
+            .flatten();
+        Self {
+            realm: Arc::clone(&self.realm),
+            by_kind: Arc::clone(&self.by_kind),
+            scope,
+        }
+    }
+
+    /// The realm the challenges name.
+    pub(crate) fn realm(&self) -> &str {
+        &self.realm
+    }
+
+    /// The challenge for `error`: prepared, unless it names scopes nobody prepared (an error made by hand).
+    fn challenge(&self, error: &AuthError) -> Option<HeaderValue> {
+        match (error.required_scope(), &self.scope) {
+            (None, _) => self.by_kind[error.kind().index()].clone(),
+            (Some(scope), Some((text, value))) if **text == *scope => Some(value.clone()),
+            (Some(_), _) => bearer_challenge(error, &self.realm),
+        }
+    }
+
+    /// Answers `error` with `responder`, then enforces the rejection contract whatever the responder built: the
+    /// [`AuthError`] is in the response's extensions and, unless the responder set its own, the RFC 6750
+    /// `WWW-Authenticate` challenge is in its headers (as tower-http's `Csrf` inserts its error after any
+    /// responder).
+    pub(crate) fn respond<B, R: Responder<B> + ?Sized>(
+        &self,
+        responder: &R,
+        error: AuthError,
+    ) -> Response<B> {
+        let challenge = self.challenge(&error);
+        let rejection = Rejection {
+            error: error.clone(),
+            challenge: challenge.clone(),
+        };
+        let mut response = responder.respond(rejection);
+        if let Some(challenge) = challenge {
+            response
+                .headers_mut()
+                .entry(header::WWW_AUTHENTICATE)
+                .or_insert(challenge);
+        }
+        response.extensions_mut().insert(error);
+        response
+    }
+}
 
 /// A refused request: the error, and the `WWW-Authenticate` challenge RFC 6750 §3 prescribes for it.
 #[derive(Debug, Clone)]
@@ -45,28 +137,6 @@ impl Rejection {
         response.extensions_mut().insert(self.error);
         response
     }
-}
-
-/// Answers `error` with `responder`, then enforces the rejection contract whatever the responder built: the
-/// [`AuthError`] is in the response's extensions and, unless the responder set its own, the RFC 6750
-/// `WWW-Authenticate` challenge is in its headers (as tower-http's `Csrf` inserts its error after any
-/// responder).
-pub(crate) fn reject<B, R: Responder<B> + ?Sized>(
-    responder: &R,
-    error: AuthError,
-    realm: &str,
-) -> Response<B> {
-    let rejection = Rejection::new(error.clone(), realm);
-    let challenge = rejection.challenge.clone();
-    let mut response = responder.respond(rejection);
-    if let Some(challenge) = challenge {
-        response
-            .headers_mut()
-            .entry(header::WWW_AUTHENTICATE)
-            .or_insert(challenge);
-    }
-    response.extensions_mut().insert(error);
-    response
 }
 
 /// `Bearer realm="…"[, error="…", error_description="…"][, scope="…"]`.

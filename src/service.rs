@@ -9,26 +9,22 @@ use serde::de::DeserializeOwned;
 use tower_service::Service;
 
 use crate::future::ResponseFuture;
-use crate::layer::JwtAuthLayer;
-use crate::rejection::{DefaultResponder, Responder};
-use crate::shared::{Outcome, Shared};
-use crate::RegisteredClaims;
+use crate::pipeline::admission::Outcome;
+use crate::pipeline::admit::admit;
+use crate::pipeline::config::AuthConfig;
+use crate::rejection::{DefaultResponder, Reject, Responder};
+use crate::token::claims::RegisteredClaims;
 
-/// The service of [`JwtAuthLayer`]: rejects requests without a valid token, and inserts [`Claims<C>`](crate::Claims) and
+/// The service of [`JwtAuthLayer`](crate::JwtAuthLayer): rejects requests without a valid token, and inserts [`Claims<C>`](crate::Claims) and
 /// [`TokenInfo`](crate::TokenInfo) into the extensions of the others.
 pub struct JwtAuth<S, C = RegisteredClaims, R = DefaultResponder> {
     inner: S,
-    shared: Arc<Shared<C, R>>,
+    config: Arc<AuthConfig<C, R>>,
 }
 
 impl<S, C, R> JwtAuth<S, C, R> {
-    pub(crate) fn from_parts(inner: S, shared: Arc<Shared<C, R>>) -> Self {
-        Self { inner, shared }
-    }
-
-    /// Wraps `inner` with the configuration of `layer`.
-    pub fn new(inner: S, layer: &JwtAuthLayer<C, R>) -> Self {
-        tower_layer::Layer::layer(layer, inner)
+    pub(crate) fn from_parts(inner: S, config: Arc<AuthConfig<C, R>>) -> Self {
+        Self { inner, config }
     }
 
     inner_service_accessors!();
@@ -38,7 +34,7 @@ impl<S: Clone, C, R> Clone for JwtAuth<S, C, R> {
     fn clone(&self) -> Self {
         Self {
             inner: self.inner.clone(),
-            shared: Arc::clone(&self.shared),
+            config: Arc::clone(&self.config),
         }
     }
 }
@@ -47,7 +43,7 @@ impl<S: fmt::Debug, C, R> fmt::Debug for JwtAuth<S, C, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JwtAuth")
             .field("inner", &self.inner)
-            .field("config", &self.shared)
+            .field("config", &self.config)
             .finish()
     }
 }
@@ -68,9 +64,12 @@ where
     }
 
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
-        let outcome = self
-            .shared
-            .admit(request.method(), request.headers(), request.uri());
+        let outcome = admit(
+            &self.config,
+            request.method(),
+            request.headers(),
+            request.uri(),
+        );
         match outcome {
             Ok(Outcome::Anonymous) => ResponseFuture::inner(self.inner.call(request)),
             Ok(Outcome::Admitted(admission)) => {
@@ -82,9 +81,9 @@ where
                 // fresh clone here (see tower's "Be careful when cloning inner services").
                 let clone = self.inner.clone();
                 let ready = std::mem::replace(&mut self.inner, clone);
-                ResponseFuture::pending(decision, ready, request, self.shared.clone())
+                ResponseFuture::pending(decision, ready, request, self.config.clone())
             }
-            Err(error) => ResponseFuture::rejected(self.shared.rejection(error)),
+            Err(error) => ResponseFuture::rejected(self.config.reject(error)),
         }
     }
 }

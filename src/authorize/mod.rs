@@ -2,6 +2,8 @@
 //! ([`JwtAuthBuilder::require_scopes`](crate::JwtAuthBuilder::require_scopes)) or per route
 //! ([`AuthorizeLayer`]).
 
+pub(crate) mod requirements;
+
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -11,110 +13,12 @@ use http::{Request, Response};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::error::{AuthError, AuthErrorKind, ConfigError};
+use crate::error::{AuthErrorKind, ConfigError};
+use crate::extension::{Claims, TokenInfo};
 use crate::future::ResponseFuture;
-use crate::rejection::{reject, DefaultResponder, Responder};
-use crate::{Claims, RegisteredClaims, TokenInfo};
-
-type Predicate<C> = Arc<dyn Fn(&C) -> bool + Send + Sync>;
-
-/// Scopes and predicates a verified token must satisfy.
-pub(crate) struct Requirements<C> {
-    scopes: Vec<String>,
-    /// The required scopes joined by spaces, for the `scope="…"` challenge attribute.
-    scope_text: String,
-    predicate: Option<Predicate<C>>,
-}
-
-impl<C> Default for Requirements<C> {
-    fn default() -> Self {
-        Self {
-            scopes: Vec::new(),
-            scope_text: String::new(),
-            predicate: None,
-        }
-    }
-}
-
-impl<C> Clone for Requirements<C> {
-    fn clone(&self) -> Self {
-        Self {
-            scopes: self.scopes.clone(),
-            scope_text: self.scope_text.clone(),
-            predicate: self.predicate.clone(),
-        }
-    }
-}
-
-impl<C> fmt::Debug for Requirements<C> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Requirements")
-            .field("scopes", &self.scopes)
-            .field("predicate", &self.predicate.is_some())
-            .finish()
-    }
-}
-
-/// RFC 6749 §3.3: `scope-token = 1*( %x21 / %x23-5B / %x5D-7E )`.
-fn is_scope_token(scope: &str) -> bool {
-    !scope.is_empty()
-        && scope
-            .bytes()
-            .all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E))
-}
-
-impl<C> Requirements<C> {
-    pub(crate) fn add_scopes<I, S>(&mut self, scopes: I) -> Result<(), ConfigError>
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        for scope in scopes {
-            let scope = scope.into();
-            if !is_scope_token(&scope) {
-                return Err(ConfigError::InvalidScope(scope));
-            }
-            if !self.scopes.contains(&scope) {
-                self.scopes.push(scope);
-            }
-        }
-        self.scope_text = self.scopes.join(" ");
-        Ok(())
-    }
-
-    /// Adds a predicate: every one given must hold (a second one never replaces the first).
-    pub(crate) fn add_predicate(&mut self, predicate: impl Fn(&C) -> bool + Send + Sync + 'static)
-    where
-        C: 'static,
-    {
-        self.predicate = Some(match self.predicate.take() {
-            None => Arc::new(predicate),
-            Some(earlier) => Arc::new(move |claims: &C| earlier(claims) && predicate(claims)),
-        });
-    }
-
-    /// Whether a claims predicate was given (it can't survive a change of the claims type).
-    pub(crate) fn has_predicate(&self) -> bool {
-        self.predicate.is_some()
-    }
-
-    pub(crate) fn scopes(&self) -> &[String] {
-        &self.scopes
-    }
-
-    /// 403 `insufficient_scope` unless every required scope is granted and the predicate holds. Scopes need only
-    /// the token's [`TokenInfo`]; a predicate without claims of type `C` to judge refuses.
-    pub(crate) fn check(&self, info: &TokenInfo, claims: Option<&C>) -> Result<(), AuthError> {
-        if !self.scopes.iter().all(|s| info.has_scope(s)) {
-            return Err(AuthError::insufficient_scope(self.scope_text.clone()));
-        }
-        match (&self.predicate, claims) {
-            (None, _) => Ok(()),
-            (Some(predicate), Some(claims)) if predicate(claims) => Ok(()),
-            _ => Err(AuthErrorKind::InsufficientScope.into()),
-        }
-    }
-}
+use crate::rejection::{is_header_safe, Challenges, DefaultResponder, Responder, DEFAULT_REALM};
+use crate::token::claims::RegisteredClaims;
+use requirements::Requirements;
 
 /// A per-route authorization layer: put it inside (after) a [`JwtAuthLayer`](crate::JwtAuthLayer), for example
 /// with axum's `route_layer`. Scope checks work whatever claims type the layer uses; a predicate reads
@@ -136,7 +40,7 @@ pub struct AuthorizeLayer<C = RegisteredClaims, R = DefaultResponder> {
 struct AuthorizeShared<C, R> {
     requirements: Requirements<C>,
     responder: R,
-    realm: String,
+    challenges: Challenges,
 }
 
 impl AuthorizeLayer {
@@ -151,7 +55,7 @@ impl AuthorizeLayer {
         Ok(Self::from_parts(
             requirements,
             DefaultResponder,
-            crate::builder::DEFAULT_REALM.to_owned(),
+            &Challenges::new(DEFAULT_REALM),
         ))
     }
 }
@@ -170,27 +74,32 @@ impl<C: Send + Sync + 'static> AuthorizeLayer<C> {
         Self::from_parts(
             requirements,
             DefaultResponder,
-            crate::builder::DEFAULT_REALM.to_owned(),
+            &Challenges::new(DEFAULT_REALM),
         )
     }
 }
 
 impl<C, R> AuthorizeLayer<C, R> {
-    pub(crate) fn from_parts(requirements: Requirements<C>, responder: R, realm: String) -> Self {
+    /// A layer checking `requirements`, answering with `responder` in the realm of `challenges`.
+    pub(crate) fn from_parts(
+        requirements: Requirements<C>,
+        responder: R,
+        challenges: &Challenges,
+    ) -> Self {
+        let challenges = challenges.with_scope(requirements.scope_text());
         Self {
             shared: Arc::new(AuthorizeShared {
                 requirements,
                 responder,
-                realm,
+                challenges,
             }),
         }
     }
 
     /// Uses another responder for rejections (say [`JsonResponder`](crate::JsonResponder)).
     pub fn with_responder<R2>(self, responder: R2) -> AuthorizeLayer<C, R2> {
-        let requirements = self.shared.requirements.clone();
-        let realm = self.shared.realm.clone();
-        AuthorizeLayer::from_parts(requirements, responder, realm)
+        let shared = &self.shared;
+        AuthorizeLayer::from_parts(shared.requirements.clone(), responder, &shared.challenges)
     }
 }
 
@@ -198,14 +107,14 @@ impl<C, R: Clone> AuthorizeLayer<C, R> {
     /// The `realm` of its challenges (default `api`; use the one of your [`JwtAuthLayer`](crate::JwtAuthLayer)).
     pub fn with_realm(self, realm: impl Into<String>) -> Result<Self, ConfigError> {
         let realm = realm.into();
-        if !crate::rejection::is_header_safe(&realm) {
+        if !is_header_safe(&realm) {
             return Err(ConfigError::InvalidName(realm));
         }
         let shared = &self.shared;
         Ok(Self::from_parts(
             shared.requirements.clone(),
             shared.responder.clone(),
-            realm,
+            &Challenges::new(&realm),
         ))
     }
 }
@@ -289,9 +198,11 @@ where
         };
         match outcome {
             Ok(()) => ResponseFuture::inner(self.inner.call(request)),
-            Err(error) => {
-                ResponseFuture::rejected(reject(&self.shared.responder, error, &self.shared.realm))
-            }
+            Err(error) => ResponseFuture::rejected(
+                self.shared
+                    .challenges
+                    .respond(&self.shared.responder, error),
+            ),
         }
     }
 }

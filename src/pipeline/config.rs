@@ -1,0 +1,50 @@
+//! The configuration a layer and all its services share (behind one `Arc`): plain data, read by every step.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use crate::authorize::requirements::Requirements;
+use crate::clock::SharedClock;
+use crate::rejection::Challenges;
+use crate::revocation::RevocationCheck;
+use crate::sliding::SlidingPolicy;
+use crate::token::cache::TokenCache;
+use crate::token::source::TokenSource;
+use crate::token::verifier::Verifier;
+
+/// Everything [`JwtAuthBuilder::build`](crate::JwtAuthBuilder::build) checked, for claims type `C` and responder `R`.
+pub(crate) struct AuthConfig<C, R> {
+    /// Keys, algorithms and claim rules of a full verification.
+    pub(crate) verifier: Verifier,
+    /// Where tokens are looked for (at most one may carry one).
+    pub(crate) sources: Vec<Box<dyn TokenSource>>,
+    /// Requests without any token pass through without claims.
+    pub(crate) optional: bool,
+    /// Scopes and predicates every token must satisfy.
+    pub(crate) requirements: Requirements<C>,
+    /// The one clock of the layer: verification, the cache, sliding.
+    pub(crate) clock: SharedClock,
+    /// The realm and the `WWW-Authenticate` challenges, prepared once per kind.
+    pub(crate) challenges: Challenges,
+    pub(crate) revocation: Option<Arc<dyn RevocationCheck>>,
+    pub(crate) sliding: Option<Arc<SlidingPolicy>>,
+    pub(crate) cache: Option<TokenCache<C>>,
+    pub(crate) responder: R,
+    pub(crate) _claims: PhantomData<fn() -> C>,
+}
+
+impl<C, R> fmt::Debug for AuthConfig<C, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JwtAuthConfig")
+            .field("verifier", &self.verifier)
+            .field("sources", &self.sources)
+            .field("optional", &self.optional)
+            .field("requirements", &self.requirements)
+            .field("realm", &self.challenges.realm())
+            .field("revocation", &self.revocation.is_some())
+            .field("sliding", &self.sliding)
+            .field("cache", &self.cache)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,23 @@
+//! The request pipeline of [`JwtAuth`](crate::JwtAuth), one file per step, in the order a request meets them:
+//!
+//! 1. [`find_token`](find_token::find_token): the one token the request carries (or none);
+//! 2. [`verify`](verify::verify_now): the token cache, or a full verification (size, structure, header, key,
+//!    signature, claims), then the authorization requirements — one "verify now" path shared by the synchronous
+//!    path, the path after a remote key fetch, and [`JwtAuthLayer::verify_token`](crate::JwtAuthLayer::verify_token);
+//! 3. [`reissue`](reissue::plan_reissue): whether a sliding action gets a fresh token;
+//! 4. [`revocation`](revocation::check_revocation): the revocation store, answering now or later;
+//! 5. [`admission`]: what goes into the request extensions (and the reissue the response will carry);
+//! 6. the inner service and the reissue, in [`ResponseFuture`](crate::ResponseFuture);
+//! 7. [`reject`](reject): any refusal becomes the responder's response, with the rejection contract enforced.
+//!
+//! [`admit`](admit::admit) runs steps 1–5 and says whether the request is decided now or waits (for a key fetch
+//! or a store lookup). The configuration all of them read is plain data: [`AuthConfig`](config::AuthConfig).
+
+pub(crate) mod admission;
+pub(crate) mod admit;
+pub(crate) mod config;
+pub(crate) mod find_token;
+pub(crate) mod reissue;
+pub(crate) mod reject;
+pub(crate) mod revocation;
+pub(crate) mod verify;

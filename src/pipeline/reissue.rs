@@ -1,0 +1,33 @@
+//! Step 3: whether a sliding action's response gets a fresh token.
+
+use std::sync::Arc;
+
+use http::{Method, Uri};
+
+use crate::sliding::{PendingReissue, SlidingPolicy};
+use crate::token::cache::CachedToken;
+use crate::token::jws::{decode_segment, CompactJws};
+
+/// A sliding reissue, when this request is an action and the token is due. Only tokens verified by the
+/// sliding issuer's own key are candidates (a remote or partner token passes through unchanged).
+pub(crate) fn plan_reissue<C>(
+    sliding: Option<&Arc<SlidingPolicy>>,
+    method: &Method,
+    uri: &Uri,
+    token: &str,
+    verified: &CachedToken<C>,
+    now: i64,
+) -> Option<Box<PendingReissue>> {
+    let policy = sliding?;
+    if !verified.issuer_key || !policy.is_action(method, uri.path()) {
+        return None;
+    }
+    let plan = policy.decide(&verified.info, now)?;
+    let payload = decode_segment(CompactJws::split(token).ok()?.payload).ok()?;
+    let claims = serde_json::from_slice(&payload).ok()?;
+    Some(Box::new(PendingReissue {
+        policy: Arc::clone(policy),
+        claims,
+        plan,
+    }))
+}

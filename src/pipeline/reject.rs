@@ -1,0 +1,20 @@
+//! Step 7: a refusal becomes the responder's response (with the rejection contract enforced), and one tracing
+//! event.
+
+use http::Response;
+
+use crate::error::AuthError;
+use crate::pipeline::config::AuthConfig;
+use crate::rejection::{Reject, Responder};
+
+impl<C, R, B> Reject<B> for AuthConfig<C, R>
+where
+    C: Send + Sync,
+    R: Responder<B>,
+{
+    fn reject(&self, error: AuthError) -> Response<B> {
+        #[cfg(feature = "tracing")]
+        tracing::debug!(kind = ?error.kind(), status = error.status().as_u16(), "jwt auth rejected a request");
+        self.challenges.respond(&self.responder, error)
+    }
+}

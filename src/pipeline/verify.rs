@@ -1,0 +1,72 @@
+//! Step 2: the token verified now — from the cache or by a full verification — and the requirements checked.
+
+use serde::de::DeserializeOwned;
+
+use crate::error::{AuthError, AuthErrorKind};
+use crate::extension::Claims;
+use crate::pipeline::config::AuthConfig;
+use crate::token::cache::CachedToken;
+use crate::token::verifier::Unverified;
+
+/// Verifies `token`, or finds it among the tokens verified before under the same keys; either way the time
+/// rules and the requirements are checked now. Only tokens that pass everything enter the cache. With
+/// `may_wait`, a key a remote key set may bring asks to wait for one fetch instead of being refused.
+///
+/// The one "verify now" path: the synchronous path, the path after a key fetch and
+/// [`JwtAuthLayer::verify_token`](crate::JwtAuthLayer::verify_token) all call it.
+pub(crate) fn verify_now<C: DeserializeOwned + 'static, R>(
+    config: &AuthConfig<C, R>,
+    token: &str,
+    now: i64,
+    may_wait: bool,
+) -> Result<CachedToken<C>, Unverified> {
+    let cache = config
+        .cache
+        .as_ref()
+        .filter(|_| token.len() <= config.verifier.max_token_size);
+    let generation = config.verifier.key_generation();
+    let hit = cache
+        .and_then(|cache| cache.get(token))
+        .filter(|hit| hit.generation == generation);
+    if let Some(hit) = hit {
+        if let Err(kind) = config.verifier.check_times(&hit.info, now) {
+            if let (AuthErrorKind::Expired, Some(cache)) = (kind, cache) {
+                cache.remove(token);
+            }
+            return Err(kind.into());
+        }
+        config
+            .requirements
+            .check(&hit.info, Some(&hit.claims))
+            .map_err(Unverified::Refused)?;
+        return Ok(hit);
+    }
+    let verified = config.verifier.verify::<C>(token, now, may_wait)?;
+    let entry = CachedToken {
+        claims: Claims::new(verified.claims),
+        info: verified.info,
+        generation,
+        issuer_key: verified.issuer_key,
+    };
+    config
+        .requirements
+        .check(&entry.info, Some(&entry.claims))
+        .map_err(Unverified::Refused)?;
+    if let Some(cache) = cache {
+        cache.insert(token, entry.clone());
+    }
+    Ok(entry)
+}
+
+/// [`verify_now`] after the one allowed wait: a key still unknown is refused.
+pub(crate) fn verify_after_wait<C: DeserializeOwned + 'static, R>(
+    config: &AuthConfig<C, R>,
+    token: &str,
+    now: i64,
+) -> Result<CachedToken<C>, AuthError> {
+    match verify_now(config, token, now, false) {
+        Ok(verified) => Ok(verified),
+        Err(Unverified::Refused(error)) => Err(error),
+        Err(Unverified::WaitForKeys(_)) => Err(AuthErrorKind::UnknownKey.into()),
+    }
+}
