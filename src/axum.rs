@@ -9,13 +9,13 @@ use http::StatusCode;
 
 use crate::error::{AuthError, AuthErrorKind};
 use crate::extension::{Claims, TokenInfo};
-use crate::rejection::{Rejection, DEFAULT_REALM};
+use crate::rejection::{Challenges, DefaultResponder};
 
 /// Without the layer in front (or in optional mode without a token) a handler asking for `Claims<C>` gets
 /// 401 with a bare `Bearer` challenge.
 impl IntoResponse for AuthError {
     fn into_response(self) -> Response {
-        Rejection::new(self, DEFAULT_REALM).into_response(axum_core::body::Body::empty())
+        Challenges::default_realm().respond(&DefaultResponder, self)
     }
 }
 

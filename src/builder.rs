@@ -10,7 +10,8 @@ use jsonwebtoken::crypto::CryptoProvider;
 use crate::authorize::requirements::Requirements;
 use crate::clock::{Clock, SharedClock, SystemClock};
 use crate::error::ConfigError;
-use crate::keys::VerificationKey;
+use crate::keys::trust::{TrustDomains, TrustedIssuer};
+use crate::keys::verification::VerificationKey;
 use crate::layer::JwtAuthLayer;
 use crate::pipeline::config::AuthConfig;
 use crate::rejection::{is_header_safe, Challenges, DefaultResponder, DEFAULT_REALM};
@@ -22,7 +23,6 @@ use crate::token::json::JsonLimits;
 use crate::token::source::{BearerHeader, CookieSource, TokenSource};
 use crate::token::validation::{Validation, MAX_LEEWAY};
 use crate::token::verifier::Verifier;
-use crate::trust::{TrustDomains, TrustedIssuer};
 
 /// Largest accepted token unless configured (RFC 8725 gives no number; 8 KiB fits any sane JWT).
 pub const DEFAULT_MAX_TOKEN_SIZE: usize = 8 * 1024;
@@ -143,7 +143,7 @@ impl<C, R> JwtAuthBuilder<C, R> {
     /// Trusts a remote JWK Set (a URL, OpenID Connect discovery, or a static document) beside the static keys
     /// (feature `jwks`). See [`Jwks`](crate::Jwks) for its cache and refresh rules.
     #[cfg(feature = "jwks")]
-    pub fn jwks(mut self, jwks: crate::Jwks) -> Self {
+    pub fn jwks(mut self, jwks: crate::keys::jwks::Jwks) -> Self {
         self.settings.default_keys.remote.push(jwks);
         self
     }
@@ -442,7 +442,7 @@ impl<C, R> JwtAuthBuilder<C, R> {
             if settings.revocation.is_none() && !settings.sliding_without_revocation {
                 return Err(ConfigError::SlidingWithoutRevocation);
             }
-            if !domains.mark_issuer_keys(policy.issuer(), provider) {
+            if !domains.mark_issuer_keys(|key| policy.issuer().is_verified_by(key, provider)) {
                 return Err(ConfigError::SlidingIssuerKeyMissing);
             }
         }

@@ -11,97 +11,16 @@ use std::time::Duration;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use jsonwebtoken::crypto::CryptoProvider;
-use jsonwebtoken::{Algorithm, AlgorithmFamily, EncodingKey};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::clock::{Clock, SharedClock, SystemClock};
 use crate::error::ConfigError;
-use crate::keys::{checked_kid, hmac_min_len};
+use crate::keys::signing::SigningKey;
+use crate::keys::verification::VerificationKey;
 
 /// Default access-token lifetime: 15 minutes (RFC 6750 §5.3 asks for an hour or less).
 pub const DEFAULT_ACCESS_TTL: Duration = Duration::from_secs(15 * 60);
-
-/// A signing key bound to one algorithm, with an optional key id written into the `kid` header.
-#[derive(Clone)]
-pub struct SigningKey {
-    key: EncodingKey,
-    algorithm: Algorithm,
-    kid: Option<String>,
-}
-
-impl fmt::Debug for SigningKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SigningKey")
-            .field("algorithm", &self.algorithm)
-            .field("kid", &self.kid)
-            .finish_non_exhaustive()
-    }
-}
-
-impl SigningKey {
-    /// An HMAC secret (at least as long as the hash output). Use CSPRNG bytes, not a password.
-    pub fn hmac(algorithm: Algorithm, secret: &[u8]) -> Result<Self, ConfigError> {
-        if algorithm.family() != AlgorithmFamily::Hmac {
-            return Err(ConfigError::AlgorithmMismatch);
-        }
-        let min_bytes = hmac_min_len(algorithm);
-        if secret.len() < min_bytes {
-            return Err(ConfigError::WeakHmacSecret {
-                min_bytes,
-                got_bytes: secret.len(),
-            });
-        }
-        Ok(Self {
-            key: EncodingKey::from_secret(secret)
-                .map_err(|e| ConfigError::InvalidKey(e.to_string()))?,
-            algorithm,
-            kid: None,
-        })
-    }
-
-    /// A private key in PEM form (PKCS#1 or PKCS#8 for RSA, PKCS#8 for EC and Ed25519).
-    pub fn from_pem(algorithm: Algorithm, pem: &[u8]) -> Result<Self, ConfigError> {
-        let key = match algorithm.family() {
-            AlgorithmFamily::Rsa => EncodingKey::from_rsa_pem(pem),
-            AlgorithmFamily::Ec => EncodingKey::from_ec_pem(pem),
-            AlgorithmFamily::Ed => EncodingKey::from_ed_pem(pem),
-            AlgorithmFamily::Hmac => return Err(ConfigError::AlgorithmMismatch),
-        }
-        .map_err(|e| ConfigError::InvalidKey(e.to_string()))?;
-        Ok(Self {
-            key,
-            algorithm,
-            kid: None,
-        })
-    }
-
-    /// A private key in DER form (PKCS#1 for RSA, PKCS#8 for EC and Ed25519).
-    pub fn from_der(algorithm: Algorithm, der: &[u8]) -> Result<Self, ConfigError> {
-        let key = match algorithm.family() {
-            AlgorithmFamily::Rsa => EncodingKey::from_rsa_der(der),
-            AlgorithmFamily::Ec => EncodingKey::from_ec_der(der),
-            AlgorithmFamily::Ed => EncodingKey::from_ed_der(der),
-            AlgorithmFamily::Hmac => return Err(ConfigError::AlgorithmMismatch),
-        };
-        Ok(Self {
-            key,
-            algorithm,
-            kid: None,
-        })
-    }
-
-    /// Sets the `kid` written into token headers.
-    pub fn with_kid(mut self, kid: impl Into<String>) -> Result<Self, ConfigError> {
-        self.kid = Some(checked_kid(kid)?);
-        Ok(self)
-    }
-
-    /// The algorithm tokens are signed with.
-    pub fn algorithm(&self) -> Algorithm {
-        self.algorithm
-    }
-}
 
 /// A freshly signed access token.
 #[derive(Clone)]
@@ -371,11 +290,7 @@ impl TokenIssuer {
 
     /// Whether `key` verifies this issuer's signatures (it is the issuer's own key): a probe is signed and
     /// verified once.
-    pub(crate) fn is_verified_by(
-        &self,
-        key: &crate::VerificationKey,
-        provider: &CryptoProvider,
-    ) -> bool {
+    pub(crate) fn is_verified_by(&self, key: &VerificationKey, provider: &CryptoProvider) -> bool {
         let inner = &*self.inner;
         if key.algorithm != inner.key.algorithm {
             return false;

@@ -92,9 +92,7 @@ mod error;
 mod extension;
 mod future;
 mod issue;
-#[cfg(feature = "jwks")]
-mod jwks;
-mod keys;
+pub mod keys;
 mod layer;
 mod pipeline;
 mod rejection;
@@ -103,7 +101,6 @@ mod service;
 mod session;
 mod sliding;
 mod token;
-mod trust;
 
 #[cfg(feature = "axum")]
 pub use crate::axum::ClaimsRejection;
@@ -114,14 +111,13 @@ pub use error::{AuthError, AuthErrorKind, ConfigError};
 pub use extension::{Claims, TokenInfo};
 pub use future::ResponseFuture;
 pub use issue::{
-    AccessToken, IssueError, SessionClaims, SigningKey, TokenIssuer, TokenIssuerBuilder,
-    DEFAULT_ACCESS_TTL,
+    AccessToken, IssueError, SessionClaims, TokenIssuer, TokenIssuerBuilder, DEFAULT_ACCESS_TTL,
 };
 pub use jsonwebtoken::jwk::Jwk;
 pub use jsonwebtoken::{Algorithm, DecodingKey};
 #[cfg(feature = "jwks")]
-pub use jwks::{FetchError, FetchFuture, FetchedDocument, HyperFetcher, Jwks, JwksFetcher};
-pub use keys::VerificationKey;
+pub use keys::{FetchError, FetchFuture, FetchedDocument, HyperFetcher, Jwks, JwksFetcher};
+pub use keys::{SigningKey, TrustedIssuer, VerificationKey};
 pub use layer::JwtAuthLayer;
 pub use rejection::{DefaultResponder, JsonResponder, Rejection, Responder};
 pub use revocation::{Lookup, RevocationCheck, StoreError, StoreFuture, REVOCATION_MARGIN};
@@ -140,4 +136,3 @@ pub use token::cache::DEFAULT_TOKEN_CACHE_BYTES;
 pub use token::claims::{Audience, RegisteredClaims};
 pub use token::json::{DEFAULT_MAX_JSON_DEPTH, DEFAULT_MAX_JSON_MEMBERS};
 pub use token::source::{BearerHeader, CookieSource, TokenSource};
-pub use trust::TrustedIssuer;

@@ -59,6 +59,13 @@ impl Challenges {
         }
     }
 
+    /// The challenges of the default realm (`api`), for rejections made where no layer is configured.
+    pub(crate) fn default_realm() -> &'static Self {
+        static DEFAULT: std::sync::LazyLock<Challenges> =
+            std::sync::LazyLock::new(|| Challenges::new(DEFAULT_REALM));
+        &DEFAULT
+    }
+
     /// The realm the challenges name.
     pub(crate) fn realm(&self) -> &str {
         &self.realm
@@ -107,13 +114,6 @@ pub struct Rejection {
 }
 
 impl Rejection {
-    /// Builds the rejection for `error` in the given realm. The realm must already be header-safe (the builder
-    /// checks it).
-    pub(crate) fn new(error: AuthError, realm: &str) -> Self {
-        let challenge = bearer_challenge(&error, realm);
-        Self { error, challenge }
-    }
-
     /// Why the request was refused.
     pub fn error(&self) -> &AuthError {
         &self.error
@@ -250,16 +250,22 @@ mod tests {
 
     #[test]
     fn missing_token_challenge_has_no_error() {
-        let r = Rejection::new(AuthErrorKind::Missing.into(), "api");
-        assert_eq!(r.challenge().unwrap(), "Bearer realm=\"api\"");
-        let r = Rejection::new(AuthError::insufficient_scope("read write"), "api");
-        let value = r.challenge().unwrap().to_str().unwrap().to_owned();
+        let challenges = Challenges::new("api");
+        let missing = challenges.challenge(&AuthErrorKind::Missing.into());
+        assert_eq!(missing.unwrap(), "Bearer realm=\"api\"");
+        let scoped = challenges.challenge(&AuthError::insufficient_scope("read write"));
+        let value = scoped.unwrap().to_str().unwrap().to_owned();
         assert!(
             value.contains("error=\"insufficient_scope\"")
                 && value.ends_with("scope=\"read write\"")
         );
-        assert!(Rejection::new(AuthErrorKind::Unavailable.into(), "api")
-            .challenge()
+        assert!(challenges
+            .challenge(&AuthErrorKind::Unavailable.into())
             .is_none());
+        let prepared = challenges.with_scope("read write");
+        assert_eq!(
+            prepared.challenge(&AuthError::insufficient_scope("read write")),
+            Some(http::HeaderValue::from_str(&value).unwrap())
+        );
     }
 }

@@ -8,12 +8,13 @@ use jsonwebtoken::crypto::CryptoProvider;
 use serde::de::DeserializeOwned;
 
 use crate::error::{AuthError, AuthErrorKind};
-use crate::keys::MAX_KID_LEN;
+use crate::keys::material::MAX_KID_LEN;
+use crate::keys::source::{KeyLookup, KeyWait};
+use crate::keys::trust::TrustDomains;
 use crate::token::claims::{parse_claims, ClaimsView};
 use crate::token::json::JsonLimits;
 use crate::token::jws::{decode_segment, parse_object, CompactJws, JoseHeader};
 use crate::token::validation::Validation;
-use crate::trust::{KeyLookup, KeyWait, TrustDomains};
 use crate::{RegisteredClaims, TokenInfo};
 
 /// Verifies tokens against a fixed key set and validation rules.

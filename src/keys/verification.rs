@@ -1,6 +1,5 @@
-//! Verification keys, each bound to exactly one algorithm (RFC 8725 §3.1), and the set they are selected from.
+//! [`VerificationKey`]: a public key or HMAC secret bound to exactly one algorithm (RFC 8725 §3.1).
 
-use std::collections::HashMap;
 use std::fmt;
 
 use jsonwebtoken::crypto::CryptoProvider;
@@ -8,9 +7,9 @@ use jsonwebtoken::jwk::Jwk;
 use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, DecodingKeyKind};
 
 use crate::error::ConfigError;
-
-/// Longest accepted key id, in bytes (RFC 7517 §4.5 leaves it open; we bound it).
-pub(crate) const MAX_KID_LEN: usize = 256;
+use crate::keys::material::{
+    check_hmac, checked_kid, invalid, parse_der, parse_pem, parse_secret, rsa_bits,
+};
 
 /// A verification key bound to exactly one algorithm, with an optional key id.
 ///
@@ -45,52 +44,22 @@ impl fmt::Debug for VerificationKey {
     }
 }
 
-/// Minimum HMAC secret length: the hash output size (RFC 7518 §3.2).
-pub(crate) fn hmac_min_len(alg: Algorithm) -> usize {
-    match alg {
-        Algorithm::HS384 => 48,
-        Algorithm::HS512 => 64,
-        _ => 32,
-    }
-}
-
-fn invalid(e: impl fmt::Display) -> ConfigError {
-    ConfigError::InvalidKey(e.to_string())
-}
-
 impl VerificationKey {
     /// An HMAC secret for HS256, HS384 or HS512. Use random bytes from a CSPRNG, never a password (RFC 8725 §3.5).
     pub fn hmac(algorithm: Algorithm, secret: &[u8]) -> Result<Self, ConfigError> {
-        check_hmac(algorithm, secret)?;
-        Self::new(
-            DecodingKey::from_secret(secret).map_err(invalid)?,
-            algorithm,
-        )
+        Self::new(parse_secret(algorithm, secret)?, algorithm)
     }
 
     /// A public key in PEM form (`-----BEGIN PUBLIC KEY-----` or `BEGIN RSA PUBLIC KEY`), for RS*/PS*, ES256/ES384
     /// or EdDSA.
     pub fn from_pem(algorithm: Algorithm, pem: &[u8]) -> Result<Self, ConfigError> {
-        let key = match algorithm.family() {
-            AlgorithmFamily::Rsa => DecodingKey::from_rsa_pem(pem),
-            AlgorithmFamily::Ec => DecodingKey::from_ec_pem(pem),
-            AlgorithmFamily::Ed => DecodingKey::from_ed_pem(pem),
-            AlgorithmFamily::Hmac => return Err(ConfigError::AlgorithmMismatch),
-        }
-        .map_err(invalid)?;
-        Self::new(key, algorithm)
+        Self::new(parse_pem(algorithm, pem)?, algorithm)
     }
 
     /// A public key in DER form: PKCS#1 `RSAPublicKey` for RSA, the uncompressed point for EC, the 32 raw bytes
     /// for Ed25519 (the forms jsonwebtoken expects).
     pub fn from_der(algorithm: Algorithm, der: &[u8]) -> Result<Self, ConfigError> {
-        let key = match algorithm.family() {
-            AlgorithmFamily::Rsa => DecodingKey::from_rsa_der(der),
-            AlgorithmFamily::Ec => DecodingKey::from_ec_der(der),
-            AlgorithmFamily::Ed => DecodingKey::from_ed_der(der),
-            AlgorithmFamily::Hmac => return Err(ConfigError::AlgorithmMismatch),
-        };
-        Self::new(key, algorithm)
+        Self::new(parse_der(algorithm, der)?, algorithm)
     }
 
     /// A key from a JWK (RFC 7517). The JWK's `alg` binds the key when present; otherwise `algorithm` must be
@@ -179,83 +148,5 @@ impl VerificationKey {
         }
         (provider.verifier_factory)(&self.algorithm, &self.key).map_err(invalid)?;
         Ok(())
-    }
-}
-
-/// A key id: 1 to 256 bytes.
-pub(crate) fn checked_kid(kid: impl Into<String>) -> Result<String, ConfigError> {
-    let kid = kid.into();
-    if kid.is_empty() || kid.len() > MAX_KID_LEN {
-        return Err(ConfigError::InvalidKeyId);
-    }
-    Ok(kid)
-}
-
-fn rsa_bits(modulus: &[u8]) -> usize {
-    let trimmed: &[u8] = match modulus.iter().position(|b| *b != 0) {
-        Some(i) => &modulus[i..],
-        None => &[],
-    };
-    match trimmed.first() {
-        Some(first) => trimmed.len() * 8 - first.leading_zeros() as usize,
-        None => 0,
-    }
-}
-
-fn check_hmac(algorithm: Algorithm, secret: &[u8]) -> Result<(), ConfigError> {
-    if algorithm.family() != AlgorithmFamily::Hmac {
-        return Err(ConfigError::AlgorithmMismatch);
-    }
-    let min_bytes = hmac_min_len(algorithm);
-    if secret.len() < min_bytes {
-        return Err(ConfigError::WeakHmacSecret {
-            min_bytes,
-            got_bytes: secret.len(),
-        });
-    }
-    Ok(())
-}
-
-/// The trusted keys, looked up by `kid`. Several keys may share a `kid` (a rotation overlap): all of them are
-/// tried. A token without `kid` is verified with the keys that have none, or with the keys of the only `kid`
-/// there is.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct KeySet {
-    by_kid: HashMap<String, Vec<VerificationKey>>,
-    without_kid: Vec<VerificationKey>,
-}
-
-impl KeySet {
-    pub(crate) fn insert(&mut self, key: VerificationKey) {
-        match key.kid.clone() {
-            Some(kid) => self.by_kid.entry(kid).or_default().push(key),
-            None => self.without_kid.push(key),
-        }
-    }
-
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &VerificationKey> {
-        self.by_kid
-            .values()
-            .flatten()
-            .chain(self.without_kid.iter())
-    }
-
-    pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = &mut VerificationKey> {
-        self.by_kid
-            .values_mut()
-            .flatten()
-            .chain(self.without_kid.iter_mut())
-    }
-
-    /// The keys a token names (empty when none).
-    pub(crate) fn select(&self, kid: Option<&str>) -> &[VerificationKey] {
-        match kid {
-            Some(kid) => self.by_kid.get(kid).map_or(&[], Vec::as_slice),
-            None if !self.without_kid.is_empty() => &self.without_kid,
-            None if self.by_kid.len() == 1 => {
-                self.by_kid.values().next().map_or(&[], Vec::as_slice)
-            }
-            None => &[],
-        }
     }
 }

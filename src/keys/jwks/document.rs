@@ -10,7 +10,8 @@ use jsonwebtoken::Algorithm;
 use serde::de::DeserializeSeed;
 use serde_json::value::RawValue;
 
-use crate::keys::{VerificationKey, MAX_KID_LEN};
+use crate::keys::material::MAX_KID_LEN;
+use crate::keys::verification::VerificationKey;
 use crate::token::json::Skip;
 
 /// The usable keys of one document: by `kid`, and those without one. A key without `alg` appears once per

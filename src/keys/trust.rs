@@ -1,75 +1,37 @@
-//! Which keys may verify a token: the default key domain (keys and remote key sets added to the builder), and
+//! Issuer routing — which keys may verify a token: the default key domain (keys and remote key sets added to the builder), and
 //! named issuers with keys of their own. A token is routed by its (not yet verified) `iss` to one domain before
 //! any signature check, so issuer B's token signed with issuer A's key is refused (RFC 8725 §3.8).
 
 use std::collections::HashMap;
 use std::fmt;
-use std::future::Future;
-use std::ops::Deref;
-use std::pin::Pin;
-use std::sync::Arc;
 
 use jsonwebtoken::crypto::CryptoProvider;
 use jsonwebtoken::Algorithm;
 
 use crate::error::{AuthErrorKind, ConfigError};
-use crate::keys::{KeySet, VerificationKey};
+use crate::keys::key_set::KeySet;
+use crate::keys::source::{KeyLookup, KeySource, SelectedKey};
+use crate::keys::verification::VerificationKey;
 
-/// Waiting for a remote key set to be fetched (only remote key sets ever wait).
-pub(crate) type KeyWait = Pin<Box<dyn Future<Output = ()> + Send>>;
-
-/// A key chosen for a token.
-pub(crate) enum SelectedKey<'a> {
-    Static(&'a VerificationKey),
-    #[cfg_attr(not(feature = "jwks"), allow(dead_code))]
-    Remote(Arc<VerificationKey>),
-}
-
-impl Deref for SelectedKey<'_> {
-    type Target = VerificationKey;
-    fn deref(&self) -> &VerificationKey {
-        match self {
-            Self::Static(key) => key,
-            Self::Remote(key) => key,
-        }
-    }
-}
-
-/// The outcome of looking up a token's key.
-pub(crate) enum KeyLookup<'a> {
-    /// The candidate keys, all of the token's algorithm (several when keys share a `kid`): any may verify it.
-    Found(Vec<SelectedKey<'a>>),
-    Refused(AuthErrorKind),
-    /// A remote key set may know the key after a fetch: wait, then look again (without waiting a second time).
-    #[cfg_attr(not(feature = "jwks"), allow(dead_code))]
-    Wait(KeyWait),
-}
-
-/// Keys of one trust domain: static keys and, with the `jwks` feature, remote key sets.
+/// Keys of one trust domain: static keys, and key sources (remote key sets).
 #[derive(Default)]
 pub(crate) struct KeyDomain {
     keys: KeySet,
-    #[cfg(feature = "jwks")]
-    remote: Vec<Arc<crate::jwks::RemoteKeys>>,
+    remote: Vec<Box<dyn KeySource>>,
 }
 
 impl fmt::Debug for KeyDomain {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut debug = f.debug_struct("KeyDomain");
-        debug.field("static_keys", &self.keys.iter().count());
-        #[cfg(feature = "jwks")]
-        debug.field("remote", &self.remote);
-        debug.finish()
+        f.debug_struct("KeyDomain")
+            .field("static_keys", &self.keys.iter().count())
+            .field("remote", &self.remote)
+            .finish()
     }
 }
 
 impl KeyDomain {
     fn is_empty(&self) -> bool {
-        #[cfg(feature = "jwks")]
-        if !self.remote.is_empty() {
-            return false;
-        }
-        self.keys.iter().next().is_none()
+        self.remote.is_empty() && self.keys.iter().next().is_none()
     }
 
     /// The key for `kid` and `alg`. Static keys first; then remote key sets, which may ask to wait for a fetch
@@ -93,43 +55,32 @@ impl KeyDomain {
                 KeyLookup::Found(found)
             };
         }
-        #[cfg(feature = "jwks")]
-        {
-            let mut refusal = None;
-            for remote in &self.remote {
-                match remote.lookup(kid, alg, may_wait) {
-                    KeyLookup::Refused(kind) => {
-                        refusal = Some(match (refusal, kind) {
-                            (Some(AuthErrorKind::Unavailable), _)
-                            | (_, AuthErrorKind::Unavailable) => AuthErrorKind::Unavailable,
-                            (Some(AuthErrorKind::UnsupportedAlgorithm), _) => {
-                                AuthErrorKind::UnsupportedAlgorithm
-                            }
-                            (_, kind) => kind,
-                        })
-                    }
-                    found_or_wait => return found_or_wait,
+        let mut refusal = None;
+        for remote in &self.remote {
+            match remote.lookup(kid, alg, may_wait) {
+                KeyLookup::Refused(kind) => {
+                    refusal = Some(match (refusal, kind) {
+                        (Some(AuthErrorKind::Unavailable), _) | (_, AuthErrorKind::Unavailable) => {
+                            AuthErrorKind::Unavailable
+                        }
+                        (Some(AuthErrorKind::UnsupportedAlgorithm), _) => {
+                            AuthErrorKind::UnsupportedAlgorithm
+                        }
+                        (_, kind) => kind,
+                    })
                 }
-            }
-            if let Some(kind) = refusal {
-                return KeyLookup::Refused(kind);
+                found_or_wait => return found_or_wait,
             }
         }
-        let _ = may_wait;
-        KeyLookup::Refused(AuthErrorKind::UnknownKey)
+        KeyLookup::Refused(refusal.unwrap_or(AuthErrorKind::UnknownKey))
     }
 
     /// A fingerprint of the remote key sets' versions; a cached token verified under another one is verified again.
     pub(crate) fn generation(&self) -> u64 {
-        #[cfg(feature = "jwks")]
-        {
-            self.remote
-                .iter()
-                .map(|r| r.generation())
-                .fold(0u64, |a, g| a.wrapping_mul(31).wrapping_add(g))
-        }
-        #[cfg(not(feature = "jwks"))]
-        0
+        self.remote
+            .iter()
+            .map(|r| r.generation())
+            .fold(0u64, |a, g| a.wrapping_mul(31).wrapping_add(g))
     }
 }
 
@@ -144,7 +95,7 @@ impl KeyDomain {
 pub struct TrustedIssuer {
     pub(crate) keys: Vec<VerificationKey>,
     #[cfg(feature = "jwks")]
-    pub(crate) remote: Vec<crate::jwks::Jwks>,
+    pub(crate) remote: Vec<crate::keys::jwks::Jwks>,
 }
 
 impl fmt::Debug for TrustedIssuer {
@@ -169,7 +120,7 @@ impl TrustedIssuer {
 
     /// Adds a remote key set of this issuer (feature `jwks`).
     #[cfg(feature = "jwks")]
-    pub fn jwks(mut self, jwks: crate::jwks::Jwks) -> Self {
+    pub fn jwks(mut self, jwks: crate::keys::jwks::Jwks) -> Self {
         self.remote.push(jwks);
         self
     }
@@ -210,16 +161,16 @@ impl TrustDomains {
         Ok(domains)
     }
 
-    /// Marks the default domain's static keys that verify `issuer`'s signatures; returns whether any does.
-    /// (Keys of named issuers and remote key sets are never the local issuer's.)
+    /// Marks the default domain's static keys for which `is_issuer_key` holds (they verify the local issuer's
+    /// signatures); returns whether any does. (Keys of named issuers and remote key sets are never the local
+    /// issuer's.)
     pub(crate) fn mark_issuer_keys(
         &mut self,
-        issuer: &crate::TokenIssuer,
-        provider: &CryptoProvider,
+        is_issuer_key: impl Fn(&VerificationKey) -> bool,
     ) -> bool {
         let mut any = false;
         for key in self.default.keys.iter_mut() {
-            key.issuer_key = issuer.is_verified_by(key, provider);
+            key.issuer_key = is_issuer_key(key);
             any |= key.issuer_key;
         }
         any
@@ -247,13 +198,13 @@ fn domain(
         key.validate(provider)?;
         keys.insert(key);
     }
-    Ok(KeyDomain {
-        keys,
-        #[cfg(feature = "jwks")]
-        remote: trusted
-            .remote
-            .into_iter()
-            .map(|jwks| jwks.start(provider))
-            .collect::<Result<_, _>>()?,
-    })
+    #[cfg(feature = "jwks")]
+    let remote = trusted
+        .remote
+        .into_iter()
+        .map(|jwks| jwks.start(provider))
+        .collect::<Result<_, _>>()?;
+    #[cfg(not(feature = "jwks"))]
+    let remote = Vec::new();
+    Ok(KeyDomain { keys, remote })
 }

@@ -1,0 +1,140 @@
+//! Key material shared by [`SigningKey`](crate::SigningKey) and [`VerificationKey`](crate::VerificationKey): one
+//! set of constructors for both (PEM, DER, HMAC secret), chosen by jsonwebtoken's own algorithm family, and the
+//! checks both apply (HMAC secret length, key id bounds).
+
+use std::fmt;
+
+use jsonwebtoken::errors::Error as JwtError;
+use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, EncodingKey};
+
+use crate::error::ConfigError;
+
+/// Longest accepted key id, in bytes (RFC 7517 §4.5 leaves it open; we bound it).
+pub(crate) const MAX_KID_LEN: usize = 256;
+
+/// jsonwebtoken's two key types, which name their constructors alike.
+pub(crate) trait KeyMaterial: Sized {
+    fn rsa_pem(pem: &[u8]) -> Result<Self, JwtError>;
+    fn ec_pem(pem: &[u8]) -> Result<Self, JwtError>;
+    fn ed_pem(pem: &[u8]) -> Result<Self, JwtError>;
+    fn rsa_der(der: &[u8]) -> Self;
+    fn ec_der(der: &[u8]) -> Self;
+    fn ed_der(der: &[u8]) -> Self;
+    fn secret(secret: &[u8]) -> Result<Self, JwtError>;
+}
+
+macro_rules! key_material {
+    ($key:ty) => {
+        impl KeyMaterial for $key {
+            fn rsa_pem(pem: &[u8]) -> Result<Self, JwtError> {
+                <$key>::from_rsa_pem(pem)
+            }
+            fn ec_pem(pem: &[u8]) -> Result<Self, JwtError> {
+                <$key>::from_ec_pem(pem)
+            }
+            fn ed_pem(pem: &[u8]) -> Result<Self, JwtError> {
+                <$key>::from_ed_pem(pem)
+            }
+            fn rsa_der(der: &[u8]) -> Self {
+                <$key>::from_rsa_der(der)
+            }
+            fn ec_der(der: &[u8]) -> Self {
+                <$key>::from_ec_der(der)
+            }
+            fn ed_der(der: &[u8]) -> Self {
+                <$key>::from_ed_der(der)
+            }
+            fn secret(secret: &[u8]) -> Result<Self, JwtError> {
+                <$key>::from_secret(secret)
+            }
+        }
+    };
+}
+
+key_material!(EncodingKey);
+key_material!(DecodingKey);
+
+/// A key of `algorithm`'s family from PEM (HMAC has no PEM form).
+pub(crate) fn parse_pem<K: KeyMaterial>(
+    algorithm: Algorithm,
+    pem: &[u8],
+) -> Result<K, ConfigError> {
+    match algorithm.family() {
+        AlgorithmFamily::Rsa => K::rsa_pem(pem),
+        AlgorithmFamily::Ec => K::ec_pem(pem),
+        AlgorithmFamily::Ed => K::ed_pem(pem),
+        AlgorithmFamily::Hmac => return Err(ConfigError::AlgorithmMismatch),
+    }
+    .map_err(invalid)
+}
+
+/// A key of `algorithm`'s family from DER (HMAC has no DER form).
+pub(crate) fn parse_der<K: KeyMaterial>(
+    algorithm: Algorithm,
+    der: &[u8],
+) -> Result<K, ConfigError> {
+    Ok(match algorithm.family() {
+        AlgorithmFamily::Rsa => K::rsa_der(der),
+        AlgorithmFamily::Ec => K::ec_der(der),
+        AlgorithmFamily::Ed => K::ed_der(der),
+        AlgorithmFamily::Hmac => return Err(ConfigError::AlgorithmMismatch),
+    })
+}
+
+/// An HMAC key: `algorithm` must be HS*, and the secret at least as long as its hash output.
+pub(crate) fn parse_secret<K: KeyMaterial>(
+    algorithm: Algorithm,
+    secret: &[u8],
+) -> Result<K, ConfigError> {
+    check_hmac(algorithm, secret)?;
+    K::secret(secret).map_err(invalid)
+}
+
+/// Minimum HMAC secret length: the hash output size (RFC 7518 §3.2).
+fn hmac_min_len(alg: Algorithm) -> usize {
+    match alg {
+        Algorithm::HS384 => 48,
+        Algorithm::HS512 => 64,
+        _ => 32,
+    }
+}
+
+/// Refuses a non-HMAC algorithm, or a secret shorter than its hash output.
+pub(crate) fn check_hmac(algorithm: Algorithm, secret: &[u8]) -> Result<(), ConfigError> {
+    if algorithm.family() != AlgorithmFamily::Hmac {
+        return Err(ConfigError::AlgorithmMismatch);
+    }
+    let min_bytes = hmac_min_len(algorithm);
+    if secret.len() < min_bytes {
+        return Err(ConfigError::WeakHmacSecret {
+            min_bytes,
+            got_bytes: secret.len(),
+        });
+    }
+    Ok(())
+}
+
+pub(crate) fn invalid(e: impl fmt::Display) -> ConfigError {
+    ConfigError::InvalidKey(e.to_string())
+}
+
+/// A key id: 1 to 256 bytes.
+pub(crate) fn checked_kid(kid: impl Into<String>) -> Result<String, ConfigError> {
+    let kid = kid.into();
+    if kid.is_empty() || kid.len() > MAX_KID_LEN {
+        return Err(ConfigError::InvalidKeyId);
+    }
+    Ok(kid)
+}
+
+/// The size of an RSA modulus in bits.
+pub(crate) fn rsa_bits(modulus: &[u8]) -> usize {
+    let trimmed: &[u8] = match modulus.iter().position(|b| *b != 0) {
+        Some(i) => &modulus[i..],
+        None => &[],
+    };
+    match trimmed.first() {
+        Some(first) => trimmed.len() * 8 - first.leading_zeros() as usize,
+        None => 0,
+    }
+}

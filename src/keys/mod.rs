@@ -1,0 +1,67 @@
+//! Keys: which keys verify a token, which key signs the tokens this service issues.
+//!
+//! # Verification keys
+//!
+//! A [`VerificationKey`] is bound to exactly one [`Algorithm`](crate::Algorithm) (RFC 8725 §3.1): a token whose
+//! `alg` differs is refused before any signature check, so an RSA public key can never be used as an HMAC
+//! secret. `none` is not an `Algorithm`, so it can never be configured. HMAC secrets shorter than the hash
+//! output, and RSA keys under 2048 bits, are refused when the key is made.
+//!
+//! Give several keys during a rotation: a token's `kid` selects among them, and keys sharing a `kid` (an
+//! overlap) are all tried. A token without `kid` is verified with the keys that have none, or with the keys of
+//! the only `kid` there is.
+//!
+//! # Issuers
+//!
+//! Keys added to the builder form the default trust domain. [`JwtAuthBuilder::trust_issuer`]
+//! (crate::JwtAuthBuilder::trust_issuer) adds a named issuer with keys of its own ([`TrustedIssuer`]): a token
+//! is routed by its (not yet verified) `iss` to exactly one domain before any signature check, so issuer B's
+//! token signed with issuer A's key is refused (RFC 8725 §3.8).
+//!
+//! ```
+//! use tower_jwt_auth::{Algorithm, JwtAuthLayer, TrustedIssuer, VerificationKey};
+//!
+//! let ours = VerificationKey::hmac(Algorithm::HS256, &[1; 32]).unwrap().with_kid("2026-12").unwrap();
+//! let partner = TrustedIssuer::new().key(VerificationKey::hmac(Algorithm::HS256, &[2; 32]).unwrap());
+//! let layer = JwtAuthLayer::builder()
+//!     .key(ours)
+//!     .issuer("https://auth.example.com")
+//!     .trust_issuer("https://partner.example.net", partner)
+//!     .audience("orders-api")
+//!     .build()
+//!     .unwrap();
+//! # let _ = layer;
+//! ```
+//!
+//! # Remote key sets
+//!
+//! With the `jwks` feature, [`Jwks`](crate::Jwks) trusts a JWK Set URL or OpenID Connect discovery, with a key
+//! cache built for production:
+//!
+//! - reads are lock-free; one fetch at a time however many requests wait (single flight);
+//! - a background task refreshes the set, honouring `Cache-Control: max-age` within configured bounds;
+//! - an unknown `kid` triggers at most one refetch per interval, so random kids can't become a fetch flood;
+//! - while the provider is down, the last good set keeps verifying, up to a maximum staleness;
+//! - every fetch has a timeout; building never waits for the network, and until the first fetch succeeds,
+//!   requests get 503.
+//!
+//! # Signing keys
+//!
+//! A [`SigningKey`] signs the tokens a [`TokenIssuer`](crate::TokenIssuer) mints; it is made from the same forms
+//! (HMAC secret, PEM, DER) with the same checks as a verification key.
+
+#[cfg(feature = "jwks")]
+pub(crate) mod jwks;
+pub(crate) mod key_set;
+pub(crate) mod material;
+pub(crate) mod signing;
+pub(crate) mod source;
+pub(crate) mod trust;
+pub(crate) mod verification;
+
+#[cfg(feature = "jwks")]
+#[cfg_attr(docsrs, doc(cfg(feature = "jwks")))]
+pub use jwks::{FetchError, FetchFuture, FetchedDocument, HyperFetcher, Jwks, JwksFetcher};
+pub use signing::SigningKey;
+pub use trust::TrustedIssuer;
+pub use verification::VerificationKey;

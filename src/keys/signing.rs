@@ -1,0 +1,61 @@
+//! [`SigningKey`]: a private key or HMAC secret bound to one algorithm, for the tokens this service issues.
+
+use std::fmt;
+
+use jsonwebtoken::{Algorithm, EncodingKey};
+
+use crate::error::ConfigError;
+use crate::keys::material::{checked_kid, parse_der, parse_pem, parse_secret};
+
+/// A signing key bound to one algorithm, with an optional key id written into the `kid` header.
+#[derive(Clone)]
+pub struct SigningKey {
+    pub(crate) key: EncodingKey,
+    pub(crate) algorithm: Algorithm,
+    pub(crate) kid: Option<String>,
+}
+
+impl fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("algorithm", &self.algorithm)
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SigningKey {
+    /// An HMAC secret (at least as long as the hash output). Use CSPRNG bytes, not a password.
+    pub fn hmac(algorithm: Algorithm, secret: &[u8]) -> Result<Self, ConfigError> {
+        Ok(Self::new(parse_secret(algorithm, secret)?, algorithm))
+    }
+
+    /// A private key in PEM form (PKCS#1 or PKCS#8 for RSA, PKCS#8 for EC and Ed25519).
+    pub fn from_pem(algorithm: Algorithm, pem: &[u8]) -> Result<Self, ConfigError> {
+        Ok(Self::new(parse_pem(algorithm, pem)?, algorithm))
+    }
+
+    /// A private key in DER form (PKCS#1 for RSA, PKCS#8 for EC and Ed25519).
+    pub fn from_der(algorithm: Algorithm, der: &[u8]) -> Result<Self, ConfigError> {
+        Ok(Self::new(parse_der(algorithm, der)?, algorithm))
+    }
+
+    fn new(key: EncodingKey, algorithm: Algorithm) -> Self {
+        Self {
+            key,
+            algorithm,
+            kid: None,
+        }
+    }
+
+    /// Sets the `kid` written into token headers.
+    pub fn with_kid(mut self, kid: impl Into<String>) -> Result<Self, ConfigError> {
+        self.kid = Some(checked_kid(kid)?);
+        Ok(self)
+    }
+
+    /// The algorithm tokens are signed with.
+    pub fn algorithm(&self) -> Algorithm {
+        self.algorithm
+    }
+}
