@@ -352,6 +352,16 @@ impl<C, R> JwtAuthBuilder<C, R> {
     /// Bounds the verified-token cache to about `bytes` of tokens and claims (default 16 MiB, roughly 20 000
     /// typical tokens). Repeat requests with a token verified before skip the signature check; `exp`, `nbf`,
     /// `iat`, scopes and revocation are still checked on every request. `0` turns the cache off.
+    ///
+    /// The verified-token cache: a client sends the same token for minutes, so a layer that remembers what it
+    /// verified skips the signature check on every repeat.
+    ///
+    /// Keys are the exact token text (a hit compares the whole token, never only a hash); values are the verified
+    /// claims and facts. Only tokens that passed every check are stored; `exp`, `nbf`, `iat` and the authorization
+    /// requirements are checked again on each hit, and revocation is consulted as for any token. Memory is bounded
+    /// by weight (about twice the token length each) and eviction is S3-FIFO, so a flood of distinct tokens can't push
+    /// out the tokens in steady use. The cache belongs to one layer and its key set: a layer built with other keys has
+    /// a cache of its own.
     pub fn token_cache_size(mut self, bytes: u64) -> Self {
         self.settings.cache_bytes = bytes;
         self

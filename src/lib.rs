@@ -57,6 +57,21 @@
 //! # }
 //! ```
 //!
+//! # Guides
+//!
+//! Each capability has a module whose page is its guide; every item is also exported at the crate root.
+//!
+//! | module | what it covers |
+//! |---|---|
+//! | [`keys`] | verification and signing keys, key rotation, issuer routing, remote JWK Sets (feature `jwks`) |
+//! | [`session`] | login, refresh-token rotation and reuse detection, logout, stores, the refresh and revoke endpoints |
+//! | [`sliding`] | sliding sessions: which actions renew a token, when, and how the new token is delivered |
+//! | [`revocation`] | what the layer checks per token, and how long a revocation lasts |
+//! | [`authorize`] | scopes and claims predicates, for the whole layer or per route |
+//! | [`rejection`] | RFC 6750 responses and challenges, and shaping their bodies with a `Responder` |
+//!
+//! The verified-token cache is described on [`JwtAuthBuilder::token_cache_size`].
+//!
 //! # Features
 //!
 //! | feature | default | what it adds |
@@ -82,7 +97,7 @@ pub struct ReadmeDoctests;
 #[macro_use]
 mod macros;
 
-mod authorize;
+pub mod authorize;
 #[cfg(feature = "axum")]
 mod axum;
 mod builder;
@@ -95,11 +110,11 @@ mod issue;
 pub mod keys;
 mod layer;
 mod pipeline;
-mod rejection;
-mod revocation;
+pub mod rejection;
+pub mod revocation;
 mod service;
-mod session;
-mod sliding;
+pub mod session;
+pub mod sliding;
 mod token;
 
 #[cfg(feature = "axum")]

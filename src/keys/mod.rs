@@ -13,8 +13,8 @@
 //!
 //! # Issuers
 //!
-//! Keys added to the builder form the default trust domain. [`JwtAuthBuilder::trust_issuer`]
-//! (crate::JwtAuthBuilder::trust_issuer) adds a named issuer with keys of its own ([`TrustedIssuer`]): a token
+//! Keys added to the builder form the default trust domain. [`trust_issuer`](crate::JwtAuthBuilder::trust_issuer)
+//! adds a named issuer with keys of its own ([`TrustedIssuer`]): a token
 //! is routed by its (not yet verified) `iss` to exactly one domain before any signature check, so issuer B's
 //! token signed with issuer A's key is refused (RFC 8725 §3.8).
 //!
@@ -35,7 +35,7 @@
 //!
 //! # Remote key sets
 //!
-//! With the `jwks` feature, [`Jwks`](crate::Jwks) trusts a JWK Set URL or OpenID Connect discovery, with a key
+//! With the `jwks` feature, [`Jwks`] trusts a JWK Set URL or OpenID Connect discovery, with a key
 //! cache built for production:
 //!
 //! - reads are lock-free; one fetch at a time however many requests wait (single flight);
@@ -49,6 +49,9 @@
 //!
 //! A [`SigningKey`] signs the tokens a [`TokenIssuer`](crate::TokenIssuer) mints; it is made from the same forms
 //! (HMAC secret, PEM, DER) with the same checks as a verification key.
+
+// `Jwks` exists only with its feature; docs.rs builds every feature.
+#![cfg_attr(not(feature = "jwks"), allow(rustdoc::broken_intra_doc_links))]
 
 #[cfg(feature = "jwks")]
 pub(crate) mod jwks;

@@ -26,6 +26,47 @@
 //! assert!(sessions.refresh(next.refresh_token()).await.is_err());
 //! # }) }
 //! ```
+//!
+//! # Refresh tokens
+//!
+//! Refresh tokens are opaque: `rt_<session>.<generation>.<secret>` — a 128-bit session id (base64url), the token's
+//! generation in its session (decimal, 0 at login), and a 256-bit secret (base64url). The store keeps only
+//! SHA-256(secret).
+//!
+//! The secret is 128 bits of entropy followed by a 128-bit tag, an HMAC under the server key of the session id,
+//! the generation and the entropy. The tag lets [`Sessions`] recognise *any* earlier token of a
+//! session as genuine in constant time (and revoke the family on its reuse) while the store keeps only the
+//! current and previous hashes. A successor's entropy is derived from its predecessor's secret with the same
+//! key, so a retry inside the grace period gets the identical successor, and nobody without the key can
+//! compute one.
+//!
+//! Stores never parse a token: a rotation names its session explicitly ([`RotateRequest::session_id`]) and hands
+//! over only hashes ([`RefreshGrant::secret_hash`]).
+//!
+//! # Stores
+//!
+//! The session store contract: every method is one atomic operation, so SQL (one transaction) and Redis (one
+//! Lua script) can implement it with the same guarantees as [`MemoryStore`].
+//!
+//! A session keeps a constant amount of state however often it is refreshed: the current refresh token's
+//! generation and hash, the previous token's hash (for the grace period and for reuse detection without the
+//! server key), and when the last rotation happened. Older generations are recognised by
+//! [`Sessions`], which tags every refresh token with a server key: the store answers
+//! [`RotateOutcome::Outdated`] and `Sessions` checks the presented token's tag.
+//!
+//! Stores never choose how long a revocation lasts: every revocation carries its `until`, computed by
+//! [`Sessions`] in one place (the covered tokens' latest expiry plus
+//! [`REVOCATION_MARGIN`](crate::REVOCATION_MARGIN)).
+//!
+//! Three stores come with the crate: [`MemoryStore`] (one process, bounded), `RedisStore` (feature `redis`, many
+//! processes), and any type of yours implementing [`SessionStore`] (see its docs for a complete example; with the
+//! `test-util` feature, the `testing` module runs the crate's store conformance suite and lifecycle model
+//! test against it).
+//!
+//! # Endpoints
+//!
+//! [`RefreshEndpoint`] (RFC 6749 §6) and [`RevokeEndpoint`] (RFC 7009) are tower services over [`Sessions`], for
+//! axum's `route_service`, hyper or tonic.
 
 mod endpoint;
 mod memory;

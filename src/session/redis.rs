@@ -1,39 +1,4 @@
-//! [`RedisStore`] (feature `redis`): sessions and revocations shared by every process that points at the same
-//! Redis.
-//!
-//! Every multi-key step is one Lua script whose keys share a Redis Cluster hash slot: a session's keys are all
-//! tagged `{<session id>}`, a subject's keys `{u:<subject>}`. A session is one hash however often it is
-//! refreshed (the current and previous refresh-token hashes, never the secrets), and expires when it idles out.
-//! Revocation markers expire at the `until` [`Sessions`](crate::Sessions) computed for them (the covered
-//! tokens' latest expiry plus [`REVOCATION_MARGIN`](crate::REVOCATION_MARGIN)); a marker is only ever
-//! lengthened. Every call has a timeout; an unreachable or slow Redis is a [`StoreError`] (503 from the layer and
-//! the endpoints), and the connection manager reconnects by itself.
-//!
-//! Key layout, with the default prefix `tja`:
-//!
-//! | key | type | holds | expires |
-//! |---|---|---|---|
-//! | `tja:{<sid>}:s` | hash | session: `sub`, `auth_time`, `exp`, `claims`, `gen`, `cur`, `prev` (SHA-256 of the current and previous refresh secrets, hex), `rotated`, `texp` | when the refresh token idles out (≤ session end) |
-//! | `tja:{<sid>}:r` | string | the session is revoked: its access tokens are refused | its `until` |
-//! | `tja:j:<jti>` | string | the access token `jti` is revoked | its `until` |
-//! | `tja:{u:<sub>}:nb:<iss>` | string | "logged out everywhere" time of the subject, for tokens of issuer `iss` | its `until` |
-//! | `tja:{u:<sub>}:ss` | sorted set | the subject's session ids scored by their end (for logout everywhere); ended ones are pruned on every login and logout-all | with its longest session |
-//!
-//! `<sid>`, `<jti>`, `<sub>` and `<iss>` are base64url-encoded, so no value can break a hash tag.
-//!
-//! **Redis 7.0 or later** is required (`EXPIRETIME`, `EXPIREAT … GT`); [`RedisStoreBuilder::build`] refuses an
-//! older server it can reach.
-//!
-//! **Eviction:** configure Redis with `maxmemory-policy noeviction`. Under any evicting policy a full Redis
-//! may drop revocation markers (all of them have a TTL, so `volatile-*` policies pick them first), and a
-//! dropped marker silently re-validates a revoked token. [`RedisStoreBuilder::build`] reads the policy and
-//! logs a `tracing` warning unless it is `noeviction`; [`RedisStore::eviction_policy`] tells what it found.
-//! With `noeviction`, a full Redis refuses writes: logins, refreshes and revocations answer 503.
-//!
-//! Sentinel: use a `redis+sentinel://` URL if your redis crate build supports it, or point the URL at the
-//! current master through your Sentinel-aware proxy. Cluster: the hash tags above keep each script's keys in one
-//! slot; the revocation check issues its (at most three) reads in one pipeline, which needs a single node —
-//! behind a cluster proxy (for example Envoy's or a managed Redis endpoint) it works unchanged.
+//! [`RedisStore`]: the session store shared by many processes (feature `redis`); its guide is on the type.
 
 use std::fmt;
 use std::sync::Arc;
@@ -181,6 +146,43 @@ fn with_mark(body: &str) -> Script {
 ///     .await?;
 /// # let _ = store; Ok(()) }
 /// ```
+///
+/// [`RedisStore`] (feature `redis`): sessions and revocations shared by every process that points at the same
+/// Redis.
+///
+/// Every multi-key step is one Lua script whose keys share a Redis Cluster hash slot: a session's keys are all
+/// tagged `{<session id>}`, a subject's keys `{u:<subject>}`. A session is one hash however often it is
+/// refreshed (the current and previous refresh-token hashes, never the secrets), and expires when it idles out.
+/// Revocation markers expire at the `until` [`Sessions`](crate::Sessions) computed for them (the covered
+/// tokens' latest expiry plus [`REVOCATION_MARGIN`](crate::REVOCATION_MARGIN)); a marker is only ever
+/// lengthened. Every call has a timeout; an unreachable or slow Redis is a [`StoreError`] (503 from the layer and
+/// the endpoints), and the connection manager reconnects by itself.
+///
+/// Key layout, with the default prefix `tja`:
+///
+/// | key | type | holds | expires |
+/// |---|---|---|---|
+/// | `tja:{<sid>}:s` | hash | session: `sub`, `auth_time`, `exp`, `claims`, `gen`, `cur`, `prev` (SHA-256 of the current and previous refresh secrets, hex), `rotated`, `texp` | when the refresh token idles out (≤ session end) |
+/// | `tja:{<sid>}:r` | string | the session is revoked: its access tokens are refused | its `until` |
+/// | `tja:j:<jti>` | string | the access token `jti` is revoked | its `until` |
+/// | `tja:{u:<sub>}:nb:<iss>` | string | "logged out everywhere" time of the subject, for tokens of issuer `iss` | its `until` |
+/// | `tja:{u:<sub>}:ss` | sorted set | the subject's session ids scored by their end (for logout everywhere); ended ones are pruned on every login and logout-all | with its longest session |
+///
+/// `<sid>`, `<jti>`, `<sub>` and `<iss>` are base64url-encoded, so no value can break a hash tag.
+///
+/// **Redis 7.0 or later** is required (`EXPIRETIME`, `EXPIREAT … GT`); [`RedisStoreBuilder::build`] refuses an
+/// older server it can reach.
+///
+/// **Eviction:** configure Redis with `maxmemory-policy noeviction`. Under any evicting policy a full Redis
+/// may drop revocation markers (all of them have a TTL, so `volatile-*` policies pick them first), and a
+/// dropped marker silently re-validates a revoked token. [`RedisStoreBuilder::build`] reads the policy and
+/// logs a `tracing` warning unless it is `noeviction`; [`RedisStore::eviction_policy`] tells what it found.
+/// With `noeviction`, a full Redis refuses writes: logins, refreshes and revocations answer 503.
+///
+/// Sentinel: use a `redis+sentinel://` URL if your redis crate build supports it, or point the URL at the
+/// current master through your Sentinel-aware proxy. Cluster: the hash tags above keep each script's keys in one
+/// slot; the revocation check issues its (at most three) reads in one pipeline, which needs a single node —
+/// behind a cluster proxy (for example Envoy's or a managed Redis endpoint) it works unchanged.
 #[derive(Clone)]
 pub struct RedisStore {
     connection: ConnectionManager,

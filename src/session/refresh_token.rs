@@ -1,13 +1,5 @@
-//! Opaque refresh tokens: `rt_<session>.<generation>.<secret>` — a 128-bit session id (base64url), the token's
-//! generation in its session (decimal, 0 at login), and a 256-bit secret (base64url). The store keeps only
-//! SHA-256(secret).
-//!
-//! The secret is 128 bits of entropy followed by a 128-bit tag, an HMAC under the server key of the session id,
-//! the generation and the entropy. The tag lets [`Sessions`](crate::Sessions) recognise *any* earlier token of a
-//! session as genuine in constant time (and revoke the family on its reuse) while the store keeps only the
-//! current and previous hashes. A successor's entropy is derived from its predecessor's secret with the same
-//! key, so a retry inside the grace period gets the identical successor, and nobody without the key can
-//! compute one.
+//! Opaque refresh tokens: making, parsing and authenticating them (the format is described in the
+//! [`session`](crate::session) module).
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;

@@ -1,15 +1,5 @@
-//! The session store contract: every method is one atomic operation, so SQL (one transaction) and Redis (one
-//! Lua script) can implement it with the same guarantees as [`MemoryStore`](crate::MemoryStore).
-//!
-//! A session keeps a constant amount of state however often it is refreshed: the current refresh token's
-//! generation and hash, the previous token's hash (for the grace period and for reuse detection without the
-//! server key), and when the last rotation happened. Older generations are recognised by
-//! [`Sessions`](crate::Sessions), which tags every refresh token with a server key: the store answers
-//! [`RotateOutcome::Outdated`] and `Sessions` checks the presented token's tag.
-//!
-//! Stores never choose how long a revocation lasts: every revocation carries its `until`, computed by
-//! [`Sessions`](crate::Sessions) in one place (the covered tokens' latest expiry plus
-//! [`REVOCATION_MARGIN`](crate::REVOCATION_MARGIN)).
+//! The session store contract ([`SessionStore`] and its request and answer types); the contract is described in
+//! the [`session`](crate::session) module.
 
 use crate::revocation::{RevocationCheck, StoreFuture};
 

@@ -1,12 +1,5 @@
-//! The verified-token cache: a client sends the same token for minutes, so a layer that remembers what it
-//! verified skips the signature check on every repeat.
-//!
-//! Keys are the exact token text (a hit compares the whole token, never only a hash); values are the verified
-//! claims and facts. Only tokens that passed every check are stored; `exp`, `nbf`, `iat` and the authorization
-//! requirements are checked again on each hit, and revocation is consulted as for any token. Memory is bounded
-//! by weight (about twice the token length each) and eviction is S3-FIFO, so a flood of distinct tokens can't push
-//! out the tokens in steady use. The cache belongs to one layer and its key set: a layer built with other keys has
-//! a cache of its own.
+//! The verified-token cache (its semantics are documented on
+//! [`JwtAuthBuilder::token_cache_size`](crate::JwtAuthBuilder::token_cache_size)).
 
 use std::fmt;
 
