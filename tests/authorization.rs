@@ -5,11 +5,11 @@ mod common;
 use common::*;
 use http::{Request, StatusCode};
 use jsonwebtoken::Algorithm;
-use serde_json::json;
-use tower_jwt_auth::{AuthorizeLayer, JsonResponder, RegisteredClaims};
+use serde_json::{json, Value};
+use tower_jwt_auth::{AuthErrorKind, AuthorizeLayer, ConfigError, JsonResponder, RegisteredClaims};
 
 #[tokio::test]
-async fn missing_scope_is_403_with_the_required_scopes() {
+async fn item_51_rfc9068_2_2_3_scope() {
     let layer = builder_for(Algorithm::HS256)
         .require_scopes(["read", "admin"])
         .build()
@@ -37,6 +37,29 @@ async fn missing_scope_is_403_with_the_required_scopes() {
         .require_scopes(["quote\""])
         .build()
         .is_err());
+    // Under the RFC 9068 profile: missing scopes are a 403, a token that fails the profile a 401.
+    let layer = builder_for(Algorithm::HS256)
+        .rfc9068_profile()
+        .require_scopes(["a", "b"])
+        .build()
+        .unwrap();
+    let response = send(&layer, bearer(&hs256(&rfc9068_claims()))).await;
+    assert_rejected(&response, StatusCode::FORBIDDEN, Some("insufficient_scope"));
+    assert!(challenge(&response).contains("scope=\"a b\""));
+    let failed_profile = send(
+        &layer,
+        bearer(&hs256(&with_claim(
+            rfc9068_claims(),
+            "client_id",
+            Value::Null,
+        ))),
+    )
+    .await;
+    assert_rejected(
+        &failed_profile,
+        StatusCode::UNAUTHORIZED,
+        Some("invalid_token"),
+    );
 }
 
 #[tokio::test]
@@ -153,7 +176,54 @@ async fn json_responder_writes_oauth_error_bodies() {
 }
 
 #[tokio::test]
-async fn every_rejection_kind_has_its_status_and_code() {
+async fn item_05_rfc6750_3_challenge_attributes_appear_once() {
+    let scoped = builder_for(Algorithm::HS256)
+        .require_scopes(["admin"])
+        .build()
+        .unwrap();
+    let responses = [
+        send(&hs256_layer(), Request::new(String::new())).await,
+        send(&hs256_layer(), bearer("a.b.c")).await,
+        send(&hs256_layer(), bearer("a b")).await,
+        send(&scoped, bearer(&hs256(&claims()))).await,
+    ];
+    for response in &responses {
+        let challenge = challenge(response);
+        assert!(challenge.starts_with("Bearer "));
+        assert_attributes_once(&challenge);
+    }
+}
+
+#[test]
+fn item_06_rfc6750_3_error_description_characters() {
+    for kind in [
+        AuthErrorKind::Malformed,
+        AuthErrorKind::Expired,
+        AuthErrorKind::InvalidSignature,
+        AuthErrorKind::InsufficientScope,
+    ] {
+        assert!(kind
+            .description()
+            .chars()
+            .all(|c| matches!(c as u32, 0x20..=0x21 | 0x23..=0x5B | 0x5D..=0x7E)));
+    }
+    // A scope or realm with a quote or backslash can't be configured, so it can't reach the header.
+    assert!(matches!(
+        builder_for(Algorithm::HS256)
+            .require_scopes(["a\"b"])
+            .build(),
+        Err(ConfigError::InvalidScope(_))
+    ));
+    assert!(matches!(
+        builder_for(Algorithm::HS256).realm("r\\").build(),
+        Err(ConfigError::InvalidName(_))
+    ));
+    assert!(builder_for(Algorithm::HS256).realm("a\"b").build().is_err());
+    assert!(builder_for(Algorithm::HS256).realm("a\\b").build().is_err());
+}
+
+#[tokio::test]
+async fn item_08_rfc6750_3_1_error_codes_and_statuses() {
     use tower_jwt_auth::{AuthError, AuthErrorKind::*};
     let table = [
         (Missing, 401, None),
@@ -169,12 +239,24 @@ async fn every_rejection_kind_has_its_status_and_code() {
         assert_eq!(kind.error_code(), code, "{kind:?}");
         assert!(!kind.description().contains(['"', '\\']));
     }
-}
-
-#[test]
-fn realms_that_would_break_the_header_are_refused() {
-    assert!(builder_for(Algorithm::HS256).realm("a\"b").build().is_err());
-    assert!(builder_for(Algorithm::HS256).realm("a\\b").build().is_err());
+    // Each path through the layer.
+    assert_rejected(
+        &send(&hs256_layer(), bearer("a b")).await,
+        StatusCode::BAD_REQUEST,
+        Some("invalid_request"),
+    );
+    assert_rejected(
+        &send(&hs256_layer(), bearer("x.y.z")).await,
+        StatusCode::UNAUTHORIZED,
+        Some("invalid_token"),
+    );
+    let scoped = builder_for(Algorithm::HS256)
+        .require_scopes(["admin"])
+        .build()
+        .unwrap();
+    let response = send(&scoped, bearer(&hs256(&claims()))).await;
+    assert_rejected(&response, StatusCode::FORBIDDEN, Some("insufficient_scope"));
+    assert!(challenge(&response).contains("scope=\"admin\""));
 }
 
 #[tokio::test]

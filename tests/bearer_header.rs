@@ -1,4 +1,4 @@
-//! RFC 6750 §2: how the token travels, checked through the layer.
+//! RFC 6750 §2: how the token travels, checked through the layer (and §3.1: the challenge when none came).
 
 mod common;
 
@@ -18,8 +18,8 @@ fn with_authorization(values: &[&[u8]]) -> Request<String> {
 }
 
 #[tokio::test]
-async fn authorization_header_table() {
-    let layer = builder_for(Algorithm::HS256).build().unwrap();
+async fn item_01_rfc6750_2_1_b64token_syntax() {
+    let layer = hs256_layer();
     let token = hs256(&claims());
     let ok = StatusCode::OK;
     let bad_request = StatusCode::BAD_REQUEST;
@@ -56,11 +56,17 @@ async fn authorization_header_table() {
             bad_request,
             Some("invalid_request"),
         ),
+        // A space, a comma or a quote is never part of a b64token.
+        ("Bearer a b".into(), bad_request, Some("invalid_request")),
+        ("Bearer a,b".into(), bad_request, Some("invalid_request")),
+        ("Bearer \"a\"".into(), bad_request, Some("invalid_request")),
+        // Well-formed headers whose value is no JWT.
         (
             "Bearer abc.def.ghi".into(),
             unauthorized,
             Some("invalid_token"),
         ),
+        ("Bearer abc.def".into(), unauthorized, Some("invalid_token")),
         (
             "Bearer not-a-jwt".into(),
             unauthorized,
@@ -79,19 +85,74 @@ async fn authorization_header_table() {
 }
 
 #[tokio::test]
-async fn two_authorization_headers_are_malformed() {
-    let layer = builder_for(Algorithm::HS256).build().unwrap();
-    let value = format!("Bearer {}", hs256(&claims()));
-    let response = send(
-        &layer,
-        with_authorization(&[value.as_bytes(), value.as_bytes()]),
-    )
-    .await;
-    assert_rejected(&response, StatusCode::BAD_REQUEST, Some("invalid_request"));
+async fn item_02_rfc6750_2_one_method_per_request() {
+    let plain = hs256_layer();
+    let with_cookie = builder_for(Algorithm::HS256).cookie("at").build().unwrap();
+    let token = hs256(&claims());
+    let header = format!("Bearer {token}");
+    // Header plus query string, whether or not the cookie source is on.
+    for layer in [&plain, &with_cookie] {
+        let query = request_with(
+            &format!("/?access_token={token}"),
+            &[("authorization", &*header)],
+        );
+        assert_rejected(
+            &send(layer, query).await,
+            StatusCode::BAD_REQUEST,
+            Some("invalid_request"),
+        );
+    }
+    // Header plus cookie.
+    let both = request_with(
+        "/",
+        &[
+            ("authorization", &*header),
+            ("cookie", &*format!("at={token}")),
+        ],
+    );
+    assert_rejected(
+        &send(&with_cookie, both).await,
+        StatusCode::BAD_REQUEST,
+        Some("invalid_request"),
+    );
+    // Two Authorization headers.
+    let two = with_authorization(&[header.as_bytes(), header.as_bytes()]);
+    assert_rejected(
+        &send(&plain, two).await,
+        StatusCode::BAD_REQUEST,
+        Some("invalid_request"),
+    );
 }
 
 #[tokio::test]
-async fn no_token_gets_a_bare_challenge() {
+async fn item_03_rfc6750_2_2_form_body_tokens_are_off() {
+    let form = Request::post("/")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("access_token={}", hs256(&claims())))
+        .unwrap();
+    assert_rejected(
+        &send(&hs256_layer(), form).await,
+        StatusCode::UNAUTHORIZED,
+        None,
+    );
+}
+
+#[tokio::test]
+async fn item_04_rfc6750_2_3_query_tokens_are_off() {
+    // Query-string tokens alone are not a source: no token, with or without the cookie source.
+    let with_cookie = builder_for(Algorithm::HS256).cookie("at").build().unwrap();
+    for layer in [hs256_layer(), with_cookie] {
+        let query = Request::get(format!("/?access_token={}", hs256(&claims())))
+            .body(String::new())
+            .unwrap();
+        assert_rejected(&send(&layer, query).await, StatusCode::UNAUTHORIZED, None);
+    }
+}
+
+#[tokio::test]
+async fn item_07_rfc6750_3_1_no_credentials_no_error_code() {
+    let response = send(&hs256_layer(), Request::new(String::new())).await;
+    assert_eq!(challenge(&response), "Bearer realm=\"api\"");
     let layer = builder_for(Algorithm::HS256)
         .realm("orders")
         .build()
@@ -102,44 +163,10 @@ async fn no_token_gets_a_bare_challenge() {
 }
 
 #[tokio::test]
-async fn a_token_sent_two_ways_is_malformed() {
-    let layer = builder_for(Algorithm::HS256).cookie("at").build().unwrap();
-    let token = hs256(&claims());
-    let both = request_with(
-        "/",
-        &[
-            ("authorization", &*format!("Bearer {token}")),
-            ("cookie", &*format!("at={token}")),
-        ],
-    );
-    assert_rejected(
-        &send(&layer, both).await,
-        StatusCode::BAD_REQUEST,
-        Some("invalid_request"),
-    );
-    let query = request_with(
-        &format!("/?access_token={token}"),
-        &[("authorization", &*format!("Bearer {token}"))],
-    );
-    assert_rejected(
-        &send(&layer, query).await,
-        StatusCode::BAD_REQUEST,
-        Some("invalid_request"),
-    );
-    // Query-string tokens alone are not a source: no token.
-    let only_query = request_with(&format!("/?access_token={token}"), &[]);
-    assert_rejected(
-        &send(&layer, only_query).await,
-        StatusCode::UNAUTHORIZED,
-        None,
-    );
-}
-
-#[tokio::test]
 async fn the_cookie_source_is_opt_in() {
     let token = hs256(&claims());
     let request = || request_with("/", &[("cookie", &*format!("theme=dark; at={token}"))]);
-    let header_only = builder_for(Algorithm::HS256).build().unwrap();
+    let header_only = hs256_layer();
     assert_rejected(
         &send(&header_only, request()).await,
         StatusCode::UNAUTHORIZED,

@@ -1,27 +1,103 @@
-//! Claims validation (RFC 7519 §4.1, RFC 8725 §3.8–3.12, RFC 9068).
+//! Claims validation (RFC 7519 §2 and §4, RFC 8725 §3.8–3.12, RFC 9068, RFC 9700 §2.3): dates, issuer,
+//! audience, duplicates, explicit typing and the access-token profile.
 
 mod common;
 
 use std::time::Duration;
 
+use common::sessions::{fixture, system_issuer};
 use common::*;
 use http::StatusCode;
 use jsonwebtoken::Algorithm;
 use serde_json::{json, Value};
-use tower_jwt_auth::{AuthErrorKind, JwtAuthLayer, ManualClock};
+use tower_jwt_auth::{
+    AuthErrorKind, ConfigError, JwtAuthLayer, ManualClock, SigningKey, TokenIssuer, VerificationKey,
+};
 
 fn kind(response: &http::Response<String>) -> AuthErrorKind {
     rejection_kind(response).expect("a rejection")
 }
 
-#[tokio::test]
-async fn expiry_and_not_before_follow_the_clock_and_leeway() {
-    let clock = ManualClock::new(1_000_000);
-    let layer = builder_for(Algorithm::HS256)
+/// Asserts that `layer` answers 401 to an HS256 token of each of these claims.
+async fn assert_each_refused(layer: &JwtAuthLayer, all: impl IntoIterator<Item = Value>) {
+    for claims in all {
+        assert_eq!(
+            status_of(layer, &hs256(&claims)).await,
+            StatusCode::UNAUTHORIZED,
+            "{claims}"
+        );
+    }
+}
+
+/// The default layer on `clock`, with this leeway in seconds.
+fn layer_at(clock: &ManualClock, leeway: u64) -> JwtAuthLayer {
+    builder_for(Algorithm::HS256)
         .clock(clock.clone())
-        .leeway(Duration::from_secs(10))
+        .leeway(Duration::from_secs(leeway))
         .build()
-        .unwrap();
+        .unwrap()
+}
+
+/// The layer under the RFC 9068 access-token profile.
+fn rfc9068_layer() -> JwtAuthLayer {
+    builder_for(Algorithm::HS256)
+        .rfc9068_profile()
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn item_10_rfc6750_5_3_short_lived_tokens_with_audience() {
+    assert!(tower_jwt_auth::DEFAULT_ACCESS_TTL <= Duration::from_secs(15 * 60));
+    let no_audience = TokenIssuer::builder(SigningKey::hmac(Algorithm::HS256, SECRET).unwrap())
+        .issuer(ISSUER)
+        .build();
+    assert!(matches!(no_audience, Err(ConfigError::Missing(_))));
+}
+
+#[tokio::test]
+async fn item_13_rfc7519_4_duplicate_claims_are_refused() {
+    let layer = hs256_layer();
+    let exp = now() + 600;
+    let payload = format!(
+        r#"{{"iss":"{ISSUER}","aud":"{AUDIENCE}","exp":{exp},"sub":"alice","sub":"admin"}}"#
+    );
+    assert_eq!(
+        kind(&send(&layer, bearer(&hs256_raw(r#"{"alg":"HS256"}"#, &payload))).await),
+        AuthErrorKind::InvalidClaim
+    );
+    for payload in [
+        format!(r#"{{"iss":"{ISSUER}","aud":"{AUDIENCE}","exp":{exp},"sub":"a","sub":"admin"}}"#),
+        format!(
+            r#"{{"iss":"{ISSUER}","aud":"{AUDIENCE}","exp":{exp},"role":"user","role":"admin"}}"#
+        ),
+        format!(r#"{{"iss":"{ISSUER}","aud":"{AUDIENCE}","exp":{exp},"x":{{"a":1,"a":2}}}}"#),
+    ] {
+        assert_eq!(
+            status_of(&layer, &hs256_raw(r#"{"alg":"HS256"}"#, &payload)).await,
+            StatusCode::UNAUTHORIZED,
+            "{payload}"
+        );
+    }
+    // Header names too.
+    let header = r#"{"alg":"HS256","kid":"a","kid":"b"}"#;
+    assert_eq!(
+        status_of(&layer, &hs256_raw(header, &claims().to_string())).await,
+        StatusCode::UNAUTHORIZED
+    );
+    let rest = hs256(&claims()).split_once('.').unwrap().1.to_owned();
+    let two_algs = format!("{}.{rest}", b64("{\"alg\":\"HS256\",\"alg\":\"none\"}"));
+    assert_rejected(
+        &send(&layer, bearer(&two_algs)).await,
+        StatusCode::UNAUTHORIZED,
+        Some("invalid_token"),
+    );
+}
+
+#[tokio::test]
+async fn item_14_rfc7519_4_1_4_exp_with_and_without_leeway() {
+    let clock = ManualClock::new(1_000_000);
+    let layer = layer_at(&clock, 10);
     let token = hs256(
         &json!({ "iss": ISSUER, "aud": AUDIENCE, "sub": "alice", "iat": 1_000_000, "exp": 1_000_100 }),
     );
@@ -33,29 +109,85 @@ async fn expiry_and_not_before_follow_the_clock_and_leeway() {
         "inside leeway"
     );
     clock.set(1_000_110);
-    let response = send(&layer, bearer(&token)).await;
-    assert_rejected(&response, StatusCode::UNAUTHORIZED, Some("invalid_token"));
-    assert_eq!(kind(&response), AuthErrorKind::Expired);
+    assert_invalid_token(&send(&layer, bearer(&token)).await, AuthErrorKind::Expired);
 
-    clock.set(1_000_000);
+    // The edges: without leeway now == exp is expired; with 20 s, exp = now - 20 + 1 passes, now - 20 doesn't.
+    let clock = ManualClock::new(1_000_000);
+    let strict = layer_at(&clock, 0);
+    let at = |exp: i64| {
+        hs256(&with_claim(
+            with_claim(claims(), "exp", json!(exp)),
+            "iat",
+            json!(999_000),
+        ))
+    };
+    assert_eq!(
+        status_of(&strict, &at(1_000_000)).await,
+        StatusCode::UNAUTHORIZED,
+        "now == exp"
+    );
+    let skewed = layer_at(&clock, 20);
+    assert_eq!(
+        status_of(&skewed, &at(1_000_000 - 20 + 1)).await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        status_of(&skewed, &at(1_000_000 - 20)).await,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn item_15_rfc7519_4_1_5_nbf_with_leeway() {
+    let clock = ManualClock::new(1_000_000);
+    let layer = layer_at(&clock, 10);
     let early =
         hs256(&json!({ "iss": ISSUER, "aud": AUDIENCE, "exp": 1_000_500, "nbf": 1_000_011 }));
     let response = send(&layer, bearer(&early)).await;
     assert_eq!(kind(&response), AuthErrorKind::NotYetValid);
     clock.set(1_000_001);
     assert_eq!(send(&layer, bearer(&early)).await.status(), StatusCode::OK);
+
+    let layer = layer_at(&ManualClock::new(1_000_000), 20);
+    let token =
+        |nbf: i64| hs256(&json!({ "iss": ISSUER, "aud": AUDIENCE, "exp": 2_000_000, "nbf": nbf }));
+    assert_eq!(
+        status_of(&layer, &token(1_000_000 + 21)).await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        status_of(&layer, &token(1_000_000 + 20)).await,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
-async fn exp_is_required_and_must_be_a_number() {
-    let layer = builder_for(Algorithm::HS256).build().unwrap();
+async fn item_16_rfc7519_4_1_6_iat_in_the_future_and_max_age() {
+    let future_iat = with_claim(claims(), "iat", json!(now() + 3600));
+    assert_eq!(
+        kind(&send(&hs256_layer(), bearer(&hs256(&future_iat))).await),
+        AuthErrorKind::NotYetValid
+    );
+    let aged = builder_for(Algorithm::HS256)
+        .max_age(Duration::from_secs(60))
+        .build()
+        .unwrap();
+    let old = with_claim(claims(), "iat", json!(now() - 3600));
+    assert_eq!(
+        rejection_kind(&send(&aged, bearer(&hs256(&old))).await),
+        Some(AuthErrorKind::Expired)
+    );
+}
+
+#[tokio::test]
+async fn item_17_rfc7519_2_numeric_dates_are_numbers() {
+    let layer = hs256_layer();
     let response = send(
         &layer,
         bearer(&hs256(&with_claim(claims(), "exp", Value::Null))),
     )
     .await;
-    assert_rejected(&response, StatusCode::UNAUTHORIZED, Some("invalid_token"));
-    assert_eq!(kind(&response), AuthErrorKind::MissingClaim);
+    assert_invalid_token(&response, AuthErrorKind::MissingClaim);
     for bad in [json!("9999999999"), json!([1]), json!({}), json!(true)] {
         let response = send(
             &layer,
@@ -64,9 +196,26 @@ async fn exp_is_required_and_must_be_a_number() {
         .await;
         assert_eq!(kind(&response), AuthErrorKind::InvalidClaim, "exp = {bad}");
     }
+    // Written out as JSON text: a string, null, an array, a number outside the i64 range.
+    for bad in [json!("9999999999"), Value::Null, json!([1]), json!(1e300)] {
+        let payload = format!(r#"{{"iss":"{ISSUER}","aud":"{AUDIENCE}","exp":{bad}}}"#);
+        assert_eq!(
+            status_of(&layer, &hs256_raw(r#"{"alg":"HS256"}"#, &payload)).await,
+            StatusCode::UNAUTHORIZED,
+            "{bad}"
+        );
+    }
+    // Non-integers are numbers too.
     let fractional = with_claim(claims(), "exp", json!(now() as f64 + 600.5));
     assert_eq!(
         send(&layer, bearer(&hs256(&fractional))).await.status(),
+        StatusCode::OK
+    );
+    let clock = ManualClock::new(1_600_000_000);
+    let at_1_6e9 = builder_for(Algorithm::HS256).clock(clock).build().unwrap();
+    let payload = format!(r#"{{"iss":"{ISSUER}","aud":"{AUDIENCE}","exp":1.7e9}}"#);
+    assert_eq!(
+        status_of(&at_1_6e9, &hs256_raw(r#"{"alg":"HS256"}"#, &payload)).await,
         StatusCode::OK
     );
     // Opting out of `exp` is possible, and explicit.
@@ -86,8 +235,38 @@ async fn exp_is_required_and_must_be_a_number() {
 }
 
 #[tokio::test]
-async fn issuer_is_required_and_compared_exactly() {
-    let layer = builder_for(Algorithm::HS256).build().unwrap();
+async fn item_18_rfc7519_4_1_3_audience() {
+    let layer = hs256_layer();
+    let ok = with_claim(claims(), "aud", json!(["other", AUDIENCE]));
+    assert_eq!(
+        send(&layer, bearer(&hs256(&ok))).await.status(),
+        StatusCode::OK
+    );
+    let response = send(
+        &layer,
+        bearer(&hs256(&with_claim(claims(), "aud", json!("other-api")))),
+    )
+    .await;
+    assert_eq!(kind(&response), AuthErrorKind::InvalidAudience);
+    assert!(
+        !challenge(&response).contains(AUDIENCE),
+        "the challenge must not leak the expected audience"
+    );
+    for bad in [json!({}), json!([1]), json!(5)] {
+        let response = send(
+            &layer,
+            bearer(&hs256(&with_claim(claims(), "aud", bad.clone()))),
+        )
+        .await;
+        assert_eq!(kind(&response), AuthErrorKind::InvalidClaim, "aud = {bad}");
+    }
+    let bad = [json!({}), json!([1]), json!("other")];
+    assert_each_refused(&layer, bad.map(|aud| with_claim(claims(), "aud", aud))).await;
+}
+
+#[tokio::test]
+async fn item_19_rfc7519_4_1_1_issuer_is_compared_exactly() {
+    let layer = hs256_layer();
     for bad in [
         "https://Issuer.test",
         "https://issuer.test/",
@@ -110,44 +289,64 @@ async fn issuer_is_required_and_compared_exactly() {
     )
     .await;
     assert_eq!(kind(&response), AuthErrorKind::MissingClaim);
-}
-
-#[tokio::test]
-async fn audience_is_required_and_may_be_an_array() {
-    let layer = builder_for(Algorithm::HS256).build().unwrap();
-    let ok = with_claim(claims(), "aud", json!(["other", AUDIENCE]));
+    // No normalisation and no substring matching against a configured "https://a".
+    let layer = builder_for(Algorithm::HS256)
+        .issuer("https://a")
+        .build()
+        .unwrap();
+    let bad = ["https://A", "https://a/", "https://a.evil"];
+    assert_each_refused(
+        &layer,
+        bad.map(|iss| with_claim(claims(), "iss", json!(iss))),
+    )
+    .await;
     assert_eq!(
-        send(&layer, bearer(&hs256(&ok))).await.status(),
+        status_of(
+            &layer,
+            &hs256(&with_claim(claims(), "iss", json!("https://a")))
+        )
+        .await,
         StatusCode::OK
     );
-    let response = send(
-        &layer,
-        bearer(&hs256(&with_claim(claims(), "aud", json!("other-api")))),
-    )
-    .await;
-    assert_eq!(kind(&response), AuthErrorKind::InvalidAudience);
-    assert!(
-        !challenge(&response).contains(AUDIENCE),
-        "the challenge must not leak the expected audience"
-    );
-    let response = send(
-        &layer,
-        bearer(&hs256(&with_claim(claims(), "aud", Value::Null))),
-    )
-    .await;
-    assert_eq!(kind(&response), AuthErrorKind::MissingClaim);
-    for bad in [json!({}), json!([1]), json!(5)] {
-        let response = send(
-            &layer,
-            bearer(&hs256(&with_claim(claims(), "aud", bad.clone()))),
-        )
-        .await;
-        assert_eq!(kind(&response), AuthErrorKind::InvalidClaim, "aud = {bad}");
-    }
 }
 
 #[tokio::test]
-async fn access_token_type_refuses_id_tokens() {
+async fn item_20_rfc7519_4_unknown_claims_are_ignored() {
+    let c = with_claim(claims(), "favourite_colour", json!({ "deep": [1, 2] }));
+    assert_eq!(status_of(&hs256_layer(), &hs256(&c)).await, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn item_43_rfc8725_3_9_audience_is_mandatory_by_default() {
+    let no_audience = JwtAuthLayer::builder()
+        .key(VerificationKey::hmac(Algorithm::HS256, SECRET).unwrap())
+        .build();
+    assert!(matches!(no_audience, Err(ConfigError::Missing(_))));
+    assert_eq!(
+        rejection_kind(
+            &send(
+                &hs256_layer(),
+                bearer(&hs256(&with_claim(claims(), "aud", Value::Null)))
+            )
+            .await
+        ),
+        Some(AuthErrorKind::MissingClaim)
+    );
+}
+
+#[tokio::test]
+async fn item_45_rfc8725_3_11_explicit_typing() {
+    let token = system_issuer().issue("alice", &()).unwrap();
+    assert_eq!(header(token.as_str())["typ"], "at+jwt");
+    let typed = builder_for(Algorithm::HS256)
+        .access_token_type()
+        .build()
+        .unwrap();
+    assert_eq!(status_of(&typed, token.as_str()).await, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn item_46_rfc8725_3_12_id_tokens_are_not_access_tokens() {
     let layer = builder_for(Algorithm::HS256)
         .access_token_type()
         .build()
@@ -167,16 +366,66 @@ async fn access_token_type_refuses_id_tokens() {
         &claims(),
     );
     assert_eq!(send(&layer, bearer(&media)).await.status(), StatusCode::OK);
-    let header = json!({ "alg": "HS256" }).to_string();
-    let untyped = sign_raw(
-        &header,
-        &claims().to_string(),
-        Algorithm::HS256,
-        &key_pair(Algorithm::HS256).0,
-    );
+    let untyped = hs256_raw(r#"{"alg":"HS256"}"#, &claims().to_string());
     assert_eq!(
         kind(&send(&layer, bearer(&untyped)).await),
         AuthErrorKind::InvalidType
+    );
+}
+
+#[tokio::test]
+async fn item_47_rfc9068_2_1_typ_must_be_at_jwt() {
+    let layer = rfc9068_layer();
+    assert_eq!(
+        status_of(&layer, &hs256(&rfc9068_claims())).await,
+        StatusCode::OK
+    );
+    let untyped = hs256_raw(r#"{"alg":"HS256"}"#, &rfc9068_claims().to_string());
+    assert_eq!(
+        rejection_kind(&send(&layer, bearer(&untyped)).await),
+        Some(AuthErrorKind::InvalidType)
+    );
+    let jwt = hs256_raw(
+        r#"{"alg":"HS256","typ":"JWT"}"#,
+        &rfc9068_claims().to_string(),
+    );
+    assert_eq!(
+        rejection_kind(&send(&layer, bearer(&jwt)).await),
+        Some(AuthErrorKind::InvalidType)
+    );
+}
+
+#[tokio::test]
+async fn item_48_rfc9068_2_2_required_claims() {
+    let required = ["iss", "exp", "aud", "sub", "client_id", "iat", "jti"];
+    let without = required.map(|claim| with_claim(rfc9068_claims(), claim, Value::Null));
+    assert_each_refused(&rfc9068_layer(), without).await;
+}
+
+#[tokio::test]
+async fn item_49_rfc9068_4_validation() {
+    let bad = [
+        with_claim(rfc9068_claims(), "iss", json!("https://other")),
+        with_claim(rfc9068_claims(), "aud", json!("other")),
+        with_claim(rfc9068_claims(), "exp", json!(now() - 3600)),
+    ];
+    assert_each_refused(&rfc9068_layer(), bad).await;
+}
+
+#[tokio::test]
+async fn item_60_rfc9700_2_3_audience_restricted_tokens() {
+    let f = fixture(Duration::ZERO);
+    let pair = f.sessions.login("alice", &()).await.unwrap();
+    assert_eq!(payload(pair.access_token())["aud"], AUDIENCE);
+    let elsewhere = JwtAuthLayer::builder()
+        .key(VerificationKey::hmac(Algorithm::HS256, SECRET).unwrap())
+        .audience("another-api")
+        .clock(f.clock.clone())
+        .build()
+        .unwrap();
+    assert_eq!(
+        status_of(&elsewhere, pair.access_token()).await,
+        StatusCode::UNAUTHORIZED
     );
 }
 
@@ -202,31 +451,6 @@ async fn required_claims_are_enforced() {
             .build(),
         Err(tower_jwt_auth::ConfigError::UnknownRequiredClaim(_))
     ));
-}
-
-#[tokio::test]
-async fn duplicate_claims_and_future_iat_are_refused() {
-    let layer = builder_for(Algorithm::HS256).build().unwrap();
-    let header = json!({ "alg": "HS256" }).to_string();
-    let exp = now() + 600;
-    let payload = format!(
-        r#"{{"iss":"{ISSUER}","aud":"{AUDIENCE}","exp":{exp},"sub":"alice","sub":"admin"}}"#
-    );
-    let token = sign_raw(
-        &header,
-        &payload,
-        Algorithm::HS256,
-        &key_pair(Algorithm::HS256).0,
-    );
-    assert_eq!(
-        kind(&send(&layer, bearer(&token)).await),
-        AuthErrorKind::InvalidClaim
-    );
-    let future_iat = with_claim(claims(), "iat", json!(now() + 3600));
-    assert_eq!(
-        kind(&send(&layer, bearer(&hs256(&future_iat))).await),
-        AuthErrorKind::NotYetValid
-    );
 }
 
 #[tokio::test]

@@ -1,4 +1,5 @@
-//! The refresh (RFC 6749 §6) and revocation (RFC 7009) endpoints, mounted on an axum router.
+//! The refresh (RFC 6749 §5–6) and revocation (RFC 7009) endpoints, mounted on an axum router, and the
+//! refresh-token rules behind them (rotation, reuse, idle expiry, hashed storage: RFC 6749 §10.4, RFC 9700).
 
 mod common;
 
@@ -6,9 +7,11 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::Router;
-use common::sessions::fixture;
+use common::payload;
+use common::sessions::{fixture, fixture_with, system_issuer, T0};
 use http::{Request, StatusCode};
 use http_body_util::BodyExt;
+use serde_json::{json, Value};
 use tower::ServiceExt;
 use tower_jwt_auth::{
     Lookup, NewSession, RefreshEndpoint, RevocationCheck, RevokeEndpoint, RotateOutcome,
@@ -38,27 +41,141 @@ async fn call(app: &Router, request: Request<Body>) -> (StatusCode, http::Header
     )
 }
 
+/// `POST /revoke` with this form body.
+async fn revoke(app: &Router, form: &str) -> (StatusCode, http::HeaderMap, String) {
+    call(
+        app,
+        post(
+            "/revoke",
+            "application/x-www-form-urlencoded",
+            form.to_owned(),
+        ),
+    )
+    .await
+}
+
+/// A response body as JSON.
+fn json_of(text: &str) -> Value {
+    serde_json::from_str(text).unwrap()
+}
+
 /// A memory fixture, its endpoints, and a session of alice.
 async fn logged_in() -> (common::sessions::Fixture, Router, tower_jwt_auth::TokenPair) {
     let f = fixture(Duration::ZERO);
     let app = app(f.sessions.clone());
-    let pair = f
-        .sessions
-        .login("alice", &serde_json::json!({}))
-        .await
-        .unwrap();
+    let pair = f.sessions.login("alice", &json!({})).await.unwrap();
     (f, app, pair)
 }
 
 #[tokio::test]
-async fn refresh_accepts_json_and_form_and_forbids_caching() {
+async fn item_53_rfc6749_6_scope_is_carried_unchanged() {
+    let f = fixture(Duration::ZERO);
+    let app = app(f.sessions.clone());
+    let pair = f
+        .sessions
+        .login("alice", &json!({ "scope": "read" }))
+        .await
+        .unwrap();
+    let form = format!(
+        "grant_type=refresh_token&refresh_token={}&scope=read+admin",
+        pair.refresh_token()
+    );
+    let (status, _, text) = call(
+        &app,
+        post("/refresh", "application/x-www-form-urlencoded", form),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    assert_eq!(
+        payload(json_of(&text)["access_token"].as_str().unwrap())["scope"],
+        "read",
+        "never widened"
+    );
+}
+
+#[tokio::test]
+async fn item_54_rfc6749_6_the_old_refresh_token_is_discarded() {
+    let (f, _, pair) = logged_in().await;
+    let next = f.sessions.refresh(pair.refresh_token()).await.unwrap();
+    assert_ne!(next.refresh_token(), pair.refresh_token());
+    assert!(f.sessions.refresh(pair.refresh_token()).await.is_err());
+}
+
+#[tokio::test]
+async fn item_55_rfc6749_10_4_only_a_hash_of_the_secret_is_stored() {
+    use std::sync::{Arc, Mutex};
+    use tower_jwt_auth::{ManualClock, MemoryStore};
+    /// Records what the store is given.
+    struct Recording(MemoryStore, Arc<Mutex<Vec<String>>>);
+    impl RevocationCheck for Recording {
+        fn is_revoked(&self, token: &TokenInfo) -> Lookup<bool> {
+            self.0.is_revoked(token)
+        }
+    }
+    impl SessionStore for Recording {
+        fn create_session(&self, session: NewSession) -> StoreFuture<()> {
+            self.1.lock().unwrap().push(format!("{session:?}"));
+            self.0.create_session(session)
+        }
+        fn rotate(&self, request: RotateRequest) -> StoreFuture<RotateOutcome> {
+            self.1.lock().unwrap().push(format!("{request:?}"));
+            self.0.rotate(request)
+        }
+        fn revoke_session(&self, session_id: &str, until: i64) -> StoreFuture<()> {
+            self.0.revoke_session(session_id, until)
+        }
+        fn revoke_refresh_token(
+            &self,
+            session_id: &str,
+            generation: u64,
+            secret_hash: [u8; 32],
+            until: i64,
+        ) -> StoreFuture<bool> {
+            self.0
+                .revoke_refresh_token(session_id, generation, secret_hash, until)
+        }
+        fn revoke_token(&self, jti: &str, until: i64) -> StoreFuture<()> {
+            self.0.revoke_token(jti, until)
+        }
+        fn revoke_subject(
+            &self,
+            issuer: &str,
+            subject: &str,
+            not_before: i64,
+            until: i64,
+        ) -> StoreFuture<()> {
+            self.0.revoke_subject(issuer, subject, not_before, until)
+        }
+    }
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let f = fixture_with(
+        Arc::new(Recording(MemoryStore::new(), seen.clone())),
+        ManualClock::new(T0),
+        Duration::ZERO,
+    );
+    let pair = f.sessions.login("alice", &()).await.unwrap();
+    let next = f.sessions.refresh(pair.refresh_token()).await.unwrap();
+    let secret = |token: &str| token.rsplit('.').next().unwrap().to_owned();
+    for record in seen.lock().unwrap().iter() {
+        for token in [pair.refresh_token(), next.refresh_token()] {
+            assert!(
+                !record.contains(&secret(token)),
+                "a plaintext secret reached the store"
+            );
+        }
+    }
+    assert!(!seen.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn item_56_rfc6749_5_1_token_responses_are_not_cached() {
     let (_f, app, pair) = logged_in().await;
-    let body = serde_json::json!({ "refresh_token": pair.refresh_token() }).to_string();
+    let body = json!({ "refresh_token": pair.refresh_token() }).to_string();
     let (status, headers, text) = call(&app, post("/refresh", "application/json", body)).await;
     assert_eq!(status, StatusCode::OK, "{text}");
     assert_eq!(headers["cache-control"], "no-store");
     assert_eq!(headers["pragma"], "no-cache");
-    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let json: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(json["token_type"], "Bearer");
     let next = json["refresh_token"].as_str().unwrap().to_owned();
 
@@ -75,13 +192,20 @@ async fn refresh_accepts_json_and_form_and_forbids_caching() {
     assert_eq!(status, StatusCode::OK, "{text}");
 
     // The first token again: reuse → invalid_grant.
-    let body = serde_json::json!({ "refresh_token": pair.refresh_token() }).to_string();
+    let body = json!({ "refresh_token": pair.refresh_token() }).to_string();
     let (status, headers, text) = call(&app, post("/refresh", "application/json", body)).await;
     assert_eq!(
         (status, text.as_str()),
         (StatusCode::BAD_REQUEST, r#"{"error":"invalid_grant"}"#)
     );
     assert_eq!(headers["cache-control"], "no-store");
+    // An unknown refresh token (RFC 6749 §5.2).
+    let body = json!({ "refresh_token": "rt_bad" }).to_string();
+    let (status, _, text) = call(&app, post("/refresh", "application/json", body)).await;
+    assert_eq!(
+        (status, json_of(&text)["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_grant"))
+    );
 }
 
 #[tokio::test]
@@ -149,65 +273,91 @@ async fn refresh_rejects_malformed_requests_precisely() {
     for (request, status, code) in cases {
         let (got, _, text) = call(&app, request).await;
         assert_eq!(got, status, "{text}");
-        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let json: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(json["error"], code);
     }
 }
 
 #[tokio::test]
-async fn revoke_answers_200_whether_or_not_the_token_exists() {
-    let f = fixture(Duration::ZERO);
-    let app = app(f.sessions.clone());
-    let (status, _, text) = call(
-        &app,
-        post(
-            "/revoke",
-            "application/x-www-form-urlencoded",
-            "token=random-string".into(),
-        ),
-    )
-    .await;
-    assert_eq!((status, text.as_str()), (StatusCode::OK, ""));
-    let pair = f
-        .sessions
-        .login("alice", &serde_json::json!({}))
-        .await
-        .unwrap();
+async fn item_58_rfc9700_2_2_2_rotation_and_reuse_revokes_the_active_token() {
+    let (f, _, r1) = logged_in().await;
+    let r2 = f.sessions.refresh(r1.refresh_token()).await.unwrap();
+    assert!(f.sessions.refresh(r1.refresh_token()).await.is_err());
+    assert!(
+        f.sessions.refresh(r2.refresh_token()).await.is_err(),
+        "R2 stops working"
+    );
+    assert_eq!(
+        f.status(r2.access_token()).await,
+        StatusCode::UNAUTHORIZED,
+        "and its access token"
+    );
+}
+
+#[tokio::test]
+async fn item_59_rfc9700_4_14_2_idle_expiry_and_security_events() {
+    let (f, _, idle) = logged_in().await;
+    f.clock.advance(3600);
+    assert!(
+        f.sessions.refresh(idle.refresh_token()).await.is_err(),
+        "idle for the refresh TTL"
+    );
+    let active = f.sessions.login("alice", &()).await.unwrap();
+    f.clock.advance(1);
+    f.sessions.logout_all("alice").await.unwrap(); // e.g. on a password change
+    assert!(f.sessions.refresh(active.refresh_token()).await.is_err());
+}
+
+#[tokio::test]
+async fn item_61_rfc7009_2_1_revocation_request() {
+    let (f, app, pair) = logged_in().await;
     let form = format!(
         "token={}&token_type_hint=refresh_token",
         pair.refresh_token()
     );
-    let (status, _, _) = call(
-        &app,
-        post("/revoke", "application/x-www-form-urlencoded", form),
-    )
-    .await;
+    let (status, _, _) = revoke(&app, &form).await;
     assert_eq!(status, StatusCode::OK);
     assert!(
         f.sessions.refresh(pair.refresh_token()).await.is_err(),
         "the refresh token was revoked"
     );
     assert_eq!(
-        tower::ServiceExt::oneshot(
-            tower::Layer::layer(&f.layer, tower::service_fn(common::echo)),
-            common::bearer(pair.access_token())
-        )
-        .await
-        .unwrap()
-        .status(),
+        f.status(pair.access_token()).await,
         StatusCode::UNAUTHORIZED,
         "and with it the session's access tokens"
     );
-    let (status, _, _) = call(
-        &app,
-        post(
-            "/revoke",
-            "application/x-www-form-urlencoded",
-            "nothing=here".into(),
-        ),
-    )
-    .await;
+    // No `token` parameter.
+    let (status, _, _) = revoke(&app, "nothing=here").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn item_62_rfc7009_2_2_unknown_tokens_get_200_and_an_empty_body() {
+    let f = fixture(Duration::ZERO);
+    let app = app(f.sessions.clone());
+    for form in [
+        "token=random-string",
+        "token=rt_AAAA.BBBB.CCCC&token_type_hint=refresh_token",
+    ] {
+        let (status, _, text) = revoke(&app, form).await;
+        assert_eq!((status, text.as_str()), (StatusCode::OK, ""), "{form}");
+    }
+    // An endpoint that does not revoke access tokens says so rather than answer 200 for nothing.
+    let (status, _, text) =
+        revoke(&app, "token=rt_AAAA.BBBB.CCCC&token_type_hint=access_token").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(json_of(&text)["error"], "unsupported_token_type");
+}
+
+#[tokio::test]
+async fn item_63_rfc7009_2_1_revoking_a_refresh_token_revokes_its_access_tokens() {
+    let (f, app, pair) = logged_in().await;
+    assert_eq!(f.status(pair.access_token()).await, StatusCode::OK);
+    revoke(&app, &format!("token={}", pair.refresh_token())).await;
+    assert_eq!(
+        f.status(pair.access_token()).await,
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 /// A store whose backend is down: every call fails.
@@ -247,25 +397,16 @@ impl SessionStore for DownStore {
 #[tokio::test]
 async fn a_store_failure_is_503_at_every_endpoint() {
     let f = fixture(Duration::ZERO);
-    let working = f
-        .sessions
-        .login("alice", &serde_json::json!({}))
-        .await
+    let working = f.sessions.login("alice", &json!({})).await.unwrap();
+    let sessions = Sessions::builder(system_issuer(), DownStore)
+        .build()
         .unwrap();
-    let issuer = tower_jwt_auth::TokenIssuer::builder(
-        tower_jwt_auth::SigningKey::hmac(jsonwebtoken::Algorithm::HS256, common::SECRET).unwrap(),
-    )
-    .issuer(common::ISSUER)
-    .audience(common::AUDIENCE)
-    .build()
-    .unwrap();
-    let sessions = Sessions::builder(issuer, DownStore).build().unwrap();
     assert!(matches!(
         sessions.login("alice", &()).await,
         Err(tower_jwt_auth::SessionError::Unavailable(_))
     ));
     let app = app(sessions);
-    let body = serde_json::json!({ "refresh_token": working.refresh_token() }).to_string();
+    let body = json!({ "refresh_token": working.refresh_token() }).to_string();
     let (status, _, text) = call(&app, post("/refresh", "application/json", body)).await;
     assert_eq!(
         (status, text.as_str()),
@@ -275,11 +416,7 @@ async fn a_store_failure_is_503_at_every_endpoint() {
         )
     );
     let form = format!("token={}", working.refresh_token());
-    let (status, _, _) = call(
-        &app,
-        post("/revoke", "application/x-www-form-urlencoded", form),
-    )
-    .await;
+    let (status, _, _) = revoke(&app, &form).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
 }
 
@@ -300,10 +437,7 @@ async fn json_bodies_that_are_not_objects_are_invalid_requests() {
     ] {
         let (status, _, text) = call(&app, post(uri, "application/json", body.clone())).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{uri} {body}");
-        assert_eq!(
-            serde_json::from_str::<serde_json::Value>(&text).unwrap()["error"],
-            "invalid_request"
-        );
+        assert_eq!(json_of(&text)["error"], "invalid_request");
     }
     assert!(
         f.sessions.refresh(token).await.is_ok(),
@@ -323,16 +457,8 @@ fn revoking_app(f: &common::sessions::Fixture) -> Router {
 async fn revoking_an_access_token_revokes_it_and_its_session() {
     let f = fixture(Duration::ZERO);
     let app = revoking_app(&f);
-    let pair = f
-        .sessions
-        .login("alice", &serde_json::json!({}))
-        .await
-        .unwrap();
-    let other = f
-        .sessions
-        .login("alice", &serde_json::json!({}))
-        .await
-        .unwrap();
+    let pair = f.sessions.login("alice", &json!({})).await.unwrap();
+    let other = f.sessions.login("alice", &json!({})).await.unwrap();
     assert_eq!(f.status(pair.access_token()).await, StatusCode::OK);
     for hint in [
         "&token_type_hint=access_token",
@@ -340,11 +466,7 @@ async fn revoking_an_access_token_revokes_it_and_its_session() {
         "&token_type_hint=refresh_token",
     ] {
         let body = format!("token={}{hint}", pair.access_token());
-        let (status, headers, text) = call(
-            &app,
-            post("/revoke", "application/x-www-form-urlencoded", body),
-        )
-        .await;
+        let (status, headers, text) = revoke(&app, &body).await;
         assert_eq!((status, text.as_str()), (StatusCode::OK, ""), "{hint}");
         assert_eq!(headers["cache-control"], "no-store");
     }
@@ -363,8 +485,7 @@ async fn revoking_an_access_token_revokes_it_and_its_session() {
     );
     // An invalid or foreign JWT is not an error (RFC 7009 §2.2) and revokes nothing.
     let forged = format!("{}x", other.access_token());
-    let body =
-        serde_json::json!({ "token": forged, "token_type_hint": "access_token" }).to_string();
+    let body = json!({ "token": forged, "token_type_hint": "access_token" }).to_string();
     let (status, _, _) = call(&app, post("/revoke", "application/json", body)).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(f.status(other.access_token()).await, StatusCode::OK);
@@ -378,16 +499,9 @@ async fn an_endpoint_without_access_token_support_says_unsupported_token_type() 
         format!("token={}&token_type_hint=access_token", pair.access_token()),
         "token=opaque&token_type_hint=access_token".to_owned(),
     ] {
-        let (status, _, text) = call(
-            &app,
-            post("/revoke", "application/x-www-form-urlencoded", body),
-        )
-        .await;
+        let (status, _, text) = revoke(&app, &body).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
-        assert_eq!(
-            serde_json::from_str::<serde_json::Value>(&text).unwrap()["error"],
-            "unsupported_token_type"
-        );
+        assert_eq!(json_of(&text)["error"], "unsupported_token_type");
     }
     assert_eq!(
         f.status(pair.access_token()).await,
@@ -401,19 +515,11 @@ async fn an_access_token_that_names_no_session_or_jti_cannot_be_revoked() {
     let f = fixture(Duration::ZERO);
     let app = revoking_app(&f);
     let now = tower_jwt_auth::Clock::now(&f.clock);
-    let bare = common::hs256(&serde_json::json!({
+    let bare = common::hs256(&json!({
         "iss": common::ISSUER, "aud": common::AUDIENCE, "sub": "alice", "iat": now, "exp": now + 60
     }));
     assert_eq!(f.status(&bare).await, StatusCode::OK);
-    let (status, _, text) = call(
-        &app,
-        post(
-            "/revoke",
-            "application/x-www-form-urlencoded",
-            format!("token={bare}"),
-        ),
-    )
-    .await;
+    let (status, _, text) = revoke(&app, &format!("token={bare}")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(text.contains("unsupported_token_type"));
 }
@@ -443,18 +549,10 @@ async fn revoking_an_access_token_whose_keys_cannot_be_fetched_is_503_not_200() 
     );
     let token = common::token_with(
         jsonwebtoken::Algorithm::RS256,
-        serde_json::json!({ "kid": "k1" }),
+        json!({ "kid": "k1" }),
         &common::claims(),
     );
-    let (status, _, text) = call(
-        &app,
-        post(
-            "/revoke",
-            "application/x-www-form-urlencoded",
-            format!("token={token}"),
-        ),
-    )
-    .await;
+    let (status, _, text) = revoke(&app, &format!("token={token}")).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{text}");
     assert!(text.contains("temporarily_unavailable"));
 }

@@ -1,4 +1,5 @@
-//! Remote keys against a local JWKS / OpenID Connect provider on 127.0.0.1.
+//! Key sets (RFC 7517): remote keys against a local JWKS / OpenID Connect provider on 127.0.0.1, static
+//! documents, and keys bound to their issuer (RFC 8725 §3.8).
 #![cfg(feature = "jwks")]
 
 mod common;
@@ -8,12 +9,17 @@ use std::time::{Duration, Instant};
 use common::jwks_server::{self, jwk, ProviderServer};
 use common::*;
 use http::StatusCode;
-use jsonwebtoken::Algorithm;
+use jsonwebtoken::{Algorithm, EncodingKey};
 use serde_json::{json, Value};
-use tower_jwt_auth::{AuthErrorKind, Jwks, JwtAuthLayer, TrustedIssuer};
+use tower_jwt_auth::{AuthErrorKind, Jwks, JwtAuthLayer, TrustedIssuer, VerificationKey};
+
+/// The RS256 test key as a JWK (with `alg`) named `kid`.
+fn rsa_key(kid: &str) -> Value {
+    jwk(Algorithm::RS256, &key_pair(Algorithm::RS256).0, kid, true)
+}
 
 fn key_a() -> Value {
-    jwk(Algorithm::RS256, &key_pair(Algorithm::RS256).0, "a", true)
+    rsa_key("a")
 }
 
 fn key_b() -> Value {
@@ -32,6 +38,11 @@ fn layer_for(jwks: Jwks) -> JwtAuthLayer {
         .jwks(jwks)
         .build()
         .unwrap()
+}
+
+/// A layer over a static JWK Set document of these keys.
+fn document_layer(keys: Vec<Value>) -> JwtAuthLayer {
+    layer_for(Jwks::document(json!({ "keys": keys }).to_string()))
 }
 
 /// Fast intervals for tests.
@@ -219,9 +230,8 @@ async fn cache_control_max_age_sets_the_refresh_interval() {
 }
 
 #[tokio::test]
-async fn unusable_keys_are_skipped_without_failing_the_set() {
-    let (rsa, _) = key_pair(Algorithm::RS256);
-    let mut encryption = jwk(Algorithm::RS256, &rsa, "enc", true);
+async fn item_30_rfc7517_5_unknown_key_types_are_skipped() {
+    let mut encryption = rsa_key("enc");
     encryption["use"] = json!("enc");
     let mut sign_only = jwk(
         Algorithm::ES256,
@@ -259,6 +269,54 @@ async fn unusable_keys_are_skipped_without_failing_the_set() {
     assert_eq!(rejection_kind(&response), Some(AuthErrorKind::UnknownKey));
     let response = send(&layer, bearer(&signed(Algorithm::HS256, "hmac"))).await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    // In a static document too.
+    let layer = document_layer(vec![json!({ "kty": "XYZ", "kid": "x" }), rsa_key("good")]);
+    let token = token_with(Algorithm::RS256, json!({ "kid": "good" }), &claims());
+    assert_eq!(send(&layer, bearer(&token)).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn item_31_rfc7517_4_duplicate_jwk_members_are_refused() {
+    let good = rsa_key("dup").to_string();
+    let duplicated = good.replacen("{", r#"{"kid":"other","#, 1);
+    let layer = layer_for(Jwks::document(format!(r#"{{"keys":[{duplicated}]}}"#)));
+    for kid in ["dup", "other"] {
+        let token = token_with(Algorithm::RS256, json!({ "kid": kid }), &claims());
+        assert_eq!(
+            status_of(&layer, &token).await,
+            StatusCode::UNAUTHORIZED,
+            "{kid}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn item_32_rfc7517_4_2_use_and_key_ops() {
+    let mut encryption = rsa_key("enc");
+    encryption["use"] = json!("enc");
+    let mut sign_only = rsa_key("ops");
+    sign_only["key_ops"] = json!(["sign"]);
+    let mut verify = rsa_key("verify");
+    verify["key_ops"] = json!(["verify"]);
+    let layer = document_layer(vec![encryption, sign_only, verify]);
+    for (kid, expected) in [
+        ("enc", StatusCode::UNAUTHORIZED),
+        ("ops", StatusCode::UNAUTHORIZED),
+        ("verify", StatusCode::OK),
+    ] {
+        let token = token_with(Algorithm::RS256, json!({ "kid": kid }), &claims());
+        assert_eq!(status_of(&layer, &token).await, expected, "{kid}");
+    }
+}
+
+#[tokio::test]
+async fn item_33_rfc7517_4_4_jwk_alg_binds_the_key() {
+    let layer = document_layer(vec![key_a()]);
+    let token = token_with(Algorithm::PS256, json!({ "kid": "a" }), &claims());
+    assert_eq!(
+        rejection_kind(&send(&layer, bearer(&token)).await),
+        Some(AuthErrorKind::UnsupportedAlgorithm)
+    );
 }
 
 #[tokio::test]
@@ -314,7 +372,7 @@ async fn keys_without_alg_take_the_allowed_algorithms_of_their_type() {
 }
 
 #[tokio::test]
-async fn a_token_of_issuer_b_signed_with_issuer_a_key_is_refused() {
+async fn item_42_rfc8725_3_8_keys_belong_to_the_issuer() {
     let provider_a = jwks_server::start(vec![key_a()]).await;
     let provider_b = jwks_server::start(vec![key_b()]).await;
     let layer = JwtAuthLayer::builder()
@@ -367,6 +425,42 @@ async fn a_token_of_issuer_b_signed_with_issuer_a_key_is_refused() {
     )
     .await;
     assert_eq!(stranger.status(), StatusCode::UNAUTHORIZED);
+    // The same with static keys: B's name, A's secret (no kid to route by).
+    let other_secret = [5u8; 32];
+    let layer = JwtAuthLayer::builder()
+        .audience(AUDIENCE)
+        .trust_issuer(
+            "https://a.test",
+            TrustedIssuer::new().key(VerificationKey::hmac(Algorithm::HS256, SECRET).unwrap()),
+        )
+        .trust_issuer(
+            "https://b.test",
+            TrustedIssuer::new()
+                .key(VerificationKey::hmac(Algorithm::HS256, &other_secret).unwrap()),
+        )
+        .build()
+        .unwrap();
+    let for_issuer = |iss: &str, secret: &[u8]| {
+        sign_raw(
+            r#"{"alg":"HS256"}"#,
+            &with_claim(claims(), "iss", json!(iss)).to_string(),
+            Algorithm::HS256,
+            &EncodingKey::from_secret(secret).unwrap(),
+        )
+    };
+    assert_eq!(
+        status_of(&layer, &for_issuer("https://a.test", SECRET)).await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        status_of(&layer, &for_issuer("https://b.test", &other_secret)).await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        status_of(&layer, &for_issuer("https://b.test", SECRET)).await,
+        StatusCode::UNAUTHORIZED,
+        "B's name, A's key"
+    );
 }
 
 /// A layer trusting `issuer` through OpenID Connect discovery, and an RS256 token of that issuer (kid `a`).
@@ -452,8 +546,7 @@ async fn a_key_removed_from_the_set_stops_verifying_cached_tokens() {
 
 #[tokio::test]
 async fn static_documents_need_no_fetching() {
-    let document = json!({ "keys": [key_a()] }).to_string();
-    let layer = layer_for(Jwks::document(document));
+    let layer = document_layer(vec![key_a()]);
     assert_eq!(
         send(&layer, bearer(&signed(Algorithm::RS256, "a")))
             .await

@@ -3,28 +3,16 @@
 
 mod common;
 
+use common::sessions::system_issuer;
 use common::*;
 use http::{HeaderMap, HeaderValue, Uri};
 use jsonwebtoken::Algorithm;
 use proptest::prelude::*;
 use serde_json::{json, Value};
-use tower_jwt_auth::{
-    BearerHeader, Claims, JwtAuthLayer, SigningKey, TokenIssuer, TokenSource, VerificationKey,
-};
-
-fn issuer() -> TokenIssuer {
-    TokenIssuer::builder(SigningKey::hmac(Algorithm::HS256, SECRET).unwrap())
-        .issuer(ISSUER)
-        .audience(AUDIENCE)
-        .build()
-        .unwrap()
-}
+use tower_jwt_auth::{BearerHeader, Claims, JwtAuthLayer, TokenSource};
 
 fn layer() -> JwtAuthLayer<Value> {
-    JwtAuthLayer::builder()
-        .key(VerificationKey::hmac(Algorithm::HS256, SECRET).unwrap())
-        .issuer(ISSUER)
-        .audience(AUDIENCE)
+    builder_for(Algorithm::HS256)
         .disable_token_cache()
         .claims::<Value>()
         .build()
@@ -49,7 +37,7 @@ proptest! {
 
     #[test]
     fn issue_then_verify_gives_back_the_same_claims(subject in "[^\u{0}]{1,40}", claims in app_claims()) {
-        let token = issuer().issue(&subject, &claims).unwrap();
+        let token = system_issuer().issue(&subject, &claims).unwrap();
         let (verified, info): (Claims<Value>, _) = layer().verify_token(token.as_str()).unwrap();
         prop_assert_eq!(info.subject(), Some(subject.as_str()));
         prop_assert_eq!(info.token_id(), Some(token.jti()));
@@ -60,7 +48,7 @@ proptest! {
 
     #[test]
     fn any_single_byte_change_is_refused(position in any::<prop::sample::Index>(), replacement in 0x21u8..0x7f) {
-        let token = issuer().issue("alice", &json!({ "scope": "read" })).unwrap().into_string();
+        let token = system_issuer().issue("alice", &json!({ "scope": "read" })).unwrap().into_string();
         let index = position.index(token.len());
         prop_assume!(token.as_bytes()[index] != replacement);
         let mut bytes = token.into_bytes();

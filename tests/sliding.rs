@@ -7,13 +7,13 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::routing::{get, post};
 use axum::Router;
+use common::sessions::test_issuer;
 use common::*;
 use http::{Method, Request, StatusCode};
-use serde_json::{json, Value};
+use serde_json::json;
 use tower::ServiceExt;
 use tower_jwt_auth::{
-    Algorithm, JwtAuthLayer, ManualClock, MemoryStore, SameSite, SessionStore, Sessions,
-    SigningKey, TokenIssuer, VerificationKey,
+    Algorithm, ManualClock, MemoryStore, SameSite, SessionStore, Sessions, TokenIssuer,
 };
 
 const T0: i64 = 2_000_000_000;
@@ -27,20 +27,25 @@ struct Setup {
     store: MemoryStore,
 }
 
-fn setup(cookie: bool) -> Setup {
-    setup_with(cookie, false)
+/// How the sliding app is wired.
+#[derive(Clone, Copy, Default)]
+struct Options {
+    /// Deliver renewed tokens in an `at` cookie with this SameSite policy too.
+    cookie: Option<SameSite>,
+    /// Read the token from the `at` cookie instead of the Authorization header.
+    cookie_source: bool,
+    /// The revocation store answers through the layer's asynchronous path.
+    asynchronous: bool,
 }
 
-/// The sliding app; with `asynchronous`, the revocation store answers through the layer's async path.
-fn setup_with(cookie: bool, asynchronous: bool) -> Setup {
+/// The sliding app with bearer-header tokens, renewed tokens in `x-access-token`, a synchronous store.
+fn setup() -> Setup {
+    setup_with(Options::default())
+}
+
+fn setup_with(options: Options) -> Setup {
     let clock = ManualClock::new(T0);
-    let issuer = TokenIssuer::builder(SigningKey::hmac(Algorithm::HS256, SECRET).unwrap())
-        .issuer(ISSUER)
-        .audience(AUDIENCE)
-        .ttl(Duration::from_secs(TTL))
-        .clock(clock.clone())
-        .build()
-        .unwrap();
+    let issuer = test_issuer(&clock, Duration::from_secs(TTL));
     let store = MemoryStore::new().with_clock(clock.clone());
     let sessions = Sessions::builder(issuer.clone(), store.clone())
         .max_session(Duration::from_secs(MAX_SESSION))
@@ -52,21 +57,18 @@ fn setup_with(cookie: bool, asynchronous: bool) -> Setup {
         .action(Method::POST, "/posts")
         .action(Method::POST, "/payments/*")
         .action(Method::POST, "/fail");
-    if cookie {
-        policy = policy.cookie("at", SameSite::Strict).unwrap();
+    if let Some(same_site) = options.cookie {
+        policy = policy.cookie("at", same_site).unwrap();
     }
-    let mut builder = JwtAuthLayer::builder()
-        .key(VerificationKey::hmac(Algorithm::HS256, SECRET).unwrap())
-        .issuer(ISSUER)
-        .audience(AUDIENCE)
+    let mut builder = builder_for(Algorithm::HS256)
         .clock(clock.clone())
         .sliding(policy);
-    builder = if asynchronous {
+    builder = if options.asynchronous {
         builder.revocation(AsyncStore(store.clone()))
     } else {
         builder.revocation(store.clone())
     };
-    if cookie {
+    if options.cookie_source {
         builder = builder.token_source(tower_jwt_auth::CookieSource::new("at").unwrap());
     }
     let app = Router::new()
@@ -93,14 +95,6 @@ fn request(method: Method, uri: &str, token: &str) -> Request<Body> {
         .header("authorization", format!("Bearer {token}"))
         .body(Body::empty())
         .unwrap()
-}
-
-fn payload(token: &str) -> Value {
-    let part = token.split('.').nth(1).unwrap();
-    serde_json::from_slice(
-        &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, part).unwrap(),
-    )
-    .unwrap()
 }
 
 async fn renewed(
@@ -130,7 +124,7 @@ fn login(s: &Setup) -> String {
 
 #[tokio::test]
 async fn an_action_past_half_lifetime_gets_a_renewed_token_with_the_same_claims() {
-    let s = setup(false);
+    let s = setup();
     let token = login(&s);
     s.clock.advance(301);
     let (status, renewed_token, headers) =
@@ -155,7 +149,7 @@ async fn an_action_past_half_lifetime_gets_a_renewed_token_with_the_same_claims(
 
 #[tokio::test]
 async fn no_reissue_below_threshold_off_action_or_on_failure() {
-    let s = setup(false);
+    let s = setup();
     let token = login(&s);
     s.clock.advance(299);
     assert_eq!(
@@ -185,7 +179,7 @@ async fn no_reissue_below_threshold_off_action_or_on_failure() {
 
 #[tokio::test]
 async fn renewed_tokens_never_outlive_the_session_cap() {
-    let s = setup(false);
+    let s = setup();
     let mut token = login(&s);
     let mut last_exp = 0;
     // Keep acting every 400 s: tokens slide until auth_time + max_session, then simply expire.
@@ -220,7 +214,7 @@ async fn renewed_tokens_never_outlive_the_session_cap() {
 
 #[tokio::test]
 async fn a_token_without_auth_time_counts_iat_as_session_start() {
-    let s = setup(false);
+    let s = setup();
     let session = tower_jwt_auth::SessionClaims {
         session_id: Some("sid-2"),
         auth_time: None,
@@ -245,7 +239,7 @@ async fn a_token_without_auth_time_counts_iat_as_session_start() {
 
 #[tokio::test]
 async fn a_revoked_session_is_not_extended() {
-    let s = setup(false);
+    let s = setup();
     let token = login(&s);
     s.clock.advance(400);
     s.store
@@ -257,15 +251,20 @@ async fn a_revoked_session_is_not_extended() {
 }
 
 #[tokio::test]
-async fn cookie_delivery_sets_a_secure_http_only_cookie() {
-    let s = setup(true);
+async fn item_09_rfc6750_5_3_token_cookies_are_secure_with_samesite() {
+    // The token comes in a cookie and the renewed one goes out in a cookie.
+    let s = setup_with(Options {
+        cookie: Some(SameSite::Strict),
+        cookie_source: true,
+        ..Options::default()
+    });
     let token = login(&s);
     s.clock.advance(400);
-    let request = Request::post("/posts")
+    let in_cookie = Request::post("/posts")
         .header("cookie", format!("at={token}"))
         .body(Body::empty())
         .unwrap();
-    let response = s.app.clone().oneshot(request).await.unwrap();
+    let response = s.app.clone().oneshot(in_cookie).await.unwrap();
     assert_eq!(response.status(), StatusCode::CREATED);
     let cookie = response.headers()["set-cookie"]
         .to_str()
@@ -283,11 +282,35 @@ async fn cookie_delivery_sets_a_secure_http_only_cookie() {
     }
     assert!(response.headers().get("x-access-token").is_some());
     assert_eq!(response.headers()["cache-control"], "no-store");
+    // The token comes in the Authorization header; the renewed one goes out in a Lax cookie too.
+    let s = setup_with(Options {
+        cookie: Some(SameSite::Lax),
+        ..Options::default()
+    });
+    let token = login(&s);
+    s.clock.advance(400);
+    let response = s
+        .app
+        .clone()
+        .oneshot(request(Method::POST, "/posts", &token))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        cookie.contains("; Secure")
+            && cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
 }
 
 #[tokio::test]
 async fn concurrent_sliding_requests_each_get_a_valid_token() {
-    let s = setup(false);
+    let s = setup();
     let token = login(&s);
     s.clock.advance(400);
     let tasks: Vec<_> = (0..20)
@@ -334,7 +357,10 @@ async fn sliding_works_behind_an_asynchronous_revocation_check() {
         issuer,
         app,
         store,
-    } = setup_with(false, true);
+    } = setup_with(Options {
+        asynchronous: true,
+        ..Options::default()
+    });
     let session = tower_jwt_auth::SessionClaims {
         session_id: Some("s-async"),
         auth_time: Some(T0),

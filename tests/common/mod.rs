@@ -113,11 +113,47 @@ pub fn hs256(payload: &Value) -> String {
     token_with(Algorithm::HS256, json!({}), payload)
 }
 
+/// Exactly this header and payload JSON text, signed HS256 with the test secret.
+pub fn hs256_raw(header: &str, payload: &str) -> String {
+    sign_raw(
+        header,
+        payload,
+        Algorithm::HS256,
+        &key_pair(Algorithm::HS256).0,
+    )
+}
+
+/// The decoded JSON of a token's segment `index` (0 = header, 1 = payload); no signature check.
+fn segment(token: &str, index: usize) -> Value {
+    let part = token.split('.').nth(index).unwrap();
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
+}
+
+/// A token's payload (claims) as JSON, read without checking anything.
+pub fn payload(token: &str) -> Value {
+    segment(token, 1)
+}
+
+/// A token's JOSE header as JSON, read without checking anything.
+pub fn header(token: &str) -> Value {
+    segment(token, 0)
+}
+
+/// The claims with `client_id` too, as the RFC 9068 profile requires.
+pub fn rfc9068_claims() -> Value {
+    with_claim(claims(), "client_id", json!("web"))
+}
+
 pub fn builder_for(alg: Algorithm) -> tower_jwt_auth::JwtAuthBuilder {
     tower_jwt_auth::JwtAuthLayer::builder()
         .key(key_pair(alg).1)
         .issuer(ISSUER)
         .audience(AUDIENCE)
+}
+
+/// The default layer: the HS256 test key, issuer and audience.
+pub fn hs256_layer() -> tower_jwt_auth::JwtAuthLayer {
+    builder_for(Algorithm::HS256).build().unwrap()
 }
 
 /// A request for `uri` with these headers (repeated names give repeated headers) and an empty body.
@@ -164,6 +200,15 @@ where
         .unwrap()
 }
 
+/// The status of a `GET /` with `token` as the bearer token, through `layer` around [`echo`].
+pub async fn status_of<L>(layer: &L, token: &str) -> StatusCode
+where
+    L: Layer<tower::util::ServiceFn<fn(Request<String>) -> EchoFuture>>,
+    L::Service: tower::Service<Request<String>, Response = Response<String>, Error = Infallible>,
+{
+    send(layer, bearer(token)).await.status()
+}
+
 pub type EchoFuture = std::pin::Pin<
     Box<dyn std::future::Future<Output = Result<Response<String>, Infallible>> + Send>,
 >;
@@ -196,6 +241,12 @@ pub fn assert_rejected(response: &Response<String>, status: StatusCode, error: O
         .extensions()
         .get::<tower_jwt_auth::AuthError>()
         .is_some());
+}
+
+/// Asserts a 401 `invalid_token` rejection (see [`assert_rejected`]) of this kind.
+pub fn assert_invalid_token(response: &Response<String>, kind: tower_jwt_auth::AuthErrorKind) {
+    assert_rejected(response, StatusCode::UNAUTHORIZED, Some("invalid_token"));
+    assert_eq!(rejection_kind(response), Some(kind));
 }
 
 /// RFC 6750 §3: each attribute of a challenge appears at most once.

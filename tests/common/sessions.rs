@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use tower_jwt_auth::{
     Algorithm, JwtAuthLayer, ManualClock, MemoryStore, RevocationCheck, SessionStore, Sessions,
-    SigningKey, TokenIssuer, VerificationKey,
+    SigningKey, TokenIssuer, TokenIssuerBuilder,
 };
 
 use super::redis_server::RedisServer;
@@ -26,15 +26,25 @@ pub struct Fixture {
     pub memory: Option<MemoryStore>,
 }
 
-/// The tests' HS256 issuer (test issuer and audience) with this access-token lifetime, on `clock`.
-pub fn test_issuer(clock: &ManualClock, ttl: Duration) -> TokenIssuer {
+/// The tests' HS256 issuer (test secret, issuer and audience), before its lifetime and clock are chosen.
+fn issuer_builder() -> TokenIssuerBuilder {
     TokenIssuer::builder(SigningKey::hmac(Algorithm::HS256, super::SECRET).unwrap())
         .issuer(super::ISSUER)
         .audience(super::AUDIENCE)
+}
+
+/// The tests' HS256 issuer (test issuer and audience) with this access-token lifetime, on `clock`.
+pub fn test_issuer(clock: &ManualClock, ttl: Duration) -> TokenIssuer {
+    issuer_builder()
         .ttl(ttl)
         .clock(clock.clone())
         .build()
         .unwrap()
+}
+
+/// The tests' HS256 issuer with the default access-token lifetime, on the system clock.
+pub fn system_issuer() -> TokenIssuer {
+    issuer_builder().build().unwrap()
 }
 
 /// Sessions (1 h idle, 4 h absolute, 10 min access tokens) and a verifying layer that checks `store`.
@@ -49,10 +59,7 @@ pub fn fixture_with(store: Arc<dyn SessionStore>, clock: ManualClock, grace: Dur
         .unwrap();
     let revocation: Arc<dyn RevocationCheck> = store.clone();
     let builder = || {
-        JwtAuthLayer::builder()
-            .key(VerificationKey::hmac(Algorithm::HS256, super::SECRET).unwrap())
-            .issuer(super::ISSUER)
-            .audience(super::AUDIENCE)
+        super::builder_for(Algorithm::HS256)
             .clock(clock.clone())
             .revocation_shared(revocation.clone())
     };
@@ -111,9 +118,7 @@ impl Fixture {
 
     /// `GET /` with `token` through the plain layer.
     pub async fn status(&self, token: &str) -> http::StatusCode {
-        super::send(&self.layer, super::bearer(token))
-            .await
-            .status()
+        super::status_of(&self.layer, token).await
     }
 
     /// How many entries the store holds: the memory store's `len()`, or the number of Redis keys.
