@@ -155,7 +155,7 @@ fn bench(c: &mut Criterion) {
 /// non-action route (verify only).
 fn sliding(c: &mut Criterion) {
     use std::time::Duration;
-    use tower_jwt_auth::{MemoryStore, Sessions, SigningKey, TokenIssuer};
+    use tower_jwt_auth::{MemoryStore, Sessions, SigningKey, SlidingPolicy, TokenIssuer};
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
@@ -180,18 +180,14 @@ fn sliding(c: &mut Criterion) {
         &EncodingKey::from_secret(&secret).unwrap(),
     )
     .unwrap();
-    let store = MemoryStore::new();
-    let sessions = Sessions::builder(issuer, store.clone())
+    let sessions = Sessions::builder(issuer, MemoryStore::new())
         .max_session(Duration::from_secs(86_400))
         .build()
         .unwrap();
-    let policy = sessions.sliding().action(http::Method::POST, "/posts");
     let layer = JwtAuthLayer::builder()
         .key(VerificationKey::hmac(Algorithm::HS256, &secret).unwrap())
-        .issuer("bench")
-        .audience("bench-api")
-        .revocation(store)
-        .sliding(policy)
+        .sessions(&sessions)
+        .sliding(SlidingPolicy::new().action(http::Method::POST, "/posts"))
         .build()
         .unwrap();
     let service = layer.layer(tower::service_fn(|_req: Request<()>| async {

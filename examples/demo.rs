@@ -21,7 +21,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use tower_jwt_auth::{
     Algorithm, Claims, JsonResponder, JwtAuthLayer, MemoryStore, RefreshEndpoint, RevokeEndpoint,
-    SessionStore, Sessions, SigningKey, TokenInfo, TokenIssuer, VerificationKey,
+    SessionStore, Sessions, SigningKey, SlidingPolicy, TokenInfo, TokenIssuer, VerificationKey,
 };
 
 /// Demo users: name, argon2id hash of the password, and granted scopes. Passwords: alice-pass, bob-pass.
@@ -216,18 +216,17 @@ async fn app() -> Result<Router, BoxError> {
     let audience = env_or("JWT_AUDIENCE", "demo-api");
     let (signing, verification, refresh_key) = keys(alg)?;
     let issuer = TokenIssuer::builder(signing)
-        .issuer(&issuer_name)
-        .audience(&audience)
+        .issuer(issuer_name)
+        .audience(audience)
         .ttl(env_secs("ACCESS_TTL_SECS", 900)?)
         .build()?;
     let store = store().await?;
     // One session cap for refresh and sliding: the policy comes from the sessions.
-    let sessions = Sessions::builder_shared(issuer, store.clone())
+    let sessions = Sessions::builder_shared(issuer, store)
         .refresh_ttl(env_secs("REFRESH_TTL_SECS", 1_209_600)?)
         .max_session(env_secs("MAX_SESSION_SECS", 30 * 24 * 3600)?)
         .successor_key(refresh_key)
         .build()?;
-    let sliding = sessions.sliding().action(Method::POST, "/posts");
     let mut auth = JwtAuthLayer::builder();
     if std::env::var("TOKEN_CACHE").as_deref() == Ok("0") {
         auth = auth.disable_token_cache();
@@ -237,13 +236,13 @@ async fn app() -> Result<Router, BoxError> {
         eprintln!("also trusting the keys of {url}");
         auth = auth.jwks(tower_jwt_auth::Jwks::url(&url)?);
     }
+    // One call wires the layer to the sessions (issuer, audience, revocation store, clock); the sliding policy
+    // names only its actions.
     let auth = auth
         .claims::<Value>()
         .key(verification)
-        .issuer(issuer_name)
-        .audience(audience)
-        .revocation_shared(store)
-        .sliding(sliding)
+        .sessions(&sessions)
+        .sliding(SlidingPolicy::new().action(Method::POST, "/posts"))
         .realm("demo")
         .responder(JsonResponder)
         .build()?;

@@ -16,7 +16,8 @@ use crate::layer::JwtAuthLayer;
 use crate::pipeline::config::AuthConfig;
 use crate::rejection::{is_header_safe, Challenges, DefaultResponder, DEFAULT_REALM};
 use crate::revocation::RevocationCheck;
-use crate::sliding::SlidingPolicy;
+use crate::session::Sessions;
+use crate::sliding::{Sliding, SlidingPolicy};
 use crate::token::cache::{TokenCache, DEFAULT_TOKEN_CACHE_BYTES};
 use crate::token::claims::RegisteredClaims;
 use crate::token::json::JsonLimits;
@@ -64,13 +65,14 @@ struct Settings {
     max_token_size: usize,
     sources: Vec<Box<dyn TokenSource>>,
     optional: bool,
-    clock: SharedClock,
+    /// Set by `.clock(..)`; otherwise the sessions' clock, or the system clock.
+    clock: Option<SharedClock>,
     realm: String,
     revocation: Option<Arc<dyn RevocationCheck>>,
-    sliding: Option<Arc<SlidingPolicy>>,
+    sessions: Option<Sessions>,
+    sliding: Option<SlidingPolicy>,
     cache_bytes: u64,
     any_audience: bool,
-    sliding_without_revocation: bool,
     json_limits: JsonLimits,
     provider: Option<&'static CryptoProvider>,
     /// The first invalid setting, reported by `build()`.
@@ -105,13 +107,13 @@ impl JwtAuthBuilder {
                 max_token_size: DEFAULT_MAX_TOKEN_SIZE,
                 sources: vec![Box::new(BearerHeader)],
                 optional: false,
-                clock: Arc::new(SystemClock),
+                clock: None,
                 realm: DEFAULT_REALM.to_owned(),
                 revocation: None,
+                sessions: None,
                 sliding: None,
                 cache_bytes: DEFAULT_TOKEN_CACHE_BYTES,
                 any_audience: false,
-                sliding_without_revocation: false,
                 json_limits: JsonLimits::default(),
                 provider: None,
                 error: None,
@@ -320,9 +322,10 @@ impl<C, R> JwtAuthBuilder<C, R> {
         self
     }
 
-    /// The time source (default: the system clock).
+    /// The time source of a layer without [`sessions`](Self::sessions) (default: the system clock). A layer wired
+    /// to sessions uses theirs; giving both is a build error ([`ConfigError::Conflict`]).
     pub fn clock(mut self, clock: impl Clock) -> Self {
-        self.settings.clock = Arc::new(clock);
+        self.settings.clock = Some(Arc::new(clock));
         self
     }
 
@@ -336,8 +339,32 @@ impl<C, R> JwtAuthBuilder<C, R> {
         self
     }
 
+    /// Wires the layer to `sessions` in one call: it accepts the tokens their issuer mints (its `iss` and
+    /// `aud` join the accepted ones), checks every token against their store (revoked `jti`, `sid` or subject →
+    /// 401; store down → 503), verifies on their clock, and can [`slide`](Self::sliding) their tokens. Add the
+    /// issuer's verification key with [`key`](Self::key).
+    ///
+    /// A separate [`revocation`](Self::revocation) store or [`clock`](Self::clock) beside the sessions is a build
+    /// error ([`ConfigError::Conflict`]): each is configured once.
+    pub fn sessions(mut self, sessions: &Sessions) -> Self {
+        let issuer = sessions.issuer();
+        let validation = &mut self.settings.validation;
+        for name in std::iter::once(issuer.issuer_name()) {
+            if !validation.issuers.iter().any(|i| i == name) {
+                validation.issuers.push(name.to_owned());
+            }
+        }
+        for audience in issuer.audiences() {
+            if !validation.audiences.contains(audience) {
+                validation.audiences.push(audience.clone());
+            }
+        }
+        self.settings.sessions = Some(sessions.clone());
+        self
+    }
+
     /// Checks every verified token against this revocation store (revoked `jti`, `sid` or subject → 401;
-    /// store down → 503).
+    /// store down → 503), for a layer without [`sessions`](Self::sessions) (which bring their store).
     pub fn revocation(mut self, store: impl RevocationCheck) -> Self {
         self.settings.revocation = Some(Arc::new(store));
         self
@@ -372,24 +399,12 @@ impl<C, R> JwtAuthBuilder<C, R> {
         self.token_cache_size(0)
     }
 
-    /// Reissues tokens on sliding actions (see [`SlidingPolicy`], made by
-    /// [`Sessions::sliding`](crate::Sessions::sliding)). Revoked sessions are refused before any reissue, so
-    /// [`build`](Self::build) requires a [`revocation`](Self::revocation) store
-    /// ([`ConfigError::SlidingWithoutRevocation`]) unless [`sliding_without_revocation`](Self::sliding_without_revocation)
-    /// says otherwise, and one of the layer's keys must verify the sliding issuer's signatures
-    /// ([`ConfigError::SlidingIssuerKeyMissing`]). Only tokens verified by such a key slide.
+    /// Reissues the [`sessions`](Self::sessions)' tokens on sliding actions (see [`SlidingPolicy`]). Without
+    /// sessions, [`build`](Self::build) fails with [`ConfigError::SlidingWithoutSessions`]; one of the layer's
+    /// keys must verify the sessions' issuer's signatures ([`ConfigError::SlidingIssuerKeyMissing`]). Only tokens
+    /// verified by such a key slide, and revoked sessions are refused (by the sessions' store) before any reissue.
     pub fn sliding(mut self, policy: SlidingPolicy) -> Self {
-        if let Err(e) = policy.validate() {
-            return self.fail(e);
-        }
-        self.settings.sliding = Some(Arc::new(policy));
-        self
-    }
-
-    /// Allows [`sliding`](Self::sliding) without a revocation store, on purpose: a logged-out session's tokens
-    /// then keep working, and keep sliding, until the session's absolute end.
-    pub fn sliding_without_revocation(mut self) -> Self {
-        self.settings.sliding_without_revocation = true;
+        self.settings.sliding = Some(policy);
         self
     }
 
@@ -443,19 +458,40 @@ impl<C, R> JwtAuthBuilder<C, R> {
             Some(provider) => provider,
             None => crate::crypto::feature_provider()?,
         };
-        if settings.revocation.is_some() && !settings.validation.require_exp {
+        let (revocation, clock) = match &settings.sessions {
+            None => (settings.revocation, settings.clock),
+            Some(_) if settings.revocation.is_some() => {
+                return Err(ConfigError::Conflict(
+                    "a revocation store beside sessions, which check their own store",
+                ))
+            }
+            Some(_) if settings.clock.is_some() => {
+                return Err(ConfigError::Conflict(
+                    "a clock beside sessions, which bring their issuer's clock",
+                ))
+            }
+            Some(sessions) => {
+                let store: Arc<dyn RevocationCheck> = sessions.store().clone();
+                (Some(store), Some(Arc::clone(sessions.clock())))
+            }
+        };
+        if revocation.is_some() && !settings.validation.require_exp {
             return Err(ConfigError::MissingExpWithRevocation);
         }
         let mut domains =
             TrustDomains::build(settings.default_keys, settings.named_issuers, provider)?;
-        if let Some(policy) = &settings.sliding {
-            if settings.revocation.is_none() && !settings.sliding_without_revocation {
-                return Err(ConfigError::SlidingWithoutRevocation);
+        let sliding = match (settings.sliding, settings.sessions) {
+            (None, _) => None,
+            (Some(_), None) => return Err(ConfigError::SlidingWithoutSessions),
+            (Some(policy), Some(sessions)) => {
+                policy.validate()?;
+                let issuer = sessions.issuer();
+                if !domains.mark_issuer_keys(|key| issuer.is_verified_by(key, provider)) {
+                    return Err(ConfigError::SlidingIssuerKeyMissing);
+                }
+                Some(Arc::new(Sliding { policy, sessions }))
             }
-            if !domains.mark_issuer_keys(|key| policy.issuer().is_verified_by(key, provider)) {
-                return Err(ConfigError::SlidingIssuerKeyMissing);
-            }
-        }
+        };
         let verifier = Verifier {
             domains,
             provider,
@@ -469,9 +505,9 @@ impl<C, R> JwtAuthBuilder<C, R> {
             optional: settings.optional,
             challenges: Challenges::new(&settings.realm).with_scope(self.requirements.scope_text()),
             requirements: self.requirements,
-            clock: settings.clock,
-            revocation: settings.revocation,
-            sliding: settings.sliding,
+            clock: clock.unwrap_or_else(|| Arc::new(SystemClock)),
+            revocation,
+            sliding,
             cache: (settings.cache_bytes > 0).then(|| TokenCache::new(settings.cache_bytes)),
             responder: self.responder,
             _claims: PhantomData,

@@ -250,10 +250,12 @@ pub enum ConfigError {
     PredicateBeforeClaimsType,
     /// The same issuer was trusted twice with [`trust_issuer`](crate::JwtAuthBuilder::trust_issuer).
     DuplicateIssuer(String),
-    /// Sliding sessions without a revocation store: revoked sessions would keep sliding. Add
-    /// [`revocation`](crate::JwtAuthBuilder::revocation), or opt out on purpose with
-    /// [`sliding_without_revocation`](crate::JwtAuthBuilder::sliding_without_revocation).
-    SlidingWithoutRevocation,
+    /// A sliding policy without the sessions whose tokens it renews: wire them with
+    /// [`sessions`](crate::JwtAuthBuilder::sessions) (which also makes their store the revocation check, so a
+    /// revoked session never slides).
+    SlidingWithoutSessions,
+    /// One setting given two ways (say a clock or a revocation store beside the sessions that bring their own).
+    Conflict(&'static str),
     /// The sliding issuer's key is not among the layer's keys, so its reissued tokens could never be verified.
     SlidingIssuerKeyMissing,
     /// Tokens without `exp` together with a revocation store: no revocation could outlive such a token.
@@ -299,9 +301,10 @@ impl fmt::Display for ConfigError {
                 "a claims predicate was given before .claims::<C>(): call .claims::<C>() first",
             ),
             Self::DuplicateIssuer(issuer) => write!(f, "the issuer `{issuer}` is trusted twice"),
-            Self::SlidingWithoutRevocation => f.write_str(
-                "sliding sessions need a revocation store (or .sliding_without_revocation() on purpose)",
+            Self::SlidingWithoutSessions => f.write_str(
+                "a sliding policy needs the sessions whose tokens it renews: call .sessions(&sessions)",
             ),
+            Self::Conflict(what) => write!(f, "configured twice: {what}"),
             Self::SlidingIssuerKeyMissing => f.write_str(
                 "the sliding issuer's key is not among the layer's keys: add its verification key",
             ),

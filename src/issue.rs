@@ -288,6 +288,16 @@ impl TokenIssuer {
         &self.inner.issuer
     }
 
+    /// The `aud` values this issuer writes.
+    pub(crate) fn audiences(&self) -> &[String] {
+        &self.inner.audience
+    }
+
+    /// The issuer's clock (also the clock of [`Sessions`](crate::Sessions) built on it).
+    pub(crate) fn clock(&self) -> &SharedClock {
+        &self.inner.clock
+    }
+
     /// Whether `key` verifies this issuer's signatures (it is the issuer's own key): a probe is signed and
     /// verified once.
     pub(crate) fn is_verified_by(&self, key: &VerificationKey, provider: &CryptoProvider) -> bool {
@@ -391,7 +401,11 @@ impl TokenIssuerBuilder {
         self
     }
 
-    /// The time source (default: the system clock).
+    /// The time source (default: the system clock). It is the one clock of the session authority: [`Sessions`]
+    /// built on this issuer, and any layer wired to them with
+    /// [`JwtAuthBuilder::sessions`](crate::JwtAuthBuilder::sessions), use it too.
+    ///
+    /// [`Sessions`]: crate::Sessions
     pub fn clock(mut self, clock: impl Clock) -> Self {
         self.clock = Arc::new(clock);
         self

@@ -82,6 +82,7 @@
 //! | `redis` | no | `RedisStore`: sessions and revocations shared by many processes |
 //! | `jwks` | no | remote keys: JWK Set URLs, OpenID Connect discovery, key cache |
 //! | `tracing` | no | one debug event per rejection, with the reason kind (never the token) |
+//! | `test-util` | no | [`testing`]: the store conformance suite and lifecycle model test for your own store |
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
@@ -115,6 +116,9 @@ pub mod revocation;
 mod service;
 pub mod session;
 pub mod sliding;
+#[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
+pub mod testing;
 mod token;
 
 #[cfg(feature = "axum")]

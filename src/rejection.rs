@@ -60,6 +60,7 @@ impl Challenges {
     }
 
     /// The challenges of the default realm (`api`), for rejections made where no layer is configured.
+    #[cfg(feature = "axum")]
     pub(crate) fn default_realm() -> &'static Self {
         static DEFAULT: std::sync::LazyLock<Challenges> =
             std::sync::LazyLock::new(|| Challenges::new(DEFAULT_REALM));

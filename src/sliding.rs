@@ -1,11 +1,15 @@
 //! Sliding sessions: on configured actions, a token past its threshold is reissued with a later expiry, never
-//! past its session's end (`auth_time + max_session` of its [`Sessions`](crate::Sessions)).
+//! past its session's end (`auth_time + max_session` of its [`Sessions`]).
 //!
-//! A policy comes from [`Sessions::sliding`](crate::Sessions::sliding), so the issuer and the session cap are the
-//! sessions' own: one setting each. Only the sessions' own tokens slide: tokens verified by the issuer's key
-//! (not by a remote key set or a partner's key), whose `iss` is the issuer's, that belong to a session (`sid`,
-//! which covers every reissue: revoking the session stops the whole chain), and whose `exp` has not passed
-//! (a token inside the leeway is accepted, never renewed). Other tokens pass through unchanged.
+//! A [`SlidingPolicy`] names only the actions, the threshold and the delivery. The rest is configured once, on
+//! the [`Sessions`] the layer is wired to with [`JwtAuthBuilder::sessions`](crate::JwtAuthBuilder::sessions):
+//! their issuer signs the new tokens (its lifetime is theirs), their `max_session` caps them, their clock decides,
+//! and their store is the revocation check that refuses a logged-out session's tokens before any reissue.
+//!
+//! Only the sessions' own tokens slide: tokens verified by the issuer's key (not by a remote key set or a
+//! partner's key), whose `iss` is the issuer's, that belong to a session (`sid`, which covers every reissue:
+//! revoking the session stops the whole chain), and whose `exp` has not passed (a token inside the leeway is
+//! accepted, never renewed). Other tokens pass through unchanged.
 //!
 //! The decision ([`SlidingPolicy::decide`]) is a pure function of the token and the time. The layer applies it
 //! to requests whose method and path are actions, calls the inner service, and only when that answered 2xx signs
@@ -14,9 +18,12 @@
 //! ```
 //! use std::time::Duration;
 //! use http::Method;
-//! use tower_jwt_auth::{Algorithm, MemoryStore, Sessions, SigningKey, TokenIssuer};
+//! use tower_jwt_auth::{
+//!     Algorithm, JwtAuthLayer, MemoryStore, Sessions, SigningKey, SlidingPolicy, TokenIssuer, VerificationKey,
+//! };
 //!
-//! let issuer = TokenIssuer::builder(SigningKey::hmac(Algorithm::HS256, &[7; 32]).unwrap())
+//! let secret = [7; 32];
+//! let issuer = TokenIssuer::builder(SigningKey::hmac(Algorithm::HS256, &secret).unwrap())
 //!     .issuer("demo")
 //!     .audience("demo-api")
 //!     .ttl(Duration::from_secs(900))
@@ -26,11 +33,17 @@
 //!     .max_session(Duration::from_secs(8 * 3600))
 //!     .build()
 //!     .unwrap();
-//! let policy = sessions
-//!     .sliding()
-//!     .action(Method::POST, "/posts")
-//!     .action(Method::POST, "/payments/*");
-//! # let _ = policy;
+//! let auth = JwtAuthLayer::builder()
+//!     .key(VerificationKey::hmac(Algorithm::HS256, &secret).unwrap())
+//!     .sessions(&sessions)
+//!     .sliding(
+//!         SlidingPolicy::new()
+//!             .action(Method::POST, "/posts")
+//!             .action(Method::POST, "/payments/*"),
+//!     )
+//!     .build()
+//!     .unwrap();
+//! # let _ = auth;
 //! ```
 
 use std::fmt;
@@ -42,8 +55,9 @@ use http::{HeaderMap, Method, Response};
 use serde_json::{Map, Value};
 
 use crate::error::ConfigError;
-use crate::issue::TokenIssuer;
-use crate::TokenInfo;
+use crate::extension::TokenInfo;
+use crate::session::Sessions;
+use crate::token::source::CookieSource;
 
 /// The response header that carries a reissued token unless configured otherwise. Browsers can read it only
 /// when the server lists it in `Access-Control-Expose-Headers`.
@@ -119,12 +133,12 @@ pub struct Reissue {
     pub session_start: i64,
 }
 
-/// When and how the layer reissues tokens on actions. Made by [`Sessions::sliding`](crate::Sessions::sliding);
-/// attach it with [`JwtAuthBuilder::sliding`](crate::JwtAuthBuilder::sliding).
+/// When and how the layer reissues tokens on actions: the actions, the threshold and the delivery — nothing else.
+/// The issuer, the session cap and the clock are the [`Sessions`]' own, given to the layer once with
+/// [`JwtAuthBuilder::sessions`](crate::JwtAuthBuilder::sessions); attach the policy with
+/// [`JwtAuthBuilder::sliding`](crate::JwtAuthBuilder::sliding).
 #[derive(Clone)]
 pub struct SlidingPolicy {
-    issuer: TokenIssuer,
-    max_session: i64,
     threshold: Threshold,
     routes: Vec<Route>,
     matcher: Option<Arc<dyn ActionMatcher>>,
@@ -135,7 +149,6 @@ pub struct SlidingPolicy {
 impl fmt::Debug for SlidingPolicy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SlidingPolicy")
-            .field("max_session", &self.max_session)
             .field("threshold", &self.threshold)
             .field("routes", &self.routes)
             .field("matcher", &self.matcher.is_some())
@@ -145,14 +158,17 @@ impl fmt::Debug for SlidingPolicy {
     }
 }
 
+impl Default for SlidingPolicy {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl SlidingPolicy {
-    /// Reissues with `issuer` (its lifetime is the new token's), never beyond `max_session` seconds after the
-    /// session started. Add actions with [`action`](Self::action) or [`matcher`](Self::matcher): with none,
-    /// nothing slides.
-    pub(crate) fn for_sessions(issuer: TokenIssuer, max_session: i64) -> Self {
+    /// A policy with no actions yet (add them with [`action`](Self::action) or [`matcher`](Self::matcher): with
+    /// none, nothing slides), the half-lifetime threshold, and delivery in the [`DEFAULT_SLIDING_HEADER`].
+    pub fn new() -> Self {
         Self {
-            issuer,
-            max_session,
             threshold: Threshold::HalfLifetime,
             routes: Vec::new(),
             matcher: None,
@@ -195,26 +211,26 @@ impl SlidingPolicy {
     }
 
     /// Also delivers the new token as a `Set-Cookie` (always `Secure; HttpOnly`, with `SameSite` and
-    /// `Path=/`), for clients that read the token from that cookie.
-    pub fn cookie(
-        mut self,
-        name: impl Into<String>,
-        same_site: SameSite,
-    ) -> Result<Self, ConfigError> {
-        let source = crate::CookieSource::new(name)?;
+    /// `Path=/`), for clients that read the token from that cookie. An invalid cookie name is reported by
+    /// [`JwtAuthBuilder::build`](crate::JwtAuthBuilder::build), like every other setting.
+    pub fn cookie(mut self, name: impl Into<String>, same_site: SameSite) -> Self {
         self.cookie = Some(CookieDelivery {
-            name: source.name().to_owned(),
+            name: name.into(),
             same_site,
             path: "/".to_owned(),
         });
-        Ok(self)
+        self
     }
 
+    /// Checks what the setters deferred: a delivery is configured, and the cookie name is valid.
     pub(crate) fn validate(&self) -> Result<(), ConfigError> {
         if self.header.is_none() && self.cookie.is_none() {
             return Err(ConfigError::Missing(
                 "a sliding delivery (header or cookie)",
             ));
+        }
+        if let Some(cookie) = &self.cookie {
+            CookieSource::new(cookie.name.clone())?;
         }
         Ok(())
     }
@@ -228,14 +244,15 @@ impl SlidingPolicy {
                 .is_some_and(|m| m.is_action(method, path))
     }
 
-    /// The pure reissue decision for a verified token at `now`: `None` unless the token belongs to a session
-    /// (`sid`) of this policy's issuer (`iss`), its `exp` has not passed, it is past its threshold, and its
-    /// session cap leaves room for a later expiry. A token without `auth_time` counts its `iat` as the session
-    /// start; without `iat` or `exp` nothing is reissued. (The layer also requires that the issuer's own key
-    /// verified the token.)
-    pub fn decide(&self, token: &TokenInfo, now: i64) -> Option<Reissue> {
+    /// The pure reissue decision for a verified token at `now`, under the issuer and session cap of
+    /// `sessions`: `None` unless the token belongs to a session (`sid`) of that issuer (`iss`), its `exp` has not
+    /// passed, it is past its threshold, and its session cap leaves room for a later expiry. A token without
+    /// `auth_time` counts its `iat` as the session start; without `iat` or `exp` nothing is reissued. (The layer
+    /// also requires that the issuer's own key verified the token.)
+    pub fn decide(&self, sessions: &Sessions, token: &TokenInfo, now: i64) -> Option<Reissue> {
         let (iat, exp) = (token.issued_at()?, token.expires_at()?);
-        if token.session_id().is_none() || token.issuer() != Some(self.issuer.issuer_name()) {
+        let issuer = sessions.issuer();
+        if token.session_id().is_none() || token.issuer() != Some(issuer.issuer_name()) {
             return None;
         }
         if exp <= now {
@@ -250,17 +267,26 @@ impl SlidingPolicy {
             return None;
         }
         let session_start = token.auth_time().unwrap_or(iat);
-        let cap = session_start.saturating_add(self.max_session);
-        let expires_at = now.saturating_add(self.issuer.ttl_secs()).min(cap);
+        let cap = session_start.saturating_add(sessions.max_session_secs());
+        let expires_at = now.saturating_add(issuer.ttl_secs()).min(cap);
         (expires_at > exp && expires_at > now).then_some(Reissue {
             expires_at,
             session_start,
         })
     }
+}
 
-    /// The issuer tokens are reissued with.
-    pub(crate) fn issuer(&self) -> &TokenIssuer {
-        &self.issuer
+/// A policy wired to the sessions whose tokens it renews (made by the layer's builder).
+#[derive(Debug, Clone)]
+pub(crate) struct Sliding {
+    pub(crate) policy: SlidingPolicy,
+    pub(crate) sessions: Sessions,
+}
+
+impl Sliding {
+    /// The decision for `token` at `now` (see [`SlidingPolicy::decide`]).
+    pub(crate) fn decide(&self, token: &TokenInfo, now: i64) -> Option<Reissue> {
+        self.policy.decide(&self.sessions, token, now)
     }
 
     /// Signs the new token and writes it into the response, which must be a 2xx.
@@ -271,17 +297,18 @@ impl SlidingPolicy {
         response: &mut Response<B>,
     ) {
         claims.insert("auth_time".into(), plan.session_start.into());
-        let Ok(token) = self.issuer.reissue(claims, plan.expires_at) else {
+        let Ok(token) = self.sessions.issuer().reissue(claims, plan.expires_at) else {
             return;
         };
+        let policy = &self.policy;
         let headers = response.headers_mut();
-        if let Some(name) = &self.header {
+        if let Some(name) = &policy.header {
             if let Ok(mut value) = HeaderValue::from_str(token.as_str()) {
                 value.set_sensitive(true);
                 headers.insert(name.clone(), value);
             }
         }
-        if let Some(cookie) = &self.cookie {
+        if let Some(cookie) = &policy.cookie {
             set_cookie(
                 headers,
                 cookie,
@@ -310,7 +337,7 @@ fn set_cookie(headers: &mut HeaderMap, cookie: &CookieDelivery, token: &str, max
 
 /// A reissue decided before the inner call, carried by the response future.
 pub(crate) struct PendingReissue {
-    pub(crate) policy: Arc<SlidingPolicy>,
+    pub(crate) sliding: Arc<Sliding>,
     pub(crate) claims: Map<String, Value>,
     pub(crate) plan: Reissue,
 }
@@ -318,7 +345,7 @@ pub(crate) struct PendingReissue {
 impl PendingReissue {
     pub(crate) fn apply<B>(self, response: &mut Response<B>) {
         if response.status().is_success() {
-            self.policy.deliver(self.claims, self.plan, response);
+            self.sliding.deliver(self.claims, self.plan, response);
         }
     }
 }
@@ -326,9 +353,10 @@ impl PendingReissue {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Algorithm, ManualClock, SigningKey};
+    use crate::{Algorithm, ManualClock, MemoryStore, SigningKey, TokenIssuer};
 
-    fn policy(clock: &ManualClock) -> SlidingPolicy {
+    /// A policy on `POST /posts`, wired to sessions of issuer `t` (100 s tokens, 1000 s sessions).
+    fn policy(clock: &ManualClock) -> Sliding {
         let issuer = TokenIssuer::builder(SigningKey::hmac(Algorithm::HS256, &[7; 32]).unwrap())
             .issuer("t")
             .audience("a")
@@ -336,7 +364,14 @@ mod tests {
             .clock(clock.clone())
             .build()
             .unwrap();
-        SlidingPolicy::for_sessions(issuer, 1000).action(Method::POST, "/posts")
+        let sessions = Sessions::builder(issuer, MemoryStore::new())
+            .max_session(Duration::from_secs(1000))
+            .build()
+            .unwrap();
+        Sliding {
+            policy: SlidingPolicy::new().action(Method::POST, "/posts"),
+            sessions,
+        }
     }
 
     fn token(iat: i64, exp: i64, auth_time: Option<i64>) -> TokenInfo {
@@ -369,7 +404,12 @@ mod tests {
                 "iat {iat} exp {exp} auth_time {auth_time:?} now {now}"
             );
         }
-        let p = p.threshold(Threshold::Remaining(Duration::from_secs(10)));
+        let p = Sliding {
+            policy: p
+                .policy
+                .threshold(Threshold::Remaining(Duration::from_secs(10))),
+            ..p
+        };
         assert_eq!(p.decide(&token(0, 100, None), 89), None);
         assert_eq!(
             p.decide(&token(0, 100, None), 91).map(|r| r.expires_at),
@@ -405,14 +445,17 @@ mod tests {
         ] {
             let _ = p.decide(&token(iat, exp, auth_time), now);
         }
-        let p = p.threshold(Threshold::Remaining(Duration::MAX));
+        let p = Sliding {
+            policy: p.policy.threshold(Threshold::Remaining(Duration::MAX)),
+            ..p
+        };
         let _ = p.decide(&token(0, i64::MAX, None), i64::MIN);
     }
 
     #[test]
     fn route_rules() {
         let clock = ManualClock::new(0);
-        let p = policy(&clock).action(Method::POST, "/payments/*");
+        let p = policy(&clock).policy.action(Method::POST, "/payments/*");
         assert!(p.is_action(&Method::POST, "/posts"));
         assert!(!p.is_action(&Method::GET, "/posts"));
         assert!(!p.is_action(&Method::POST, "/posts/1"));

@@ -8,7 +8,7 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::Router;
 use common::payload;
-use common::sessions::{fixture, fixture_with, system_issuer, T0};
+use common::sessions::{fixture, fixture_with, system_issuer};
 use http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
@@ -104,7 +104,7 @@ async fn item_54_rfc6749_6_the_old_refresh_token_is_discarded() {
 #[tokio::test]
 async fn item_55_rfc6749_10_4_only_a_hash_of_the_secret_is_stored() {
     use std::sync::{Arc, Mutex};
-    use tower_jwt_auth::{ManualClock, MemoryStore};
+    use tower_jwt_auth::MemoryStore;
     /// Records what the store is given.
     struct Recording(MemoryStore, Arc<Mutex<Vec<String>>>);
     impl RevocationCheck for Recording {
@@ -150,7 +150,6 @@ async fn item_55_rfc6749_10_4_only_a_hash_of_the_secret_is_stored() {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let f = fixture_with(
         Arc::new(Recording(MemoryStore::new(), seen.clone())),
-        ManualClock::new(T0),
         Duration::ZERO,
     );
     let pair = f.sessions.login("alice", &()).await.unwrap();

@@ -14,8 +14,8 @@ use http::StatusCode;
 use serde_json::json;
 use tower_jwt_auth::{
     AuthErrorKind, Claims, ConfigError, IssueError, JwtAuthLayer, ManualClock, MemoryStore,
-    RegisteredClaims, SessionClaims, SessionError, Sessions, TokenInfo, TokenIssuer, TokenPair,
-    TrustedIssuer, VerificationKey, REVOCATION_MARGIN,
+    RegisteredClaims, SessionClaims, SessionError, Sessions, SlidingPolicy, TokenInfo, TokenIssuer,
+    TokenPair, TrustedIssuer, VerificationKey, REVOCATION_MARGIN,
 };
 
 /// The access TTL and the layer's leeway in the fixtures.
@@ -309,10 +309,7 @@ async fn logout_all_is_per_issuer(f: Fixture) {
     let layer = JwtAuthLayer::builder()
         .key(VerificationKey::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap())
         .trust_issuer(PARTNER, partner_keys())
-        .issuer(ISSUER)
-        .audience(AUDIENCE)
-        .clock(f.clock.clone())
-        .revocation_shared(f.store.clone())
+        .sessions(&f.sessions)
         .build()
         .unwrap();
     let t = tower_jwt_auth::Clock::now(&f.clock);
@@ -405,9 +402,7 @@ every_store! {
 
 #[tokio::test]
 async fn a_sub_second_grace_period_rounds_up() {
-    let clock = ManualClock::new(T0);
-    let store = MemoryStore::new().with_clock(clock.clone());
-    let f = fixture_with(Arc::new(store), clock, Duration::from_millis(500));
+    let f = fixture_with(Arc::new(MemoryStore::new()), Duration::from_millis(500));
     let first = f.sessions.login("alice", &scope()).await.unwrap();
     let second = f.sessions.refresh(first.refresh_token()).await.unwrap();
     let retry = f.sessions.refresh(first.refresh_token()).await.unwrap();
@@ -447,9 +442,8 @@ async fn the_redis_session_index_forgets_ended_sessions() {
 
 #[tokio::test]
 async fn a_full_memory_store_never_refuses_a_revocation_or_a_logout() {
-    let clock = ManualClock::new(T0);
-    let store = MemoryStore::with_capacity(3).with_clock(clock.clone());
-    let f = fixture_with(Arc::new(store.clone()), clock, Duration::ZERO);
+    let store = MemoryStore::with_capacity(3);
+    let f = fixture_with(Arc::new(store.clone()), Duration::ZERO);
     let a = f.sessions.login("alice", &scope()).await.unwrap();
     let b = f.sessions.login("bob", &scope()).await.unwrap();
     let c = f.sessions.login("carol", &scope()).await.unwrap();
@@ -482,10 +476,8 @@ async fn a_full_memory_store_never_refuses_a_revocation_or_a_logout() {
 async fn sliding_renews_only_tokens_its_issuer_minted_and_stamps_its_own_iss_and_aud() {
     install_provider();
     let clock = ManualClock::new(now());
-    let store = MemoryStore::new().with_clock(clock.clone());
     let issuer = common::sessions::test_issuer(&clock, Duration::from_secs(TTL as u64));
-    let sessions = Sessions::builder(issuer, store.clone())
-        .clock(clock.clone())
+    let sessions = Sessions::builder(issuer, MemoryStore::new())
         .build()
         .unwrap();
     // A remote (identity provider) key set with an RS256 key, and a partner issuer with its own secret.
@@ -495,11 +487,8 @@ async fn sliding_renews_only_tokens_its_issuer_minted_and_stamps_its_own_iss_and
         .key(VerificationKey::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap())
         .jwks(tower_jwt_auth::Jwks::document(jwks.to_string()))
         .trust_issuer(PARTNER, partner_keys())
-        .issuer(ISSUER)
-        .audience(AUDIENCE)
-        .clock(clock.clone())
-        .revocation(store.clone())
-        .sliding(sessions.sliding().action(http::Method::POST, "/posts"))
+        .sessions(&sessions)
+        .sliding(SlidingPolicy::new().action(http::Method::POST, "/posts"))
         .build()
         .unwrap();
     let act = |token: String| {
@@ -550,40 +539,109 @@ async fn sliding_renews_only_tokens_its_issuer_minted_and_stamps_its_own_iss_and
 }
 
 #[test]
-fn sliding_needs_a_revocation_store_and_the_issuers_key() {
+fn sliding_needs_the_sessions_and_the_issuers_key_and_each_setting_is_given_once() {
     let issuer = test_issuer();
     let store = MemoryStore::new();
     let sessions = Sessions::builder(issuer, store.clone()).build().unwrap();
     let base = || builder_for(jsonwebtoken::Algorithm::HS256);
+    let policy = || SlidingPolicy::new().action(http::Method::POST, "/posts");
+    // Sliding without the sessions it renews (and whose store stops revoked sessions from sliding).
     assert_eq!(
-        base().sliding(sessions.sliding()).build().unwrap_err(),
-        ConfigError::SlidingWithoutRevocation
+        base().sliding(policy()).build().unwrap_err(),
+        ConfigError::SlidingWithoutSessions
     );
-    assert!(base()
-        .sliding(sessions.sliding())
-        .sliding_without_revocation()
-        .build()
-        .is_ok());
-    assert!(base()
-        .revocation(store.clone())
-        .sliding(sessions.sliding())
-        .build()
-        .is_ok());
+    assert_eq!(
+        base()
+            .revocation(store.clone())
+            .sliding(policy())
+            .build()
+            .unwrap_err(),
+        ConfigError::SlidingWithoutSessions,
+        "a revocation store alone does not say whose tokens to renew"
+    );
+    assert!(base().sessions(&sessions).sliding(policy()).build().is_ok());
     let other = JwtAuthLayer::builder()
         .key(VerificationKey::hmac(jsonwebtoken::Algorithm::HS256, &[5u8; 32]).unwrap())
-        .audience(AUDIENCE)
-        .revocation(store.clone())
-        .sliding(sessions.sliding())
+        .sessions(&sessions)
+        .sliding(policy())
         .build();
     assert_eq!(other.unwrap_err(), ConfigError::SlidingIssuerKeyMissing);
     assert_eq!(
         base()
             .allow_missing_exp()
-            .revocation(store)
+            .revocation(store.clone())
             .build()
             .unwrap_err(),
         ConfigError::MissingExpWithRevocation
     );
+    assert_eq!(
+        base()
+            .allow_missing_exp()
+            .sessions(&sessions)
+            .build()
+            .unwrap_err(),
+        ConfigError::MissingExpWithRevocation
+    );
+    // The sessions bring their store and clock: a second one of either is a conflict, not a silent choice.
+    assert!(matches!(
+        base().sessions(&sessions).revocation(store).build(),
+        Err(ConfigError::Conflict(_))
+    ));
+    assert!(matches!(
+        base()
+            .sessions(&sessions)
+            .clock(ManualClock::new(0))
+            .build(),
+        Err(ConfigError::Conflict(_))
+    ));
+    // An invalid sliding cookie name is reported by build(), like every other setting.
+    assert!(matches!(
+        base()
+            .sessions(&sessions)
+            .sliding(policy().cookie("bad name", tower_jwt_auth::SameSite::Strict))
+            .build(),
+        Err(ConfigError::InvalidName(_))
+    ));
+}
+
+#[tokio::test]
+async fn a_layer_wired_to_sessions_accepts_their_tokens_on_their_clock() {
+    // No .issuer(..), .audience(..), .revocation(..) or .clock(..): the sessions bring them.
+    let clock = ManualClock::new(T0);
+    let issuer = common::sessions::test_issuer(&clock, Duration::from_secs(600));
+    let sessions = Sessions::builder(issuer, MemoryStore::new())
+        .build()
+        .unwrap();
+    let layer = JwtAuthLayer::builder()
+        .key(VerificationKey::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap())
+        .sessions(&sessions)
+        .build()
+        .unwrap();
+    let pair = sessions.login("alice", &json!({})).await.unwrap();
+    assert_eq!(status_of(&layer, pair.access_token()).await, StatusCode::OK);
+    // The layer verifies on the issuer's clock: at T0 + 601 the token has expired for it (30 s leeway).
+    clock.advance(601 + 30);
+    assert_eq!(
+        status_of(&layer, pair.access_token()).await,
+        StatusCode::UNAUTHORIZED
+    );
+    clock.set(T0 + 10);
+    sessions
+        .logout(&layer.verify_token(pair.access_token()).unwrap().1)
+        .await
+        .unwrap();
+    assert_eq!(
+        status_of(&layer, pair.access_token()).await,
+        StatusCode::UNAUTHORIZED,
+        "checked against the sessions' store"
+    );
+    // Tokens of another issuer or audience are still refused.
+    let foreign = hs256(&with_claim(
+        claims(),
+        "iss",
+        json!("https://elsewhere.test"),
+    ));
+    assert_eq!(status_of(&layer, &foreign).await, StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]

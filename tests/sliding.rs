@@ -13,7 +13,8 @@ use http::{Method, Request, StatusCode};
 use serde_json::json;
 use tower::ServiceExt;
 use tower_jwt_auth::{
-    Algorithm, ManualClock, MemoryStore, SameSite, SessionStore, Sessions, TokenIssuer,
+    Algorithm, ManualClock, MemoryStore, SameSite, SessionStore, Sessions, SlidingPolicy,
+    TokenIssuer,
 };
 
 const T0: i64 = 2_000_000_000;
@@ -46,28 +47,27 @@ fn setup() -> Setup {
 fn setup_with(options: Options) -> Setup {
     let clock = ManualClock::new(T0);
     let issuer = test_issuer(&clock, Duration::from_secs(TTL));
-    let store = MemoryStore::new().with_clock(clock.clone());
-    let sessions = Sessions::builder(issuer.clone(), store.clone())
+    let store = MemoryStore::new();
+    // The asynchronous variant answers revocation checks later, through the layer's asynchronous path.
+    let shared: std::sync::Arc<dyn SessionStore> = if options.asynchronous {
+        std::sync::Arc::new(AsyncStore(store.clone()))
+    } else {
+        std::sync::Arc::new(store.clone())
+    };
+    let sessions = Sessions::builder_shared(issuer.clone(), shared)
         .max_session(Duration::from_secs(MAX_SESSION))
-        .clock(clock.clone())
         .build()
         .unwrap();
-    let mut policy = sessions
-        .sliding()
+    let mut policy = SlidingPolicy::new()
         .action(Method::POST, "/posts")
         .action(Method::POST, "/payments/*")
         .action(Method::POST, "/fail");
     if let Some(same_site) = options.cookie {
-        policy = policy.cookie("at", same_site).unwrap();
+        policy = policy.cookie("at", same_site);
     }
     let mut builder = builder_for(Algorithm::HS256)
-        .clock(clock.clone())
+        .sessions(&sessions)
         .sliding(policy);
-    builder = if options.asynchronous {
-        builder.revocation(AsyncStore(store.clone()))
-    } else {
-        builder.revocation(store.clone())
-    };
     if options.cookie_source {
         builder = builder.token_source(tower_jwt_auth::CookieSource::new("at").unwrap());
     }
@@ -347,6 +347,47 @@ impl tower_jwt_auth::RevocationCheck for AsyncStore {
             tokio::task::yield_now().await;
             answer.resolve().await
         }))
+    }
+}
+
+/// Sessions are kept by the memory store; only the revocation check answers later.
+impl SessionStore for AsyncStore {
+    fn create_session(
+        &self,
+        session: tower_jwt_auth::NewSession,
+    ) -> tower_jwt_auth::StoreFuture<()> {
+        self.0.create_session(session)
+    }
+    fn rotate(
+        &self,
+        request: tower_jwt_auth::RotateRequest,
+    ) -> tower_jwt_auth::StoreFuture<tower_jwt_auth::RotateOutcome> {
+        self.0.rotate(request)
+    }
+    fn revoke_session(&self, session_id: &str, until: i64) -> tower_jwt_auth::StoreFuture<()> {
+        self.0.revoke_session(session_id, until)
+    }
+    fn revoke_refresh_token(
+        &self,
+        session_id: &str,
+        generation: u64,
+        secret_hash: [u8; 32],
+        until: i64,
+    ) -> tower_jwt_auth::StoreFuture<bool> {
+        self.0
+            .revoke_refresh_token(session_id, generation, secret_hash, until)
+    }
+    fn revoke_token(&self, jti: &str, until: i64) -> tower_jwt_auth::StoreFuture<()> {
+        self.0.revoke_token(jti, until)
+    }
+    fn revoke_subject(
+        &self,
+        issuer: &str,
+        subject: &str,
+        not_before: i64,
+        until: i64,
+    ) -> tower_jwt_auth::StoreFuture<()> {
+        self.0.revoke_subject(issuer, subject, not_before, until)
     }
 }
 

@@ -8,7 +8,7 @@ use crate::authorize::requirements::Requirements;
 use crate::clock::SharedClock;
 use crate::rejection::Challenges;
 use crate::revocation::RevocationCheck;
-use crate::sliding::SlidingPolicy;
+use crate::sliding::Sliding;
 use crate::token::cache::TokenCache;
 use crate::token::source::TokenSource;
 use crate::token::verifier::Verifier;
@@ -28,7 +28,8 @@ pub(crate) struct AuthConfig<C, R> {
     /// The realm and the `WWW-Authenticate` challenges, prepared once per kind.
     pub(crate) challenges: Challenges,
     pub(crate) revocation: Option<Arc<dyn RevocationCheck>>,
-    pub(crate) sliding: Option<Arc<SlidingPolicy>>,
+    /// The sliding policy, wired to its sessions.
+    pub(crate) sliding: Option<Arc<Sliding>>,
     pub(crate) cache: Option<TokenCache<C>>,
     pub(crate) responder: R,
     pub(crate) _claims: PhantomData<fn() -> C>,

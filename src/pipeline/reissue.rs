@@ -4,29 +4,29 @@ use std::sync::Arc;
 
 use http::{Method, Uri};
 
-use crate::sliding::{PendingReissue, SlidingPolicy};
+use crate::sliding::{PendingReissue, Sliding};
 use crate::token::cache::CachedToken;
 use crate::token::jws::{decode_segment, CompactJws};
 
 /// A sliding reissue, when this request is an action and the token is due. Only tokens verified by the
 /// sliding issuer's own key are candidates (a remote or partner token passes through unchanged).
 pub(crate) fn plan_reissue<C>(
-    sliding: Option<&Arc<SlidingPolicy>>,
+    sliding: Option<&Arc<Sliding>>,
     method: &Method,
     uri: &Uri,
     token: &str,
     verified: &CachedToken<C>,
     now: i64,
 ) -> Option<Box<PendingReissue>> {
-    let policy = sliding?;
-    if !verified.issuer_key || !policy.is_action(method, uri.path()) {
+    let sliding = sliding?;
+    if !verified.issuer_key || !sliding.policy.is_action(method, uri.path()) {
         return None;
     }
-    let plan = policy.decide(&verified.info, now)?;
+    let plan = sliding.decide(&verified.info, now)?;
     let payload = decode_segment(CompactJws::split(token).ok()?.payload).ok()?;
     let claims = serde_json::from_slice(&payload).ok()?;
     Some(Box::new(PendingReissue {
-        policy: Arc::clone(policy),
+        sliding: Arc::clone(sliding),
         claims,
         plan,
     }))

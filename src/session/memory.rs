@@ -2,11 +2,11 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use subtle::ConstantTimeEq;
 
-use crate::clock::{Clock, SharedClock, SystemClock};
 use crate::revocation::{Lookup, RevocationCheck, StoreError, StoreFuture};
 use crate::session::store::{
     NewSession, RefreshGrant, RotateOutcome, RotateRequest, SessionRecord, SessionStore,
@@ -22,7 +22,8 @@ const SWEEP_EVERY: u64 = 4096;
 ///
 /// Cloning shares the same data. Every operation answers immediately, so the verifying layer's revocation
 /// check stays on its synchronous path. A session takes one entry however often it is refreshed; expired
-/// sessions and revocations are removed as the store is used. When `capacity` live entries (sessions and
+/// sessions and revocations are removed as the store is used. The store never reads a clock: the time comes
+/// from [`Sessions`](crate::Sessions) with every session it creates or rotates. When `capacity` live entries (sessions and
 /// revocations) exist, new sessions are refused (login answers 503) rather than grow without bound; refreshes,
 /// logouts and revocations are never refused. Several processes need a shared store instead (the `redis`
 /// feature).
@@ -41,7 +42,9 @@ struct Inner {
     sessions: Mutex<SessionState>,
     revocations: RwLock<Revocations>,
     capacity: usize,
-    clock: SharedClock,
+    /// The latest time a caller gave (sessions and rotations carry their `now`): the store never reads a clock,
+    /// and sweeps of writes that carry no time use this one.
+    latest_now: AtomicI64,
 }
 
 #[derive(Default)]
@@ -89,23 +92,22 @@ impl MemoryStore {
 
     /// A store bounded to `capacity` entries.
     pub fn with_capacity(capacity: usize) -> Self {
-        Self::build(capacity, Arc::new(SystemClock))
-    }
-
-    /// Uses `clock` to decide what has expired (tests move time instead of sleeping).
-    pub fn with_clock(self, clock: impl Clock) -> Self {
-        Self::build(self.inner.capacity, Arc::new(clock))
-    }
-
-    fn build(capacity: usize, clock: SharedClock) -> Self {
         Self {
             inner: Arc::new(Inner {
                 sessions: Mutex::new(SessionState::default()),
                 revocations: RwLock::new(Revocations::default()),
                 capacity,
-                clock,
+                latest_now: AtomicI64::new(i64::MIN),
             }),
         }
+    }
+
+    /// Records `now` as told by a caller; returns the latest time seen.
+    fn observe(&self, now: i64) -> i64 {
+        self.inner
+            .latest_now
+            .fetch_max(now, Ordering::SeqCst)
+            .max(now)
     }
 
     /// Live entries: sessions and revocations.
@@ -260,7 +262,8 @@ fn same_hash(a: &[u8; 32], b: &[u8; 32]) -> bool {
 
 impl SessionStore for MemoryStore {
     fn create_session(&self, new: NewSession) -> StoreFuture<()> {
-        let now = self.inner.clock.now();
+        // A session starts now: its `auth_time` is the caller's clock.
+        let now = self.observe(new.session.auth_time);
         let mut sessions = self.lock_sessions();
         self.count_write(&mut sessions, now);
         if let Err(e) = self.room_for_session(&mut sessions, now) {
@@ -291,6 +294,7 @@ impl SessionStore for MemoryStore {
 
     fn rotate(&self, request: RotateRequest) -> StoreFuture<RotateOutcome> {
         let now = request.now;
+        self.observe(now);
         let mut sessions = self.lock_sessions();
         self.count_write(&mut sessions, now);
         let Some(entry) = sessions.sessions.get_mut(&request.session_id) else {
@@ -374,7 +378,7 @@ impl SessionStore for MemoryStore {
     }
 
     fn revoke_token(&self, jti: &str, until: i64) -> StoreFuture<()> {
-        let now = self.inner.clock.now();
+        let now = self.inner.latest_now.load(Ordering::SeqCst);
         let mut sessions = self.lock_sessions();
         self.count_write(&mut sessions, now);
         let mut revocations = self.write_revocations();

@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 
-use crate::clock::{Clock, SharedClock, SystemClock};
+use crate::clock::SharedClock;
 use crate::error::ConfigError;
 use crate::issue::{random_bytes, AccessToken, IssueError, SessionClaims, TokenIssuer};
 use crate::revocation::{StoreError, REVOCATION_MARGIN};
@@ -15,7 +15,6 @@ use crate::session::refresh_token::RefreshToken;
 use crate::session::store::{
     NewSession, RefreshGrant, RotateOutcome, RotateRequest, SessionRecord, SessionStore,
 };
-use crate::sliding::SlidingPolicy;
 use crate::TokenInfo;
 
 /// The latest time a revocation marker is kept until (9999-12-31): stores such as Redis can't express
@@ -128,6 +127,11 @@ impl From<IssueError> for SessionError {
 ///
 /// Defaults: refresh tokens idle out after 14 days, sessions end 30 days after login whatever happens, no
 /// grace period (a rotated token is never accepted again).
+///
+/// `Sessions` is the one place the session authority is configured: the issuer (and its clock, which is the
+/// clock of everything wired to these sessions), the store, and the session caps. A layer is wired to it in one
+/// call, [`JwtAuthBuilder::sessions`](crate::JwtAuthBuilder::sessions): it then accepts the issuer's tokens, checks
+/// them against the store, verifies on the same clock, and can slide them.
 #[derive(Clone)]
 pub struct Sessions {
     inner: Arc<SessionsInner>,
@@ -162,7 +166,6 @@ pub struct SessionsBuilder {
     max_session: Duration,
     grace_period: Duration,
     successor_key: Option<[u8; 32]>,
-    clock: SharedClock,
 }
 
 impl fmt::Debug for SessionsBuilder {
@@ -210,12 +213,6 @@ impl SessionsBuilder {
         self
     }
 
-    /// The time source (default: the system clock). Give the issuer and the layer the same clock.
-    pub fn clock(mut self, clock: impl Clock) -> Self {
-        self.clock = Arc::new(clock);
-        self
-    }
-
     /// Checks the settings and builds the sessions.
     pub fn build(self) -> Result<Sessions, ConfigError> {
         let refresh_ttl = seconds(
@@ -231,6 +228,7 @@ impl SessionsBuilder {
                 "the grace period is at most 60 seconds",
             ));
         }
+        let clock = Arc::clone(self.issuer.clock());
         Ok(Sessions {
             inner: Arc::new(SessionsInner {
                 issuer: self.issuer,
@@ -241,7 +239,7 @@ impl SessionsBuilder {
                 grace_period: self.grace_period.as_secs() as i64
                     + i64::from(self.grace_period.subsec_nanos() > 0),
                 successor_key: self.successor_key.unwrap_or_else(random_bytes::<32>),
-                clock: self.clock,
+                clock,
             }),
         })
     }
@@ -262,7 +260,6 @@ impl Sessions {
             max_session: Duration::from_secs(30 * 24 * 3600),
             grace_period: Duration::ZERO,
             successor_key: None,
-            clock: Arc::new(SystemClock),
         }
     }
 
@@ -281,11 +278,14 @@ impl Sessions {
         Duration::from_secs(self.inner.max_session as u64)
     }
 
-    /// A sliding policy that reissues these sessions' access tokens with their issuer, never past their
-    /// absolute end (`auth_time + max_session`, the one session cap). Add actions, then attach it with
-    /// [`JwtAuthBuilder::sliding`](crate::JwtAuthBuilder::sliding).
-    pub fn sliding(&self) -> SlidingPolicy {
-        SlidingPolicy::for_sessions(self.inner.issuer.clone(), self.inner.max_session)
+    /// The absolute session lifetime in seconds.
+    pub(crate) fn max_session_secs(&self) -> i64 {
+        self.inner.max_session
+    }
+
+    /// The sessions' clock: their issuer's (the one clock of everything wired to these sessions).
+    pub(crate) fn clock(&self) -> &SharedClock {
+        &self.inner.clock
     }
 
     /// Until when a revocation made now must be kept, for tokens that expire at `covered_until` at the latest

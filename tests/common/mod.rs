@@ -12,9 +12,9 @@ use serde_json::{json, Value};
 use tower::{service_fn, Layer, ServiceExt};
 use tower_jwt_auth::{Claims, RegisteredClaims, TokenInfo, VerificationKey};
 
-pub const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-pub const ISSUER: &str = "https://issuer.test";
-pub const AUDIENCE: &str = "test-api";
+pub const SECRET: &[u8] = tower_jwt_auth::testing::TEST_SECRET;
+pub const ISSUER: &str = tower_jwt_auth::testing::TEST_ISSUER;
+pub const AUDIENCE: &str = tower_jwt_auth::testing::TEST_AUDIENCE;
 
 pub fn provider() -> &'static CryptoProvider {
     &jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER

@@ -4,14 +4,15 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use tower_jwt_auth::testing::{Harness, StoreUnderTest};
 use tower_jwt_auth::{
-    Algorithm, JwtAuthLayer, ManualClock, MemoryStore, RevocationCheck, SessionStore, Sessions,
-    SigningKey, TokenIssuer, TokenIssuerBuilder,
+    Algorithm, JwtAuthLayer, ManualClock, MemoryStore, SessionStore, Sessions, SigningKey,
+    TokenIssuer, TokenIssuerBuilder,
 };
 
 use super::redis_server::RedisServer;
 
-pub const T0: i64 = 1_900_000_000;
+pub const T0: i64 = tower_jwt_auth::testing::T0;
 
 pub struct Fixture {
     pub clock: ManualClock,
@@ -24,6 +25,8 @@ pub struct Fixture {
     pub server: Option<RedisServer>,
     /// The memory store of a memory fixture.
     pub memory: Option<MemoryStore>,
+    /// The crate's own test harness the fixture is made of.
+    pub harness: Harness,
 }
 
 /// The tests' HS256 issuer (test secret, issuer and audience), before its lifetime and clock are chosen.
@@ -47,45 +50,67 @@ pub fn system_issuer() -> TokenIssuer {
     issuer_builder().build().unwrap()
 }
 
-/// Sessions (1 h idle, 4 h absolute, 10 min access tokens) and a verifying layer that checks `store`.
-pub fn fixture_with(store: Arc<dyn SessionStore>, clock: ManualClock, grace: Duration) -> Fixture {
-    let issuer = test_issuer(&clock, Duration::from_secs(600));
-    let sessions = Sessions::builder_shared(issuer, Arc::clone(&store))
-        .refresh_ttl(Duration::from_secs(3600))
-        .max_session(Duration::from_secs(4 * 3600))
-        .grace_period(grace)
-        .clock(clock.clone())
-        .build()
-        .unwrap();
-    let revocation: Arc<dyn RevocationCheck> = store.clone();
-    let builder = || {
-        super::builder_for(Algorithm::HS256)
-            .clock(clock.clone())
-            .revocation_shared(revocation.clone())
-    };
-    let layer = builder().build().unwrap();
-    let sliding = builder()
-        .sliding(sessions.sliding().action(http::Method::POST, "/posts"))
-        .build()
-        .unwrap();
+/// The crate's test harness over `store` (1 h idle, 4 h absolute, 10 min access tokens, clock at [`T0`]): sessions
+/// and layers wired to them.
+pub fn fixture_with(store: Arc<dyn SessionStore>, grace: Duration) -> Fixture {
+    let harness = Harness::new(StoreUnderTest::new(Arc::clone(&store)), grace);
     Fixture {
-        clock,
+        clock: harness.clock.clone(),
         store,
-        sessions,
-        layer,
-        sliding,
+        sessions: harness.sessions.clone(),
+        layer: harness.layer.clone(),
+        sliding: harness.sliding.clone(),
         server: None,
         memory: None,
+        harness,
     }
 }
 
 /// A fixture over a fresh memory store.
 pub fn fixture(grace: Duration) -> Fixture {
-    let clock = ManualClock::new(T0);
-    let store = MemoryStore::new().with_clock(clock.clone());
-    let mut fixture = fixture_with(Arc::new(store.clone()), clock, grace);
+    let store = MemoryStore::new();
+    let mut fixture = fixture_with(Arc::new(store.clone()), grace);
     fixture.memory = Some(store);
     fixture
+}
+
+/// A fresh memory store for the crate's conformance suite and model test, which counts its entries.
+pub fn memory_store_under_test() -> StoreUnderTest {
+    let store = MemoryStore::new();
+    let size = store.clone();
+    StoreUnderTest::new(Arc::new(store)).with_size(move || {
+        let len = size.len();
+        async move { len }
+    })
+}
+
+/// A fresh Redis server and a store on it, for the crate's conformance suite and model test (which counts its
+/// keys), or `None` when redis-server is not installed (outside CI).
+#[cfg(feature = "redis")]
+pub async fn redis_store_under_test() -> Option<StoreUnderTest> {
+    let server = RedisServer::start(&[])?;
+    let url = server.url();
+    let store = tower_jwt_auth::RedisStore::builder(url.as_str())
+        .build()
+        .await
+        .unwrap();
+    let client = redis::Client::open(url).unwrap();
+    Some(
+        StoreUnderTest::new(Arc::new(store))
+            .with_size(move || {
+                let client = client.clone();
+                async move {
+                    let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+                    let keys: Vec<String> = redis::cmd("KEYS")
+                        .arg("*")
+                        .query_async(&mut connection)
+                        .await
+                        .unwrap();
+                    keys.len()
+                }
+            })
+            .keep_alive(server),
+    )
 }
 
 /// A fixture over a fresh Redis server, or `None` when redis-server is not installed (outside CI).
@@ -96,7 +121,7 @@ pub async fn redis_fixture(grace: Duration) -> Option<Fixture> {
         .build()
         .await
         .unwrap();
-    let mut fixture = fixture_with(Arc::new(store), ManualClock::new(T0), grace);
+    let mut fixture = fixture_with(Arc::new(store), grace);
     fixture.server = Some(server);
     Some(fixture)
 }
@@ -104,21 +129,12 @@ pub async fn redis_fixture(grace: Duration) -> Option<Fixture> {
 impl Fixture {
     /// `POST /posts` with `token` through the sliding layer: the status and the reissued token, if any.
     pub async fn act(&self, token: &str) -> (http::StatusCode, Option<String>) {
-        let request = http::Request::post("/posts")
-            .header("authorization", format!("Bearer {token}"))
-            .body(String::new())
-            .unwrap();
-        let response = super::send(&self.sliding, request).await;
-        let renewed = response
-            .headers()
-            .get("x-access-token")
-            .map(|v| v.to_str().unwrap().to_owned());
-        (response.status(), renewed)
+        self.harness.act(token).await
     }
 
     /// `GET /` with `token` through the plain layer.
     pub async fn status(&self, token: &str) -> http::StatusCode {
-        super::status_of(&self.layer, token).await
+        self.harness.status(token).await
     }
 
     /// How many entries the store holds: the memory store's `len()`, or the number of Redis keys.

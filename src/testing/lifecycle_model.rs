@@ -1,0 +1,347 @@
+//! The session lifecycle model test: random sequences of logins, refreshes (of the current, the previous and
+//! older tokens, and concurrent pairs), sliding actions, logouts, logouts everywhere, revocations and time steps
+//! (also into the leeway window), over a manual clock. After every step, every access token ever issued is
+//! checked against a small reference model: accepted exactly when the model says so (a revoked or logged-out
+//! token, session or subject is never accepted again; nothing is accepted past its session's cap), every refresh
+//! gives the model's outcome (reuse of any older token revokes the family), and, when the store can tell its
+//! size, storage is bounded by the sessions, not the rotations.
+
+use std::collections::{HashMap, HashSet};
+use std::future::Future;
+use std::time::Duration;
+
+use http::StatusCode;
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
+use serde_json::json;
+
+use super::harness::{claims_of, Harness, StoreUnderTest, T0};
+use crate::TokenPair;
+
+const TTL: i64 = 600;
+const MAX_SESSION: i64 = 3000;
+const LEEWAY: i64 = 30;
+const USERS: [&str; 2] = ["alice", "bob"];
+
+/// A position in a list whose length is known only when the step runs (the same fixed-point mapping as
+/// proptest's `sample::Index`).
+#[derive(Debug, Clone, Copy)]
+struct Pick(u64);
+
+impl Pick {
+    fn index(self, len: usize) -> usize {
+        ((len as u128 * u128::from(self.0)) >> 64) as usize
+    }
+}
+
+fn pick() -> impl Strategy<Value = Pick> {
+    any::<u64>().prop_map(Pick)
+}
+
+#[derive(Debug, Clone)]
+enum Which {
+    Current,
+    Previous,
+    Older(Pick),
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    Login(usize),
+    Refresh(Pick, Which),
+    ConcurrentRefresh(Pick),
+    Slide(Pick),
+    Logout(Pick),
+    LogoutAll(usize),
+    Revoke(Pick),
+    Advance(i64),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let which = prop_oneof![
+        3 => Just(Which::Current),
+        1 => Just(Which::Previous),
+        1 => pick().prop_map(Which::Older),
+    ];
+    prop_oneof![
+        3 => (0..USERS.len()).prop_map(Op::Login),
+        5 => (pick(), which).prop_map(|(s, w)| Op::Refresh(s, w)),
+        1 => pick().prop_map(Op::ConcurrentRefresh),
+        3 => pick().prop_map(Op::Slide),
+        1 => pick().prop_map(Op::Logout),
+        1 => (0..USERS.len()).prop_map(Op::LogoutAll),
+        1 => pick().prop_map(Op::Revoke),
+        // Small steps, steps across half a lifetime, and steps that land inside the leeway after an expiry.
+        4 => prop_oneof![Just(1i64), Just(LEEWAY - 1), Just(TTL / 2 + 1), Just(TTL + 1), Just(TTL + LEEWAY - 1), 1..700i64]
+            .prop_map(Op::Advance),
+    ]
+}
+
+/// What the model knows of one session.
+struct ModelSession {
+    user: usize,
+    /// Refresh tokens by generation.
+    refresh: Vec<String>,
+    end: i64,
+    auth_time: i64,
+    revoked: bool,
+}
+
+struct ModelAccess {
+    token: String,
+    session: usize,
+    iat: i64,
+    exp: i64,
+    jti: String,
+}
+
+#[derive(Default)]
+struct Model {
+    sessions: Vec<ModelSession>,
+    access: Vec<ModelAccess>,
+    revoked_jti: HashSet<String>,
+    not_before: HashMap<usize, i64>,
+    logins: usize,
+}
+
+impl Model {
+    fn accepted(&self, token: &ModelAccess, now: i64) -> bool {
+        let session = &self.sessions[token.session];
+        let alive = token.exp > now - LEEWAY && token.iat <= now + LEEWAY;
+        let logged_out = self
+            .not_before
+            .get(&session.user)
+            .is_some_and(|nb| token.iat < *nb);
+        alive && !session.revoked && !self.revoked_jti.contains(&token.jti) && !logged_out
+    }
+
+    fn issue(&mut self, session: usize, token: &str) {
+        let claims = claims_of(token);
+        self.access.push(ModelAccess {
+            token: token.to_owned(),
+            session,
+            iat: claims["iat"].as_i64().unwrap(),
+            exp: claims["exp"].as_i64().unwrap(),
+            jti: claims["jti"].as_str().unwrap().to_owned(),
+        });
+    }
+}
+
+async fn accepted(h: &Harness, token: &str) -> bool {
+    match h.status(token).await {
+        StatusCode::OK => true,
+        StatusCode::UNAUTHORIZED => false,
+        other => panic!("unexpected status {other}"),
+    }
+}
+
+/// Applies a refresh outcome to the model: success issues a token and a generation.
+fn refreshed(model: &mut Model, session: usize, pair: &TokenPair) {
+    model.sessions[session]
+        .refresh
+        .push(pair.refresh_token().to_owned());
+    model.issue(session, pair.access_token());
+}
+
+async fn run(ops: Vec<Op>, sys: Harness) {
+    let mut model = Model::default();
+    let mut now = T0;
+    for (step, op) in ops.into_iter().enumerate() {
+        let context = format!("step {step}: {op:?}");
+        match op {
+            Op::Login(user) => {
+                let pair = sys.sessions.login(USERS[user], &json!({})).await.unwrap();
+                model.logins += 1;
+                model.sessions.push(ModelSession {
+                    user,
+                    refresh: vec![pair.refresh_token().to_owned()],
+                    end: now + MAX_SESSION,
+                    auth_time: now,
+                    revoked: false,
+                });
+                model.issue(model.sessions.len() - 1, pair.access_token());
+            }
+            Op::Refresh(index, which) if !model.sessions.is_empty() => {
+                let s = index.index(model.sessions.len());
+                let session = &model.sessions[s];
+                let current = session.refresh.len() - 1;
+                let generation = match which {
+                    Which::Current => current,
+                    Which::Previous => current.saturating_sub(1),
+                    Which::Older(i) => i.index(current + 1),
+                };
+                let token = session.refresh[generation].clone();
+                let live = !session.revoked && now < session.end;
+                let result = sys.sessions.refresh(&token).await;
+                if live && generation == current {
+                    let pair = result.unwrap_or_else(|e| panic!("{context}: {e}"));
+                    refreshed(&mut model, s, &pair);
+                } else {
+                    assert!(result.is_err(), "{context}: refresh should fail");
+                    if live {
+                        // Reuse of an older generation: the family is revoked.
+                        model.sessions[s].revoked = true;
+                    }
+                }
+            }
+            Op::ConcurrentRefresh(index) if !model.sessions.is_empty() => {
+                let s = index.index(model.sessions.len());
+                let token = model.sessions[s].refresh.last().unwrap().clone();
+                let live = !model.sessions[s].revoked && now < model.sessions[s].end;
+                let (a, b) =
+                    tokio::join!(sys.sessions.refresh(&token), sys.sessions.refresh(&token));
+                let wins: Vec<TokenPair> = [a, b].into_iter().filter_map(Result::ok).collect();
+                if live {
+                    assert_eq!(wins.len(), 1, "{context}: exactly one rotation wins");
+                    refreshed(&mut model, s, &wins[0]);
+                    // The loser presented the rotated token: reuse (no grace period).
+                    model.sessions[s].revoked = true;
+                } else {
+                    assert!(wins.is_empty(), "{context}");
+                }
+            }
+            Op::Slide(index) if !model.access.is_empty() => {
+                let a = index.index(model.access.len());
+                let token = &model.access[a];
+                let expected = model.accepted(token, now);
+                let (status, renewed) = sys.act(&token.token).await;
+                assert_eq!(status == StatusCode::OK, expected, "{context}");
+                let session = &model.sessions[token.session];
+                let cap = session.auth_time + MAX_SESSION;
+                let due = token.exp > now && token.exp - now < now - token.iat;
+                let gains = (now + TTL).min(cap) > token.exp;
+                assert_eq!(
+                    renewed.is_some(),
+                    expected && due && gains,
+                    "{context}: reissue decision"
+                );
+                if let Some(renewed) = renewed {
+                    let claims = claims_of(&renewed);
+                    assert!(
+                        claims["exp"].as_i64().unwrap() <= session.end,
+                        "{context}: past the cap"
+                    );
+                    let s = token.session;
+                    model.issue(s, &renewed);
+                }
+            }
+            Op::Logout(index) if !model.access.is_empty() => {
+                let a = index.index(model.access.len());
+                let token = &model.access[a];
+                if model.accepted(token, now) {
+                    let (_, info) = sys.layer.verify_token(&token.token).unwrap();
+                    sys.sessions.logout(&info).await.unwrap();
+                    model.revoked_jti.insert(token.jti.clone());
+                    let s = token.session;
+                    model.sessions[s].revoked = true;
+                }
+            }
+            Op::LogoutAll(user) => {
+                sys.sessions.logout_all(USERS[user]).await.unwrap();
+                for session in model.sessions.iter_mut().filter(|s| s.user == user) {
+                    session.revoked = true;
+                }
+                let nb = model.not_before.entry(user).or_insert(now);
+                *nb = (*nb).max(now);
+            }
+            Op::Revoke(index) if !model.sessions.is_empty() => {
+                let s = index.index(model.sessions.len());
+                let session = &model.sessions[s];
+                if session.revoked || now >= session.end {
+                    continue;
+                }
+                let token = session.refresh.last().unwrap().clone();
+                assert!(sys.sessions.revoke(&token).await.unwrap(), "{context}");
+                model.sessions[s].revoked = true;
+            }
+            Op::Advance(seconds) => {
+                now += seconds;
+                sys.clock.set(now);
+            }
+            _ => continue,
+        }
+        for token in &model.access {
+            assert_eq!(
+                accepted(&sys, &token.token).await,
+                model.accepted(token, now),
+                "{context}: token of session {} (iat {}, exp {}) at {now}",
+                token.session,
+                token.iat,
+                token.exp,
+            );
+            assert!(token.exp <= model.sessions[token.session].end);
+        }
+        if let Some(size) = sys.store_size().await {
+            let bound = 3 * model.logins + 2 * USERS.len();
+            assert!(size <= bound, "{context}: store size {size} > {bound}");
+        }
+    }
+}
+
+/// Sequences that once failed (shrunk by proptest), replayed first against every store.
+fn regressions() -> Vec<Vec<Op>> {
+    vec![vec![
+        Op::Login(0),
+        Op::Login(0),
+        Op::Login(0),
+        Op::Refresh(Pick(12297829382473034411), Which::Current),
+        Op::Refresh(Pick(12297829382473034411), Which::Current),
+        Op::Login(0),
+        Op::Refresh(Pick(9223372036854775808), Which::Older(Pick(122401020231))),
+    ]]
+}
+
+fn harness(store: StoreUnderTest) -> Harness {
+    Harness::with_lifetimes(
+        store,
+        Duration::ZERO,
+        Duration::from_secs(TTL as u64),
+        // Refresh tokens idle out with the session, so idle expiry never precedes the absolute end.
+        Duration::from_secs(MAX_SESSION as u64),
+        Duration::from_secs(MAX_SESSION as u64),
+        Duration::from_secs(LEEWAY as u64),
+    )
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+}
+
+/// Replays the sequences that once failed, then runs `cases` random operation sequences (up to 60 steps each), each against a fresh store from `make_store`
+/// in its own tokio runtime, and panics with the shrunk failing sequence when the store breaks the model.
+pub fn check_lifecycle_model<F, Fut>(cases: u32, make_store: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = StoreUnderTest>,
+{
+    for ops in regressions() {
+        let replay = std::panic::AssertUnwindSafe(|| {
+            runtime().block_on(async { run(ops, harness(make_store().await)).await })
+        });
+        if let Err(panic) = std::panic::catch_unwind(replay) {
+            let why = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                .unwrap_or_default();
+            panic!(
+                "the store breaks the session lifecycle model (a sequence that once failed): {why}"
+            );
+        }
+    }
+    let mut runner = TestRunner::new(Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let result = runner.run(&prop::collection::vec(op(), 1..60), |ops| {
+        runtime().block_on(async { run(ops, harness(make_store().await)).await });
+        Ok(())
+    });
+    if let Err(failure) = result {
+        panic!("the store breaks the session lifecycle model: {failure}");
+    }
+}
