@@ -9,13 +9,64 @@ use http::StatusCode;
 
 use crate::error::{AuthError, AuthErrorKind};
 use crate::extension::{Claims, TokenInfo};
-use crate::rejection::{Challenges, DefaultResponder};
+use crate::rejection::{Challenges, DefaultResponder, Rejector};
 
-/// Without the layer in front (or in optional mode without a token) a handler asking for `Claims<C>` gets
-/// 401 with a bare `Bearer` challenge.
+/// An [`AuthError`] answered without a layer's configuration: the RFC 6750 response of the default realm
+/// (`api`) with an empty body.
 impl IntoResponse for AuthError {
     fn into_response(self) -> Response {
         Challenges::default_realm().respond(&DefaultResponder, self)
+    }
+}
+
+/// A handler needs a verified token, and the request has none: the layer in front let it through in optional
+/// mode (or there is no layer). It answers as the layer in front would — its realm, its responder, its
+/// rejection contract — and, without a layer, as an [`AuthError`] does (realm `api`, empty body).
+pub struct Unauthenticated {
+    error: AuthError,
+    rejector: Option<Rejector<axum_core::body::Body>>,
+}
+
+impl Unauthenticated {
+    fn of(parts: &Parts) -> Self {
+        Self {
+            error: AuthErrorKind::Missing.into(),
+            rejector: parts
+                .extensions
+                .get::<Rejector<axum_core::body::Body>>()
+                .cloned(),
+        }
+    }
+
+    /// Why the request is refused (always [`AuthErrorKind::Missing`] today).
+    pub fn error(&self) -> &AuthError {
+        &self.error
+    }
+}
+
+impl fmt::Debug for Unauthenticated {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Unauthenticated")
+            .field("error", &self.error)
+            .field("from_layer", &self.rejector.is_some())
+            .finish()
+    }
+}
+
+impl fmt::Display for Unauthenticated {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.error, f)
+    }
+}
+
+impl std::error::Error for Unauthenticated {}
+
+impl IntoResponse for Unauthenticated {
+    fn into_response(self) -> Response {
+        match self.rejector {
+            Some(rejector) => rejector.0.reject(self.error),
+            None => self.error.into_response(),
+        }
     }
 }
 
@@ -23,8 +74,9 @@ impl IntoResponse for AuthError {
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum ClaimsRejection {
-    /// The request carries no verified token (no layer in front, or optional mode without a token): 401.
-    Unauthenticated(AuthError),
+    /// The request carries no verified token (optional mode without a token, or no layer in front): 401, as the
+    /// layer in front answers.
+    Unauthenticated(Unauthenticated),
     /// The request *was* authenticated, but the layer in front decodes another claims type than the handler
     /// asks for — a programming error, not an authentication failure: 500 naming the type, and (feature
     /// `tracing`) an error event. Build the layer with `.claims::<C>()` for the `C` the handler extracts.
@@ -87,7 +139,7 @@ where
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         claims_of(parts)?
-            .ok_or_else(|| ClaimsRejection::Unauthenticated(AuthErrorKind::Missing.into()))
+            .ok_or_else(|| ClaimsRejection::Unauthenticated(Unauthenticated::of(parts)))
     }
 }
 
@@ -109,14 +161,14 @@ where
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for TokenInfo {
-    type Rejection = AuthError;
+    type Rejection = Unauthenticated;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         parts
             .extensions
             .get::<TokenInfo>()
             .cloned()
-            .ok_or_else(|| AuthErrorKind::Missing.into())
+            .ok_or_else(|| Unauthenticated::of(parts))
     }
 }
 

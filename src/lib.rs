@@ -122,7 +122,7 @@ pub mod testing;
 mod token;
 
 #[cfg(feature = "axum")]
-pub use crate::axum::ClaimsRejection;
+pub use crate::axum::{ClaimsRejection, Unauthenticated};
 pub use authorize::{Authorize, AuthorizeLayer};
 pub use builder::{JwtAuthBuilder, DEFAULT_MAX_TOKEN_SIZE};
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -154,4 +154,4 @@ pub use sliding::{
 pub use token::cache::DEFAULT_TOKEN_CACHE_BYTES;
 pub use token::claims::{Audience, RegisteredClaims};
 pub use token::json::{DEFAULT_MAX_JSON_DEPTH, DEFAULT_MAX_JSON_MEMBERS};
-pub use token::source::{BearerHeader, CookieSource, TokenSource};
+pub use token::source::{token_source_fn, BearerHeader, CookieSource, TokenSource, TokenSourceFn};

@@ -16,6 +16,16 @@ pub(crate) trait Reject<B>: Send + Sync {
     fn reject(&self, error: AuthError) -> Response<B>;
 }
 
+/// The layer's way of answering, put into the extensions of requests it lets through without a token (optional
+/// mode), so an extractor that then refuses answers exactly as the layer would (realm, responder, contract).
+pub(crate) struct Rejector<B>(pub(crate) Arc<dyn Reject<B>>);
+
+impl<B> Clone for Rejector<B> {
+    fn clone(&self) -> Self {
+        Self(Arc::clone(&self.0))
+    }
+}
+
 /// The `WWW-Authenticate` challenges of one realm, prepared once per error kind (and for the one scope text a
 /// set of requirements names), so a flood of bad tokens formats nothing. Cloning is cheap.
 #[derive(Clone)]
@@ -84,12 +94,15 @@ impl Challenges {
     /// Answers `error` with `responder`, then enforces the rejection contract whatever the responder built: the
     /// [`AuthError`] is in the response's extensions and, unless the responder set its own, the RFC 6750
     /// `WWW-Authenticate` challenge is in its headers (as tower-http's `Csrf` inserts its error after any
-    /// responder).
+    /// responder). Every rejection — the layer's, a per-route requirement's, an extractor's — passes here, so
+    /// each one is also one tracing event (feature `tracing`: the kind and status, never the token).
     pub(crate) fn respond<B, R: Responder<B> + ?Sized>(
         &self,
         responder: &R,
         error: AuthError,
     ) -> Response<B> {
+        #[cfg(feature = "tracing")]
+        tracing::debug!(kind = ?error.kind(), status = error.status().as_u16(), "jwt auth rejected a request");
         let challenge = self.challenge(&error);
         let rejection = Rejection {
             error: error.clone(),

@@ -12,7 +12,7 @@ use crate::future::ResponseFuture;
 use crate::pipeline::admission::Outcome;
 use crate::pipeline::admit::admit;
 use crate::pipeline::config::AuthConfig;
-use crate::rejection::{DefaultResponder, Reject, Responder};
+use crate::rejection::{DefaultResponder, Reject, Rejector, Responder};
 use crate::token::claims::RegisteredClaims;
 
 /// The service of [`JwtAuthLayer`](crate::JwtAuthLayer): rejects requests without a valid token, and inserts [`Claims<C>`](crate::Claims) and
@@ -71,7 +71,12 @@ where
             request.uri(),
         );
         match outcome {
-            Ok(Outcome::Anonymous) => ResponseFuture::inner(self.inner.call(request)),
+            Ok(Outcome::Anonymous) => {
+                // An extractor that needs a token answers as this layer would.
+                let rejector: Arc<dyn Reject<ResBody>> = self.config.clone();
+                request.extensions_mut().insert(Rejector(rejector));
+                ResponseFuture::inner(self.inner.call(request))
+            }
             Ok(Outcome::Admitted(admission)) => {
                 let reissue = admission.apply(request.extensions_mut());
                 ResponseFuture::sliding(self.inner.call(request), reissue)

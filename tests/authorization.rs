@@ -6,7 +6,7 @@ use common::*;
 use http::{Request, StatusCode};
 use jsonwebtoken::Algorithm;
 use serde_json::{json, Value};
-use tower_jwt_auth::{AuthErrorKind, AuthorizeLayer, ConfigError, JsonResponder, RegisteredClaims};
+use tower_jwt_auth::{AuthErrorKind, ConfigError, JsonResponder, RegisteredClaims};
 
 #[tokio::test]
 async fn item_51_rfc9068_2_2_3_scope() {
@@ -140,8 +140,8 @@ async fn optional_mode_lets_anonymous_requests_through_but_not_bad_tokens() {
 #[tokio::test]
 async fn per_route_authorization_layer() {
     let auth = builder_for(Algorithm::HS256).optional().build().unwrap();
-    let write = AuthorizeLayer::require_scopes(["write"]).unwrap();
-    let admin = AuthorizeLayer::require_scopes(["admin"]).unwrap();
+    let write = auth.require_scopes(["write"]).unwrap();
+    let admin = auth.require_scopes(["admin"]).unwrap();
     let stack = |inner| {
         tower::ServiceBuilder::new()
             .layer(auth.clone())
@@ -266,23 +266,27 @@ async fn per_route_scopes_work_with_any_claims_type() {
         .build()
         .unwrap();
     let stack = tower::ServiceBuilder::new()
-        .layer(auth)
-        .layer(AuthorizeLayer::require_scopes(["write"]).unwrap());
+        .layer(auth.clone())
+        .layer(auth.require_scopes(["write"]).unwrap());
     assert_eq!(
         send(&stack, bearer(&hs256(&claims()))).await.status(),
         StatusCode::OK
     );
-    // A predicate over a claims type the layer did not produce refuses rather than passes.
-    let auth = builder_for(Algorithm::HS256)
+    // A derived predicate reads the layer's own claims type (here JSON values): it can't be written for another.
+    let fresh = builder_for(Algorithm::HS256)
         .claims::<serde_json::Value>()
         .build()
         .unwrap();
-    let stack = tower::ServiceBuilder::new()
-        .layer(auth)
-        .layer(AuthorizeLayer::require(|_: &RegisteredClaims| true));
+    let only_bob = fresh.require(|claims: &serde_json::Value| claims["sub"] == "bob");
+    let stack = tower::ServiceBuilder::new().layer(fresh).layer(only_bob);
     assert_eq!(
         send(&stack, bearer(&hs256(&claims()))).await.status(),
         StatusCode::FORBIDDEN
+    );
+    let bob = with_claim(claims(), "sub", serde_json::json!("bob"));
+    assert_eq!(
+        send(&stack, bearer(&hs256(&bob))).await.status(),
+        StatusCode::OK
     );
 }
 

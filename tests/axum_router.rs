@@ -11,7 +11,7 @@ use http_body_util::BodyExt;
 use jsonwebtoken::Algorithm;
 use serde_json::json;
 use tower::ServiceExt;
-use tower_jwt_auth::{AuthorizeLayer, Claims, RegisteredClaims, TokenInfo};
+use tower_jwt_auth::{Claims, RegisteredClaims, TokenInfo};
 
 async fn me(claims: Claims<RegisteredClaims>, info: TokenInfo) -> String {
     format!(
@@ -73,7 +73,7 @@ async fn route_layer_protects_only_its_routes_and_option_claims_work() {
     let auth = builder_for(Algorithm::HS256).optional().build().unwrap();
     let app = Router::new()
         .route("/posts", post(|| async { StatusCode::CREATED }))
-        .route_layer(AuthorizeLayer::require_scopes(["write"]).unwrap())
+        .route_layer(auth.require_scopes(["write"]).unwrap())
         .route("/maybe", get(maybe))
         .route("/me", get(me))
         .layer(auth);
@@ -164,4 +164,57 @@ async fn a_claims_type_the_layer_was_not_built_for_is_a_loud_500_not_a_401() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn extractors_refuse_through_the_layers_realm_and_responder() {
+    let auth = builder_for(Algorithm::HS256)
+        .optional()
+        .realm("orders")
+        .responder(tower_jwt_auth::JsonResponder)
+        .build()
+        .unwrap();
+    let app = Router::new()
+        .route("/me", get(me))
+        .route(
+            "/info",
+            get(|info: TokenInfo| async move { info.subject().unwrap_or("").to_owned() }),
+        )
+        .route("/maybe", get(maybe))
+        .layer(auth);
+    for path in ["/me", "/info"] {
+        let response = app.clone().oneshot(get_with(path, None)).await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{path}");
+        assert_eq!(
+            response.headers()["www-authenticate"],
+            "Bearer realm=\"orders\"",
+            "{path}: the layer's realm"
+        );
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/json",
+            "{path}"
+        );
+        assert_eq!(
+            response
+                .extensions()
+                .get::<tower_jwt_auth::AuthError>()
+                .map(|e| e.kind()),
+            Some(tower_jwt_auth::AuthErrorKind::Missing),
+            "{path}: the rejection contract"
+        );
+        let body: serde_json::Value = serde_json::from_str(&body_text(response).await).unwrap();
+        assert_eq!(
+            body["error"], "unauthorized",
+            "{path}: the layer's JSON body"
+        );
+    }
+    // Optional extraction still sees no token as `None`, and a token works as before.
+    assert_eq!(
+        body_text(app.clone().oneshot(get_with("/maybe", None)).await.unwrap()).await,
+        "guest"
+    );
+    let token = hs256(&claims());
+    let response = app.oneshot(get_with("/info", Some(&token))).await.unwrap();
+    assert_eq!(body_text(response).await, "alice");
 }

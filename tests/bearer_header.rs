@@ -203,3 +203,37 @@ async fn custom_token_sources_plug_in() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+#[tokio::test]
+async fn a_closure_is_a_token_source() {
+    use tower_jwt_auth::{token_source_fn, AuthErrorKind};
+    let layer = builder_for(Algorithm::HS256)
+        .token_source(token_source_fn(|headers, _uri| {
+            match headers.get("x-api-token").map(|v| v.to_str()) {
+                None => Ok(None),
+                Some(Ok(token)) => Ok(Some(token)),
+                Some(Err(_)) => Err(AuthErrorKind::Malformed.into()),
+            }
+        }))
+        .build()
+        .unwrap();
+    let token = hs256(&claims());
+    let ok = request_with("/", &[("x-api-token", token.as_str())]);
+    assert_eq!(send(&layer, ok).await.status(), StatusCode::OK);
+    // The bearer header is no source any more: the closure replaced it.
+    assert_rejected(
+        &send(&layer, bearer(&token)).await,
+        StatusCode::UNAUTHORIZED,
+        None,
+    );
+    let mut bad = request_with("/", &[]);
+    bad.headers_mut().insert(
+        "x-api-token",
+        http::HeaderValue::from_bytes(b"\xff").unwrap(),
+    );
+    assert_rejected(
+        &send(&layer, bad).await,
+        StatusCode::BAD_REQUEST,
+        Some("invalid_request"),
+    );
+}

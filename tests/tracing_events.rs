@@ -112,3 +112,28 @@ fn a_claims_type_mismatch_is_logged_as_an_error_naming_the_type() {
         "{events:?}"
     );
 }
+
+#[test]
+fn a_per_route_refusal_is_one_event_too() {
+    let recorder = Recorder::default();
+    let layer = builder_for(Algorithm::HS256).build().unwrap();
+    let stack = tower::ServiceBuilder::new()
+        .layer(layer.clone())
+        .layer(layer.require_scopes(["admin"]).unwrap());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    tracing::subscriber::with_default(recorder.clone(), || {
+        runtime.block_on(async {
+            let response = send(&stack, bearer(&hs256(&claims()))).await;
+            assert_eq!(response.status(), http::StatusCode::FORBIDDEN);
+        })
+    });
+    let events = recorder.0.lock().unwrap();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert!(
+        events[0].contains("kind=InsufficientScope"),
+        "{}",
+        events[0]
+    );
+}

@@ -13,25 +13,33 @@ use http::{Request, Response};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::error::{AuthErrorKind, ConfigError};
+use crate::error::AuthErrorKind;
 use crate::extension::{Claims, TokenInfo};
 use crate::future::ResponseFuture;
-use crate::rejection::{is_header_safe, Challenges, DefaultResponder, Responder, DEFAULT_REALM};
+use crate::rejection::{Challenges, DefaultResponder, Responder};
 use crate::token::claims::RegisteredClaims;
 use requirements::Requirements;
 
-/// A per-route authorization layer: put it inside (after) a [`JwtAuthLayer`](crate::JwtAuthLayer), for example
-/// with axum's `route_layer`. Scope checks work whatever claims type the layer uses; a predicate reads
-/// `Claims<C>`, so give it the layer's `C`. Requests whose token lacks a scope, or fails the predicate, get 403
+/// A per-route authorization layer, derived from the [`JwtAuthLayer`](crate::JwtAuthLayer) in front with
+/// [`require_scopes`](crate::JwtAuthLayer::require_scopes) or [`require`](crate::JwtAuthLayer::require), so it
+/// has that layer's claims type, realm, responder and tracing: put it inside (after) the layer, for example with
+/// axum's `route_layer`. Requests whose token lacks a scope, or fails the predicate, get 403
 /// `insufficient_scope`; requests that carry no verified token (optional mode) get 401.
 ///
 /// ```
 /// use axum::{routing::post, Router};
-/// use tower_jwt_auth::AuthorizeLayer;
+/// use tower_jwt_auth::{Algorithm, JwtAuthLayer, VerificationKey};
 ///
+/// let auth = JwtAuthLayer::builder()
+///     .key(VerificationKey::hmac(Algorithm::HS256, &[7; 32]).unwrap())
+///     .audience("api")
+///     .optional()
+///     .build()
+///     .unwrap();
 /// let app: Router = Router::new()
 ///     .route("/posts", post(|| async { "created" }))
-///     .route_layer(AuthorizeLayer::require_scopes(["write"]).unwrap());
+///     .route_layer(auth.require_scopes(["write"]).unwrap())
+///     .layer(auth);
 /// ```
 pub struct AuthorizeLayer<C = RegisteredClaims, R = DefaultResponder> {
     shared: Arc<AuthorizeShared<C, R>>,
@@ -41,42 +49,6 @@ struct AuthorizeShared<C, R> {
     requirements: Requirements<C>,
     responder: R,
     challenges: Challenges,
-}
-
-impl AuthorizeLayer {
-    /// Requires every one of `scopes` in the token's `scope` claim.
-    pub fn require_scopes<I, S>(scopes: I) -> Result<Self, ConfigError>
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        let mut requirements = Requirements::default();
-        requirements.add_scopes(scopes)?;
-        Ok(Self::from_parts(
-            requirements,
-            DefaultResponder,
-            &Challenges::new(DEFAULT_REALM),
-        ))
-    }
-}
-
-impl<C: Send + Sync + 'static> AuthorizeLayer<C> {
-    /// Requires `predicate` to hold for the token's claims (of the layer's claims type `C`).
-    ///
-    /// ```
-    /// use tower_jwt_auth::{AuthorizeLayer, RegisteredClaims};
-    /// let admins_only = AuthorizeLayer::require(|c: &RegisteredClaims| c.sub.as_deref() == Some("admin"));
-    /// # let _ = admins_only;
-    /// ```
-    pub fn require(predicate: impl Fn(&C) -> bool + Send + Sync + 'static) -> Self {
-        let mut requirements = Requirements::default();
-        requirements.add_predicate(predicate);
-        Self::from_parts(
-            requirements,
-            DefaultResponder,
-            &Challenges::new(DEFAULT_REALM),
-        )
-    }
 }
 
 impl<C, R> AuthorizeLayer<C, R> {
@@ -94,28 +66,6 @@ impl<C, R> AuthorizeLayer<C, R> {
                 challenges,
             }),
         }
-    }
-
-    /// Uses another responder for rejections (say [`JsonResponder`](crate::JsonResponder)).
-    pub fn with_responder<R2>(self, responder: R2) -> AuthorizeLayer<C, R2> {
-        let shared = &self.shared;
-        AuthorizeLayer::from_parts(shared.requirements.clone(), responder, &shared.challenges)
-    }
-}
-
-impl<C, R: Clone> AuthorizeLayer<C, R> {
-    /// The `realm` of its challenges (default `api`; use the one of your [`JwtAuthLayer`](crate::JwtAuthLayer)).
-    pub fn with_realm(self, realm: impl Into<String>) -> Result<Self, ConfigError> {
-        let realm = realm.into();
-        if !is_header_safe(&realm) {
-            return Err(ConfigError::InvalidName(realm));
-        }
-        let shared = &self.shared;
-        Ok(Self::from_parts(
-            shared.requirements.clone(),
-            shared.responder.clone(),
-            &Challenges::new(&realm),
-        ))
     }
 }
 

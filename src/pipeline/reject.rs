@@ -1,5 +1,5 @@
-//! Step 7: a refusal becomes the responder's response (with the rejection contract enforced), and one tracing
-//! event.
+//! Step 7: a refusal becomes the responder's response, with the rejection contract enforced and one tracing
+//! event (both in [`Challenges::respond`](crate::rejection::Challenges::respond)).
 
 use http::Response;
 
@@ -13,8 +13,6 @@ where
     R: Responder<B>,
 {
     fn reject(&self, error: AuthError) -> Response<B> {
-        #[cfg(feature = "tracing")]
-        tracing::debug!(kind = ?error.kind(), status = error.status().as_u16(), "jwt auth rejected a request");
         self.challenges.respond(&self.responder, error)
     }
 }

@@ -11,7 +11,7 @@ use crate::error::{AuthError, AuthErrorKind};
 /// Return `Ok(None)` when this source holds no token, `Ok(Some(token))` when it does, and an
 /// [`AuthErrorKind::Malformed`] error when it holds one in a malformed way. When several sources are configured
 /// and more than one yields a token, the request is refused with 400 `invalid_request` (RFC 6750 §2: one method
-/// per request).
+/// per request). A closure becomes a source with [`token_source_fn`].
 ///
 /// ```
 /// use http::{HeaderMap, Uri};
@@ -34,6 +34,59 @@ pub trait TokenSource: fmt::Debug + Send + Sync + 'static {
         headers: &'r HeaderMap,
         uri: &'r Uri,
     ) -> Result<Option<&'r str>, AuthError>;
+}
+
+/// A [`TokenSource`] made of a closure, as tower's `service_fn` makes a service: see [`token_source_fn`].
+#[derive(Clone, Copy)]
+pub struct TokenSourceFn<F>(F);
+
+impl<F> fmt::Debug for TokenSourceFn<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("TokenSourceFn").finish_non_exhaustive()
+    }
+}
+
+/// A token source from a closure `Fn(&HeaderMap, &Uri) -> Result<Option<&str>, AuthError>` (the token borrows
+/// from the request, which a closure can only say through this function's signature).
+///
+/// ```
+/// use tower_jwt_auth::{token_source_fn, Algorithm, JwtAuthLayer, VerificationKey};
+///
+/// let layer = JwtAuthLayer::builder()
+///     .key(VerificationKey::hmac(Algorithm::HS256, &[7; 32]).unwrap())
+///     .audience("api")
+///     // The token of a custom `X-Api-Token` header.
+///     .token_source(token_source_fn(|headers, _uri| {
+///         Ok(headers.get("x-api-token").and_then(|v| v.to_str().ok()))
+///     }))
+///     .build()
+///     .unwrap();
+/// # let _ = layer;
+/// ```
+pub fn token_source_fn<F>(source: F) -> TokenSourceFn<F>
+where
+    F: for<'r> Fn(&'r HeaderMap, &'r Uri) -> Result<Option<&'r str>, AuthError>
+        + Send
+        + Sync
+        + 'static,
+{
+    TokenSourceFn(source)
+}
+
+impl<F> TokenSource for TokenSourceFn<F>
+where
+    F: for<'r> Fn(&'r HeaderMap, &'r Uri) -> Result<Option<&'r str>, AuthError>
+        + Send
+        + Sync
+        + 'static,
+{
+    fn extract<'r>(
+        &self,
+        headers: &'r HeaderMap,
+        uri: &'r Uri,
+    ) -> Result<Option<&'r str>, AuthError> {
+        (self.0)(headers, uri)
+    }
 }
 
 /// The `Authorization: Bearer <token>` header (RFC 6750 §2.1), the default source.
