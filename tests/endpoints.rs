@@ -103,55 +103,9 @@ async fn item_54_rfc6749_6_the_old_refresh_token_is_discarded() {
 
 #[tokio::test]
 async fn item_55_rfc6749_10_4_only_a_hash_of_the_secret_is_stored() {
-    use std::sync::{Arc, Mutex};
-    use tower_jwt_auth::MemoryStore;
-    /// Records what the store is given.
-    struct Recording(MemoryStore, Arc<Mutex<Vec<String>>>);
-    impl RevocationCheck for Recording {
-        fn is_revoked(&self, token: &TokenInfo) -> Lookup<bool> {
-            self.0.is_revoked(token)
-        }
-    }
-    impl SessionStore for Recording {
-        fn create_session(&self, session: NewSession) -> StoreFuture<()> {
-            self.1.lock().unwrap().push(format!("{session:?}"));
-            self.0.create_session(session)
-        }
-        fn rotate(&self, request: RotateRequest) -> StoreFuture<RotateOutcome> {
-            self.1.lock().unwrap().push(format!("{request:?}"));
-            self.0.rotate(request)
-        }
-        fn revoke_session(&self, session_id: &str, until: i64) -> StoreFuture<()> {
-            self.0.revoke_session(session_id, until)
-        }
-        fn revoke_refresh_token(
-            &self,
-            session_id: &str,
-            generation: u64,
-            secret_hash: [u8; 32],
-            until: i64,
-        ) -> StoreFuture<bool> {
-            self.0
-                .revoke_refresh_token(session_id, generation, secret_hash, until)
-        }
-        fn revoke_token(&self, jti: &str, until: i64) -> StoreFuture<()> {
-            self.0.revoke_token(jti, until)
-        }
-        fn revoke_subject(
-            &self,
-            issuer: &str,
-            subject: &str,
-            not_before: i64,
-            until: i64,
-        ) -> StoreFuture<()> {
-            self.0.revoke_subject(issuer, subject, not_before, until)
-        }
-    }
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let f = fixture_with(
-        Arc::new(Recording(MemoryStore::new(), seen.clone())),
-        Duration::ZERO,
-    );
+    let store = common::observed_store::ObservedStore::default();
+    let seen = store.writes.clone();
+    let f = fixture_with(std::sync::Arc::new(store), Duration::ZERO);
     let pair = f.sessions.login("alice", &()).await.unwrap();
     let next = f.sessions.refresh(pair.refresh_token()).await.unwrap();
     let secret = |token: &str| token.rsplit('.').next().unwrap().to_owned();

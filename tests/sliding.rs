@@ -50,7 +50,9 @@ fn setup_with(options: Options) -> Setup {
     let store = MemoryStore::new();
     // The asynchronous variant answers revocation checks later, through the layer's asynchronous path.
     let shared: std::sync::Arc<dyn SessionStore> = if options.asynchronous {
-        std::sync::Arc::new(AsyncStore(store.clone()))
+        std::sync::Arc::new(common::observed_store::ObservedStore::asynchronous(
+            store.clone(),
+        ))
     } else {
         std::sync::Arc::new(store.clone())
     };
@@ -334,61 +336,6 @@ async fn concurrent_sliding_requests_each_get_a_valid_token() {
         jtis.insert(payload(&new)["jti"].as_str().unwrap().to_owned());
     }
     assert_eq!(jtis.len(), 20, "each renewed token is distinct");
-}
-
-/// A network-like revocation store: answers asynchronously.
-#[derive(Clone)]
-struct AsyncStore(MemoryStore);
-
-impl tower_jwt_auth::RevocationCheck for AsyncStore {
-    fn is_revoked(&self, token: &tower_jwt_auth::TokenInfo) -> tower_jwt_auth::Lookup<bool> {
-        let answer = self.0.is_revoked(token);
-        tower_jwt_auth::Lookup::Pending(Box::pin(async move {
-            tokio::task::yield_now().await;
-            answer.resolve().await
-        }))
-    }
-}
-
-/// Sessions are kept by the memory store; only the revocation check answers later.
-impl SessionStore for AsyncStore {
-    fn create_session(
-        &self,
-        session: tower_jwt_auth::NewSession,
-    ) -> tower_jwt_auth::StoreFuture<()> {
-        self.0.create_session(session)
-    }
-    fn rotate(
-        &self,
-        request: tower_jwt_auth::RotateRequest,
-    ) -> tower_jwt_auth::StoreFuture<tower_jwt_auth::RotateOutcome> {
-        self.0.rotate(request)
-    }
-    fn revoke_session(&self, session_id: &str, until: i64) -> tower_jwt_auth::StoreFuture<()> {
-        self.0.revoke_session(session_id, until)
-    }
-    fn revoke_refresh_token(
-        &self,
-        session_id: &str,
-        generation: u64,
-        secret_hash: [u8; 32],
-        until: i64,
-    ) -> tower_jwt_auth::StoreFuture<bool> {
-        self.0
-            .revoke_refresh_token(session_id, generation, secret_hash, until)
-    }
-    fn revoke_token(&self, jti: &str, until: i64) -> tower_jwt_auth::StoreFuture<()> {
-        self.0.revoke_token(jti, until)
-    }
-    fn revoke_subject(
-        &self,
-        issuer: &str,
-        subject: &str,
-        not_before: i64,
-        until: i64,
-    ) -> tower_jwt_auth::StoreFuture<()> {
-        self.0.revoke_subject(issuer, subject, not_before, until)
-    }
 }
 
 #[tokio::test]

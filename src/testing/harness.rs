@@ -173,11 +173,7 @@ impl Harness {
     /// `GET /` with `token` through [`layer`](Self::layer): the response (its extensions hold the
     /// [`AuthError`] of a rejection, or the [`TokenInfo`] the handler saw).
     pub async fn send(&self, token: &str) -> Response<String> {
-        let request = Request::get("/")
-            .header("authorization", format!("Bearer {token}"))
-            .body(String::new())
-            .expect("a valid request");
-        send(&self.layer, request).await
+        send(&self.layer, bearer(Request::get("/"), token)).await
     }
 
     /// The status `GET /` with `token` gets.
@@ -205,11 +201,7 @@ impl Harness {
 
     /// `POST /posts` with `token` through [`sliding`](Self::sliding): the status and the reissued token, if any.
     pub async fn act(&self, token: &str) -> (StatusCode, Option<String>) {
-        let request = Request::post("/posts")
-            .header("authorization", format!("Bearer {token}"))
-            .body(String::new())
-            .expect("a valid request");
-        let response = send(&self.sliding, request).await;
+        let response = send(&self.sliding, bearer(Request::post("/posts"), token)).await;
         let renewed = response
             .headers()
             .get(crate::DEFAULT_SLIDING_HEADER)
@@ -224,6 +216,14 @@ pub fn claims_of(token: &str) -> serde_json::Value {
     let payload = token.split('.').nth(1).expect("a compact JWS");
     let bytes = URL_SAFE_NO_PAD.decode(payload).expect("base64url claims");
     serde_json::from_slice(&bytes).expect("JSON claims")
+}
+
+/// A request carrying `token` in its `Authorization: Bearer` header.
+fn bearer(request: http::request::Builder, token: &str) -> Request<String> {
+    request
+        .header("authorization", format!("Bearer {token}"))
+        .body(String::new())
+        .expect("a valid request")
 }
 
 /// The inner service: 200, with the [`TokenInfo`] the layer inserted copied into the response.
