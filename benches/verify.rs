@@ -215,5 +215,67 @@ fn sliding(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench, sliding);
+/// What a flood of bad requests costs: a token that is not a JWS (401 `invalid_token`), a bad signature (401),
+/// no token (401, bare challenge), and a missing scope (403 with `scope="…"`), with the default and the JSON
+/// responder. The challenges are prepared when the layer is built.
+fn rejections(c: &mut Criterion) {
+    let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
+    let (encoding, _, verification) = keys(Algorithm::HS256);
+    let exp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 3600;
+    let claims = json!({ "iss": "bench", "aud": "bench-api", "sub": "alice", "exp": exp, "scope": "read" });
+    let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &encoding).unwrap();
+    let (head, _) = token.rsplit_once('.').unwrap();
+    let forged = format!("Bearer {head}.{}", "A".repeat(43));
+    let valid = format!("Bearer {token}");
+    let base = || {
+        JwtAuthLayer::builder()
+            .key(verification.clone())
+            .issuer("bench")
+            .audience("bench-api")
+            .require_scopes(["admin"])
+    };
+    let mut plain = base().build().unwrap().layer(tower::service_fn(trivial));
+    let mut json = base()
+        .responder(tower_jwt_auth::JsonResponder)
+        .build()
+        .unwrap()
+        .layer(tower::service_fn(|_: Request<()>| {
+            std::future::ready(Ok::<_, Infallible>(Response::new(String::new())))
+        }));
+    let mut group = c.benchmark_group("reject");
+    for (name, header, status) in [
+        ("not_a_jws", Some("Bearer not.a.token"), 401),
+        ("bad_signature", Some(forged.as_str()), 401),
+        ("no_token", None, 401),
+        ("missing_scope", Some(valid.as_str()), 403),
+    ] {
+        let make = || match header {
+            Some(header) => request(header),
+            None => Request::new(()),
+        };
+        assert_eq!(call_once(&mut plain, make()).status(), status);
+        group.bench_function(BenchmarkId::new("empty_body", name), |b| {
+            b.iter_batched(make, |r| call_once(&mut plain, r), BatchSize::SmallInput)
+        });
+        group.bench_function(BenchmarkId::new("json_body", name), |b| {
+            b.iter_batched(
+                make,
+                |r| {
+                    json.call(r)
+                        .now_or_never()
+                        .expect("completes synchronously")
+                        .unwrap()
+                },
+                BatchSize::SmallInput,
+            )
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench, sliding, rejections);
 criterion_main!(benches);

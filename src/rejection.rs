@@ -231,19 +231,32 @@ impl<B: Default> Responder<B> for DefaultResponder {
     }
 }
 
-/// RFC 6750 responses with an OAuth-style JSON body: `{"error":"invalid_token","error_description":"…"}`.
+/// RFC 6750 responses with an OAuth-style JSON body: `{"error":"invalid_token","error_description":"…"}`. The
+/// body of each kind is prepared once, not serialized per rejection.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct JsonResponder;
 
-impl<B: From<String>> Responder<B> for JsonResponder {
+/// The JSON body of each error kind, in [`AuthErrorKind::index`] order, made once per process.
+fn json_body(kind: AuthErrorKind) -> &'static str {
+    static BODIES: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+        AuthErrorKind::ALL
+            .iter()
+            .map(|kind| {
+                let code = kind.error_code().unwrap_or(match kind {
+                    AuthErrorKind::Unavailable => "temporarily_unavailable",
+                    _ => "unauthorized",
+                });
+                serde_json::json!({ "error": code, "error_description": kind.description() })
+                    .to_string()
+            })
+            .collect()
+    });
+    &BODIES[kind.index()]
+}
+
+impl<B: From<&'static str>> Responder<B> for JsonResponder {
     fn respond(&self, rejection: Rejection) -> Response<B> {
-        let kind = rejection.error().kind();
-        let code = kind.error_code().unwrap_or(match kind {
-            AuthErrorKind::Unavailable => "temporarily_unavailable",
-            _ => "unauthorized",
-        });
-        let body = serde_json::json!({ "error": code, "error_description": kind.description() })
-            .to_string();
+        let body = json_body(rejection.error().kind());
         let mut response = rejection.into_response(B::from(body));
         response.headers_mut().insert(
             header::CONTENT_TYPE,
