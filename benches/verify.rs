@@ -226,7 +226,8 @@ fn rejections(c: &mut Criterion) {
         .unwrap()
         .as_secs()
         + 3600;
-    let claims = json!({ "iss": "bench", "aud": "bench-api", "sub": "alice", "exp": exp, "scope": "read" });
+    let claims =
+        json!({ "iss": "bench", "aud": "bench-api", "sub": "alice", "exp": exp, "scope": "read" });
     let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &encoding).unwrap();
     let (head, _) = token.rsplit_once('.').unwrap();
     let forged = format!("Bearer {head}.{}", "A".repeat(43));
