@@ -349,10 +349,8 @@ impl<C, R> JwtAuthBuilder<C, R> {
     pub fn sessions(mut self, sessions: &Sessions) -> Self {
         let issuer = sessions.issuer();
         let validation = &mut self.settings.validation;
-        for name in std::iter::once(issuer.issuer_name()) {
-            if !validation.issuers.iter().any(|i| i == name) {
-                validation.issuers.push(name.to_owned());
-            }
+        if !validation.issuers.iter().any(|i| i == issuer.issuer_name()) {
+            validation.issuers.push(issuer.issuer_name().to_owned());
         }
         for audience in issuer.audiences() {
             if !validation.audiences.contains(audience) {

@@ -12,7 +12,7 @@ use crate::authorize::AuthorizeLayer;
 use crate::error::{AuthError, ConfigError};
 use crate::extension::{Claims, TokenInfo};
 use crate::pipeline::config::AuthConfig;
-use crate::pipeline::verify::{verify_after_wait, verify_now};
+use crate::pipeline::verify::{verify_now, verify_without_wait};
 use crate::rejection::DefaultResponder;
 use crate::service::JwtAuth;
 use crate::token::claims::RegisteredClaims;
@@ -54,7 +54,7 @@ impl<C: DeserializeOwned + 'static, R> JwtAuthLayer<C, R> {
     /// assert_eq!(layer.verify_token("not.a.token").unwrap_err().kind(), AuthErrorKind::InvalidToken);
     /// ```
     pub fn verify_token(&self, token: &str) -> Result<(Claims<C>, TokenInfo), AuthError> {
-        let verified = verify_after_wait(&self.config, token, self.config.clock.now())?;
+        let verified = verify_without_wait(&self.config, token, self.config.clock.now())?;
         Ok((verified.claims, verified.info))
     }
 
@@ -70,7 +70,7 @@ impl<C: DeserializeOwned + 'static, R> JwtAuthLayer<C, R> {
             Err(Unverified::WaitForKeys(wait)) => wait,
         };
         wait.await;
-        verify_after_wait(&self.config, token, self.config.clock.now())
+        verify_without_wait(&self.config, token, self.config.clock.now())
             .map(|verified| verified.info)
     }
 }

@@ -62,3 +62,37 @@ async fn a_rejected_request_never_reaches_the_inner_service() {
         "the inner service saw no request"
     );
 }
+
+/// An inner service that is large to move, with a small future.
+#[derive(Clone)]
+struct Big(#[allow(dead_code)] [u8; 4096]);
+
+impl tower::Service<Request<String>> for Big {
+    type Response = Response<String>;
+    type Error = Infallible;
+    type Future = std::future::Ready<Result<Response<String>, Infallible>>;
+
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Infallible>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, _: Request<String>) -> Self::Future {
+        std::future::ready(Ok(Response::new(String::new())))
+    }
+}
+
+#[test]
+fn the_synchronous_future_does_not_carry_the_asynchronous_state() {
+    // The asynchronous path holds the inner service and the request until its decision arrives; that state is
+    // boxed, so the future of every synchronous request stays the size of the inner future plus a little.
+    let size = std::mem::size_of::<ResponseFuture<Big, String, String>>();
+    let inner = std::mem::size_of::<<Big as tower::Service<Request<String>>>::Future>()
+        .max(std::mem::size_of::<Response<String>>());
+    assert!(
+        size <= inner + 64,
+        "ResponseFuture is {size} bytes for an inner future of {inner}"
+    );
+}

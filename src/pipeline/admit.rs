@@ -11,7 +11,7 @@ use crate::pipeline::config::AuthConfig;
 use crate::pipeline::find_token::find_token;
 use crate::pipeline::reissue::plan_reissue;
 use crate::pipeline::revocation::check_revocation;
-use crate::pipeline::verify::{verify_after_wait, verify_now};
+use crate::pipeline::verify::{verify_now, verify_without_wait};
 use crate::token::cache::CachedToken;
 use crate::token::verifier::Unverified;
 
@@ -48,7 +48,7 @@ where
                 wait.await;
                 // Look again, without waiting a second time: still unknown is a refusal.
                 let now = config.clock.now();
-                let verified = verify_after_wait(&config, &token, now)?;
+                let verified = verify_without_wait(&config, &token, now)?;
                 match decide(&config, &method, &uri, &token, verified, now)? {
                     Outcome::Admitted(admission) => Ok(admission.erase()),
                     Outcome::Pending(lookup) => lookup.await,

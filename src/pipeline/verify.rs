@@ -58,8 +58,9 @@ pub(crate) fn verify_now<C: DeserializeOwned + 'static, R>(
     Ok(entry)
 }
 
-/// [`verify_now`] after the one allowed wait: a key still unknown is refused.
-pub(crate) fn verify_after_wait<C: DeserializeOwned + 'static, R>(
+/// [`verify_now`] that never waits: a key only a remote key-set fetch could bring is refused as unknown (after
+/// the one allowed wait, and in [`JwtAuthLayer::verify_token`](crate::JwtAuthLayer::verify_token)).
+pub(crate) fn verify_without_wait<C: DeserializeOwned + 'static, R>(
     config: &AuthConfig<C, R>,
     token: &str,
     now: i64,
