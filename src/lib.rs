@@ -147,7 +147,7 @@ pub use session::{
     MAX_GRACE_PERIOD,
 };
 #[cfg(feature = "redis")]
-pub use session::{RedisStore, RedisStoreBuilder, DEFAULT_REDIS_TIMEOUT};
+pub use session::{RedisStore, RedisStoreBuilder, DEFAULT_MAX_FEED_LAG, DEFAULT_REDIS_TIMEOUT};
 pub use sliding::{
     ActionMatcher, Reissue, SameSite, SlidingPolicy, Threshold, DEFAULT_SLIDING_HEADER,
 };

@@ -19,11 +19,39 @@ use tower_jwt_auth::{
     TokenIssuer, VerificationKey,
 };
 
+/// How long the revocation feed may be silent in these tests before checks fail closed.
+const FEED_LAG: Duration = Duration::from_secs(2);
+
+/// Polls `/me` with `token` until it answers `wanted` (true) or `deadline` passes (false), asserting on the way
+/// that `revoked` is never accepted.
+async fn until_status(
+    router: &Router,
+    token: &str,
+    revoked: &str,
+    wanted: StatusCode,
+    deadline: Duration,
+) -> bool {
+    let started = std::time::Instant::now();
+    while started.elapsed() < deadline {
+        assert_ne!(
+            me(router, revoked).await,
+            StatusCode::OK,
+            "a revoked token was accepted"
+        );
+        if me(router, token).await == wanted {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
+}
+
 /// The layer, a `/me` route and the refresh endpoint over one Redis store, with the system clock.
 async fn app(url: &str, prefix: &str) -> (Router, Sessions, RedisStore) {
     let store = RedisStore::builder(url)
         .prefix(prefix)
         .timeout(Duration::from_millis(300))
+        .max_feed_lag(FEED_LAG)
         .build()
         .await
         .unwrap();
@@ -92,6 +120,23 @@ async fn redis_down_means_503_and_recovery_needs_no_restart() {
     );
 
     server.stop();
+    // Rotations need Redis: 503 at once. Revocation checks read the local mirror, which keeps refusing the
+    // revoked token, and fails closed once the feed has been silent for the bound.
+    assert_eq!(
+        refresh(&router, pair.refresh_token()).await.0,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    assert!(
+        until_status(
+            &router,
+            pair.access_token(),
+            revoked.access_token(),
+            StatusCode::SERVICE_UNAVAILABLE,
+            FEED_LAG + Duration::from_secs(3),
+        )
+        .await,
+        "checks fail closed once the feed is silent for longer than the bound"
+    );
     for _ in 0..5 {
         // Never a 200 (least of all for the revoked token), never another 5xx, never a panic.
         assert_eq!(
@@ -146,14 +191,42 @@ async fn a_stalled_redis_times_out_into_503() {
             .status()
             .unwrap()
     };
+    let revoked = sessions.login("bob", &serde_json::json!({})).await.unwrap();
+    sessions
+        .store()
+        .revoke_session(&sid_of(revoked.access_token()), now() + 3600)
+        .await
+        .unwrap();
     signal("-STOP");
+    // A rotation times out into 503 instead of hanging.
     let started = std::time::Instant::now();
-    let status = me(&router, pair.access_token()).await;
-    signal("-CONT");
+    let (status, _) = refresh(&router, pair.refresh_token()).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(
         started.elapsed() < Duration::from_secs(3),
         "the call timed out instead of hanging"
+    );
+    // Revocation checks never wait for Redis; they fail closed once the feed is stalled beyond the bound.
+    let failed_closed = until_status(
+        &router,
+        pair.access_token(),
+        revoked.access_token(),
+        StatusCode::SERVICE_UNAVAILABLE,
+        FEED_LAG + Duration::from_secs(3),
+    )
+    .await;
+    signal("-CONT");
+    assert!(failed_closed, "a stalled feed fails closed");
+    assert!(
+        until_status(
+            &router,
+            pair.access_token(),
+            revoked.access_token(),
+            StatusCode::OK,
+            Duration::from_secs(5),
+        )
+        .await,
+        "and recovers when Redis resumes"
     );
 }
 
@@ -314,13 +387,7 @@ async fn two_demo_processes_share_sessions_through_redis() {
 }
 
 fn sid_of(access_token: &str) -> String {
-    let payload = access_token.split('.').nth(1).unwrap();
-    let json: serde_json::Value = serde_json::from_slice(
-        &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload)
-            .unwrap(),
-    )
-    .unwrap();
-    json["sid"].as_str().unwrap().to_owned()
+    payload(access_token)["sid"].as_str().unwrap().to_owned()
 }
 
 async fn redis_pid(server: &RedisServer) -> u32 {

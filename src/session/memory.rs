@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuar
 use subtle::ConstantTimeEq;
 
 use crate::revocation::{Lookup, RevocationCheck, StoreError, StoreFuture};
+use crate::session::revocations::Revocations;
 use crate::session::store::{
     NewSession, RefreshGrant, RotateOutcome, RotateRequest, SessionRecord, SessionStore,
 };
@@ -60,14 +61,6 @@ struct SessionEntry {
     current: RefreshGrant,
     previous_hash: Option<[u8; 32]>,
     rotated_at: i64,
-}
-
-#[derive(Default)]
-struct Revocations {
-    token_ids: HashMap<String, i64>,
-    session_ids: HashMap<String, i64>,
-    /// issuer → subject → (not before, until); nested so a lookup borrows instead of allocating a key.
-    subjects: HashMap<String, HashMap<String, (i64, i64)>>,
 }
 
 impl fmt::Debug for MemoryStore {
@@ -170,12 +163,7 @@ impl MemoryStore {
 
     fn revoke_session_locked(&self, sessions: &mut SessionState, session_id: &str, until: i64) {
         sessions.remove_session(session_id);
-        let mut revocations = self.write_revocations();
-        let entry = revocations
-            .session_ids
-            .entry(session_id.to_owned())
-            .or_insert(until);
-        *entry = (*entry).max(until);
+        self.write_revocations().revoke_session(session_id, until);
     }
 
     fn ready<T: Send + 'static>(result: Result<T, StoreError>) -> StoreFuture<T> {
@@ -205,48 +193,6 @@ impl SessionState {
         for id in ended {
             self.remove_session(&id);
         }
-    }
-}
-
-impl Revocations {
-    fn len(&self) -> usize {
-        self.token_ids.len()
-            + self.session_ids.len()
-            + self.subjects.values().map(HashMap::len).sum::<usize>()
-    }
-
-    fn sweep(&mut self, now: i64) {
-        self.token_ids.retain(|_, until| *until > now);
-        self.session_ids.retain(|_, until| *until > now);
-        for subjects in self.subjects.values_mut() {
-            subjects.retain(|_, (_, until)| *until > now);
-        }
-        self.subjects.retain(|_, subjects| !subjects.is_empty());
-    }
-
-    fn is_revoked(&self, token: &TokenInfo) -> bool {
-        if token
-            .token_id()
-            .is_some_and(|jti| self.token_ids.contains_key(jti))
-        {
-            return true;
-        }
-        if token
-            .session_id()
-            .is_some_and(|sid| self.session_ids.contains_key(sid))
-        {
-            return true;
-        }
-        if self.subjects.is_empty() {
-            return false;
-        }
-        let (Some(iss), Some(sub)) = (token.issuer(), token.subject()) else {
-            return false;
-        };
-        self.subjects
-            .get(iss)
-            .and_then(|subjects| subjects.get(sub))
-            .is_some_and(|(not_before, _)| token.is_logged_out_by(*not_before))
     }
 }
 
@@ -381,9 +327,7 @@ impl SessionStore for MemoryStore {
         let now = self.inner.latest_now.load(Ordering::SeqCst);
         let mut sessions = self.lock_sessions();
         self.count_write(&mut sessions, now);
-        let mut revocations = self.write_revocations();
-        let entry = revocations.token_ids.entry(jti.to_owned()).or_insert(until);
-        *entry = (*entry).max(until);
+        self.write_revocations().revoke_token(jti, until);
         Self::ready(Ok(()))
     }
 
@@ -404,14 +348,8 @@ impl SessionStore for MemoryStore {
         for session_id in session_ids {
             self.revoke_session_locked(&mut sessions, &session_id, until);
         }
-        let mut revocations = self.write_revocations();
-        let entry = revocations
-            .subjects
-            .entry(issuer.to_owned())
-            .or_default()
-            .entry(subject.to_owned())
-            .or_insert((not_before, until));
-        *entry = (entry.0.max(not_before), entry.1.max(until));
+        self.write_revocations()
+            .revoke_subject(issuer, subject, not_before, until);
         Self::ready(Ok(()))
     }
 }

@@ -72,12 +72,15 @@ mod endpoint;
 mod memory;
 #[cfg(feature = "redis")]
 mod redis;
+#[cfg(feature = "redis")]
+mod redis_mirror;
 mod refresh_token;
+mod revocations;
 mod sessions;
 mod store;
 
 #[cfg(feature = "redis")]
-pub use self::redis::{RedisStore, RedisStoreBuilder, DEFAULT_REDIS_TIMEOUT};
+pub use self::redis::{RedisStore, RedisStoreBuilder, DEFAULT_MAX_FEED_LAG, DEFAULT_REDIS_TIMEOUT};
 pub use endpoint::{RefreshEndpoint, RevokeEndpoint};
 pub use memory::MemoryStore;
 pub use sessions::{SessionError, Sessions, SessionsBuilder, TokenPair, MAX_GRACE_PERIOD};

@@ -1,0 +1,302 @@
+//! The Redis store's local revocation mirror: every process keeps the live revocations in memory, fed by a Redis
+//! Stream, so the per-request revocation check makes no round trip and answers on the layer's synchronous path.
+//!
+//! - **Feed.** Every script that writes a revocation marker also appends it to the stream `<prefix>:feed` in the
+//!   same script (atomically: a marker never exists without its announcement). The stream keeps about ten
+//!   minutes of entries (`XADD … MINID ~`).
+//! - **Follow.** A background task reads the stream with a blocking `XREAD` from the last id it has seen, on its
+//!   own connection. A stream (rather than pub/sub) never drops an entry while a reader reconnects: it resumes
+//!   from its id.
+//! - **Hydrate.** Before following, and again after every broken read, the task notes the stream's last id, then
+//!   reads every live marker key (`SCAN`), so nothing written while it was away is missed, however long that was.
+//! - **Fail closed.** Each successful read (at least one a second: the read blocks for one second at most) marks
+//!   the mirror fresh. Until the first hydration, and when the feed has been silent longer than the store's
+//!   `max_feed_lag`, checks fail with a [`StoreError`] (503 from the layer), never an accepted token.
+//! - **Own writes** go into the local mirror at once, so a process sees its own logouts immediately; other
+//!   processes see them when the stream delivers them.
+//! - **Memory** is bounded by the live revocations: entries are swept when their `until` has passed.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use redis::aio::MultiplexedConnection;
+
+use crate::extension::TokenInfo;
+use crate::revocation::StoreError;
+use crate::session::revocations::Revocations;
+
+/// How long a blocking read waits for entries before it returns empty (and marks the mirror fresh).
+const BLOCK: Duration = Duration::from_secs(1);
+/// How much of the stream is kept: readers that fall further behind hydrate again.
+const FEED_RETENTION: Duration = Duration::from_secs(600);
+/// Pause before reconnecting after a broken read.
+const RECONNECT_PAUSE: Duration = Duration::from_millis(200);
+
+/// Seconds since the Unix epoch, from the system clock (the clock Redis expires keys by).
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// The `MINID` of the stream's retention window, in milliseconds.
+pub(crate) fn feed_min_id() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+        .saturating_sub(FEED_RETENTION.as_millis() as u64)
+}
+
+/// The mirror: the revocations, and when the feed last answered.
+pub(crate) struct Mirror {
+    revocations: RwLock<Revocations>,
+    started: Instant,
+    /// Milliseconds after `started` of the last successful read; 0 until the first hydration.
+    fresh_at: AtomicU64,
+    max_lag: Duration,
+}
+
+impl Mirror {
+    pub(crate) fn new(max_lag: Duration) -> Arc<Self> {
+        Arc::new(Self {
+            revocations: RwLock::new(Revocations::default()),
+            started: Instant::now(),
+            fresh_at: AtomicU64::new(0),
+            max_lag,
+        })
+    }
+
+    fn read(&self) -> RwLockReadGuard<'_, Revocations> {
+        self.revocations.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn write(&self) -> RwLockWriteGuard<'_, Revocations> {
+        self.revocations.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn mark_fresh(&self) {
+        let elapsed = self.started.elapsed().as_millis() as u64;
+        self.fresh_at.store(elapsed.max(1), Ordering::SeqCst);
+    }
+
+    /// Whether the mirror has hydrated and the feed answered within the allowed lag.
+    pub(crate) fn is_fresh(&self) -> bool {
+        let at = self.fresh_at.load(Ordering::SeqCst);
+        at != 0
+            && self
+                .started
+                .elapsed()
+                .saturating_sub(Duration::from_millis(at))
+                <= self.max_lag
+    }
+
+    /// The check the layer makes for every token: local, with no round trip.
+    pub(crate) fn is_revoked(&self, token: &TokenInfo) -> Result<bool, StoreError> {
+        if !self.is_fresh() {
+            return Err(StoreError::new(
+                "the Redis revocation feed is not in sync (starting, or Redis unreachable)",
+            ));
+        }
+        Ok(self.read().is_revoked(token))
+    }
+
+    /// How many revocations the mirror holds.
+    pub(crate) fn len(&self) -> usize {
+        self.read().len()
+    }
+}
+
+/// A stream entry or a marker key, applied to the mirror.
+fn apply(revocations: &mut Revocations, fields: &HashMap<String, String>) {
+    let get = |name: &str| fields.get(name).map(String::as_str);
+    let until = get("u")
+        .and_then(|u| u.parse::<i64>().ok())
+        .unwrap_or(i64::MAX);
+    match (get("k"), get("i")) {
+        (Some("j"), Some(jti)) => revocations.revoke_token(jti, until),
+        (Some("s"), Some(sid)) => revocations.revoke_session(sid, until),
+        (Some("n"), Some(issuer)) => {
+            let not_before = get("nb").and_then(|nb| nb.parse().ok());
+            if let (Some(subject), Some(not_before)) = (get("s"), not_before) {
+                revocations.revoke_subject(issuer, subject, not_before, until);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Where the markers are, and the feed: the key layout of one store.
+#[derive(Clone)]
+pub(crate) struct Layout {
+    pub(crate) prefix: Arc<str>,
+}
+
+impl Layout {
+    pub(crate) fn feed_key(&self) -> String {
+        format!("{}:feed", self.prefix)
+    }
+
+    /// The revocation a marker key stands for: `(kind, id, subject)`, decoded.
+    fn marker(&self, key: &str) -> Option<(&'static str, String, Option<String>)> {
+        let rest = key.strip_prefix(&*self.prefix)?.strip_prefix(':')?;
+        let decode = |b64: &str| {
+            URL_SAFE_NO_PAD
+                .decode(b64)
+                .ok()
+                .and_then(|bytes| String::from_utf8(bytes).ok())
+        };
+        if let Some(jti) = rest.strip_prefix("j:") {
+            return Some(("j", decode(jti)?, None));
+        }
+        let (tag, suffix) = rest.strip_prefix('{')?.split_once("}:")?;
+        match (tag.strip_prefix("u:"), suffix) {
+            (None, "r") => Some(("s", decode(tag)?, None)),
+            (Some(subject), suffix) => {
+                let issuer = suffix.strip_prefix("nb:")?;
+                Some(("n", decode(issuer)?, Some(decode(subject)?)))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Reads every live marker into a fresh set of revocations.
+async fn hydrate(
+    connection: &mut MultiplexedConnection,
+    layout: &Layout,
+) -> redis::RedisResult<Revocations> {
+    let mut revocations = Revocations::default();
+    let pattern = format!("{}:*", layout.prefix);
+    let mut cursor = 0u64;
+    loop {
+        let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("MATCH")
+            .arg(&pattern)
+            .arg("COUNT")
+            .arg(1000)
+            .query_async(connection)
+            .await?;
+        let markers: Vec<_> = keys
+            .iter()
+            .filter_map(|key| layout.marker(key).map(|marker| (key, marker)))
+            .collect();
+        if !markers.is_empty() {
+            let mut pipe = redis::pipe();
+            for (key, _) in &markers {
+                pipe.get(*key).cmd("EXPIRETIME").arg(*key);
+            }
+            let replies: Vec<(Option<String>, i64)> = pipe.query_async(connection).await?;
+            for ((_, (kind, id, subject)), (value, expires)) in markers.into_iter().zip(replies) {
+                let Some(value) = value else { continue }; // expired meanwhile
+                let until = if expires > 0 { expires } else { i64::MAX };
+                let mut fields = HashMap::from([
+                    ("k".to_owned(), kind.to_owned()),
+                    ("i".to_owned(), id),
+                    ("u".to_owned(), until.to_string()),
+                ]);
+                if let Some(subject) = subject {
+                    fields.insert("s".to_owned(), subject);
+                    fields.insert("nb".to_owned(), value);
+                }
+                apply(&mut revocations, &fields);
+            }
+        }
+        if next == 0 {
+            return Ok(revocations);
+        }
+        cursor = next;
+    }
+}
+
+type StreamReply = Option<Vec<(String, Vec<(String, HashMap<String, String>)>)>>;
+
+/// Hydrates, then follows the feed until a read fails.
+async fn follow_once(
+    mirror: &Weak<Mirror>,
+    client: &redis::Client,
+    layout: &Layout,
+    timeout: Duration,
+) -> redis::RedisResult<()> {
+    let config = redis::AsyncConnectionConfig::new()
+        .set_connection_timeout(Some(timeout))
+        .set_response_timeout(Some(BLOCK + timeout));
+    let mut connection = client
+        .get_multiplexed_async_connection_with_config(&config)
+        .await?;
+    let feed = layout.feed_key();
+    // The stream's last id first, then the markers: an entry written in between is read twice, never missed.
+    let last: Vec<(String, HashMap<String, String>)> = redis::cmd("XREVRANGE")
+        .arg(&feed)
+        .arg("+")
+        .arg("-")
+        .arg("COUNT")
+        .arg(1)
+        .query_async(&mut connection)
+        .await?;
+    let mut last_id = last
+        .first()
+        .map_or_else(|| "0-0".to_owned(), |(id, _)| id.clone());
+    let hydrated = hydrate(&mut connection, layout).await?;
+    {
+        let Some(mirror) = mirror.upgrade() else {
+            return Ok(());
+        };
+        let mut revocations = mirror.write();
+        // Own writes made meanwhile stay: merging only ever adds or lengthens.
+        let mut hydrated = hydrated;
+        std::mem::swap(&mut *revocations, &mut hydrated);
+        revocations.merge(hydrated);
+        drop(revocations);
+        mirror.mark_fresh();
+    }
+    let mut swept_at = Instant::now();
+    loop {
+        let reply: StreamReply = redis::cmd("XREAD")
+            .arg("COUNT")
+            .arg(1000)
+            .arg("BLOCK")
+            .arg(BLOCK.as_millis() as u64)
+            .arg("STREAMS")
+            .arg(&feed)
+            .arg(&last_id)
+            .query_async(&mut connection)
+            .await?;
+        let Some(mirror) = mirror.upgrade() else {
+            return Ok(());
+        };
+        if let Some(streams) = reply {
+            let mut revocations = mirror.write();
+            for (_, entries) in streams {
+                for (id, fields) in entries {
+                    apply(&mut revocations, &fields);
+                    last_id = id;
+                }
+            }
+        }
+        if swept_at.elapsed() >= Duration::from_secs(10) {
+            mirror.write().sweep(unix_now());
+            swept_at = Instant::now();
+        }
+        mirror.mark_fresh();
+    }
+}
+
+/// The background task: hydrate and follow, again after every failure, until the store is dropped.
+pub(crate) async fn follow(
+    mirror: Weak<Mirror>,
+    client: redis::Client,
+    layout: Layout,
+    timeout: Duration,
+) {
+    while mirror.strong_count() > 0 {
+        if let Err(e) = follow_once(&mirror, &client, &layout, timeout).await {
+            tracing::warn!(error = ?e.kind(), "Redis revocation feed broken; reconnecting");
+        }
+        tokio::time::sleep(RECONNECT_PAUSE).await;
+    }
+}
