@@ -190,23 +190,45 @@ async fn logout_all(State(state): State<AppState>, info: TokenInfo) -> Response 
     }
 }
 
-/// The Redis store when `REDIS_URL` is set (sessions shared by every demo process), else the memory store.
+/// The Redis store on a cluster when `REDIS_CLUSTER` is set (comma-separated `host:port` seeds), else on one server
+/// when `REDIS_URL` is set (sessions shared by every demo process either way), else the memory store.
 async fn store() -> Result<Arc<dyn SessionStore>, BoxError> {
-    match std::env::var("REDIS_URL") {
+    let cluster = std::env::var("REDIS_CLUSTER").ok();
+    let url = std::env::var("REDIS_URL").ok();
+    match (cluster, url) {
         #[cfg(feature = "redis")]
-        Ok(url) => {
+        (Some(seeds), _) => {
+            let nodes: Vec<String> = seeds
+                .split(',')
+                .map(str::trim)
+                .filter(|seed| !seed.is_empty())
+                .map(|seed| match seed.contains("://") {
+                    true => seed.to_owned(),
+                    false => format!("redis://{seed}"),
+                })
+                .collect();
+            if nodes.is_empty() {
+                return Err("REDIS_CLUSTER must list host:port seeds, separated by commas".into());
+            }
+            eprintln!("using the Redis store on a cluster ({} seeds)", nodes.len());
+            Ok(Arc::new(
+                tower_jwt_auth::RedisStore::cluster(nodes).build().await?,
+            ))
+        }
+        #[cfg(feature = "redis")]
+        (None, Some(url)) => {
             eprintln!("using the Redis store");
             Ok(Arc::new(
                 tower_jwt_auth::RedisStore::builder(url).build().await?,
             ))
         }
         #[cfg(not(feature = "redis"))]
-        Ok(_) => Err(
-            "REDIS_URL is set, but the demo was built without the `redis` feature: \
+        (Some(_), _) | (None, Some(_)) => Err(
+            "REDIS_URL or REDIS_CLUSTER is set, but the demo was built without the `redis` feature: \
                       cargo run --example demo --features redis"
                 .into(),
         ),
-        Err(_) => Ok(Arc::new(MemoryStore::new())),
+        (None, None) => Ok(Arc::new(MemoryStore::new())),
     }
 }
 

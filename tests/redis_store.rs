@@ -333,57 +333,7 @@ async fn two_demo_processes_share_sessions_through_redis() {
     let Some(server) = RedisServer::start(&[]) else {
         return;
     };
-    let secret = "a-shared-secret-for-both-demo-processes-0123456789";
-    let env = [
-        ("REDIS_URL", server.url()),
-        ("JWT_SECRET", secret.to_owned()),
-    ];
-    let a = demo::start(&env);
-    let b = demo::start(&env);
-    let login = demo::call(
-        &a,
-        "POST",
-        "/login",
-        None,
-        Some(r#"{"username":"alice","password":"alice-pass"}"#),
-    )
-    .await;
-    let access = login.1["access_token"].as_str().unwrap().to_owned();
-    let refresh_token = login.1["refresh_token"].as_str().unwrap().to_owned();
-    let body = serde_json::json!({ "refresh_token": refresh_token }).to_string();
-    let rotated = demo::call(&b, "POST", "/refresh", None, Some(&body)).await;
-    assert_eq!(
-        rotated.0,
-        StatusCode::OK,
-        "B rotates a refresh token A issued"
-    );
-    let new_access = rotated.1["access_token"].as_str().unwrap().to_owned();
-    let new_refresh = rotated.1["refresh_token"].as_str().unwrap().to_owned();
-    assert_eq!(
-        demo::call(&b, "POST", "/logout", Some(&new_access), None)
-            .await
-            .0,
-        StatusCode::NO_CONTENT
-    );
-    assert_eq!(
-        demo::call(&a, "GET", "/me", Some(&access), None).await.0,
-        StatusCode::UNAUTHORIZED,
-        "A refuses the old access token"
-    );
-    assert_eq!(
-        demo::call(&a, "GET", "/me", Some(&new_access), None)
-            .await
-            .0,
-        StatusCode::UNAUTHORIZED
-    );
-    let body = serde_json::json!({ "refresh_token": new_refresh }).to_string();
-    assert_eq!(
-        demo::call(&a, "POST", "/refresh", None, Some(&body))
-            .await
-            .0,
-        StatusCode::BAD_REQUEST,
-        "and the refresh token"
-    );
+    demo::two_demos_share_sessions(&[("REDIS_URL", server.url())]).await;
 }
 
 fn sid_of(access_token: &str) -> String {

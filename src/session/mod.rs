@@ -73,6 +73,8 @@ mod memory;
 #[cfg(feature = "redis")]
 mod redis;
 #[cfg(feature = "redis")]
+mod redis_connection;
+#[cfg(feature = "redis")]
 mod redis_mirror;
 mod refresh_token;
 mod revocations;

@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::Script;
 
 use crate::revocation::{Lookup, RevocationCheck, StoreError, StoreFuture};
+use crate::session::redis_connection::{open, Connection, Target};
 use crate::session::redis_mirror::{feed_min_id, follow, Layout, Mirror};
 use crate::session::store::{
     NewSession, RefreshGrant, RotateOutcome, RotateRequest, SessionRecord, SessionStore,
@@ -17,8 +17,9 @@ use crate::session::store::{
 use crate::TokenInfo;
 
 /// Sets a revocation marker that expires at ARGV[n], or lengthens an existing one (never shortens it); and
-/// announces a revocation on the feed stream in the same script, so every process's mirror learns of it (the
-/// stream keeps the entries after `minid`, in milliseconds).
+/// announces a revocation on the feed stream in the same script when the feed key is given (one server), so every
+/// process's mirror learns of it (the stream keeps the entries after `minid`, in milliseconds). On a cluster the
+/// feed is in another slot: the store announces from outside the script.
 const MARK: &str = r"
 local function mark(key, expires)
   if not redis.call('SET', key, '1', 'NX', 'EXAT', expires) then
@@ -26,7 +27,7 @@ local function mark(key, expires)
   end
 end
 local function announce(feed, minid, ...)
-  redis.call('XADD', feed, 'MINID', '~', minid, '*', ...)
+  if feed then redis.call('XADD', feed, 'MINID', '~', minid, '*', ...) end
 end
 ";
 
@@ -207,12 +208,20 @@ fn with_mark(body: &str) -> Script {
 /// catches up by itself when Redis is back. It holds only live revocations (swept when their `until` passes).
 ///
 /// Sentinel: use a `redis+sentinel://` URL if your redis crate build supports it, or point the URL at the
-/// current master through your Sentinel-aware proxy. Cluster: the hash tags above keep each session's and
-/// subject's keys in one slot, but the revocation scripts also append to the one `feed` stream, which needs a
-/// single node (or a cluster proxy that runs scripts on one node).
+/// current master through your Sentinel-aware proxy.
+///
+/// **Cluster** ([`RedisStore::cluster`]): the hash tags above keep each script's keys in one slot, so every
+/// script (and a rotation's single winner) works unchanged. The `feed` stream is in its own slot, so the store
+/// appends to it outside the scripts: before the marker for unconditional revocations (a failed marker then
+/// over-revokes, never under-revokes), right after the script for the conditional ones (refresh-token reuse,
+/// revoking a refresh token). On a cluster every mirror also re-reads all markers (`SCAN` on every primary) every
+/// five minutes, which bounds how long a process dying between such a script and its announcement could leave
+/// the other processes unaware (its own Redis state is already revoked: the family can't be refreshed).
 #[derive(Clone)]
 pub struct RedisStore {
-    connection: ConnectionManager,
+    connection: Connection,
+    /// The feed is written inside the markers' scripts (one server) or by the store around them (a cluster).
+    cluster: bool,
     prefix: Arc<str>,
     timeout: Duration,
     scripts: Arc<Scripts>,
@@ -233,7 +242,7 @@ impl fmt::Debug for RedisStore {
 /// Builds a [`RedisStore`].
 #[derive(Debug, Clone)]
 pub struct RedisStoreBuilder {
-    url: String,
+    target: Target,
     prefix: String,
     timeout: Duration,
     max_feed_lag: Duration,
@@ -268,21 +277,14 @@ impl RedisStoreBuilder {
     /// unreachable the store's calls fail (503) until it comes back. Errors only for an invalid URL. Call it
     /// inside a tokio runtime.
     pub async fn build(self) -> Result<RedisStore, StoreError> {
-        let client = redis::Client::open(self.url.as_str())
+        let (connection, client) = open(&self.target, self.timeout)
             .map_err(|e| StoreError::new(format!("invalid Redis URL: {}", e.kind_str())))?;
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(self.timeout))
-            .set_response_timeout(Some(self.timeout))
-            .set_number_of_retries(1)
-            .set_max_delay(Duration::from_millis(500));
-        let connection = client
-            .get_connection_manager_lazy(config)
-            .map_err(|e| StoreError::new(format!("Redis: {}", e.kind_str())))?;
+        let cluster = client.is_cluster();
         let prefix: Arc<str> = self.prefix.into();
         let mirror = Mirror::new(self.max_feed_lag);
         tokio::spawn(follow(
             Arc::downgrade(&mirror),
-            client.clone(),
+            client,
             Layout {
                 prefix: Arc::clone(&prefix),
             },
@@ -290,6 +292,7 @@ impl RedisStoreBuilder {
         ));
         let mut store = RedisStore {
             connection,
+            cluster,
             prefix,
             mirror,
             timeout: self.timeout,
@@ -357,8 +360,22 @@ impl RedisStore {
     /// Starts configuring a store for `url` (`redis://host:port/db`, `rediss://…` for TLS if your build of the
     /// redis crate has it).
     pub fn builder(url: impl Into<String>) -> RedisStoreBuilder {
+        Self::builder_for(Target::Single(url.into()))
+    }
+
+    /// Starts configuring a store on a Redis Cluster, given some of its nodes (`redis://host:port` each; the
+    /// others are discovered). Every multi-key script stays within one hash slot; see the key layout above.
+    pub fn cluster<I, S>(nodes: I) -> RedisStoreBuilder
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Self::builder_for(Target::Cluster(nodes.into_iter().map(Into::into).collect()))
+    }
+
+    fn builder_for(target: Target) -> RedisStoreBuilder {
         RedisStoreBuilder {
-            url: url.into(),
+            target,
             prefix: "tja".into(),
             timeout: DEFAULT_REDIS_TIMEOUT,
             max_feed_lag: DEFAULT_MAX_FEED_LAG,
@@ -393,6 +410,34 @@ impl RedisStore {
         format!("{}:feed", self.prefix)
     }
 
+    /// The feed key for a marker's script: on one server the script announces the revocation itself; on a
+    /// cluster the feed is in another slot, and [`announce`](Self::announce) does it.
+    fn script_feed(&self) -> Option<String> {
+        (!self.cluster).then(|| self.feed_key())
+    }
+
+    /// On a cluster, appends a revocation to the feed (on one server the scripts do, atomically).
+    async fn announce(&self, fields: Vec<(&'static str, String)>) -> Result<(), StoreError> {
+        if !self.cluster {
+            return Ok(());
+        }
+        let feed = self.feed_key();
+        self.run(|mut connection, _| async move {
+            let mut xadd = redis::cmd("XADD");
+            xadd.arg(&feed)
+                .arg("MINID")
+                .arg("~")
+                .arg(feed_min_id())
+                .arg("*");
+            for (name, value) in &fields {
+                xadd.arg(*name).arg(value);
+            }
+            xadd.query_async::<String>(&mut connection).await
+        })
+        .await
+        .map(drop)
+    }
+
     /// How many revocations the local mirror holds (those still live, plus the ones not yet swept); bounded by
     /// the live revocations in Redis.
     pub fn mirrored_revocations(&self) -> usize {
@@ -402,7 +447,7 @@ impl RedisStore {
     /// Runs `f` against the connection with the store's timeout.
     async fn run<T, F, Fut>(&self, f: F) -> Result<T, StoreError>
     where
-        F: FnOnce(ConnectionManager, Arc<Scripts>) -> Fut,
+        F: FnOnce(Connection, Arc<Scripts>) -> Fut,
         Fut: std::future::Future<Output = redis::RedisResult<T>>,
     {
         let call = f(self.connection.clone(), Arc::clone(&self.scripts));
@@ -497,18 +542,21 @@ impl RedisStore {
         let keys = [
             self.session_key(session_id, "s"),
             self.session_key(session_id, "r"),
-            self.feed_key(),
         ];
+        let feed = self.script_feed();
         let session_id = session_id.to_owned();
         self.boxed(async move {
+            // On a cluster the announcement comes first: a marker that then fails over-revokes, never under.
+            store.announce(session_entry(&session_id, until)).await?;
             let sid = session_id.clone();
             store
                 .run(|mut connection, scripts| async move {
-                    scripts
-                        .revoke_session
-                        .key(&keys[0])
-                        .key(&keys[1])
-                        .key(&keys[2])
+                    let mut invocation = scripts.revoke_session.key(&keys[0]);
+                    invocation.key(&keys[1]);
+                    if let Some(feed) = &feed {
+                        invocation.key(feed);
+                    }
+                    invocation
                         .arg(until.max(1))
                         .arg(feed_min_id())
                         .arg(&sid)
@@ -520,6 +568,15 @@ impl RedisStore {
             Ok(())
         })
     }
+}
+
+/// The feed entry of a revoked session.
+fn session_entry(session_id: &str, until: i64) -> Vec<(&'static str, String)> {
+    vec![
+        ("k", "s".to_owned()),
+        ("i", session_id.to_owned()),
+        ("u", until.max(1).to_string()),
+    ]
 }
 
 /// Answered from the local mirror: no round trip, on the layer's synchronous path. Fails closed (a
@@ -575,8 +632,8 @@ impl SessionStore for RedisStore {
         let keys = [
             self.session_key(&request.session_id, "s"),
             self.session_key(&request.session_id, "r"),
-            self.feed_key(),
         ];
+        let feed = self.script_feed();
         self.boxed(async move {
             let sid = request.session_id.clone();
             let args = (
@@ -591,11 +648,12 @@ impl SessionStore for RedisStore {
             let reply: Vec<String> = store
                 .run(|mut connection, scripts| async move {
                     let (generation, hash, now, grace, successor_hash, successor_exp, until) = args;
-                    scripts
-                        .rotate
-                        .key(&keys[0])
-                        .key(&keys[1])
-                        .key(&keys[2])
+                    let mut invocation = scripts.rotate.key(&keys[0]);
+                    invocation.key(&keys[1]);
+                    if let Some(feed) = &feed {
+                        invocation.key(feed);
+                    }
+                    invocation
                         .arg(generation)
                         .arg(hash)
                         .arg(now)
@@ -628,10 +686,9 @@ impl SessionStore for RedisStore {
                     },
                 },
                 Some("reused") => {
-                    store
-                        .mirror
-                        .write()
-                        .revoke_session(&session_id, request.revoke_until.max(1));
+                    let until = request.revoke_until.max(1);
+                    store.mirror.write().revoke_session(&session_id, until);
+                    store.announce(session_entry(&session_id, until)).await?;
                     RotateOutcome::Reused {
                         session_id,
                         subject: reply.get(1).cloned().unwrap_or_default(),
@@ -658,18 +715,19 @@ impl SessionStore for RedisStore {
         let keys = [
             self.session_key(session_id, "s"),
             self.session_key(session_id, "r"),
-            self.feed_key(),
         ];
+        let feed = self.script_feed();
         let session_id = session_id.to_owned();
         self.boxed(async move {
             let sid = session_id.clone();
             let revoked: i64 = store
                 .run(|mut connection, scripts| async move {
-                    scripts
-                        .revoke_refresh
-                        .key(&keys[0])
-                        .key(&keys[1])
-                        .key(&keys[2])
+                    let mut invocation = scripts.revoke_refresh.key(&keys[0]);
+                    invocation.key(&keys[1]);
+                    if let Some(feed) = &feed {
+                        invocation.key(feed);
+                    }
+                    invocation
                         .arg(generation)
                         .arg(hex(&secret_hash))
                         .arg(until.max(1))
@@ -681,6 +739,7 @@ impl SessionStore for RedisStore {
                 .await?;
             if revoked == 1 {
                 store.mirror.write().revoke_session(&session_id, until);
+                store.announce(session_entry(&session_id, until)).await?;
             }
             Ok(revoked == 1)
         })
@@ -688,16 +747,25 @@ impl SessionStore for RedisStore {
 
     fn revoke_token(&self, jti: &str, until: i64) -> StoreFuture<()> {
         let store = self.clone();
-        let keys = [self.token_id_key(jti), self.feed_key()];
+        let key = self.token_id_key(jti);
+        let feed = self.script_feed();
         let jti = jti.to_owned();
         self.boxed(async move {
+            store
+                .announce(vec![
+                    ("k", "j".to_owned()),
+                    ("i", jti.clone()),
+                    ("u", until.max(1).to_string()),
+                ])
+                .await?;
             let id = jti.clone();
             store
                 .run(|mut connection, scripts| async move {
-                    scripts
-                        .revoke_token
-                        .key(&keys[0])
-                        .key(&keys[1])
+                    let mut invocation = scripts.revoke_token.key(&key);
+                    if let Some(feed) = &feed {
+                        invocation.key(feed);
+                    }
+                    invocation
                         .arg(until.max(1))
                         .arg(feed_min_id())
                         .arg(&id)
@@ -720,7 +788,7 @@ impl SessionStore for RedisStore {
         let store = self.clone();
         let not_before_key = self.not_before_key(issuer, subject);
         let index_key = self.subject_key(subject, "ss");
-        let feed_key = self.feed_key();
+        let feed_key = self.script_feed();
         let (issuer, subject) = (issuer.to_owned(), subject.to_owned());
         self.boxed(async move {
             // First refuse the subject's older tokens and read its sessions; then end each session (each one
@@ -730,13 +798,23 @@ impl SessionStore for RedisStore {
                 let (nb_key, idx_key, feed) =
                     (not_before_key.clone(), index_key.clone(), feed_key.clone());
                 let (iss, sub) = (issuer.clone(), subject.clone());
+                store
+                    .announce(vec![
+                        ("k", "n".to_owned()),
+                        ("i", issuer.clone()),
+                        ("s", subject.clone()),
+                        ("nb", not_before.to_string()),
+                        ("u", until.max(1).to_string()),
+                    ])
+                    .await?;
                 let sessions: Vec<String> = store
                     .run(|mut connection, scripts| async move {
-                        scripts
-                            .revoke_subject
-                            .key(&nb_key)
-                            .key(&idx_key)
-                            .key(&feed)
+                        let mut invocation = scripts.revoke_subject.key(&nb_key);
+                        invocation.key(&idx_key);
+                        if let Some(feed) = &feed {
+                            invocation.key(feed);
+                        }
+                        invocation
                             .arg(not_before)
                             .arg(until.max(1))
                             .arg(not_before)

@@ -1,14 +1,19 @@
 //! The Redis store's local revocation mirror: every process keeps the live revocations in memory, fed by a Redis
 //! Stream, so the per-request revocation check makes no round trip and answers on the layer's synchronous path.
 //!
-//! - **Feed.** Every script that writes a revocation marker also appends it to the stream `<prefix>:feed` in the
-//!   same script (atomically: a marker never exists without its announcement). The stream keeps about ten
-//!   minutes of entries (`XADD … MINID ~`).
+//! - **Feed.** Every revocation is appended to the stream `<prefix>:feed`. On one server the script that writes
+//!   the marker appends it (atomically: a marker never exists without its announcement). On a cluster the
+//!   stream lives in another slot than the markers, so the store appends it itself: before the marker for
+//!   revocations it makes unconditionally (a failed marker then over-revokes, never under-revokes), and right after
+//!   the script for the conditional ones (refresh-token reuse, revoking a refresh token); a process that dies in
+//!   that instant leaves the others to find the marker at their next full read, every five minutes on a cluster.
+//!   The stream keeps about ten minutes of entries (`XADD … MINID ~`).
 //! - **Follow.** A background task reads the stream with a blocking `XREAD` from the last id it has seen, on its
 //!   own connection. A stream (rather than pub/sub) never drops an entry while a reader reconnects: it resumes
 //!   from its id.
 //! - **Hydrate.** Before following, and again after every broken read, the task notes the stream's last id, then
-//!   reads every live marker key (`SCAN`), so nothing written while it was away is missed, however long that was.
+//!   reads every live marker key (`SCAN` on every primary), so nothing written while it was away is missed,
+//!   however long that was.
 //! - **Fail closed.** Each successful read (at least one a second: the read blocks for one second at most) marks
 //!   the mirror fresh. Until the first hydration, and when the feed has been silent longer than the store's
 //!   `max_feed_lag`, checks fail with a [`StoreError`] (503 from the layer), never an accepted token.
@@ -23,10 +28,10 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use redis::aio::MultiplexedConnection;
 
 use crate::extension::TokenInfo;
 use crate::revocation::StoreError;
+use crate::session::redis_connection::{Connection, FeedClient};
 use crate::session::revocations::Revocations;
 
 /// How long a blocking read waits for entries before it returns empty (and marks the mirror fresh).
@@ -35,6 +40,9 @@ const BLOCK: Duration = Duration::from_secs(1);
 const FEED_RETENTION: Duration = Duration::from_secs(600);
 /// Pause before reconnecting after a broken read.
 const RECONNECT_PAUSE: Duration = Duration::from_millis(200);
+/// On a cluster, how often the mirror reads every marker again: the feed is written after a conditional
+/// revocation's script there (see the store docs), so a process that dies in between is caught up with by then.
+const CLUSTER_REHYDRATION: Duration = Duration::from_secs(300);
 
 /// Seconds since the Unix epoch, from the system clock (the clock Redis expires keys by).
 fn unix_now() -> i64 {
@@ -164,12 +172,12 @@ impl Layout {
     }
 }
 
-/// Reads every live marker into a fresh set of revocations.
+/// Reads every live marker of one primary into `revocations`.
 async fn hydrate(
-    connection: &mut MultiplexedConnection,
+    connection: &mut Connection,
     layout: &Layout,
-) -> redis::RedisResult<Revocations> {
-    let mut revocations = Revocations::default();
+    revocations: &mut Revocations,
+) -> redis::RedisResult<()> {
     let pattern = format!("{}:*", layout.prefix);
     let mut cursor = 0u64;
     loop {
@@ -203,11 +211,11 @@ async fn hydrate(
                     fields.insert("s".to_owned(), subject);
                     fields.insert("nb".to_owned(), value);
                 }
-                apply(&mut revocations, &fields);
+                apply(revocations, &fields);
             }
         }
         if next == 0 {
-            return Ok(revocations);
+            return Ok(());
         }
         cursor = next;
     }
@@ -215,19 +223,14 @@ async fn hydrate(
 
 type StreamReply = Option<Vec<(String, Vec<(String, HashMap<String, String>)>)>>;
 
-/// Hydrates, then follows the feed until a read fails.
+/// Hydrates, then follows the feed until a read fails (or, on a cluster, until it is time to hydrate again).
 async fn follow_once(
     mirror: &Weak<Mirror>,
-    client: &redis::Client,
+    client: &FeedClient,
     layout: &Layout,
     timeout: Duration,
 ) -> redis::RedisResult<()> {
-    let config = redis::AsyncConnectionConfig::new()
-        .set_connection_timeout(Some(timeout))
-        .set_response_timeout(Some(BLOCK + timeout));
-    let mut connection = client
-        .get_multiplexed_async_connection_with_config(&config)
-        .await?;
+    let mut connection = client.connect(timeout, BLOCK).await?;
     let feed = layout.feed_key();
     // The stream's last id first, then the markers: an entry written in between is read twice, never missed.
     let last: Vec<(String, HashMap<String, String>)> = redis::cmd("XREVRANGE")
@@ -241,7 +244,11 @@ async fn follow_once(
     let mut last_id = last
         .first()
         .map_or_else(|| "0-0".to_owned(), |(id, _)| id.clone());
-    let hydrated = hydrate(&mut connection, layout).await?;
+    let mut hydrated = Revocations::default();
+    for mut primary in client.primaries(&mut connection, timeout).await? {
+        hydrate(&mut primary, layout, &mut hydrated).await?;
+    }
+    let hydrated_at = Instant::now();
     {
         let Some(mirror) = mirror.upgrade() else {
             return Ok(());
@@ -269,6 +276,11 @@ async fn follow_once(
         let Some(mirror) = mirror.upgrade() else {
             return Ok(());
         };
+        if client.is_cluster() && hydrated_at.elapsed() >= CLUSTER_REHYDRATION {
+            // Hydrate again (the caller reconnects at once), staying fresh meanwhile.
+            mirror.mark_fresh();
+            return Ok(());
+        }
         if let Some(streams) = reply {
             let mut revocations = mirror.write();
             for (_, entries) in streams {
@@ -289,13 +301,16 @@ async fn follow_once(
 /// The background task: hydrate and follow, again after every failure, until the store is dropped.
 pub(crate) async fn follow(
     mirror: Weak<Mirror>,
-    client: redis::Client,
+    client: FeedClient,
     layout: Layout,
     timeout: Duration,
 ) {
     while mirror.strong_count() > 0 {
-        if let Err(e) = follow_once(&mirror, &client, &layout, timeout).await {
-            tracing::warn!(error = ?e.kind(), "Redis revocation feed broken; reconnecting");
+        match follow_once(&mirror, &client, &layout, timeout).await {
+            Ok(()) => continue,
+            Err(e) => {
+                tracing::warn!(error = ?e.kind(), "Redis revocation feed broken; reconnecting")
+            }
         }
         tokio::time::sleep(RECONNECT_PAUSE).await;
     }

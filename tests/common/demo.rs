@@ -41,6 +41,7 @@ pub fn start<K: AsRef<str>, V: AsRef<str>>(envs: &[(K, V)]) -> Demo {
     command
         .env("BIND", "127.0.0.1:0")
         .env_remove("REDIS_URL")
+        .env_remove("REDIS_CLUSTER")
         .env_remove("JWKS_URL");
     for (key, value) in envs {
         command.env(key.as_ref(), value.as_ref());
@@ -90,4 +91,57 @@ pub async fn call(
         serde_json::from_slice(&bytes).unwrap_or(Value::Null),
         parts.headers,
     )
+}
+
+/// Two demo processes over one shared store (`store_env`: `REDIS_URL` or `REDIS_CLUSTER`) and one secret: a
+/// refresh token one issued rotates on the other, a logout on one is refused by the other within 100 ms, and the
+/// logged-out session's refresh token is dead on both.
+pub async fn two_demos_share_sessions(store_env: &[(&str, String)]) {
+    let secret = "a-shared-secret-for-both-demo-processes-0123456789";
+    let mut env: Vec<(&str, String)> = store_env.to_vec();
+    env.push(("JWT_SECRET", secret.to_owned()));
+    let a = start(&env);
+    let b = start(&env);
+    let login = call(
+        &a,
+        "POST",
+        "/login",
+        None,
+        Some(r#"{"username":"alice","password":"alice-pass"}"#),
+    )
+    .await;
+    let access = login.1["access_token"].as_str().unwrap().to_owned();
+    let refresh_token = login.1["refresh_token"].as_str().unwrap().to_owned();
+    let body = serde_json::json!({ "refresh_token": refresh_token }).to_string();
+    let rotated = call(&b, "POST", "/refresh", None, Some(&body)).await;
+    assert_eq!(
+        rotated.0,
+        StatusCode::OK,
+        "B rotates a refresh token A issued"
+    );
+    let new_access = rotated.1["access_token"].as_str().unwrap().to_owned();
+    let new_refresh = rotated.1["refresh_token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        call(&b, "POST", "/logout", Some(&new_access), None).await.0,
+        StatusCode::NO_CONTENT
+    );
+    // A learns of B's logout through the revocation feed: within 100 ms.
+    let started = std::time::Instant::now();
+    while call(&a, "GET", "/me", Some(&access), None).await.0 != StatusCode::UNAUTHORIZED {
+        assert!(
+            started.elapsed() < std::time::Duration::from_millis(100),
+            "A refuses the old access token"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    assert_eq!(
+        call(&a, "GET", "/me", Some(&new_access), None).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let body = serde_json::json!({ "refresh_token": new_refresh }).to_string();
+    assert_eq!(
+        call(&a, "POST", "/refresh", None, Some(&body)).await.0,
+        StatusCode::BAD_REQUEST,
+        "and the refresh token"
+    );
 }

@@ -113,6 +113,31 @@ pub async fn redis_store_under_test() -> Option<StoreUnderTest> {
     )
 }
 
+/// A store with a fresh prefix on a Redis Cluster (which it keeps alive), for the crate's conformance suite and
+/// model test (which counts its keys over all nodes); `None` when the binaries are not installed (outside CI).
+#[cfg(feature = "redis")]
+pub async fn cluster_store_under_test(
+    cluster: std::sync::Arc<super::redis_cluster::RedisCluster>,
+) -> StoreUnderTest {
+    static CASE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let prefix = format!(
+        "case{}",
+        CASE.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+    );
+    let store = tower_jwt_auth::RedisStore::cluster(cluster.urls())
+        .prefix(&prefix)
+        .build()
+        .await
+        .unwrap();
+    let counted = std::sync::Arc::clone(&cluster);
+    StoreUnderTest::new(Arc::new(store))
+        .with_size(move || {
+            let (cluster, prefix) = (std::sync::Arc::clone(&counted), prefix.clone());
+            async move { cluster.keys(&prefix).await }
+        })
+        .keep_alive(cluster)
+}
+
 /// A fixture over a fresh Redis server, or `None` when redis-server is not installed (outside CI).
 #[cfg(feature = "redis")]
 pub async fn redis_fixture(grace: Duration) -> Option<Fixture> {
