@@ -4,8 +4,9 @@
 //!
 //! `cargo bench --bench redis`
 //!
-//! Round trips by construction: a rotation is one `EVALSHA`; a revocation check is one pipeline of at most three
-//! reads; a login is one script plus one pipeline (the subject's session index).
+//! Round trips by construction: a rotation is one `EVALSHA`; a revocation check reads the store's local mirror
+//! (no round trip: the Redis numbers are the mirror's); a login is two scripts (the session, then the subject's
+//! session index).
 
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};

@@ -60,6 +60,7 @@ impl Revocations {
     }
 
     /// Adds every marker of `other` (keeping the later `until` and not-before of each).
+    #[cfg(feature = "redis")]
     pub(crate) fn merge(&mut self, other: Revocations) {
         for (jti, until) in other.token_ids {
             lengthen(&mut self.token_ids, &jti, until);
