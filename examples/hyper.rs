@@ -3,7 +3,21 @@
 //! ```text
 //! cargo run --example hyper
 //! ```
-//! It prints a token to try: `curl -H "Authorization: Bearer <token>" http://127.0.0.1:3001/`.
+//! It prints a token to try: `curl -H "Authorization: Bearer <token>" http://127.0.0.1:3100/` (`BIND` to move it;
+//! 3000 and 3001 are the demo's).
+//!
+//! Copied into your own crate, it needs these dependencies:
+//!
+//! ```toml
+//! tower-jwt-auth = "0.1"
+//! tokio = { version = "1", features = ["macros", "rt-multi-thread", "net"] }
+//! hyper = { version = "1", features = ["server", "http1"] }
+//! hyper-util = { version = "0.1", features = ["tokio", "service"] }
+//! tower = { version = "0.5", features = ["util"] }
+//! http = "1"
+//! http-body-util = "0.1"
+//! bytes = "1"
+//! ```
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -49,7 +63,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let service = ServiceBuilder::new().layer(auth).service_fn(hello);
 
     let listener = tokio::net::TcpListener::bind(
-        std::env::var("BIND").unwrap_or_else(|_| "127.0.0.1:3001".into()),
+        std::env::var("BIND").unwrap_or_else(|_| "127.0.0.1:3100".into()),
     )
     .await?;
     let token = issuer.issue("alice", &())?;

@@ -65,6 +65,7 @@ struct Settings {
     max_token_size: usize,
     sources: Vec<Box<dyn TokenSource>>,
     optional: bool,
+    bypass_cors_preflight: bool,
     /// Set by `.clock(..)`; otherwise the sessions' clock, or the system clock.
     clock: Option<SharedClock>,
     realm: String,
@@ -107,6 +108,7 @@ impl JwtAuthBuilder {
                 max_token_size: DEFAULT_MAX_TOKEN_SIZE,
                 sources: vec![Box::new(BearerHeader)],
                 optional: false,
+                bypass_cors_preflight: false,
                 clock: None,
                 realm: DEFAULT_REALM.to_owned(),
                 revocation: None,
@@ -290,6 +292,15 @@ impl<C, R> JwtAuthBuilder<C, R> {
             }
             Err(e) => self.fail(e),
         }
+    }
+
+    /// Lets CORS preflight requests (`OPTIONS` with `Access-Control-Request-Method`) through without a token, as
+    /// Envoy's `bypass_cors_preflight`: browsers never send credentials on a preflight. Needed when the layer sits
+    /// outside tower-http's `CorsLayer`; with `CorsLayer` outside the layer (the recommended order) it never
+    /// sees a preflight.
+    pub fn bypass_cors_preflight(mut self) -> Self {
+        self.settings.bypass_cors_preflight = true;
+        self
     }
 
     /// Lets requests without any token through, without claims (handlers see `Option<Claims<C>>` as
@@ -499,8 +510,14 @@ impl<C, R> JwtAuthBuilder<C, R> {
         };
         Ok(JwtAuthLayer::from_config(AuthConfig {
             verifier,
+            sensitive_headers: settings
+                .sources
+                .iter()
+                .flat_map(|source| source.headers().iter().cloned())
+                .collect(),
             sources: settings.sources,
             optional: settings.optional,
+            bypass_cors_preflight: settings.bypass_cors_preflight,
             challenges: Challenges::new(&settings.realm).with_scope(self.requirements.scope_text()),
             requirements: self.requirements,
             clock: clock.unwrap_or_else(|| Arc::new(SystemClock)),

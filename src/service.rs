@@ -64,6 +64,7 @@ where
     }
 
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
+        mark_sensitive(request.headers_mut(), &self.config.sensitive_headers);
         let outcome = admit(
             &self.config,
             request.method(),
@@ -89,6 +90,17 @@ where
                 ResponseFuture::pending(decision, ready, request, self.config.clone())
             }
             Err(error) => ResponseFuture::rejected(self.config.reject(error)),
+        }
+    }
+}
+
+/// Marks the headers that carry tokens sensitive, so tracing and logging layers further in redact them.
+fn mark_sensitive(headers: &mut http::HeaderMap, names: &[http::HeaderName]) {
+    for name in names {
+        if let http::header::Entry::Occupied(mut entry) = headers.entry(name) {
+            for value in entry.iter_mut() {
+                value.set_sensitive(true);
+            }
         }
     }
 }

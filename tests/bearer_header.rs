@@ -237,3 +237,58 @@ async fn a_closure_is_a_token_source() {
         Some("invalid_request"),
     );
 }
+
+#[tokio::test]
+async fn token_headers_are_marked_sensitive_for_the_layers_further_in() {
+    use tower::{Layer, ServiceExt};
+    let layer = builder_for(Algorithm::HS256).cookie("at").build().unwrap();
+    let seen = |request: Request<String>| async move {
+        let sensitive = |name: &str| request.headers().get(name).map(|v| v.is_sensitive());
+        let body = format!("{:?} {:?}", sensitive("authorization"), sensitive("cookie"));
+        Ok::<_, std::convert::Infallible>(http::Response::new(body))
+    };
+    let service = layer.layer(tower::service_fn(seen));
+    let token = hs256(&claims());
+    let response = service.clone().oneshot(bearer(&token)).await.unwrap();
+    assert_eq!(response.body(), "Some(true) None");
+    let cookie = format!("at={token}; theme=dark");
+    let response = service
+        .oneshot(request_with("/", &[("cookie", cookie.as_str())]))
+        .await
+        .unwrap();
+    assert_eq!(response.body(), "None Some(true)");
+}
+
+#[tokio::test]
+async fn cors_preflights_pass_only_when_asked_to() {
+    let preflight = || {
+        Request::builder()
+            .method("OPTIONS")
+            .uri("/")
+            .header("origin", "https://app.example")
+            .header("access-control-request-method", "POST")
+            .body(String::new())
+            .unwrap()
+    };
+    let strict = builder_for(Algorithm::HS256).build().unwrap();
+    assert_rejected(
+        &send(&strict, preflight()).await,
+        StatusCode::UNAUTHORIZED,
+        None,
+    );
+    let bypass = builder_for(Algorithm::HS256)
+        .bypass_cors_preflight()
+        .build()
+        .unwrap();
+    assert_eq!(send(&bypass, preflight()).await.status(), StatusCode::OK);
+    // Only a real preflight: a plain OPTIONS, or a POST, still needs a token.
+    let plain = Request::builder()
+        .method("OPTIONS")
+        .uri("/")
+        .body(String::new())
+        .unwrap();
+    assert_rejected(&send(&bypass, plain).await, StatusCode::UNAUTHORIZED, None);
+    let mut post = preflight();
+    *post.method_mut() = http::Method::POST;
+    assert_rejected(&send(&bypass, post).await, StatusCode::UNAUTHORIZED, None);
+}

@@ -26,6 +26,9 @@ where
     C: DeserializeOwned + Send + Sync + 'static,
     R: Send + Sync + 'static,
 {
+    if config.bypass_cors_preflight && is_cors_preflight(method, headers) {
+        return Ok(Outcome::Anonymous);
+    }
     let Some(token) = find_token(&config.sources, headers, uri)? else {
         return if config.optional {
             Ok(Outcome::Anonymous)
@@ -57,6 +60,12 @@ where
             })))
         }
     }
+}
+
+/// A CORS preflight: browsers send it without credentials, so a layer in front of `CorsLayer`'s answer must let
+/// it through (as Envoy's `bypass_cors_preflight`).
+fn is_cors_preflight(method: &Method, headers: &HeaderMap) -> bool {
+    method == Method::OPTIONS && headers.contains_key(http::header::ACCESS_CONTROL_REQUEST_METHOD)
 }
 
 /// Steps 3–5 for a verified token: plan the reissue, consult the revocation store.

@@ -21,6 +21,10 @@ pub(crate) struct AuthConfig<C, R> {
     pub(crate) sources: Vec<Box<dyn TokenSource>>,
     /// Requests without any token pass through without claims.
     pub(crate) optional: bool,
+    /// CORS preflights (`OPTIONS` with `Access-Control-Request-Method`) pass through unauthenticated.
+    pub(crate) bypass_cors_preflight: bool,
+    /// Request headers that carry tokens, marked sensitive so no later layer logs them.
+    pub(crate) sensitive_headers: Vec<http::HeaderName>,
     /// Scopes and predicates every token must satisfy.
     pub(crate) requirements: Requirements<C>,
     /// The one clock of the layer: verification, the cache, sliding.

@@ -1,5 +1,6 @@
 //! Test support for store authors and applications (feature `test-util`): the crate's own store conformance
-//! suite and session lifecycle model test, runnable against any [`SessionStore`](crate::SessionStore) from outside the crate.
+//! suite and session lifecycle model test, runnable against any [`SessionStore`](crate::SessionStore) from outside the crate;
+//! and, for unit tests of your handlers, requests that look verified ([`authenticate`], [`token_info`]).
 //!
 //! The suite drives a store the way production does: through [`Sessions`](crate::Sessions) and a
 //! [`JwtAuthLayer`](crate::JwtAuthLayer) wired to them, on a [`ManualClock`](crate::ManualClock), and checks what a user would see (refresh outcomes, 200 or 401 for access tokens). Its
@@ -56,10 +57,12 @@
 //! ```
 
 mod conformance;
+mod handlers;
 mod harness;
 mod lifecycle_model;
 
 pub use conformance::*;
+pub use handlers::{authenticate, authenticate_as, token_info};
 pub use harness::{
     claims_of, Harness, StoreUnderTest, T0, TEST_AUDIENCE, TEST_ISSUER, TEST_SECRET,
 };

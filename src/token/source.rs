@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use http::header::HeaderName;
 use http::{header, HeaderMap, Uri};
 
 use crate::error::{AuthError, AuthErrorKind};
@@ -34,6 +35,12 @@ pub trait TokenSource: fmt::Debug + Send + Sync + 'static {
         headers: &'r HeaderMap,
         uri: &'r Uri,
     ) -> Result<Option<&'r str>, AuthError>;
+
+    /// The request headers this source reads tokens from: the layer marks them sensitive, so tracing and
+    /// logging layers further in redact them (none by default).
+    fn headers(&self) -> &[HeaderName] {
+        &[]
+    }
 }
 
 /// A [`TokenSource`] made of a closure, as tower's `service_fn` makes a service: see [`token_source_fn`].
@@ -98,6 +105,10 @@ where
 pub struct BearerHeader;
 
 impl TokenSource for BearerHeader {
+    fn headers(&self) -> &[HeaderName] {
+        std::slice::from_ref(&header::AUTHORIZATION)
+    }
+
     fn extract<'r>(
         &self,
         headers: &'r HeaderMap,
@@ -196,6 +207,10 @@ impl CookieSource {
 }
 
 impl TokenSource for CookieSource {
+    fn headers(&self) -> &[HeaderName] {
+        std::slice::from_ref(&header::COOKIE)
+    }
+
     fn extract<'r>(
         &self,
         headers: &'r HeaderMap,

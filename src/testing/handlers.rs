@@ -1,0 +1,49 @@
+//! For unit tests of your own handlers: the extensions a verified request carries, without a layer.
+
+use http::Request;
+
+use crate::extension::{Claims, TokenInfo};
+use crate::token::claims::parse_claims;
+use crate::token::json::JsonLimits;
+
+/// The [`TokenInfo`] the layer would insert for a token with these claims (a JSON object: `sub`, `scope`,
+/// `sid`, `exp`, …), for handler tests that take `TokenInfo` (or read it from the extensions).
+///
+/// # Panics
+///
+/// When `claims` is not a JSON object the layer could read (a test's mistake, not a runtime condition).
+pub fn token_info(claims: &serde_json::Value) -> TokenInfo {
+    let json = serde_json::to_vec(claims).expect("claims serialize");
+    let view = parse_claims(&json, JsonLimits::default())
+        .unwrap_or_else(|kind| panic!("claims the layer would refuse: {kind}"));
+    TokenInfo::from_view(&view)
+}
+
+/// Makes `request` look verified, as the layer leaves it for the handler: `Claims<C>` and the
+/// [`TokenInfo`] of `claims_json` in its extensions.
+///
+/// ```
+/// use tower_jwt_auth::testing::authenticate;
+/// use tower_jwt_auth::{Claims, TokenInfo};
+///
+/// let mut request = http::Request::new(());
+/// authenticate(&mut request, &serde_json::json!({ "sub": "alice", "scope": "read write" }));
+/// assert_eq!(request.extensions().get::<TokenInfo>().unwrap().subject(), Some("alice"));
+/// let claims = request.extensions().get::<Claims<serde_json::Value>>().unwrap();
+/// assert_eq!(claims["scope"], "read write");
+/// ```
+pub fn authenticate<B>(request: &mut Request<B>, claims_json: &serde_json::Value) {
+    authenticate_as(request, claims_json, claims_json.clone());
+}
+
+/// [`authenticate`] with claims of your own type `C` (the one your layer is built for), beside the
+/// [`TokenInfo`] of `claims_json`.
+pub fn authenticate_as<B, C: Send + Sync + 'static>(
+    request: &mut Request<B>,
+    claims_json: &serde_json::Value,
+    claims: C,
+) {
+    let extensions = request.extensions_mut();
+    extensions.insert(token_info(claims_json));
+    extensions.insert(Claims::new(claims));
+}
