@@ -105,27 +105,7 @@ async fn a_logout_on_one_instance_is_refused_by_another_within_100_ms() {
     };
     let (a, _) = instance(&server).await;
     let (b, _) = instance(&server).await;
-    let mut delays = Vec::new();
-    for i in 0..100 {
-        let pair = b.sessions.login(&format!("user{i}"), &()).await.unwrap();
-        assert_eq!(a.status(pair.access_token()).await, StatusCode::OK);
-        let info = b.token_info(pair.access_token()).await.unwrap();
-        // Timed from the start of the logout call (its own round trip included).
-        let started = Instant::now();
-        b.sessions.logout(&info).await.unwrap();
-        // The instance that logged out refuses at once.
-        assert_eq!(
-            b.status(pair.access_token()).await,
-            StatusCode::UNAUTHORIZED
-        );
-        within(Duration::from_secs(1), || async {
-            a.status(pair.access_token()).await == StatusCode::UNAUTHORIZED
-        })
-        .await
-        .expect("the other instance refuses the logged-out token");
-        delays.push(started.elapsed());
-    }
-    delays.sort();
+    let delays = common::sessions::logouts_propagate(&a, &b, 100).await;
     let (p50, p99) = (delays[49], delays[98]);
     eprintln!(
         "propagation over 100 logouts (from the start of the logout call): p50 {p50:?}, p99 {p99:?}, max {:?}",

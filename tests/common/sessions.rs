@@ -196,3 +196,32 @@ impl Fixture {
             .unwrap()
     }
 }
+
+/// `count` logins on instance `b`, each checked on `a`, then logged out on `b`: `b` must refuse the token at
+/// once and `a` within a second. Returns, per logout, the time from the start of the logout call until `a`
+/// refused.
+pub async fn logouts_propagate(a: &Harness, b: &Harness, count: usize) -> Vec<Duration> {
+    use http::StatusCode;
+    let mut delays = Vec::with_capacity(count);
+    for i in 0..count {
+        let pair = b.sessions.login(&format!("user{i}"), &()).await.unwrap();
+        assert_eq!(a.status(pair.access_token()).await, StatusCode::OK);
+        let info = b.token_info(pair.access_token()).await.unwrap();
+        let started = std::time::Instant::now();
+        b.sessions.logout(&info).await.unwrap();
+        assert_eq!(
+            b.status(pair.access_token()).await,
+            StatusCode::UNAUTHORIZED
+        );
+        while a.status(pair.access_token()).await != StatusCode::UNAUTHORIZED {
+            assert!(
+                started.elapsed() < Duration::from_secs(1),
+                "instance A still accepts a token logged out on B"
+            );
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        delays.push(started.elapsed());
+    }
+    delays.sort();
+    delays
+}
