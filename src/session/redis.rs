@@ -551,12 +551,7 @@ impl RedisStore {
             let sid = session_id.clone();
             store
                 .run(|mut connection, scripts| async move {
-                    let mut invocation = scripts.revoke_session.key(&keys[0]);
-                    invocation.key(&keys[1]);
-                    if let Some(feed) = &feed {
-                        invocation.key(feed);
-                    }
-                    invocation
+                    with_feed(&scripts.revoke_session, &[&keys[0], &keys[1]], &feed)
                         .arg(until.max(1))
                         .arg(feed_min_id())
                         .arg(&sid)
@@ -568,6 +563,19 @@ impl RedisStore {
             Ok(())
         })
     }
+}
+
+/// An invocation of a marker's script with its `keys`, then the feed key when the script announces (one server).
+fn with_feed<'a>(
+    script: &'a Script,
+    keys: &[&String],
+    feed: &Option<String>,
+) -> redis::ScriptInvocation<'a> {
+    let mut invocation = script.prepare_invoke();
+    for key in keys.iter().copied().chain(feed.as_ref()) {
+        invocation.key(key);
+    }
+    invocation
 }
 
 /// The feed entry of a revoked session.
@@ -648,12 +656,7 @@ impl SessionStore for RedisStore {
             let reply: Vec<String> = store
                 .run(|mut connection, scripts| async move {
                     let (generation, hash, now, grace, successor_hash, successor_exp, until) = args;
-                    let mut invocation = scripts.rotate.key(&keys[0]);
-                    invocation.key(&keys[1]);
-                    if let Some(feed) = &feed {
-                        invocation.key(feed);
-                    }
-                    invocation
+                    with_feed(&scripts.rotate, &[&keys[0], &keys[1]], &feed)
                         .arg(generation)
                         .arg(hash)
                         .arg(now)
@@ -722,12 +725,7 @@ impl SessionStore for RedisStore {
             let sid = session_id.clone();
             let revoked: i64 = store
                 .run(|mut connection, scripts| async move {
-                    let mut invocation = scripts.revoke_refresh.key(&keys[0]);
-                    invocation.key(&keys[1]);
-                    if let Some(feed) = &feed {
-                        invocation.key(feed);
-                    }
-                    invocation
+                    with_feed(&scripts.revoke_refresh, &[&keys[0], &keys[1]], &feed)
                         .arg(generation)
                         .arg(hex(&secret_hash))
                         .arg(until.max(1))
@@ -761,11 +759,7 @@ impl SessionStore for RedisStore {
             let id = jti.clone();
             store
                 .run(|mut connection, scripts| async move {
-                    let mut invocation = scripts.revoke_token.key(&key);
-                    if let Some(feed) = &feed {
-                        invocation.key(feed);
-                    }
-                    invocation
+                    with_feed(&scripts.revoke_token, &[&key], &feed)
                         .arg(until.max(1))
                         .arg(feed_min_id())
                         .arg(&id)
@@ -809,12 +803,7 @@ impl SessionStore for RedisStore {
                     .await?;
                 let sessions: Vec<String> = store
                     .run(|mut connection, scripts| async move {
-                        let mut invocation = scripts.revoke_subject.key(&nb_key);
-                        invocation.key(&idx_key);
-                        if let Some(feed) = &feed {
-                            invocation.key(feed);
-                        }
-                        invocation
+                        with_feed(&scripts.revoke_subject, &[&nb_key, &idx_key], &feed)
                             .arg(not_before)
                             .arg(until.max(1))
                             .arg(not_before)
