@@ -232,7 +232,19 @@ async fn store() -> Result<Arc<dyn SessionStore>, BoxError> {
     }
 }
 
+/// The Prometheus recorder the crate's `metrics` feature reports to, installed once per process.
+fn prometheus() -> Result<metrics_exporter_prometheus::PrometheusHandle, BoxError> {
+    static HANDLE: std::sync::OnceLock<metrics_exporter_prometheus::PrometheusHandle> =
+        std::sync::OnceLock::new();
+    if let Some(handle) = HANDLE.get() {
+        return Ok(handle.clone());
+    }
+    let handle = metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder()?;
+    Ok(HANDLE.get_or_init(|| handle).clone())
+}
+
 async fn app() -> Result<Router, BoxError> {
+    let metrics = prometheus()?;
     let alg = algorithm(&env_or("JWT_ALG", "HS256"))?;
     let issuer_name = env_or("JWT_ISSUER", "demo");
     let audience = env_or("JWT_AUDIENCE", "demo-api");
@@ -283,6 +295,20 @@ async fn app() -> Result<Router, BoxError> {
     };
     Ok(Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        // The crate's counters in the Prometheus text format, unauthenticated like /healthz (keep it on an
+        // internal network in production).
+        .route(
+            "/metrics",
+            get(move || {
+                let metrics = metrics.clone();
+                async move {
+                    (
+                        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+                        metrics.render(),
+                    )
+                }
+            }),
+        )
         .route("/login", post(login))
         .route_service("/refresh", RefreshEndpoint::new(sessions.clone()))
         .route_service(

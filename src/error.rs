@@ -97,6 +97,32 @@ impl AuthErrorKind {
         }
     }
 
+    /// The kind's name as a metrics label (`snake_case`).
+    #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
+    pub(crate) fn label(self) -> &'static str {
+        const LABELS: [&str; 18] = [
+            "missing",
+            "malformed",
+            "invalid_token",
+            "too_large",
+            "unsupported_algorithm",
+            "unsupported_header",
+            "unknown_key",
+            "invalid_signature",
+            "expired",
+            "not_yet_valid",
+            "missing_claim",
+            "invalid_claim",
+            "invalid_issuer",
+            "invalid_audience",
+            "invalid_type",
+            "revoked",
+            "insufficient_scope",
+            "unavailable",
+        ];
+        LABELS[self.index()]
+    }
+
     /// The HTTP status a rejection of this kind gets.
     pub fn status(self) -> StatusCode {
         match self {

@@ -123,7 +123,10 @@ where
                 }
                 StateProj::Pending { pending } => {
                     let admission = match ready!(pending.decision.as_mut().poll(cx)) {
-                        Ok(admission) => admission,
+                        Ok(admission) => {
+                            crate::stats::allowed();
+                            admission
+                        }
                         Err(error) => return Poll::Ready(Ok(pending.reject.reject(error))),
                     };
                     let mut service = pending

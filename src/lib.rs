@@ -82,7 +82,28 @@
 //! | `redis` | no | `RedisStore`: sessions and revocations shared by many processes |
 //! | `jwks` | no | remote keys: JWK Set URLs, OpenID Connect discovery, key cache |
 //! | `tracing` | no | one debug event per rejection, with the reason kind (never the token) |
+//! | `metrics` | no | counters and histograms through the `metrics` facade (see [Metrics](#metrics)) |
 //! | `test-util` | no | [`testing`]: the store conformance suite and lifecycle model test for your own store |
+
+//!
+//! # Metrics
+//!
+//! With the `metrics` feature the crate reports through the [`metrics`](https://docs.rs/metrics) facade to
+//! whatever recorder the application installs (for example `metrics-exporter-prometheus`; the demo serves it at
+//! `GET /metrics`). Names follow Envoy's `jwt_authn` statistics; no label ever carries a token or a claim value.
+//!
+//! | name | kind | labels | counts |
+//! |---|---|---|---|
+//! | `jwt_auth_allowed_total` | counter | — | requests admitted with a verified token |
+//! | `jwt_auth_denied_total` | counter | `reason` (`missing`, `invalid_token`, `expired`, `revoked`, `insufficient_scope`, `unavailable`, …) | rejections: the layer's, per-route requirements', extractors' |
+//! | `jwt_auth_cors_preflight_bypassed_total` | counter | — | preflights let through (`bypass_cors_preflight`) |
+//! | `jwt_auth_token_cache_hit_total`, `jwt_auth_token_cache_miss_total` | counter | — | the verified-token cache |
+//! | `jwt_auth_jwks_fetch_success_total`, `jwt_auth_jwks_fetch_failed_total` | counter | — | JWK Set fetches |
+//! | `jwt_auth_jwks_keys` | gauge | — | keys in the last fetched JWK Set |
+//! | `jwt_auth_refresh_total` | counter | `outcome` (`rotated`, `retried`, `reused`, `invalid`) | refreshes that reached the store |
+//! | `jwt_auth_sliding_reissued_total` | counter | — | tokens reissued on sliding actions |
+//! | `jwt_auth_store_call_seconds` | histogram | `operation` | session-store calls made by `Sessions` |
+//! | `jwt_auth_store_errors_total` | counter | `operation` | session-store calls that failed |
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
@@ -116,6 +137,7 @@ pub mod revocation;
 mod service;
 pub mod session;
 pub mod sliding;
+mod stats;
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod testing;

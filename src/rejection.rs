@@ -103,6 +103,7 @@ impl Challenges {
     ) -> Response<B> {
         #[cfg(feature = "tracing")]
         tracing::debug!(kind = ?error.kind(), status = error.status().as_u16(), "jwt auth rejected a request");
+        crate::stats::denied(error.kind());
         let challenge = self.challenge(&error);
         let rejection = Rejection {
             error: error.clone(),

@@ -79,6 +79,7 @@ where
                 ResponseFuture::inner(self.inner.call(request))
             }
             Ok(Outcome::Admitted(admission)) => {
+                crate::stats::allowed();
                 let reissue = admission.apply(request.extensions_mut());
                 ResponseFuture::sliding(self.inner.call(request), reissue)
             }

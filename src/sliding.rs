@@ -300,6 +300,7 @@ impl Sliding {
         let Ok(token) = self.sessions.issuer().reissue(claims, plan.expires_at) else {
             return;
         };
+        crate::stats::sliding_reissued();
         let policy = &self.policy;
         let headers = response.headers_mut();
         if let Some(name) = &policy.header {

@@ -27,6 +27,7 @@ where
     R: Send + Sync + 'static,
 {
     if config.bypass_cors_preflight && is_cors_preflight(method, headers) {
+        crate::stats::cors_preflight_bypassed();
         return Ok(Outcome::Anonymous);
     }
     let Some(token) = find_token(&config.sources, headers, uri)? else {

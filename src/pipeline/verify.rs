@@ -28,6 +28,9 @@ pub(crate) fn verify_now<C: DeserializeOwned + 'static, R>(
     let hit = cache
         .and_then(|cache| cache.get(token))
         .filter(|hit| hit.generation == generation);
+    if cache.is_some() {
+        crate::stats::token_cache(hit.is_some());
+    }
     if let Some(hit) = hit {
         if let Err(kind) = config.verifier.check_times(&hit.info, now) {
             if let (AuthErrorKind::Expired, Some(cache)) = (kind, cache) {

@@ -80,6 +80,8 @@ mod refresh_token;
 mod revocations;
 mod sessions;
 mod store;
+#[cfg(feature = "metrics")]
+mod timed_store;
 
 #[cfg(feature = "redis")]
 pub use self::redis::{RedisStore, RedisStoreBuilder, DEFAULT_MAX_FEED_LAG, DEFAULT_REDIS_TIMEOUT};

@@ -232,6 +232,10 @@ impl SessionsBuilder {
         Ok(Sessions {
             inner: Arc::new(SessionsInner {
                 issuer: self.issuer,
+                // With the `metrics` feature every store call is timed (the revocation check is not wrapped).
+                #[cfg(feature = "metrics")]
+                store: Arc::new(crate::session::timed_store::Timed(self.store)),
+                #[cfg(not(feature = "metrics"))]
                 store: self.store,
                 refresh_ttl,
                 max_session,
@@ -358,7 +362,15 @@ impl Sessions {
             grace_period: inner.grace_period,
             revoke_until: self.revoked_now_until(now),
         };
-        match inner.store.rotate(request).await? {
+        let outcome = inner.store.rotate(request).await?;
+        crate::stats::refresh(match &outcome {
+            RotateOutcome::Rotated { .. } => "rotated",
+            RotateOutcome::Retried { .. } => "retried",
+            RotateOutcome::Reused { .. } => "reused",
+            RotateOutcome::Outdated if presented.is_authentic(&inner.successor_key) => "reused",
+            _ => "invalid",
+        });
+        match outcome {
             RotateOutcome::Rotated { session, .. } => {
                 let access = self.access_token(&session)?;
                 Ok(self.pair(access, &successor, now))

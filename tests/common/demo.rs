@@ -145,3 +145,15 @@ pub async fn two_demos_share_sessions(store_env: &[(&str, String)]) {
         "and the refresh token"
     );
 }
+
+/// `GET path` without a token: status and body text.
+pub async fn get_text(demo: &Demo, path: &str) -> (StatusCode, String) {
+    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    let request = Request::get(format!("{}{path}", demo.base))
+        .body(Full::new(Bytes::new()))
+        .unwrap();
+    let response = client.request(request).await.unwrap();
+    let status = response.status();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8_lossy(&bytes).into_owned())
+}

@@ -256,6 +256,7 @@ impl Inner {
         let outcome = outcome.unwrap_or_else(|_| Err("timed out".to_owned()));
         let next = match outcome {
             Ok((table, body, max_age)) => {
+                crate::stats::jwks_fetch(Some(table.len()));
                 #[cfg(feature = "tracing")]
                 tracing::info!(
                     keys = table.len(),
@@ -276,6 +277,7 @@ impl Inner {
                     .clamp(self.settings.min_refresh, self.settings.max_refresh)
             }
             Err(_why) => {
+                crate::stats::jwks_fetch(None);
                 #[cfg(feature = "tracing")]
                 tracing::warn!(error = %_why, elapsed_ms = started.elapsed().as_millis() as u64, "JWKS fetch failed");
                 *jwks_uri = None;
