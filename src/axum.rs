@@ -15,7 +15,7 @@ use crate::rejection::{Challenges, DefaultResponder, Rejector};
 /// (`api`) with an empty body.
 impl IntoResponse for AuthError {
     fn into_response(self) -> Response {
-        Challenges::default_realm().respond(&DefaultResponder, self)
+        Challenges::default_realm().respond(&DefaultResponder, self, false)
     }
 }
 
@@ -25,6 +25,7 @@ impl IntoResponse for AuthError {
 pub struct Unauthenticated {
     error: AuthError,
     rejector: Option<Rejector<axum_core::body::Body>>,
+    grpc: bool,
 }
 
 impl Unauthenticated {
@@ -35,6 +36,7 @@ impl Unauthenticated {
                 .extensions
                 .get::<Rejector<axum_core::body::Body>>()
                 .cloned(),
+            grpc: crate::grpc::is_grpc(&parts.headers),
         }
     }
 
@@ -64,8 +66,8 @@ impl std::error::Error for Unauthenticated {}
 impl IntoResponse for Unauthenticated {
     fn into_response(self) -> Response {
         match self.rejector {
-            Some(rejector) => rejector.0.reject(self.error),
-            None => self.error.into_response(),
+            Some(rejector) => rejector.0.reject(self.error, self.grpc),
+            None => Challenges::default_realm().respond(&DefaultResponder, self.error, self.grpc),
         }
     }
 }

@@ -134,6 +134,18 @@ impl AuthErrorKind {
         }
     }
 
+    /// The gRPC status code a rejection of this kind gets (see [`grpc`](crate::grpc)): `UNAUTHENTICATED` (16)
+    /// for every missing, malformed or refused credential, `PERMISSION_DENIED` (7) for a missing scope,
+    /// `UNAVAILABLE` (14) when the store cannot answer — never `INTERNAL` (13), which the standard HTTP mapping
+    /// would give a 400.
+    pub fn grpc_code(self) -> i32 {
+        match self {
+            Self::InsufficientScope => 7,
+            Self::Unavailable => 14,
+            _ => 16,
+        }
+    }
+
     /// The RFC 6750 §3.1 error code, or `None` when none must be sent (no token, store unavailable).
     pub fn error_code(self) -> Option<&'static str> {
         match self {

@@ -127,7 +127,13 @@ where
                             crate::stats::allowed();
                             admission
                         }
-                        Err(error) => return Poll::Ready(Ok(pending.reject.reject(error))),
+                        Err(error) => {
+                            let grpc = pending
+                                .request
+                                .as_ref()
+                                .is_some_and(|request| crate::grpc::is_grpc(request.headers()));
+                            return Poll::Ready(Ok(pending.reject.reject(error, grpc)));
+                        }
                     };
                     let mut service = pending
                         .inner

@@ -69,6 +69,7 @@
 //! | [`revocation`] | what the layer checks per token, and how long a revocation lasts |
 //! | [`authorize`] | scopes and claims predicates, for the whole layer or per route |
 //! | [`rejection`] | RFC 6750 responses and challenges, and shaping their bodies with a `Responder` |
+//! | [`grpc`] | gRPC answers (`grpc-status` 16/7/14), protecting tonic services beside an open health service |
 //!
 //! The verified-token cache is described on [`JwtAuthBuilder::token_cache_size`].
 //!
@@ -83,6 +84,7 @@
 //! | `jwks` | no | remote keys: JWK Set URLs, OpenID Connect discovery, key cache |
 //! | `tracing` | no | one debug event per rejection, with the reason kind (never the token) |
 //! | `metrics` | no | counters and histograms through the `metrics` facade (see [Metrics](#metrics)) |
+//! | `tonic` | no | `NamedService` for the layers' services, `AuthError` into `tonic::Status` (see [`grpc`]) |
 //! | `test-util` | no | [`testing`]: the store conformance suite and lifecycle model test for your own store |
 
 //!
@@ -128,6 +130,7 @@ mod crypto;
 mod error;
 mod extension;
 mod future;
+pub mod grpc;
 mod issue;
 pub mod keys;
 mod layer;
@@ -142,6 +145,8 @@ mod stats;
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod testing;
 mod token;
+#[cfg(feature = "tonic")]
+mod tonic;
 
 #[cfg(feature = "axum")]
 pub use crate::axum::{ClaimsRejection, Unauthenticated};
@@ -160,7 +165,7 @@ pub use jsonwebtoken::{Algorithm, DecodingKey};
 pub use keys::{FetchError, FetchFuture, FetchedDocument, HyperFetcher, Jwks, JwksFetcher};
 pub use keys::{SigningKey, TrustedIssuer, VerificationKey};
 pub use layer::JwtAuthLayer;
-pub use rejection::{DefaultResponder, JsonResponder, Rejection, Responder};
+pub use rejection::{DefaultResponder, GrpcResponder, JsonResponder, Rejection, Responder};
 pub use revocation::{Lookup, RevocationCheck, StoreError, StoreFuture, REVOCATION_MARGIN};
 pub use service::JwtAuth;
 pub use session::{

@@ -13,7 +13,8 @@ pub(crate) const DEFAULT_REALM: &str = "api";
 
 /// Builds rejection responses, also once an asynchronous decision (key fetch, store lookup) has answered.
 pub(crate) trait Reject<B>: Send + Sync {
-    fn reject(&self, error: AuthError) -> Response<B>;
+    /// The response to `error`, in gRPC form when `grpc` (the request is a gRPC call).
+    fn reject(&self, error: AuthError, grpc: bool) -> Response<B>;
 }
 
 /// The layer's way of answering, put into the extensions of requests it lets through without a token (optional
@@ -95,21 +96,26 @@ impl Challenges {
     /// [`AuthError`] is in the response's extensions and, unless the responder set its own, the RFC 6750
     /// `WWW-Authenticate` challenge is in its headers (as tower-http's `Csrf` inserts its error after any
     /// responder). Every rejection — the layer's, a per-route requirement's, an extractor's — passes here, so
-    /// each one is also one tracing event (feature `tracing`: the kind and status, never the token).
+    /// each one is also one tracing event (feature `tracing`: the kind and status, never the token). A gRPC
+    /// request (`grpc`) always gets a `grpc-status`: if the responder set none, the response becomes the
+    /// trailers-only gRPC answer (see [`grpc`](crate::grpc)).
     pub(crate) fn respond<B, R: Responder<B> + ?Sized>(
         &self,
         responder: &R,
         error: AuthError,
+        grpc: bool,
     ) -> Response<B> {
-        #[cfg(feature = "tracing")]
-        tracing::debug!(kind = ?error.kind(), status = error.status().as_u16(), "jwt auth rejected a request");
-        crate::stats::denied(error.kind());
+        observe(&error);
         let challenge = self.challenge(&error);
         let rejection = Rejection {
             error: error.clone(),
             challenge: challenge.clone(),
+            grpc,
         };
         let mut response = responder.respond(rejection);
+        if grpc && !response.headers().contains_key(crate::grpc::GRPC_STATUS) {
+            crate::grpc::answer(&mut response, &error);
+        }
         if let Some(challenge) = challenge {
             response
                 .headers_mut()
@@ -121,11 +127,20 @@ impl Challenges {
     }
 }
 
+/// Counts and traces one rejection (feature `tracing`: the kind, status and, for claim failures, the claim's
+/// name — never the token or a claim's value).
+pub(crate) fn observe(error: &AuthError) {
+    #[cfg(feature = "tracing")]
+    tracing::debug!(kind = ?error.kind(), status = error.status().as_u16(), "jwt auth rejected a request");
+    crate::stats::denied(error.kind());
+}
+
 /// A refused request: the error, and the `WWW-Authenticate` challenge RFC 6750 §3 prescribes for it.
 #[derive(Debug, Clone)]
 pub struct Rejection {
     error: AuthError,
     challenge: Option<HeaderValue>,
+    grpc: bool,
 }
 
 impl Rejection {
@@ -139,8 +154,16 @@ impl Rejection {
         self.challenge.as_ref()
     }
 
+    /// Whether the refused request is a gRPC call (`content-type: application/grpc…`). Its response becomes a
+    /// trailers-only gRPC answer unless the responder sets `grpc-status` itself (see [`grpc`](crate::grpc));
+    /// give such a response an empty body.
+    pub fn is_grpc(&self) -> bool {
+        self.grpc
+    }
+
     /// A response with the rejection's status, `WWW-Authenticate` header, `Cache-Control: no-store`, the
-    /// [`AuthError`] in its extensions, and the given body.
+    /// [`AuthError`] in its extensions, and the given body. (For a gRPC request the layer then makes it the
+    /// gRPC answer: HTTP 200 with `grpc-status`.)
     pub fn into_response<B>(self, body: B) -> Response<B> {
         let mut response = Response::new(body);
         *response.status_mut() = self.error.status();
@@ -189,7 +212,8 @@ pub(crate) fn is_header_safe(text: &str) -> bool {
 /// Turns a [`Rejection`] into a response with a body of type `B`.
 ///
 /// [`DefaultResponder`] sends an empty body (for any `B: Default`); [`JsonResponder`] sends
-/// `{"error":"…","error_description":"…"}`. Write your own for other formats:
+/// `{"error":"…","error_description":"…"}`; [`GrpcResponder`] answers every request in gRPC form. gRPC calls
+/// get a gRPC answer from any of them (see [`Rejection::is_grpc`]). Write your own for other formats:
 ///
 /// ```
 /// use http::Response;
@@ -257,12 +281,31 @@ fn json_body(kind: AuthErrorKind) -> &'static str {
 
 impl<B: From<&'static str>> Responder<B> for JsonResponder {
     fn respond(&self, rejection: Rejection) -> Response<B> {
+        if rejection.is_grpc() {
+            // Trailers-only: the outcome is in `grpc-status`, the body stays empty.
+            return rejection.into_response(B::from(""));
+        }
         let body = json_body(rejection.error().kind());
         let mut response = rejection.into_response(B::from(body));
         response.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         );
+        response
+    }
+}
+
+/// gRPC answers for every request, even one whose `content-type` does not say gRPC (behind a translating
+/// proxy, say): HTTP 200, `content-type: application/grpc`, `grpc-status` 16, 7 or 14 and a `grpc-message`,
+/// with an empty body. The built-in responders already answer gRPC calls this way; see [`grpc`](crate::grpc).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct GrpcResponder;
+
+impl<B: Default> Responder<B> for GrpcResponder {
+    fn respond(&self, rejection: Rejection) -> Response<B> {
+        let error = rejection.error().clone();
+        let mut response = rejection.into_response(B::default());
+        crate::grpc::answer(&mut response, &error);
         response
     }
 }

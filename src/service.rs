@@ -90,7 +90,10 @@ where
                 let ready = std::mem::replace(&mut self.inner, clone);
                 ResponseFuture::pending(decision, ready, request, self.config.clone())
             }
-            Err(error) => ResponseFuture::rejected(self.config.reject(error)),
+            Err(error) => {
+                let grpc = crate::grpc::is_grpc(request.headers());
+                ResponseFuture::rejected(self.config.reject(error, grpc))
+            }
         }
     }
 }

@@ -13,7 +13,7 @@ use http::{Request, Response};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::error::AuthErrorKind;
+use crate::error::{AuthError, AuthErrorKind};
 use crate::extension::{Claims, TokenInfo};
 use crate::future::ResponseFuture;
 use crate::rejection::{Challenges, DefaultResponder, Responder};
@@ -65,6 +65,49 @@ impl<C, R> AuthorizeLayer<C, R> {
                 responder,
                 challenges,
             }),
+        }
+    }
+}
+
+impl<C: Send + Sync + 'static, R> AuthorizeLayer<C, R> {
+    /// Checks the requirements against a request's extensions, as the layer's service does: `Ok` when the
+    /// verified token satisfies them, 403 `insufficient_scope` when it does not, 401 when there is no verified
+    /// token. For a requirement that only one method of a service has — a tonic handler, a hyper match arm —
+    /// where wrapping a service does not fit (feature `tonic`: `?` turns the error into the `tonic::Status`
+    /// the layer would send; see [`grpc`](crate::grpc)). The rejection is counted and traced like the
+    /// layer's.
+    ///
+    /// ```
+    /// use tower_jwt_auth::testing::token_info;
+    /// use tower_jwt_auth::{Algorithm, AuthErrorKind, JwtAuthLayer, VerificationKey};
+    ///
+    /// let auth = JwtAuthLayer::builder()
+    ///     .key(VerificationKey::hmac(Algorithm::HS256, &[7; 32]).unwrap())
+    ///     .audience("api")
+    ///     .build()
+    ///     .unwrap();
+    /// let needs_write = auth.require_scopes(["write"]).unwrap();
+    /// let mut request = http::Request::new(());
+    /// request.extensions_mut().insert(token_info(&serde_json::json!({"sub": "ada", "scope": "read"})));
+    /// let error = needs_write.check(request.extensions()).unwrap_err();
+    /// assert_eq!(error.kind(), AuthErrorKind::InsufficientScope);
+    /// ```
+    pub fn check(&self, extensions: &http::Extensions) -> Result<(), AuthError> {
+        let outcome = self.shared.evaluate(extensions);
+        if let Err(error) = &outcome {
+            crate::rejection::observe(error);
+        }
+        outcome
+    }
+}
+
+impl<C: Send + Sync + 'static, R> AuthorizeShared<C, R> {
+    /// The requirements against the verified token in `extensions` (401 without one).
+    fn evaluate(&self, extensions: &http::Extensions) -> Result<(), AuthError> {
+        let claims = extensions.get::<Claims<C>>().map(|c| &**c);
+        match extensions.get::<TokenInfo>() {
+            Some(info) => self.requirements.check(info, claims),
+            None => Err(AuthErrorKind::Missing.into()),
         }
     }
 }
@@ -140,19 +183,13 @@ where
     }
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
-        let extensions = request.extensions();
-        let claims = extensions.get::<Claims<C>>().map(|c| &**c);
-        let outcome = match extensions.get::<TokenInfo>() {
-            Some(info) => self.shared.requirements.check(info, claims),
-            None => Err(AuthErrorKind::Missing.into()),
-        };
-        match outcome {
+        match self.shared.evaluate(request.extensions()) {
             Ok(()) => ResponseFuture::inner(self.inner.call(request)),
-            Err(error) => ResponseFuture::rejected(
-                self.shared
-                    .challenges
-                    .respond(&self.shared.responder, error),
-            ),
+            Err(error) => ResponseFuture::rejected(self.shared.challenges.respond(
+                &self.shared.responder,
+                error,
+                crate::grpc::is_grpc(request.headers()),
+            )),
         }
     }
 }

@@ -12,7 +12,7 @@ where
     C: Send + Sync,
     R: Responder<B>,
 {
-    fn reject(&self, error: AuthError) -> Response<B> {
-        self.challenges.respond(&self.responder, error)
+    fn reject(&self, error: AuthError, grpc: bool) -> Response<B> {
+        self.challenges.respond(&self.responder, error, grpc)
     }
 }

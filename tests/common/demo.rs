@@ -25,6 +25,16 @@ impl Drop for Demo {
 
 /// Starts the demo binary that `cargo test` builds beside the tests, on a free port, with `envs`.
 pub fn start<K: AsRef<str>, V: AsRef<str>>(envs: &[(K, V)]) -> Demo {
+    start_example("demo", "demo listening on ", envs)
+}
+
+/// Starts the example `name` (built by `cargo test` beside the tests) with `BIND=127.0.0.1:0` and `envs`, and
+/// waits for the line `announce` + its address on stderr; `base` is that address.
+pub fn start_example<K: AsRef<str>, V: AsRef<str>>(
+    name: &str,
+    announce: &str,
+    envs: &[(K, V)],
+) -> Demo {
     let exe = std::env::current_exe().unwrap();
     let binary = exe
         .parent()
@@ -32,10 +42,10 @@ pub fn start<K: AsRef<str>, V: AsRef<str>>(envs: &[(K, V)]) -> Demo {
         .parent()
         .unwrap()
         .join("examples")
-        .join("demo");
+        .join(name);
     assert!(
         binary.exists(),
-        "the demo example is built by `cargo test` at {binary:?}"
+        "the {name} example is built by `cargo test` at {binary:?}"
     );
     let mut command = Command::new(binary);
     command
@@ -53,8 +63,11 @@ pub fn start<K: AsRef<str>, V: AsRef<str>>(envs: &[(K, V)]) -> Demo {
         .unwrap();
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
     let base = loop {
-        let line = lines.next().expect("the demo printed its address").unwrap();
-        if let Some(address) = line.strip_prefix("demo listening on ") {
+        let line = lines
+            .next()
+            .unwrap_or_else(|| panic!("the {name} example printed its address"))
+            .unwrap();
+        if let Some(address) = line.strip_prefix(announce) {
             break address.to_owned();
         }
     };

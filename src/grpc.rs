@@ -1,0 +1,162 @@
+//! gRPC: how a rejected call is answered, and how to protect tonic services.
+//!
+//! A gRPC client reads the outcome of a call from `grpc-status`, not from the HTTP status: a bare 401 reaches
+//! it as "grpc-status header missing", and the standard HTTP-to-gRPC mapping turns a 400 into `INTERNAL`. So
+//! every rejection of a gRPC request (its `content-type` starts with `application/grpc`) is a trailers-only
+//! gRPC response, whatever responder is configured:
+//!
+//! | rejection | HTTP | `grpc-status` |
+//! |---|---|---|
+//! | no token, malformed credentials, invalid, expired or revoked token | 200 | `UNAUTHENTICATED` (16) |
+//! | a required scope or claims check failed | 200 | `PERMISSION_DENIED` (7) |
+//! | the revocation or session store cannot answer | 200 | `UNAVAILABLE` (14) |
+//!
+//! The response has `content-type: application/grpc`, a `grpc-message` (`invalid_token: the access token has
+//! expired`; a description, never token data), the RFC 6750 `www-authenticate` challenge (tonic puts it in the
+//! `Status`'s metadata), `cache-control: no-store` and the [`AuthError`] in its extensions. Plain HTTP requests
+//! through the same layer keep their RFC 6750 answers. [`GrpcResponder`](crate::GrpcResponder) answers in gRPC
+//! form even when a request does not say it is gRPC (a translating proxy in front, for example).
+//!
+//! # Protecting tonic services
+//!
+//! Wrap each protected service, and leave the health service (and reflection) outside, so probes never need a
+//! token. With the `tonic` feature the layer's services implement tonic's `NamedService`, so `add_service`
+//! takes them directly (`JwtAuth::new(service, &layer)`, or `layer.layer(service)` with `tower::Layer` in
+//! scope); without it, tonic's own `LayerExt::named_layer` does the same:
+//!
+//! ```ignore
+//! use tonic::transport::Server;
+//!
+//! let (health_reporter, health) = tonic_health::server::health_reporter();
+//! Server::builder()
+//!     .add_service(health) // open: grpc.health.v1.Health
+//!     .add_service(JwtAuth::new(ProfileServer::new(Profile), &auth)) // protected
+//!     .serve(addr)
+//!     .await?;
+//! ```
+//!
+//! A handler reads the verified token from the request's extensions — tonic's `Request::extensions()` are
+//! the HTTP request's — as [`TokenInfo`](crate::TokenInfo) or [`Claims<C>`](crate::Claims). A requirement for
+//! one method only is an [`AuthorizeLayer`](crate::AuthorizeLayer) checked in that handler with
+//! [`AuthorizeLayer::check`](crate::AuthorizeLayer::check); with the `tonic` feature its [`AuthError`]
+//! converts into the same `tonic::Status` the layer would send:
+//!
+//! ```ignore
+//! async fn write(&self, request: Request<WriteRequest>) -> Result<Response<WriteReply>, Status> {
+//!     self.needs_write.check(request.extensions())?; // PERMISSION_DENIED without scope "write"
+//!     // ...
+//! }
+//! ```
+//!
+//! `examples/grpc.rs` is a complete server (`demo.v1.Profile` beside an open health service), and
+//! `tests/grpc.rs` drives it with a tonic client.
+
+use std::sync::LazyLock;
+
+use http::header::{HeaderName, HeaderValue, CONTENT_TYPE};
+use http::{HeaderMap, Response, StatusCode};
+
+use crate::error::{AuthError, AuthErrorKind};
+
+/// The `grpc-status` header.
+pub(crate) const GRPC_STATUS: HeaderName = HeaderName::from_static("grpc-status");
+/// The `grpc-message` header.
+pub(crate) const GRPC_MESSAGE: HeaderName = HeaderName::from_static("grpc-message");
+
+/// Whether the request is a gRPC call: its `content-type` is `application/grpc`, `application/grpc+proto`,
+/// `application/grpc-web`, …
+pub(crate) fn is_grpc(headers: &HeaderMap) -> bool {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.as_bytes().get(..16))
+        .is_some_and(|prefix| prefix.eq_ignore_ascii_case(b"application/grpc"))
+}
+
+/// The message of a rejection: `error_code: description`, and the required scopes for a scope failure.
+pub(crate) fn message(error: &AuthError) -> String {
+    let kind = error.kind();
+    let mut text = match kind.error_code() {
+        Some(code) => format!("{code}: {}", kind.description()),
+        None => kind.description().to_owned(),
+    };
+    if let Some(scope) = error.required_scope() {
+        text.push_str(" (required: ");
+        text.push_str(scope);
+        text.push(')');
+    }
+    text
+}
+
+/// `grpc-message` is percent-encoded: every byte outside `%x20-7E`, and `%` itself.
+fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if (0x20..=0x7E).contains(&byte) && byte != b'%' {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// The `grpc-message` value of each kind, prepared once, in [`AuthErrorKind::index`] order.
+fn prepared_message(kind: AuthErrorKind) -> &'static HeaderValue {
+    static MESSAGES: LazyLock<Vec<HeaderValue>> = LazyLock::new(|| {
+        AuthErrorKind::ALL
+            .iter()
+            .map(|kind| header_value(&message(&AuthError::new(*kind))))
+            .collect()
+    });
+    &MESSAGES[kind.index()]
+}
+
+fn header_value(text: &str) -> HeaderValue {
+    HeaderValue::from_str(&percent_encode(text)).expect("percent-encoded text is a header value")
+}
+
+/// Makes `response` the trailers-only gRPC answer to `error`: HTTP 200, `content-type: application/grpc`,
+/// `grpc-status` and `grpc-message`. Other headers (the challenge) stay.
+pub(crate) fn answer<B>(response: &mut Response<B>, error: &AuthError) {
+    *response.status_mut() = StatusCode::OK;
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/grpc"));
+    headers.insert(GRPC_STATUS, HeaderValue::from(error.kind().grpc_code()));
+    let message = match error.required_scope() {
+        None => prepared_message(error.kind()).clone(),
+        Some(_) => header_value(&message(error)),
+    };
+    headers.insert(GRPC_MESSAGE, message);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grpc_requests_are_recognised_by_content_type() {
+        let mut headers = HeaderMap::new();
+        assert!(!is_grpc(&headers));
+        for (value, grpc) in [
+            ("application/grpc", true),
+            ("application/grpc+proto", true),
+            ("Application/GRPC-web", true),
+            ("application/json", false),
+            ("application/grp", false),
+        ] {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static(value));
+            assert_eq!(is_grpc(&headers), grpc, "{value}");
+        }
+    }
+
+    #[test]
+    fn messages_are_percent_encoded() {
+        assert_eq!(percent_encode("a 100% é"), "a 100%25 %C3%A9");
+        let expired = prepared_message(AuthErrorKind::Expired);
+        assert_eq!(expired, "invalid_token: the access token has expired");
+        let scoped = message(&AuthError::insufficient_scope("write"));
+        assert!(
+            scoped.starts_with("insufficient_scope: ") && scoped.ends_with("(required: write)")
+        );
+    }
+}
