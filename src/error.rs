@@ -97,8 +97,8 @@ impl AuthErrorKind {
         }
     }
 
-    /// The kind's name as a metrics label (`snake_case`).
-    #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
+    /// The kind's name as a metrics label and the request span's `reason` (`snake_case`).
+    #[cfg_attr(not(any(feature = "metrics", feature = "tracing")), allow(dead_code))]
     pub(crate) fn label(self) -> &'static str {
         const LABELS: [&str; 18] = [
             "missing",
@@ -203,6 +203,7 @@ impl fmt::Display for AuthErrorKind {
 pub struct AuthError {
     kind: AuthErrorKind,
     required_scope: Option<Arc<str>>,
+    claim: Option<&'static str>,
 }
 
 impl AuthError {
@@ -211,6 +212,16 @@ impl AuthError {
         Self {
             kind,
             required_scope: None,
+            claim: None,
+        }
+    }
+
+    /// An error about the registered claim `claim` (`exp`, `iss`, `aud`, …): missing, of the wrong type, or
+    /// refused.
+    pub(crate) fn of_claim(kind: AuthErrorKind, claim: &'static str) -> Self {
+        Self {
+            claim: Some(claim),
+            ..Self::new(kind)
         }
     }
 
@@ -224,6 +235,7 @@ impl AuthError {
         Self {
             kind: AuthErrorKind::InsufficientScope,
             required_scope: Some(required),
+            claim: None,
         }
     }
 
@@ -235,6 +247,13 @@ impl AuthError {
     /// The HTTP status of the rejection.
     pub fn status(&self) -> StatusCode {
         self.kind.status()
+    }
+
+    /// The name of the registered claim the token failed on (`exp`, `nbf`, `iat`, `iss`, `aud`, a required
+    /// claim, a registered claim of the wrong type), when the error is about one — its name, never its value.
+    /// Not sent to clients (the challenge's description stays fixed); for logs and the `tracing` event.
+    pub fn claim(&self) -> Option<&'static str> {
+        self.claim
     }
 
     /// The scopes that were required, for `insufficient_scope` rejections.

@@ -13,6 +13,7 @@ use tower_service::Service;
 use crate::pipeline::admission::PendingAdmission;
 use crate::rejection::Reject;
 use crate::sliding::PendingReissue;
+use crate::trace::RequestSpan;
 
 pin_project! {
     /// Response future of the authentication and authorization services.
@@ -26,6 +27,8 @@ pin_project! {
     {
         #[pin]
         state: State<S, ReqBody, ResBody>,
+        // The layer's request span (feature `tracing`), entered on every poll.
+        span: RequestSpan,
     }
 }
 
@@ -55,18 +58,20 @@ where
     S: Service<Request<ReqBody>>,
 {
     pub(crate) fn inner(future: S::Future) -> Self {
-        Self {
-            state: State::Inner {
-                future,
-                reissue: None,
-            },
-        }
+        Self::sliding(future, None)
+    }
+
+    /// The same future, polled inside `span`.
+    pub(crate) fn in_span(mut self, span: RequestSpan) -> Self {
+        self.span = span;
+        self
     }
 
     /// The inner future, whose 2xx response gets the reissued token.
     pub(crate) fn sliding(future: S::Future, reissue: Option<Box<PendingReissue>>) -> Self {
         Self {
             state: State::Inner { future, reissue },
+            span: crate::trace::no_span(),
         }
     }
 
@@ -75,6 +80,7 @@ where
             state: State::Rejected {
                 response: Some(response),
             },
+            span: crate::trace::no_span(),
         }
     }
 
@@ -95,6 +101,7 @@ where
                     reject,
                 }),
             },
+            span: crate::trace::no_span(),
         }
     }
 }
@@ -106,7 +113,10 @@ where
     type Output = Result<Response<ResBody>, S::Error>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut state = self.project().state;
+        let this = self.project();
+        #[cfg(feature = "tracing")]
+        let _entered = this.span.enter();
+        let mut state = this.state;
         loop {
             match state.as_mut().project() {
                 StateProj::Inner { future, reissue } => {

@@ -22,18 +22,7 @@
 //! Wrap each protected service, and leave the health service (and reflection) outside, so probes never need a
 //! token. With the `tonic` feature the layer's services implement tonic's `NamedService`, so `add_service`
 //! takes them directly (`JwtAuth::new(service, &layer)`, or `layer.layer(service)` with `tower::Layer` in
-//! scope); without it, tonic's own `LayerExt::named_layer` does the same:
-//!
-//! ```ignore
-//! use tonic::transport::Server;
-//!
-//! let (health_reporter, health) = tonic_health::server::health_reporter();
-//! Server::builder()
-//!     .add_service(health) // open: grpc.health.v1.Health
-//!     .add_service(JwtAuth::new(ProfileServer::new(Profile), &auth)) // protected
-//!     .serve(addr)
-//!     .await?;
-//! ```
+//! scope); without it, tonic's own `LayerExt::named_layer` does the same, as here.
 //!
 //! A handler reads the verified token from the request's extensions — tonic's `Request::extensions()` are
 //! the HTTP request's — as [`TokenInfo`](crate::TokenInfo) or [`Claims<C>`](crate::Claims). A requirement for
@@ -41,11 +30,48 @@
 //! [`AuthorizeLayer::check`](crate::AuthorizeLayer::check); with the `tonic` feature its [`AuthError`]
 //! converts into the same `tonic::Status` the layer would send:
 //!
-//! ```ignore
-//! async fn write(&self, request: Request<WriteRequest>) -> Result<Response<WriteReply>, Status> {
-//!     self.needs_write.check(request.extensions())?; // PERMISSION_DENIED without scope "write"
-//!     // ...
+//! ```no_run
+//! # mod demo { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/grpc/demo.v1.rs")); }
+//! # use demo::{profile_server::ProfileServer, MeReply, MeRequest, WriteReply, WriteRequest};
+//! use tonic::service::LayerExt as _;
+//! use tonic::{transport::Server, Request, Response, Status};
+//! use tower_jwt_auth::{Algorithm, AuthorizeLayer, JwtAuthLayer, TokenInfo, VerificationKey};
+//!
+//! struct Profile {
+//!     needs_write: AuthorizeLayer,
 //! }
+//!
+//! #[tonic::async_trait]
+//! impl demo::profile_server::Profile for Profile {
+//!     async fn me(&self, request: Request<MeRequest>) -> Result<Response<MeReply>, Status> {
+//!         let token = request.extensions().get::<TokenInfo>().expect("behind the layer");
+//!         let (sub, scope) = (token.subject(), token.scope());
+//!         Ok(Response::new(MeReply {
+//!             sub: sub.unwrap_or_default().into(),
+//!             scope: scope.unwrap_or_default().into(),
+//!         }))
+//!     }
+//!
+//!     async fn write(&self, request: Request<WriteRequest>) -> Result<Response<WriteReply>, Status> {
+//!         self.needs_write.check(request.extensions())?; // PERMISSION_DENIED without "write"
+//!         Ok(Response::new(WriteReply { id: "1".into() }))
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let auth = JwtAuthLayer::builder()
+//!     .key(VerificationKey::hmac(Algorithm::HS256, &[42u8; 32])?)
+//!     .audience("demo-api")
+//!     .build()?;
+//! let profile = Profile { needs_write: auth.require_scopes(["write"])? };
+//! let (_reporter, health) = tonic_health::server::health_reporter();
+//! Server::builder()
+//!     .add_service(health) // open
+//!     .add_service(auth.named_layer(ProfileServer::new(profile))) // protected
+//!     .serve("127.0.0.1:50051".parse()?)
+//!     .await?;
+//! # Ok(()) }
 //! ```
 //!
 //! `examples/grpc.rs` is a complete server (`demo.v1.Profile` beside an open health service), and

@@ -82,7 +82,7 @@
 //! | `axum` | yes | the `Claims<C>`, `Option<Claims<C>>` and `TokenInfo` extractors |
 //! | `redis` | no | `RedisStore`: sessions and revocations shared by many processes |
 //! | `jwks` | no | remote keys: JWK Set URLs, OpenID Connect discovery, key cache |
-//! | `tracing` | no | one debug event per rejection, with the reason kind (never the token) |
+//! | `tracing` | no | a `jwt_auth` span per request (`sub` or `reason`), one debug event per rejection with its kind and failing claim's name (never the token) |
 //! | `metrics` | no | counters and histograms through the `metrics` facade (see [Metrics](#metrics)) |
 //! | `tonic` | no | `NamedService` for the layers' services, `AuthError` into `tonic::Status` (see [`grpc`]) |
 //! | `test-util` | no | [`testing`]: the store conformance suite and lifecycle model test for your own store |
@@ -147,6 +147,7 @@ pub mod testing;
 mod token;
 #[cfg(feature = "tonic")]
 mod tonic;
+mod trace;
 
 #[cfg(feature = "axum")]
 pub use crate::axum::{ClaimsRejection, Unauthenticated};

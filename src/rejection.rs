@@ -131,8 +131,14 @@ impl Challenges {
 /// name — never the token or a claim's value).
 pub(crate) fn observe(error: &AuthError) {
     #[cfg(feature = "tracing")]
-    tracing::debug!(kind = ?error.kind(), status = error.status().as_u16(), "jwt auth rejected a request");
+    tracing::debug!(
+        kind = ?error.kind(),
+        status = error.status().as_u16(),
+        claim = error.claim(),
+        "jwt auth rejected a request"
+    );
     crate::stats::denied(error.kind());
+    crate::trace::refused(error);
 }
 
 /// A refused request: the error, and the `WWW-Authenticate` challenge RFC 6750 §3 prescribes for it.

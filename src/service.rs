@@ -63,14 +63,30 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
+    fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
+        let span = crate::trace::request_span();
+        crate::trace::in_span(&span, || self.admit(request)).in_span(span)
+    }
+}
+
+impl<S, C, R> JwtAuth<S, C, R> {
+    /// Steps 1–5 of the pipeline for one request, then the inner service, a rejection, or the wait.
+    fn admit<ReqBody, ResBody>(
+        &mut self,
+        mut request: Request<ReqBody>,
+    ) -> ResponseFuture<S, ReqBody, ResBody>
+    where
+        S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone,
+        C: DeserializeOwned + Send + Sync + 'static,
+        R: Responder<ResBody>,
+        ResBody: 'static,
+    {
         mark_sensitive(request.headers_mut(), &self.config.sensitive_headers);
-        let outcome = admit(
-            &self.config,
-            request.method(),
-            request.headers(),
-            request.uri(),
-        );
+        let uri = match &self.config.sliding {
+            Some(_) => client_uri(&request),
+            None => request.uri(),
+        };
+        let outcome = admit(&self.config, request.method(), request.headers(), uri);
         match outcome {
             Ok(Outcome::Anonymous) => {
                 // An extractor that needs a token answers as this layer would.
@@ -96,6 +112,16 @@ where
             }
         }
     }
+}
+
+/// The URI the client requested: under axum's `Router::nest` the router in front strips the prefix from the
+/// request's URI and keeps the original in `OriginalUri`, which sliding actions are written against.
+fn client_uri<B>(request: &Request<B>) -> &http::Uri {
+    #[cfg(feature = "axum")]
+    if let Some(original) = request.extensions().get::<axum::extract::OriginalUri>() {
+        return &original.0;
+    }
+    request.uri()
 }
 
 /// Marks the headers that carry tokens sensitive, so tracing and logging layers further in redact them.

@@ -178,6 +178,11 @@ impl SlidingPolicy {
     }
 
     /// Adds an action: `method` on `path` exactly, or on anything below it when `path` ends in `/*`.
+    ///
+    /// `path` is the full path the client requested. With the `axum` feature the layer reads it from axum's
+    /// `OriginalUri`, so `/api/posts` matches also when the layer sits on a router nested at `/api` (which
+    /// sees `/posts`); without axum (or when axum's `original-uri` feature is off), rules match the path the
+    /// layer's service receives.
     pub fn action(mut self, method: Method, path: impl Into<String>) -> Self {
         self.routes.push(Route {
             method,

@@ -372,3 +372,39 @@ async fn sliding_works_behind_an_asynchronous_revocation_check() {
     let (status, renewed_token, _) = renewed(&app, request(Method::POST, "/posts", &token)).await;
     assert_eq!((status, renewed_token), (StatusCode::UNAUTHORIZED, None));
 }
+
+#[tokio::test]
+async fn actions_written_with_the_full_path_match_under_router_nest() {
+    let clock = ManualClock::new(T0);
+    let issuer = test_issuer(&clock, Duration::from_secs(TTL));
+    let sessions = Sessions::builder(issuer.clone(), MemoryStore::new())
+        .max_session(Duration::from_secs(MAX_SESSION))
+        .build()
+        .unwrap();
+    let layer = builder_for(Algorithm::HS256)
+        .sessions(&sessions)
+        .sliding(SlidingPolicy::new().action(Method::POST, "/api/posts"))
+        .build()
+        .unwrap();
+    // The layer sits on the nested router, which itself sees `/posts`.
+    let api = Router::new()
+        .route("/posts", post(|| async { StatusCode::CREATED }))
+        .route("/drafts", post(|| async { StatusCode::CREATED }))
+        .route_layer(layer);
+    let app = Router::new().nest("/api", api);
+    let s = Setup {
+        clock,
+        issuer,
+        app,
+        store: MemoryStore::new(),
+    };
+    let token = login(&s);
+    s.clock.advance(301);
+    let (status, renewed_token, _) =
+        renewed(&s.app, request(Method::POST, "/api/posts", &token)).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert!(renewed_token.is_some(), "the full path matched under nest");
+    let (status, other, _) = renewed(&s.app, request(Method::POST, "/api/drafts", &token)).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert!(other.is_none(), "only the configured action slides");
+}

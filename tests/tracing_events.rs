@@ -3,43 +3,9 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex};
-
+use common::trace_recorder::Recorder;
 use common::*;
 use jsonwebtoken::Algorithm;
-use tracing::field::{Field, Visit};
-use tracing::span::{Attributes, Id, Record};
-use tracing::{Event, Metadata, Subscriber};
-
-/// Records every event's fields as text.
-#[derive(Clone, Default)]
-struct Recorder(Arc<Mutex<Vec<String>>>);
-
-struct Fields(String);
-
-impl Visit for Fields {
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        self.0.push_str(&format!("{}={:?} ", field.name(), value));
-    }
-}
-
-impl Subscriber for Recorder {
-    fn enabled(&self, _: &Metadata<'_>) -> bool {
-        true
-    }
-    fn new_span(&self, _: &Attributes<'_>) -> Id {
-        Id::from_u64(1)
-    }
-    fn record(&self, _: &Id, _: &Record<'_>) {}
-    fn record_follows_from(&self, _: &Id, _: &Id) {}
-    fn event(&self, event: &Event<'_>) {
-        let mut fields = Fields(String::new());
-        event.record(&mut fields);
-        self.0.lock().unwrap().push(fields.0);
-    }
-    fn enter(&self, _: &Id) {}
-    fn exit(&self, _: &Id) {}
-}
 
 #[test]
 fn one_event_per_rejection_with_the_kind_and_never_the_token() {
@@ -57,7 +23,7 @@ fn one_event_per_rejection_with_the_kind_and_never_the_token() {
             send(&layer, bearer(&hs256(&claims()))).await;
         })
     });
-    let events = recorder.0.lock().unwrap();
+    let events = recorder.events.lock().unwrap();
     assert_eq!(events.len(), 1, "one rejection, one event: {events:?}");
     assert!(events[0].contains("kind=Expired"), "{}", events[0]);
     let signature = token.rsplit('.').next().unwrap();
@@ -87,7 +53,7 @@ fn an_evicting_redis_is_warned_about_at_start() {
                 .unwrap();
         })
     });
-    let events = recorder.0.lock().unwrap();
+    let events = recorder.events.lock().unwrap();
     assert!(
         events
             .iter()
@@ -106,7 +72,7 @@ fn a_claims_type_mismatch_is_logged_as_an_error_naming_the_type() {
     let response =
         tracing::subscriber::with_default(recorder.clone(), || rejection.into_response());
     assert_eq!(response.status(), http::StatusCode::INTERNAL_SERVER_ERROR);
-    let events = recorder.0.lock().unwrap();
+    let events = recorder.events.lock().unwrap();
     assert!(
         events.iter().any(|e| e.contains("my_app::Claims")),
         "{events:?}"
@@ -129,11 +95,143 @@ fn a_per_route_refusal_is_one_event_too() {
             assert_eq!(response.status(), http::StatusCode::FORBIDDEN);
         })
     });
-    let events = recorder.0.lock().unwrap();
+    let events = recorder.events.lock().unwrap();
     assert_eq!(events.len(), 1, "{events:?}");
     assert!(
         events[0].contains("kind=InsufficientScope"),
         "{}",
         events[0]
     );
+}
+
+#[test]
+fn claim_failures_name_the_claim_never_its_value() {
+    let recorder = Recorder::default();
+    let layer = builder_for(Algorithm::HS256).build().unwrap();
+    let mut no_audience = claims();
+    no_audience.as_object_mut().unwrap().remove("aud");
+    let mut wrong_issuer = claims();
+    wrong_issuer["iss"] = serde_json::json!("https://secret-issuer.example");
+    let mut text_exp = claims();
+    text_exp["exp"] = serde_json::json!("tomorrow");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let errors = tracing::subscriber::with_default(recorder.clone(), || {
+        runtime.block_on(async {
+            let mut errors = Vec::new();
+            for claims in [&no_audience, &wrong_issuer, &text_exp] {
+                let response = send(&layer, bearer(&hs256(claims))).await;
+                errors.push(
+                    response
+                        .extensions()
+                        .get::<tower_jwt_auth::AuthError>()
+                        .cloned()
+                        .unwrap(),
+                );
+            }
+            errors
+        })
+    });
+    let named: Vec<_> = errors.iter().map(|e| (e.kind(), e.claim())).collect();
+    use tower_jwt_auth::AuthErrorKind::*;
+    assert_eq!(
+        named,
+        [
+            (MissingClaim, Some("aud")),
+            (InvalidIssuer, Some("iss")),
+            (InvalidClaim, Some("exp"))
+        ]
+    );
+    let events = recorder.events.lock().unwrap();
+    assert_eq!(events.len(), 3, "{events:?}");
+    for (event, claim) in events.iter().zip(["aud", "iss", "exp"]) {
+        assert!(event.contains(&format!("claim=\"{claim}\"")), "{event}");
+        assert!(
+            !event.contains("secret-issuer") && !event.contains("tomorrow"),
+            "{event}"
+        );
+    }
+}
+
+#[test]
+fn each_request_gets_a_span_with_the_subject_or_the_reason_and_the_handler_runs_inside_it() {
+    let recorder = Recorder::default();
+    let layer = builder_for(Algorithm::HS256).build().unwrap();
+    let service = tower::ServiceBuilder::new()
+        .layer(layer.clone())
+        .service_fn(|request: http::Request<String>| async move {
+            tracing::info!("handler ran");
+            echo(request).await
+        });
+    let mut expired = claims();
+    expired["exp"] = serde_json::json!(now() - 3600);
+    let (good, stale) = (hs256(&claims()), hs256(&expired));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    tracing::subscriber::with_default(recorder.clone(), || {
+        runtime.block_on(async {
+            use tower::ServiceExt as _;
+            let ok = service.clone().oneshot(bearer(&good)).await.unwrap();
+            assert_eq!(ok.status(), http::StatusCode::OK);
+            let refused = service.clone().oneshot(bearer(&stale)).await.unwrap();
+            assert_eq!(refused.status(), http::StatusCode::UNAUTHORIZED);
+        })
+    });
+    let spans = recorder.spans_named("jwt_auth");
+    assert_eq!(spans.len(), 2, "{spans:?}");
+    assert!(
+        spans[0].contains("sub=\"alice\"") && !spans[0].contains("reason="),
+        "{}",
+        spans[0]
+    );
+    assert!(
+        spans[1].contains("reason=\"expired\"") && !spans[1].contains("sub=\"alice\""),
+        "{}",
+        spans[1]
+    );
+    let events = recorder.events.lock().unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e.starts_with("[jwt_auth] ") && e.contains("handler ran")),
+        "the handler's events are inside the request span: {events:?}"
+    );
+    for text in spans.iter().chain(events.iter()) {
+        assert!(
+            !text.contains(&good[good.len() - 20..]) && !text.contains(&stale[stale.len() - 20..])
+        );
+    }
+}
+
+#[test]
+fn an_extractor_refusal_is_one_event_too() {
+    use axum::routing::get;
+    use tower::ServiceExt as _;
+    let recorder = Recorder::default();
+    let layer = builder_for(Algorithm::HS256).optional().build().unwrap();
+    let app: axum::Router = axum::Router::new()
+        .route(
+            "/me",
+            get(|_: tower_jwt_auth::Claims<tower_jwt_auth::RegisteredClaims>| async { "me" }),
+        )
+        .layer(layer);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    tracing::subscriber::with_default(recorder.clone(), || {
+        runtime.block_on(async {
+            let request = http::Request::get("/me")
+                .body(axum::body::Body::empty())
+                .unwrap();
+            let response = app.oneshot(request).await.unwrap();
+            assert_eq!(response.status(), http::StatusCode::UNAUTHORIZED);
+        })
+    });
+    let events = recorder.events.lock().unwrap();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert!(events[0].contains("kind=Missing"), "{}", events[0]);
+    let spans = recorder.spans_named("jwt_auth");
+    assert!(spans[0].contains("reason=\"missing\""), "{spans:?}");
 }

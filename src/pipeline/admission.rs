@@ -20,6 +20,7 @@ pub(crate) struct Admission<C> {
 impl<C: Send + Sync + 'static> Admission<C> {
     /// Inserts the claims and facts into the request; returns the reissue plan.
     pub(crate) fn apply(self, extensions: &mut Extensions) -> Option<Box<PendingReissue>> {
+        crate::trace::admitted(&self.token.info);
         extensions.insert(self.token.info);
         extensions.insert(self.token.claims);
         self.reissue
@@ -27,6 +28,7 @@ impl<C: Send + Sync + 'static> Admission<C> {
 
     /// The admission with its claims type erased, for the asynchronous path.
     pub(crate) fn erase(self) -> ErasedAdmission {
+        crate::trace::admitted(&self.token.info);
         let reissue = self.reissue;
         let token = self.token;
         ErasedAdmission {

@@ -32,11 +32,11 @@ pub(crate) fn verify_now<C: DeserializeOwned + 'static, R>(
         crate::stats::token_cache(hit.is_some());
     }
     if let Some(hit) = hit {
-        if let Err(kind) = config.verifier.check_times(&hit.info, now) {
-            if let (AuthErrorKind::Expired, Some(cache)) = (kind, cache) {
+        if let Err(error) = config.verifier.check_times(&hit.info, now) {
+            if let (AuthErrorKind::Expired, Some(cache)) = (error.kind(), cache) {
                 cache.remove(token);
             }
-            return Err(kind.into());
+            return Err(error.into());
         }
         config
             .requirements

@@ -15,7 +15,7 @@ use crate::token::json::JsonLimits;
 pub fn token_info(claims: &serde_json::Value) -> TokenInfo {
     let json = serde_json::to_vec(claims).expect("claims serialize");
     let view = parse_claims(&json, JsonLimits::default())
-        .unwrap_or_else(|kind| panic!("claims the layer would refuse: {kind}"));
+        .unwrap_or_else(|error| panic!("claims the layer would refuse: {error}"));
     TokenInfo::from_view(&view)
 }
 

@@ -6,7 +6,9 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
-use crate::error::AuthErrorKind;
+use std::cell::Cell;
+
+use crate::error::{AuthError, AuthErrorKind};
 use crate::token::json::{for_each_member, CowStr, JsonLimits};
 
 /// The registered claims of an access token, the default claims type of the layer.
@@ -167,46 +169,69 @@ impl<'de> Deserialize<'de> for Date {
     }
 }
 
-/// Parses a claims set (a JSON object; arrays and other values are refused) within `limits`.
-pub(crate) fn parse_claims(
-    json: &[u8],
-    limits: JsonLimits,
-) -> Result<ClaimsView<'_>, AuthErrorKind> {
+/// The registered claims the crate reads (and that can be made mandatory).
+pub(crate) const REGISTERED_CLAIMS: [&str; 11] = [
+    "exp",
+    "nbf",
+    "iat",
+    "iss",
+    "aud",
+    "sub",
+    "jti",
+    "sid",
+    "scope",
+    "client_id",
+    "auth_time",
+];
+
+/// Parses a claims set (a JSON object; arrays and other values are refused) within `limits`. A registered
+/// claim of the wrong type is an error naming it.
+pub(crate) fn parse_claims(json: &[u8], limits: JsonLimits) -> Result<ClaimsView<'_>, AuthError> {
     let first = json.iter().find(|b| !b.is_ascii_whitespace());
     if first != Some(&b'{') {
-        return Err(AuthErrorKind::InvalidClaim);
+        return Err(AuthErrorKind::InvalidClaim.into());
     }
+    let failing = Cell::new(None);
     let mut deserializer = serde_json::Deserializer::from_slice(json);
-    let view = ClaimsSeed(limits)
+    let refused = |_| match failing.get() {
+        Some(claim) => AuthError::of_claim(AuthErrorKind::InvalidClaim, claim),
+        None => AuthErrorKind::InvalidClaim.into(),
+    };
+    let view = ClaimsSeed(limits, &failing)
         .deserialize(&mut deserializer)
-        .map_err(|_| AuthErrorKind::InvalidClaim)?;
+        .map_err(refused)?;
     deserializer
         .end()
-        .map_err(|_| AuthErrorKind::InvalidClaim)?;
+        .map_err(|_| AuthError::from(AuthErrorKind::InvalidClaim))?;
     Ok(view)
 }
 
-struct ClaimsSeed(JsonLimits);
+/// The limits, and the registered claim being read (so a failure can name it).
+struct ClaimsSeed<'c>(JsonLimits, &'c Cell<Option<&'static str>>);
 
-impl<'de> DeserializeSeed<'de> for ClaimsSeed {
+impl<'de> DeserializeSeed<'de> for ClaimsSeed<'_> {
     type Value = ClaimsView<'de>;
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_map(self)
     }
 }
 
-impl<'de> Visitor<'de> for ClaimsSeed {
+impl<'de> Visitor<'de> for ClaimsSeed<'_> {
     type Value = ClaimsView<'de>;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JWT claims set")
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        let limits = self.0;
+        let (limits, failing) = (self.0, self.1);
         let mut view = ClaimsView::default();
         for_each_member(map, limits, limits.max_depth, |name, map| {
             let date = |map: &mut A| map.next_value::<Date>().map(|d| Some(d.0));
             let text = |map: &mut A| map.next_value::<CowStr<'de>>().map(|s| Some(s.0));
-            match name {
+            let Some(claim) = REGISTERED_CLAIMS.iter().find(|claim| **claim == name) else {
+                return Ok(false);
+            };
+            failing.set(Some(claim));
+            match *claim {
                 "exp" => view.exp = date(map)?,
                 "nbf" => view.nbf = date(map)?,
                 "iat" => view.iat = date(map)?,
@@ -218,8 +243,9 @@ impl<'de> Visitor<'de> for ClaimsSeed {
                 "scope" => view.scope = text(map)?,
                 "client_id" => view.client_id = text(map)?,
                 "aud" => view.aud = Some(map.next_value_seed(AudienceSeed(limits))?),
-                _ => return Ok(false),
+                _ => unreachable!("every registered claim has an arm"),
             }
+            failing.set(None);
             Ok(true)
         })?;
         Ok(view)
@@ -290,7 +316,7 @@ mod tests {
     use super::*;
 
     fn view(json: &str) -> Result<ClaimsView<'_>, AuthErrorKind> {
-        parse_claims(json.as_bytes(), JsonLimits::default())
+        parse_claims(json.as_bytes(), JsonLimits::default()).map_err(|error| error.kind())
     }
 
     #[test]

@@ -1,25 +1,10 @@
 //! Claims validation rules (RFC 7519 §4.1, RFC 8725 §3.8–3.12, RFC 9068 §4), built once per layer.
 
-use crate::error::{AuthErrorKind, ConfigError};
-use crate::token::claims::ClaimsView;
+use crate::error::{AuthError, AuthErrorKind, ConfigError};
+use crate::token::claims::{ClaimsView, REGISTERED_CLAIMS};
 
 /// The largest leeway the builder accepts, in seconds.
 pub(crate) const MAX_LEEWAY: u64 = 300;
-
-/// Registered claims that can be made mandatory.
-pub(crate) const KNOWN_CLAIMS: &[&str] = &[
-    "exp",
-    "nbf",
-    "iat",
-    "iss",
-    "aud",
-    "sub",
-    "jti",
-    "sid",
-    "scope",
-    "client_id",
-    "auth_time",
-];
 
 #[derive(Debug, Clone)]
 pub(crate) struct Validation {
@@ -49,7 +34,7 @@ impl Default for Validation {
 
 impl Validation {
     pub(crate) fn require_claim(&mut self, name: &str) -> Result<(), ConfigError> {
-        let known = KNOWN_CLAIMS
+        let known = REGISTERED_CLAIMS
             .iter()
             .find(|c| **c == name)
             .ok_or_else(|| ConfigError::UnknownRequiredClaim(name.to_owned()))?;
@@ -77,58 +62,66 @@ impl Validation {
     }
 
     /// The time rules: `exp` (required unless opted out), `nbf`, `iat` not in the future, `max_age`. Also run on
-    /// every cache hit, since time moves on.
+    /// every cache hit, since time moves on. Each error names its claim.
     pub(crate) fn check_times(
         &self,
         exp: Option<i64>,
         nbf: Option<i64>,
         iat: Option<i64>,
         now: i64,
-    ) -> Result<(), AuthErrorKind> {
+    ) -> Result<(), AuthError> {
+        use AuthErrorKind::{Expired, MissingClaim, NotYetValid};
         let leeway = self.leeway;
         match exp {
-            Some(exp) if exp <= now.saturating_sub(leeway) => return Err(AuthErrorKind::Expired),
-            None if self.require_exp => return Err(AuthErrorKind::MissingClaim),
+            Some(exp) if exp <= now.saturating_sub(leeway) => {
+                return Err(AuthError::of_claim(Expired, "exp"))
+            }
+            None if self.require_exp => return Err(AuthError::of_claim(MissingClaim, "exp")),
             _ => {}
         }
         if matches!(nbf, Some(nbf) if nbf > now.saturating_add(leeway)) {
-            return Err(AuthErrorKind::NotYetValid);
+            return Err(AuthError::of_claim(NotYetValid, "nbf"));
         }
         match (iat, self.max_age) {
-            (Some(iat), _) if iat > now.saturating_add(leeway) => Err(AuthErrorKind::NotYetValid),
-            (Some(iat), Some(max)) if iat.saturating_add(max) <= now.saturating_sub(leeway) => {
-                Err(AuthErrorKind::Expired)
+            (Some(iat), _) if iat > now.saturating_add(leeway) => {
+                Err(AuthError::of_claim(NotYetValid, "iat"))
             }
-            (None, Some(_)) => Err(AuthErrorKind::MissingClaim),
+            (Some(iat), Some(max)) if iat.saturating_add(max) <= now.saturating_sub(leeway) => {
+                Err(AuthError::of_claim(Expired, "iat"))
+            }
+            (None, Some(_)) => Err(AuthError::of_claim(MissingClaim, "iat")),
             _ => Ok(()),
         }
     }
 
-    pub(crate) fn check_claims(
-        &self,
-        claims: &ClaimsView<'_>,
-        now: i64,
-    ) -> Result<(), AuthErrorKind> {
+    pub(crate) fn check_claims(&self, claims: &ClaimsView<'_>, now: i64) -> Result<(), AuthError> {
+        use AuthErrorKind::{InvalidAudience, InvalidIssuer, MissingClaim};
         self.check_times(claims.exp, claims.nbf, claims.iat, now)?;
         if !self.issuers.is_empty() {
-            let iss = claims.iss.as_deref().ok_or(AuthErrorKind::MissingClaim)?;
+            let iss = claims
+                .iss
+                .as_deref()
+                .ok_or(AuthError::of_claim(MissingClaim, "iss"))?;
             if !self.issuers.iter().any(|allowed| allowed == iss) {
-                return Err(AuthErrorKind::InvalidIssuer);
+                return Err(AuthError::of_claim(InvalidIssuer, "iss"));
             }
         }
         if !self.audiences.is_empty() {
-            let aud = claims.aud.as_ref().ok_or(AuthErrorKind::MissingClaim)?;
+            let aud = claims
+                .aud
+                .as_ref()
+                .ok_or(AuthError::of_claim(MissingClaim, "aud"))?;
             if !aud
                 .0
                 .iter()
                 .any(|a| self.audiences.iter().any(|mine| mine == a))
             {
-                return Err(AuthErrorKind::InvalidAudience);
+                return Err(AuthError::of_claim(InvalidAudience, "aud"));
             }
         }
         for name in &self.required {
             if !has_claim(claims, name) {
-                return Err(AuthErrorKind::MissingClaim);
+                return Err(AuthError::of_claim(MissingClaim, name));
             }
         }
         Ok(())
@@ -157,7 +150,7 @@ mod tests {
 
     fn check(v: &Validation, json: &str, now: i64) -> Result<(), AuthErrorKind> {
         let view = crate::token::claims::parse_claims(json.as_bytes(), Default::default()).unwrap();
-        v.check_claims(&view, now)
+        v.check_claims(&view, now).map_err(|error| error.kind())
     }
 
     #[test]

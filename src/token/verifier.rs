@@ -60,7 +60,7 @@ fn typed_claims<C: DeserializeOwned + 'static>(
 
 impl Verifier {
     /// The time rules again, for a token verified earlier (cache hit).
-    pub(crate) fn check_times(&self, info: &TokenInfo, now: i64) -> Result<(), AuthErrorKind> {
+    pub(crate) fn check_times(&self, info: &TokenInfo, now: i64) -> Result<(), AuthError> {
         self.validation
             .check_times(info.expires_at(), info.not_before(), info.issued_at(), now)
     }
@@ -75,6 +75,12 @@ pub(crate) enum Unverified {
 impl From<AuthErrorKind> for Unverified {
     fn from(kind: AuthErrorKind) -> Self {
         Self::Refused(kind.into())
+    }
+}
+
+impl From<AuthError> for Unverified {
+    fn from(error: AuthError) -> Self {
+        Self::Refused(error)
     }
 }
 

@@ -38,6 +38,7 @@ pub mod observed_store;
 pub mod redis_cluster;
 pub mod redis_server;
 pub mod sessions;
+pub mod trace_recorder;
 
 pub fn pem(name: &str) -> Vec<u8> {
     std::fs::read(format!("{}/tests/keys/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()

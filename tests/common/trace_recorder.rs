@@ -1,0 +1,96 @@
+//! A tracing subscriber that records spans (name and fields, with what is recorded later) and events (fields,
+//! and the spans they happened in) as text, for assertions.
+#![allow(dead_code, unreachable_pub)]
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id, Record};
+use tracing::{Event, Metadata, Subscriber};
+
+#[derive(Clone, Default)]
+pub struct Recorder {
+    /// Every event's fields, prefixed with the names of the spans it happened in (`[jwt_auth] kind=… `).
+    pub events: Arc<Mutex<Vec<String>>>,
+    /// Every span: its name and fields, then what was recorded into it.
+    pub spans: Arc<Mutex<Vec<String>>>,
+    next: Arc<AtomicU64>,
+    entered: Arc<Mutex<Vec<u64>>>,
+    metadata: Arc<Mutex<Vec<&'static Metadata<'static>>>>,
+}
+
+struct Fields(String);
+
+impl Visit for Fields {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        self.0.push_str(&format!("{}={:?} ", field.name(), value));
+    }
+}
+
+impl Recorder {
+    /// The spans named `name`.
+    pub fn spans_named(&self, name: &str) -> Vec<String> {
+        let prefix = format!("{name}: ");
+        self.spans
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|s| s.starts_with(&prefix))
+            .cloned()
+            .collect()
+    }
+}
+
+impl Subscriber for Recorder {
+    fn enabled(&self, _: &Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, attributes: &Attributes<'_>) -> Id {
+        let mut fields = Fields(format!("{}: ", attributes.metadata().name()));
+        attributes.record(&mut fields);
+        let mut spans = self.spans.lock().unwrap();
+        spans.push(fields.0);
+        self.metadata.lock().unwrap().push(attributes.metadata());
+        self.next.fetch_add(1, Ordering::Relaxed);
+        Id::from_u64(spans.len() as u64)
+    }
+    fn record(&self, id: &Id, values: &Record<'_>) {
+        let mut fields = Fields(String::new());
+        values.record(&mut fields);
+        self.spans.lock().unwrap()[id.into_u64() as usize - 1].push_str(&fields.0);
+    }
+    fn record_follows_from(&self, _: &Id, _: &Id) {}
+    /// What `Span::current()` answers: the innermost entered span.
+    fn current_span(&self) -> tracing_core::span::Current {
+        match self.entered.lock().unwrap().last() {
+            Some(id) => tracing_core::span::Current::new(
+                Id::from_u64(*id),
+                self.metadata.lock().unwrap()[*id as usize - 1],
+            ),
+            None => tracing_core::span::Current::none(),
+        }
+    }
+    fn event(&self, event: &Event<'_>) {
+        let spans = self.spans.lock().unwrap();
+        let mut fields = Fields(String::new());
+        for id in self.entered.lock().unwrap().iter() {
+            let name = spans[*id as usize - 1]
+                .split(':')
+                .next()
+                .unwrap_or_default();
+            fields.0.push_str(&format!("[{name}] "));
+        }
+        event.record(&mut fields);
+        self.events.lock().unwrap().push(fields.0);
+    }
+    fn enter(&self, id: &Id) {
+        self.entered.lock().unwrap().push(id.into_u64());
+    }
+    fn exit(&self, id: &Id) {
+        let mut entered = self.entered.lock().unwrap();
+        if let Some(position) = entered.iter().rposition(|e| *e == id.into_u64()) {
+            entered.remove(position);
+        }
+    }
+}
