@@ -169,13 +169,19 @@ pub use layer::JwtAuthLayer;
 pub use rejection::{DefaultResponder, GrpcResponder, JsonResponder, Rejection, Responder};
 pub use revocation::{Lookup, RevocationCheck, StoreError, StoreFuture, REVOCATION_MARGIN};
 pub use service::JwtAuth;
+#[cfg(any(feature = "redis", feature = "postgres", feature = "sqlite"))]
+pub use session::DEFAULT_MAX_FEED_LAG;
 pub use session::{
     MemoryStore, NewSession, RefreshEndpoint, RefreshGrant, RevokeEndpoint, RotateOutcome,
     RotateRequest, SessionError, SessionRecord, SessionStore, Sessions, SessionsBuilder, TokenPair,
     MAX_GRACE_PERIOD,
 };
 #[cfg(feature = "redis")]
-pub use session::{RedisStore, RedisStoreBuilder, DEFAULT_MAX_FEED_LAG, DEFAULT_REDIS_TIMEOUT};
+pub use session::{RedisStore, RedisStoreBuilder, DEFAULT_REDIS_TIMEOUT};
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
+pub use session::{
+    SqlDialect, SqlStore, SqlStoreBuilder, DEFAULT_POLL_INTERVAL, DEFAULT_SQL_TIMEOUT,
+};
 pub use sliding::{
     ActionMatcher, Reissue, SameSite, SlidingPolicy, Threshold, DEFAULT_SLIDING_HEADER,
 };

@@ -1,6 +1,7 @@
 //! The store conformance suite (`tower_jwt_auth::testing`, feature `test-util`: rotation, reuse detection,
 //! concurrent refreshes, grace period, caps, logout, revocation) against the crate's own stores: the memory
-//! store, and (feature `redis`) a real Redis server per case. `tests/custom_store.rs` runs it against a store
+//! store, (feature `redis`) a real Redis server per case, and the SQL store on SQLite (in memory and in a
+//! file) and on a real PostgreSQL server (features `sqlite`, `postgres`). `tests/custom_store.rs` runs it against a store
 //! written outside the crate.
 
 mod common;
@@ -19,6 +20,25 @@ mod memory_store {
 #[cfg(feature = "redis")]
 mod redis_store {
     tower_jwt_auth::store_conformance_tests!(optional: super::common::sessions::redis_store_under_test());
+}
+
+#[cfg(feature = "sqlite")]
+mod sqlite_memory_store {
+    tower_jwt_auth::store_conformance_tests!(
+        super::common::sessions::sqlite_memory_store_under_test()
+    );
+}
+
+#[cfg(feature = "sqlite")]
+mod sqlite_file_store {
+    tower_jwt_auth::store_conformance_tests!(
+        super::common::sessions::sqlite_file_store_under_test()
+    );
+}
+
+#[cfg(feature = "postgres")]
+mod postgres_store {
+    tower_jwt_auth::store_conformance_tests!(optional: super::common::sessions::postgres_store_under_test());
 }
 
 #[tokio::test]

@@ -70,6 +70,8 @@
 
 mod endpoint;
 mod memory;
+#[cfg(any(feature = "redis", feature = "postgres", feature = "sqlite"))]
+mod mirror;
 #[cfg(feature = "redis")]
 mod redis;
 #[cfg(feature = "redis")]
@@ -79,15 +81,27 @@ mod redis_mirror;
 mod refresh_token;
 mod revocations;
 mod sessions;
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
+mod sql;
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
+mod sql_dialect;
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
+mod sql_feed;
 mod store;
 #[cfg(feature = "metrics")]
 mod timed_store;
 
 #[cfg(feature = "redis")]
-pub use self::redis::{RedisStore, RedisStoreBuilder, DEFAULT_MAX_FEED_LAG, DEFAULT_REDIS_TIMEOUT};
+pub use self::redis::{RedisStore, RedisStoreBuilder, DEFAULT_REDIS_TIMEOUT};
 pub use endpoint::{RefreshEndpoint, RevokeEndpoint};
 pub use memory::MemoryStore;
+#[cfg(any(feature = "redis", feature = "postgres", feature = "sqlite"))]
+pub use mirror::DEFAULT_MAX_FEED_LAG;
 pub use sessions::{SessionError, Sessions, SessionsBuilder, TokenPair, MAX_GRACE_PERIOD};
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
+pub use sql::{SqlStore, SqlStoreBuilder, DEFAULT_POLL_INTERVAL, DEFAULT_SQL_TIMEOUT};
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
+pub use sql_dialect::SqlDialect;
 pub use store::{
     NewSession, RefreshGrant, RotateOutcome, RotateRequest, SessionRecord, SessionStore,
 };

@@ -9,8 +9,9 @@ use base64::Engine as _;
 use redis::Script;
 
 use crate::revocation::{Lookup, RevocationCheck, StoreError, StoreFuture};
+use crate::session::mirror::{Mirror, DEFAULT_MAX_FEED_LAG};
 use crate::session::redis_connection::{open, Connection, Target};
-use crate::session::redis_mirror::{feed_min_id, follow, Layout, Mirror};
+use crate::session::redis_mirror::{feed_min_id, follow, Layout};
 use crate::session::store::{
     NewSession, RefreshGrant, RotateOutcome, RotateRequest, SessionRecord, SessionStore,
 };
@@ -131,9 +132,6 @@ const SUBJECT_PASSES: usize = 8;
 
 /// The default time limit of one store call.
 pub const DEFAULT_REDIS_TIMEOUT: Duration = Duration::from_millis(500);
-
-/// How long the revocation feed may be silent before checks fail closed, unless configured.
-pub const DEFAULT_MAX_FEED_LAG: Duration = Duration::from_secs(5);
 
 struct Scripts {
     create: Script,
@@ -281,7 +279,7 @@ impl RedisStoreBuilder {
             .map_err(|e| StoreError::new(format!("invalid Redis URL: {}", e.kind_str())))?;
         let cluster = client.is_cluster();
         let prefix: Arc<str> = self.prefix.into();
-        let mirror = Mirror::new(self.max_feed_lag);
+        let mirror = Mirror::new(self.max_feed_lag, "Redis revocation feed");
         tokio::spawn(follow(
             Arc::downgrade(&mirror),
             client,

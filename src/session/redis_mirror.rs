@@ -22,15 +22,13 @@
 //! - **Memory** is bounded by the live revocations: entries are swept when their `until` has passed.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
+use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 
-use crate::extension::TokenInfo;
-use crate::revocation::StoreError;
+use crate::session::mirror::Mirror;
 use crate::session::redis_connection::{Connection, FeedClient};
 use crate::session::revocations::Revocations;
 
@@ -57,65 +55,6 @@ pub(crate) fn feed_min_id() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64)
         .saturating_sub(FEED_RETENTION.as_millis() as u64)
-}
-
-/// The mirror: the revocations, and when the feed last answered.
-pub(crate) struct Mirror {
-    revocations: RwLock<Revocations>,
-    started: Instant,
-    /// Milliseconds after `started` of the last successful read; 0 until the first hydration.
-    fresh_at: AtomicU64,
-    max_lag: Duration,
-}
-
-impl Mirror {
-    pub(crate) fn new(max_lag: Duration) -> Arc<Self> {
-        Arc::new(Self {
-            revocations: RwLock::new(Revocations::default()),
-            started: Instant::now(),
-            fresh_at: AtomicU64::new(0),
-            max_lag,
-        })
-    }
-
-    fn read(&self) -> RwLockReadGuard<'_, Revocations> {
-        self.revocations.read().unwrap_or_else(|e| e.into_inner())
-    }
-
-    pub(crate) fn write(&self) -> RwLockWriteGuard<'_, Revocations> {
-        self.revocations.write().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn mark_fresh(&self) {
-        let elapsed = self.started.elapsed().as_millis() as u64;
-        self.fresh_at.store(elapsed.max(1), Ordering::SeqCst);
-    }
-
-    /// Whether the mirror has hydrated and the feed answered within the allowed lag.
-    pub(crate) fn is_fresh(&self) -> bool {
-        let at = self.fresh_at.load(Ordering::SeqCst);
-        at != 0
-            && self
-                .started
-                .elapsed()
-                .saturating_sub(Duration::from_millis(at))
-                <= self.max_lag
-    }
-
-    /// The check the layer makes for every token: local, with no round trip.
-    pub(crate) fn is_revoked(&self, token: &TokenInfo) -> Result<bool, StoreError> {
-        if !self.is_fresh() {
-            return Err(StoreError::new(
-                "the Redis revocation feed is not in sync (starting, or Redis unreachable)",
-            ));
-        }
-        Ok(self.read().is_revoked(token))
-    }
-
-    /// How many revocations the mirror holds.
-    pub(crate) fn len(&self) -> usize {
-        self.read().len()
-    }
 }
 
 /// A stream entry or a marker key, applied to the mirror.

@@ -35,6 +35,7 @@ pub fn now() -> i64 {
 pub mod demo;
 pub mod jwks_server;
 pub mod observed_store;
+pub mod postgres_server;
 pub mod redis_cluster;
 pub mod redis_server;
 pub mod sessions;

@@ -225,3 +225,114 @@ pub async fn logouts_propagate(a: &Harness, b: &Harness, count: usize) -> Vec<Du
     delays.sort();
     delays
 }
+
+/// Rows of the SQL store's tables that hold state (sessions and markers; the log is its feed, swept with them).
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
+macro_rules! sql_size {
+    ($pool:expr, $prefix:expr) => {{
+        let (pool, prefix) = ($pool, $prefix);
+        move || {
+            let (pool, prefix) = (pool.clone(), prefix.clone());
+            async move {
+                let mut rows = 0i64;
+                for table in ["sessions", "revocations"] {
+                    let count: i64 =
+                        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {prefix}{table}"))
+                            .fetch_one(&pool)
+                            .await
+                            .unwrap();
+                    rows += count;
+                }
+                rows as usize
+            }
+        }
+    }};
+}
+
+/// A SQL store on an in-memory SQLite database of its own, for the conformance suite and model test.
+#[cfg(feature = "sqlite")]
+pub async fn sqlite_memory_store_under_test() -> StoreUnderTest {
+    let pool = sqlx::sqlite::SqlitePoolOptions::new()
+        .max_connections(1)
+        .min_connections(1)
+        .idle_timeout(None)
+        .max_lifetime(None)
+        .connect("sqlite::memory:")
+        .await
+        .unwrap();
+    let store = tower_jwt_auth::SqlStore::sqlite(pool.clone())
+        .build()
+        .await
+        .unwrap();
+    StoreUnderTest::new(Arc::new(store)).with_size(sql_size!(pool, "jwt_auth_".to_owned()))
+}
+
+/// A SQLite database file in a fresh temporary directory (removed when the guard is dropped).
+#[cfg(feature = "sqlite")]
+pub struct SqliteFile {
+    pub dir: std::path::PathBuf,
+}
+
+#[cfg(feature = "sqlite")]
+impl SqliteFile {
+    pub fn new() -> Self {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("tja-sqlite-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Self { dir }
+    }
+
+    pub fn url(&self) -> String {
+        format!("sqlite://{}", self.dir.join("sessions.db").display())
+    }
+}
+
+#[cfg(feature = "sqlite")]
+impl Drop for SqliteFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A SQL store on a SQLite file of its own (write-ahead log, several connections).
+#[cfg(feature = "sqlite")]
+pub async fn sqlite_file_store_under_test() -> StoreUnderTest {
+    let file = SqliteFile::new();
+    let builder = tower_jwt_auth::SqlStore::connect(&file.url())
+        .await
+        .unwrap();
+    let store = builder.build().await.unwrap();
+    let pool = sqlx::SqlitePool::connect(&file.url()).await.unwrap();
+    StoreUnderTest::new(Arc::new(store))
+        .with_size(sql_size!(pool, "jwt_auth_".to_owned()))
+        .keep_alive(file)
+}
+
+/// A SQL store with a fresh table prefix on the test binary's PostgreSQL server; `None` when PostgreSQL is not
+/// installed (outside CI).
+#[cfg(feature = "postgres")]
+pub async fn postgres_store_under_test() -> Option<StoreUnderTest> {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let server = super::postgres_server::PostgresServer::shared()?;
+    let prefix = format!(
+        "t{}_{}_",
+        std::process::id(),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(8)
+        .connect(&server.url())
+        .await
+        .unwrap();
+    let store = tower_jwt_auth::SqlStore::postgres(pool.clone())
+        .table_prefix(prefix.as_str())
+        .build()
+        .await
+        .unwrap();
+    Some(
+        StoreUnderTest::new(Arc::new(store))
+            .with_size(sql_size!(pool, prefix))
+            .keep_alive(server),
+    )
+}

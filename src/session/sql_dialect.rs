@@ -1,0 +1,226 @@
+//! The SQL store's backends (PostgreSQL, SQLite), its schema, and every statement it runs — written once, in
+//! SQL both dialects accept (`$n` parameters, `ON CONFLICT … DO UPDATE`, `RETURNING`, `CASE` for the larger of
+//! two values), with the table prefix put in when the store is built.
+
+use std::fmt;
+
+/// A SQL database the [`SqlStore`](crate::SqlStore) runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SqlDialect {
+    /// PostgreSQL 12 or later (feature `postgres`).
+    Postgres,
+    /// SQLite 3.35 or later, bundled (feature `sqlite`).
+    Sqlite,
+}
+
+/// The pool a store runs on: the application's own.
+#[derive(Clone)]
+pub(crate) enum Backend {
+    #[cfg(feature = "postgres")]
+    Postgres(sqlx::PgPool),
+    #[cfg(feature = "sqlite")]
+    Sqlite(sqlx::SqlitePool),
+}
+
+impl Backend {
+    pub(crate) fn dialect(&self) -> SqlDialect {
+        match self {
+            #[cfg(feature = "postgres")]
+            Self::Postgres(_) => SqlDialect::Postgres,
+            #[cfg(feature = "sqlite")]
+            Self::Sqlite(_) => SqlDialect::Sqlite,
+        }
+    }
+}
+
+impl fmt::Debug for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.dialect(), f)
+    }
+}
+
+/// Awaits `$body` (an async block's contents, whose `?` stays inside it) with `$pool` bound to the backend's
+/// concrete pool: the statements are the same for both, the compiler makes one copy per database.
+macro_rules! on_pool {
+    ($backend:expr, |$pool:ident| $body:expr) => {
+        match $backend {
+            #[cfg(feature = "postgres")]
+            $crate::session::sql_dialect::Backend::Postgres($pool) => async { $body }.await,
+            #[cfg(feature = "sqlite")]
+            $crate::session::sql_dialect::Backend::Sqlite($pool) => async { $body }.await,
+        }
+    };
+}
+pub(crate) use on_pool;
+
+/// Whether `prefix` can start table names unquoted: `[A-Za-z_][A-Za-z0-9_]*`, at most 40 characters.
+pub(crate) fn is_valid_prefix(prefix: &str) -> bool {
+    let mut chars = prefix.chars();
+    prefix.len() <= 40
+        && chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// The schema: three tables, created if missing (idempotent).
+///
+/// - `<prefix>sessions`: one row per live session, whatever its number of rotations — the current refresh
+///   token's generation, SHA-256 hash and idle expiry, the previous token's hash, when it was rotated.
+/// - `<prefix>revocations`: the live revocation markers (`kind` `j` a token id, `s` a session, `n` a
+///   subject's "logged out everywhere" of one issuer), each kept until `until_at`.
+/// - `<prefix>revocation_log`: every revocation, in order (`seq`), which each process's mirror follows.
+pub(crate) fn schema(dialect: SqlDialect, prefix: &str) -> Vec<String> {
+    let (bytes, serial) = match dialect {
+        SqlDialect::Postgres => ("BYTEA", "BIGSERIAL PRIMARY KEY"),
+        SqlDialect::Sqlite => ("BLOB", "INTEGER PRIMARY KEY AUTOINCREMENT"),
+    };
+    vec![
+        format!(
+            "CREATE TABLE IF NOT EXISTS {prefix}sessions (
+    session_id TEXT PRIMARY KEY,
+    subject TEXT NOT NULL,
+    auth_time BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    claims TEXT NOT NULL,
+    generation BIGINT NOT NULL,
+    current_hash {bytes} NOT NULL,
+    refresh_expires_at BIGINT NOT NULL,
+    previous_hash {bytes},
+    rotated_at BIGINT NOT NULL
+)"
+        ),
+        format!("CREATE INDEX IF NOT EXISTS {prefix}sessions_subject ON {prefix}sessions (subject)"),
+        format!("CREATE INDEX IF NOT EXISTS {prefix}sessions_expiry ON {prefix}sessions (refresh_expires_at)"),
+        format!(
+            "CREATE TABLE IF NOT EXISTS {prefix}revocations (
+    kind TEXT NOT NULL,
+    issuer TEXT NOT NULL,
+    id TEXT NOT NULL,
+    not_before BIGINT NOT NULL,
+    until_at BIGINT NOT NULL,
+    PRIMARY KEY (kind, issuer, id)
+)"
+        ),
+        format!("CREATE INDEX IF NOT EXISTS {prefix}revocations_until ON {prefix}revocations (until_at)"),
+        format!(
+            "CREATE TABLE IF NOT EXISTS {prefix}revocation_log (
+    seq {serial},
+    kind TEXT NOT NULL,
+    issuer TEXT NOT NULL,
+    id TEXT NOT NULL,
+    not_before BIGINT NOT NULL,
+    until_at BIGINT NOT NULL
+)"
+        ),
+        format!("CREATE INDEX IF NOT EXISTS {prefix}revocation_log_until ON {prefix}revocation_log (until_at)"),
+    ]
+}
+
+/// Every statement of one store, with its prefix.
+#[derive(Debug)]
+pub(crate) struct Statements {
+    pub(crate) create_session: String,
+    /// The conditional rotation: only the current token, with its secret, of a live session, moves on.
+    pub(crate) rotate: String,
+    pub(crate) read_session: String,
+    pub(crate) delete_session: String,
+    /// PostgreSQL: keeps logins out while a subject is logged out everywhere (SQLite writes are serialised).
+    pub(crate) lock_sessions: Option<String>,
+    pub(crate) delete_subject_sessions: String,
+    pub(crate) upsert_marker: String,
+    pub(crate) log_marker: String,
+    pub(crate) all_markers: String,
+    pub(crate) last_seq: String,
+    pub(crate) recent_seqs: String,
+    pub(crate) log_after: String,
+    pub(crate) sweep_sessions: String,
+    pub(crate) sweep_markers: String,
+    pub(crate) sweep_log: String,
+}
+
+/// How many expired rows of each table one sweep removes at most.
+pub(crate) const SWEEP_BATCH: i64 = 1000;
+/// How many log entries one poll reads at most.
+pub(crate) const LOG_BATCH: i64 = 1000;
+
+impl Statements {
+    pub(crate) fn new(dialect: SqlDialect, p: &str) -> Self {
+        let larger = |column: &str| {
+            format!(
+                "CASE WHEN excluded.{column} > {p}revocations.{column} THEN excluded.{column} \
+                 ELSE {p}revocations.{column} END"
+            )
+        };
+        Self {
+            create_session: format!(
+                "INSERT INTO {p}sessions (session_id, subject, auth_time, expires_at, claims, generation, \
+                 current_hash, refresh_expires_at, previous_hash, rotated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9)"
+            ),
+            rotate: format!(
+                "UPDATE {p}sessions SET generation = generation + 1, previous_hash = current_hash, \
+                 current_hash = $4, \
+                 refresh_expires_at = CASE WHEN $5 < expires_at THEN $5 ELSE expires_at END, rotated_at = $6 \
+                 WHERE session_id = $1 AND generation = $2 AND current_hash = $3 \
+                 AND refresh_expires_at > $6 AND expires_at > $6 \
+                 RETURNING subject, auth_time, expires_at, claims, generation, refresh_expires_at"
+            ),
+            read_session: format!(
+                "SELECT subject, auth_time, expires_at, claims, generation, current_hash, refresh_expires_at, \
+                 previous_hash, rotated_at FROM {p}sessions WHERE session_id = $1"
+            ),
+            delete_session: format!("DELETE FROM {p}sessions WHERE session_id = $1"),
+            lock_sessions: (dialect == SqlDialect::Postgres)
+                .then(|| format!("LOCK TABLE {p}sessions IN SHARE ROW EXCLUSIVE MODE")),
+            delete_subject_sessions: format!(
+                "DELETE FROM {p}sessions WHERE subject = $1 RETURNING session_id"
+            ),
+            upsert_marker: format!(
+                "INSERT INTO {p}revocations (kind, issuer, id, not_before, until_at) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (kind, issuer, id) DO UPDATE SET not_before = {}, until_at = {}",
+                larger("not_before"),
+                larger("until_at")
+            ),
+            log_marker: format!(
+                "INSERT INTO {p}revocation_log (kind, issuer, id, not_before, until_at) \
+                 VALUES ($1, $2, $3, $4, $5)"
+            ),
+            all_markers: format!("SELECT kind, issuer, id, not_before, until_at FROM {p}revocations"),
+            last_seq: format!("SELECT COALESCE(MAX(seq), 0) FROM {p}revocation_log"),
+            recent_seqs: format!("SELECT seq FROM {p}revocation_log WHERE seq > $1 ORDER BY seq"),
+            log_after: format!(
+                "SELECT seq, kind, issuer, id, not_before, until_at FROM {p}revocation_log \
+                 WHERE seq > $1 ORDER BY seq LIMIT {LOG_BATCH}"
+            ),
+            sweep_sessions: format!(
+                "DELETE FROM {p}sessions WHERE session_id IN (SELECT session_id FROM {p}sessions \
+                 WHERE refresh_expires_at <= $1 OR expires_at <= $1 LIMIT {SWEEP_BATCH})"
+            ),
+            sweep_markers: format!(
+                "DELETE FROM {p}revocations WHERE (kind, issuer, id) IN (SELECT kind, issuer, id \
+                 FROM {p}revocations WHERE until_at <= $1 LIMIT {SWEEP_BATCH})"
+            ),
+            sweep_log: format!(
+                "DELETE FROM {p}revocation_log WHERE seq IN (SELECT seq FROM {p}revocation_log \
+                 WHERE until_at <= $1 LIMIT {SWEEP_BATCH})"
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes_are_plain_identifiers() {
+        for good in ["jwt_auth_", "a", "_x9"] {
+            assert!(is_valid_prefix(good), "{good}");
+        }
+        for bad in ["", "9a", "a-b", "a;drop", "a b", &"x".repeat(41)] {
+            assert!(!is_valid_prefix(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,320 @@
+//! The SQL store's revocation feed: every revocation is a marker row (`<prefix>revocations`) and, in the same
+//! transaction, a log row (`<prefix>revocation_log`); each process's mirror hydrates from the markers and then
+//! polls the log for rows after the last one it has seen, so the per-request check makes no round trip.
+//!
+//! - **Order.** Log sequence numbers are handed out when a transaction inserts, but transactions commit in any
+//!   order, so a poll can see row 6 before row 5 commits. A missing number is kept as a gap and read again at
+//!   every poll for [`GAP_WAIT`] (a rolled-back transaction leaves a gap forever; a slow one commits within it).
+//!   At hydration the recent numbers are checked the same way, and every [`REHYDRATION`] the mirror reads every
+//!   marker again, which bounds the cost of anything missed.
+//! - **Fail closed.** Each successful poll marks the mirror fresh (see [`Mirror`]).
+//! - **Sweeps.** Every [`SWEEP_EVERY`] the task removes expired sessions, markers and log rows, a bounded batch
+//!   of each, by the latest time the store's callers gave it (stores never read a clock).
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
+
+use sqlx::Row;
+
+use crate::revocation::StoreError;
+use crate::session::mirror::Mirror;
+use crate::session::revocations::Revocations;
+use crate::session::sql_dialect::{on_pool, Backend, Statements, LOG_BATCH};
+
+/// How long a missing log number is waited for.
+pub(crate) const GAP_WAIT: Duration = Duration::from_secs(10);
+/// How often every marker is read again.
+pub(crate) const REHYDRATION: Duration = Duration::from_secs(300);
+/// How often expired rows are swept.
+pub(crate) const SWEEP_EVERY: Duration = Duration::from_secs(60);
+/// How many recent log numbers hydration checks for gaps.
+const RECENT_AT_HYDRATION: i64 = 1000;
+
+/// One revocation marker, as stored in both tables.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Marker {
+    /// `j` a token id, `s` a session, `n` a subject's not-before.
+    pub(crate) kind: &'static str,
+    /// The issuer of a subject marker; empty otherwise.
+    pub(crate) issuer: String,
+    pub(crate) id: String,
+    pub(crate) not_before: i64,
+    pub(crate) until: i64,
+}
+
+impl Marker {
+    pub(crate) fn token(jti: &str, until: i64) -> Self {
+        Self::new("j", "", jti, 0, until)
+    }
+
+    pub(crate) fn session(session_id: &str, until: i64) -> Self {
+        Self::new("s", "", session_id, 0, until)
+    }
+
+    pub(crate) fn subject(issuer: &str, subject: &str, not_before: i64, until: i64) -> Self {
+        Self::new("n", issuer, subject, not_before, until)
+    }
+
+    fn new(kind: &'static str, issuer: &str, id: &str, not_before: i64, until: i64) -> Self {
+        Self {
+            kind,
+            issuer: issuer.to_owned(),
+            id: id.to_owned(),
+            not_before,
+            until,
+        }
+    }
+
+    /// The marker read back from a row (`kind, issuer, id, not_before, until_at`); `None` for an unknown kind.
+    fn from_columns(
+        kind: &str,
+        issuer: String,
+        id: String,
+        not_before: i64,
+        until: i64,
+    ) -> Option<Self> {
+        let kind = ["j", "s", "n"].into_iter().find(|k| *k == kind)?;
+        Some(Self {
+            kind,
+            issuer,
+            id,
+            not_before,
+            until,
+        })
+    }
+
+    pub(crate) fn apply(&self, revocations: &mut Revocations) {
+        match self.kind {
+            "j" => revocations.revoke_token(&self.id, self.until),
+            "s" => revocations.revoke_session(&self.id, self.until),
+            _ => revocations.revoke_subject(&self.issuer, &self.id, self.not_before, self.until),
+        }
+    }
+}
+
+/// Reads markers or log rows: `kind, issuer, id, not_before, until_at` from column `first` on.
+fn markers_of<R: Row>(rows: &[R], first: usize) -> Result<Vec<Marker>, sqlx::Error>
+where
+    usize: sqlx::ColumnIndex<R>,
+    String: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    i64: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let mut markers = Vec::with_capacity(rows.len());
+    for row in rows {
+        let kind: String = row.try_get(first)?;
+        let marker = Marker::from_columns(
+            &kind,
+            row.try_get(first + 1)?,
+            row.try_get(first + 2)?,
+            row.try_get(first + 3)?,
+            row.try_get(first + 4)?,
+        );
+        markers.extend(marker);
+    }
+    Ok(markers)
+}
+
+/// Where the follower is in the log.
+#[derive(Debug, Default)]
+pub(crate) struct Cursor {
+    /// The highest sequence number seen.
+    last: i64,
+    /// Numbers below `last` not seen yet, with when they were first missed.
+    gaps: BTreeMap<i64, Instant>,
+}
+
+impl Cursor {
+    /// Where the next poll starts: below the oldest gap still waited for.
+    fn read_from(&mut self) -> i64 {
+        self.gaps.retain(|_, since| since.elapsed() < GAP_WAIT);
+        self.gaps.keys().next().map_or(self.last, |gap| gap - 1)
+    }
+
+    /// Takes note of the sequence numbers a poll returned (ascending).
+    fn saw(&mut self, seqs: impl IntoIterator<Item = i64>) {
+        for seq in seqs {
+            self.gaps.remove(&seq);
+            if seq > self.last {
+                let now = Instant::now();
+                for missing in self.last + 1..seq {
+                    self.gaps.entry(missing).or_insert(now);
+                }
+                self.last = seq;
+            }
+        }
+    }
+}
+
+/// Everything the follower task needs; it holds no strong reference to the store or its mirror.
+pub(crate) struct Feed {
+    pub(crate) backend: Backend,
+    pub(crate) statements: Arc<Statements>,
+    pub(crate) mirror: Weak<Mirror>,
+    pub(crate) latest_now: Arc<AtomicI64>,
+    pub(crate) poll_interval: Duration,
+    pub(crate) timeout: Duration,
+}
+
+impl Feed {
+    /// Reads every marker into the mirror, and where the log stands (with its recent gaps).
+    async fn hydrate(&self, mirror: &Mirror) -> Result<Cursor, StoreError> {
+        let s = &self.statements;
+        let (last, recent, markers) = on_pool!(&self.backend, |pool| {
+            let last: i64 = sqlx::query_scalar(&s.last_seq).fetch_one(pool).await?;
+            let recent: Vec<i64> = sqlx::query_scalar(&s.recent_seqs)
+                .bind(last.saturating_sub(RECENT_AT_HYDRATION))
+                .fetch_all(pool)
+                .await?;
+            let rows = sqlx::query(&s.all_markers).fetch_all(pool).await?;
+            Ok::<_, sqlx::Error>((last, recent, markers_of(&rows, 0)?))
+        })
+        .map_err(sql_error)?;
+        let mut revocations = mirror.write();
+        for marker in &markers {
+            marker.apply(&mut revocations);
+        }
+        drop(revocations);
+        let mut cursor = Cursor {
+            last: last.saturating_sub(RECENT_AT_HYDRATION).max(0),
+            gaps: BTreeMap::new(),
+        };
+        cursor.saw(recent);
+        if cursor.last < last {
+            cursor.saw([last]);
+        }
+        mirror.mark_fresh();
+        Ok(cursor)
+    }
+
+    /// Reads the log after `cursor` into the mirror; returns how many rows it read.
+    async fn poll(&self, mirror: &Mirror, cursor: &mut Cursor) -> Result<usize, StoreError> {
+        let from = cursor.read_from();
+        let s = &self.statements;
+        let (seqs, markers) = on_pool!(&self.backend, |pool| {
+            let rows = sqlx::query(&s.log_after).bind(from).fetch_all(pool).await?;
+            let seqs = rows
+                .iter()
+                .map(|row| row.try_get::<i64, _>(0))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok::<_, sqlx::Error>((seqs, markers_of(&rows, 1)?))
+        })
+        .map_err(sql_error)?;
+        let mut revocations = mirror.write();
+        for marker in &markers {
+            marker.apply(&mut revocations);
+        }
+        drop(revocations);
+        cursor.saw(seqs.iter().copied());
+        mirror.mark_fresh();
+        Ok(seqs.len())
+    }
+
+    /// Removes a batch of expired sessions, markers and log rows, by the latest time the callers gave.
+    pub(crate) async fn sweep(&self) -> Result<u64, StoreError> {
+        let now = self.latest_now.load(Ordering::SeqCst);
+        if now == i64::MIN {
+            return Ok(0);
+        }
+        let s = &self.statements;
+        on_pool!(&self.backend, |pool| {
+            let mut removed = 0;
+            for statement in [&s.sweep_sessions, &s.sweep_markers, &s.sweep_log] {
+                removed += sqlx::query(statement)
+                    .bind(now)
+                    .execute(pool)
+                    .await?
+                    .rows_affected();
+            }
+            Ok::<_, sqlx::Error>(removed)
+        })
+        .map_err(sql_error)
+    }
+
+    /// Hydrates, then follows the log until the store is dropped; a broken poll is retried at the next tick
+    /// (the pool reconnects), and the mirror goes stale meanwhile.
+    pub(crate) async fn follow(self, mut cursor: Option<Cursor>) {
+        let mut hydrated_at = Instant::now();
+        let mut swept_at = Instant::now();
+        loop {
+            let Some(mirror) = self.mirror.upgrade() else {
+                return;
+            };
+            let due = hydrated_at.elapsed() >= REHYDRATION;
+            let step = async {
+                match cursor.take() {
+                    Some(mut c) if !due => {
+                        // A full batch means more is waiting: read on at once.
+                        while self.poll(&mirror, &mut c).await? == LOG_BATCH as usize {}
+                        Ok(c)
+                    }
+                    _ => {
+                        hydrated_at = Instant::now();
+                        self.hydrate(&mirror).await
+                    }
+                }
+            };
+            match tokio::time::timeout(self.timeout, step).await {
+                Ok(Ok(c)) => cursor = Some(c),
+                Ok(Err(_)) | Err(_) => cursor = None,
+            }
+            if swept_at.elapsed() >= SWEEP_EVERY {
+                swept_at = Instant::now();
+                if tokio::time::timeout(self.timeout, self.sweep())
+                    .await
+                    .is_ok()
+                {
+                    mirror.write().sweep(self.latest_now.load(Ordering::SeqCst));
+                }
+            }
+            drop(mirror);
+            tokio::time::sleep(self.poll_interval).await;
+        }
+    }
+
+    /// The first hydration, before the store is handed out (so its first checks are not refused).
+    pub(crate) async fn first_hydration(&self) -> Result<Cursor, StoreError> {
+        let mirror = self
+            .mirror
+            .upgrade()
+            .ok_or_else(|| StoreError::new("the store was dropped"))?;
+        tokio::time::timeout(self.timeout, self.hydrate(&mirror))
+            .await
+            .map_err(|_| StoreError::new("SQL store: timed out reading the revocations"))?
+    }
+}
+
+/// A database error as a store error: the operation failed, with sqlx's description (never a bound value).
+pub(crate) fn sql_error(error: sqlx::Error) -> StoreError {
+    StoreError::new(format!("SQL store: {error}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gaps_are_waited_for_then_given_up() {
+        let mut cursor = Cursor::default();
+        cursor.saw([1, 2, 4, 6]);
+        assert_eq!(cursor.last, 6);
+        assert_eq!(cursor.gaps.keys().copied().collect::<Vec<_>>(), [3, 5]);
+        assert_eq!(
+            cursor.read_from(),
+            2,
+            "the next poll reads from below the oldest gap"
+        );
+        cursor.saw([3, 4, 5, 6, 7]);
+        assert!(cursor.gaps.is_empty());
+        assert_eq!(cursor.read_from(), 7);
+        cursor.saw([9]);
+        let gap = cursor.gaps.get_mut(&8).unwrap();
+        *gap = Instant::now() - GAP_WAIT;
+        assert_eq!(
+            cursor.read_from(),
+            9,
+            "a gap older than GAP_WAIT is given up"
+        );
+    }
+}
