@@ -190,11 +190,20 @@ async fn logout_all(State(state): State<AppState>, info: TokenInfo) -> Response 
     }
 }
 
-/// The Redis store on a cluster when `REDIS_CLUSTER` is set (comma-separated `host:port` seeds), else on one server
-/// when `REDIS_URL` is set (sessions shared by every demo process either way), else the memory store.
+/// The SQL store when `DATABASE_URL` is set (`sqlite://path` or `postgres://…`: sessions survive restarts),
+/// the Redis store on a cluster when `REDIS_CLUSTER` is set (comma-separated `host:port` seeds), else on one
+/// server when `REDIS_URL` is set (sessions shared by every demo process either way), else the memory store.
 async fn store() -> Result<Arc<dyn SessionStore>, BoxError> {
     let cluster = std::env::var("REDIS_CLUSTER").ok();
     let url = std::env::var("REDIS_URL").ok();
+    if let Ok(database) = std::env::var("DATABASE_URL") {
+        if cluster.is_some() || url.is_some() {
+            return Err(
+                "DATABASE_URL and REDIS_URL/REDIS_CLUSTER are both set: choose one store".into(),
+            );
+        }
+        return sql_store(&database).await;
+    }
     match (cluster, url) {
         #[cfg(feature = "redis")]
         (Some(seeds), _) => {
@@ -230,6 +239,31 @@ async fn store() -> Result<Arc<dyn SessionStore>, BoxError> {
         ),
         (None, None) => Ok(Arc::new(MemoryStore::new())),
     }
+}
+
+/// The SQL store on `url` (tables created if missing).
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
+async fn sql_store(url: &str) -> Result<Arc<dyn SessionStore>, BoxError> {
+    let kind = if url.starts_with("sqlite:") {
+        "SQLite"
+    } else {
+        "PostgreSQL"
+    };
+    eprintln!("using the SQL store ({kind})");
+    Ok(Arc::new(
+        tower_jwt_auth::SqlStore::connect(url)
+            .await?
+            .build()
+            .await?,
+    ))
+}
+
+#[cfg(not(any(feature = "postgres", feature = "sqlite")))]
+async fn sql_store(_: &str) -> Result<Arc<dyn SessionStore>, BoxError> {
+    Err(
+        "DATABASE_URL is set, but the demo was built without the `postgres`/`sqlite` features"
+            .into(),
+    )
 }
 
 /// The Prometheus recorder the crate's `metrics` feature reports to, installed once per process.

@@ -81,6 +81,7 @@
 //! | `rust-crypto` | no | jsonwebtoken's pure-Rust provider; aws-lc-rs wins when both are on |
 //! | `axum` | yes | the `Claims<C>`, `Option<Claims<C>>` and `TokenInfo` extractors |
 //! | `redis` | no | `RedisStore`: sessions and revocations shared by many processes |
+//! | `postgres`, `sqlite` | no | `SqlStore`: sessions and revocations in PostgreSQL or SQLite, surviving restarts |
 //! | `jwks` | no | remote keys: JWK Set URLs, OpenID Connect discovery, key cache |
 //! | `tracing` | no | a `jwt_auth` span per request (`sub` or `reason`), one debug event per rejection with its kind and failing claim's name (never the token) |
 //! | `metrics` | no | counters and histograms through the `metrics` facade (see [Metrics](#metrics)) |

@@ -334,3 +334,43 @@ async fn metrics_show_the_counters_moving() {
     );
     assert!(after.contains("jwt_auth_store_call_seconds"), "{after}");
 }
+
+#[cfg(feature = "sqlite")]
+#[tokio::test]
+async fn with_a_sqlite_database_a_restart_keeps_sessions_and_revocations() {
+    let file = common::sessions::SqliteFile::new();
+    let url = file.url();
+    let envs = [
+        ("DATABASE_URL", url.as_str()),
+        ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+    ];
+    let demo = start_demo(&envs);
+    let ended = login(&demo, "alice", "alice-pass").await.body;
+    let kept = login(&demo, "alice", "alice-pass").await.body;
+    let access = ended["access_token"].as_str().unwrap();
+    let logout = call(&demo, http::Method::POST, "/logout", Some(access), None).await;
+    assert_eq!(logout.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        me_status(&demo, &ended, "access_token").await,
+        StatusCode::UNAUTHORIZED
+    );
+    drop(demo);
+
+    let demo = start_demo(&envs);
+    assert_eq!(
+        me_status(&demo, &ended, "access_token").await,
+        StatusCode::UNAUTHORIZED,
+        "the logged-out token is still refused after the restart"
+    );
+    assert_eq!(
+        me_status(&demo, &kept, "access_token").await,
+        StatusCode::OK
+    );
+    let body = json!({ "refresh_token": kept["refresh_token"] }).to_string();
+    let rotated = call(&demo, http::Method::POST, "/refresh", None, Some(&body)).await;
+    assert_eq!(rotated.status, StatusCode::OK, "{:?}", rotated.body);
+    let body = json!({ "refresh_token": ended["refresh_token"] }).to_string();
+    let refused = call(&demo, http::Method::POST, "/refresh", None, Some(&body)).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert_eq!(refused.body["error"], "invalid_grant");
+}

@@ -58,8 +58,9 @@
 //! [`Sessions`] in one place (the covered tokens' latest expiry plus
 //! [`REVOCATION_MARGIN`](crate::REVOCATION_MARGIN)).
 //!
-//! Three stores come with the crate: [`MemoryStore`] (one process, bounded), `RedisStore` (feature `redis`, many
-//! processes), and any type of yours implementing [`SessionStore`] (see its docs for a complete example; with the
+//! Four stores come with the crate: [`MemoryStore`] (one process, bounded), `RedisStore` (feature `redis`, many
+//! processes), `SqlStore` (features `postgres`, `sqlite`: in your database, surviving restarts), and any type of
+//! yours implementing [`SessionStore`] (see its docs for a complete example; with the
 //! `test-util` feature, the `testing` module runs the crate's store conformance suite and lifecycle model
 //! test against it).
 //!

@@ -237,6 +237,7 @@ impl Feed {
     pub(crate) async fn follow(self, mut cursor: Option<Cursor>) {
         let mut hydrated_at = Instant::now();
         let mut swept_at = Instant::now();
+        let mut broken = false;
         loop {
             let Some(mirror) = self.mirror.upgrade() else {
                 return;
@@ -255,9 +256,24 @@ impl Feed {
                     }
                 }
             };
-            match tokio::time::timeout(self.timeout, step).await {
-                Ok(Ok(c)) => cursor = Some(c),
-                Ok(Err(_)) | Err(_) => cursor = None,
+            let outcome = tokio::time::timeout(self.timeout, step)
+                .await
+                .unwrap_or_else(|_| Err(StoreError::new("SQL store: reading the log timed out")));
+            match outcome {
+                Ok(c) => {
+                    if broken {
+                        tracing::info!("the SQL revocation log is readable again");
+                    }
+                    broken = false;
+                    cursor = Some(c);
+                }
+                Err(error) => {
+                    if !broken {
+                        tracing::warn!(%error, "the SQL revocation log cannot be read; revocation checks fail closed once it is older than max_feed_lag");
+                    }
+                    broken = true;
+                    cursor = None;
+                }
             }
             if swept_at.elapsed() >= SWEEP_EVERY {
                 swept_at = Instant::now();

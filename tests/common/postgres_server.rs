@@ -151,7 +151,7 @@ impl PostgresServer {
     pub fn resume(&self) {
         let dir = self.dir.to_str().unwrap();
         let options = format!(
-            "-p {} -c listen_addresses=127.0.0.1 -k {dir} -c fsync=off -c synchronous_commit=off \
+            "-p {} -c listen_addresses=127.0.0.1 -k {dir} -c fsync=off \
              -c full_page_writes=off -c max_connections=200",
             self.port
         );

@@ -1,12 +1,12 @@
-//! Redis store vs. memory store: refresh (one atomic rotation) and the layer's revocation check, one at a time
-//! and 32 in flight (the connection multiplexes and pipelines them). Starts its own redis-server on a free
-//! 127.0.0.1 port; without the binary it says so and measures the memory store only.
+//! The stores side by side — memory, Redis, SQLite (a file, write-ahead log) and PostgreSQL: login, refresh (one
+//! atomic rotation) and the layer's revocation check, one at a time and 32 in flight. Starts its own
+//! redis-server and PostgreSQL on free 127.0.0.1 ports; without a binary it says so and skips that store.
 //!
-//! `cargo bench --bench redis`
+//! `cargo bench --bench stores`
 //!
-//! Round trips by construction: a rotation is one `EVALSHA`; a revocation check reads the store's local mirror
-//! (no round trip: the Redis numbers are the mirror's); a login is two scripts (the session, then the subject's
-//! session index).
+//! Round trips by construction: a Redis rotation is one `EVALSHA`, a login two scripts; a SQL rotation is one
+//! conditional `UPDATE … RETURNING`, a login one `INSERT`; every revocation check reads the store's local mirror
+//! (no round trip: the shared stores' numbers are their mirrors').
 
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
@@ -14,8 +14,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
+
+#[path = "../tests/common/postgres_server.rs"]
+mod postgres_server;
 use tower_jwt_auth::{
-    Algorithm, JwtAuthLayer, MemoryStore, RedisStore, SessionStore, Sessions, SigningKey,
+    Algorithm, JwtAuthLayer, MemoryStore, RedisStore, SessionStore, Sessions, SigningKey, SqlStore,
     TokenInfo, TokenIssuer, VerificationKey,
 };
 
@@ -87,6 +90,9 @@ fn bench_store(
     let sessions = sessions(Arc::clone(&store));
     let claims = serde_json::json!({ "scope": "read" });
     let mut group = c.benchmark_group(name);
+    group.bench_function("login", |b| {
+        b.iter(|| runtime.block_on(sessions.login("alice", &claims)).unwrap())
+    });
     let mut pair = runtime.block_on(sessions.login("alice", &claims)).unwrap();
     group.bench_function("refresh_rotation", |b| {
         b.iter(|| {
@@ -120,7 +126,9 @@ fn bench_store(
 }
 
 fn bench(c: &mut Criterion) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
+    // A worker thread runs the shared stores' feed followers while the benchmark loops on this one.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
         .enable_all()
         .build()
         .unwrap();
@@ -136,7 +144,26 @@ fn bench(c: &mut Criterion) {
             bench_store(c, &runtime, "redis", Arc::new(store));
         }
         None => eprintln!(
-            "\n!!!!! redis-server is not installed: only the memory store was measured !!!!!\n"
+            "\n!!!!! redis-server is not installed: the Redis store was not measured !!!!!\n"
+        ),
+    }
+    let dir = std::env::temp_dir().join(format!("tja-bench-sqlite-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}", dir.join("bench.db").display());
+    let store = runtime
+        .block_on(async { SqlStore::connect(&url).await?.build().await })
+        .unwrap();
+    bench_store(c, &runtime, "sqlite_file", Arc::new(store));
+    let _ = std::fs::remove_dir_all(&dir);
+    match postgres_server::PostgresServer::start() {
+        Some(server) => {
+            let store = runtime
+                .block_on(async { SqlStore::connect(&server.url()).await?.build().await })
+                .unwrap();
+            bench_store(c, &runtime, "postgres", Arc::new(store));
+        }
+        None => eprintln!(
+            "\n!!!!! PostgreSQL is not installed: the PostgreSQL store was not measured !!!!!\n"
         ),
     }
 }
