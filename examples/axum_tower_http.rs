@@ -25,9 +25,10 @@
 //!    405 with one (the router's method check runs inside `route_layer`; put the layer on the method router,
 //!    `get(me).route_layer(auth.clone())`, for 405 first). Sliding rules use the full path (`/api/posts`).
 //!
-//! Copied into your own crate, it needs `tower-jwt-auth = "0.1"`, `axum = "0.8"`, `tower-http = { version =
-//! "0.6", features = ["cors", "trace"] }`, `tracing = "0.1"`, `tracing-subscriber = { version = "0.3",
-//! features = ["env-filter"] }`, `http = "1"`, `serde_json = "1"` and `tokio = { version = "1", features =
+//! Copied into your own crate, it needs `tower-jwt-auth = { version = "0.1", features = ["tracing"] }` (the
+//! span and events; the rest works without), `axum = "0.8"`, `tower-http = { version = "0.6", features =
+//! ["cors", "trace"] }`, `tracing = "0.1"`, `tracing-subscriber = { version = "0.3", features =
+//! ["env-filter"] }`, `serde_json = "1"`, `getrandom = "0.3"` and `tokio = { version = "1", features =
 //! ["macros", "rt-multi-thread", "net"] }`.
 
 use std::time::Duration;

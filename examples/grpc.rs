@@ -24,8 +24,8 @@
 //!
 //! Copied into your own crate (with `tonic-prost-build` in a build script instead of the committed code), it
 //! needs `tower-jwt-auth = { version = "0.1", features = ["tonic"] }`, `tonic = "0.14"`, `tonic-prost = "0.14"`,
-//! `prost = "0.14"`, `tonic-health = "0.14"` and `tokio = { version = "1", features = ["macros",
-//! "rt-multi-thread"] }`.
+//! `prost = "0.14"`, `tonic-health = "0.14"`, `getrandom = "0.3"` and `tokio = { version = "1", features =
+//! ["macros", "rt-multi-thread", "net"] }`.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -74,7 +74,8 @@ impl Profile for ProfileService {
     }
 
     async fn write(&self, request: Request<WriteRequest>) -> Result<Response<WriteReply>, Status> {
-        self.needs_write.check(request.extensions())?;
+        // PERMISSION_DENIED without scope "write", with the layer's challenge in the metadata.
+        self.needs_write.check_status(request.extensions())?;
         let n = self.written.fetch_add(1, Ordering::Relaxed) + 1;
         Ok(Response::new(WriteReply {
             id: format!("post-{n}"),

@@ -30,13 +30,15 @@ pub struct Unauthenticated {
 
 impl Unauthenticated {
     fn of(parts: &Parts) -> Self {
+        let error = AuthErrorKind::Missing.into();
+        crate::trace::RequestSpan::refused_in(&parts.extensions, &error);
         Self {
-            error: AuthErrorKind::Missing.into(),
+            error,
             rejector: parts
                 .extensions
                 .get::<Rejector<axum_core::body::Body>>()
                 .cloned(),
-            grpc: crate::grpc::is_grpc(&parts.headers),
+            grpc: crate::grpc::is_grpc(&parts.method, &parts.headers),
         }
     }
 

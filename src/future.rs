@@ -61,7 +61,7 @@ where
         Self::sliding(future, None)
     }
 
-    /// The same future, polled inside `span`.
+    /// The same future, polled inside `span` (which also records the outcome of a decision made later).
     pub(crate) fn in_span(mut self, span: RequestSpan) -> Self {
         self.span = span;
         self
@@ -71,7 +71,7 @@ where
     pub(crate) fn sliding(future: S::Future, reissue: Option<Box<PendingReissue>>) -> Self {
         Self {
             state: State::Inner { future, reissue },
-            span: crate::trace::no_span(),
+            span: RequestSpan::default(),
         }
     }
 
@@ -80,7 +80,7 @@ where
             state: State::Rejected {
                 response: Some(response),
             },
-            span: crate::trace::no_span(),
+            span: RequestSpan::default(),
         }
     }
 
@@ -101,7 +101,7 @@ where
                     reject,
                 }),
             },
-            span: crate::trace::no_span(),
+            span: RequestSpan::default(),
         }
     }
 }
@@ -114,8 +114,9 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
+        let span: &RequestSpan = this.span;
         #[cfg(feature = "tracing")]
-        let _entered = this.span.enter();
+        let _entered = span.enter();
         let mut state = this.state;
         loop {
             match state.as_mut().project() {
@@ -135,13 +136,15 @@ where
                     let admission = match ready!(pending.decision.as_mut().poll(cx)) {
                         Ok(admission) => {
                             crate::stats::allowed();
+                            #[cfg(feature = "tracing")]
+                            span.admitted(admission.subject.as_deref());
                             admission
                         }
                         Err(error) => {
-                            let grpc = pending
-                                .request
-                                .as_ref()
-                                .is_some_and(|request| crate::grpc::is_grpc(request.headers()));
+                            span.refused(&error);
+                            let grpc = pending.request.as_ref().is_some_and(|request| {
+                                crate::grpc::is_grpc(request.method(), request.headers())
+                            });
                             return Poll::Ready(Ok(pending.reject.reject(error, grpc)));
                         }
                     };

@@ -2,8 +2,8 @@
 //!
 //! A gRPC client reads the outcome of a call from `grpc-status`, not from the HTTP status: a bare 401 reaches
 //! it as "grpc-status header missing", and the standard HTTP-to-gRPC mapping turns a 400 into `INTERNAL`. So
-//! every rejection of a gRPC request (its `content-type` starts with `application/grpc`) is a trailers-only
-//! gRPC response, whatever responder is configured:
+//! every rejection of a gRPC request (a `POST` whose `content-type` is `application/grpc`, `+codec`, `-web`…)
+//! is a trailers-only gRPC response:
 //!
 //! | rejection | HTTP | `grpc-status` |
 //! |---|---|---|
@@ -14,8 +14,11 @@
 //! The response has `content-type: application/grpc`, a `grpc-message` (`invalid_token: the access token has
 //! expired`; a description, never token data), the RFC 6750 `www-authenticate` challenge (tonic puts it in the
 //! `Status`'s metadata), `cache-control: no-store` and the [`AuthError`] in its extensions. Plain HTTP requests
-//! through the same layer keep their RFC 6750 answers. [`GrpcResponder`](crate::GrpcResponder) answers in gRPC
-//! form even when a request does not say it is gRPC (a translating proxy in front, for example).
+//! through the same layer keep their RFC 6750 answers. The built-in responders send the empty body a
+//! trailers-only answer needs; a responder of your own gets the gRPC status and headers put on whatever it
+//! returns, so give it an empty body when [`Rejection::is_grpc`](crate::Rejection::is_grpc).
+//! [`GrpcResponder`](crate::GrpcResponder) answers in gRPC form even when a request does not say it is gRPC
+//! (a translating proxy in front, for example). A refused call never gets a sliding renewal.
 //!
 //! # Protecting tonic services
 //!
@@ -26,9 +29,10 @@
 //!
 //! A handler reads the verified token from the request's extensions — tonic's `Request::extensions()` are
 //! the HTTP request's — as [`TokenInfo`](crate::TokenInfo) or [`Claims<C>`](crate::Claims). A requirement for
-//! one method only is an [`AuthorizeLayer`](crate::AuthorizeLayer) checked in that handler with
-//! [`AuthorizeLayer::check`](crate::AuthorizeLayer::check); with the `tonic` feature its [`AuthError`]
-//! converts into the same `tonic::Status` the layer would send:
+//! one method only is an [`AuthorizeLayer`](crate::AuthorizeLayer) checked in that handler: with the `tonic`
+//! feature, `AuthorizeLayer::check_status` answers as the layer would (`PERMISSION_DENIED`, the challenge in the
+//! metadata); [`AuthorizeLayer::check`](crate::AuthorizeLayer::check) returns the [`AuthError`], which `?` turns
+//! into a `Status` with the same code and message:
 //!
 //! ```no_run
 //! # mod demo { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/grpc/demo.v1.rs")); }
@@ -53,7 +57,7 @@
 //!     }
 //!
 //!     async fn write(&self, request: Request<WriteRequest>) -> Result<Response<WriteReply>, Status> {
-//!         self.needs_write.check(request.extensions())?; // PERMISSION_DENIED without "write"
+//!         self.needs_write.check_status(request.extensions())?; // PERMISSION_DENIED without "write"
 //!         Ok(Response::new(WriteReply { id: "1".into() }))
 //!     }
 //! }
@@ -80,7 +84,7 @@
 use std::sync::LazyLock;
 
 use http::header::{HeaderName, HeaderValue, CONTENT_TYPE};
-use http::{HeaderMap, Response, StatusCode};
+use http::{HeaderMap, Method, Response, StatusCode};
 
 use crate::error::{AuthError, AuthErrorKind};
 
@@ -89,13 +93,25 @@ pub(crate) const GRPC_STATUS: HeaderName = HeaderName::from_static("grpc-status"
 /// The `grpc-message` header.
 pub(crate) const GRPC_MESSAGE: HeaderName = HeaderName::from_static("grpc-message");
 
-/// Whether the request is a gRPC call: its `content-type` is `application/grpc`, `application/grpc+proto`,
-/// `application/grpc-web`, …
-pub(crate) fn is_grpc(headers: &HeaderMap) -> bool {
-    headers
-        .get(CONTENT_TYPE)
-        .and_then(|value| value.as_bytes().get(..16))
-        .is_some_and(|prefix| prefix.eq_ignore_ascii_case(b"application/grpc"))
+/// Whether the request is a gRPC call: a `POST` (every gRPC and gRPC-web call is one) whose `content-type` is
+/// `application/grpc`, optionally followed by `+codec`, `;parameters` or `-web…` — so a REST request cannot
+/// turn its 401 into a 200 by claiming a content type.
+pub(crate) fn is_grpc(method: &Method, headers: &HeaderMap) -> bool {
+    if method != Method::POST {
+        return false;
+    }
+    let Some(value) = headers.get(CONTENT_TYPE).map(HeaderValue::as_bytes) else {
+        return false;
+    };
+    let (Some(prefix), rest) = (value.get(..16), value.get(16..).unwrap_or_default()) else {
+        return false;
+    };
+    prefix.eq_ignore_ascii_case(b"application/grpc")
+        && (rest.is_empty()
+            || matches!(rest[0], b'+' | b';')
+            || rest
+                .get(..4)
+                .is_some_and(|web| web.eq_ignore_ascii_case(b"-web")))
 }
 
 /// The message of a rejection: `error_code: description`, and the required scopes for a scope failure.
@@ -142,11 +158,16 @@ fn header_value(text: &str) -> HeaderValue {
 }
 
 /// Makes `response` the trailers-only gRPC answer to `error`: HTTP 200, `content-type: application/grpc`,
-/// `grpc-status` and `grpc-message`. Other headers (the challenge) stay.
+/// `grpc-status`, `grpc-message` and `cache-control: no-store` (a 200 must never be cached for other callers).
+/// Other headers (the challenge) stay.
 pub(crate) fn answer<B>(response: &mut Response<B>, error: &AuthError) {
     *response.status_mut() = StatusCode::OK;
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/grpc"));
+    headers.insert(
+        http::header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    );
     headers.insert(GRPC_STATUS, HeaderValue::from(error.kind().grpc_code()));
     let message = match error.required_scope() {
         None => prepared_message(error.kind()).clone(),
@@ -160,18 +181,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn grpc_requests_are_recognised_by_content_type() {
+    fn grpc_requests_are_posts_recognised_by_content_type() {
         let mut headers = HeaderMap::new();
-        assert!(!is_grpc(&headers));
+        assert!(!is_grpc(&Method::POST, &headers));
         for (value, grpc) in [
             ("application/grpc", true),
             ("application/grpc+proto", true),
+            ("application/grpc; charset=utf-8", true),
             ("Application/GRPC-web", true),
+            ("application/grpc-web-text+proto", true),
+            ("application/grpcfoo", false),
             ("application/json", false),
             ("application/grp", false),
         ] {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static(value));
-            assert_eq!(is_grpc(&headers), grpc, "{value}");
+            assert_eq!(is_grpc(&Method::POST, &headers), grpc, "{value}");
+            assert!(!is_grpc(&Method::GET, &headers), "only POSTs: {value}");
         }
     }
 

@@ -84,7 +84,7 @@ impl Challenges {
     }
 
     /// The challenge for `error`: prepared, unless it names scopes nobody prepared (an error made by hand).
-    fn challenge(&self, error: &AuthError) -> Option<HeaderValue> {
+    pub(crate) fn challenge(&self, error: &AuthError) -> Option<HeaderValue> {
         match (error.required_scope(), &self.scope) {
             (None, _) => self.by_kind[error.kind().index()].clone(),
             (Some(scope), Some((text, value))) if **text == *scope => Some(value.clone()),
@@ -105,7 +105,7 @@ impl Challenges {
         error: AuthError,
         grpc: bool,
     ) -> Response<B> {
-        observe(&error);
+        observe(&error, grpc);
         let challenge = self.challenge(&error);
         let rejection = Rejection {
             error: error.clone(),
@@ -127,18 +127,25 @@ impl Challenges {
     }
 }
 
-/// Counts and traces one rejection (feature `tracing`: the kind, status and, for claim failures, the claim's
-/// name — never the token or a claim's value).
-pub(crate) fn observe(error: &AuthError) {
+/// Counts and traces one rejection (feature `tracing`: the kind, the HTTP status — 200 for a gRPC answer, with
+/// `grpc_status` — and, for claim failures, the claim's name; never the token or a claim's value).
+pub(crate) fn observe(error: &AuthError, grpc: bool) {
     #[cfg(feature = "tracing")]
-    tracing::debug!(
-        kind = ?error.kind(),
-        status = error.status().as_u16(),
-        claim = error.claim(),
-        "jwt auth rejected a request"
-    );
+    {
+        let (status, grpc_status) = match grpc {
+            true => (200, Some(error.kind().grpc_code())),
+            false => (error.status().as_u16(), None),
+        };
+        tracing::debug!(
+            kind = ?error.kind(),
+            status,
+            grpc_status,
+            claim = error.claim(),
+            "jwt auth rejected a request"
+        );
+    }
+    let _ = grpc;
     crate::stats::denied(error.kind());
-    crate::trace::refused(error);
 }
 
 /// A refused request: the error, and the `WWW-Authenticate` challenge RFC 6750 §3 prescribes for it.
@@ -230,7 +237,11 @@ pub(crate) fn is_header_safe(text: &str) -> bool {
 ///
 /// impl Responder<String> for PlainText {
 ///     fn respond(&self, rejection: Rejection) -> Response<String> {
-///         let text = rejection.error().to_string();
+///         // A gRPC call's answer is trailers-only: the layer adds its status, the body stays empty.
+///         let text = match rejection.is_grpc() {
+///             true => String::new(),
+///             false => rejection.error().to_string(),
+///         };
 ///         rejection.into_response(text)
 ///     }
 /// }

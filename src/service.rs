@@ -14,6 +14,7 @@ use crate::pipeline::admit::admit;
 use crate::pipeline::config::AuthConfig;
 use crate::rejection::{DefaultResponder, Reject, Rejector, Responder};
 use crate::token::claims::RegisteredClaims;
+use crate::trace::RequestSpan;
 
 /// The service of [`JwtAuthLayer`](crate::JwtAuthLayer): rejects requests without a valid token, and inserts [`Claims<C>`](crate::Claims) and
 /// [`TokenInfo`](crate::TokenInfo) into the extensions of the others.
@@ -64,8 +65,8 @@ where
     }
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
-        let span = crate::trace::request_span();
-        crate::trace::in_span(&span, || self.admit(request)).in_span(span)
+        let span = RequestSpan::new();
+        span.in_scope(|| self.admit(request, &span)).in_span(span)
     }
 }
 
@@ -74,6 +75,7 @@ impl<S, C, R> JwtAuth<S, C, R> {
     fn admit<ReqBody, ResBody>(
         &mut self,
         mut request: Request<ReqBody>,
+        span: &RequestSpan,
     ) -> ResponseFuture<S, ReqBody, ResBody>
     where
         S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone,
@@ -82,11 +84,20 @@ impl<S, C, R> JwtAuth<S, C, R> {
         ResBody: 'static,
     {
         mark_sensitive(request.headers_mut(), &self.config.sensitive_headers);
-        let uri = match &self.config.sliding {
+        let action_uri = match &self.config.sliding {
             Some(_) => client_uri(&request),
             None => request.uri(),
         };
-        let outcome = admit(&self.config, request.method(), request.headers(), uri);
+        let outcome = admit(
+            &self.config,
+            request.method(),
+            request.headers(),
+            request.uri(),
+            action_uri,
+        );
+        if outcome.is_ok() {
+            span.hand_on(request.extensions_mut());
+        }
         match outcome {
             Ok(Outcome::Anonymous) => {
                 // An extractor that needs a token answers as this layer would.
@@ -96,6 +107,7 @@ impl<S, C, R> JwtAuth<S, C, R> {
             }
             Ok(Outcome::Admitted(admission)) => {
                 crate::stats::allowed();
+                span.admitted(admission.token.info.subject());
                 let reissue = admission.apply(request.extensions_mut());
                 ResponseFuture::sliding(self.inner.call(request), reissue)
             }
@@ -107,7 +119,8 @@ impl<S, C, R> JwtAuth<S, C, R> {
                 ResponseFuture::pending(decision, ready, request, self.config.clone())
             }
             Err(error) => {
-                let grpc = crate::grpc::is_grpc(request.headers());
+                span.refused(&error);
+                let grpc = crate::grpc::is_grpc(request.method(), request.headers());
                 ResponseFuture::rejected(self.config.reject(error, grpc))
             }
         }

@@ -179,10 +179,9 @@ impl SlidingPolicy {
 
     /// Adds an action: `method` on `path` exactly, or on anything below it when `path` ends in `/*`.
     ///
-    /// `path` is the full path the client requested. With the `axum` feature the layer reads it from axum's
-    /// `OriginalUri`, so `/api/posts` matches also when the layer sits on a router nested at `/api` (which
-    /// sees `/posts`); without axum (or when axum's `original-uri` feature is off), rules match the path the
-    /// layer's service receives.
+    /// `path` is the full path the client requested. With the `axum` feature the layer reads it from axum
+    /// 0.8's `OriginalUri`, so `/api/posts` matches also when the layer sits on a router nested at `/api`
+    /// (which sees `/posts`); without axum, rules match the path the layer's service receives.
     pub fn action(mut self, method: Method, path: impl Into<String>) -> Self {
         self.routes.push(Route {
             method,
@@ -349,8 +348,15 @@ pub(crate) struct PendingReissue {
 }
 
 impl PendingReissue {
+    /// Delivers the renewed token on a success: a 2xx — and, for gRPC, not a call refused in trailers-only
+    /// form (`grpc-status` other than 0 in the headers; an error a handler sends in trailers comes after the
+    /// headers, too late to hold the token back).
     pub(crate) fn apply<B>(self, response: &mut Response<B>) {
-        if response.status().is_success() {
+        let refused_grpc = response
+            .headers()
+            .get(crate::grpc::GRPC_STATUS)
+            .is_some_and(|status| status != "0");
+        if response.status().is_success() && !refused_grpc {
             self.sliding.deliver(self.claims, self.plan, response);
         }
     }

@@ -1,62 +1,89 @@
 //! What the crate traces (feature `tracing`): one `jwt_auth` span per request through the layer, entered
-//! while the layer decides and while the inner service answers, so the application's own events inside it
-//! carry its fields. `sub` is recorded when a request is admitted, `reason` (the rejection kind, as in the
-//! metrics) when it is refused — by the layer, a per-route requirement or an extractor. Never a token, never
-//! a claim's value other than the subject. Without the feature all of this compiles away.
+//! while the layer decides and while the inner service's future runs, so the application's own events inside
+//! it carry its fields. `sub` is recorded when a request is admitted, `reason` (the rejection kind, as in the
+//! metrics) when it is refused — by the layer, a per-route requirement or an extractor. Values are recorded
+//! into this span itself (never into whatever span is current), and only when a subscriber enabled it; the
+//! services further in find it in the request's extensions. Never a token, never a claim's value other than
+//! the subject. Without the feature all of this compiles away.
+
+use http::Extensions;
 
 use crate::error::AuthError;
-use crate::extension::TokenInfo;
 
-/// The span of one request.
-#[cfg(feature = "tracing")]
-pub(crate) type RequestSpan = tracing::Span;
-
-/// Without the `tracing` feature: nothing.
-#[cfg(not(feature = "tracing"))]
+/// The span of one request (feature `tracing`), or nothing.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct RequestSpan;
-
-/// A new request span (disabled, and cheap, when no subscriber wants `debug` spans of this crate).
-pub(crate) fn request_span() -> RequestSpan {
+pub(crate) struct RequestSpan {
     #[cfg(feature = "tracing")]
-    return tracing::debug_span!(
-        "jwt_auth",
-        sub = tracing::field::Empty,
-        reason = tracing::field::Empty
-    );
-    #[cfg(not(feature = "tracing"))]
-    RequestSpan
+    span: Option<tracing::Span>,
 }
 
-/// No span: for services that are not the layer's (a per-route requirement records into the layer's span).
-pub(crate) fn no_span() -> RequestSpan {
-    #[cfg(feature = "tracing")]
-    return tracing::Span::none();
-    #[cfg(not(feature = "tracing"))]
-    RequestSpan
-}
+impl RequestSpan {
+    /// A new request span; `None` inside when no subscriber wants it.
+    pub(crate) fn new() -> Self {
+        #[cfg(feature = "tracing")]
+        {
+            let span = tracing::debug_span!(
+                "jwt_auth",
+                sub = tracing::field::Empty,
+                reason = tracing::field::Empty
+            );
+            Self {
+                span: (!span.is_disabled()).then_some(span),
+            }
+        }
+        #[cfg(not(feature = "tracing"))]
+        Self::default()
+    }
 
-/// Runs `f` inside `span`.
-pub(crate) fn in_span<T>(span: &RequestSpan, f: impl FnOnce() -> T) -> T {
-    #[cfg(feature = "tracing")]
-    return span.in_scope(f);
-    #[cfg(not(feature = "tracing"))]
-    {
-        let _ = span;
+    /// Runs `f` inside the span.
+    pub(crate) fn in_scope<T>(&self, f: impl FnOnce() -> T) -> T {
+        #[cfg(feature = "tracing")]
+        if let Some(span) = &self.span {
+            return span.in_scope(f);
+        }
         f()
     }
-}
 
-/// A request was admitted: its subject goes into the current request span.
-pub(crate) fn admitted(info: &TokenInfo) {
+    /// Enters the span until the guard is dropped.
     #[cfg(feature = "tracing")]
-    tracing::Span::current().record("sub", info.subject().unwrap_or_default());
-    let _ = info;
-}
+    pub(crate) fn enter(&self) -> Option<tracing::span::Entered<'_>> {
+        self.span.as_ref().map(tracing::Span::enter)
+    }
 
-/// A request was refused: the reason goes into the current request span.
-pub(crate) fn refused(error: &AuthError) {
-    #[cfg(feature = "tracing")]
-    tracing::Span::current().record("reason", error.kind().label());
-    let _ = error;
+    /// The request was admitted: its subject, if it has one.
+    pub(crate) fn admitted(&self, subject: Option<&str>) {
+        #[cfg(feature = "tracing")]
+        if let (Some(span), Some(subject)) = (&self.span, subject) {
+            span.record("sub", subject);
+        }
+        let _ = subject;
+    }
+
+    /// The request was refused: the reason.
+    pub(crate) fn refused(&self, error: &AuthError) {
+        #[cfg(feature = "tracing")]
+        if let Some(span) = &self.span {
+            span.record("reason", error.kind().label());
+        }
+        let _ = error;
+    }
+
+    /// Puts the span into the request's extensions for the services further in (only when it is enabled).
+    pub(crate) fn hand_on(&self, extensions: &mut Extensions) {
+        #[cfg(feature = "tracing")]
+        if self.span.is_some() {
+            extensions.insert(self.clone());
+        }
+        let _ = extensions;
+    }
+
+    /// A refusal further in (a per-route requirement, an extractor): recorded into the layer's span, if the
+    /// request carries it.
+    pub(crate) fn refused_in(extensions: &Extensions, error: &AuthError) {
+        #[cfg(feature = "tracing")]
+        if let Some(span) = extensions.get::<Self>() {
+            span.refused(error);
+        }
+        let _ = (extensions, error);
+    }
 }

@@ -63,7 +63,8 @@ fn setup_with(options: Options) -> Setup {
     let mut policy = SlidingPolicy::new()
         .action(Method::POST, "/posts")
         .action(Method::POST, "/payments/*")
-        .action(Method::POST, "/fail");
+        .action(Method::POST, "/fail")
+        .action(Method::POST, "/grpc-refused");
     if let Some(same_site) = options.cookie {
         policy = policy.cookie("at", same_site);
     }
@@ -81,6 +82,16 @@ fn setup_with(options: Options) -> Setup {
             post(|| async { StatusCode::INTERNAL_SERVER_ERROR }),
         )
         .route("/me", get(|| async { "me" }))
+        // A gRPC handler's refusal in trailers-only form: HTTP 200 with grpc-status 7.
+        .route(
+            "/grpc-refused",
+            post(|| async {
+                (
+                    [("grpc-status", "7"), ("content-type", "application/grpc")],
+                    "",
+                )
+            }),
+        )
         .layer(builder.build().unwrap());
     Setup {
         clock,
@@ -147,6 +158,17 @@ async fn an_action_past_half_lifetime_gets_a_renewed_token_with_the_same_claims(
     // Wildcard action routes slide too.
     let (_, again, _) = renewed(&s.app, request(Method::POST, "/payments/42", &token)).await;
     assert!(again.is_some());
+}
+
+#[tokio::test]
+async fn a_grpc_call_refused_in_trailers_only_form_is_not_renewed() {
+    let s = setup();
+    let token = login(&s);
+    s.clock.advance(301);
+    let (status, renewed_token, _) =
+        renewed(&s.app, request(Method::POST, "/grpc-refused", &token)).await;
+    assert_eq!(status, StatusCode::OK, "gRPC refusals are HTTP 200");
+    assert!(renewed_token.is_none(), "grpc-status 7 is no success");
 }
 
 #[tokio::test]

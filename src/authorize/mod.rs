@@ -73,9 +73,10 @@ impl<C: Send + Sync + 'static, R> AuthorizeLayer<C, R> {
     /// Checks the requirements against a request's extensions, as the layer's service does: `Ok` when the
     /// verified token satisfies them, 403 `insufficient_scope` when it does not, 401 when there is no verified
     /// token. For a requirement that only one method of a service has — a tonic handler, a hyper match arm —
-    /// where wrapping a service does not fit (feature `tonic`: `?` turns the error into the `tonic::Status`
-    /// the layer would send; see [`grpc`](crate::grpc)). The rejection is counted and traced like the
-    /// layer's.
+    /// where wrapping a service does not fit. The refusal is recorded in the request's `jwt_auth` span
+    /// (feature `tracing`); it is counted and logged when it is answered: by
+    /// [`check_status`](Self::check_status) (feature `tonic`, the `Status` the layer would send, challenge
+    /// included), by `?` into `tonic::Status`, or by the `AuthError`'s axum response.
     ///
     /// ```
     /// use tower_jwt_auth::testing::token_info;
@@ -95,9 +96,15 @@ impl<C: Send + Sync + 'static, R> AuthorizeLayer<C, R> {
     pub fn check(&self, extensions: &http::Extensions) -> Result<(), AuthError> {
         let outcome = self.shared.evaluate(extensions);
         if let Err(error) = &outcome {
-            crate::rejection::observe(error);
+            crate::trace::RequestSpan::refused_in(extensions, error);
         }
         outcome
+    }
+
+    /// The `WWW-Authenticate` challenge the layer sends with `error` (its realm, and the required scopes).
+    #[cfg(feature = "tonic")]
+    pub(crate) fn challenge(&self, error: &AuthError) -> Option<http::HeaderValue> {
+        self.shared.challenges.challenge(error)
     }
 }
 
@@ -185,11 +192,14 @@ where
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         match self.shared.evaluate(request.extensions()) {
             Ok(()) => ResponseFuture::inner(self.inner.call(request)),
-            Err(error) => ResponseFuture::rejected(self.shared.challenges.respond(
-                &self.shared.responder,
-                error,
-                crate::grpc::is_grpc(request.headers()),
-            )),
+            Err(error) => ResponseFuture::rejected({
+                crate::trace::RequestSpan::refused_in(request.extensions(), &error);
+                self.shared.challenges.respond(
+                    &self.shared.responder,
+                    error,
+                    crate::grpc::is_grpc(request.method(), request.headers()),
+                )
+            }),
         }
     }
 }

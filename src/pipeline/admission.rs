@@ -20,7 +20,6 @@ pub(crate) struct Admission<C> {
 impl<C: Send + Sync + 'static> Admission<C> {
     /// Inserts the claims and facts into the request; returns the reissue plan.
     pub(crate) fn apply(self, extensions: &mut Extensions) -> Option<Box<PendingReissue>> {
-        crate::trace::admitted(&self.token.info);
         extensions.insert(self.token.info);
         extensions.insert(self.token.claims);
         self.reissue
@@ -28,10 +27,11 @@ impl<C: Send + Sync + 'static> Admission<C> {
 
     /// The admission with its claims type erased, for the asynchronous path.
     pub(crate) fn erase(self) -> ErasedAdmission {
-        crate::trace::admitted(&self.token.info);
         let reissue = self.reissue;
         let token = self.token;
         ErasedAdmission {
+            #[cfg(feature = "tracing")]
+            subject: token.info.subject().map(str::to_owned),
             extend: Box::new(move |extensions: &mut Extensions| {
                 extensions.insert(token.info);
                 extensions.insert(token.claims);
@@ -43,6 +43,9 @@ impl<C: Send + Sync + 'static> Admission<C> {
 
 /// An admission decided asynchronously, with the claims type erased so the response future doesn't carry it.
 pub(crate) struct ErasedAdmission {
+    /// The subject, for the request span.
+    #[cfg(feature = "tracing")]
+    pub(crate) subject: Option<String>,
     pub(crate) extend: Box<dyn FnOnce(&mut Extensions) + Send>,
     pub(crate) reissue: Option<Box<PendingReissue>>,
 }

@@ -21,6 +21,7 @@ pub(crate) fn admit<C, R>(
     method: &Method,
     headers: &HeaderMap,
     uri: &Uri,
+    action_uri: &Uri,
 ) -> Result<Outcome<C>, AuthError>
 where
     C: DeserializeOwned + Send + Sync + 'static,
@@ -39,14 +40,14 @@ where
     };
     let now = config.clock.now();
     match verify_now(config, token, now, true) {
-        Ok(verified) => decide(config, method, uri, token, verified, now),
+        Ok(verified) => decide(config, method, action_uri, token, verified, now),
         Err(Unverified::Refused(error)) => Err(error),
         Err(Unverified::WaitForKeys(wait)) => {
             let (config, token, method, uri) = (
                 Arc::clone(config),
                 token.to_owned(),
                 method.clone(),
-                uri.clone(),
+                action_uri.clone(),
             );
             Ok(Outcome::Pending(Box::pin(async move {
                 wait.await;

@@ -2,8 +2,10 @@
 //! and the spans they happened in) as text, for assertions.
 #![allow(dead_code, unreachable_pub)]
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::thread::ThreadId;
 
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
@@ -16,7 +18,8 @@ pub struct Recorder {
     /// Every span: its name and fields, then what was recorded into it.
     pub spans: Arc<Mutex<Vec<String>>>,
     next: Arc<AtomicU64>,
-    entered: Arc<Mutex<Vec<u64>>>,
+    /// The spans each thread has entered, innermost last.
+    entered: Arc<Mutex<HashMap<ThreadId, Vec<u64>>>>,
     metadata: Arc<Mutex<Vec<&'static Metadata<'static>>>>,
 }
 
@@ -63,7 +66,11 @@ impl Subscriber for Recorder {
     fn record_follows_from(&self, _: &Id, _: &Id) {}
     /// What `Span::current()` answers: the innermost entered span.
     fn current_span(&self) -> tracing_core::span::Current {
-        match self.entered.lock().unwrap().last() {
+        let entered = self.entered.lock().unwrap();
+        match entered
+            .get(&std::thread::current().id())
+            .and_then(|ids| ids.last())
+        {
             Some(id) => tracing_core::span::Current::new(
                 Id::from_u64(*id),
                 self.metadata.lock().unwrap()[*id as usize - 1],
@@ -74,7 +81,12 @@ impl Subscriber for Recorder {
     fn event(&self, event: &Event<'_>) {
         let spans = self.spans.lock().unwrap();
         let mut fields = Fields(String::new());
-        for id in self.entered.lock().unwrap().iter() {
+        let entered = self.entered.lock().unwrap();
+        for id in entered
+            .get(&std::thread::current().id())
+            .into_iter()
+            .flatten()
+        {
             let name = spans[*id as usize - 1]
                 .split(':')
                 .next()
@@ -85,12 +97,17 @@ impl Subscriber for Recorder {
         self.events.lock().unwrap().push(fields.0);
     }
     fn enter(&self, id: &Id) {
-        self.entered.lock().unwrap().push(id.into_u64());
+        let mut entered = self.entered.lock().unwrap();
+        entered
+            .entry(std::thread::current().id())
+            .or_default()
+            .push(id.into_u64());
     }
     fn exit(&self, id: &Id) {
         let mut entered = self.entered.lock().unwrap();
-        if let Some(position) = entered.iter().rposition(|e| *e == id.into_u64()) {
-            entered.remove(position);
+        let ids = entered.entry(std::thread::current().id()).or_default();
+        if let Some(position) = ids.iter().rposition(|e| *e == id.into_u64()) {
+            ids.remove(position);
         }
     }
 }
