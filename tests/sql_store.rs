@@ -308,3 +308,52 @@ async fn the_schema_is_created_with_its_prefix_or_left_to_your_migrations() {
     assert!(!String::from_utf8_lossy(&hashes[0]).contains(&secret));
     let _: &dyn SessionStore = h.store().as_ref();
 }
+
+/// Log numbers are handed out at insert, but transactions commit in any order: a revocation whose transaction
+/// commits after a later one's must still reach every mirror (the follower reads the gap again).
+#[cfg(feature = "postgres")]
+#[tokio::test]
+async fn a_revocation_committed_out_of_order_still_reaches_the_mirror() {
+    let Some(server) = common::postgres_server::PostgresServer::shared() else {
+        return;
+    };
+    let pool = sqlx::PgPool::connect(&server.url()).await.unwrap();
+    let follower = SqlStore::postgres(pool.clone())
+        .table_prefix("order_")
+        .poll_interval(Duration::from_millis(20))
+        .build()
+        .await
+        .unwrap();
+    let writer = SqlStore::postgres(pool.clone())
+        .table_prefix("order_")
+        .build()
+        .await
+        .unwrap();
+    let until = i64::MAX / 2;
+    // A slow transaction takes its log number first, and holds it.
+    let mut slow = pool.begin().await.unwrap();
+    for table in ["order_revocations", "order_revocation_log"] {
+        sqlx::query(&format!(
+            "INSERT INTO {table} (kind, issuer, id, not_before, until_at) VALUES ('j', '', 'slow', 0, $1)"
+        ))
+        .bind(until)
+        .execute(&mut *slow)
+        .await
+        .unwrap();
+    }
+    // A later revocation commits first, and the follower reads past the slow one's number.
+    writer.revoke_token("fast", until).await.unwrap();
+    let token = |jti: &str| {
+        tower_jwt_auth::testing::token_info(&json!({ "jti": jti, "sub": "x", "exp": until }))
+    };
+    let revoked =
+        |jti: &str| match tower_jwt_auth::RevocationCheck::is_revoked(&follower, &token(jti)) {
+            tower_jwt_auth::Lookup::Ready(result) => result.unwrap(),
+            tower_jwt_auth::Lookup::Pending(_) => unreachable!(),
+        };
+    within(Duration::from_secs(2), || revoked("fast")).await;
+    assert!(!revoked("slow"), "not committed yet");
+    slow.commit().await.unwrap();
+    let took = within(Duration::from_secs(2), || revoked("slow")).await;
+    eprintln!("the out-of-order revocation reached the mirror {took:?} after its commit");
+}

@@ -135,6 +135,7 @@ pub(crate) struct Statements {
     pub(crate) last_seq: String,
     pub(crate) recent_seqs: String,
     pub(crate) log_after: String,
+    pub(crate) log_between: String,
     pub(crate) sweep_sessions: String,
     pub(crate) sweep_markers: String,
     pub(crate) sweep_log: String,
@@ -193,6 +194,10 @@ impl Statements {
             log_after: format!(
                 "SELECT seq, kind, issuer, id, not_before, until_at FROM {p}revocation_log \
                  WHERE seq > $1 ORDER BY seq LIMIT {LOG_BATCH}"
+            ),
+            log_between: format!(
+                "SELECT seq, kind, issuer, id, not_before, until_at FROM {p}revocation_log \
+                 WHERE seq >= $1 AND seq <= $2 ORDER BY seq"
             ),
             sweep_sessions: format!(
                 "DELETE FROM {p}sessions WHERE session_id IN (SELECT session_id FROM {p}sessions \

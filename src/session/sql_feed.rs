@@ -31,6 +31,9 @@ pub(crate) const REHYDRATION: Duration = Duration::from_secs(300);
 pub(crate) const SWEEP_EVERY: Duration = Duration::from_secs(60);
 /// How many recent log numbers hydration checks for gaps.
 const RECENT_AT_HYDRATION: i64 = 1000;
+/// A jump in the log numbers larger than this is not tracked number by number (no transactions are that many
+/// numbers behind; it only bounds the cursor's memory).
+const MAX_TRACKED_GAP: i64 = 10_000;
 
 /// One revocation marker, as stored in both tables.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,6 +119,20 @@ where
     Ok(markers)
 }
 
+/// Log rows (`seq, kind, issuer, id, not_before, until_at`): their numbers and markers.
+fn log_rows<R: Row>(rows: &[R]) -> Result<(Vec<i64>, Vec<Marker>), sqlx::Error>
+where
+    usize: sqlx::ColumnIndex<R>,
+    String: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    i64: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let seqs = rows
+        .iter()
+        .map(|row| row.try_get::<i64, _>(0))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((seqs, markers_of(rows, 1)?))
+}
+
 /// Where the follower is in the log.
 #[derive(Debug, Default)]
 pub(crate) struct Cursor {
@@ -126,10 +143,12 @@ pub(crate) struct Cursor {
 }
 
 impl Cursor {
-    /// Where the next poll starts: below the oldest gap still waited for.
-    fn read_from(&mut self) -> i64 {
+    /// The range of the gaps still waited for (given up after [`GAP_WAIT`]), to read again.
+    fn gap_range(&mut self) -> Option<(i64, i64)> {
         self.gaps.retain(|_, since| since.elapsed() < GAP_WAIT);
-        self.gaps.keys().next().map_or(self.last, |gap| gap - 1)
+        let first = *self.gaps.keys().next()?;
+        let last = *self.gaps.keys().next_back()?;
+        Some((first, last))
     }
 
     /// Takes note of the sequence numbers a poll returned (ascending).
@@ -137,9 +156,11 @@ impl Cursor {
         for seq in seqs {
             self.gaps.remove(&seq);
             if seq > self.last {
-                let now = Instant::now();
-                for missing in self.last + 1..seq {
-                    self.gaps.entry(missing).or_insert(now);
+                if seq - self.last <= MAX_TRACKED_GAP {
+                    let now = Instant::now();
+                    for missing in self.last + 1..seq {
+                        self.gaps.entry(missing).or_insert(now);
+                    }
                 }
                 self.last = seq;
             }
@@ -188,27 +209,41 @@ impl Feed {
         Ok(cursor)
     }
 
-    /// Reads the log after `cursor` into the mirror; returns how many rows it read.
+    /// Reads the gaps still waited for again, then up to one batch of the log after the cursor, into the
+    /// mirror; returns how many new rows it read (a full batch: more are waiting).
     async fn poll(&self, mirror: &Mirror, cursor: &mut Cursor) -> Result<usize, StoreError> {
-        let from = cursor.read_from();
+        let gaps = cursor.gap_range();
+        let after = cursor.last;
         let s = &self.statements;
-        let (seqs, markers) = on_pool!(&self.backend, |pool| {
-            let rows = sqlx::query(&s.log_after).bind(from).fetch_all(pool).await?;
-            let seqs = rows
-                .iter()
-                .map(|row| row.try_get::<i64, _>(0))
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok::<_, sqlx::Error>((seqs, markers_of(&rows, 1)?))
+        let (filled, new) = on_pool!(&self.backend, |pool| {
+            let filled = match gaps {
+                Some((first, last)) => {
+                    let rows = sqlx::query(&s.log_between)
+                        .bind(first)
+                        .bind(last)
+                        .fetch_all(pool)
+                        .await?;
+                    log_rows(&rows)?
+                }
+                None => (Vec::new(), Vec::new()),
+            };
+            let rows = sqlx::query(&s.log_after)
+                .bind(after)
+                .fetch_all(pool)
+                .await?;
+            Ok::<_, sqlx::Error>((filled, log_rows(&rows)?))
         })
         .map_err(sql_error)?;
         let mut revocations = mirror.write();
-        for marker in &markers {
+        for marker in filled.1.iter().chain(&new.1) {
             marker.apply(&mut revocations);
         }
         drop(revocations);
-        cursor.saw(seqs.iter().copied());
+        cursor.saw(filled.0);
+        let read = new.0.len();
+        cursor.saw(new.0);
         mirror.mark_fresh();
-        Ok(seqs.len())
+        Ok(read)
     }
 
     /// Removes a batch of expired sessions, markers and log rows, by the latest time the callers gave.
@@ -317,20 +352,26 @@ mod tests {
         assert_eq!(cursor.last, 6);
         assert_eq!(cursor.gaps.keys().copied().collect::<Vec<_>>(), [3, 5]);
         assert_eq!(
-            cursor.read_from(),
-            2,
-            "the next poll reads from below the oldest gap"
+            cursor.gap_range(),
+            Some((3, 5)),
+            "read again at the next poll"
         );
-        cursor.saw([3, 4, 5, 6, 7]);
+        cursor.saw([3, 5]);
+        cursor.saw([7]);
         assert!(cursor.gaps.is_empty());
-        assert_eq!(cursor.read_from(), 7);
+        assert_eq!((cursor.gap_range(), cursor.last), (None, 7));
         cursor.saw([9]);
         let gap = cursor.gaps.get_mut(&8).unwrap();
         *gap = Instant::now() - GAP_WAIT;
         assert_eq!(
-            cursor.read_from(),
-            9,
+            cursor.gap_range(),
+            None,
             "a gap older than GAP_WAIT is given up"
+        );
+        cursor.saw([9 + MAX_TRACKED_GAP + 1]);
+        assert!(
+            cursor.gaps.is_empty(),
+            "a huge jump is not tracked number by number"
         );
     }
 }
