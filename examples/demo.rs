@@ -20,8 +20,9 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tower_jwt_auth::{
-    Algorithm, Claims, JsonResponder, JwtAuthLayer, MemoryStore, RefreshEndpoint, RevokeEndpoint,
-    SessionStore, Sessions, SigningKey, SlidingPolicy, TokenInfo, TokenIssuer, VerificationKey,
+    Algorithm, Claims, JsonResponder, JwtAuthLayer, MemoryStore, ProtectedResourceMetadata,
+    RefreshEndpoint, RevokeEndpoint, SessionStore, Sessions, SigningKey, SlidingPolicy, TokenInfo,
+    TokenIssuer, VerificationKey,
 };
 
 /// Demo users: name, argon2id hash of the password, and granted scopes. Passwords: alice-pass, bob-pass.
@@ -277,7 +278,8 @@ fn prometheus() -> Result<metrics_exporter_prometheus::PrometheusHandle, BoxErro
     Ok(HANDLE.get_or_init(|| handle).clone())
 }
 
-async fn app() -> Result<Router, BoxError> {
+/// The demo's app; `public_url` is its external origin (`PUBLIC_URL`), the RFC 9728 resource identifier.
+async fn app(public_url: &str) -> Result<Router, BoxError> {
     let metrics = prometheus()?;
     let alg = algorithm(&env_or("JWT_ALG", "HS256"))?;
     let issuer_name = env_or("JWT_ISSUER", "demo");
@@ -313,7 +315,14 @@ async fn app() -> Result<Router, BoxError> {
         .sliding(SlidingPolicy::new().action(Method::POST, "/posts"))
         .realm("demo")
         .responder(JsonResponder)
+        // RFC 9728: every challenge points to the metadata document served below.
+        .resource_metadata_url(ProtectedResourceMetadata::well_known_url(public_url))
         .build()?;
+    let metadata_url: http::Uri = ProtectedResourceMetadata::well_known_url(public_url).parse()?;
+    let metadata = auth
+        .resource_metadata(public_url)
+        .scopes_supported(["read", "write"])
+        .resource_name("tower-jwt-auth demo");
     let protected = Router::new()
         .route(
             "/posts",
@@ -343,6 +352,7 @@ async fn app() -> Result<Router, BoxError> {
                 }
             }),
         )
+        .route_service(metadata_url.path(), metadata.into_service())
         .route("/login", post(login))
         .route_service("/refresh", RefreshEndpoint::new(sessions.clone()))
         .route_service(
@@ -358,9 +368,13 @@ async fn main() -> Result<(), BoxError> {
     let bind: SocketAddr = env_or("BIND", "127.0.0.1:3000")
         .parse()
         .map_err(|_| "BIND must be host:port")?;
-    let app = app().await.inspect_err(|e| eprintln!("error: {e}"))?;
     let listener = tokio::net::TcpListener::bind(bind).await?;
-    eprintln!("demo listening on http://{}", listener.local_addr()?);
+    let address = listener.local_addr()?;
+    let public_url = env_or("PUBLIC_URL", &format!("http://{address}"));
+    let app = app(public_url.trim_end_matches('/'))
+        .await
+        .inspect_err(|e| eprintln!("error: {e}"))?;
+    eprintln!("demo listening on http://{address}");
     axum::serve(listener, app).await?;
     Ok(())
 }

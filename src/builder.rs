@@ -69,6 +69,8 @@ struct Settings {
     /// Set by `.clock(..)`; otherwise the sessions' clock, or the system clock.
     clock: Option<SharedClock>,
     realm: String,
+    /// RFC 9728: the protected resource metadata URL the challenges name.
+    resource_metadata: Option<String>,
     revocation: Option<Arc<dyn RevocationCheck>>,
     sessions: Option<Sessions>,
     sliding: Option<SlidingPolicy>,
@@ -111,6 +113,7 @@ impl JwtAuthBuilder {
                 bypass_cors_preflight: false,
                 clock: None,
                 realm: DEFAULT_REALM.to_owned(),
+                resource_metadata: None,
                 revocation: None,
                 sessions: None,
                 sliding: None,
@@ -350,6 +353,22 @@ impl<C, R> JwtAuthBuilder<C, R> {
         self
     }
 
+    /// RFC 9728 §5.1: every challenge names the URL of this resource's protected resource metadata
+    /// (`resource_metadata="…"`), so a client that meets a 401 can find which authorization servers and
+    /// scopes apply (the Model Context Protocol's authorization flow starts there). Serve the document with
+    /// [`JwtAuthLayer::resource_metadata`](crate::JwtAuthLayer::resource_metadata); its URL for a resource is
+    /// [`ProtectedResourceMetadata::well_known_url`](crate::ProtectedResourceMetadata::well_known_url). An
+    /// `http`/`https` URL without quotes or controls, checked by `build`.
+    pub fn resource_metadata_url(mut self, url: impl Into<String>) -> Self {
+        let url = url.into();
+        let absolute = url.starts_with("https://") || url.starts_with("http://");
+        if !absolute || !is_header_safe(&url) {
+            return self.fail(ConfigError::InvalidName(url));
+        }
+        self.settings.resource_metadata = Some(url);
+        self
+    }
+
     /// Wires the layer to `sessions` in one call: it accepts the tokens their issuer mints (its `iss` and
     /// `aud` join the accepted ones), checks every token against their store (revoked `jti`, `sid` or subject →
     /// 401; store down → 503), verifies on their clock, and can [`slide`](Self::sliding) their tokens. Add the
@@ -518,7 +537,8 @@ impl<C, R> JwtAuthBuilder<C, R> {
             sources: settings.sources,
             optional: settings.optional,
             bypass_cors_preflight: settings.bypass_cors_preflight,
-            challenges: Challenges::new(&settings.realm).with_scope(self.requirements.scope_text()),
+            challenges: Challenges::new(&settings.realm, settings.resource_metadata.as_deref())
+                .with_scope(self.requirements.scope_text()),
             requirements: self.requirements,
             clock: clock.unwrap_or_else(|| Arc::new(SystemClock)),
             revocation,

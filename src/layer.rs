@@ -14,6 +14,7 @@ use crate::extension::{Claims, TokenInfo};
 use crate::pipeline::config::AuthConfig;
 use crate::pipeline::verify::{verify_now, verify_without_wait};
 use crate::rejection::DefaultResponder;
+use crate::resource_metadata::ProtectedResourceMetadata;
 use crate::service::JwtAuth;
 use crate::token::claims::RegisteredClaims;
 use crate::token::verifier::Unverified;
@@ -125,6 +126,41 @@ impl<C: Send + Sync + 'static, R: Clone> JwtAuthLayer<C, R> {
 }
 
 impl<C, R> JwtAuthLayer<C, R> {
+    /// The RFC 9728 protected resource metadata of `resource` (this service's identifier, its `https` URL) as
+    /// this layer sees it: its accepted issuers as `authorization_servers`, and `bearer_methods_supported`
+    /// from its token sources. Add scopes and names, then serve it with
+    /// [`into_service`](ProtectedResourceMetadata::into_service):
+    ///
+    /// ```
+    /// use axum::{routing::get, Router};
+    /// use tower_jwt_auth::{Algorithm, JwtAuthLayer, ProtectedResourceMetadata, VerificationKey};
+    ///
+    /// let resource = "https://api.example.com";
+    /// let metadata_url = ProtectedResourceMetadata::well_known_url(resource);
+    /// let auth = JwtAuthLayer::builder()
+    ///     .key(VerificationKey::hmac(Algorithm::HS256, &[7; 32]).unwrap())
+    ///     .issuer("https://auth.example.com")
+    ///     .audience(resource)
+    ///     .resource_metadata_url(&metadata_url) // named in every 401's challenge
+    ///     .build()
+    ///     .unwrap();
+    /// let metadata = auth.resource_metadata(resource).scopes_supported(["read", "write"]);
+    /// let app: Router = Router::new()
+    ///     .route("/me", get(|| async { "me" }))
+    ///     .route_layer(auth)
+    ///     .route_service("/.well-known/oauth-protected-resource", metadata.into_service());
+    /// ```
+    pub fn resource_metadata(&self, resource: impl Into<String>) -> ProtectedResourceMetadata {
+        let mut metadata = ProtectedResourceMetadata::new(resource);
+        for issuer in &self.config.verifier.validation.issuers {
+            metadata = metadata.authorization_server(issuer.as_str());
+        }
+        for method in self.config.sources.iter().filter_map(|s| s.bearer_method()) {
+            metadata = metadata.bearer_method(method);
+        }
+        metadata
+    }
+
     /// How many verified tokens the layer's cache holds (0 when the cache is off).
     pub fn cached_tokens(&self) -> usize {
         self.config.cache.as_ref().map_or(0, |c| c.len())

@@ -71,7 +71,8 @@
 //! | [`rejection`] | RFC 6750 responses and challenges, and shaping their bodies with a `Responder` |
 //! | [`grpc`] | gRPC answers (`grpc-status` 16/7/14), protecting tonic services beside an open health service |
 //!
-//! The verified-token cache is described on [`JwtAuthBuilder::token_cache_size`].
+//! The verified-token cache is described on [`JwtAuthBuilder::token_cache_size`]; RFC 9728 protected resource
+//! metadata on [`ProtectedResourceMetadata`].
 //!
 //! # Features
 //!
@@ -137,6 +138,7 @@ pub mod keys;
 mod layer;
 mod pipeline;
 pub mod rejection;
+mod resource_metadata;
 pub mod revocation;
 mod service;
 pub mod session;
@@ -168,6 +170,9 @@ pub use keys::{FetchError, FetchFuture, FetchedDocument, HyperFetcher, Jwks, Jwk
 pub use keys::{SigningKey, TrustedIssuer, VerificationKey};
 pub use layer::JwtAuthLayer;
 pub use rejection::{DefaultResponder, GrpcResponder, JsonResponder, Rejection, Responder};
+pub use resource_metadata::{
+    ProtectedResourceMetadata, ResourceMetadataService, RESOURCE_METADATA_PATH,
+};
 pub use revocation::{Lookup, RevocationCheck, StoreError, StoreFuture, REVOCATION_MARGIN};
 pub use service::JwtAuth;
 #[cfg(any(feature = "redis", feature = "postgres", feature = "sqlite"))]

@@ -32,6 +32,8 @@ impl<B> Clone for Rejector<B> {
 #[derive(Clone)]
 pub(crate) struct Challenges {
     realm: Arc<str>,
+    /// RFC 9728 §5.1: the URL of the protected resource metadata, named in every challenge.
+    resource_metadata: Option<Arc<str>>,
     by_kind: Arc<[Option<HeaderValue>]>,
     scope: Option<(Arc<str>, HeaderValue)>,
 }
@@ -45,13 +47,15 @@ impl fmt::Debug for Challenges {
 }
 
 impl Challenges {
-    /// The challenges of `realm`, which must already be header-safe (the builders check it).
-    pub(crate) fn new(realm: &str) -> Self {
+    /// The challenges of `realm`, naming the `resource_metadata` URL when given; both must already be
+    /// header-safe (the builders check it).
+    pub(crate) fn new(realm: &str, resource_metadata: Option<&str>) -> Self {
         Self {
             realm: realm.into(),
+            resource_metadata: resource_metadata.map(Into::into),
             by_kind: AuthErrorKind::ALL
                 .iter()
-                .map(|kind| bearer_challenge(&AuthError::new(*kind), realm))
+                .map(|kind| bearer_challenge(&AuthError::new(*kind), realm, resource_metadata))
                 .collect(),
             scope: None,
         }
@@ -61,10 +65,14 @@ impl Challenges {
     pub(crate) fn with_scope(&self, scope_text: &str) -> Self {
         let error = AuthError::insufficient_scope(scope_text);
         let scope = (!scope_text.is_empty())
-            .then(|| bearer_challenge(&error, &self.realm).map(|value| (scope_text.into(), value)))
+            .then(|| {
+                bearer_challenge(&error, &self.realm, self.resource_metadata.as_deref())
+                    .map(|value| (scope_text.into(), value))
+            })
             .flatten();
         Self {
             realm: Arc::clone(&self.realm),
+            resource_metadata: self.resource_metadata.clone(),
             by_kind: Arc::clone(&self.by_kind),
             scope,
         }
@@ -74,7 +82,7 @@ impl Challenges {
     #[cfg(feature = "axum")]
     pub(crate) fn default_realm() -> &'static Self {
         static DEFAULT: std::sync::LazyLock<Challenges> =
-            std::sync::LazyLock::new(|| Challenges::new(DEFAULT_REALM));
+            std::sync::LazyLock::new(|| Challenges::new(DEFAULT_REALM, None));
         &DEFAULT
     }
 
@@ -88,7 +96,7 @@ impl Challenges {
         match (error.required_scope(), &self.scope) {
             (None, _) => self.by_kind[error.kind().index()].clone(),
             (Some(scope), Some((text, value))) if **text == *scope => Some(value.clone()),
-            (Some(_), _) => bearer_challenge(error, &self.realm),
+            (Some(_), _) => bearer_challenge(error, &self.realm, self.resource_metadata.as_deref()),
         }
     }
 
@@ -190,8 +198,12 @@ impl Rejection {
     }
 }
 
-/// `Bearer realm="…"[, error="…", error_description="…"][, scope="…"]`.
-fn bearer_challenge(error: &AuthError, realm: &str) -> Option<HeaderValue> {
+/// `Bearer realm="…"[, error="…", error_description="…"][, scope="…"][, resource_metadata="…"]`.
+fn bearer_challenge(
+    error: &AuthError,
+    realm: &str,
+    resource_metadata: Option<&str>,
+) -> Option<HeaderValue> {
     let kind = error.kind();
     if kind == AuthErrorKind::Unavailable {
         return None;
@@ -206,6 +218,9 @@ fn bearer_challenge(error: &AuthError, realm: &str) -> Option<HeaderValue> {
     }
     if let Some(scope) = error.required_scope() {
         let _ = write!(value, ", scope=\"{}\"", sanitize(scope));
+    }
+    if let Some(url) = resource_metadata {
+        let _ = write!(value, ", resource_metadata=\"{url}\"");
     }
     HeaderValue::from_str(&value).ok()
 }
@@ -338,7 +353,7 @@ mod tests {
 
     #[test]
     fn missing_token_challenge_has_no_error() {
-        let challenges = Challenges::new("api");
+        let challenges = Challenges::new("api", None);
         let missing = challenges.challenge(&AuthErrorKind::Missing.into());
         assert_eq!(missing.unwrap(), "Bearer realm=\"api\"");
         let scoped = challenges.challenge(&AuthError::insufficient_scope("read write"));

@@ -78,7 +78,12 @@ async fn the_demo_serves_its_contract() {
     assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
     assert_eq!(
         anonymous.headers["www-authenticate"],
-        "Bearer realm=\"demo\""
+        format!(
+            "Bearer realm=\"demo\", resource_metadata=\"{}/.well-known/oauth-protected-resource\"",
+            demo.base
+        )
+        .as_str(),
+        "RFC 9728 §5.1: the challenge names the metadata of PUBLIC_URL (default http:// + the bound address)"
     );
 
     assert_eq!(
@@ -373,4 +378,31 @@ async fn with_a_sqlite_database_a_restart_keeps_sessions_and_revocations() {
     let refused = call(&demo, http::Method::POST, "/refresh", None, Some(&body)).await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST);
     assert_eq!(refused.body["error"], "invalid_grant");
+}
+
+#[tokio::test]
+async fn the_protected_resource_metadata_describes_public_url() {
+    for public in [None, Some("https://api.example.test")] {
+        let envs: Vec<(&str, &str)> = public.map(|url| ("PUBLIC_URL", url)).into_iter().collect();
+        let demo = start_demo(&envs);
+        let resource = public.map_or(demo.base.clone(), str::to_owned);
+        let (status, text) = demo::get_text(&demo, "/.well-known/oauth-protected-resource").await;
+        assert_eq!(status, StatusCode::OK, "unauthenticated");
+        let metadata: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(metadata["resource"], resource.as_str());
+        assert_eq!(metadata["authorization_servers"], json!(["demo"]));
+        assert_eq!(metadata["bearer_methods_supported"], json!(["header"]));
+        assert_eq!(metadata["scopes_supported"], json!(["read", "write"]));
+        let refused = call(&demo, http::Method::POST, "/posts", None, None).await;
+        let challenge = refused.headers["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            challenge.ends_with(&format!(
+                "resource_metadata=\"{resource}/.well-known/oauth-protected-resource\""
+            )),
+            "{challenge}"
+        );
+    }
 }

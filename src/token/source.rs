@@ -41,6 +41,15 @@ pub trait TokenSource: fmt::Debug + Send + Sync + 'static {
     fn headers(&self) -> &[HeaderName] {
         &[]
     }
+
+    /// How this source takes tokens, as RFC 9728's `bearer_methods_supported` names it (`header`, `body`,
+    /// `query`), or `None` (a cookie, a custom header): what [`JwtAuthLayer::resource_metadata`]
+    /// advertises.
+    ///
+    /// [`JwtAuthLayer::resource_metadata`]: crate::JwtAuthLayer::resource_metadata
+    fn bearer_method(&self) -> Option<&'static str> {
+        None
+    }
 }
 
 /// A [`TokenSource`] made of a closure, as tower's `service_fn` makes a service: see [`token_source_fn`].
@@ -107,6 +116,10 @@ pub struct BearerHeader;
 impl TokenSource for BearerHeader {
     fn headers(&self) -> &[HeaderName] {
         std::slice::from_ref(&header::AUTHORIZATION)
+    }
+
+    fn bearer_method(&self) -> Option<&'static str> {
+        Some("header")
     }
 
     fn extract<'r>(
