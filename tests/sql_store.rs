@@ -200,9 +200,16 @@ async fn bounded_and_swept(
     assert_eq!(rows().await, 0, "logout deletes the session");
     h.sessions.login("bob", &json!({})).await.unwrap();
     h.clock.advance(5 * 3600); // past the 4 h session cap
-    h.sessions.login("carol", &json!({})).await.unwrap(); // tells the store the time
+    let carol = h.sessions.login("carol", &json!({})).await.unwrap(); // tells the store the time
+    let dave = h.sessions.login("dave", &json!({})).await.unwrap();
+    logout(&h, dave.access_token()).await; // a live revocation: kept until its `until`
     assert!(store.sweep().await.unwrap() >= 1);
     assert_eq!(rows().await, 1, "only carol's session is left");
+    assert_eq!(
+        h.status(dave.access_token()).await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(h.status(carol.access_token()).await, StatusCode::OK);
 }
 
 #[cfg(feature = "sqlite")]
@@ -275,7 +282,8 @@ async fn the_schema_is_created_with_its_prefix_or_left_to_your_migrations() {
         .await
         .is_err());
     // The schema text, applied by "your migrations", then a store that uses it.
-    let schema = SqlStore::schema(SqlDialect::Sqlite, "mine_");
+    assert!(SqlStore::schema(SqlDialect::Sqlite, "a;drop").is_err());
+    let schema = SqlStore::schema(SqlDialect::Sqlite, "mine_").unwrap();
     for statement in schema.split(';').filter(|s| !s.trim().is_empty()) {
         sqlx::query(statement).execute(&pool).await.unwrap();
     }
@@ -310,31 +318,48 @@ async fn the_schema_is_created_with_its_prefix_or_left_to_your_migrations() {
 }
 
 /// Log numbers are handed out at insert, but transactions commit in any order: a revocation whose transaction
-/// commits after a later one's must still reach every mirror (the follower reads the gap again).
+/// commits after a later one's must still reach every mirror (the follower reads the gap again) — also when the
+/// log is empty and its sequence far ahead (every row expired and swept), so the first number seen is a jump.
 #[cfg(feature = "postgres")]
 #[tokio::test]
 async fn a_revocation_committed_out_of_order_still_reaches_the_mirror() {
     let Some(server) = common::postgres_server::PostgresServer::shared() else {
         return;
     };
-    let pool = sqlx::PgPool::connect(&server.url()).await.unwrap();
+    for (prefix, sequence_at) in [("order_", None), ("jump_", Some(50_000))] {
+        out_of_order(&server.url(), prefix, sequence_at).await;
+    }
+}
+
+#[cfg(feature = "postgres")]
+async fn out_of_order(url: &str, prefix: &str, sequence_at: Option<i64>) {
+    let pool = sqlx::PgPool::connect(url).await.unwrap();
     let follower = SqlStore::postgres(pool.clone())
-        .table_prefix("order_")
+        .table_prefix(prefix)
         .poll_interval(Duration::from_millis(20))
         .build()
         .await
         .unwrap();
+    if let Some(at) = sequence_at {
+        sqlx::query(&format!(
+            "SELECT setval(pg_get_serial_sequence('{prefix}revocation_log', 'seq'), $1)"
+        ))
+        .bind(at)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
     let writer = SqlStore::postgres(pool.clone())
-        .table_prefix("order_")
+        .table_prefix(prefix)
         .build()
         .await
         .unwrap();
     let until = i64::MAX / 2;
     // A slow transaction takes its log number first, and holds it.
     let mut slow = pool.begin().await.unwrap();
-    for table in ["order_revocations", "order_revocation_log"] {
+    for table in ["revocations", "revocation_log"] {
         sqlx::query(&format!(
-            "INSERT INTO {table} (kind, issuer, id, not_before, until_at) VALUES ('j', '', 'slow', 0, $1)"
+            "INSERT INTO {prefix}{table} (kind, issuer, id, not_before, until_at) VALUES ('j', '', 'slow', 0, $1)"
         ))
         .bind(until)
         .execute(&mut *slow)
@@ -355,5 +380,5 @@ async fn a_revocation_committed_out_of_order_still_reaches_the_mirror() {
     assert!(!revoked("slow"), "not committed yet");
     slow.commit().await.unwrap();
     let took = within(Duration::from_secs(2), || revoked("slow")).await;
-    eprintln!("the out-of-order revocation reached the mirror {took:?} after its commit");
+    eprintln!("{prefix}: the out-of-order revocation reached the mirror {took:?} after its commit");
 }

@@ -48,8 +48,13 @@ impl Mirror {
 
     /// The feed answered: the mirror is in sync as of now.
     pub(crate) fn mark_fresh(&self) {
-        let elapsed = self.started.elapsed().as_millis() as u64;
-        self.fresh_at.store(elapsed.max(1), Ordering::SeqCst);
+        self.mark_fresh_as_of(Instant::now());
+    }
+
+    /// The feed answered a read that started at `at`: the mirror is in sync as of then (never moves back).
+    pub(crate) fn mark_fresh_as_of(&self, at: Instant) {
+        let elapsed = at.saturating_duration_since(self.started).as_millis() as u64;
+        self.fresh_at.fetch_max(elapsed.max(1), Ordering::SeqCst);
     }
 
     /// Whether the mirror has hydrated and the feed answered within the allowed lag.

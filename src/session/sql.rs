@@ -12,7 +12,7 @@ use subtle::ConstantTimeEq;
 use crate::revocation::{Lookup, RevocationCheck, StoreError, StoreFuture};
 use crate::session::mirror::{Mirror, DEFAULT_MAX_FEED_LAG};
 use crate::session::sql_dialect::{
-    is_valid_prefix, on_pool, schema, Backend, SqlDialect, Statements,
+    is_valid_prefix, on_pool, schema, Backend, SqlDialect, Statements, SCHEMA_LOCK,
 };
 use crate::session::sql_feed::{sql_error, Feed, Marker};
 use crate::session::store::{
@@ -60,11 +60,12 @@ macro_rules! write_marker {
 ///
 /// **Guarantees**, the same as the memory and Redis stores (the crate's store conformance suite and lifecycle
 /// model test run against both databases):
-/// - Each method is one statement or one transaction. A rotation is one conditional `UPDATE … WHERE
+/// - Every write is one statement or one transaction. A rotation is one conditional `UPDATE … WHERE
 ///   generation = $n AND current_hash = $h … RETURNING`: of concurrent refreshes with one token exactly one
-///   updates the row (PostgreSQL re-checks the condition on the row it waited for; SQLite serialises writers),
-///   the others then find the previous token presented (grace-period retry, or reuse, which revokes the
-///   session in one transaction).
+///   updates the row (PostgreSQL re-checks the condition on the row it waited for; SQLite serialises writers).
+///   A presentation that updates nothing then reads the row (the outcome is the one for the state it reads:
+///   a grace-period retry, reuse — which deletes the session and writes its marker in one transaction —, an
+///   older generation, or nothing valid).
 /// - One row per session whatever the number of rotations; only SHA-256 hashes of refresh secrets are stored.
 ///   (The hash is compared by the database, not in constant time; a timing difference in comparing hashes of
 ///   256-bit secrets reveals nothing usable.)
@@ -125,8 +126,10 @@ impl SqlStore {
         SqlStoreBuilder::new(Backend::Postgres(pool))
     }
 
-    /// A store on your SQLite pool. (A `sqlite::memory:` database exists once per connection: give such a
-    /// pool one connection that never closes, as [`connect`](Self::connect) does.)
+    /// A store on your SQLite pool (for a file: the write-ahead log and a busy timeout, as
+    /// [`connect`](Self::connect) sets them). A `sqlite::memory:` database disappears with its last
+    /// connection, tables and all: give such a pool one connection that never closes, as `connect` does, and
+    /// know that a replaced connection means an empty database.
     #[cfg(feature = "sqlite")]
     pub fn sqlite(pool: sqlx::SqlitePool) -> SqlStoreBuilder {
         SqlStoreBuilder::new(Backend::Sqlite(pool))
@@ -179,12 +182,14 @@ impl SqlStore {
         ))
     }
 
-    /// The schema `build` creates, as SQL statements (each ends with `;`), for your own migrations.
-    pub fn schema(dialect: SqlDialect, table_prefix: &str) -> String {
-        schema(dialect, table_prefix)
+    /// The schema `build` creates, as SQL statements (each ends with `;`), for your own migrations. Fails for
+    /// a prefix `build` would refuse.
+    pub fn schema(dialect: SqlDialect, table_prefix: &str) -> Result<String, StoreError> {
+        check_prefix(table_prefix)?;
+        Ok(schema(dialect, table_prefix)
             .into_iter()
             .map(|statement| statement + ";\n")
-            .collect()
+            .collect())
     }
 
     /// How many revocations the local mirror holds (live markers of the whole database).
@@ -192,22 +197,15 @@ impl SqlStore {
         self.inner.mirror.len()
     }
 
-    /// Removes a batch of expired sessions, revocation markers and log rows now (the store does it every
+    /// Removes expired sessions, revocation markers and log rows now, in batches (the store does it every
     /// minute by itself); returns how many rows went.
     pub async fn sweep(&self) -> Result<u64, StoreError> {
-        self.timed(self.inner.feed.sweep()).await
+        self.inner.feed.sweep().await
     }
 
     /// Records `now` as told by a caller (the store never reads a clock; sweeps use the latest time seen).
     fn observe(&self, now: i64) {
         self.inner.latest_now.fetch_max(now, Ordering::SeqCst);
-    }
-
-    async fn timed<T>(
-        &self,
-        call: impl std::future::Future<Output = Result<T, StoreError>>,
-    ) -> Result<T, StoreError> {
-        within(self.inner.timeout, call).await
     }
 
     /// Writes `markers` (and their log rows) in one transaction, after deleting `session` (if any), and puts
@@ -298,20 +296,22 @@ impl SqlStoreBuilder {
     /// is dropped). Fails when the prefix is invalid or the database cannot be reached. Call it inside a tokio
     /// runtime.
     pub async fn build(self) -> Result<SqlStore, StoreError> {
-        if !is_valid_prefix(&self.prefix) {
-            return Err(StoreError::new(format!(
-                "invalid table prefix {:?}: letters, digits and _ only",
-                self.prefix
-            )));
-        }
+        check_prefix(&self.prefix)?;
         let dialect = self.backend.dialect();
         if self.apply_schema {
             let statements = schema(dialect, &self.prefix);
+            let postgres = dialect == SqlDialect::Postgres;
             let create = async {
                 on_pool!(&self.backend, |pool| {
-                    for statement in &statements {
-                        sqlx::query(statement).execute(pool).await?;
+                    // One transaction (DDL is transactional on both), one creator at a time on PostgreSQL.
+                    let mut tx = pool.begin().await?;
+                    if postgres {
+                        sqlx::query(SCHEMA_LOCK).execute(&mut *tx).await?;
                     }
+                    for statement in &statements {
+                        sqlx::query(statement).execute(&mut *tx).await?;
+                    }
+                    tx.commit().await?;
                     Ok::<_, sqlx::Error>(())
                 })
                 .map_err(sql_error)
@@ -333,6 +333,7 @@ impl SqlStoreBuilder {
         let follower = feed();
         let cursor = follower.first_hydration().await?;
         tokio::spawn(follower.follow(Some(cursor)));
+        tokio::spawn(feed().sweep_forever());
         Ok(SqlStore {
             inner: Arc::new(Inner {
                 feed: feed(),
@@ -350,6 +351,15 @@ impl RevocationCheck for SqlStore {
     fn is_revoked(&self, token: &TokenInfo) -> Lookup<bool> {
         Lookup::Ready(self.inner.mirror.is_revoked(token))
     }
+}
+
+fn check_prefix(prefix: &str) -> Result<(), StoreError> {
+    if is_valid_prefix(prefix) {
+        return Ok(());
+    }
+    Err(StoreError::new(format!(
+        "invalid table prefix {prefix:?}: letters, digits and _ only, not starting with a digit, at most 40"
+    )))
 }
 
 /// `call`, failing with a store error when it takes longer than `timeout`.
@@ -545,7 +555,8 @@ impl SqlStore {
         let s = &self.inner.statements;
         let markers = on_pool!(&self.inner.backend, |pool| {
             let mut tx = pool.begin().await?;
-            if let Some(lock) = &s.lock_sessions {
+            if let (Some(timeout), Some(lock)) = (&s.lock_timeout, &s.lock_sessions) {
+                sqlx::query(timeout).execute(&mut *tx).await?;
                 sqlx::query(lock).execute(&mut *tx).await?;
             }
             let sessions: Vec<String> = sqlx::query_scalar(&s.delete_subject_sessions)

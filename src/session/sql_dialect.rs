@@ -92,7 +92,9 @@ pub(crate) fn schema(dialect: SqlDialect, prefix: &str) -> Vec<String> {
 )"
         ),
         format!("CREATE INDEX IF NOT EXISTS {prefix}sessions_subject ON {prefix}sessions (subject)"),
-        format!("CREATE INDEX IF NOT EXISTS {prefix}sessions_expiry ON {prefix}sessions (refresh_expires_at)"),
+        format!(
+            "CREATE INDEX IF NOT EXISTS {prefix}sessions_expiry ON {prefix}sessions (refresh_expires_at)"
+        ),
         format!(
             "CREATE TABLE IF NOT EXISTS {prefix}revocations (
     kind TEXT NOT NULL,
@@ -118,6 +120,9 @@ pub(crate) fn schema(dialect: SqlDialect, prefix: &str) -> Vec<String> {
     ]
 }
 
+/// PostgreSQL: one schema creation at a time, so replicas starting together do not race on the catalog.
+pub(crate) const SCHEMA_LOCK: &str = "SELECT pg_advisory_xact_lock(7216042101)";
+
 /// Every statement of one store, with its prefix.
 #[derive(Debug)]
 pub(crate) struct Statements {
@@ -128,6 +133,8 @@ pub(crate) struct Statements {
     pub(crate) delete_session: String,
     /// PostgreSQL: keeps logins out while a subject is logged out everywhere (SQLite writes are serialised).
     pub(crate) lock_sessions: Option<String>,
+    /// PostgreSQL: a table lock not granted within 2 s fails the call, rather than queue behind others.
+    pub(crate) lock_timeout: Option<String>,
     pub(crate) delete_subject_sessions: String,
     pub(crate) upsert_marker: String,
     pub(crate) log_marker: String,
@@ -141,7 +148,8 @@ pub(crate) struct Statements {
     pub(crate) sweep_log: String,
 }
 
-/// How many expired rows of each table one sweep removes at most.
+/// How many expired rows of each table one sweep statement removes at most (a sweep repeats it while it
+/// removes full batches).
 pub(crate) const SWEEP_BATCH: i64 = 1000;
 /// How many log entries one poll reads at most.
 pub(crate) const LOG_BATCH: i64 = 1000;
@@ -173,8 +181,11 @@ impl Statements {
                  previous_hash, rotated_at FROM {p}sessions WHERE session_id = $1"
             ),
             delete_session: format!("DELETE FROM {p}sessions WHERE session_id = $1"),
-            lock_sessions: (dialect == SqlDialect::Postgres)
-                .then(|| format!("LOCK TABLE {p}sessions IN SHARE ROW EXCLUSIVE MODE")),
+            lock_sessions: (dialect == SqlDialect::Postgres).then(|| {
+                format!("LOCK TABLE {p}sessions IN SHARE ROW EXCLUSIVE MODE")
+            }),
+            lock_timeout: (dialect == SqlDialect::Postgres)
+                .then(|| "SET LOCAL lock_timeout = '2s'".to_owned()),
             delete_subject_sessions: format!(
                 "DELETE FROM {p}sessions WHERE subject = $1 RETURNING session_id"
             ),
@@ -199,17 +210,20 @@ impl Statements {
                 "SELECT seq, kind, issuer, id, not_before, until_at FROM {p}revocation_log \
                  WHERE seq >= $1 AND seq <= $2 ORDER BY seq"
             ),
+            // The condition is repeated outside the subquery: on PostgreSQL the DELETE re-checks it on a row a
+            // concurrent write extended after the subquery's snapshot, which then stays. (The refresh expiry is
+            // capped at the session end, so it alone says when a session is over.)
             sweep_sessions: format!(
                 "DELETE FROM {p}sessions WHERE session_id IN (SELECT session_id FROM {p}sessions \
-                 WHERE refresh_expires_at <= $1 OR expires_at <= $1 LIMIT {SWEEP_BATCH})"
+                 WHERE refresh_expires_at <= $1 LIMIT {SWEEP_BATCH}) AND refresh_expires_at <= $1"
             ),
             sweep_markers: format!(
                 "DELETE FROM {p}revocations WHERE (kind, issuer, id) IN (SELECT kind, issuer, id \
-                 FROM {p}revocations WHERE until_at <= $1 LIMIT {SWEEP_BATCH})"
+                 FROM {p}revocations WHERE until_at <= $1 LIMIT {SWEEP_BATCH}) AND until_at <= $1"
             ),
             sweep_log: format!(
                 "DELETE FROM {p}revocation_log WHERE seq IN (SELECT seq FROM {p}revocation_log \
-                 WHERE until_at <= $1 LIMIT {SWEEP_BATCH})"
+                 WHERE until_at <= $1 LIMIT {SWEEP_BATCH}) AND until_at <= $1"
             ),
         }
     }

@@ -8,8 +8,9 @@
 //!   At hydration the recent numbers are checked the same way, and every [`REHYDRATION`] the mirror reads every
 //!   marker again, which bounds the cost of anything missed.
 //! - **Fail closed.** Each successful poll marks the mirror fresh (see [`Mirror`]).
-//! - **Sweeps.** Every [`SWEEP_EVERY`] the task removes expired sessions, markers and log rows, a bounded batch
-//!   of each, by the latest time the store's callers gave it (stores never read a clock).
+//! - **Sweeps.** Every [`SWEEP_EVERY`] a task of its own removes expired sessions, markers and log rows in
+//!   batches, by the latest time the store's callers gave it (stores never read a clock), and prunes the
+//!   mirror. A sweep re-checks expiry on each row it deletes, so a marker extended meanwhile stays.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -21,18 +22,21 @@ use sqlx::Row;
 use crate::revocation::StoreError;
 use crate::session::mirror::Mirror;
 use crate::session::revocations::Revocations;
-use crate::session::sql_dialect::{on_pool, Backend, Statements, LOG_BATCH};
+use crate::session::sql_dialect::{on_pool, Backend, Statements, LOG_BATCH, SWEEP_BATCH};
 
-/// How long a missing log number is waited for.
+/// How long a missing log number is waited for, at least (and at least twice the store's call timeout plus
+/// five seconds: a commit already sent can land after its caller gave up).
 pub(crate) const GAP_WAIT: Duration = Duration::from_secs(10);
+/// At most this many sweep batches per table in one sweep (a million rows a minute), so one sweep ends.
+const SWEEP_ROUNDS: usize = 1000;
 /// How often every marker is read again.
 pub(crate) const REHYDRATION: Duration = Duration::from_secs(300);
 /// How often expired rows are swept.
 pub(crate) const SWEEP_EVERY: Duration = Duration::from_secs(60);
 /// How many recent log numbers hydration checks for gaps.
 const RECENT_AT_HYDRATION: i64 = 1000;
-/// A jump in the log numbers larger than this is not tracked number by number (no transactions are that many
-/// numbers behind; it only bounds the cursor's memory).
+/// Of a jump in the log numbers, only the last this many missing numbers are tracked (transactions still in
+/// flight hold the numbers just below the new one; it bounds the cursor's memory).
 const MAX_TRACKED_GAP: i64 = 10_000;
 
 /// One revocation marker, as stored in both tables.
@@ -134,18 +138,29 @@ where
 }
 
 /// Where the follower is in the log.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Cursor {
     /// The highest sequence number seen.
     last: i64,
     /// Numbers below `last` not seen yet, with when they were first missed.
     gaps: BTreeMap<i64, Instant>,
+    /// How long a gap is waited for.
+    gap_wait: Duration,
 }
 
 impl Cursor {
-    /// The range of the gaps still waited for (given up after [`GAP_WAIT`]), to read again.
+    fn new(last: i64, gap_wait: Duration) -> Self {
+        Self {
+            last,
+            gaps: BTreeMap::new(),
+            gap_wait,
+        }
+    }
+
+    /// The range of the gaps still waited for (given up after `gap_wait`), to read again.
     fn gap_range(&mut self) -> Option<(i64, i64)> {
-        self.gaps.retain(|_, since| since.elapsed() < GAP_WAIT);
+        let wait = self.gap_wait;
+        self.gaps.retain(|_, since| since.elapsed() < wait);
         let first = *self.gaps.keys().next()?;
         let last = *self.gaps.keys().next_back()?;
         Some((first, last))
@@ -156,11 +171,10 @@ impl Cursor {
         for seq in seqs {
             self.gaps.remove(&seq);
             if seq > self.last {
-                if seq - self.last <= MAX_TRACKED_GAP {
-                    let now = Instant::now();
-                    for missing in self.last + 1..seq {
-                        self.gaps.entry(missing).or_insert(now);
-                    }
+                let now = Instant::now();
+                let from = (self.last + 1).max(seq - MAX_TRACKED_GAP);
+                for missing in from..seq {
+                    self.gaps.entry(missing).or_insert(now);
                 }
                 self.last = seq;
             }
@@ -197,10 +211,10 @@ impl Feed {
             marker.apply(&mut revocations);
         }
         drop(revocations);
-        let mut cursor = Cursor {
-            last: last.saturating_sub(RECENT_AT_HYDRATION).max(0),
-            gaps: BTreeMap::new(),
-        };
+        let mut cursor = Cursor::new(
+            last.saturating_sub(RECENT_AT_HYDRATION).max(0),
+            GAP_WAIT.max(self.timeout * 2 + Duration::from_secs(5)),
+        );
         cursor.saw(recent);
         if cursor.last < last {
             cursor.saw([last]);
@@ -212,6 +226,7 @@ impl Feed {
     /// Reads the gaps still waited for again, then up to one batch of the log after the cursor, into the
     /// mirror; returns how many new rows it read (a full batch: more are waiting).
     async fn poll(&self, mirror: &Mirror, cursor: &mut Cursor) -> Result<usize, StoreError> {
+        let started = Instant::now();
         let gaps = cursor.gap_range();
         let after = cursor.last;
         let s = &self.statements;
@@ -242,86 +257,126 @@ impl Feed {
         cursor.saw(filled.0);
         let read = new.0.len();
         cursor.saw(new.0);
-        mirror.mark_fresh();
+        // In sync as of the read's start, and only once the log is read to its end.
+        if read < LOG_BATCH as usize {
+            mirror.mark_fresh_as_of(started);
+        }
         Ok(read)
     }
 
-    /// Removes a batch of expired sessions, markers and log rows, by the latest time the callers gave.
+    /// Removes expired sessions, markers and log rows, by the latest time the callers gave, in batches (each
+    /// within the call timeout) while batches come back full.
     pub(crate) async fn sweep(&self) -> Result<u64, StoreError> {
         let now = self.latest_now.load(Ordering::SeqCst);
         if now == i64::MIN {
             return Ok(0);
         }
         let s = &self.statements;
-        on_pool!(&self.backend, |pool| {
-            let mut removed = 0;
-            for statement in [&s.sweep_sessions, &s.sweep_markers, &s.sweep_log] {
-                removed += sqlx::query(statement)
-                    .bind(now)
-                    .execute(pool)
-                    .await?
-                    .rows_affected();
+        let mut removed = 0;
+        for statement in [&s.sweep_sessions, &s.sweep_markers, &s.sweep_log] {
+            for _ in 0..SWEEP_ROUNDS {
+                let batch = async {
+                    on_pool!(&self.backend, |pool| {
+                        sqlx::query(statement)
+                            .bind(now)
+                            .execute(pool)
+                            .await
+                            .map(|done| done.rows_affected())
+                    })
+                };
+                let batch = tokio::time::timeout(self.timeout, batch)
+                    .await
+                    .map_err(|_| StoreError::new("SQL store: a sweep timed out"))?
+                    .map_err(sql_error)?;
+                removed += batch;
+                if batch < SWEEP_BATCH as u64 {
+                    break;
+                }
             }
-            Ok::<_, sqlx::Error>(removed)
-        })
-        .map_err(sql_error)
+        }
+        Ok(removed)
+    }
+
+    /// Sweeps the database and prunes the mirror every [`SWEEP_EVERY`] until the store is dropped, on its
+    /// own (a slow sweep never delays a poll).
+    pub(crate) async fn sweep_forever(self) {
+        loop {
+            tokio::time::sleep(SWEEP_EVERY).await;
+            let Some(mirror) = self.mirror.upgrade() else {
+                return;
+            };
+            let _ = self.sweep().await;
+            // Revocations past their `until` cover only expired tokens. By the callers' latest time, or the
+            // system clock in a process that was never told one (one that only checks tokens).
+            let now = self.latest_now.load(Ordering::SeqCst).max(system_now());
+            mirror.write().sweep(now);
+        }
     }
 
     /// Hydrates, then follows the log until the store is dropped; a broken poll is retried at the next tick
     /// (the pool reconnects), and the mirror goes stale meanwhile.
     pub(crate) async fn follow(self, mut cursor: Option<Cursor>) {
         let mut hydrated_at = Instant::now();
-        let mut swept_at = Instant::now();
         let mut broken = false;
         loop {
             let Some(mirror) = self.mirror.upgrade() else {
                 return;
             };
             let due = hydrated_at.elapsed() >= REHYDRATION;
-            let step = async {
-                match cursor.take() {
-                    Some(mut c) if !due => {
-                        // A full batch means more is waiting: read on at once.
-                        while self.poll(&mirror, &mut c).await? == LOG_BATCH as usize {}
-                        Ok(c)
+            let outcome = match cursor.as_mut() {
+                Some(c) if !due => {
+                    // A full batch means more is waiting: read on at once, each read within the timeout. A
+                    // failed read keeps the cursor (rows read twice change nothing).
+                    loop {
+                        let read = tokio::time::timeout(self.timeout, self.poll(&mirror, c))
+                            .await
+                            .unwrap_or_else(|_| {
+                                Err(StoreError::new("SQL store: reading the log timed out"))
+                            });
+                        match read {
+                            Ok(n) if n == LOG_BATCH as usize => continue,
+                            other => break other.map(drop),
+                        }
                     }
-                    _ => {
-                        hydrated_at = Instant::now();
-                        self.hydrate(&mirror).await
+                }
+                _ => {
+                    hydrated_at = Instant::now();
+                    let hydration =
+                        tokio::time::timeout(self.hydration_timeout(), self.hydrate(&mirror));
+                    match hydration.await {
+                        Ok(Ok(c)) => {
+                            cursor = Some(c);
+                            Ok(())
+                        }
+                        Ok(Err(error)) => Err(error),
+                        Err(_) => Err(StoreError::new(
+                            "SQL store: reading the revocations timed out",
+                        )),
                     }
                 }
             };
-            let outcome = tokio::time::timeout(self.timeout, step)
-                .await
-                .unwrap_or_else(|_| Err(StoreError::new("SQL store: reading the log timed out")));
             match outcome {
-                Ok(c) => {
+                Ok(()) => {
                     if broken {
                         tracing::info!("the SQL revocation log is readable again");
                     }
                     broken = false;
-                    cursor = Some(c);
                 }
                 Err(error) => {
                     if !broken {
                         tracing::warn!(%error, "the SQL revocation log cannot be read; revocation checks fail closed once it is older than max_feed_lag");
                     }
                     broken = true;
-                    cursor = None;
-                }
-            }
-            if swept_at.elapsed() >= SWEEP_EVERY {
-                swept_at = Instant::now();
-                if tokio::time::timeout(self.timeout, self.sweep())
-                    .await
-                    .is_ok()
-                {
-                    mirror.write().sweep(self.latest_now.load(Ordering::SeqCst));
                 }
             }
             drop(mirror);
             tokio::time::sleep(self.poll_interval).await;
         }
+    }
+
+    /// Reading every marker takes longer than one call: ten call timeouts.
+    fn hydration_timeout(&self) -> Duration {
+        self.timeout * 10
     }
 
     /// The first hydration, before the store is handed out (so its first checks are not refused).
@@ -330,10 +385,17 @@ impl Feed {
             .mirror
             .upgrade()
             .ok_or_else(|| StoreError::new("the store was dropped"))?;
-        tokio::time::timeout(self.timeout, self.hydrate(&mirror))
+        tokio::time::timeout(self.hydration_timeout(), self.hydrate(&mirror))
             .await
             .map_err(|_| StoreError::new("SQL store: timed out reading the revocations"))?
     }
+}
+
+/// Seconds since the Unix epoch, from the system clock.
+fn system_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// A database error as a store error: the operation failed, with sqlx's description (never a bound value).
@@ -347,7 +409,7 @@ mod tests {
 
     #[test]
     fn gaps_are_waited_for_then_given_up() {
-        let mut cursor = Cursor::default();
+        let mut cursor = Cursor::new(0, GAP_WAIT);
         cursor.saw([1, 2, 4, 6]);
         assert_eq!(cursor.last, 6);
         assert_eq!(cursor.gaps.keys().copied().collect::<Vec<_>>(), [3, 5]);
@@ -368,10 +430,13 @@ mod tests {
             None,
             "a gap older than GAP_WAIT is given up"
         );
-        cursor.saw([9 + MAX_TRACKED_GAP + 1]);
-        assert!(
-            cursor.gaps.is_empty(),
-            "a huge jump is not tracked number by number"
+        let jump = 9 + 5 * MAX_TRACKED_GAP;
+        cursor.saw([jump]);
+        assert_eq!(
+            cursor.gaps.len() as i64,
+            MAX_TRACKED_GAP,
+            "the top of a huge jump is tracked"
         );
+        assert_eq!(cursor.gap_range(), Some((jump - MAX_TRACKED_GAP, jump - 1)));
     }
 }
