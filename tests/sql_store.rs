@@ -382,3 +382,50 @@ async fn out_of_order(url: &str, prefix: &str, sequence_at: Option<i64>) {
     let took = within(Duration::from_secs(2), || revoked("slow")).await;
     eprintln!("{prefix}: the out-of-order revocation reached the mirror {took:?} after its commit");
 }
+
+/// More revocations than one page of hydration and one batch of the log: a store built afterwards reads them
+/// all page by page, and a store following the log reads them all batch by batch.
+#[cfg(feature = "postgres")]
+#[tokio::test]
+async fn thousands_of_revocations_are_hydrated_in_pages_and_followed_in_batches() {
+    let Some(server) = common::postgres_server::PostgresServer::shared() else {
+        return;
+    };
+    let pool = sqlx::PgPool::connect(&server.url()).await.unwrap();
+    let build = || {
+        SqlStore::postgres(pool.clone())
+            .table_prefix("many_")
+            .poll_interval(Duration::from_millis(20))
+            .build()
+    };
+    let follower = build().await.unwrap();
+    let until = i64::MAX / 2;
+    // 2500 revocations in one statement each way (markers and log rows), as many logouts would write them.
+    for table in ["revocations", "revocation_log"] {
+        sqlx::query(&format!(
+            "INSERT INTO many_{table} (kind, issuer, id, not_before, until_at) \
+             SELECT 'j', '', 'jti-' || n, 0, $1 FROM generate_series(1, 2500) AS n"
+        ))
+        .bind(until)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    within(Duration::from_secs(5), || {
+        follower.mirrored_revocations() == 2500
+    })
+    .await;
+    let hydrated = build().await.unwrap();
+    assert_eq!(
+        hydrated.mirrored_revocations(),
+        2500,
+        "every page read at hydration"
+    );
+    let info = tower_jwt_auth::testing::token_info(
+        &json!({ "jti": "jti-2500", "sub": "x", "exp": until }),
+    );
+    match tower_jwt_auth::RevocationCheck::is_revoked(&hydrated, &info) {
+        tower_jwt_auth::Lookup::Ready(result) => assert!(result.unwrap()),
+        tower_jwt_auth::Lookup::Pending(_) => unreachable!(),
+    }
+}

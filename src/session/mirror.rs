@@ -47,6 +47,7 @@ impl Mirror {
     }
 
     /// The feed answered: the mirror is in sync as of now.
+    #[cfg(feature = "redis")]
     pub(crate) fn mark_fresh(&self) {
         self.mark_fresh_as_of(Instant::now());
     }

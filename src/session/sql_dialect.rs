@@ -138,7 +138,9 @@ pub(crate) struct Statements {
     pub(crate) delete_subject_sessions: String,
     pub(crate) upsert_marker: String,
     pub(crate) log_marker: String,
-    pub(crate) all_markers: String,
+    /// The markers in key order, a page at a time: the first page, then the page after a key.
+    pub(crate) markers_first: String,
+    pub(crate) markers_after: String,
     pub(crate) last_seq: String,
     pub(crate) recent_seqs: String,
     pub(crate) log_after: String,
@@ -151,6 +153,8 @@ pub(crate) struct Statements {
 /// How many expired rows of each table one sweep statement removes at most (a sweep repeats it while it
 /// removes full batches).
 pub(crate) const SWEEP_BATCH: i64 = 1000;
+/// How many markers one hydration query reads.
+pub(crate) const MARKER_PAGE: i64 = 1000;
 /// How many log entries one poll reads at most.
 pub(crate) const LOG_BATCH: i64 = 1000;
 
@@ -199,7 +203,14 @@ impl Statements {
                 "INSERT INTO {p}revocation_log (kind, issuer, id, not_before, until_at) \
                  VALUES ($1, $2, $3, $4, $5)"
             ),
-            all_markers: format!("SELECT kind, issuer, id, not_before, until_at FROM {p}revocations"),
+            markers_first: format!(
+                "SELECT kind, issuer, id, not_before, until_at FROM {p}revocations \
+                 ORDER BY kind, issuer, id LIMIT {MARKER_PAGE}"
+            ),
+            markers_after: format!(
+                "SELECT kind, issuer, id, not_before, until_at FROM {p}revocations \
+                 WHERE (kind, issuer, id) > ($1, $2, $3) ORDER BY kind, issuer, id LIMIT {MARKER_PAGE}"
+            ),
             last_seq: format!("SELECT COALESCE(MAX(seq), 0) FROM {p}revocation_log"),
             recent_seqs: format!("SELECT seq FROM {p}revocation_log WHERE seq > $1 ORDER BY seq"),
             log_after: format!(

@@ -22,7 +22,9 @@ use sqlx::Row;
 use crate::revocation::StoreError;
 use crate::session::mirror::Mirror;
 use crate::session::revocations::Revocations;
-use crate::session::sql_dialect::{on_pool, Backend, Statements, LOG_BATCH, SWEEP_BATCH};
+use crate::session::sql_dialect::{
+    on_pool, Backend, Statements, LOG_BATCH, MARKER_PAGE, SWEEP_BATCH,
+};
 
 /// How long a missing log number is waited for, at least (and at least twice the store's call timeout plus
 /// five seconds: a commit already sent can land after its caller gave up).
@@ -195,22 +197,49 @@ pub(crate) struct Feed {
 impl Feed {
     /// Reads every marker into the mirror, and where the log stands (with its recent gaps).
     async fn hydrate(&self, mirror: &Mirror) -> Result<Cursor, StoreError> {
+        let started = Instant::now();
         let s = &self.statements;
-        let (last, recent, markers) = on_pool!(&self.backend, |pool| {
+        let (last, recent) = on_pool!(&self.backend, |pool| {
             let last: i64 = sqlx::query_scalar(&s.last_seq).fetch_one(pool).await?;
             let recent: Vec<i64> = sqlx::query_scalar(&s.recent_seqs)
                 .bind(last.saturating_sub(RECENT_AT_HYDRATION))
                 .fetch_all(pool)
                 .await?;
-            let rows = sqlx::query(&s.all_markers).fetch_all(pool).await?;
-            Ok::<_, sqlx::Error>((last, recent, markers_of(&rows, 0)?))
+            Ok::<_, sqlx::Error>((last, recent))
         })
         .map_err(sql_error)?;
-        let mut revocations = mirror.write();
-        for marker in &markers {
-            marker.apply(&mut revocations);
+        // Every marker, a page at a time in key order.
+        let mut after: Option<Marker> = None;
+        loop {
+            let page = on_pool!(&self.backend, |pool| {
+                let rows = match &after {
+                    None => sqlx::query(&s.markers_first).fetch_all(pool).await?,
+                    Some(m) => {
+                        sqlx::query(&s.markers_after)
+                            .bind(m.kind)
+                            .bind(&m.issuer)
+                            .bind(&m.id)
+                            .fetch_all(pool)
+                            .await?
+                    }
+                };
+                Ok::<_, sqlx::Error>((rows.len(), markers_of(&rows, 0)?))
+            })
+            .map_err(sql_error)?;
+            let (read, markers) = page;
+            let mut revocations = mirror.write();
+            for marker in &markers {
+                marker.apply(&mut revocations);
+            }
+            drop(revocations);
+            if read < MARKER_PAGE as usize {
+                break;
+            }
+            match markers.into_iter().next_back() {
+                Some(marker) => after = Some(marker),
+                None => break, // a full page of rows this version does not know: nothing to page after
+            }
         }
-        drop(revocations);
         let mut cursor = Cursor::new(
             last.saturating_sub(RECENT_AT_HYDRATION).max(0),
             GAP_WAIT.max(self.timeout * 2 + Duration::from_secs(5)),
@@ -219,7 +248,7 @@ impl Feed {
         if cursor.last < last {
             cursor.saw([last]);
         }
-        mirror.mark_fresh();
+        mirror.mark_fresh_as_of(started);
         Ok(cursor)
     }
 
