@@ -5,9 +5,8 @@ use std::fmt;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use subtle::ConstantTimeEq;
-
 use crate::revocation::{Lookup, RevocationCheck, StoreError, StoreFuture};
+use crate::session::presented::{Presented, StoredTokens};
 use crate::session::revocations::Revocations;
 use crate::session::store::{
     NewSession, RefreshGrant, RotateOutcome, RotateRequest, SessionRecord, SessionStore,
@@ -58,9 +57,7 @@ struct SessionState {
 /// One session: constant size, whatever the number of rotations.
 struct SessionEntry {
     record: SessionRecord,
-    current: RefreshGrant,
-    previous_hash: Option<[u8; 32]>,
-    rotated_at: i64,
+    tokens: StoredTokens,
 }
 
 impl fmt::Debug for MemoryStore {
@@ -187,7 +184,7 @@ impl SessionState {
         let ended: Vec<String> = self
             .sessions
             .iter()
-            .filter(|(_, s)| s.record.expires_at <= now || s.current.expires_at <= now)
+            .filter(|(_, s)| s.record.expires_at <= now || s.tokens.current.expires_at <= now)
             .map(|(id, _)| id.clone())
             .collect();
         for id in ended {
@@ -200,10 +197,6 @@ impl RevocationCheck for MemoryStore {
     fn is_revoked(&self, token: &TokenInfo) -> Lookup<bool> {
         Lookup::Ready(Ok(self.read_revocations().is_revoked(token)))
     }
-}
-
-fn same_hash(a: &[u8; 32], b: &[u8; 32]) -> bool {
-    a.ct_eq(b).into()
 }
 
 impl SessionStore for MemoryStore {
@@ -230,9 +223,11 @@ impl SessionStore for MemoryStore {
             session_id,
             SessionEntry {
                 record: session,
-                current: refresh,
-                previous_hash: None,
-                rotated_at: i64::MIN,
+                tokens: StoredTokens {
+                    current: refresh,
+                    previous_hash: None,
+                    rotated_at: i64::MIN,
+                },
             },
         );
         Self::ready(Ok(()))
@@ -249,48 +244,47 @@ impl SessionStore for MemoryStore {
         if now >= entry.record.expires_at {
             return Self::ready(Ok(RotateOutcome::Invalid));
         }
-        let current = entry.current.generation;
-        if request.generation == current
-            && same_hash(&request.secret_hash, &entry.current.secret_hash)
-        {
-            if now >= entry.current.expires_at {
-                return Self::ready(Ok(RotateOutcome::Invalid));
-            }
-            let successor = RefreshGrant {
-                generation: current.saturating_add(1),
-                expires_at: request.successor.expires_at.min(entry.record.expires_at),
-                ..request.successor
-            };
-            entry.previous_hash = Some(entry.current.secret_hash);
-            entry.current = successor.clone();
-            entry.rotated_at = now;
-            return Self::ready(Ok(RotateOutcome::Rotated {
-                session: entry.record.clone(),
-                successor,
-            }));
-        }
-        let previous = request.generation.checked_add(1) == Some(current)
-            && entry
-                .previous_hash
-                .is_some_and(|h| same_hash(&request.secret_hash, &h));
-        if previous {
-            if now < entry.rotated_at.saturating_add(request.grace_period) {
-                return Self::ready(Ok(RotateOutcome::Retried {
+        let tokens = &mut entry.tokens;
+        let outcome = match tokens.judge(
+            request.generation,
+            &request.secret_hash,
+            now,
+            request.grace_period,
+        ) {
+            Presented::Current => {
+                let successor = RefreshGrant {
+                    generation: tokens.current.generation.saturating_add(1),
+                    expires_at: request.successor.expires_at.min(entry.record.expires_at),
+                    ..request.successor
+                };
+                tokens.previous_hash = Some(tokens.current.secret_hash);
+                tokens.current = successor.clone();
+                tokens.rotated_at = now;
+                RotateOutcome::Rotated {
                     session: entry.record.clone(),
-                    successor: entry.current.clone(),
-                }));
+                    successor,
+                }
             }
-            let subject = entry.record.subject.clone();
-            self.revoke_session_locked(&mut sessions, &request.session_id, request.revoke_until);
-            return Self::ready(Ok(RotateOutcome::Reused {
-                session_id: request.session_id,
-                subject,
-            }));
-        }
-        if request.generation < current {
-            return Self::ready(Ok(RotateOutcome::Outdated));
-        }
-        Self::ready(Ok(RotateOutcome::Invalid))
+            Presented::Retry => RotateOutcome::Retried {
+                session: entry.record.clone(),
+                successor: tokens.current.clone(),
+            },
+            Presented::Reuse => {
+                let subject = entry.record.subject.clone();
+                self.revoke_session_locked(
+                    &mut sessions,
+                    &request.session_id,
+                    request.revoke_until,
+                );
+                RotateOutcome::Reused {
+                    session_id: request.session_id,
+                    subject,
+                }
+            }
+            Presented::Outdated => RotateOutcome::Outdated,
+            Presented::Invalid => RotateOutcome::Invalid,
+        };
+        Self::ready(Ok(outcome))
     }
 
     fn revoke_session(&self, session_id: &str, until: i64) -> StoreFuture<()> {
@@ -310,13 +304,10 @@ impl SessionStore for MemoryStore {
         let Some(entry) = sessions.sessions.get(session_id) else {
             return Self::ready(Ok(false));
         };
-        let current = entry.current.generation == generation
-            && same_hash(&entry.current.secret_hash, &secret_hash);
-        let previous = generation.checked_add(1) == Some(entry.current.generation)
-            && entry
-                .previous_hash
-                .is_some_and(|h| same_hash(&h, &secret_hash));
-        if !(current || previous) {
+        if !entry
+            .tokens
+            .is_current_or_previous(generation, &secret_hash)
+        {
             return Self::ready(Ok(false));
         }
         self.revoke_session_locked(&mut sessions, session_id, until);

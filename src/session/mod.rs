@@ -73,6 +73,7 @@ mod endpoint;
 mod memory;
 #[cfg(any(feature = "redis", feature = "postgres", feature = "sqlite"))]
 mod mirror;
+mod presented;
 #[cfg(feature = "redis")]
 mod redis;
 #[cfg(feature = "redis")]

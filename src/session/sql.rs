@@ -7,10 +7,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::Row;
-use subtle::ConstantTimeEq;
 
 use crate::revocation::{Lookup, RevocationCheck, StoreError, StoreFuture};
 use crate::session::mirror::{Mirror, DEFAULT_MAX_FEED_LAG};
+use crate::session::presented::{Presented, StoredTokens};
 use crate::session::sql_dialect::{
     is_valid_prefix, on_pool, schema, Backend, SqlDialect, Statements, SCHEMA_LOCK,
 };
@@ -372,24 +372,16 @@ async fn within<T>(
         .unwrap_or_else(|_| Err(StoreError::new("SQL store: the call timed out")))
 }
 
-fn same_hash(a: &[u8], b: &[u8; 32]) -> bool {
-    a.len() == 32 && bool::from(a.ct_eq(b))
-}
-
 /// A stored session, as `read_session` returns it.
 struct StoredSession {
     record: SessionRecord,
-    current: RefreshGrant,
-    previous_hash: Option<Vec<u8>>,
-    rotated_at: i64,
+    tokens: StoredTokens,
 }
 
-fn hash_array(bytes: &[u8]) -> [u8; 32] {
-    let mut hash = [0u8; 32];
-    if bytes.len() == 32 {
-        hash.copy_from_slice(bytes);
-    }
-    hash
+/// A stored SHA-256 hash (a column of 32 bytes).
+fn hash_of(bytes: Vec<u8>) -> Result<[u8; 32], sqlx::Error> {
+    <[u8; 32]>::try_from(bytes.as_slice())
+        .map_err(|_| sqlx::Error::Decode("a stored refresh-token hash is not 32 bytes".into()))
 }
 
 impl SqlStore {
@@ -409,13 +401,18 @@ impl SqlStore {
                         row.try_get::<i64, _>(2)?,
                         row.try_get::<String, _>(3)?,
                     ),
-                    current: RefreshGrant::new(
-                        row.try_get::<i64, _>(4)? as u64,
-                        hash_array(&row.try_get::<Vec<u8>, _>(5)?),
-                        row.try_get::<i64, _>(6)?,
-                    ),
-                    previous_hash: row.try_get::<Option<Vec<u8>>, _>(7)?,
-                    rotated_at: row.try_get::<i64, _>(8)?,
+                    tokens: StoredTokens {
+                        current: RefreshGrant::new(
+                            row.try_get::<i64, _>(4)? as u64,
+                            hash_of(row.try_get::<Vec<u8>, _>(5)?)?,
+                            row.try_get::<i64, _>(6)?,
+                        ),
+                        previous_hash: row
+                            .try_get::<Option<Vec<u8>>, _>(7)?
+                            .map(hash_of)
+                            .transpose()?,
+                        rotated_at: row.try_get::<i64, _>(8)?,
+                    },
                 })
             })
             .transpose()
@@ -493,30 +490,29 @@ impl SqlStore {
         if now >= stored.record.expires_at {
             return Ok(RotateOutcome::Invalid);
         }
-        let current = stored.current.generation;
-        let previous = request.generation.checked_add(1) == Some(current)
-            && stored
-                .previous_hash
-                .as_deref()
-                .is_some_and(|h| same_hash(h, &request.secret_hash));
-        if previous {
-            if now < stored.rotated_at.saturating_add(request.grace_period) {
-                return Ok(RotateOutcome::Retried {
-                    session: stored.record,
-                    successor: stored.current,
-                });
+        let judged = stored.tokens.judge(
+            request.generation,
+            &request.secret_hash,
+            now,
+            request.grace_period,
+        );
+        Ok(match judged {
+            Presented::Retry => RotateOutcome::Retried {
+                session: stored.record,
+                successor: stored.tokens.current,
+            },
+            Presented::Reuse => {
+                let marker = Marker::session(&request.session_id, request.revoke_until);
+                self.revoke(Some(&request.session_id), &[marker]).await?;
+                RotateOutcome::Reused {
+                    session_id: request.session_id,
+                    subject: stored.record.subject,
+                }
             }
-            let marker = Marker::session(&request.session_id, request.revoke_until);
-            self.revoke(Some(&request.session_id), &[marker]).await?;
-            return Ok(RotateOutcome::Reused {
-                session_id: request.session_id,
-                subject: stored.record.subject,
-            });
-        }
-        if request.generation < current {
-            return Ok(RotateOutcome::Outdated);
-        }
-        Ok(RotateOutcome::Invalid)
+            Presented::Outdated => RotateOutcome::Outdated,
+            // Current, yet the conditional update missed it: it expired (or moved on) in between.
+            Presented::Current | Presented::Invalid => RotateOutcome::Invalid,
+        })
     }
 
     async fn revoke_refresh(
@@ -529,14 +525,10 @@ impl SqlStore {
         let Some(stored) = self.read_session(&session_id).await? else {
             return Ok(false);
         };
-        let current = stored.current.generation == generation
-            && same_hash(&stored.current.secret_hash, &secret_hash);
-        let previous = generation.checked_add(1) == Some(stored.current.generation)
-            && stored
-                .previous_hash
-                .as_deref()
-                .is_some_and(|h| same_hash(h, &secret_hash));
-        if !(current || previous) {
+        if !stored
+            .tokens
+            .is_current_or_previous(generation, &secret_hash)
+        {
             return Ok(false);
         }
         self.revoke(Some(&session_id), &[Marker::session(&session_id, until)])

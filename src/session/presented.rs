@@ -1,0 +1,117 @@
+//! What a presented refresh token is to its session, given what the store keeps of it (the current token, the
+//! previous token's hash, when the last rotation happened): the one decision the memory and SQL stores make
+//! for a rotation and for revoking a refresh token (the Redis store makes the same one in its script).
+
+use subtle::ConstantTimeEq;
+
+use crate::session::store::RefreshGrant;
+
+/// What a store keeps of a session's refresh tokens: constant size, whatever the number of rotations.
+#[derive(Debug, Clone)]
+pub(crate) struct StoredTokens {
+    pub(crate) current: RefreshGrant,
+    pub(crate) previous_hash: Option<[u8; 32]>,
+    pub(crate) rotated_at: i64,
+}
+
+/// A presented token, judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Presented {
+    /// The current token, with its secret, not expired: it may rotate.
+    Current,
+    /// The previous token again, inside the grace period after its rotation: the current one is handed out.
+    Retry,
+    /// The previous token again, after the grace period: reuse, which revokes the session.
+    Reuse,
+    /// An older generation (whose tag `Sessions` checks).
+    Outdated,
+    /// Nothing valid: a wrong secret, an expired current token, a generation from the future.
+    Invalid,
+}
+
+/// Compares two SHA-256 hashes in constant time.
+pub(crate) fn same_hash(a: &[u8; 32], b: &[u8; 32]) -> bool {
+    a.ct_eq(b).into()
+}
+
+impl StoredTokens {
+    /// Whether `generation` and `secret_hash` are the current token's or the previous one's.
+    pub(crate) fn is_current_or_previous(&self, generation: u64, secret_hash: &[u8; 32]) -> bool {
+        self.is_current(generation, secret_hash) || self.is_previous(generation, secret_hash)
+    }
+
+    fn is_current(&self, generation: u64, secret_hash: &[u8; 32]) -> bool {
+        generation == self.current.generation && same_hash(secret_hash, &self.current.secret_hash)
+    }
+
+    fn is_previous(&self, generation: u64, secret_hash: &[u8; 32]) -> bool {
+        generation.checked_add(1) == Some(self.current.generation)
+            && self
+                .previous_hash
+                .is_some_and(|previous| same_hash(secret_hash, &previous))
+    }
+
+    /// The token `generation`/`secret_hash` presented at `now`, with `grace_period` seconds of retries.
+    pub(crate) fn judge(
+        &self,
+        generation: u64,
+        secret_hash: &[u8; 32],
+        now: i64,
+        grace_period: i64,
+    ) -> Presented {
+        if self.is_current(generation, secret_hash) {
+            return match now < self.current.expires_at {
+                true => Presented::Current,
+                false => Presented::Invalid,
+            };
+        }
+        if self.is_previous(generation, secret_hash) {
+            return match now < self.rotated_at.saturating_add(grace_period) {
+                true => Presented::Retry,
+                false => Presented::Reuse,
+            };
+        }
+        match generation < self.current.generation {
+            true => Presented::Outdated,
+            false => Presented::Invalid,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_presentation_is_judged_once() {
+        let stored = StoredTokens {
+            current: RefreshGrant::new(3, [3; 32], 100),
+            previous_hash: Some([2; 32]),
+            rotated_at: 50,
+        };
+        assert_eq!(stored.judge(3, &[3; 32], 99, 0), Presented::Current);
+        assert_eq!(
+            stored.judge(3, &[3; 32], 100, 0),
+            Presented::Invalid,
+            "expired"
+        );
+        assert_eq!(
+            stored.judge(3, &[9; 32], 10, 0),
+            Presented::Invalid,
+            "wrong secret"
+        );
+        assert_eq!(stored.judge(2, &[2; 32], 59, 10), Presented::Retry);
+        assert_eq!(stored.judge(2, &[2; 32], 60, 10), Presented::Reuse);
+        assert_eq!(
+            stored.judge(2, &[9; 32], 55, 10),
+            Presented::Outdated,
+            "tag checked by Sessions"
+        );
+        assert_eq!(stored.judge(1, &[1; 32], 10, 0), Presented::Outdated);
+        assert_eq!(stored.judge(4, &[4; 32], 10, 0), Presented::Invalid);
+        assert!(
+            stored.is_current_or_previous(2, &[2; 32])
+                && !stored.is_current_or_previous(1, &[1; 32])
+        );
+    }
+}
