@@ -429,3 +429,38 @@ async fn thousands_of_revocations_are_hydrated_in_pages_and_followed_in_batches(
         tower_jwt_auth::Lookup::Pending(_) => unreachable!(),
     }
 }
+
+/// The store sweeps by itself: expired sessions go without anyone calling `sweep`, live ones stay.
+#[cfg(feature = "sqlite")]
+#[tokio::test]
+async fn expired_rows_are_swept_in_the_background() {
+    let file = common::sessions::SqliteFile::new();
+    let store = SqlStore::connect(&file.url())
+        .await
+        .unwrap()
+        .sweep_interval(Duration::from_millis(50))
+        .build()
+        .await
+        .unwrap();
+    let pool = sqlx::SqlitePool::connect(&file.url()).await.unwrap();
+    let h = harness(store);
+    h.sessions.login("bob", &json!({})).await.unwrap();
+    h.clock.advance(5 * 3600); // past the 4 h session cap
+    let carol = h.sessions.login("carol", &json!({})).await.unwrap(); // tells the store the time
+    let started = Instant::now();
+    loop {
+        let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jwt_auth_sessions")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        if rows == 1 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "bob's expired session is swept"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    h.sessions.refresh(carol.refresh_token()).await.unwrap();
+}

@@ -14,7 +14,7 @@ use crate::session::presented::{Presented, StoredTokens};
 use crate::session::sql_dialect::{
     is_valid_prefix, on_pool, schema, Backend, SqlDialect, Statements, SCHEMA_LOCK,
 };
-use crate::session::sql_feed::{sql_error, Feed, Marker};
+use crate::session::sql_feed::{sql_error, Feed, Marker, SWEEP_EVERY};
 use crate::session::store::{
     NewSession, RefreshGrant, RotateOutcome, RotateRequest, SessionRecord, SessionStore,
 };
@@ -91,19 +91,16 @@ pub struct SqlStore {
 }
 
 struct Inner {
-    backend: Backend,
-    statements: Arc<Statements>,
-    timeout: Duration,
-    mirror: Arc<Mirror>,
-    latest_now: Arc<AtomicI64>,
+    /// The pool, statements, call timeout and latest time seen: what the store and its tasks share.
     feed: Feed,
+    mirror: Arc<Mirror>,
 }
 
 impl fmt::Debug for SqlStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SqlStore")
-            .field("backend", &self.inner.backend)
-            .field("timeout", &self.inner.timeout)
+            .field("backend", &self.inner.feed.backend)
+            .field("timeout", &self.inner.feed.timeout)
             .finish_non_exhaustive()
     }
 }
@@ -116,6 +113,7 @@ pub struct SqlStoreBuilder {
     timeout: Duration,
     max_feed_lag: Duration,
     poll_interval: Duration,
+    sweep_interval: Duration,
     apply_schema: bool,
 }
 
@@ -205,14 +203,14 @@ impl SqlStore {
 
     /// Records `now` as told by a caller (the store never reads a clock; sweeps use the latest time seen).
     fn observe(&self, now: i64) {
-        self.inner.latest_now.fetch_max(now, Ordering::SeqCst);
+        self.inner.feed.latest_now.fetch_max(now, Ordering::SeqCst);
     }
 
     /// Writes `markers` (and their log rows) in one transaction, after deleting `session` (if any), and puts
     /// them into the local mirror at once.
     async fn revoke(&self, session: Option<&str>, markers: &[Marker]) -> Result<(), StoreError> {
-        let s = &self.inner.statements;
-        on_pool!(&self.inner.backend, |pool| {
+        let s = &self.inner.feed.statements;
+        on_pool!(&self.inner.feed.backend, |pool| {
             let mut tx = pool.begin().await?;
             if let Some(session_id) = session {
                 sqlx::query(&s.delete_session)
@@ -242,7 +240,7 @@ impl SqlStore {
         &self,
         call: impl std::future::Future<Output = Result<T, StoreError>> + Send + 'static,
     ) -> StoreFuture<T> {
-        Box::pin(within(self.inner.timeout, call))
+        Box::pin(within(self.inner.feed.timeout, call))
     }
 }
 
@@ -254,6 +252,7 @@ impl SqlStoreBuilder {
             timeout: DEFAULT_SQL_TIMEOUT,
             max_feed_lag: DEFAULT_MAX_FEED_LAG,
             poll_interval: DEFAULT_POLL_INTERVAL,
+            sweep_interval: SWEEP_EVERY,
             apply_schema: true,
         }
     }
@@ -282,6 +281,13 @@ impl SqlStoreBuilder {
     /// how long another process's logout takes to reach this one, at most.
     pub fn poll_interval(mut self, interval: Duration) -> Self {
         self.poll_interval = interval.max(Duration::from_millis(10));
+        self
+    }
+
+    /// How often expired sessions, revocation markers and log rows are removed (default one minute); each
+    /// process sweeps (the statements re-check expiry, so concurrent sweeps are harmless).
+    pub fn sweep_interval(mut self, interval: Duration) -> Self {
+        self.sweep_interval = interval.max(Duration::from_millis(10));
         self
     }
 
@@ -328,6 +334,7 @@ impl SqlStoreBuilder {
             mirror: Arc::downgrade(&mirror),
             latest_now: Arc::clone(&latest_now),
             poll_interval: self.poll_interval,
+            sweep_interval: self.sweep_interval,
             timeout: self.timeout,
         };
         let follower = feed();
@@ -337,11 +344,7 @@ impl SqlStoreBuilder {
         Ok(SqlStore {
             inner: Arc::new(Inner {
                 feed: feed(),
-                backend: self.backend.clone(),
-                statements: Arc::clone(&statements),
-                timeout: self.timeout,
                 mirror,
-                latest_now,
             }),
         })
     }
@@ -386,8 +389,8 @@ fn hash_of(bytes: Vec<u8>) -> Result<[u8; 32], sqlx::Error> {
 
 impl SqlStore {
     async fn read_session(&self, session_id: &str) -> Result<Option<StoredSession>, StoreError> {
-        let s = &self.inner.statements;
-        let row = on_pool!(&self.inner.backend, |pool| {
+        let s = &self.inner.feed.statements;
+        let row = on_pool!(&self.inner.feed.backend, |pool| {
             let row = sqlx::query(&s.read_session)
                 .bind(session_id)
                 .fetch_optional(pool)
@@ -428,8 +431,8 @@ impl SqlStore {
         } = new;
         self.observe(session.auth_time);
         refresh.expires_at = refresh.expires_at.min(session.expires_at);
-        let s = &self.inner.statements;
-        on_pool!(&self.inner.backend, |pool| {
+        let s = &self.inner.feed.statements;
+        on_pool!(&self.inner.feed.backend, |pool| {
             sqlx::query(&s.create_session)
                 .bind(&session.session_id)
                 .bind(&session.subject)
@@ -450,8 +453,8 @@ impl SqlStore {
     async fn rotate_now(&self, request: RotateRequest) -> Result<RotateOutcome, StoreError> {
         let now = request.now;
         self.observe(now);
-        let s = &self.inner.statements;
-        let rotated = on_pool!(&self.inner.backend, |pool| {
+        let s = &self.inner.feed.statements;
+        let rotated = on_pool!(&self.inner.feed.backend, |pool| {
             let row = sqlx::query(&s.rotate)
                 .bind(&request.session_id)
                 .bind(request.generation as i64)
@@ -544,8 +547,8 @@ impl SqlStore {
         until: i64,
     ) -> Result<(), StoreError> {
         self.observe(not_before);
-        let s = &self.inner.statements;
-        let markers = on_pool!(&self.inner.backend, |pool| {
+        let s = &self.inner.feed.statements;
+        let markers = on_pool!(&self.inner.feed.backend, |pool| {
             let mut tx = pool.begin().await?;
             if let (Some(timeout), Some(lock)) = (&s.lock_timeout, &s.lock_sessions) {
                 sqlx::query(timeout).execute(&mut *tx).await?;

@@ -8,7 +8,7 @@
 //!   At hydration the recent numbers are checked the same way, and every [`REHYDRATION`] the mirror reads every
 //!   marker again, which bounds the cost of anything missed.
 //! - **Fail closed.** Each successful poll marks the mirror fresh (see [`Mirror`]).
-//! - **Sweeps.** Every [`SWEEP_EVERY`] a task of its own removes expired sessions, markers and log rows in
+//! - **Sweeps.** Every minute (`sweep_interval`) a task of its own removes expired sessions, markers and log rows in
 //!   batches, by the latest time the store's callers gave it (stores never read a clock), and prunes the
 //!   mirror. A sweep re-checks expiry on each row it deletes, so a marker extended meanwhile stays.
 
@@ -33,7 +33,7 @@ pub(crate) const GAP_WAIT: Duration = Duration::from_secs(10);
 const SWEEP_ROUNDS: usize = 1000;
 /// How often every marker is read again.
 pub(crate) const REHYDRATION: Duration = Duration::from_secs(300);
-/// How often expired rows are swept.
+/// How often expired rows are swept, unless configured.
 pub(crate) const SWEEP_EVERY: Duration = Duration::from_secs(60);
 /// How many recent log numbers hydration checks for gaps.
 const RECENT_AT_HYDRATION: i64 = 1000;
@@ -191,6 +191,7 @@ pub(crate) struct Feed {
     pub(crate) mirror: Weak<Mirror>,
     pub(crate) latest_now: Arc<AtomicI64>,
     pub(crate) poll_interval: Duration,
+    pub(crate) sweep_interval: Duration,
     pub(crate) timeout: Duration,
 }
 
@@ -326,11 +327,11 @@ impl Feed {
         Ok(removed)
     }
 
-    /// Sweeps the database and prunes the mirror every [`SWEEP_EVERY`] until the store is dropped, on its
+    /// Sweeps the database and prunes the mirror every `sweep_interval` until the store is dropped, on its
     /// own (a slow sweep never delays a poll).
     pub(crate) async fn sweep_forever(self) {
         loop {
-            tokio::time::sleep(SWEEP_EVERY).await;
+            tokio::time::sleep(self.sweep_interval).await;
             let Some(mirror) = self.mirror.upgrade() else {
                 return;
             };
