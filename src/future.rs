@@ -136,8 +136,6 @@ where
                     let admission = match ready!(pending.decision.as_mut().poll(cx)) {
                         Ok(admission) => {
                             crate::stats::allowed();
-                            #[cfg(feature = "tracing")]
-                            span.admitted(admission.subject.as_deref());
                             admission
                         }
                         Err(error) => {
@@ -157,6 +155,14 @@ where
                         .take()
                         .expect("ResponseFuture polled after completion");
                     (admission.extend)(request.extensions_mut());
+                    // The subject, read from the `TokenInfo` just inserted (no copy).
+                    #[cfg(feature = "tracing")]
+                    span.admitted(
+                        request
+                            .extensions()
+                            .get::<crate::extension::TokenInfo>()
+                            .and_then(|info| info.subject()),
+                    );
                     let future = service.call(request);
                     let reissue = admission.reissue;
                     state.set(State::Inner { future, reissue });

@@ -30,8 +30,6 @@ impl<C: Send + Sync + 'static> Admission<C> {
         let reissue = self.reissue;
         let token = self.token;
         ErasedAdmission {
-            #[cfg(feature = "tracing")]
-            subject: token.info.subject().map(str::to_owned),
             extend: Box::new(move |extensions: &mut Extensions| {
                 extensions.insert(token.info);
                 extensions.insert(token.claims);
@@ -43,9 +41,6 @@ impl<C: Send + Sync + 'static> Admission<C> {
 
 /// An admission decided asynchronously, with the claims type erased so the response future doesn't carry it.
 pub(crate) struct ErasedAdmission {
-    /// The subject, for the request span.
-    #[cfg(feature = "tracing")]
-    pub(crate) subject: Option<String>,
     pub(crate) extend: Box<dyn FnOnce(&mut Extensions) + Send>,
     pub(crate) reissue: Option<Box<PendingReissue>>,
 }
