@@ -8,58 +8,21 @@
 //! conditional `UPDATE … RETURNING`, a login one `INSERT`; every revocation check reads the store's local mirror
 //! (no round trip: the shared stores' numbers are their mirrors').
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
 
+#[path = "../tests/common/missing.rs"]
+mod missing;
 #[path = "../tests/common/postgres_server.rs"]
 mod postgres_server;
+#[path = "../tests/common/redis_server.rs"]
+mod redis_server;
 use tower_jwt_auth::{
     Algorithm, JwtAuthLayer, MemoryStore, RedisStore, SessionStore, Sessions, SigningKey, SqlStore,
     TokenInfo, TokenIssuer, VerificationKey,
 };
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start_redis() -> Option<(Server, String)> {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .ok()?
-        .local_addr()
-        .ok()?
-        .port();
-    let child = Command::new("redis-server")
-        .args([
-            "--port",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ])
-        .stdout(Stdio::null())
-        .spawn()
-        .ok()?;
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if Instant::now() > deadline {
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Some((Server(child), format!("redis://127.0.0.1:{port}")))
-}
 
 const SECRET: [u8; 32] = [7; 32];
 
@@ -138,14 +101,12 @@ fn bench(c: &mut Criterion) {
         "memory",
         Arc::new(MemoryStore::with_capacity(50_000_000)),
     );
-    match start_redis() {
-        Some((_server, url)) => {
-            let store = runtime.block_on(RedisStore::builder(url).build()).unwrap();
-            bench_store(c, &runtime, "redis", Arc::new(store));
-        }
-        None => eprintln!(
-            "\n!!!!! redis-server is not installed: the Redis store was not measured !!!!!\n"
-        ),
+    // Without a server binary each start says so loudly, and that store is not measured.
+    if let Some(server) = redis_server::RedisServer::start(&["--appendonly", "no"]) {
+        let store = runtime
+            .block_on(RedisStore::builder(server.url()).build())
+            .unwrap();
+        bench_store(c, &runtime, "redis", Arc::new(store));
     }
     let dir = std::env::temp_dir().join(format!("tja-bench-sqlite-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -155,16 +116,11 @@ fn bench(c: &mut Criterion) {
         .unwrap();
     bench_store(c, &runtime, "sqlite_file", Arc::new(store));
     let _ = std::fs::remove_dir_all(&dir);
-    match postgres_server::PostgresServer::start() {
-        Some(server) => {
-            let store = runtime
-                .block_on(async { SqlStore::connect(&server.url()).await?.build().await })
-                .unwrap();
-            bench_store(c, &runtime, "postgres", Arc::new(store));
-        }
-        None => eprintln!(
-            "\n!!!!! PostgreSQL is not installed: the PostgreSQL store was not measured !!!!!\n"
-        ),
+    if let Some(server) = postgres_server::PostgresServer::start() {
+        let store = runtime
+            .block_on(async { SqlStore::connect(&server.url()).await?.build().await })
+            .unwrap();
+        bench_store(c, &runtime, "postgres", Arc::new(store));
     }
 }
 

@@ -34,6 +34,7 @@ pub fn now() -> i64 {
 
 pub mod demo;
 pub mod jwks_server;
+pub mod missing;
 pub mod observed_store;
 pub mod postgres_server;
 pub mod redis_cluster;

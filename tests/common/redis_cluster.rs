@@ -41,12 +41,11 @@ impl RedisCluster {
     /// not installed.
     pub fn start() -> Option<Self> {
         if !installed("redis-server") || !installed("redis-cli") {
-            if std::env::var_os("CI").is_some() {
-                panic!(
-                    "redis-server and redis-cli are needed, and CI must not skip the cluster tests"
-                );
-            }
-            eprintln!("\n!!!!! SKIPPING a Redis Cluster test: redis-server or redis-cli is not installed !!!!!\n");
+            super::missing::missing(
+                "the Redis Cluster tests",
+                "redis-server or redis-cli",
+                "apt-get install -y redis-server redis-tools",
+            );
             return None;
         }
         let dir = std::env::temp_dir().join(format!(
