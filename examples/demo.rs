@@ -1,5 +1,5 @@
-//! The demo server: login, /me, /posts, refresh, logout, logout-all and revoke over tower-jwt-auth, configured
-//! from the environment.
+//! The demo server: login, /me, /posts, refresh, logout, logout-all and revoke over tower-jwt-auth, with
+//! DPoP-bound tokens beside bearer ones, configured from the environment.
 //!
 //! ```text
 //! cargo run --example demo
@@ -12,17 +12,20 @@ use std::time::Duration;
 
 use argon2::{Argon2, PasswordHash, PasswordVerifier};
 use axum::body::Bytes;
+use axum::extract::OriginalUri;
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::http::{header, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
+use tower_jwt_auth::dpop::{jwk_thumbprint, Dpop, DpopPolicy, ReplayCache};
 use tower_jwt_auth::{
-    Algorithm, Claims, JsonResponder, JwtAuthLayer, MemoryStore, ProtectedResourceMetadata,
-    RefreshEndpoint, RevokeEndpoint, SessionStore, Sessions, SigningKey, SlidingPolicy, TokenInfo,
-    TokenIssuer, VerificationKey,
+    Algorithm, AuthError, AuthErrorKind, Claims, JsonResponder, JwksEndpoint, JwtAuthLayer,
+    MemoryStore, ProtectedResourceMetadata, RefreshEndpoint, RevokeEndpoint, SessionStore,
+    Sessions, SigningKey, SlidingPolicy, TokenInfo, TokenIssuer, VerificationKey, JWKS_PATH,
 };
 
 /// Demo users: name, argon2id hash of the password, and granted scopes. Passwords: alice-pass, bob-pass.
@@ -101,9 +104,46 @@ fn refresh_key(material: &[u8]) -> [u8; 32] {
 #[derive(Clone)]
 struct AppState {
     sessions: Sessions,
+    dpop: Dpop,
+    policy: DpopPolicy,
 }
 
-fn error(status: StatusCode, code: &str) -> Response {
+/// `DPOP`: `allowed` (default), `required` or `off`.
+fn dpop_policy() -> Result<DpopPolicy, BoxError> {
+    match env_or("DPOP", "allowed").as_str() {
+        "allowed" => Ok(DpopPolicy::Allowed),
+        "required" => Ok(DpopPolicy::Required),
+        "off" => Ok(DpopPolicy::Off),
+        other => Err(format!("DPOP must be allowed, required or off, not {other}").into()),
+    }
+}
+
+/// A DPoP proof that failed at /login: 401 `invalid_dpop_proof` (a replay too), 400 `use_dpop_nonce` with
+/// the nonce, 503 when the replay cache is down.
+fn proof_refused(error: &AuthError) -> Response {
+    match error.kind() {
+        AuthErrorKind::Unavailable => {
+            error_response(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable")
+        }
+        AuthErrorKind::UseDpopNonce => {
+            let mut response = error_response(StatusCode::BAD_REQUEST, "use_dpop_nonce");
+            if let Some(nonce) = error.dpop_nonce().and_then(|n| n.parse().ok()) {
+                response.headers_mut().insert("dpop-nonce", nonce);
+            }
+            response
+        }
+        _ => {
+            let mut response = error_response(StatusCode::UNAUTHORIZED, "invalid_dpop_proof");
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("DPoP error=\"invalid_dpop_proof\""),
+            );
+            response
+        }
+    }
+}
+
+fn error_response(status: StatusCode, code: &str) -> Response {
     (
         status,
         [(header::CACHE_CONTROL, "no-store")],
@@ -124,9 +164,25 @@ fn json_object<T: serde::de::DeserializeOwned>(body: &[u8]) -> Option<T> {
     serde_json::from_value(Value::Object(object)).ok()
 }
 
-async fn login(State(state): State<AppState>, body: Bytes) -> Response {
+async fn login(
+    State(state): State<AppState>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    // The proof is checked (and used up) first: a replayed proof binds nothing, whatever the body says.
+    let proof = match state.policy {
+        DpopPolicy::Off => None,
+        _ => match state.dpop.check(&Method::POST, &uri, &headers, None).await {
+            Ok(proof) => proof,
+            Err(refused) => return proof_refused(&refused),
+        },
+    };
+    if proof.is_none() && state.policy == DpopPolicy::Required {
+        return error_response(StatusCode::BAD_REQUEST, "invalid_dpop_proof");
+    }
     let Some(Login { username, password }) = json_object::<Login>(&body) else {
-        return error(StatusCode::BAD_REQUEST, "invalid_request");
+        return error_response(StatusCode::BAD_REQUEST, "invalid_request");
     };
     let user = USERS.iter().find(|(name, _, _)| *name == username);
     let verified = user.is_some_and(|(_, hash, _)| {
@@ -137,9 +193,14 @@ async fn login(State(state): State<AppState>, body: Bytes) -> Response {
         })
     });
     let (Some((name, _, scope)), true) = (user, verified) else {
-        return error(StatusCode::UNAUTHORIZED, "invalid_credentials");
+        return error_response(StatusCode::UNAUTHORIZED, "invalid_credentials");
     };
-    match state.sessions.login(name, &json!({ "scope": scope })).await {
+    let claims = json!({ "scope": scope });
+    match state
+        .sessions
+        .login_with(name, &claims, proof.as_ref())
+        .await
+    {
         Ok(pair) => (
             [
                 (header::CACHE_CONTROL, "no-store"),
@@ -149,9 +210,9 @@ async fn login(State(state): State<AppState>, body: Bytes) -> Response {
         )
             .into_response(),
         Err(tower_jwt_auth::SessionError::Unavailable(_)) => {
-            error(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable")
+            error_response(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable")
         }
-        Err(_) => error(StatusCode::INTERNAL_SERVER_ERROR, "server_error"),
+        Err(_) => error_response(StatusCode::INTERNAL_SERVER_ERROR, "server_error"),
     }
 }
 
@@ -172,29 +233,33 @@ async fn logout(State(state): State<AppState>, info: TokenInfo) -> Response {
     match state.sessions.logout(&info).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(tower_jwt_auth::SessionError::Unavailable(_)) => {
-            error(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable")
+            error_response(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable")
         }
-        Err(_) => error(StatusCode::BAD_REQUEST, "invalid_request"),
+        Err(_) => error_response(StatusCode::BAD_REQUEST, "invalid_request"),
     }
 }
 
 async fn logout_all(State(state): State<AppState>, info: TokenInfo) -> Response {
     let Some(subject) = info.subject() else {
-        return error(StatusCode::BAD_REQUEST, "invalid_request");
+        return error_response(StatusCode::BAD_REQUEST, "invalid_request");
     };
     match state.sessions.logout_all(subject).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(tower_jwt_auth::SessionError::Unavailable(_)) => {
-            error(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable")
+            error_response(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable")
         }
-        Err(_) => error(StatusCode::BAD_REQUEST, "invalid_request"),
+        Err(_) => error_response(StatusCode::BAD_REQUEST, "invalid_request"),
     }
 }
 
+/// The session store, and the DPoP replay cache when the store is shared by several processes.
+type Stores = (Arc<dyn SessionStore>, Option<Arc<dyn ReplayCache>>);
+
 /// The SQL store when `DATABASE_URL` is set (`sqlite://path` or `postgres://…`: sessions survive restarts),
 /// the Redis store on a cluster when `REDIS_CLUSTER` is set (comma-separated `host:port` seeds), else on one
-/// server when `REDIS_URL` is set (sessions shared by every demo process either way), else the memory store.
-async fn store() -> Result<Arc<dyn SessionStore>, BoxError> {
+/// server when `REDIS_URL` is set (sessions, and used DPoP proofs, shared by every demo process in each
+/// case), else the memory store.
+async fn store() -> Result<Stores, BoxError> {
     let cluster = std::env::var("REDIS_CLUSTER").ok();
     let url = std::env::var("REDIS_URL").ok();
     if let Ok(database) = std::env::var("DATABASE_URL") {
@@ -221,16 +286,14 @@ async fn store() -> Result<Arc<dyn SessionStore>, BoxError> {
                 return Err("REDIS_CLUSTER must list host:port seeds, separated by commas".into());
             }
             eprintln!("using the Redis store on a cluster ({} seeds)", nodes.len());
-            Ok(Arc::new(
-                tower_jwt_auth::RedisStore::cluster(nodes).build().await?,
-            ))
+            let store = Arc::new(tower_jwt_auth::RedisStore::cluster(nodes).build().await?);
+            Ok((store.clone(), Some(store)))
         }
         #[cfg(feature = "redis")]
         (None, Some(url)) => {
             eprintln!("using the Redis store");
-            Ok(Arc::new(
-                tower_jwt_auth::RedisStore::builder(url).build().await?,
-            ))
+            let store = Arc::new(tower_jwt_auth::RedisStore::builder(url).build().await?);
+            Ok((store.clone(), Some(store)))
         }
         #[cfg(not(feature = "redis"))]
         (Some(_), _) | (None, Some(_)) => Err(
@@ -238,29 +301,30 @@ async fn store() -> Result<Arc<dyn SessionStore>, BoxError> {
                       cargo run --example demo --features redis"
                 .into(),
         ),
-        (None, None) => Ok(Arc::new(MemoryStore::new())),
+        (None, None) => Ok((Arc::new(MemoryStore::new()), None)),
     }
 }
 
-/// The SQL store on `url` (tables created if missing).
+/// The SQL store on `url` (tables created if missing), also the DPoP replay cache.
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
-async fn sql_store(url: &str) -> Result<Arc<dyn SessionStore>, BoxError> {
+async fn sql_store(url: &str) -> Result<Stores, BoxError> {
     let kind = if url.starts_with("sqlite:") {
         "SQLite"
     } else {
         "PostgreSQL"
     };
     eprintln!("using the SQL store ({kind})");
-    Ok(Arc::new(
+    let store = Arc::new(
         tower_jwt_auth::SqlStore::connect(url)
             .await?
             .build()
             .await?,
-    ))
+    );
+    Ok((store.clone(), Some(store)))
 }
 
 #[cfg(not(any(feature = "postgres", feature = "sqlite")))]
-async fn sql_store(_: &str) -> Result<Arc<dyn SessionStore>, BoxError> {
+async fn sql_store(_: &str) -> Result<Stores, BoxError> {
     Err(
         "DATABASE_URL is set, but the demo was built without the `postgres`/`sqlite` features"
             .into(),
@@ -285,12 +349,32 @@ async fn app(public_url: &str) -> Result<Router, BoxError> {
     let issuer_name = env_or("JWT_ISSUER", "demo");
     let audience = env_or("JWT_AUDIENCE", "demo-api");
     let (signing, verification, refresh_key) = keys(alg)?;
-    let issuer = TokenIssuer::builder(signing)
-        .issuer(issuer_name)
-        .audience(audience)
-        .ttl(env_secs("ACCESS_TTL_SECS", 900)?)
-        .build()?;
-    let store = store().await?;
+    let issuer = |key: SigningKey| {
+        TokenIssuer::builder(key)
+            .issuer(&issuer_name)
+            .audience(&audience)
+            .ttl(env_secs("ACCESS_TTL_SECS", 900)?)
+            .build()
+            .map_err(BoxError::from)
+    };
+    // An asymmetric key is published at /.well-known/jwks.json under its RFC 7638 thumbprint as `kid`, which
+    // its tokens name; an HMAC secret is never published.
+    let (signing, verification) = match issuer(signing.clone())?.jwks().keys.first() {
+        Some(public) => {
+            let kid = jwk_thumbprint(public).ok_or("the public key has no thumbprint")?;
+            (signing.with_kid(&kid)?, verification.with_kid(&kid)?)
+        }
+        None => (signing, verification),
+    };
+    let issuer = issuer(signing)?;
+    let (store, replay) = store().await?;
+    let policy = dpop_policy()?;
+    // DPoP proofs name PUBLIC_URL + path; with a shared store, used proofs are shared too.
+    let mut dpop = Dpop::builder().public_url(public_url);
+    if let Some(replay) = replay {
+        dpop = dpop.replay_cache_shared(replay);
+    }
+    let dpop = dpop.build()?;
     // One session cap for refresh and sliding: the policy comes from the sessions.
     let sessions = Sessions::builder_shared(issuer, store)
         .refresh_ttl(env_secs("REFRESH_TTL_SECS", 1_209_600)?)
@@ -314,6 +398,7 @@ async fn app(public_url: &str) -> Result<Router, BoxError> {
         .sessions(&sessions)
         .sliding(SlidingPolicy::new().action(Method::POST, "/posts"))
         .realm("demo")
+        .dpop(&dpop, policy)
         .responder(JsonResponder)
         // RFC 9728: every challenge points to the metadata document served below.
         .resource_metadata_url(ProtectedResourceMetadata::well_known_url(public_url))
@@ -335,6 +420,8 @@ async fn app(public_url: &str) -> Result<Router, BoxError> {
         .layer(auth.clone());
     let state = AppState {
         sessions: sessions.clone(),
+        dpop: dpop.clone(),
+        policy,
     };
     Ok(Router::new()
         .route("/healthz", get(|| async { "ok" }))
@@ -354,7 +441,11 @@ async fn app(public_url: &str) -> Result<Router, BoxError> {
         )
         .route_service(metadata_url.path(), metadata.into_service())
         .route("/login", post(login))
-        .route_service("/refresh", RefreshEndpoint::new(sessions.clone()))
+        .route_service(JWKS_PATH, JwksEndpoint::new(sessions.issuer().clone()))
+        .route_service(
+            "/refresh",
+            RefreshEndpoint::new(sessions.clone()).dpop(&dpop, policy),
+        )
         .route_service(
             "/revoke",
             RevokeEndpoint::new(sessions).with_access_tokens(auth),

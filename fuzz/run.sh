@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 SECONDS_PER_TARGET=${FUZZ_SECONDS:-60}
 CPU=${FUZZ_CPU:-1}
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(bearer_header cookie_header token signed_claims refresh_body jwk_set)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(bearer_header cookie_header token signed_claims refresh_body jwk_set dpop_proof)
 export RUSTC_BOOTSTRAP=1
 cargo fuzz build -O
 for target in "${TARGETS[@]}"; do

@@ -9,12 +9,18 @@ use jsonwebtoken::crypto::CryptoProvider;
 
 use crate::authorize::requirements::Requirements;
 use crate::clock::{Clock, SharedClock, SystemClock};
+use crate::dpop::{Dpop, DpopPolicy};
 use crate::error::ConfigError;
+use crate::keys::issuer_keys::IssuerKeys;
+use crate::keys::source::KeySource;
 use crate::keys::trust::{TrustDomains, TrustedIssuer};
 use crate::keys::verification::VerificationKey;
 use crate::layer::JwtAuthLayer;
 use crate::pipeline::config::AuthConfig;
-use crate::rejection::{is_header_safe, Challenges, DefaultResponder, DEFAULT_REALM};
+use crate::pipeline::dpop::LayerDpop;
+use crate::rejection::{
+    is_header_safe, Challenges, DefaultResponder, DpopChallenge, DEFAULT_REALM,
+};
 use crate::revocation::RevocationCheck;
 use crate::session::Sessions;
 use crate::sliding::{Sliding, SlidingPolicy};
@@ -71,6 +77,8 @@ struct Settings {
     realm: String,
     /// RFC 9728: the protected resource metadata URL the challenges name.
     resource_metadata: Option<String>,
+    /// DPoP proof rules, and the policy (set only when it is not `Off`).
+    dpop: Option<LayerDpop>,
     revocation: Option<Arc<dyn RevocationCheck>>,
     sessions: Option<Sessions>,
     sliding: Option<SlidingPolicy>,
@@ -114,6 +122,7 @@ impl JwtAuthBuilder {
                 clock: None,
                 realm: DEFAULT_REALM.to_owned(),
                 resource_metadata: None,
+                dpop: None,
                 revocation: None,
                 sessions: None,
                 sliding: None,
@@ -369,10 +378,27 @@ impl<C, R> JwtAuthBuilder<C, R> {
         self
     }
 
+    /// Takes DPoP-bound tokens (RFC 9449) under `policy`, with the proof rules of `dpop` (see
+    /// [`dpop`](crate::dpop)): [`DpopPolicy::Allowed`] accepts bearer tokens and `Authorization: DPoP` with a
+    /// proof; [`DpopPolicy::Required`] refuses bearer tokens; [`DpopPolicy::Off`] (the default) takes neither
+    /// scheme's bound tokens. A token with `cnf.jkt` is never accepted as a bearer token. The challenges
+    /// then offer `DPoP algs="…"`.
+    pub fn dpop(mut self, dpop: &Dpop, policy: DpopPolicy) -> Self {
+        self.settings.dpop = match policy {
+            DpopPolicy::Off => None,
+            DpopPolicy::Allowed | DpopPolicy::Required => Some(LayerDpop {
+                rules: dpop.clone(),
+                required: policy == DpopPolicy::Required,
+            }),
+        };
+        self
+    }
+
     /// Wires the layer to `sessions` in one call: it accepts the tokens their issuer mints (its `iss` and
     /// `aud` join the accepted ones), checks every token against their store (revoked `jti`, `sid` or subject →
-    /// 401; store down → 503), verifies on their clock, and can [`slide`](Self::sliding) their tokens. Add the
-    /// issuer's verification key with [`key`](Self::key).
+    /// 401; store down → 503), verifies on their clock, and can [`slide`](Self::sliding) their tokens. The
+    /// issuer's own keys are trusted too, before and after a [`rotate`](crate::TokenIssuer::rotate), without
+    /// being given again with [`key`](Self::key).
     ///
     /// A separate [`revocation`](Self::revocation) store or [`clock`](Self::clock) beside the sessions is a build
     /// error ([`ConfigError::Conflict`]): each is configured once.
@@ -428,9 +454,9 @@ impl<C, R> JwtAuthBuilder<C, R> {
     }
 
     /// Reissues the [`sessions`](Self::sessions)' tokens on sliding actions (see [`SlidingPolicy`]). Without
-    /// sessions, [`build`](Self::build) fails with [`ConfigError::SlidingWithoutSessions`]; one of the layer's
-    /// keys must verify the sessions' issuer's signatures ([`ConfigError::SlidingIssuerKeyMissing`]). Only tokens
-    /// verified by such a key slide, and revoked sessions are refused (by the sessions' store) before any reissue.
+    /// sessions, [`build`](Self::build) fails with [`ConfigError::SlidingWithoutSessions`]. Only tokens verified
+    /// by a key of the sessions' issuer slide (never a remote or partner key's), and revoked sessions are refused
+    /// (by the sessions' store) before any reissue.
     pub fn sliding(mut self, policy: SlidingPolicy) -> Self {
         self.settings.sliding = Some(policy);
         self
@@ -506,17 +532,22 @@ impl<C, R> JwtAuthBuilder<C, R> {
         if revocation.is_some() && !settings.validation.require_exp {
             return Err(ConfigError::MissingExpWithRevocation);
         }
+        // The sessions' issuer's own keys, rotations included, are trusted without being given again.
+        let own = settings
+            .sessions
+            .as_ref()
+            .map(|sessions| Box::new(IssuerKeys(sessions.issuer().clone())) as Box<dyn KeySource>);
         let mut domains =
-            TrustDomains::build(settings.default_keys, settings.named_issuers, provider)?;
+            TrustDomains::build(settings.default_keys, own, settings.named_issuers, provider)?;
+        if let Some(sessions) = &settings.sessions {
+            let issuer = sessions.issuer();
+            domains.mark_issuer_keys(|key| issuer.is_verified_by(key, provider));
+        }
         let sliding = match (settings.sliding, settings.sessions) {
             (None, _) => None,
             (Some(_), None) => return Err(ConfigError::SlidingWithoutSessions),
             (Some(policy), Some(sessions)) => {
                 policy.validate()?;
-                let issuer = sessions.issuer();
-                if !domains.mark_issuer_keys(|key| issuer.is_verified_by(key, provider)) {
-                    return Err(ConfigError::SlidingIssuerKeyMissing);
-                }
                 Some(Arc::new(Sliding { policy, sessions }))
             }
         };
@@ -533,12 +564,27 @@ impl<C, R> JwtAuthBuilder<C, R> {
                 .sources
                 .iter()
                 .flat_map(|source| source.headers().iter().cloned())
+                // With DPoP, the `Authorization: DPoP` header and the proof.
+                .chain(
+                    settings
+                        .dpop
+                        .iter()
+                        .flat_map(|_| [http::header::AUTHORIZATION, crate::dpop::DPOP_HEADER]),
+                )
                 .collect(),
             sources: settings.sources,
             optional: settings.optional,
             bypass_cors_preflight: settings.bypass_cors_preflight,
-            challenges: Challenges::new(&settings.realm, settings.resource_metadata.as_deref())
-                .with_scope(self.requirements.scope_text()),
+            challenges: Challenges::new(
+                &settings.realm,
+                settings.resource_metadata.as_deref(),
+                settings.dpop.as_ref().map(|dpop| DpopChallenge {
+                    algs: dpop.rules.algs().into(),
+                    required: dpop.required,
+                }),
+            )
+            .with_scope(self.requirements.scope_text()),
+            dpop: settings.dpop,
             requirements: self.requirements,
             clock: clock.unwrap_or_else(|| Arc::new(SystemClock)),
             revocation,

@@ -48,11 +48,21 @@ pub enum AuthErrorKind {
     InsufficientScope,
     /// The revocation or session store could not be reached (503).
     Unavailable,
+    /// The DPoP proof is missing, malformed, replayed, or does not match the request, the key or the token
+    /// (401 `invalid_dpop_proof`, RFC 9449 §7.1).
+    InvalidDpopProof,
+    /// The DPoP proof lacks the server's current nonce (401 `use_dpop_nonce`, with a `DPoP-Nonce` header).
+    UseDpopNonce,
+    /// A DPoP-bound token (one with `cnf.jkt`) was sent as a bearer token, or the layer requires DPoP (401
+    /// `invalid_token`).
+    DpopRequired,
+    /// A token without `cnf.jkt` was sent with the DPoP scheme (401 `invalid_token`).
+    NotDpopBound,
 }
 
 impl AuthErrorKind {
     /// Every kind, in [`index`](Self::index) order.
-    pub(crate) const ALL: [Self; 18] = [
+    pub(crate) const ALL: [Self; 22] = [
         Self::Missing,
         Self::Malformed,
         Self::InvalidToken,
@@ -71,6 +81,10 @@ impl AuthErrorKind {
         Self::Revoked,
         Self::InsufficientScope,
         Self::Unavailable,
+        Self::InvalidDpopProof,
+        Self::UseDpopNonce,
+        Self::DpopRequired,
+        Self::NotDpopBound,
     ];
 
     /// The kind's position in [`ALL`](Self::ALL) (an exhaustive match: a new kind must be added there).
@@ -94,13 +108,17 @@ impl AuthErrorKind {
             Self::Revoked => 15,
             Self::InsufficientScope => 16,
             Self::Unavailable => 17,
+            Self::InvalidDpopProof => 18,
+            Self::UseDpopNonce => 19,
+            Self::DpopRequired => 20,
+            Self::NotDpopBound => 21,
         }
     }
 
     /// The kind's name as a metrics label and the request span's `reason` (`snake_case`).
     #[cfg_attr(not(any(feature = "metrics", feature = "tracing")), allow(dead_code))]
     pub(crate) fn label(self) -> &'static str {
-        const LABELS: [&str; 18] = [
+        const LABELS: [&str; 22] = [
             "missing",
             "malformed",
             "invalid_token",
@@ -119,6 +137,10 @@ impl AuthErrorKind {
             "revoked",
             "insufficient_scope",
             "unavailable",
+            "invalid_dpop_proof",
+            "use_dpop_nonce",
+            "dpop_required",
+            "not_dpop_bound",
         ];
         LABELS[self.index()]
     }
@@ -152,6 +174,8 @@ impl AuthErrorKind {
             Self::Missing | Self::Unavailable => None,
             Self::Malformed => Some("invalid_request"),
             Self::InsufficientScope => Some("insufficient_scope"),
+            Self::InvalidDpopProof => Some("invalid_dpop_proof"),
+            Self::UseDpopNonce => Some("use_dpop_nonce"),
             _ => Some("invalid_token"),
         }
     }
@@ -177,6 +201,10 @@ impl AuthErrorKind {
             Self::Revoked => "the access token has been revoked",
             Self::InsufficientScope => "the access token lacks the required scope",
             Self::Unavailable => "the authorization service is temporarily unavailable",
+            Self::InvalidDpopProof => "the DPoP proof is invalid",
+            Self::UseDpopNonce => "the DPoP proof must carry the server nonce",
+            Self::DpopRequired => "the access token must be sent with the DPoP scheme and a proof",
+            Self::NotDpopBound => "the access token is not bound to a DPoP key",
         }
     }
 }
@@ -204,6 +232,8 @@ pub struct AuthError {
     kind: AuthErrorKind,
     required_scope: Option<Arc<str>>,
     claim: Option<&'static str>,
+    dpop: bool,
+    dpop_nonce: Option<Arc<str>>,
 }
 
 impl AuthError {
@@ -213,7 +243,42 @@ impl AuthError {
             kind,
             required_scope: None,
             claim: None,
+            dpop: false,
+            dpop_nonce: None,
         }
+    }
+
+    /// The same error, for a request that used the DPoP scheme: its challenge is a `DPoP` one.
+    pub(crate) fn with_dpop(mut self) -> Self {
+        self.dpop = true;
+        self
+    }
+
+    /// 401 `use_dpop_nonce`, handing out `nonce` (in the `DPoP-Nonce` header of the response).
+    pub(crate) fn use_dpop_nonce(nonce: String) -> Self {
+        Self {
+            dpop_nonce: Some(nonce.into()),
+            dpop: true,
+            ..Self::of_claim(AuthErrorKind::UseDpopNonce, "nonce")
+        }
+    }
+
+    /// Whether the refused request used the DPoP scheme (or was refused for not using it): its challenge is
+    /// then a `DPoP` one.
+    pub fn used_dpop(&self) -> bool {
+        self.dpop
+            || matches!(
+                self.kind,
+                AuthErrorKind::DpopRequired
+                    | AuthErrorKind::InvalidDpopProof
+                    | AuthErrorKind::UseDpopNonce
+            )
+    }
+
+    /// The server nonce a client must put into its next DPoP proof ([`AuthErrorKind::UseDpopNonce`]); the
+    /// layer sends it as `DPoP-Nonce`.
+    pub fn dpop_nonce(&self) -> Option<&str> {
+        self.dpop_nonce.as_deref()
     }
 
     /// An error about the registered claim `claim` (`exp`, `iss`, `aud`, …): missing, of the wrong type, or
@@ -233,9 +298,8 @@ impl AuthError {
     /// [`insufficient_scope`](Self::insufficient_scope) for a scope text prepared once (no copy per rejection).
     pub(crate) fn insufficient_scope_shared(required: Arc<str>) -> Self {
         Self {
-            kind: AuthErrorKind::InsufficientScope,
             required_scope: Some(required),
-            claim: None,
+            ..Self::new(AuthErrorKind::InsufficientScope)
         }
     }
 
@@ -313,8 +377,6 @@ pub enum ConfigError {
     SlidingWithoutSessions,
     /// One setting given two ways (say a clock or a revocation store beside the sessions that bring their own).
     Conflict(&'static str),
-    /// The sliding issuer's key is not among the layer's keys, so its reissued tokens could never be verified.
-    SlidingIssuerKeyMissing,
     /// Tokens without `exp` together with a revocation store: no revocation could outlive such a token.
     MissingExpWithRevocation,
     /// A key id is empty or longer than 256 bytes.
@@ -362,9 +424,6 @@ impl fmt::Display for ConfigError {
                 "a sliding policy needs the sessions whose tokens it renews: call .sessions(&sessions)",
             ),
             Self::Conflict(what) => write!(f, "configured twice: {what}"),
-            Self::SlidingIssuerKeyMissing => f.write_str(
-                "the sliding issuer's key is not among the layer's keys: add its verification key",
-            ),
             Self::MissingExpWithRevocation => f.write_str(
                 "allow_missing_exp with a revocation store: a token without exp outlives every revocation",
             ),

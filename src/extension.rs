@@ -63,6 +63,7 @@ struct Facts {
     nbf: Option<i64>,
     exp: Option<i64>,
     auth_time: Option<i64>,
+    jkt: Option<String>,
 }
 
 impl TokenInfo {
@@ -77,6 +78,7 @@ impl TokenInfo {
             nbf: view.nbf,
             exp: view.exp,
             auth_time: view.auth_time,
+            jkt: view.cnf_jkt.as_deref().map(str::to_owned),
         }))
     }
 
@@ -162,5 +164,17 @@ impl TokenInfo {
     /// Session start (`auth_time`).
     pub fn auth_time(&self) -> Option<i64> {
         self.0.auth_time
+    }
+
+    /// The thumbprint of the DPoP key the token is bound to (`cnf.jkt`, RFC 9449 §6.1). A layer admits such a
+    /// token only with a valid proof signed by that key, so in a handler `Some` means the request was
+    /// sender-constrained, by this key.
+    pub fn dpop_thumbprint(&self) -> Option<&str> {
+        self.0.jkt.as_deref()
+    }
+
+    /// Whether the token is DPoP-bound, so the request that carried it proved possession of the key.
+    pub fn is_sender_constrained(&self) -> bool {
+        self.0.jkt.is_some()
     }
 }

@@ -5,17 +5,19 @@
 //! passwords or personal data you would not show the user into claims.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use jsonwebtoken::crypto::CryptoProvider;
+use jsonwebtoken::jwk::JwkSet;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::clock::{Clock, SharedClock, SystemClock};
 use crate::error::ConfigError;
+use crate::keys::ring::KeyRing;
 use crate::keys::signing::SigningKey;
 use crate::keys::verification::VerificationKey;
 
@@ -77,6 +79,8 @@ pub struct SessionClaims<'a> {
     pub auth_time: Option<i64>,
     /// The token's `exp` is never later than this.
     pub not_after: Option<i64>,
+    /// The RFC 7638 thumbprint of the DPoP key the token is bound to, written as `cnf.jkt` (RFC 9449 §6.1).
+    pub dpop_thumbprint: Option<&'a str>,
 }
 
 /// Signing failed, or the application's claims do not serialize to a JSON object.
@@ -92,12 +96,12 @@ pub enum IssueError {
     /// The session cap has passed; no token can be issued for it.
     SessionExpired,
     /// The application claims set a claim the crate manages itself (`sub`, `iss`, `aud`, `iat`, `nbf`, `exp`,
-    /// `jti`, `sid`, `auth_time`); pass the subject as the subject, and leave the rest to the issuer.
+    /// `jti`, `sid`, `auth_time`, `cnf`); pass the subject as the subject, and leave the rest to the issuer.
     ReservedClaim(&'static str),
 }
 
 /// Claims [`TokenIssuer`] and [`Sessions`](crate::Sessions) set themselves; application claims may not.
-pub(crate) const RESERVED_CLAIMS: [&str; 9] = [
+pub(crate) const RESERVED_CLAIMS: [&str; 10] = [
     "sub",
     "iss",
     "aud",
@@ -107,6 +111,7 @@ pub(crate) const RESERVED_CLAIMS: [&str; 9] = [
     "jti",
     "sid",
     "auth_time",
+    "cnf",
 ];
 
 impl fmt::Display for IssueError {
@@ -149,19 +154,20 @@ pub struct TokenIssuer {
 }
 
 struct IssuerInner {
-    key: SigningKey,
+    /// The active signing key and the retired keys still published; replaced whole on rotation.
+    ring: RwLock<Arc<KeyRing>>,
+    typ: String,
     provider: &'static CryptoProvider,
     issuer: String,
     audience: Vec<String>,
     ttl: i64,
     clock: SharedClock,
-    header_b64: String,
 }
 
 impl fmt::Debug for TokenIssuer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TokenIssuer")
-            .field("key", &self.inner.key)
+            .field("key", &self.ring().active)
             .field("issuer", &self.inner.issuer)
             .field("audience", &self.inner.audience)
             .field("ttl", &self.inner.ttl)
@@ -209,7 +215,7 @@ impl TokenIssuer {
 
     /// Issues an access token for `subject` with the application's `claims` (any value that serializes to a
     /// JSON object; `()` for none). Claims the issuer sets itself (`sub`, `iss`, `aud`, `iat`, `nbf`, `exp`,
-    /// `jti`, `sid`, `auth_time`) are refused in `claims` with [`IssueError::ReservedClaim`].
+    /// `jti`, `sid`, `auth_time`, `cnf`) are refused in `claims` with [`IssueError::ReservedClaim`].
     pub fn issue<T: Serialize + ?Sized>(
         &self,
         subject: &str,
@@ -218,8 +224,8 @@ impl TokenIssuer {
         self.issue_for_session(subject, claims, SessionClaims::default())
     }
 
-    /// Issues an access token that belongs to a session: `sid` and `auth_time` are written, and `exp` is capped
-    /// at `session.not_after`.
+    /// Issues an access token that belongs to a session: `sid` and `auth_time` are written, `exp` is capped at
+    /// `session.not_after`, and `cnf.jkt` binds it to a DPoP key when `session.dpop_thumbprint` is given.
     pub fn issue_for_session<T: Serialize + ?Sized>(
         &self,
         subject: &str,
@@ -253,6 +259,9 @@ impl TokenIssuer {
         }
         if let Some(auth_time) = session.auth_time {
             payload.insert("auth_time".into(), auth_time.into());
+        }
+        if let Some(jkt) = session.dpop_thumbprint {
+            payload.insert("cnf".into(), serde_json::json!({ "jkt": jkt }));
         }
         self.finish(payload, now, expires_at)
     }
@@ -301,8 +310,7 @@ impl TokenIssuer {
     /// Whether `key` verifies this issuer's signatures (it is the issuer's own key): a probe is signed and
     /// verified once.
     pub(crate) fn is_verified_by(&self, key: &VerificationKey, provider: &CryptoProvider) -> bool {
-        let inner = &*self.inner;
-        if key.algorithm != inner.key.algorithm {
+        if key.algorithm != self.ring().active.algorithm {
             return false;
         }
         let Ok(token) = self.sign_payload(b"{}") else {
@@ -324,6 +332,79 @@ impl TokenIssuer {
     /// The lifetime of new tokens, in seconds.
     pub(crate) fn ttl_secs(&self) -> i64 {
         self.inner.ttl
+    }
+
+    /// The signing keys now: the active one, and the retired ones still published.
+    pub(crate) fn ring(&self) -> Arc<KeyRing> {
+        Arc::clone(&self.inner.ring.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Rotates to a new signing key, without a restart: new tokens are signed with `key` from now on, and the
+    /// key it replaces stays published in [`jwks`](Self::jwks) — and accepted by every layer wired to sessions
+    /// on this issuer — until every token it signed has expired (its lifetime plus
+    /// [`REVOCATION_MARGIN`](crate::REVOCATION_MARGIN), which covers any layer's leeway). Keys retired longer
+    /// ago are dropped.
+    ///
+    /// Both keys need `kid`s ([`SigningKey::with_kid`]), distinct from every key still published (except the
+    /// key [`stage`](Self::stage)d for this rotation): tokens name the key that signed them, and verifiers pick
+    /// it by that name. The new key must be able to sign. A verifier that caches the JWK Set meets the new
+    /// `kid` before it refetches unless the key was staged first; this crate's `Jwks` (feature `jwks`)
+    /// refetches on an unknown `kid`, at most once per `unknown_kid_interval` (10 s by default).
+    ///
+    /// ```
+    /// use tower_jwt_auth::{Algorithm, SigningKey, TokenIssuer};
+    ///
+    /// let key = |kid: &str, byte| SigningKey::hmac(Algorithm::HS256, &[byte; 32]).unwrap().with_kid(kid).unwrap();
+    /// let issuer = TokenIssuer::builder(key("2026-11", 1)).issuer("demo").audience("api").build().unwrap();
+    /// issuer.rotate(key("2026-12", 2)).unwrap();
+    /// assert_eq!(issuer.active_kid().as_deref(), Some("2026-12"));
+    /// assert!(issuer.rotate(key("2026-12", 3)).is_err(), "a kid still in use");
+    /// ```
+    pub fn rotate(&self, key: SigningKey) -> Result<(), ConfigError> {
+        let inner = &*self.inner;
+        check_signs(&key, inner.provider)?;
+        let now = inner.clock.now();
+        let retire_at = now
+            .saturating_add(inner.ttl)
+            .saturating_add(crate::revocation::REVOCATION_MARGIN.as_secs() as i64);
+        let mut ring = inner.ring.write().unwrap_or_else(|e| e.into_inner());
+        let rotated = ring.rotate(key, &inner.typ, retire_at, now, inner.provider)?;
+        *ring = Arc::new(rotated);
+        Ok(())
+    }
+
+    /// Publishes `key` ahead of its use: it joins [`jwks`](Self::jwks) (and the keys layers wired to these
+    /// sessions trust) now, but signs nothing until [`rotate`](Self::rotate) activates it. Stage the next key
+    /// at least as long before the rotation as verifiers cache the JWK Set ([`JwksEndpoint`](crate::JwksEndpoint)
+    /// lets them keep it 300 s), and no verifier ever meets a `kid` it has not fetched. Staging another key
+    /// withdraws the one staged before. The key needs a `kid` no published key has.
+    pub fn stage(&self, key: SigningKey) -> Result<(), ConfigError> {
+        let inner = &*self.inner;
+        check_signs(&key, inner.provider)?;
+        let now = inner.clock.now();
+        let mut ring = inner.ring.write().unwrap_or_else(|e| e.into_inner());
+        let staged = ring.stage(&key, now, inner.provider)?;
+        *ring = Arc::new(staged);
+        Ok(())
+    }
+
+    /// The `kid` of the key that signs new tokens.
+    pub fn active_kid(&self) -> Option<String> {
+        self.ring().active.kid.clone()
+    }
+
+    /// The public keys of this issuer as a JWK Set (RFC 7517 §5): the active key and the retired keys still
+    /// published, each with its `kid`, `alg` and `use: sig`. HMAC secrets are never published (the set is then
+    /// empty). Serve it with [`JwksEndpoint`](crate::JwksEndpoint).
+    pub fn jwks(&self) -> JwkSet {
+        let now = self.inner.clock.now();
+        JwkSet {
+            keys: self
+                .ring()
+                .live(now)
+                .filter_map(|key| key.jwk.clone())
+                .collect(),
+        }
     }
 
     /// Stamps the time claims and a new `jti`, then signs.
@@ -350,11 +431,12 @@ impl TokenIssuer {
 
     fn sign_payload(&self, payload: &[u8]) -> Result<String, IssueError> {
         let inner = &*self.inner;
-        let mut token = String::with_capacity(inner.header_b64.len() + payload.len() * 2 + 400);
-        token.push_str(&inner.header_b64);
+        let ring = self.ring();
+        let mut token = String::with_capacity(ring.header_b64.len() + payload.len() * 2 + 400);
+        token.push_str(&ring.header_b64);
         token.push('.');
         URL_SAFE_NO_PAD.encode_string(payload, &mut token);
-        let signer = (inner.provider.signer_factory)(&inner.key.algorithm, &inner.key.key)
+        let signer = (inner.provider.signer_factory)(&ring.active.algorithm, &ring.active.key)
             .map_err(|e| IssueError::Sign(e.to_string()))?;
         let signature = signer
             .try_sign(token.as_bytes())
@@ -363,6 +445,16 @@ impl TokenIssuer {
         URL_SAFE_NO_PAD.encode_string(signature, &mut token);
         Ok(token)
     }
+}
+
+/// Refuses a key its provider cannot sign with.
+fn check_signs(key: &SigningKey, provider: &CryptoProvider) -> Result<(), ConfigError> {
+    let signer = (provider.signer_factory)(&key.algorithm, &key.key)
+        .map_err(|e| ConfigError::InvalidKey(e.to_string()))?;
+    signer
+        .try_sign(b"probe")
+        .map_err(|e| ConfigError::InvalidKey(e.to_string()))?;
+    Ok(())
 }
 
 /// 128 random bits, base64url: used for `jti` and session ids.
@@ -431,30 +523,17 @@ impl TokenIssuerBuilder {
         let ttl = ttl.ok_or(ConfigError::InvalidDuration(
             "the token lifetime must be at least one second",
         ))?;
-        let signer = (provider.signer_factory)(&self.key.algorithm, &self.key.key)
-            .map_err(|e| ConfigError::InvalidKey(e.to_string()))?;
-        signer
-            .try_sign(b"probe")
-            .map_err(|e| ConfigError::InvalidKey(e.to_string()))?;
-        let mut header = Map::new();
-        // jsonwebtoken's own serde name of the algorithm (`HS256`, `EdDSA`, …).
-        let alg = serde_json::to_value(self.key.algorithm)
-            .map_err(|e| ConfigError::InvalidKey(e.to_string()))?;
-        header.insert("alg".into(), alg);
-        header.insert("typ".into(), self.typ.clone().into());
-        if let Some(kid) = &self.key.kid {
-            header.insert("kid".into(), kid.clone().into());
-        }
-        let header_b64 = URL_SAFE_NO_PAD.encode(Value::Object(header).to_string());
+        check_signs(&self.key, provider)?;
+        let ring = KeyRing::new(self.key, &self.typ, provider)?;
         Ok(TokenIssuer {
             inner: Arc::new(IssuerInner {
-                key: self.key,
+                ring: RwLock::new(Arc::new(ring)),
+                typ: self.typ,
                 provider,
                 issuer,
                 audience: self.audience,
                 ttl,
                 clock: self.clock,
-                header_b64,
             }),
         })
     }

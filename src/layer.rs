@@ -12,6 +12,7 @@ use crate::authorize::AuthorizeLayer;
 use crate::error::{AuthError, ConfigError};
 use crate::extension::{Claims, TokenInfo};
 use crate::pipeline::config::AuthConfig;
+use crate::pipeline::dpop::check_binding;
 use crate::pipeline::verify::{verify_now, verify_without_wait};
 use crate::rejection::DefaultResponder;
 use crate::resource_metadata::ProtectedResourceMetadata;
@@ -56,6 +57,8 @@ impl<C: DeserializeOwned + 'static, R> JwtAuthLayer<C, R> {
     /// ```
     pub fn verify_token(&self, token: &str) -> Result<(Claims<C>, TokenInfo), AuthError> {
         let verified = verify_without_wait(&self.config, token, self.config.clock.now())?;
+        // No proof comes with it: a DPoP-bound token is refused, as the layer refuses it as a bearer token.
+        check_binding(None, &verified.info)?;
         Ok((verified.claims, verified.info))
     }
 
@@ -127,8 +130,8 @@ impl<C: Send + Sync + 'static, R: Clone> JwtAuthLayer<C, R> {
 
 impl<C, R> JwtAuthLayer<C, R> {
     /// The RFC 9728 protected resource metadata of `resource` (this service's identifier, its `https` URL) as
-    /// this layer sees it: its accepted issuers as `authorization_servers`, and `bearer_methods_supported`
-    /// from its token sources. Add scopes and names, then serve it with
+    /// this layer sees it: its accepted issuers as `authorization_servers`, `bearer_methods_supported`
+    /// from its token sources, and with DPoP its proof algorithms and whether bound tokens are required. Add scopes and names, then serve it with
     /// [`into_service`](ProtectedResourceMetadata::into_service):
     ///
     /// ```
@@ -157,6 +160,9 @@ impl<C, R> JwtAuthLayer<C, R> {
         }
         for method in self.config.sources.iter().filter_map(|s| s.bearer_method()) {
             metadata = metadata.bearer_method(method);
+        }
+        if let Some(dpop) = &self.config.dpop {
+            metadata = metadata.dpop(dpop.rules.algorithm_names(), dpop.required);
         }
         metadata
     }

@@ -1,6 +1,7 @@
 //! JWT bearer authentication for tower stacks (axum, hyper, tonic): verify, identify, issue, refresh, revoke.
 //!
-//! [`JwtAuthLayer`] takes the token from `Authorization: Bearer …` (or a cookie), verifies it with keys and
+//! [`JwtAuthLayer`] takes the token from `Authorization: Bearer …` (or a cookie, or — sender-constrained —
+//! `Authorization: DPoP …` with a proof of the client's key, see [`dpop`]), verifies it with keys and
 //! algorithms you pin, checks its claims, and inserts [`Claims<C>`] and [`TokenInfo`] into the request
 //! extensions. Requests without a valid token never reach your service: they get an RFC 6750 response
 //! (401/400/403 with `WWW-Authenticate: Bearer …`, or 503 when the revocation store is down).
@@ -63,12 +64,13 @@
 //!
 //! | module | what it covers |
 //! |---|---|
-//! | [`keys`] | verification and signing keys, key rotation, issuer routing, remote JWK Sets (feature `jwks`) |
+//! | [`keys`] | verification and signing keys, key rotation, issuer routing, remote JWK Sets (feature `jwks`); the issuer's own JWK Set is [`JwksEndpoint`] |
 //! | [`session`] | login, refresh-token rotation and reuse detection, logout, stores, the refresh and revoke endpoints |
 //! | [`sliding`] | sliding sessions: which actions renew a token, when, and how the new token is delivered |
 //! | [`revocation`] | what the layer checks per token, and how long a revocation lasts |
 //! | [`authorize`] | scopes and claims predicates, for the whole layer or per route |
 //! | [`rejection`] | RFC 6750 responses and challenges, and shaping their bodies with a `Responder` |
+//! | [`dpop`] | sender-constrained tokens (RFC 9449): proofs, bound tokens, bound refresh tokens, replay and nonces |
 //! | [`grpc`] | gRPC answers (`grpc-status` 16/7/14), protecting tonic services beside an open health service |
 //!
 //! The verified-token cache is described on [`JwtAuthBuilder::token_cache_size`]; RFC 9728 protected resource
@@ -129,15 +131,19 @@ mod axum;
 mod builder;
 mod clock;
 mod crypto;
+pub mod dpop;
 mod error;
 mod extension;
 mod future;
 pub mod grpc;
 mod issue;
+mod json_document;
+mod jwks_endpoint;
 pub mod keys;
 mod layer;
 mod pipeline;
 pub mod rejection;
+mod request_uri;
 mod resource_metadata;
 pub mod revocation;
 mod service;
@@ -157,6 +163,7 @@ pub use crate::axum::{ClaimsRejection, Unauthenticated};
 pub use authorize::{Authorize, AuthorizeLayer};
 pub use builder::{JwtAuthBuilder, DEFAULT_MAX_TOKEN_SIZE};
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use dpop::{Dpop, DpopBuilder, DpopPolicy, DpopProof};
 pub use error::{AuthError, AuthErrorKind, ConfigError};
 pub use extension::{Claims, TokenInfo};
 pub use future::ResponseFuture;
@@ -165,6 +172,7 @@ pub use issue::{
 };
 pub use jsonwebtoken::jwk::Jwk;
 pub use jsonwebtoken::{Algorithm, DecodingKey};
+pub use jwks_endpoint::{JwksEndpoint, JWKS_PATH};
 #[cfg(feature = "jwks")]
 pub use keys::{FetchError, FetchFuture, FetchedDocument, HyperFetcher, Jwks, JwksFetcher};
 pub use keys::{SigningKey, TrustedIssuer, VerificationKey};

@@ -6,8 +6,7 @@ use std::future::{ready, Ready};
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use http::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE};
-use http::{Method, Request, Response, StatusCode};
+use http::{Request, Response};
 use http_body_util::Full;
 use serde::Serialize;
 use tower_service::Service;
@@ -48,6 +47,10 @@ pub struct ProtectedResourceMetadata {
     scopes_supported: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     bearer_methods_supported: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    dpop_signing_alg_values_supported: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dpop_bound_access_tokens_required: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     resource_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -63,6 +66,8 @@ impl ProtectedResourceMetadata {
             jwks_uri: None,
             scopes_supported: Vec::new(),
             bearer_methods_supported: Vec::new(),
+            dpop_signing_alg_values_supported: Vec::new(),
+            dpop_bound_access_tokens_required: None,
             resource_name: None,
             resource_documentation: None,
         }
@@ -106,6 +111,18 @@ impl ProtectedResourceMetadata {
         if !self.bearer_methods_supported.contains(&method) {
             self.bearer_methods_supported.push(method);
         }
+        self
+    }
+
+    /// The DPoP proof algorithms the resource accepts (`dpop_signing_alg_values_supported`, RFC 9728 §2),
+    /// and whether it takes only DPoP-bound tokens (`dpop_bound_access_tokens_required`).
+    pub fn dpop<I, S>(mut self, algorithms: I, bound_tokens_required: bool) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.dpop_signing_alg_values_supported = algorithms.into_iter().map(Into::into).collect();
+        self.dpop_bound_access_tokens_required = Some(bound_tokens_required);
         self
     }
 
@@ -155,22 +172,12 @@ impl<B> Service<Request<B>> for ResourceMetadataService {
     }
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
-        let mut response = match *request.method() {
-            Method::GET => Response::new(Full::new(self.body.clone())),
-            Method::HEAD => Response::new(Full::new(Bytes::new())),
-            _ => {
-                let mut response = Response::new(Full::new(Bytes::new()));
-                *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
-                response
-                    .headers_mut()
-                    .insert(http::header::ALLOW, HeaderValue::from_static("GET, HEAD"));
-                return ready(Ok(response));
-            }
-        };
-        let headers = response.headers_mut();
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        headers.insert(CACHE_CONTROL, HeaderValue::from_static("max-age=3600"));
-        ready(Ok(response))
+        ready(Ok(crate::json_document::respond(
+            request.method(),
+            self.body.clone(),
+            "application/json",
+            "max-age=3600",
+        )))
     }
 }
 

@@ -84,9 +84,9 @@ impl<S, C, R> JwtAuth<S, C, R> {
         ResBody: 'static,
     {
         mark_sensitive(request.headers_mut(), &self.config.sensitive_headers);
-        let action_uri = match &self.config.sliding {
-            Some(_) => client_uri(&request),
-            None => request.uri(),
+        let action_uri = match self.config.sliding.is_some() || self.config.dpop.is_some() {
+            true => crate::request_uri::client_uri(&request),
+            false => request.uri(),
         };
         let outcome = admit(
             &self.config,
@@ -125,16 +125,6 @@ impl<S, C, R> JwtAuth<S, C, R> {
             }
         }
     }
-}
-
-/// The URI the client requested: under axum's `Router::nest` the router in front strips the prefix from the
-/// request's URI and keeps the original in `OriginalUri`, which sliding actions are written against.
-fn client_uri<B>(request: &Request<B>) -> &http::Uri {
-    #[cfg(feature = "axum")]
-    if let Some(original) = request.extensions().get::<axum::extract::OriginalUri>() {
-        return &original.0;
-    }
-    request.uri()
 }
 
 /// Marks the headers that carry tokens sensitive, so tracing and logging layers further in redact them.

@@ -79,7 +79,9 @@ async fn the_demo_serves_its_contract() {
     assert_eq!(
         anonymous.headers["www-authenticate"],
         format!(
-            "Bearer realm=\"demo\", resource_metadata=\"{}/.well-known/oauth-protected-resource\"",
+            "Bearer realm=\"demo\", resource_metadata=\"{0}/.well-known/oauth-protected-resource\", \
+             DPoP realm=\"demo\", algs=\"ES256 EdDSA ES384 PS256 RS256\", \
+             resource_metadata=\"{0}/.well-known/oauth-protected-resource\"",
             demo.base
         )
         .as_str(),

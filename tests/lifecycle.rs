@@ -560,12 +560,29 @@ fn sliding_needs_the_sessions_and_the_issuers_key_and_each_setting_is_given_once
         "a revocation store alone does not say whose tokens to renew"
     );
     assert!(base().sessions(&sessions).sliding(policy()).build().is_ok());
+    // The sessions' issuer's own keys are trusted without being given: a layer with only an unrelated key
+    // accepts the sessions' tokens, and refuses that key's.
     let other = JwtAuthLayer::builder()
         .key(VerificationKey::hmac(jsonwebtoken::Algorithm::HS256, &[5u8; 32]).unwrap())
         .sessions(&sessions)
         .sliding(policy())
-        .build();
-    assert_eq!(other.unwrap_err(), ConfigError::SlidingIssuerKeyMissing);
+        .build()
+        .unwrap();
+    let minted = sessions.issuer().issue("alice", &()).unwrap();
+    assert!(other.verify_token(minted.as_str()).is_ok());
+    let stranger = tower_jwt_auth::TokenIssuer::builder(
+        tower_jwt_auth::SigningKey::hmac(jsonwebtoken::Algorithm::HS256, &[5u8; 32]).unwrap(),
+    )
+    .issuer(ISSUER)
+    .audience(AUDIENCE)
+    .build()
+    .unwrap()
+    .issue("alice", &())
+    .unwrap();
+    assert!(
+        other.verify_token(stranger.as_str()).is_ok(),
+        "the key given with .key()"
+    );
     assert_eq!(
         base()
             .allow_missing_exp()

@@ -128,6 +128,7 @@ fn login(s: &Setup) -> String {
         session_id: Some("sid-1"),
         auth_time: Some(T0),
         not_after: None,
+        ..Default::default()
     };
     s.issuer
         .issue_for_session("alice", &claims, session)
@@ -243,6 +244,7 @@ async fn a_token_without_auth_time_counts_iat_as_session_start() {
         session_id: Some("sid-2"),
         auth_time: None,
         not_after: None,
+        ..Default::default()
     };
     let token = s
         .issuer
@@ -375,6 +377,7 @@ async fn sliding_works_behind_an_asynchronous_revocation_check() {
         session_id: Some("s-async"),
         auth_time: Some(T0),
         not_after: None,
+        ..Default::default()
     };
     let token = issuer
         .issue_for_session("alice", &json!({}), session)

@@ -303,7 +303,12 @@ async fn the_schema_is_created_with_its_prefix_or_left_to_your_migrations() {
     .unwrap();
     assert_eq!(
         tables,
-        ["mine_revocation_log", "mine_revocations", "mine_sessions"]
+        [
+            "mine_dpop_proofs",
+            "mine_revocation_log",
+            "mine_revocations",
+            "mine_sessions"
+        ]
     );
     // Only the hash of the refresh secret is stored.
     let secret = pair.refresh_token().rsplit('.').next().unwrap().to_owned();

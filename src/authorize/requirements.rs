@@ -100,15 +100,20 @@ impl<C> Requirements<C> {
     /// 403 `insufficient_scope` unless every required scope is granted and the predicate holds. Scopes need only
     /// the token's [`TokenInfo`]; a predicate without claims of type `C` to judge refuses.
     pub(crate) fn check(&self, info: &TokenInfo, claims: Option<&C>) -> Result<(), AuthError> {
+        let refused = |error: AuthError| match info.is_sender_constrained() {
+            // A bound token came with a DPoP proof: the refusal is a DPoP challenge.
+            true => Err(error.with_dpop()),
+            false => Err(error),
+        };
         if !self.scopes.iter().all(|s| info.has_scope(s)) {
-            return Err(AuthError::insufficient_scope_shared(Arc::clone(
+            return refused(AuthError::insufficient_scope_shared(Arc::clone(
                 &self.scope_text,
             )));
         }
         match (&self.predicate, claims) {
             (None, _) => Ok(()),
             (Some(predicate), Some(claims)) if predicate(claims) => Ok(()),
-            _ => Err(AuthErrorKind::InsufficientScope.into()),
+            _ => refused(AuthErrorKind::InsufficientScope.into()),
         }
     }
 }

@@ -49,14 +49,22 @@
 //!
 //! A [`SigningKey`] signs the tokens a [`TokenIssuer`](crate::TokenIssuer) mints; it is made from the same forms
 //! (HMAC secret, PEM, DER) with the same checks as a verification key.
+//!
+//! The issuer rotates its key while serving: [`stage`](crate::TokenIssuer::stage) publishes the next key (in
+//! [`TokenIssuer::jwks`](crate::TokenIssuer::jwks), served by [`JwksEndpoint`](crate::JwksEndpoint)) before it
+//! signs anything, [`rotate`](crate::TokenIssuer::rotate) makes it sign, and the key it replaces stays published
+//! until every token it signed has expired. A layer wired to the issuer's sessions trusts all of these keys by
+//! itself; other services trust them through the published set ([`Jwks::url`]).
 
 // `Jwks` exists only with its feature; docs.rs builds every feature.
 #![cfg_attr(not(feature = "jwks"), allow(rustdoc::broken_intra_doc_links))]
 
+pub(crate) mod issuer_keys;
 #[cfg(feature = "jwks")]
 pub(crate) mod jwks;
 pub(crate) mod key_set;
 pub(crate) mod material;
+pub(crate) mod ring;
 pub(crate) mod signing;
 pub(crate) mod source;
 pub(crate) mod trust;

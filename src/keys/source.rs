@@ -28,7 +28,6 @@ pub(crate) type KeyWait = Pin<Box<dyn Future<Output = ()> + Send>>;
 /// A key chosen for a token.
 pub(crate) enum SelectedKey<'a> {
     Static(&'a VerificationKey),
-    #[cfg_attr(not(feature = "jwks"), allow(dead_code))]
     Shared(Arc<VerificationKey>),
 }
 

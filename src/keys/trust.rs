@@ -16,6 +16,8 @@ use crate::keys::verification::VerificationKey;
 /// Keys of one trust domain: static keys, and key sources (remote key sets).
 #[derive(Default)]
 pub(crate) struct KeyDomain {
+    /// The keys of the layer's own issuer (a layer wired to sessions), looked at first.
+    own: Option<Box<dyn KeySource>>,
     keys: KeySet,
     remote: Vec<Box<dyn KeySource>>,
 }
@@ -31,29 +33,34 @@ impl fmt::Debug for KeyDomain {
 
 impl KeyDomain {
     fn is_empty(&self) -> bool {
-        self.remote.is_empty() && self.keys.iter().next().is_none()
+        self.own.is_none() && self.remote.is_empty() && self.keys.iter().next().is_none()
     }
 
-    /// The key for `kid` and `alg`. Static keys first; then remote key sets, which may ask to wait for a fetch
-    /// when `may_wait` (an unknown `kid`, or no keys yet).
+    /// The key for `kid` and `alg`. The own issuer's keys first, then static keys; then remote key sets, which
+    /// may ask to wait for a fetch when `may_wait` (an unknown `kid`, or no keys yet).
     pub(crate) fn lookup(
         &self,
         kid: Option<&str>,
         alg: Algorithm,
         may_wait: bool,
     ) -> KeyLookup<'_> {
+        // The own issuer's keys and the static keys the token names are candidates together.
+        let mut found = match self.own.as_ref().map(|own| own.lookup(kid, alg, false)) {
+            Some(KeyLookup::Found(own)) => own,
+            _ => Vec::new(),
+        };
         let named = self.keys.select(kid);
-        if !named.is_empty() {
-            let found: Vec<SelectedKey<'_>> = named
+        found.extend(
+            named
                 .iter()
                 .filter(|key| key.algorithm == alg)
-                .map(SelectedKey::Static)
-                .collect();
-            return if found.is_empty() {
-                KeyLookup::Refused(AuthErrorKind::UnsupportedAlgorithm)
-            } else {
-                KeyLookup::Found(found)
-            };
+                .map(SelectedKey::Static),
+        );
+        if !found.is_empty() {
+            return KeyLookup::Found(found);
+        }
+        if !named.is_empty() {
+            return KeyLookup::Refused(AuthErrorKind::UnsupportedAlgorithm);
         }
         let mut refusal = None;
         for remote in &self.remote {
@@ -77,8 +84,9 @@ impl KeyDomain {
 
     /// A fingerprint of the remote key sets' versions; a cached token verified under another one is verified again.
     pub(crate) fn generation(&self) -> u64 {
-        self.remote
+        self.own
             .iter()
+            .chain(self.remote.iter())
             .map(|r| r.generation())
             .fold(0u64, |a, g| a.wrapping_mul(31).wrapping_add(g))
     }
@@ -134,15 +142,19 @@ pub(crate) struct TrustDomains {
 }
 
 impl TrustDomains {
-    /// Builds the domains, validating every static key; remote key sets start fetching. A name trusted twice is
+    /// Builds the domains, validating every static key; remote key sets start fetching; `own` are the keys of
+    /// the layer's own issuer, looked at first in the default domain. A name trusted twice is
     /// an error (the second would silently replace the first).
     pub(crate) fn build(
         default: TrustedIssuer,
+        own: Option<Box<dyn KeySource>>,
         named: Vec<(String, TrustedIssuer)>,
         provider: &'static CryptoProvider,
     ) -> Result<Self, ConfigError> {
+        let mut default = domain(default, provider)?;
+        default.own = own;
         let mut domains = Self {
-            default: domain(default, provider)?,
+            default,
             named: HashMap::new(),
         };
         for (issuer, trusted) in named {
@@ -206,5 +218,9 @@ fn domain(
         .collect::<Result<_, _>>()?;
     #[cfg(not(feature = "jwks"))]
     let remote = Vec::new();
-    Ok(KeyDomain { keys, remote })
+    Ok(KeyDomain {
+        own: None,
+        keys,
+        remote,
+    })
 }

@@ -5,23 +5,27 @@ use std::sync::Arc;
 use http::{HeaderMap, Method, Uri};
 use serde::de::DeserializeOwned;
 
+use crate::dpop::{replay_verdict, DpopProof};
 use crate::error::{AuthError, AuthErrorKind};
 use crate::pipeline::admission::{Admission, Outcome};
 use crate::pipeline::config::AuthConfig;
+use crate::pipeline::dpop::{check_binding, proof_of};
 use crate::pipeline::find_token::find_token;
 use crate::pipeline::reissue::plan_reissue;
 use crate::pipeline::revocation::check_revocation;
 use crate::pipeline::verify::{verify_now, verify_without_wait};
+use crate::revocation::Lookup;
 use crate::token::cache::CachedToken;
 use crate::token::verifier::Unverified;
 
-/// Decides a request: synchronously when it can, otherwise as a future.
+/// Decides a request: synchronously when it can, otherwise as a future. `client_uri` is the URI the client
+/// asked for (the one sliding actions and DPoP proofs name), `uri` the one the layer sees.
 pub(crate) fn admit<C, R>(
     config: &Arc<AuthConfig<C, R>>,
     method: &Method,
     headers: &HeaderMap,
     uri: &Uri,
-    action_uri: &Uri,
+    client_uri: &Uri,
 ) -> Result<Outcome<C>, AuthError>
 where
     C: DeserializeOwned + Send + Sync + 'static,
@@ -31,7 +35,7 @@ where
         crate::stats::cors_preflight_bypassed();
         return Ok(Outcome::Anonymous);
     }
-    let Some(token) = find_token(&config.sources, headers, uri)? else {
+    let Some(found) = find_token(&config.sources, config.dpop.is_some(), headers, uri)? else {
         return if config.optional {
             Ok(Outcome::Anonymous)
         } else {
@@ -39,28 +43,44 @@ where
         };
     };
     let now = config.clock.now();
-    match verify_now(config, token, now, true) {
-        Ok(verified) => decide(config, method, action_uri, token, verified, now),
+    let (token, proof) = match &config.dpop {
+        Some(dpop) if found.dpop => {
+            let proof = proof_of(dpop, headers, method, client_uri, found.token, now)?;
+            (found.token, Some(proof))
+        }
+        Some(dpop) if dpop.required => return Err(AuthErrorKind::DpopRequired.into()),
+        _ => (found.token, None),
+    };
+    let dpop_request = proof.is_some();
+    let outcome = match verify_now(config, token, now, true) {
+        Ok(verified) => decide(config, method, client_uri, token, verified, proof, now),
         Err(Unverified::Refused(error)) => Err(error),
         Err(Unverified::WaitForKeys(wait)) => {
             let (config, token, method, uri) = (
                 Arc::clone(config),
                 token.to_owned(),
                 method.clone(),
-                action_uri.clone(),
+                client_uri.clone(),
             );
             Ok(Outcome::Pending(Box::pin(async move {
                 wait.await;
                 // Look again, without waiting a second time: still unknown is a refusal.
                 let now = config.clock.now();
                 let verified = verify_without_wait(&config, &token, now)?;
-                match decide(&config, &method, &uri, &token, verified, now)? {
-                    Outcome::Admitted(admission) => Ok(admission.erase()),
-                    Outcome::Pending(lookup) => lookup.await,
-                    Outcome::Anonymous => Err(AuthErrorKind::Missing.into()),
-                }
+                resolve(decide(
+                    &config, &method, &uri, &token, verified, proof, now,
+                )?)
+                .await
             })))
         }
+    };
+    // A request sent with the DPoP scheme is answered with a DPoP challenge, whatever refused it.
+    match (outcome, dpop_request) {
+        (Err(error), true) => Err(error.with_dpop()),
+        (Ok(Outcome::Pending(pending)), true) => Ok(Outcome::Pending(Box::pin(async move {
+            pending.await.map_err(AuthError::with_dpop)
+        }))),
+        (outcome, _) => outcome,
     }
 }
 
@@ -70,21 +90,50 @@ fn is_cors_preflight(method: &Method, headers: &HeaderMap) -> bool {
     method == Method::OPTIONS && headers.contains_key(http::header::ACCESS_CONTROL_REQUEST_METHOD)
 }
 
-/// Steps 3–5 for a verified token: plan the reissue, consult the revocation store.
+/// An outcome awaited to its end (inside a future that already waits).
+async fn resolve<C: Send + Sync + 'static>(
+    outcome: Outcome<C>,
+) -> Result<crate::pipeline::admission::ErasedAdmission, AuthError> {
+    match outcome {
+        Outcome::Admitted(admission) => Ok(admission.erase()),
+        Outcome::Pending(lookup) => lookup.await,
+        Outcome::Anonymous => Err(AuthErrorKind::Missing.into()),
+    }
+}
+
+/// Steps 3–5 for a verified token: its DPoP binding, the reissue plan, the proof's single use, the revocation
+/// store.
 fn decide<C, R>(
     config: &AuthConfig<C, R>,
     method: &Method,
     uri: &Uri,
     token: &str,
     verified: CachedToken<C>,
+    proof: Option<DpopProof>,
     now: i64,
 ) -> Result<Outcome<C>, AuthError>
 where
     C: Send + Sync + 'static,
 {
+    check_binding(proof.as_ref(), &verified.info)?;
     let admission = Admission {
         reissue: plan_reissue(config.sliding.as_ref(), method, uri, token, &verified, now),
         token: verified,
     };
-    check_revocation(config.revocation.as_ref(), admission)
+    let (Some(proof), Some(dpop)) = (proof, &config.dpop) else {
+        return check_revocation(config.revocation.as_ref(), admission);
+    };
+    match dpop.rules.remember(&proof, now) {
+        Lookup::Ready(answer) => {
+            replay_verdict(answer)?;
+            check_revocation(config.revocation.as_ref(), admission)
+        }
+        Lookup::Pending(answer) => {
+            let revocation = config.revocation.clone();
+            Ok(Outcome::Pending(Box::pin(async move {
+                replay_verdict(answer.await)?;
+                resolve(check_revocation(revocation.as_ref(), admission)?).await
+            })))
+        }
+    }
 }

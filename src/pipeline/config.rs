@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use crate::authorize::requirements::Requirements;
 use crate::clock::SharedClock;
+use crate::pipeline::dpop::LayerDpop;
 use crate::rejection::Challenges;
 use crate::revocation::RevocationCheck;
 use crate::sliding::Sliding;
@@ -19,6 +20,8 @@ pub(crate) struct AuthConfig<C, R> {
     pub(crate) verifier: Verifier,
     /// Where tokens are looked for (at most one may carry one).
     pub(crate) sources: Vec<Box<dyn TokenSource>>,
+    /// DPoP-bound tokens and their proofs, when the layer takes them.
+    pub(crate) dpop: Option<LayerDpop>,
     /// Requests without any token pass through without claims.
     pub(crate) optional: bool,
     /// CORS preflights (`OPTIONS` with `Access-Control-Request-Method`) pass through unauthenticated.
@@ -44,6 +47,7 @@ impl<C, R> fmt::Debug for AuthConfig<C, R> {
         f.debug_struct("JwtAuthConfig")
             .field("verifier", &self.verifier)
             .field("sources", &self.sources)
+            .field("dpop", &self.dpop)
             .field("optional", &self.optional)
             .field("requirements", &self.requirements)
             .field("realm", &self.challenges.realm())

@@ -19,6 +19,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use tower_service::Service;
 
+use crate::dpop::{Dpop, DpopPolicy};
 use crate::error::{AuthError, AuthErrorKind};
 use crate::session::sessions::{SessionError, Sessions};
 use crate::{JwtAuthLayer, TokenInfo};
@@ -49,13 +50,35 @@ type EndpointFuture =
 #[derive(Debug, Clone)]
 pub struct RefreshEndpoint {
     sessions: Sessions,
+    dpop: Option<(Dpop, DpopPolicy)>,
 }
 
 impl RefreshEndpoint {
     /// The refresh endpoint of `sessions`.
     pub fn new(sessions: Sessions) -> Self {
-        Self { sessions }
+        Self {
+            sessions,
+            dpop: None,
+        }
     }
+
+    /// Reads the `DPoP` proof of refresh requests (RFC 9449 §5) with the rules of `dpop` (share the layer's, so
+    /// they share a replay cache): a bound refresh token needs a proof by its key, or the answer is 400
+    /// `invalid_grant` and nothing changes; a proof binds the new pair (`"token_type":"DPoP"`). A proof that
+    /// fails is 401 `invalid_dpop_proof` (a replay too: it rotates nothing); a missing nonce 400
+    /// `use_dpop_nonce` with a `DPoP-Nonce` header. With [`DpopPolicy::Required`] a request without a proof is
+    /// 400 `invalid_dpop_proof`; with [`DpopPolicy::Off`] the header is ignored.
+    pub fn dpop(mut self, dpop: &Dpop, policy: DpopPolicy) -> Self {
+        self.dpop = (policy != DpopPolicy::Off).then(|| (dpop.clone(), policy));
+        self
+    }
+}
+
+/// The parts of a request an endpoint reads beside its body.
+struct Head {
+    method: Method,
+    uri: http::Uri,
+    headers: http::HeaderMap,
 }
 
 /// `POST` endpoint for RFC 7009 token revocation: `token=…` (form) or `{"token":"…"}` (JSON), with an optional
@@ -296,10 +319,59 @@ where
     parse(kind, &body).map_err(Refusal::into_response)
 }
 
+/// The answer to a DPoP proof that failed at a token endpoint: 401 `invalid_dpop_proof` with a `DPoP`
+/// challenge, 400 `use_dpop_nonce` with the nonce (RFC 9449 §8), 503 when the replay cache is down.
+pub(crate) fn dpop_refusal(error: &AuthError, dpop: &Dpop) -> Response<Full<Bytes>> {
+    let mut response = match error.kind() {
+        AuthErrorKind::Unavailable => {
+            return oauth_error(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable")
+        }
+        AuthErrorKind::UseDpopNonce => oauth_error(StatusCode::BAD_REQUEST, "use_dpop_nonce"),
+        _ => {
+            let mut response = oauth_error(StatusCode::UNAUTHORIZED, "invalid_dpop_proof");
+            let challenge = format!(
+                "DPoP error=\"invalid_dpop_proof\", error_description=\"{}\", algs=\"{}\"",
+                AuthErrorKind::InvalidDpopProof.description(),
+                dpop.algs()
+            );
+            if let Ok(value) = HeaderValue::from_str(&challenge) {
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, value);
+            }
+            response
+        }
+    };
+    if let Some(nonce) = error
+        .dpop_nonce()
+        .and_then(|n| HeaderValue::from_str(n).ok())
+    {
+        response
+            .headers_mut()
+            .insert(crate::dpop::DPOP_NONCE_HEADER, nonce);
+    }
+    response
+}
+
 /// What an endpoint does with the token its body carries.
-async fn refresh(endpoint: RefreshEndpoint, token: String) -> Response<Full<Bytes>> {
+async fn refresh(endpoint: RefreshEndpoint, token: String, head: Head) -> Response<Full<Bytes>> {
     let sessions = endpoint.sessions;
-    match sessions.refresh(&token).await {
+    let proof = match &endpoint.dpop {
+        None => None,
+        Some((dpop, policy)) => {
+            match dpop
+                .check(&head.method, &head.uri, &head.headers, None)
+                .await
+            {
+                Ok(None) if *policy == DpopPolicy::Required => {
+                    return oauth_error(StatusCode::BAD_REQUEST, "invalid_dpop_proof")
+                }
+                Ok(proof) => proof,
+                Err(error) => return dpop_refusal(&error, dpop),
+            }
+        }
+    };
+    match sessions.refresh_with(&token, proof.as_ref()).await {
         Ok(pair) => json_response(
             StatusCode::OK,
             serde_json::to_string(&pair).expect("a pair serializes"),
@@ -329,7 +401,11 @@ fn unsupported_token_type() -> Response<Full<Bytes>> {
     oauth_error(StatusCode::BAD_REQUEST, "unsupported_token_type")
 }
 
-async fn revoke(endpoint: RevokeEndpoint, request: RevokeRequest) -> Response<Full<Bytes>> {
+async fn revoke(
+    endpoint: RevokeEndpoint,
+    request: RevokeRequest,
+    _: Head,
+) -> Response<Full<Bytes>> {
     let RevokeRequest { token, hint } = request;
     let sessions = &endpoint.sessions;
     // The hint only orders the search (RFC 7009 §2.1): the token's own shape decides what it is.
@@ -382,9 +458,14 @@ macro_rules! endpoint_service {
 
             fn call(&mut self, request: Request<B>) -> Self::Future {
                 let endpoint = self.clone();
+                let head = Head {
+                    method: request.method().clone(),
+                    uri: crate::request_uri::client_uri(&request).clone(),
+                    headers: request.headers().clone(),
+                };
                 Box::pin(async move {
                     Ok(match token_from(request, $parse).await {
-                        Ok(token) => $run(endpoint, token).await,
+                        Ok(token) => $run(endpoint, token, head).await,
                         Err(response) => response,
                     })
                 })

@@ -31,7 +31,9 @@
 //!
 //! Refresh tokens are opaque: `rt_<session>.<generation>.<secret>` — a 128-bit session id (base64url), the token's
 //! generation in its session (decimal, 0 at login), and a 256-bit secret (base64url). The store keeps only
-//! SHA-256(secret).
+//! SHA-256(secret). A token bound to a DPoP key (see [`dpop`](crate::dpop)) has a fourth part, the key's
+//! thumbprint, which both the tag and the stored hash cover: a bound token stripped of its binding, or moved to
+//! another key, matches nothing.
 //!
 //! The secret is 128 bits of entropy followed by a 128-bit tag, an HMAC under the server key of the session id,
 //! the generation and the entropy. The tag lets [`Sessions`] recognise *any* earlier token of a

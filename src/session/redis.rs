@@ -594,6 +594,31 @@ impl RevocationCheck for RedisStore {
     }
 }
 
+/// The DPoP replay cache of every instance on this Redis: `SET NX` with the proof's remaining window as its
+/// expiry, so a proof used at one instance is refused at all of them, and the keys expire by themselves.
+impl crate::dpop::ReplayCache for RedisStore {
+    fn first_use(&self, key: &[u8; 32], now: i64, until: i64) -> Lookup<bool> {
+        let store = self.clone();
+        let key = format!("{}:dp:{}", self.prefix, hex(key));
+        let seconds = until.saturating_sub(now).max(1);
+        Lookup::Pending(Box::pin(async move {
+            store
+                .run(|mut connection, _| async move {
+                    redis::cmd("SET")
+                        .arg(&key)
+                        .arg(1)
+                        .arg("NX")
+                        .arg("EX")
+                        .arg(seconds)
+                        .query_async::<Option<String>>(&mut connection)
+                        .await
+                })
+                .await
+                .map(|reply| reply.is_some())
+        }))
+    }
+}
+
 impl SessionStore for RedisStore {
     fn create_session(&self, new: NewSession) -> StoreFuture<()> {
         let store = self.clone();

@@ -17,7 +17,13 @@ pub(crate) struct RefreshToken {
     session_id: String,
     generation: u64,
     secret: [u8; 32],
+    /// The thumbprint of the DPoP key the token is bound to (RFC 9449 §5): written as a fourth part, covered by
+    /// the tag and by the stored hash, so it can be neither removed nor changed.
+    jkt: Option<String>,
 }
+
+/// Longest thumbprint a bound token carries (a SHA-256 thumbprint is 43 characters).
+const MAX_JKT_LEN: usize = 128;
 
 fn mac(key: &[u8; 32], purpose: &[u8], session_id: &str, generation: u64, data: &[u8]) -> [u8; 32] {
     let mut mac =
@@ -36,13 +42,19 @@ impl RefreshToken {
         generation: u64,
         entropy: [u8; 16],
         key: &[u8; 32],
+        jkt: Option<String>,
     ) -> Self {
+        let mut tagged = entropy.to_vec();
+        if let Some(jkt) = &jkt {
+            tagged.extend_from_slice(b"\0jkt\0");
+            tagged.extend_from_slice(jkt.as_bytes());
+        }
         let tag = mac(
             key,
             b"tower-jwt-auth refresh tag\0",
             &session_id,
             generation,
-            &entropy,
+            &tagged,
         );
         let mut secret = [0u8; 32];
         secret[..16].copy_from_slice(&entropy);
@@ -51,16 +63,24 @@ impl RefreshToken {
             session_id,
             generation,
             secret,
+            jkt,
         }
     }
 
-    /// The first token of a new session (with a fresh session id).
-    pub(crate) fn generate(key: &[u8; 32]) -> Self {
-        Self::with_entropy(random_id(), 0, random_bytes::<16>(), key)
+    /// The first token of a new session (with a fresh session id), bound to the DPoP key `jkt` when given.
+    pub(crate) fn generate(key: &[u8; 32], jkt: Option<&str>) -> Self {
+        Self::with_entropy(
+            random_id(),
+            0,
+            random_bytes::<16>(),
+            key,
+            jkt.map(str::to_owned),
+        )
     }
 
-    /// The next generation of this token, derived from this one's secret under `key`.
-    pub(crate) fn successor(&self, key: &[u8; 32]) -> Self {
+    /// The next generation of this token, derived from this one's secret under `key`, bound to `jkt` when
+    /// given (the same key as this one's, or a first key for an unbound token).
+    pub(crate) fn successor(&self, key: &[u8; 32], jkt: Option<&str>) -> Self {
         let generation = self.generation.saturating_add(1);
         let derived = mac(
             key,
@@ -71,25 +91,47 @@ impl RefreshToken {
         );
         let mut entropy = [0u8; 16];
         entropy.copy_from_slice(&derived[..16]);
-        Self::with_entropy(self.session_id.clone(), generation, entropy, key)
+        Self::with_entropy(
+            self.session_id.clone(),
+            generation,
+            entropy,
+            key,
+            jkt.map(str::to_owned),
+        )
     }
 
     /// Whether this token was minted under `key` (its tag verifies), whatever its generation.
     pub(crate) fn is_authentic(&self, key: &[u8; 32]) -> bool {
         let mut entropy = [0u8; 16];
         entropy.copy_from_slice(&self.secret[..16]);
-        let expected = Self::with_entropy(self.session_id.clone(), self.generation, entropy, key);
+        let expected = Self::with_entropy(
+            self.session_id.clone(),
+            self.generation,
+            entropy,
+            key,
+            self.jkt.clone(),
+        );
         subtle::ConstantTimeEq::ct_eq(&expected.secret[..], &self.secret[..]).into()
     }
 
-    /// Parses `rt_<session>.<generation>.<secret>` strictly (canonical base64url, no leading zeros).
+    /// Parses `rt_<session>.<generation>.<secret>[.<jkt>]` strictly (canonical base64url, no leading zeros).
     pub(crate) fn parse(token: &str) -> Option<Self> {
         let mut parts = token.strip_prefix(PREFIX)?.split('.');
-        let (Some(session_id), Some(generation), Some(secret), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
+        let (Some(session_id), Some(generation), Some(secret), jkt, None) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) else {
             return None;
         };
+        let jkt_ok = jkt.is_none_or(|jkt| {
+            !jkt.is_empty() && jkt.len() <= MAX_JKT_LEN && URL_SAFE_NO_PAD.decode(jkt).is_ok()
+        });
+        if !jkt_ok {
+            return None;
+        }
         if URL_SAFE_NO_PAD.decode(session_id).ok()?.len() != 16 {
             return None;
         }
@@ -106,7 +148,13 @@ impl RefreshToken {
             session_id: session_id.to_owned(),
             generation,
             secret,
+            jkt: jkt.map(str::to_owned),
         })
+    }
+
+    /// The thumbprint of the DPoP key the token is bound to.
+    pub(crate) fn jkt(&self) -> Option<&str> {
+        self.jkt.as_deref()
     }
 
     pub(crate) fn session_id(&self) -> &str {
@@ -117,17 +165,28 @@ impl RefreshToken {
         self.generation
     }
 
+    /// The hash the store keeps: of the secret, and of the key binding, so a token stripped of its binding
+    /// matches nothing.
     pub(crate) fn secret_hash(&self) -> [u8; 32] {
-        Sha256::digest(self.secret).into()
+        let mut hash = Sha256::new().chain_update(self.secret);
+        if let Some(jkt) = &self.jkt {
+            hash = hash.chain_update(b"\0jkt\0").chain_update(jkt.as_bytes());
+        }
+        hash.finalize().into()
     }
 
     pub(crate) fn encode(&self) -> String {
-        format!(
+        let mut text = format!(
             "{PREFIX}{}.{}.{}",
             self.session_id,
             self.generation,
             URL_SAFE_NO_PAD.encode(self.secret)
-        )
+        );
+        if let Some(jkt) = &self.jkt {
+            text.push('.');
+            text.push_str(jkt);
+        }
+        text
     }
 }
 
@@ -139,18 +198,19 @@ mod tests {
 
     #[test]
     fn round_trip_and_strict_parsing() {
-        let token = RefreshToken::generate(&KEY);
+        let token = RefreshToken::generate(&KEY, None);
         let text = token.encode();
         assert!(text.len() >= 3 + 22 + 1 + 1 + 1 + 43);
         let parsed = RefreshToken::parse(&text).unwrap();
         assert_eq!(parsed.session_id(), token.session_id());
         assert_eq!(parsed.generation(), 0);
         assert_eq!(parsed.secret_hash(), token.secret_hash());
-        let next = token.successor(&KEY).encode();
+        let next = token.successor(&KEY, None).encode();
         assert_eq!(RefreshToken::parse(&next).unwrap().generation(), 1);
         assert!(RefreshToken::parse(&text[3..]).is_none());
         assert!(RefreshToken::parse(&format!("{text}x")).is_none());
-        assert!(RefreshToken::parse(&format!("{text}.x")).is_none());
+        assert!(RefreshToken::parse(&format!("{text}.x.y")).is_none());
+        assert!(RefreshToken::parse(&format!("{text}.")).is_none());
         assert!(RefreshToken::parse("rt_abc.0.ghi").is_none());
         let sid = token.session_id();
         let secret = text.rsplit('.').next().unwrap();
@@ -162,17 +222,17 @@ mod tests {
 
     #[test]
     fn successors_are_deterministic_per_key_and_every_generation_is_authentic() {
-        let token = RefreshToken::generate(&KEY);
-        let a = token.successor(&KEY);
-        let b = token.successor(&KEY);
-        let c = token.successor(&[2; 32]);
+        let token = RefreshToken::generate(&KEY, None);
+        let a = token.successor(&KEY, None);
+        let b = token.successor(&KEY, None);
+        let c = token.successor(&[2; 32], None);
         assert_eq!(a.encode(), b.encode());
         assert_ne!(a.encode(), c.encode());
         assert_eq!(a.session_id, token.session_id);
         let mut current = a;
         for _ in 0..9 {
             assert!(current.is_authentic(&KEY));
-            current = current.successor(&KEY);
+            current = current.successor(&KEY, None);
         }
         assert_eq!(current.generation(), 10);
         assert!(token.is_authentic(&KEY) && current.is_authentic(&KEY));
@@ -183,5 +243,32 @@ mod tests {
         forged = RefreshToken::parse(&current.encode()).unwrap();
         forged.secret[0] ^= 1;
         assert!(!forged.is_authentic(&KEY), "the tag binds the entropy");
+    }
+
+    #[test]
+    fn a_binding_can_be_neither_removed_nor_changed() {
+        const JKT: &str = "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs";
+        let bound = RefreshToken::generate(&KEY, Some(JKT));
+        let text = bound.encode();
+        assert!(text.ends_with(&format!(".{JKT}")));
+        let parsed = RefreshToken::parse(&text).unwrap();
+        assert_eq!(parsed.jkt(), Some(JKT));
+        assert!(parsed.is_authentic(&KEY));
+        assert_eq!(parsed.secret_hash(), bound.secret_hash());
+        let stripped = RefreshToken::parse(text.strip_suffix(&format!(".{JKT}")).unwrap()).unwrap();
+        assert!(!stripped.is_authentic(&KEY), "the tag covers the binding");
+        assert_ne!(
+            stripped.secret_hash(),
+            bound.secret_hash(),
+            "so does the stored hash"
+        );
+        let moved =
+            RefreshToken::parse(&text.replace(JKT, "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k"))
+                .unwrap();
+        assert!(!moved.is_authentic(&KEY));
+        assert_ne!(moved.secret_hash(), bound.secret_hash());
+        let next = bound.successor(&KEY, Some(JKT));
+        assert_eq!(next.jkt(), Some(JKT));
+        assert!(next.is_authentic(&KEY));
     }
 }

@@ -8,6 +8,7 @@ use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 
 use crate::clock::SharedClock;
+use crate::dpop::DpopProof;
 use crate::error::ConfigError;
 use crate::issue::{random_bytes, AccessToken, IssueError, SessionClaims, TokenIssuer};
 use crate::revocation::{StoreError, REVOCATION_MARGIN};
@@ -28,13 +29,14 @@ pub const MAX_GRACE_PERIOD: Duration = Duration::from_secs(60);
 
 /// An access token and the refresh token that renews it, as an OAuth token response (RFC 6749 §5.1).
 ///
-/// Serializes as `{"access_token","refresh_token","token_type":"Bearer","expires_in"}`. `Debug` redacts both
-/// tokens.
+/// Serializes as `{"access_token","refresh_token","token_type":"Bearer","expires_in"}`, with `"token_type":
+/// "DPoP"` for a pair bound to a DPoP key (RFC 9449 §5). `Debug` redacts both tokens.
 #[derive(Clone)]
 pub struct TokenPair {
     access: AccessToken,
     refresh_token: String,
     expires_in: i64,
+    dpop_bound: bool,
 }
 
 impl TokenPair {
@@ -57,6 +59,14 @@ impl TokenPair {
     pub fn expires_in(&self) -> i64 {
         self.expires_in
     }
+
+    /// `DPoP` for a pair bound to a DPoP key, `Bearer` otherwise.
+    pub fn token_type(&self) -> &'static str {
+        match self.dpop_bound {
+            true => "DPoP",
+            false => "Bearer",
+        }
+    }
 }
 
 impl fmt::Debug for TokenPair {
@@ -65,6 +75,7 @@ impl fmt::Debug for TokenPair {
             .field("access_token", &"[redacted]")
             .field("refresh_token", &"[redacted]")
             .field("expires_in", &self.expires_in)
+            .field("token_type", &self.token_type())
             .finish()
     }
 }
@@ -74,7 +85,7 @@ impl Serialize for TokenPair {
         let mut s = serializer.serialize_struct("TokenPair", 4)?;
         s.serialize_field("access_token", self.access.as_str())?;
         s.serialize_field("refresh_token", &self.refresh_token)?;
-        s.serialize_field("token_type", "Bearer")?;
+        s.serialize_field("token_type", self.token_type())?;
         s.serialize_field("expires_in", &self.expires_in)?;
         s.end()
     }
@@ -313,11 +324,24 @@ impl Sessions {
         subject: &str,
         claims: &T,
     ) -> Result<TokenPair, SessionError> {
+        self.login_with(subject, claims, None).await
+    }
+
+    /// [`login`](Self::login), bound to the key of a DPoP `proof` when one is given (checked with
+    /// [`Dpop::check`](crate::dpop::Dpop::check)): the access tokens carry `cnf.jkt`, the pair's `token_type`
+    /// is `DPoP`, and the refresh token is bound to the same key (RFC 9449 §5), so only its holder can refresh.
+    pub async fn login_with<T: Serialize + ?Sized>(
+        &self,
+        subject: &str,
+        claims: &T,
+        proof: Option<&DpopProof>,
+    ) -> Result<TokenPair, SessionError> {
         let inner = &*self.inner;
         let claims = serde_json::to_string(claims)
             .map_err(|e| SessionError::Issue(IssueError::Serialize(e)))?;
         let now = inner.clock.now();
-        let refresh = RefreshToken::generate(&inner.successor_key);
+        let jkt = proof.map(DpopProof::thumbprint);
+        let refresh = RefreshToken::generate(&inner.successor_key, jkt);
         let session = SessionRecord {
             session_id: refresh.session_id().to_owned(),
             subject: subject.to_owned(),
@@ -325,7 +349,7 @@ impl Sessions {
             expires_at: now.saturating_add(inner.max_session),
             claims,
         };
-        let access = self.access_token(&session)?;
+        let access = self.access_token(&session, jkt)?;
         let grant = RefreshGrant {
             generation: refresh.generation(),
             secret_hash: refresh.secret_hash(),
@@ -343,12 +367,29 @@ impl Sessions {
         Ok(self.pair(access, &refresh, now))
     }
 
-    /// Exchanges a refresh token for a new pair, rotating it. Reusing a rotated token revokes its session.
+    /// Exchanges a refresh token for a new pair, rotating it. Reusing a rotated token revokes its session. A
+    /// DPoP-bound refresh token needs [`refresh_with`](Self::refresh_with) and a proof of its key.
     pub async fn refresh(&self, refresh_token: &str) -> Result<TokenPair, SessionError> {
+        self.refresh_with(refresh_token, None).await
+    }
+
+    /// [`refresh`](Self::refresh) with a DPoP `proof` (checked with [`Dpop::check`](crate::dpop::Dpop::check)).
+    /// A bound refresh token needs a proof by its key: without one, or with another key's, the refresh is
+    /// [`SessionError::InvalidGrant`] and the store is not even asked (nothing rotates, nothing is revoked). An
+    /// unbound token refreshed with a proof gets a pair bound to the proof's key from then on.
+    pub async fn refresh_with(
+        &self,
+        refresh_token: &str,
+        proof: Option<&DpopProof>,
+    ) -> Result<TokenPair, SessionError> {
         let inner = &*self.inner;
         let presented = RefreshToken::parse(refresh_token).ok_or(SessionError::InvalidGrant)?;
+        let jkt = proof.map(DpopProof::thumbprint);
+        if presented.jkt().is_some_and(|bound| Some(bound) != jkt) {
+            return Err(SessionError::InvalidGrant);
+        }
         let now = inner.clock.now();
-        let successor = presented.successor(&inner.successor_key);
+        let successor = presented.successor(&inner.successor_key, jkt);
         let request = RotateRequest {
             session_id: presented.session_id().to_owned(),
             generation: presented.generation(),
@@ -372,7 +413,7 @@ impl Sessions {
         });
         match outcome {
             RotateOutcome::Rotated { session, .. } => {
-                let access = self.access_token(&session)?;
+                let access = self.access_token(&session, jkt)?;
                 Ok(self.pair(access, &successor, now))
             }
             RotateOutcome::Retried {
@@ -385,7 +426,7 @@ impl Sessions {
                 {
                     return Err(SessionError::InvalidGrant);
                 }
-                let access = self.access_token(&session)?;
+                let access = self.access_token(&session, jkt)?;
                 Ok(self.pair(access, &successor, now))
             }
             RotateOutcome::Reused { .. } => {
@@ -490,13 +531,18 @@ impl Sessions {
         RefreshToken::parse(token).is_some()
     }
 
-    fn access_token(&self, session: &SessionRecord) -> Result<AccessToken, SessionError> {
+    fn access_token(
+        &self,
+        session: &SessionRecord,
+        dpop_thumbprint: Option<&str>,
+    ) -> Result<AccessToken, SessionError> {
         let claims: serde_json::Value = serde_json::from_str(&session.claims)
             .map_err(|e| SessionError::Issue(IssueError::Serialize(e)))?;
         let session_claims = SessionClaims {
             session_id: Some(&session.session_id),
             auth_time: Some(session.auth_time),
             not_after: Some(session.expires_at),
+            dpop_thumbprint,
         };
         Ok(self
             .inner
@@ -510,6 +556,7 @@ impl Sessions {
             access,
             refresh_token: refresh.encode(),
             expires_in,
+            dpop_bound: refresh.jkt().is_some(),
         }
     }
 }

@@ -81,10 +81,11 @@ macro_rules! write_marker {
 /// [`max_feed_lag`](SqlStoreBuilder::max_feed_lag) (5 s), checks fail closed (503); the mirror catches up by
 /// itself when the database is back.
 ///
-/// **Schema**: [`build`](SqlStoreBuilder::build) creates the three tables if they are missing (idempotent;
+/// **Schema**: [`build`](SqlStoreBuilder::build) creates the four tables if they are missing (idempotent;
 /// [`without_schema`](SqlStoreBuilder::without_schema) if your migrations do it, with the text of
-/// [`SqlStore::schema`]): `<prefix>sessions`, `<prefix>revocations`, `<prefix>revocation_log`, with the prefix
-/// `jwt_auth_` unless configured.
+/// [`SqlStore::schema`]): `<prefix>sessions`, `<prefix>revocations`, `<prefix>revocation_log`, and
+/// `<prefix>dpop_proofs` (the DPoP proofs used, when the store is the [`ReplayCache`](crate::dpop::ReplayCache)
+/// of [`Dpop`](crate::dpop::Dpop) rules), with the prefix `jwt_auth_` unless configured.
 #[derive(Clone)]
 pub struct SqlStore {
     inner: Arc<Inner>,
@@ -347,6 +348,30 @@ impl SqlStoreBuilder {
                 mirror,
             }),
         })
+    }
+}
+
+/// The DPoP replay cache of every instance on this database: a proof's first use inserts its row, a replay
+/// finds it (until it expires; sweeps remove the expired ones).
+impl crate::dpop::ReplayCache for SqlStore {
+    fn first_use(&self, key: &[u8; 32], now: i64, until: i64) -> Lookup<bool> {
+        self.observe(now);
+        let store = self.clone();
+        let key = key.to_vec();
+        Lookup::Pending(self.boxed(async move {
+            let s = &store.inner.feed.statements;
+            let done = on_pool!(&store.inner.feed.backend, |pool| {
+                sqlx::query(&s.remember_proof)
+                    .bind(&key)
+                    .bind(until)
+                    .bind(now)
+                    .execute(pool)
+                    .await
+                    .map(|done| done.rows_affected())
+            })
+            .map_err(sql_error)?;
+            Ok(done == 1)
+        }))
     }
 }
 

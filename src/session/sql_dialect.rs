@@ -117,6 +117,13 @@ pub(crate) fn schema(dialect: SqlDialect, prefix: &str) -> Vec<String> {
 )"
         ),
         format!("CREATE INDEX IF NOT EXISTS {prefix}revocation_log_until ON {prefix}revocation_log (until_at)"),
+        format!(
+            "CREATE TABLE IF NOT EXISTS {prefix}dpop_proofs (
+    proof_key {bytes} PRIMARY KEY,
+    until_at BIGINT NOT NULL
+)"
+        ),
+        format!("CREATE INDEX IF NOT EXISTS {prefix}dpop_proofs_until ON {prefix}dpop_proofs (until_at)"),
     ]
 }
 
@@ -148,6 +155,9 @@ pub(crate) struct Statements {
     pub(crate) sweep_sessions: String,
     pub(crate) sweep_markers: String,
     pub(crate) sweep_log: String,
+    /// Records a DPoP proof's use: one row affected the first time (or once the earlier use has expired).
+    pub(crate) remember_proof: String,
+    pub(crate) sweep_proofs: String,
 }
 
 /// How many expired rows of each table one sweep statement removes at most (a sweep repeats it while it
@@ -234,6 +244,15 @@ impl Statements {
             ),
             sweep_log: format!(
                 "DELETE FROM {p}revocation_log WHERE seq IN (SELECT seq FROM {p}revocation_log \
+                 WHERE until_at <= $1 LIMIT {SWEEP_BATCH}) AND until_at <= $1"
+            ),
+            remember_proof: format!(
+                "INSERT INTO {p}dpop_proofs (proof_key, until_at) VALUES ($1, $2) \
+                 ON CONFLICT (proof_key) DO UPDATE SET until_at = excluded.until_at \
+                 WHERE {p}dpop_proofs.until_at < $3"
+            ),
+            sweep_proofs: format!(
+                "DELETE FROM {p}dpop_proofs WHERE proof_key IN (SELECT proof_key FROM {p}dpop_proofs \
                  WHERE until_at <= $1 LIMIT {SWEEP_BATCH}) AND until_at <= $1"
             ),
         }

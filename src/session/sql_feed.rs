@@ -294,7 +294,7 @@ impl Feed {
         Ok(read)
     }
 
-    /// Removes expired sessions, markers and log rows, by the latest time the callers gave, in batches (each
+    /// Removes expired sessions, markers, log rows and used DPoP proofs, by the latest time the callers gave, in batches (each
     /// within the call timeout) while batches come back full.
     pub(crate) async fn sweep(&self) -> Result<u64, StoreError> {
         let now = self.latest_now.load(Ordering::SeqCst);
@@ -303,7 +303,12 @@ impl Feed {
         }
         let s = &self.statements;
         let mut removed = 0;
-        for statement in [&s.sweep_sessions, &s.sweep_markers, &s.sweep_log] {
+        for statement in [
+            &s.sweep_sessions,
+            &s.sweep_markers,
+            &s.sweep_log,
+            &s.sweep_proofs,
+        ] {
             for _ in 0..SWEEP_ROUNDS {
                 let batch = async {
                     on_pool!(&self.backend, |pool| {

@@ -158,6 +158,8 @@ pub(crate) struct ClaimsView<'a> {
     pub(crate) scope: Option<Cow<'a, str>>,
     pub(crate) client_id: Option<Cow<'a, str>>,
     pub(crate) aud: Option<AudienceView<'a>>,
+    /// `cnf.jkt` (RFC 9449 §6.1): the thumbprint of the DPoP key the token is bound to.
+    pub(crate) cnf_jkt: Option<Cow<'a, str>>,
 }
 
 /// A NumericDate claim that is present (so `null` is an error, not "absent").
@@ -170,7 +172,7 @@ impl<'de> Deserialize<'de> for Date {
 }
 
 /// The registered claims the crate reads (and that can be made mandatory).
-pub(crate) const REGISTERED_CLAIMS: [&str; 11] = [
+pub(crate) const REGISTERED_CLAIMS: [&str; 12] = [
     "exp",
     "nbf",
     "iat",
@@ -182,6 +184,7 @@ pub(crate) const REGISTERED_CLAIMS: [&str; 11] = [
     "scope",
     "client_id",
     "auth_time",
+    "cnf",
 ];
 
 /// Parses a claims set (a JSON object; arrays and other values are refused) within `limits`. A registered
@@ -243,6 +246,7 @@ impl<'de> Visitor<'de> for ClaimsSeed<'_> {
                 "scope" => view.scope = text(map)?,
                 "client_id" => view.client_id = text(map)?,
                 "aud" => view.aud = Some(map.next_value_seed(AudienceSeed(limits))?),
+                "cnf" => view.cnf_jkt = map.next_value_seed(ConfirmationSeed(limits))?,
                 // A registered claim without an arm is read as an application claim (never a panic).
                 _ => return Ok(false),
             }
@@ -273,6 +277,36 @@ impl ClaimsView<'_> {
             sid: owned(&self.sid),
             auth_time: self.auth_time,
         }
+    }
+}
+
+/// The `cnf` claim (RFC 7800): an object; its `jkt` member, when present, must be a string. Other
+/// confirmation methods (`x5t#S256`, …) are skipped.
+struct ConfirmationSeed(JsonLimits);
+
+impl<'de> DeserializeSeed<'de> for ConfirmationSeed {
+    type Value = Option<Cow<'de, str>>;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ConfirmationSeed {
+    type Value = Option<Cow<'de, str>>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a confirmation object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        let mut jkt = None;
+        let depth = self.0.max_depth.saturating_sub(1);
+        for_each_member(map, self.0, depth, |name, map| {
+            if name != "jkt" {
+                return Ok(false);
+            }
+            jkt = Some(map.next_value::<CowStr<'de>>()?.0);
+            Ok(true)
+        })?;
+        Ok(jkt)
     }
 }
 
@@ -376,6 +410,25 @@ mod tests {
             r#"{"aud":[1]}"#,
             r#"{"aud":5}"#,
             r#"{"aud":null}"#,
+        ] {
+            assert!(view(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn confirmation_is_an_object_with_a_string_jkt() {
+        assert_eq!(
+            view(r#"{"cnf":{"jkt":"abc"}}"#).unwrap().cnf_jkt.unwrap(),
+            "abc"
+        );
+        assert!(view(r#"{"cnf":{"x5t#S256":"x"}}"#)
+            .unwrap()
+            .cnf_jkt
+            .is_none());
+        for bad in [
+            r#"{"cnf":"abc"}"#,
+            r#"{"cnf":{"jkt":1}}"#,
+            r#"{"cnf":{"jkt":"a","jkt":"b"}}"#,
         ] {
             assert!(view(bad).is_err(), "{bad}");
         }

@@ -140,12 +140,20 @@ impl TokenSource for BearerHeader {
 
 /// Parses one `Authorization` header value: `Bearer 1*SP b64token`.
 pub(crate) fn parse_bearer(value: &[u8]) -> Result<Option<&str>, AuthError> {
-    const SCHEME: &[u8] = b"bearer";
+    parse_credentials(value, b"bearer")
+}
+
+/// Parses one `Authorization` header value of the (lower-case) `scheme`: `scheme 1*SP b64token`; another
+/// scheme is no token.
+pub(crate) fn parse_credentials<'v>(
+    value: &'v [u8],
+    scheme: &[u8],
+) -> Result<Option<&'v str>, AuthError> {
     let scheme_len = value
         .iter()
         .position(|b| matches!(b, b' ' | b'\t'))
         .unwrap_or(value.len());
-    if !value[..scheme_len].eq_ignore_ascii_case(SCHEME) {
+    if !value[..scheme_len].eq_ignore_ascii_case(scheme) {
         return Ok(None);
     }
     let rest = &value[scheme_len..];

@@ -134,6 +134,7 @@ fn has_claim(c: &ClaimsView<'_>, name: &str) -> bool {
         "nbf" => c.nbf.is_some(),
         "iat" => c.iat.is_some(),
         "auth_time" => c.auth_time.is_some(),
+        "cnf" => c.cnf_jkt.is_some(),
         "iss" => c.iss.is_some(),
         "aud" => c.aud.is_some(),
         "sub" => c.sub.is_some(),

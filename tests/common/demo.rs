@@ -83,12 +83,30 @@ pub async fn call(
     token: Option<&str>,
     body: Option<&str>,
 ) -> (StatusCode, Value, HeaderMap) {
+    let authorization = token.map(|token| format!("Bearer {token}"));
+    let headers: Vec<(&str, &str)> = authorization
+        .as_deref()
+        .map(|value| ("authorization", value))
+        .into_iter()
+        .collect();
+    call_with(demo, method, path, &headers, body).await
+}
+
+/// One request with these headers (and `content-type: application/json` with a body): status, JSON body
+/// (`Null` when not JSON), headers.
+pub async fn call_with(
+    demo: &Demo,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> (StatusCode, Value, HeaderMap) {
     let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
     let mut request = Request::builder()
         .method(method)
         .uri(format!("{}{path}", demo.base));
-    if let Some(token) = token {
-        request = request.header("authorization", format!("Bearer {token}"));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
     }
     if body.is_some() {
         request = request.header("content-type", "application/json");

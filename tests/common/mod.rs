@@ -33,6 +33,7 @@ pub fn now() -> i64 {
 }
 
 pub mod demo;
+pub mod dpop_proofs;
 pub mod jwks_server;
 pub mod missing;
 pub mod observed_store;

@@ -1,0 +1,484 @@
+//! Sender-constrained tokens: DPoP (RFC 9449).
+//!
+//! A bearer token works for whoever holds it. A DPoP-bound token works only together with a fresh *proof*: a
+//! small JWT the client signs, for every request, with a private key that never leaves it. The token names the
+//! key's thumbprint (`cnf.jkt`), the proof names the request (`htm`, `htu`), its time (`iat`), a unique id
+//! (`jti`) and the token's hash (`ath`). A stolen access token — or a stolen refresh token — is useless without
+//! the key.
+//!
+//! # Verifying
+//!
+//! [`Dpop`] holds the proof rules: the service's public URL(s) (the `htu` a proof must name: behind a proxy,
+//! the *external* origin, never the `Host` header), the accepted algorithms (asymmetric only), the `iat`
+//! window, the replay cache and optional server nonces. A layer takes it with a [`DpopPolicy`]:
+//!
+//! | policy | `Authorization: Bearer` | `Authorization: DPoP` + `DPoP` proof | challenges |
+//! |---|---|---|---|
+//! | [`Off`](DpopPolicy::Off) (the default) | accepted unless the token is bound | not a credential (401 as without a token) | `Bearer` |
+//! | [`Allowed`](DpopPolicy::Allowed) | accepted unless the token is bound | accepted for bound tokens | `Bearer …, DPoP algs="…"` |
+//! | [`Required`](DpopPolicy::Required) | refused | accepted for bound tokens | `DPoP algs="…"` |
+//!
+//! A token with `cnf.jkt` is never accepted as a bearer token, whatever the policy (a downgrade). Proof
+//! failures are 401 `error="invalid_dpop_proof"` in a `DPoP` challenge; with nonces required, a proof without
+//! the current nonce gets 401 `error="use_dpop_nonce"` and the nonce in a `DPoP-Nonce` header.
+//! [`TokenInfo::dpop_thumbprint`](crate::TokenInfo::dpop_thumbprint) tells a handler that the request was
+//! sender-constrained, and by which key.
+//!
+//! ```
+//! use tower_jwt_auth::dpop::{Dpop, DpopPolicy};
+//! use tower_jwt_auth::{Algorithm, JwtAuthLayer, VerificationKey};
+//!
+//! let dpop = Dpop::builder()
+//!     .public_url("https://api.example.com")
+//!     .build()
+//!     .unwrap();
+//! let layer = JwtAuthLayer::builder()
+//!     .key(VerificationKey::hmac(Algorithm::HS256, &[7; 32]).unwrap())
+//!     .audience("api")
+//!     .dpop(&dpop, DpopPolicy::Allowed)
+//!     .build()
+//!     .unwrap();
+//! # let _ = layer;
+//! ```
+//!
+//! The access token stays in the verified-token cache; the proof is verified on every request (one signature
+//! check, about the cost of verifying the token itself).
+//!
+//! # Issuing, refreshing, sliding
+//!
+//! [`Dpop::check`] verifies the proof of a login request; [`Sessions::login_with`](crate::Sessions::login_with)
+//! then binds the new pair to its key: the access token carries `cnf.jkt`, the pair's `token_type` is `DPoP`,
+//! and the refresh token is bound too (RFC 9449 §5): refreshing it needs a proof by the same key
+//! ([`RefreshEndpoint::dpop`](crate::RefreshEndpoint::dpop) reads it), and without one the refresh is
+//! `invalid_grant` and changes nothing. Sliding keeps `cnf` on reissued tokens, and only bound requests — which
+//! carry a proof — reach it.
+//!
+//! # Replay across instances
+//!
+//! Each proof is accepted once ([`ReplayCache`]). The default [`MemoryReplayCache`] serves one process; behind
+//! a load balancer, give every instance the same shared cache ([`RedisStore`](crate::RedisStore) is one), or a
+//! proof replayed to a second instance would pass there.
+
+mod htu;
+mod nonce;
+mod proof;
+mod replay;
+mod thumbprint;
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::{HeaderMap, HeaderName, Method, Uri};
+use jsonwebtoken::crypto::CryptoProvider;
+use jsonwebtoken::{Algorithm, AlgorithmFamily};
+
+use crate::clock::{Clock, SharedClock, SystemClock};
+use crate::error::{AuthError, AuthErrorKind, ConfigError};
+use crate::issue::random_bytes;
+use crate::revocation::Lookup;
+
+pub(crate) use proof::{verify, ProofTarget};
+pub use replay::{MemoryReplayCache, ReplayCache, DEFAULT_REPLAY_CAPACITY};
+pub use thumbprint::jwk_thumbprint;
+
+/// The request header that carries the proof.
+pub const DPOP_HEADER: HeaderName = HeaderName::from_static("dpop");
+/// The response header that carries a server nonce (RFC 9449 §8).
+pub const DPOP_NONCE_HEADER: HeaderName = HeaderName::from_static("dpop-nonce");
+/// How old a proof's `iat` may be unless configured: 60 seconds.
+pub const DEFAULT_PROOF_MAX_AGE: Duration = Duration::from_secs(60);
+/// How far in the future a proof's `iat` may be unless configured: 5 seconds.
+pub const DEFAULT_PROOF_CLOCK_SKEW: Duration = Duration::from_secs(5);
+/// Largest proof accepted unless configured (a proof with an RSA 4096 key is about 1.5 KiB).
+pub const DEFAULT_MAX_PROOF_SIZE: usize = 4 * 1024;
+/// The algorithms accepted for proofs unless configured.
+pub const DEFAULT_PROOF_ALGORITHMS: [Algorithm; 5] = [
+    Algorithm::ES256,
+    Algorithm::EdDSA,
+    Algorithm::ES384,
+    Algorithm::PS256,
+    Algorithm::RS256,
+];
+/// The longest `iat` window side accepted.
+const MAX_WINDOW: Duration = Duration::from_secs(300);
+
+/// Whether a layer takes DPoP-bound tokens; see the [module docs](self).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum DpopPolicy {
+    /// Bearer tokens only (bound tokens are refused).
+    #[default]
+    Off,
+    /// Bearer tokens, and bound tokens with a proof.
+    Allowed,
+    /// Bound tokens with a proof only.
+    Required,
+}
+
+/// A verified DPoP proof, used once: what [`Dpop::check`] returns and
+/// [`Sessions::login_with`](crate::Sessions::login_with) binds a pair to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DpopProof {
+    thumbprint: String,
+    issued_at: i64,
+    replay_key: [u8; 32],
+    replay_until: i64,
+}
+
+impl DpopProof {
+    /// The RFC 7638 SHA-256 thumbprint of the proof's key (what a bound token's `cnf.jkt` names).
+    pub fn thumbprint(&self) -> &str {
+        &self.thumbprint
+    }
+
+    /// The proof's `iat`.
+    pub fn issued_at(&self) -> i64 {
+        self.issued_at
+    }
+}
+
+/// The proof rules of a service: see the [module docs](self). Cloning is a pointer copy; share one between the
+/// layer, the login handler and the refresh endpoint, so they share its replay cache.
+#[derive(Clone)]
+pub struct Dpop {
+    inner: Arc<DpopInner>,
+}
+
+pub(crate) struct DpopInner {
+    /// The normalised public URLs, without a trailing slash.
+    bases: Vec<String>,
+    pub(crate) algorithms: Vec<Algorithm>,
+    /// `algs="…"` of the challenges and the metadata: the algorithm names, space separated.
+    algs: String,
+    pub(crate) max_age: i64,
+    pub(crate) max_skew: i64,
+    pub(crate) max_proof_size: usize,
+    replay: Arc<dyn ReplayCache>,
+    pub(crate) nonces: Option<nonce::Nonces>,
+    clock: SharedClock,
+    pub(crate) provider: &'static CryptoProvider,
+}
+
+impl fmt::Debug for Dpop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &*self.inner;
+        f.debug_struct("Dpop")
+            .field("public_urls", &inner.bases)
+            .field("algorithms", &inner.algorithms)
+            .field("max_age", &inner.max_age)
+            .field("max_skew", &inner.max_skew)
+            .field("nonces", &inner.nonces)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DpopInner {
+    /// Whether the proof's `htu` names `path` under one of the public URLs.
+    pub(crate) fn matches_htu(&self, htu_value: &str, path: &str) -> bool {
+        let (Some(htu_value), Some(path)) = (htu::normalize(htu_value), htu::normalize_path(path))
+        else {
+            return false;
+        };
+        self.bases.iter().any(|base| {
+            htu_value
+                .strip_prefix(base.as_str())
+                .is_some_and(|rest| rest == path)
+        })
+    }
+}
+
+impl Dpop {
+    /// Starts configuring the proof rules.
+    pub fn builder() -> DpopBuilder {
+        DpopBuilder {
+            public_urls: Vec::new(),
+            algorithms: DEFAULT_PROOF_ALGORITHMS.to_vec(),
+            max_age: DEFAULT_PROOF_MAX_AGE,
+            max_skew: DEFAULT_PROOF_CLOCK_SKEW,
+            max_proof_size: DEFAULT_MAX_PROOF_SIZE,
+            replay: None,
+            nonce_window: None,
+            nonce_key: None,
+            clock: None,
+            provider: None,
+        }
+    }
+
+    /// The accepted algorithms, as challenges and metadata name them.
+    pub fn algorithm_names(&self) -> impl Iterator<Item = &str> {
+        self.inner.algs.split(' ')
+    }
+
+    pub(crate) fn algs(&self) -> &str {
+        &self.inner.algs
+    }
+
+    /// The proof rules' clock.
+    pub(crate) fn now(&self) -> i64 {
+        self.inner.clock.now()
+    }
+
+    /// The one `DPoP` header of a request: `None` without one; two are refused.
+    pub(crate) fn proof_header(headers: &HeaderMap) -> Result<Option<&str>, AuthError> {
+        let mut values = headers.get_all(DPOP_HEADER).iter();
+        let Some(value) = values.next() else {
+            return Ok(None);
+        };
+        if values.next().is_some() {
+            return Err(AuthError::of_claim(AuthErrorKind::InvalidDpopProof, "header").with_dpop());
+        }
+        value
+            .to_str()
+            .map(Some)
+            .map_err(|_| AuthError::of_claim(AuthErrorKind::InvalidDpopProof, "header").with_dpop())
+    }
+
+    /// Verifies a proof for `target` at `now` (no replay check yet).
+    pub(crate) fn verify_at(
+        &self,
+        proof: &str,
+        target: &ProofTarget<'_>,
+        now: i64,
+    ) -> Result<DpopProof, AuthError> {
+        verify(&self.inner, proof, target, now)
+    }
+
+    /// Records the proof's use: `Ok(true)` the first time.
+    pub(crate) fn remember(&self, proof: &DpopProof, now: i64) -> Lookup<bool> {
+        self.inner
+            .replay
+            .first_use(&proof.replay_key, now, proof.replay_until)
+    }
+
+    /// Verifies the `DPoP` proof of a request — `method`, the path of `uri` under the public URL, and, when
+    /// `access_token` is given, its `ath` — and records its use, so it is accepted once. `Ok(None)` when the
+    /// request has no `DPoP` header.
+    ///
+    /// For the token endpoints: a login handler calls it and passes the proof to
+    /// [`Sessions::login_with`](crate::Sessions::login_with). Errors are
+    /// [`AuthErrorKind::InvalidDpopProof`] (a replay included), [`AuthErrorKind::UseDpopNonce`] (with
+    /// [`AuthError::dpop_nonce`]) or [`AuthErrorKind::Unavailable`] when a shared replay cache is down.
+    pub async fn check(
+        &self,
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+        access_token: Option<&str>,
+    ) -> Result<Option<DpopProof>, AuthError> {
+        let Some(proof) = Self::proof_header(headers)? else {
+            return Ok(None);
+        };
+        let now = self.now();
+        let target = ProofTarget {
+            method,
+            uri,
+            access_token,
+        };
+        let proof = self.verify_at(proof, &target, now)?;
+        replay_verdict(self.remember(&proof, now).resolve().await)?;
+        Ok(Some(proof))
+    }
+
+    /// The nonce clients should put into proofs now, when nonces are required.
+    pub fn current_nonce(&self) -> Option<String> {
+        let nonces = self.inner.nonces.as_ref()?;
+        Some(nonces.current(self.now()))
+    }
+}
+
+/// A replay is an invalid proof; a cache that cannot answer refuses the request (503).
+pub(crate) fn replay_verdict(
+    answer: Result<bool, crate::revocation::StoreError>,
+) -> Result<(), AuthError> {
+    match answer {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(AuthError::of_claim(AuthErrorKind::InvalidDpopProof, "jti").with_dpop()),
+        Err(_) => Err(AuthErrorKind::Unavailable.into()),
+    }
+}
+
+/// Builds a [`Dpop`]; see [`Dpop::builder`].
+pub struct DpopBuilder {
+    public_urls: Vec<String>,
+    algorithms: Vec<Algorithm>,
+    max_age: Duration,
+    max_skew: Duration,
+    max_proof_size: usize,
+    replay: Option<Arc<dyn ReplayCache>>,
+    nonce_window: Option<Duration>,
+    nonce_key: Option<[u8; 32]>,
+    clock: Option<SharedClock>,
+    provider: Option<&'static CryptoProvider>,
+}
+
+impl fmt::Debug for DpopBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DpopBuilder")
+            .field("public_urls", &self.public_urls)
+            .field("algorithms", &self.algorithms)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DpopBuilder {
+    /// A public URL of the service (required; call again for several): the scheme, host, optional port and
+    /// optional path prefix clients use, e.g. `https://api.example.com`. A proof's `htu` must be one of them
+    /// followed by the request's path. Behind a proxy this is the external URL: the `Host` header is never
+    /// trusted for it.
+    pub fn public_url(mut self, url: impl Into<String>) -> Self {
+        self.public_urls.push(url.into());
+        self
+    }
+
+    /// The proof algorithms accepted (default [`DEFAULT_PROOF_ALGORITHMS`]: ES256, EdDSA, ES384, PS256,
+    /// RS256). Only asymmetric algorithms: an HMAC one is a build error.
+    pub fn algorithms(mut self, algorithms: impl IntoIterator<Item = Algorithm>) -> Self {
+        self.algorithms = algorithms.into_iter().collect();
+        self
+    }
+
+    /// How old a proof may be (default 60 s, at most 300 s). A proof is made just before its request, so it is
+    /// only as old as the network is slow; each `jti` is remembered this long.
+    pub fn proof_max_age(mut self, max_age: Duration) -> Self {
+        self.max_age = max_age;
+        self
+    }
+
+    /// How far ahead of the server's clock a proof's `iat` may be (default 5 s, at most 300 s). Kept short: a
+    /// proof dated in the future stays usable longer. Clients with worse clocks should use server nonces.
+    pub fn clock_skew(mut self, skew: Duration) -> Self {
+        self.max_skew = skew;
+        self
+    }
+
+    /// Largest proof accepted, in bytes (default 4 KiB).
+    pub fn max_proof_size(mut self, bytes: usize) -> Self {
+        self.max_proof_size = bytes;
+        self
+    }
+
+    /// Where used proofs are remembered (default: a [`MemoryReplayCache`] of [`DEFAULT_REPLAY_CAPACITY`]).
+    pub fn replay_cache(self, cache: impl ReplayCache) -> Self {
+        self.replay_cache_shared(Arc::new(cache))
+    }
+
+    /// Same as [`replay_cache`](Self::replay_cache), for a cache already behind an `Arc`.
+    pub fn replay_cache_shared(mut self, cache: Arc<dyn ReplayCache>) -> Self {
+        self.replay = Some(cache);
+        self
+    }
+
+    /// Requires server nonces (RFC 9449 §8): each proof must carry a nonce the server handed out, which changes
+    /// every `window` (the previous one stays valid for one more window). This bounds how long a proof made in
+    /// advance can be used, whatever the client's clock says.
+    pub fn require_nonce(mut self, window: Duration) -> Self {
+        self.nonce_window = Some(window);
+        self
+    }
+
+    /// The key nonces are derived from (random per process by default): give every instance the same 32 random
+    /// bytes so a nonce from one is accepted by all.
+    pub fn nonce_key(mut self, key: [u8; 32]) -> Self {
+        self.nonce_key = Some(key);
+        self
+    }
+
+    /// The clock proofs' `iat` is compared with in [`Dpop::check`] (default: the system clock). A layer checks
+    /// proofs on its own clock.
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Some(Arc::new(clock));
+        self
+    }
+
+    /// Uses an explicit jsonwebtoken crypto provider instead of the one the crate features select.
+    pub fn crypto_provider(mut self, provider: &'static CryptoProvider) -> Self {
+        self.provider = Some(provider);
+        self
+    }
+
+    /// Checks the settings and builds the rules.
+    pub fn build(self) -> Result<Dpop, ConfigError> {
+        if self.public_urls.is_empty() {
+            return Err(ConfigError::Missing(
+                "a public URL for DPoP proofs (call .public_url(..))",
+            ));
+        }
+        let bases = self
+            .public_urls
+            .iter()
+            .map(|url| {
+                htu::normalize(url)
+                    .map(|base| base.trim_end_matches('/').to_owned())
+                    .ok_or_else(|| ConfigError::InvalidName(url.clone()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if self.algorithms.is_empty() {
+            return Err(ConfigError::Missing("a DPoP proof algorithm"));
+        }
+        if self
+            .algorithms
+            .iter()
+            .any(|alg| alg.family() == AlgorithmFamily::Hmac)
+        {
+            return Err(ConfigError::AlgorithmMismatch);
+        }
+        let window = |d: Duration, what| match d <= MAX_WINDOW {
+            true => Ok(d.as_secs() as i64),
+            false => Err(ConfigError::InvalidDuration(what)),
+        };
+        let max_age = window(self.max_age, "the DPoP proof age is at most 300 seconds")?;
+        let max_skew = window(self.max_skew, "the DPoP clock skew is at most 300 seconds")?;
+        if max_age == 0 {
+            return Err(ConfigError::InvalidDuration(
+                "the DPoP proof age must be positive",
+            ));
+        }
+        if self.max_proof_size == 0 {
+            return Err(ConfigError::InvalidMaxTokenSize);
+        }
+        let nonces = match self.nonce_window {
+            None => None,
+            Some(window) if window.as_secs() == 0 => {
+                return Err(ConfigError::InvalidDuration(
+                    "the DPoP nonce window must be at least one second",
+                ))
+            }
+            Some(window) => Some(nonce::Nonces {
+                key: self.nonce_key.unwrap_or_else(random_bytes::<32>),
+                window: window.as_secs() as i64,
+            }),
+        };
+        let algs = self
+            .algorithms
+            .iter()
+            .map(|alg| {
+                serde_json::to_value(alg)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default()
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+        let provider = match self.provider {
+            Some(provider) => provider,
+            None => crate::crypto::feature_provider()?,
+        };
+        Ok(Dpop {
+            inner: Arc::new(DpopInner {
+                bases,
+                algorithms: self.algorithms,
+                algs,
+                max_age,
+                max_skew,
+                max_proof_size: self.max_proof_size,
+                replay: self
+                    .replay
+                    .unwrap_or_else(|| Arc::new(MemoryReplayCache::default())),
+                nonces,
+                clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
+                provider,
+            }),
+        })
+    }
+}

@@ -1,0 +1,177 @@
+//! One DPoP proof checked against one request (RFC 9449 §4.3): its JOSE header (`typ`, `alg`, a public `jwk`),
+//! its signature by that key, and its claims (`htm`, `htu`, `iat`, `jti`, `ath`, `nonce`). Each step refuses
+//! before the next, more expensive, one runs; the signature is checked before any claim is trusted.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use http::{Method, Uri};
+use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk};
+use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey};
+use serde::de::DeserializeSeed;
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::dpop::thumbprint::jwk_thumbprint;
+use crate::dpop::{DpopInner, DpopProof};
+use crate::error::{AuthError, AuthErrorKind};
+use crate::keys::material::rsa_bits;
+use crate::token::jws::{decode_segment, CompactJws};
+
+/// Longest `jti` accepted, in bytes (the RFC asks for at least 96 bits of randomness, about 16 characters).
+const MAX_JTI_LEN: usize = 256;
+/// JWK members that only a private or symmetric key has (RFC 7518 §6.2.2, §6.3.2, §6.4; RFC 8037 §2).
+const PRIVATE_MEMBERS: [&str; 8] = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
+
+/// The request a proof must match.
+pub(crate) struct ProofTarget<'a> {
+    pub(crate) method: &'a Method,
+    pub(crate) uri: &'a Uri,
+    /// The access token sent beside the proof (its hash is the proof's `ath`); `None` at the token endpoint.
+    pub(crate) access_token: Option<&'a str>,
+}
+
+fn refused(member: &'static str) -> AuthError {
+    AuthError::of_claim(AuthErrorKind::InvalidDpopProof, member).with_dpop()
+}
+
+/// A JSON object with unique member names at every level and bounded size (the limits tokens get).
+fn strict_object(segment: &str, member: &'static str) -> Result<Map<String, Value>, AuthError> {
+    let json = decode_segment(segment).map_err(|_| refused(member))?;
+    let mut strict = serde_json::Deserializer::from_slice(&json);
+    crate::token::json::Skip::top()
+        .deserialize(&mut strict)
+        .map_err(|_| refused(member))?;
+    serde_json::from_slice(&json).map_err(|_| refused(member))
+}
+
+/// Whether `jwk` is a key of `alg`'s type and curve, of acceptable strength.
+fn fits(alg: Algorithm, jwk: &Jwk) -> bool {
+    match (&jwk.algorithm, alg.family()) {
+        (AlgorithmParameters::EllipticCurve(ec), AlgorithmFamily::Ec) => matches!(
+            (alg, &ec.curve),
+            (Algorithm::ES256, EllipticCurve::P256) | (Algorithm::ES384, EllipticCurve::P384)
+        ),
+        (AlgorithmParameters::OctetKeyPair(okp), AlgorithmFamily::Ed) => {
+            okp.curve == EllipticCurve::Ed25519
+        }
+        (AlgorithmParameters::RSA(rsa), AlgorithmFamily::Rsa) => URL_SAFE_NO_PAD
+            .decode(&rsa.n)
+            .is_ok_and(|n| rsa_bits(&n) >= 2048),
+        _ => false,
+    }
+}
+
+/// `base64url(SHA-256(token))`, the `ath` of a proof sent with `token`.
+pub(crate) fn token_hash(token: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Verifies `proof` for `target` at `now`. The replay check is the caller's next step.
+pub(crate) fn verify(
+    config: &DpopInner,
+    proof: &str,
+    target: &ProofTarget<'_>,
+    now: i64,
+) -> Result<DpopProof, AuthError> {
+    if proof.len() > config.max_proof_size {
+        return Err(refused("size"));
+    }
+    let jws = CompactJws::split(proof).map_err(|_| refused("jws"))?;
+    let header = strict_object(jws.header, "header")?;
+    let typ = header.get("typ").and_then(Value::as_str);
+    if !typ.is_some_and(|typ| typ.eq_ignore_ascii_case("dpop+jwt")) {
+        return Err(refused("typ"));
+    }
+    if header.contains_key("crit") {
+        return Err(refused("crit"));
+    }
+    let alg: Algorithm = header
+        .get("alg")
+        .and_then(Value::as_str)
+        .and_then(|alg| alg.parse().ok())
+        .filter(|alg| config.algorithms.contains(alg))
+        .ok_or_else(|| refused("alg"))?;
+    let jwk_json = header
+        .get("jwk")
+        .and_then(Value::as_object)
+        .ok_or_else(|| refused("jwk"))?;
+    if PRIVATE_MEMBERS.iter().any(|m| jwk_json.contains_key(*m)) {
+        return Err(refused("jwk"));
+    }
+    let jwk: Jwk =
+        serde_json::from_value(Value::Object(jwk_json.clone())).map_err(|_| refused("jwk"))?;
+    if !fits(alg, &jwk) {
+        return Err(refused("jwk"));
+    }
+    let key = DecodingKey::from_jwk(&jwk).map_err(|_| refused("jwk"))?;
+    let signature = decode_segment(jws.signature).map_err(|_| refused("signature"))?;
+    let verifier = (config.provider.verifier_factory)(&alg, &key).map_err(|_| refused("jwk"))?;
+    verifier
+        .verify(jws.signing_input.as_bytes(), &signature)
+        .map_err(|_| refused("signature"))?;
+
+    let claims = strict_object(jws.payload, "payload")?;
+    let text = |name: &'static str| {
+        claims
+            .get(name)
+            .and_then(Value::as_str)
+            .ok_or_else(|| refused(name))
+    };
+    if text("htm")? != target.method.as_str() {
+        return Err(refused("htm"));
+    }
+    if !config.matches_htu(text("htu")?, target.uri.path()) {
+        return Err(refused("htu"));
+    }
+    let iat = claims
+        .get("iat")
+        .and_then(|iat| {
+            iat.as_i64().or_else(|| {
+                iat.as_f64()
+                    .filter(|f| f.is_finite())
+                    .map(|f| f.floor() as i64)
+            })
+        })
+        .ok_or_else(|| refused("iat"))?;
+    if iat < now.saturating_sub(config.max_age) || iat > now.saturating_add(config.max_skew) {
+        return Err(refused("iat"));
+    }
+    let jti = text("jti")?;
+    if jti.is_empty() || jti.len() > MAX_JTI_LEN {
+        return Err(refused("jti"));
+    }
+    if let Some(token) = target.access_token {
+        let ath = text("ath")?;
+        let expected = token_hash(token);
+        if !bool::from(subtle::ConstantTimeEq::ct_eq(
+            ath.as_bytes(),
+            expected.as_bytes(),
+        )) {
+            return Err(refused("ath"));
+        }
+    }
+    if let Some(nonces) = &config.nonces {
+        let fresh = claims
+            .get("nonce")
+            .and_then(Value::as_str)
+            .is_some_and(|nonce| nonces.accepts(nonce, now));
+        if !fresh {
+            return Err(AuthError::use_dpop_nonce(nonces.current(now)));
+        }
+    }
+    let thumbprint = jwk_thumbprint(&jwk).ok_or_else(|| refused("jwk"))?;
+    let replay_key: [u8; 32] = Sha256::new()
+        .chain_update(b"tower-jwt-auth dpop jti\0")
+        .chain_update(thumbprint.as_bytes())
+        .chain_update(b"\0")
+        .chain_update(jti.as_bytes())
+        .finalize()
+        .into();
+    Ok(DpopProof {
+        thumbprint,
+        issued_at: iat,
+        replay_key,
+        // Accepted while `iat` is at most `max_age` old: remembered that long, and a second more.
+        replay_until: iat.saturating_add(config.max_age).saturating_add(1),
+    })
+}

@@ -1,0 +1,50 @@
+//! The keys of the layer's own issuer, as a key source: a layer wired to sessions accepts what their issuer
+//! signs with, before and after a rotation, with no restart and no key given twice.
+
+use std::fmt;
+
+use jsonwebtoken::Algorithm;
+
+use crate::error::AuthErrorKind;
+use crate::issue::TokenIssuer;
+use crate::keys::source::{KeyLookup, KeySource, SelectedKey};
+
+/// The signing keys of a [`TokenIssuer`], looked up by `kid` among those still published.
+pub(crate) struct IssuerKeys(pub(crate) TokenIssuer);
+
+impl fmt::Debug for IssuerKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("IssuerKeys").finish_non_exhaustive()
+    }
+}
+
+impl KeySource for IssuerKeys {
+    fn lookup(&self, kid: Option<&str>, alg: Algorithm, _may_wait: bool) -> KeyLookup<'static> {
+        let now = self.0.clock().now();
+        let ring = self.0.ring();
+        let named: Vec<_> = ring
+            .live(now)
+            .filter(|key| match kid {
+                Some(kid) => key.verification.kid() == Some(kid),
+                // A token without `kid` can only be the active key's.
+                None => std::ptr::eq(*key, &ring.keys[0]),
+            })
+            .collect();
+        if named.is_empty() {
+            return KeyLookup::Refused(AuthErrorKind::UnknownKey);
+        }
+        let found: Vec<_> = named
+            .into_iter()
+            .filter(|key| key.verification.algorithm() == alg)
+            .map(|key| SelectedKey::Shared(key.verification.clone()))
+            .collect();
+        match found.is_empty() {
+            true => KeyLookup::Refused(AuthErrorKind::UnsupportedAlgorithm),
+            false => KeyLookup::Found(found),
+        }
+    }
+
+    fn generation(&self) -> u64 {
+        self.0.ring().generation
+    }
+}

@@ -1,0 +1,577 @@
+//! RFC 9449 through the layer: every check of §4.3 refused alone, with proofs made independently of the crate
+//! (`common::dpop_proofs`), the token binding (§6, §7), the policies and their challenges (§7.1), server
+//! nonces (§8), and what handlers and the metadata see.
+
+mod common;
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use common::dpop_proofs::ProofKey;
+use common::*;
+use http::{Request, Response, StatusCode};
+use jsonwebtoken::Algorithm;
+use serde_json::{json, Value};
+use tower::{service_fn, Layer, ServiceExt};
+use tower_jwt_auth::dpop::{Dpop, DpopPolicy};
+use tower_jwt_auth::{AuthError, AuthErrorKind, JwtAuthLayer, TokenInfo};
+
+const ORIGIN: &str = "https://api.example.com";
+const PATH: &str = "/orders/7";
+const ALGS: &str = "ES256 EdDSA ES384 PS256 RS256";
+
+fn rules() -> Dpop {
+    Dpop::builder().public_url(ORIGIN).build().unwrap()
+}
+
+fn layer_with(dpop: &Dpop, policy: DpopPolicy) -> JwtAuthLayer {
+    builder_for(Algorithm::HS256)
+        .dpop(dpop, policy)
+        .build()
+        .unwrap()
+}
+
+fn layer(policy: DpopPolicy) -> JwtAuthLayer {
+    layer_with(&rules(), policy)
+}
+
+/// A token bound to `key` (`cnf.jkt`), signed by the test issuer.
+fn bound_token(key: &ProofKey) -> String {
+    hs256(&with_claim(
+        claims(),
+        "cnf",
+        json!({ "jkt": key.thumbprint() }),
+    ))
+}
+
+fn htu() -> String {
+    format!("{ORIGIN}{PATH}")
+}
+
+/// `POST /orders/7?page=2` with `Authorization: DPoP <token>` and the proof.
+fn dpop_request(token: &str, proof: Option<&str>) -> Request<String> {
+    let mut request =
+        Request::post(format!("{PATH}?page=2")).header("authorization", format!("DPoP {token}"));
+    if let Some(proof) = proof {
+        request = request.header("dpop", proof);
+    }
+    request.body(String::new()).unwrap()
+}
+
+/// The handler's view: the subject and the thumbprint the request was constrained by.
+async fn who(request: Request<String>) -> Result<Response<String>, Infallible> {
+    let info = request
+        .extensions()
+        .get::<TokenInfo>()
+        .cloned()
+        .unwrap_or_default();
+    let text = format!(
+        "{} {}",
+        info.subject().unwrap_or("anonymous"),
+        info.dpop_thumbprint().unwrap_or("bearer")
+    );
+    Ok(Response::new(text))
+}
+
+async fn call(layer: &JwtAuthLayer, request: Request<String>) -> Response<String> {
+    layer.layer(service_fn(who)).oneshot(request).await.unwrap()
+}
+
+/// A 401 `invalid_dpop_proof` in a `DPoP` challenge, naming `member` as the failing check.
+fn assert_invalid_proof(response: &Response<String>, member: &str) {
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{member}");
+    let error = response.extensions().get::<AuthError>().unwrap();
+    assert_eq!(
+        (error.kind(), error.claim()),
+        (AuthErrorKind::InvalidDpopProof, Some(member)),
+        "{member}"
+    );
+    let challenge = challenge(response);
+    assert!(
+        challenge.contains(&format!(
+            "DPoP realm=\"api\", error=\"invalid_dpop_proof\", error_description=\"the DPoP proof is invalid\", algs=\"{ALGS}\""
+        )),
+        "{member}: {challenge}"
+    );
+}
+
+#[tokio::test]
+async fn a_valid_proof_of_each_algorithm_admits_the_bound_token() {
+    let layer = layer(DpopPolicy::Allowed);
+    for key in [
+        ProofKey::es256(),
+        ProofKey::ed25519(),
+        ProofKey::es384(),
+        ProofKey::rsa(Algorithm::PS256),
+        ProofKey::rsa(Algorithm::RS256),
+    ] {
+        let token = bound_token(&key);
+        let proof = key.proof("POST", &htu(), Some(&token));
+        let response = call(&layer, dpop_request(&token, Some(&proof))).await;
+        assert_eq!(response.status(), StatusCode::OK, "{:?}", key.alg);
+        assert_eq!(response.body(), &format!("alice {}", key.thumbprint()));
+    }
+}
+
+/// RFC 9700 §2.2.1: a sender-constrained token works only for the holder of its key.
+#[tokio::test]
+async fn item_57_rfc9700_2_2_1_sender_constrained_tokens() {
+    let layer = layer(DpopPolicy::Allowed);
+    let holder = ProofKey::es256();
+    let token = bound_token(&holder);
+    assert_eq!(
+        call(&layer, bearer(&token)).await.status(),
+        StatusCode::UNAUTHORIZED,
+        "stolen, as bearer"
+    );
+    let thief = ProofKey::ed25519();
+    let stolen = thief.proof("POST", &htu(), Some(&token));
+    assert_eq!(
+        call(&layer, dpop_request(&token, Some(&stolen)))
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED,
+        "stolen, another key"
+    );
+    let proof = holder.proof("POST", &htu(), Some(&token));
+    let response = call(&layer, dpop_request(&token, Some(&proof))).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.body(), &format!("alice {}", holder.thumbprint()));
+}
+
+#[tokio::test]
+async fn each_check_of_the_proof_is_refused_alone() {
+    let layer = layer(DpopPolicy::Allowed);
+    let key = ProofKey::es256();
+    let token = bound_token(&key);
+    let now = now();
+    type Edit =
+        Box<dyn Fn(&mut serde_json::Map<String, Value>, &mut serde_json::Map<String, Value>)>;
+    let cases: Vec<(&str, Edit)> = vec![
+        ("typ", Box::new(|h, _| drop(h.remove("typ")))),
+        (
+            "typ",
+            Box::new(|h, _| drop(h.insert("typ".into(), "jwt".into()))),
+        ),
+        (
+            "alg",
+            Box::new(|h, _| drop(h.insert("alg".into(), "none".into()))),
+        ),
+        (
+            "alg",
+            Box::new(|h, _| drop(h.insert("alg".into(), "HS256".into()))),
+        ),
+        (
+            "alg",
+            Box::new(|h, _| drop(h.insert("alg".into(), "ES512".into()))),
+        ),
+        ("jwk", Box::new(|h, _| drop(h.remove("jwk")))),
+        ("jwk", Box::new(|h, _| h["jwk"]["d"] = "c2VjcmV0".into())),
+        ("jwk", Box::new(|h, _| h["jwk"]["crv"] = "P-384".into())),
+        (
+            "crit",
+            Box::new(|h, _| drop(h.insert("crit".into(), json!(["exp"])))),
+        ),
+        (
+            "htm",
+            Box::new(|_, c| drop(c.insert("htm".into(), "GET".into()))),
+        ),
+        (
+            "htm",
+            Box::new(|_, c| drop(c.insert("htm".into(), "post".into()))),
+        ),
+        ("htm", Box::new(|_, c| drop(c.remove("htm")))),
+        (
+            "htu",
+            Box::new(|_, c| {
+                drop(c.insert("htu".into(), "https://evil.example.com/orders/7".into()))
+            }),
+        ),
+        (
+            "htu",
+            Box::new(|_, c| drop(c.insert("htu".into(), "http://api.example.com/orders/7".into()))),
+        ),
+        (
+            "htu",
+            Box::new(|_, c| {
+                drop(c.insert("htu".into(), "https://api.example.com:8443/orders/7".into()))
+            }),
+        ),
+        (
+            "htu",
+            Box::new(|_, c| {
+                drop(c.insert("htu".into(), "https://api.example.com/orders/8".into()))
+            }),
+        ),
+        (
+            "htu",
+            Box::new(|_, c| drop(c.insert("htu".into(), "/orders/7".into()))),
+        ),
+        (
+            "iat",
+            Box::new(move |_, c| drop(c.insert("iat".into(), (now - 61).into()))),
+        ),
+        (
+            "iat",
+            Box::new(move |_, c| drop(c.insert("iat".into(), (now + 6).into()))),
+        ),
+        (
+            "iat",
+            Box::new(move |_, c| drop(c.insert("iat".into(), now.to_string().into()))),
+        ),
+        ("iat", Box::new(|_, c| drop(c.remove("iat")))),
+        ("jti", Box::new(|_, c| drop(c.remove("jti")))),
+        (
+            "jti",
+            Box::new(|_, c| drop(c.insert("jti".into(), "".into()))),
+        ),
+        ("ath", Box::new(|_, c| drop(c.remove("ath")))),
+        (
+            "ath",
+            Box::new(|_, c| {
+                drop(c.insert(
+                    "ath".into(),
+                    "47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU".into(),
+                ))
+            }),
+        ),
+    ];
+    for (member, edit) in cases {
+        let proof = key.proof_with("POST", &htu(), Some(&token), |h, c| edit(h, c));
+        let response = call(&layer, dpop_request(&token, Some(&proof))).await;
+        assert_invalid_proof(&response, member);
+    }
+    // The signature: the proof's last segment changed.
+    let proof = key.proof("POST", &htu(), Some(&token));
+    let (input, signature) = proof.rsplit_once('.').unwrap();
+    let flipped = if signature.starts_with('A') { "B" } else { "A" };
+    let forged = format!("{input}.{flipped}{}", &signature[1..]);
+    assert_invalid_proof(
+        &call(&layer, dpop_request(&token, Some(&forged))).await,
+        "signature",
+    );
+    // Signed by another key than the one in its header.
+    let other = ProofKey::es384();
+    let mismatched = key.proof_with("POST", &htu(), Some(&token), |h, _| {
+        h.insert("jwk".into(), Value::Object(other.jwk.clone()));
+        h.insert("alg".into(), "ES384".into());
+    });
+    assert_invalid_proof(
+        &call(&layer, dpop_request(&token, Some(&mismatched))).await,
+        "signature",
+    );
+    // A valid proof by a key the token is not bound to.
+    let stranger = ProofKey::ed25519();
+    let proof = stranger.proof("POST", &htu(), Some(&token));
+    assert_invalid_proof(
+        &call(&layer, dpop_request(&token, Some(&proof))).await,
+        "jkt",
+    );
+    // No proof, two proofs, a proof that is no JWS.
+    assert_invalid_proof(&call(&layer, dpop_request(&token, None)).await, "header");
+    let proof = key.proof("POST", &htu(), Some(&token));
+    let mut twice = dpop_request(&token, Some(&proof));
+    twice.headers_mut().append("dpop", proof.parse().unwrap());
+    assert_invalid_proof(&call(&layer, twice).await, "header");
+    assert_invalid_proof(
+        &call(&layer, dpop_request(&token, Some("not-a-jws"))).await,
+        "jws",
+    );
+}
+
+#[tokio::test]
+async fn a_proof_is_accepted_once_and_the_token_stays_cached() {
+    let layer = layer(DpopPolicy::Allowed);
+    let key = ProofKey::ed25519();
+    let token = bound_token(&key);
+    let proof = key.proof("POST", &htu(), Some(&token));
+    assert_eq!(
+        call(&layer, dpop_request(&token, Some(&proof)))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_invalid_proof(
+        &call(&layer, dpop_request(&token, Some(&proof))).await,
+        "jti",
+    );
+    // The token itself is a cache hit from now on; every request still needs a fresh proof.
+    assert_eq!(layer.cached_tokens(), 1);
+    for _ in 0..3 {
+        let fresh = key.proof("POST", &htu(), Some(&token));
+        assert_eq!(
+            call(&layer, dpop_request(&token, Some(&fresh)))
+                .await
+                .status(),
+            StatusCode::OK
+        );
+    }
+    assert_eq!(layer.cached_tokens(), 1);
+}
+
+#[tokio::test]
+async fn htu_is_compared_after_normalisation_without_query_or_fragment() {
+    let layer = layer(DpopPolicy::Allowed);
+    let key = ProofKey::es256();
+    let token = bound_token(&key);
+    for htu in [
+        "https://api.example.com/orders/7?page=2",
+        "https://api.example.com/orders/7#top",
+        "HTTPS://API.Example.COM:443/orders/7",
+        "https://api.example.com/orders/%37",
+        "https://api.example.com/orders/./x/../7",
+    ] {
+        let proof = key.proof("POST", htu, Some(&token));
+        let response = call(&layer, dpop_request(&token, Some(&proof))).await;
+        assert_eq!(response.status(), StatusCode::OK, "{htu}");
+    }
+    // The Host header never counts: only the configured public URL does.
+    let proof = key.proof("POST", "https://internal:8080/orders/7", Some(&token));
+    let mut request = dpop_request(&token, Some(&proof));
+    request
+        .headers_mut()
+        .insert("host", "internal:8080".parse().unwrap());
+    assert_invalid_proof(&call(&layer, request).await, "htu");
+}
+
+#[tokio::test]
+async fn a_public_url_with_a_path_prefix_and_several_urls() {
+    let dpop = Dpop::builder()
+        .public_url("https://edge.example.com/api/")
+        .public_url("https://api.example.com")
+        .build()
+        .unwrap();
+    let layer = layer_with(&dpop, DpopPolicy::Allowed);
+    let key = ProofKey::es256();
+    let token = bound_token(&key);
+    for htu in [
+        "https://edge.example.com/api/orders/7",
+        "https://api.example.com/orders/7",
+    ] {
+        let proof = key.proof("POST", htu, Some(&token));
+        assert_eq!(
+            call(&layer, dpop_request(&token, Some(&proof)))
+                .await
+                .status(),
+            StatusCode::OK,
+            "{htu}"
+        );
+    }
+    let proof = key.proof("POST", "https://edge.example.com/orders/7", Some(&token));
+    assert_invalid_proof(
+        &call(&layer, dpop_request(&token, Some(&proof))).await,
+        "htu",
+    );
+}
+
+#[tokio::test]
+async fn a_bound_token_is_never_a_bearer_token() {
+    let key = ProofKey::es256();
+    let token = bound_token(&key);
+    for policy in [DpopPolicy::Off, DpopPolicy::Allowed] {
+        let response = call(&layer(policy), bearer(&token)).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{policy:?}");
+        assert_eq!(rejection_kind(&response), Some(AuthErrorKind::DpopRequired));
+        assert!(
+            challenge(&response).contains("error=\"invalid_token\""),
+            "{}",
+            challenge(&response)
+        );
+    }
+    // Nor through verify_token, which no proof accompanies.
+    let error = layer(DpopPolicy::Allowed).verify_token(&token).unwrap_err();
+    assert_eq!(error.kind(), AuthErrorKind::DpopRequired);
+}
+
+#[tokio::test]
+async fn an_unbound_token_with_the_dpop_scheme_is_refused() {
+    let key = ProofKey::es256();
+    let token = hs256(&claims());
+    let proof = key.proof("POST", &htu(), Some(&token));
+    let response = call(
+        &layer(DpopPolicy::Allowed),
+        dpop_request(&token, Some(&proof)),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(rejection_kind(&response), Some(AuthErrorKind::NotDpopBound));
+    assert!(challenge(&response).contains("DPoP realm=\"api\", error=\"invalid_token\""));
+}
+
+#[tokio::test]
+async fn policies_and_their_challenges() {
+    let plain = hs256(&claims());
+    // Allowed: bearer tokens pass, both schemes are offered.
+    let allowed = layer(DpopPolicy::Allowed);
+    assert_eq!(call(&allowed, bearer(&plain)).await.body(), "alice bearer");
+    let anonymous = call(&allowed, request_with("/", &[])).await;
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        challenge(&anonymous),
+        format!("Bearer realm=\"api\", DPoP realm=\"api\", algs=\"{ALGS}\"")
+    );
+    let expired = hs256(&with_claim(claims(), "exp", json!(now() - 3600)));
+    assert!(challenge(&call(&allowed, bearer(&expired)).await)
+        .starts_with("Bearer realm=\"api\", error=\"invalid_token\", error_description=\"the access token has expired\", DPoP realm=\"api\", algs="));
+    // Required: bearer tokens are refused, only DPoP is offered.
+    let required = layer(DpopPolicy::Required);
+    let refused = call(&required, bearer(&plain)).await;
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(rejection_kind(&refused), Some(AuthErrorKind::DpopRequired));
+    assert!(challenge(&refused).starts_with("DPoP realm=\"api\", error=\"invalid_token\""));
+    assert_eq!(
+        challenge(&call(&required, request_with("/", &[])).await),
+        format!("DPoP realm=\"api\", algs=\"{ALGS}\"")
+    );
+    let key = ProofKey::es256();
+    let token = bound_token(&key);
+    let proof = key.proof("POST", &htu(), Some(&token));
+    assert_eq!(
+        call(&required, dpop_request(&token, Some(&proof)))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    // Off: the DPoP scheme is not a credential at all.
+    let off = layer(DpopPolicy::Off);
+    let proof = key.proof("POST", &htu(), Some(&token));
+    let response = call(&off, dpop_request(&token, Some(&proof))).await;
+    assert_rejected(&response, StatusCode::UNAUTHORIZED, None);
+    assert_eq!(challenge(&response), "Bearer realm=\"api\"");
+}
+
+#[tokio::test]
+async fn a_missing_scope_of_a_dpop_request_is_a_dpop_challenge() {
+    let layer = builder_for(Algorithm::HS256)
+        .dpop(&rules(), DpopPolicy::Allowed)
+        .require_scopes(["admin"])
+        .build()
+        .unwrap();
+    let key = ProofKey::es256();
+    let token = bound_token(&key);
+    let proof = key.proof("POST", &htu(), Some(&token));
+    let response = call(&layer, dpop_request(&token, Some(&proof))).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert!(
+        challenge(&response).contains("DPoP realm=\"api\", error=\"insufficient_scope\""),
+        "{}",
+        challenge(&response)
+    );
+}
+
+#[tokio::test]
+async fn server_nonces_are_handed_out_and_then_required() {
+    let dpop = Dpop::builder()
+        .public_url(ORIGIN)
+        .require_nonce(Duration::from_secs(300))
+        .build()
+        .unwrap();
+    let layer = layer_with(&dpop, DpopPolicy::Allowed);
+    let key = ProofKey::es256();
+    let token = bound_token(&key);
+    let proof = key.proof("POST", &htu(), Some(&token));
+    let first = call(&layer, dpop_request(&token, Some(&proof))).await;
+    assert_eq!(first.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(rejection_kind(&first), Some(AuthErrorKind::UseDpopNonce));
+    assert!(
+        challenge(&first).contains("DPoP realm=\"api\", error=\"use_dpop_nonce\""),
+        "{}",
+        challenge(&first)
+    );
+    let nonce = first.headers()["dpop-nonce"].to_str().unwrap().to_owned();
+    assert_eq!(Some(nonce.clone()), dpop.current_nonce());
+    let wrong = key.proof_with("POST", &htu(), Some(&token), |_, c| {
+        c.insert("nonce".into(), "made-up".into());
+    });
+    assert_eq!(
+        rejection_kind(&call(&layer, dpop_request(&token, Some(&wrong))).await),
+        Some(AuthErrorKind::UseDpopNonce)
+    );
+    let with_nonce = key.proof_with("POST", &htu(), Some(&token), |_, c| {
+        c.insert("nonce".into(), nonce.clone().into());
+    });
+    assert_eq!(
+        call(&layer, dpop_request(&token, Some(&with_nonce)))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn the_algorithm_allow_list_is_configurable_and_never_symmetric() {
+    let only_es256 = Dpop::builder()
+        .public_url(ORIGIN)
+        .algorithms([Algorithm::ES256])
+        .build()
+        .unwrap();
+    let layer = layer_with(&only_es256, DpopPolicy::Allowed);
+    let ed = ProofKey::ed25519();
+    let token = bound_token(&ed);
+    let proof = ed.proof("POST", &htu(), Some(&token));
+    assert_invalid_proof_with_algs(&call(&layer, dpop_request(&token, Some(&proof))).await);
+    assert!(Dpop::builder()
+        .public_url(ORIGIN)
+        .algorithms([Algorithm::HS256])
+        .build()
+        .is_err());
+    assert!(Dpop::builder().build().is_err(), "a public URL is required");
+    assert!(Dpop::builder()
+        .public_url("api.example.com")
+        .build()
+        .is_err());
+}
+
+fn assert_invalid_proof_with_algs(response: &Response<String>) {
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let error = response.extensions().get::<AuthError>().unwrap();
+    assert_eq!(
+        (error.kind(), error.claim()),
+        (AuthErrorKind::InvalidDpopProof, Some("alg"))
+    );
+    assert!(
+        challenge(response).ends_with("algs=\"ES256\""),
+        "{}",
+        challenge(response)
+    );
+}
+
+#[tokio::test]
+async fn under_a_nested_router_the_proof_names_the_full_path() {
+    use axum::{routing::post, Router};
+    let layer = layer(DpopPolicy::Allowed);
+    let inner: Router =
+        Router::new()
+            .route(
+                "/orders/7",
+                post(|info: TokenInfo| async move {
+                    info.dpop_thumbprint().unwrap_or_default().to_owned()
+                }),
+            )
+            .layer(layer);
+    let app: Router = Router::new().nest("/v1", inner);
+    let key = ProofKey::es256();
+    let token = bound_token(&key);
+    let proof = key.proof("POST", "https://api.example.com/v1/orders/7", Some(&token));
+    let request = Request::post("/v1/orders/7")
+        .header("authorization", format!("DPoP {token}"))
+        .header("dpop", proof)
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let response = app.oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_metadata_advertises_the_proof_algorithms() {
+    for (policy, required) in [(DpopPolicy::Allowed, false), (DpopPolicy::Required, true)] {
+        let json = serde_json::to_value(layer(policy).resource_metadata(ORIGIN)).unwrap();
+        assert_eq!(
+            json["dpop_signing_alg_values_supported"],
+            json!(ALGS.split(' ').collect::<Vec<_>>())
+        );
+        assert_eq!(json["dpop_bound_access_tokens_required"], json!(required));
+    }
+    let json = serde_json::to_value(layer(DpopPolicy::Off).resource_metadata(ORIGIN)).unwrap();
+    assert!(json.get("dpop_signing_alg_values_supported").is_none());
+}

@@ -1,0 +1,504 @@
+//! DPoP-bound sessions (RFC 9449 §5): a login bound to the client's key, refresh tokens only its holder can
+//! use, sliding that keeps the binding, and proofs that are used once across instances sharing Redis.
+
+mod common;
+
+use std::time::Duration;
+
+use common::dpop_proofs::ProofKey;
+use common::sessions::{fixture, Fixture};
+use common::*;
+use http::{HeaderMap, Method, Request, StatusCode};
+use http_body_util::BodyExt;
+use serde_json::{json, Value};
+use tower::{service_fn, Layer, ServiceExt};
+use tower_jwt_auth::dpop::{Dpop, DpopPolicy};
+use tower_jwt_auth::{
+    AuthErrorKind, JwtAuthLayer, RefreshEndpoint, SlidingPolicy, TokenInfo, TokenPair,
+};
+
+const ORIGIN: &str = "https://api.example.com";
+
+fn rules(f: &Fixture) -> Dpop {
+    Dpop::builder()
+        .public_url(ORIGIN)
+        .clock(f.clock.clone())
+        .build()
+        .unwrap()
+}
+
+fn proof_headers(proof: &str) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    headers.insert("dpop", proof.parse().unwrap());
+    headers
+}
+
+/// A login at `POST /login` with a proof by `key`, bound by `Sessions::login_with`.
+async fn bound_login(f: &Fixture, dpop: &Dpop, key: &ProofKey) -> TokenPair {
+    let proof = key.proof_at("POST", &format!("{ORIGIN}/login"), None, f.clock.now_secs());
+    let checked = dpop
+        .check(
+            &Method::POST,
+            &"/login".parse().unwrap(),
+            &proof_headers(&proof),
+            None,
+        )
+        .await
+        .unwrap()
+        .expect("a proof was sent");
+    assert_eq!(checked.thumbprint(), key.thumbprint());
+    f.sessions
+        .login_with("alice", &json!({ "scope": "read write" }), Some(&checked))
+        .await
+        .unwrap()
+}
+
+/// `POST /refresh` through the endpoint, with a proof when given: status and JSON body.
+async fn refresh(
+    endpoint: &RefreshEndpoint,
+    token: &str,
+    proof: Option<&str>,
+) -> (StatusCode, Value, HeaderMap) {
+    let mut request = Request::post("/refresh").header("content-type", "application/json");
+    if let Some(proof) = proof {
+        request = request.header("dpop", proof);
+    }
+    let request = request
+        .body(json!({ "refresh_token": token }).to_string())
+        .unwrap();
+    let response = endpoint.clone().oneshot(request).await.unwrap();
+    let (parts, body) = response.into_parts();
+    let body = body.collect().await.unwrap().to_bytes();
+    (
+        parts.status,
+        serde_json::from_slice(&body).unwrap_or(Value::Null),
+        parts.headers,
+    )
+}
+
+fn refresh_proof(f: &Fixture, key: &ProofKey) -> String {
+    key.proof_at(
+        "POST",
+        &format!("{ORIGIN}/refresh"),
+        None,
+        f.clock.now_secs(),
+    )
+}
+
+trait Secs {
+    fn now_secs(&self) -> i64;
+}
+
+impl Secs for tower_jwt_auth::ManualClock {
+    fn now_secs(&self) -> i64 {
+        use tower_jwt_auth::Clock;
+        self.now()
+    }
+}
+
+#[tokio::test]
+async fn a_bound_pair_carries_the_key_and_only_its_holder_refreshes() {
+    let f = fixture(Duration::ZERO);
+    let dpop = rules(&f);
+    let key = ProofKey::es256();
+    let pair = bound_login(&f, &dpop, &key).await;
+    assert_eq!(pair.token_type(), "DPoP");
+    assert_eq!(serde_json::to_value(&pair).unwrap()["token_type"], "DPoP");
+    assert_eq!(
+        payload(pair.access_token())["cnf"],
+        json!({ "jkt": key.thumbprint() })
+    );
+    let endpoint = RefreshEndpoint::new(f.sessions.clone()).dpop(&dpop, DpopPolicy::Allowed);
+
+    // Stolen: without the key, or with a proof by another key, nothing happens.
+    let (status, body, _) = refresh(&endpoint, pair.refresh_token(), None).await;
+    assert_eq!(
+        (status, &body["error"]),
+        (StatusCode::BAD_REQUEST, &json!("invalid_grant"))
+    );
+    let thief = ProofKey::ed25519();
+    let (status, body, _) = refresh(
+        &endpoint,
+        pair.refresh_token(),
+        Some(&refresh_proof(&f, &thief)),
+    )
+    .await;
+    assert_eq!(
+        (status, &body["error"]),
+        (StatusCode::BAD_REQUEST, &json!("invalid_grant"))
+    );
+    // Tampering with the binding part matches nothing either.
+    let (rest, _) = pair.refresh_token().rsplit_once('.').unwrap();
+    let rebound = format!("{rest}.{}", thief.thumbprint());
+    let (status, _, _) = refresh(&endpoint, &rebound, Some(&refresh_proof(&f, &thief))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _, _) = refresh(&endpoint, rest, None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "stripped of its binding");
+
+    // The holder: the token was never rotated by the attempts above, so it still works.
+    let (status, body, headers) = refresh(
+        &endpoint,
+        pair.refresh_token(),
+        Some(&refresh_proof(&f, &key)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["token_type"], "DPoP");
+    assert_eq!(headers["cache-control"], "no-store");
+    assert_eq!(
+        payload(body["access_token"].as_str().unwrap())["cnf"]["jkt"],
+        key.thumbprint().as_str()
+    );
+    // The old token again, even with the key: reuse, which ends the session.
+    let (status, _, _) = refresh(
+        &endpoint,
+        pair.refresh_token(),
+        Some(&refresh_proof(&f, &key)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let newest = body["refresh_token"].as_str().unwrap();
+    let (status, _, _) = refresh(&endpoint, newest, Some(&refresh_proof(&f, &key))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "the family was revoked");
+}
+
+#[tokio::test]
+async fn a_replayed_proof_rotates_nothing() {
+    let f = fixture(Duration::ZERO);
+    let dpop = rules(&f);
+    let key = ProofKey::es256();
+    let pair = bound_login(&f, &dpop, &key).await;
+    let endpoint = RefreshEndpoint::new(f.sessions.clone()).dpop(&dpop, DpopPolicy::Allowed);
+    let proof = refresh_proof(&f, &key);
+    let (status, body, _) = refresh(&endpoint, pair.refresh_token(), Some(&proof)).await;
+    assert_eq!(status, StatusCode::OK);
+    let next = body["refresh_token"].as_str().unwrap().to_owned();
+    let (status, body, headers) = refresh(&endpoint, &next, Some(&proof)).await;
+    assert_eq!(
+        (status, &body["error"]),
+        (StatusCode::UNAUTHORIZED, &json!("invalid_dpop_proof"))
+    );
+    assert!(headers["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .starts_with("DPoP error=\"invalid_dpop_proof\""));
+    let (status, _, _) = refresh(&endpoint, &next, Some(&refresh_proof(&f, &key))).await;
+    assert_eq!(status, StatusCode::OK, "the replay rotated nothing");
+}
+
+#[tokio::test]
+async fn an_unbound_session_is_bound_by_a_refresh_with_a_proof() {
+    let f = fixture(Duration::ZERO);
+    let dpop = rules(&f);
+    let key = ProofKey::ed25519();
+    let pair = f.sessions.login("alice", &json!({})).await.unwrap();
+    assert_eq!(serde_json::to_value(&pair).unwrap()["token_type"], "Bearer");
+    let endpoint = RefreshEndpoint::new(f.sessions.clone()).dpop(&dpop, DpopPolicy::Allowed);
+    let (status, body, _) = refresh(
+        &endpoint,
+        pair.refresh_token(),
+        Some(&refresh_proof(&f, &key)),
+    )
+    .await;
+    assert_eq!(
+        (status, &body["token_type"]),
+        (StatusCode::OK, &json!("DPoP"))
+    );
+    let bound = body["refresh_token"].as_str().unwrap();
+    let (status, _, _) = refresh(&endpoint, bound, None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "bound from now on");
+}
+
+#[tokio::test]
+async fn the_endpoint_policies_and_nonces() {
+    let f = fixture(Duration::ZERO);
+    let key = ProofKey::es256();
+    let pair = f.sessions.login("alice", &json!({})).await.unwrap();
+    let required = RefreshEndpoint::new(f.sessions.clone()).dpop(&rules(&f), DpopPolicy::Required);
+    let (status, body, _) = refresh(&required, pair.refresh_token(), None).await;
+    assert_eq!(
+        (status, &body["error"]),
+        (StatusCode::BAD_REQUEST, &json!("invalid_dpop_proof"))
+    );
+    let off = RefreshEndpoint::new(f.sessions.clone()).dpop(&rules(&f), DpopPolicy::Off);
+    let (status, body, _) =
+        refresh(&off, pair.refresh_token(), Some(&refresh_proof(&f, &key))).await;
+    assert_eq!(
+        (status, &body["token_type"]),
+        (StatusCode::OK, &json!("Bearer")),
+        "the proof is ignored"
+    );
+
+    let with_nonce = Dpop::builder()
+        .public_url(ORIGIN)
+        .clock(f.clock.clone())
+        .require_nonce(Duration::from_secs(60))
+        .build()
+        .unwrap();
+    let endpoint = RefreshEndpoint::new(f.sessions.clone()).dpop(&with_nonce, DpopPolicy::Allowed);
+    let current = body["refresh_token"].as_str().unwrap();
+    let (status, body, headers) = refresh(&endpoint, current, Some(&refresh_proof(&f, &key))).await;
+    assert_eq!(
+        (status, &body["error"]),
+        (StatusCode::BAD_REQUEST, &json!("use_dpop_nonce"))
+    );
+    let nonce = headers["dpop-nonce"].to_str().unwrap().to_owned();
+    let proof = key.proof_with("POST", &format!("{ORIGIN}/refresh"), None, |_, c| {
+        c.insert("iat".into(), f.clock.now_secs().into());
+        c.insert("nonce".into(), nonce.into());
+    });
+    let (status, _, _) = refresh(&endpoint, current, Some(&proof)).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn sliding_keeps_the_binding_and_reissues_only_to_the_key_holder() {
+    let f = fixture(Duration::ZERO);
+    let dpop = rules(&f);
+    let layer = JwtAuthLayer::builder()
+        .sessions(&f.sessions)
+        .sliding(SlidingPolicy::new().action(Method::POST, "/posts"))
+        .dpop(&dpop, DpopPolicy::Allowed)
+        .build()
+        .unwrap();
+    let key = ProofKey::es256();
+    let pair = bound_login(&f, &dpop, &key).await;
+    let token = pair.access_token().to_owned();
+    // Past the threshold, so the action is due.
+    f.clock.advance(400);
+    let post = |token: &str, proof: Option<String>| {
+        let mut request = Request::post("/posts");
+        request = match proof {
+            Some(proof) => request
+                .header("authorization", format!("DPoP {token}"))
+                .header("dpop", proof),
+            None => request.header("authorization", format!("Bearer {token}")),
+        };
+        request.body(String::new()).unwrap()
+    };
+    let service = layer.layer(service_fn(|request: Request<String>| async move {
+        let info = request.extensions().get::<TokenInfo>().cloned().unwrap();
+        Ok::<_, std::convert::Infallible>(http::Response::new(
+            info.dpop_thumbprint().unwrap_or("").to_owned(),
+        ))
+    }));
+    // As a bearer token the bound token is refused: no reissue to someone without the key.
+    let response = service.clone().oneshot(post(&token, None)).await.unwrap();
+    assert_eq!(rejection_kind(&response), Some(AuthErrorKind::DpopRequired));
+    assert!(response
+        .headers()
+        .get(tower_jwt_auth::DEFAULT_SLIDING_HEADER)
+        .is_none());
+    let proof = key.proof_at(
+        "POST",
+        &format!("{ORIGIN}/posts"),
+        Some(&token),
+        f.clock.now_secs(),
+    );
+    let response = service
+        .clone()
+        .oneshot(post(&token, Some(proof)))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let reissued = response.headers()[tower_jwt_auth::DEFAULT_SLIDING_HEADER]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(payload(&reissued)["cnf"]["jkt"], key.thumbprint().as_str());
+    assert_eq!(payload(&reissued)["sid"], payload(&token)["sid"]);
+    let response = service
+        .clone()
+        .oneshot(post(&reissued, None))
+        .await
+        .unwrap();
+    assert_eq!(
+        rejection_kind(&response),
+        Some(AuthErrorKind::DpopRequired),
+        "the reissue is bound too"
+    );
+    let proof = key.proof_at(
+        "POST",
+        &format!("{ORIGIN}/posts"),
+        Some(&reissued),
+        f.clock.now_secs(),
+    );
+    let response = service.oneshot(post(&reissued, Some(proof))).await.unwrap();
+    assert_eq!(response.body(), &key.thumbprint());
+}
+
+#[tokio::test]
+async fn a_proof_used_at_one_instance_is_refused_at_another_sharing_redis() {
+    let Some(server) = common::redis_server::RedisServer::start(&[]) else {
+        return;
+    };
+    let instance = |store: tower_jwt_auth::RedisStore| {
+        Dpop::builder()
+            .public_url(ORIGIN)
+            .replay_cache(store)
+            .build()
+            .unwrap()
+    };
+    let a = instance(
+        tower_jwt_auth::RedisStore::builder(server.url())
+            .build()
+            .await
+            .unwrap(),
+    );
+    let b = instance(
+        tower_jwt_auth::RedisStore::builder(server.url())
+            .build()
+            .await
+            .unwrap(),
+    );
+    let key = ProofKey::es256();
+    let token = hs256(&with_claim(
+        claims(),
+        "cnf",
+        json!({ "jkt": key.thumbprint() }),
+    ));
+    let layers = [a.clone(), b.clone()].map(|dpop| {
+        builder_for(jsonwebtoken::Algorithm::HS256)
+            .dpop(&dpop, DpopPolicy::Allowed)
+            .build()
+            .unwrap()
+    });
+    let request = |proof: &str| {
+        Request::get("/me")
+            .header("authorization", format!("DPoP {token}"))
+            .header("dpop", proof)
+            .body(String::new())
+            .unwrap()
+    };
+    let proof = key.proof("GET", &format!("{ORIGIN}/me"), Some(&token));
+    assert_eq!(
+        send(&layers[0], request(&proof)).await.status(),
+        StatusCode::OK
+    );
+    let replayed = send(&layers[1], request(&proof)).await;
+    assert_eq!(
+        rejection_kind(&replayed),
+        Some(AuthErrorKind::InvalidDpopProof)
+    );
+    assert_eq!(
+        send(&layers[0], request(&proof)).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    // A login proof, too: checked at one instance, it binds nothing at the other.
+    let login = key.proof("POST", &format!("{ORIGIN}/login"), None);
+    let uri = "/login".parse().unwrap();
+    assert!(a
+        .check(&Method::POST, &uri, &proof_headers(&login), None)
+        .await
+        .unwrap()
+        .is_some());
+    let error = b
+        .check(&Method::POST, &uri, &proof_headers(&login), None)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (error.kind(), error.claim()),
+        (AuthErrorKind::InvalidDpopProof, Some("jti"))
+    );
+    // Redis down: a proof is never accepted unrecorded.
+    drop(server);
+    let fresh = key.proof("GET", &format!("{ORIGIN}/me"), Some(&token));
+    assert_eq!(
+        send(&layers[0], request(&fresh)).await.status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+}
+
+/// Two instances whose replay caches are two `SqlStore`s on one database: a proof used at one is refused at
+/// the other, and the sweep removes used proofs once they have expired.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+async fn shared_database_replays(
+    first: tower_jwt_auth::SqlStore,
+    second: tower_jwt_auth::SqlStore,
+) {
+    use tower_jwt_auth::dpop::ReplayCache;
+    let clock = tower_jwt_auth::ManualClock::new(now());
+    let rules = |store: tower_jwt_auth::SqlStore| {
+        Dpop::builder()
+            .public_url(ORIGIN)
+            .clock(clock.clone())
+            .replay_cache(store)
+            .build()
+            .unwrap()
+    };
+    let (a, b) = (rules(first.clone()), rules(second));
+    let key = ProofKey::ed25519();
+    let uri = "/login".parse().unwrap();
+    let proof = key.proof_at("POST", &format!("{ORIGIN}/login"), None, clock.now_secs());
+    assert!(a
+        .check(&Method::POST, &uri, &proof_headers(&proof), None)
+        .await
+        .unwrap()
+        .is_some());
+    let error = b
+        .check(&Method::POST, &uri, &proof_headers(&proof), None)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (error.kind(), error.claim()),
+        (AuthErrorKind::InvalidDpopProof, Some("jti"))
+    );
+    // Straight through the trait: a key is new once, and again only after it has expired.
+    let key = [7u8; 32];
+    let first_use = |now, until| first.first_use(&key, now, until).resolve();
+    assert_eq!(first_use(100, 160).await, Ok(true));
+    assert_eq!(first_use(150, 210).await, Ok(false));
+    assert_eq!(first_use(170, 230).await, Ok(true), "expired at 160");
+    clock.advance(120);
+    let later = key_proof_now(&clock);
+    let _ = a
+        .check(&Method::POST, &uri, &proof_headers(&later), None)
+        .await
+        .unwrap();
+    assert!(
+        first.sweep().await.unwrap() >= 1,
+        "the expired proofs are swept"
+    );
+}
+
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+fn key_proof_now(clock: &tower_jwt_auth::ManualClock) -> String {
+    ProofKey::es256().proof_at("POST", &format!("{ORIGIN}/login"), None, clock.now_secs())
+}
+
+#[cfg(feature = "sqlite")]
+#[tokio::test]
+async fn a_proof_used_at_one_instance_is_refused_at_another_sharing_sqlite() {
+    let file = common::sessions::SqliteFile::new();
+    let first = tower_jwt_auth::SqlStore::connect(&file.url())
+        .await
+        .unwrap()
+        .build()
+        .await
+        .unwrap();
+    let second = tower_jwt_auth::SqlStore::connect(&file.url())
+        .await
+        .unwrap()
+        .build()
+        .await
+        .unwrap();
+    shared_database_replays(first, second).await;
+}
+
+#[cfg(feature = "postgres")]
+#[tokio::test]
+async fn a_proof_used_at_one_instance_is_refused_at_another_sharing_postgres() {
+    let Some(server) = common::postgres_server::PostgresServer::shared() else {
+        return; // said loudly; a failure under CI
+    };
+    let store = || async {
+        tower_jwt_auth::SqlStore::connect(&server.url())
+            .await
+            .unwrap()
+            .table_prefix("dpop_")
+            .build()
+            .await
+            .unwrap()
+    };
+    shared_database_replays(store().await, store().await).await;
+}
