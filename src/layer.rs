@@ -12,7 +12,7 @@ use crate::authorize::AuthorizeLayer;
 use crate::error::{AuthError, ConfigError};
 use crate::extension::{Claims, TokenInfo};
 use crate::pipeline::config::AuthConfig;
-use crate::pipeline::dpop::check_binding;
+use crate::pipeline::dpop::refuse_bound;
 use crate::pipeline::verify::{verify_now, verify_without_wait};
 use crate::rejection::DefaultResponder;
 use crate::resource_metadata::ProtectedResourceMetadata;
@@ -58,7 +58,7 @@ impl<C: DeserializeOwned + 'static, R> JwtAuthLayer<C, R> {
     pub fn verify_token(&self, token: &str) -> Result<(Claims<C>, TokenInfo), AuthError> {
         let verified = verify_without_wait(&self.config, token, self.config.clock.now())?;
         // No proof comes with it: a DPoP-bound token is refused, as the layer refuses it as a bearer token.
-        check_binding(None, &verified.info)?;
+        refuse_bound(&verified.info)?;
         Ok((verified.claims, verified.info))
     }
 

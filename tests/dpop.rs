@@ -575,3 +575,63 @@ async fn the_metadata_advertises_the_proof_algorithms() {
     let json = serde_json::to_value(layer(DpopPolicy::Off).resource_metadata(ORIGIN)).unwrap();
     assert!(json.get("dpop_signing_alg_values_supported").is_none());
 }
+
+/// Counts how often the replay cache is asked.
+#[derive(Clone, Default)]
+struct CountingCache(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl tower_jwt_auth::dpop::ReplayCache for CountingCache {
+    fn first_use(&self, _: &[u8; 32], _: i64, _: i64) -> tower_jwt_auth::Lookup<bool> {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        tower_jwt_auth::Lookup::Ready(Ok(true))
+    }
+}
+
+#[tokio::test]
+async fn hostile_proofs_and_tokens_get_a_precise_4xx_and_never_reach_the_replay_cache() {
+    let cache = CountingCache::default();
+    let dpop = Dpop::builder().public_url(ORIGIN).replay_cache(cache.clone()).build().unwrap();
+    let layer = layer_with(&dpop, DpopPolicy::Allowed);
+    let key = ProofKey::es256();
+    let token = bound_token(&key);
+    let valid_proof = key.proof("POST", &htu(), Some(&token));
+    let deep = format!("{}.{}.AA", b64(format!("{{\"typ\":\"dpop+jwt\",\"x\":{}}}", "[".repeat(5000))), b64("{}"));
+    let huge_n = key.proof_with("POST", &htu(), Some(&token), |h, _| {
+        h["jwk"] = json!({ "kty": "RSA", "n": "A".repeat(3000), "e": "AQAB" });
+        h["alg"] = "RS256".into();
+    });
+    let proofs = [
+        "".to_owned(),
+        "a.b.c".to_owned(),
+        "..".to_owned(),
+        "x".repeat(5000),
+        deep,
+        huge_n,
+        format!("{}.{}.{}", b64("{\"typ\":\"dpop+jwt\",\"alg\":\"ES256\",\"jwk\":[]}"), b64("{}"), "AA"),
+    ];
+    for proof in &proofs {
+        let mut request = dpop_request(&token, None);
+        if let Ok(value) = proof.parse() {
+            request.headers_mut().insert("dpop", value);
+        }
+        let response = call(&layer, request).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{}", &proof[..proof.len().min(40)]);
+        assert_eq!(rejection_kind(&response), Some(AuthErrorKind::InvalidDpopProof));
+    }
+    // A bad token with a valid proof: refused for the token (in a DPoP challenge), before the proof is used.
+    let forged = format!("{}x", &token[..token.len() - 1]);
+    let response = call(&layer, dpop_request(&forged, Some(&valid_proof))).await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert!(challenge(&response).contains("DPoP realm=\"api\", error=\"invalid_token\""), "{}", challenge(&response));
+    let malformed = call(&layer, request_with("/", &[("authorization", "DPoP two tokens")])).await;
+    assert_eq!(malformed.status(), StatusCode::BAD_REQUEST);
+    let twice = call(
+        &layer,
+        request_with("/", &[("authorization", &format!("DPoP {token}")), ("authorization", "Bearer x")]),
+    )
+    .await;
+    assert_eq!(twice.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(cache.0.load(std::sync::atomic::Ordering::SeqCst), 0, "nothing reached the replay cache");
+    assert_eq!(call(&layer, dpop_request(&token, Some(&valid_proof))).await.status(), StatusCode::OK);
+    assert_eq!(cache.0.load(std::sync::atomic::Ordering::SeqCst), 1);
+}

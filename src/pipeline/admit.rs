@@ -5,11 +5,11 @@ use std::sync::Arc;
 use http::{HeaderMap, Method, Uri};
 use serde::de::DeserializeOwned;
 
-use crate::dpop::{replay_verdict, DpopProof};
+use crate::dpop::replay_verdict;
 use crate::error::{AuthError, AuthErrorKind};
 use crate::pipeline::admission::{Admission, Outcome};
 use crate::pipeline::config::AuthConfig;
-use crate::pipeline::dpop::{check_binding, proof_of};
+use crate::pipeline::dpop::{bound_proof, proof_header, target};
 use crate::pipeline::find_token::find_token;
 use crate::pipeline::reissue::plan_reissue;
 use crate::pipeline::revocation::check_revocation;
@@ -44,10 +44,7 @@ where
     };
     let now = config.clock.now();
     let (token, proof) = match &config.dpop {
-        Some(dpop) if found.dpop => {
-            let proof = proof_of(dpop, headers, method, client_uri, found.token, now)?;
-            (found.token, Some(proof))
-        }
+        Some(_) if found.dpop => (found.token, Some(proof_header(headers)?)),
         Some(dpop) if dpop.required => return Err(AuthErrorKind::DpopRequired.into()),
         _ => (found.token, None),
     };
@@ -56,21 +53,20 @@ where
         Ok(verified) => decide(config, method, client_uri, token, verified, proof, now),
         Err(Unverified::Refused(error)) => Err(error),
         Err(Unverified::WaitForKeys(wait)) => {
-            let (config, token, method, uri) = (
+            let (config, token, method, uri, proof) = (
                 Arc::clone(config),
                 token.to_owned(),
                 method.clone(),
                 client_uri.clone(),
+                proof.map(str::to_owned),
             );
             Ok(Outcome::Pending(Box::pin(async move {
                 wait.await;
                 // Look again, without waiting a second time: still unknown is a refusal.
                 let now = config.clock.now();
                 let verified = verify_without_wait(&config, &token, now)?;
-                resolve(decide(
-                    &config, &method, &uri, &token, verified, proof, now,
-                )?)
-                .await
+                let proof = proof.as_deref();
+                resolve(decide(&config, &method, &uri, &token, verified, proof, now)?).await
             })))
         }
     };
@@ -101,21 +97,22 @@ async fn resolve<C: Send + Sync + 'static>(
     }
 }
 
-/// Steps 3–5 for a verified token: its DPoP binding, the reissue plan, the proof's single use, the revocation
-/// store.
+/// Steps 3–5 for a verified token: its DPoP binding (the proof, when the request has one), the reissue plan,
+/// the proof's single use, the revocation store.
 fn decide<C, R>(
     config: &AuthConfig<C, R>,
     method: &Method,
     uri: &Uri,
     token: &str,
     verified: CachedToken<C>,
-    proof: Option<DpopProof>,
+    proof: Option<&str>,
     now: i64,
 ) -> Result<Outcome<C>, AuthError>
 where
     C: Send + Sync + 'static,
 {
-    check_binding(proof.as_ref(), &verified.info)?;
+    let target = target(method, uri, token);
+    let proof = bound_proof(config.dpop.as_ref(), proof, &verified.info, &target, now)?;
     let admission = Admission {
         reissue: plan_reissue(config.sliding.as_ref(), method, uri, token, &verified, now),
         token: verified,

@@ -1,5 +1,6 @@
-//! Step 2b: the DPoP proof of a request sent with the DPoP scheme, and whether the token's binding fits how it
-//! was sent (RFC 9449 §7).
+//! Step 3a: whether the token's binding fits how it was sent (RFC 9449 §7): a bound token only with a valid
+//! proof of its key, a proof only with a bound token. The proof's signature is checked after the token's, so an
+//! invalid token costs no proof verification.
 
 use http::{HeaderMap, Method, Uri};
 
@@ -14,35 +15,47 @@ pub(crate) struct LayerDpop {
     pub(crate) required: bool,
 }
 
-/// The verified (not yet recorded) proof of a request sent as `Authorization: DPoP <token>`.
-pub(crate) fn proof_of(
-    layer: &LayerDpop,
-    headers: &HeaderMap,
-    method: &Method,
-    uri: &Uri,
-    token: &str,
+/// The one `DPoP` header of a request sent as `Authorization: DPoP <token>` (none is a refusal).
+pub(crate) fn proof_header(headers: &HeaderMap) -> Result<&str, AuthError> {
+    Dpop::proof_header(headers)?
+        .ok_or_else(|| AuthError::of_claim(AuthErrorKind::InvalidDpopProof, "header").with_dpop())
+}
+
+/// Refuses a bound token that came without a proof (as a bearer token, or to `verify_token`).
+pub(crate) fn refuse_bound(info: &TokenInfo) -> Result<(), AuthError> {
+    match info.dpop_thumbprint() {
+        None => Ok(()),
+        Some(_) => Err(AuthErrorKind::DpopRequired.into()),
+    }
+}
+
+/// The verified (not yet recorded) proof of a request whose verified token `info` came with the DPoP scheme
+/// and `proof` — `None` for a bearer request, whose token must then be unbound.
+pub(crate) fn bound_proof(
+    layer: Option<&LayerDpop>,
+    proof: Option<&str>,
+    info: &TokenInfo,
+    target: &ProofTarget<'_>,
     now: i64,
-) -> Result<DpopProof, AuthError> {
-    let proof = Dpop::proof_header(headers)?.ok_or_else(|| {
-        AuthError::of_claim(AuthErrorKind::InvalidDpopProof, "header").with_dpop()
-    })?;
-    let target = ProofTarget {
+) -> Result<Option<DpopProof>, AuthError> {
+    let (Some(layer), Some(proof)) = (layer, proof) else {
+        return refuse_bound(info).map(|()| None);
+    };
+    let jkt = info
+        .dpop_thumbprint()
+        .ok_or_else(|| AuthError::new(AuthErrorKind::NotDpopBound).with_dpop())?;
+    let proof = layer.rules.verify_at(proof, target, now)?;
+    if proof.thumbprint() != jkt {
+        return Err(AuthError::of_claim(AuthErrorKind::InvalidDpopProof, "jkt").with_dpop());
+    }
+    Ok(Some(proof))
+}
+
+/// The target of a request's proof: its method and the path the client asked for, with its access token.
+pub(crate) fn target<'a>(method: &'a Method, uri: &'a Uri, token: &'a str) -> ProofTarget<'a> {
+    ProofTarget {
         method,
         uri,
         access_token: Some(token),
-    };
-    layer.rules.verify_at(proof, &target, now)
-}
-
-/// A bound token only with a proof of its key; a proof only with a bound token.
-pub(crate) fn check_binding(proof: Option<&DpopProof>, info: &TokenInfo) -> Result<(), AuthError> {
-    match (proof, info.dpop_thumbprint()) {
-        (None, None) => Ok(()),
-        (None, Some(_)) => Err(AuthErrorKind::DpopRequired.into()),
-        (Some(_), None) => Err(AuthError::new(AuthErrorKind::NotDpopBound).with_dpop()),
-        (Some(proof), Some(jkt)) if proof.thumbprint() == jkt => Ok(()),
-        (Some(_), Some(_)) => {
-            Err(AuthError::of_claim(AuthErrorKind::InvalidDpopProof, "jkt").with_dpop())
-        }
     }
 }

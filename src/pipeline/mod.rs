@@ -1,12 +1,13 @@
 //! The request pipeline of [`JwtAuth`](crate::JwtAuth), one file per step, in the order a request meets them:
 //!
 //! 1. [`find_token`](find_token::find_token): the one token the request carries (or none), and whether it came
-//!    with the DPoP scheme, whose proof [`dpop`](dpop::proof_of) verifies;
+//!    with the DPoP scheme (and its proof);
 //! 2. [`verify`](verify::verify_now): the token cache, or a full verification (size, structure, header, key,
 //!    signature, claims), then the authorization requirements — one "verify now" path shared by the synchronous
 //!    path, the path after a remote key fetch, and [`JwtAuthLayer::verify_token`](crate::JwtAuthLayer::verify_token);
-//! 3. [`dpop`](dpop::check_binding): a bound token only with a proof of its key (then the proof's single use is
-//!    recorded), and [`reissue`](reissue::plan_reissue): whether a sliding action gets a fresh token;
+//! 3. [`dpop`](dpop::bound_proof): a bound token only with a valid proof of its key (checked after the token, so
+//!    an invalid token costs no proof verification; the proof's single use is recorded next), and
+//!    [`reissue`](reissue::plan_reissue): whether a sliding action gets a fresh token;
 //! 4. [`revocation`](revocation::check_revocation): the revocation store, answering now or later;
 //! 5. [`admission`]: what goes into the request extensions (and the reissue the response will carry);
 //! 6. the inner service and the reissue, in [`ResponseFuture`](crate::ResponseFuture);
