@@ -537,12 +537,10 @@ impl<C, R> JwtAuthBuilder<C, R> {
             .sessions
             .as_ref()
             .map(|sessions| Box::new(IssuerKeys(sessions.issuer().clone())) as Box<dyn KeySource>);
-        let mut domains =
+        // Only the issuer's own live keys count as its keys for sliding: a copy given with `.key(..)` stays
+        // trusted as configured, but never slides (it would outlive a rotation or a retirement).
+        let domains =
             TrustDomains::build(settings.default_keys, own, settings.named_issuers, provider)?;
-        if let Some(sessions) = &settings.sessions {
-            let issuer = sessions.issuer();
-            domains.mark_issuer_keys(|key| issuer.is_verified_by(key, provider));
-        }
         let sliding = match (settings.sliding, settings.sessions) {
             (None, _) => None,
             (Some(_), None) => return Err(ConfigError::SlidingWithoutSessions),

@@ -19,7 +19,6 @@ use crate::clock::{Clock, SharedClock, SystemClock};
 use crate::error::ConfigError;
 use crate::keys::ring::KeyRing;
 use crate::keys::signing::SigningKey;
-use crate::keys::verification::VerificationKey;
 
 /// Default access-token lifetime: 15 minutes (RFC 6750 §5.3 asks for an hour or less).
 pub const DEFAULT_ACCESS_TTL: Duration = Duration::from_secs(15 * 60);
@@ -307,28 +306,6 @@ impl TokenIssuer {
         &self.inner.clock
     }
 
-    /// Whether `key` verifies this issuer's signatures (it is the issuer's own key): a probe is signed and
-    /// verified once.
-    pub(crate) fn is_verified_by(&self, key: &VerificationKey, provider: &CryptoProvider) -> bool {
-        if key.algorithm != self.ring().active.algorithm {
-            return false;
-        }
-        let Ok(token) = self.sign_payload(b"{}") else {
-            return false;
-        };
-        let Some((signing_input, signature)) = token.rsplit_once('.') else {
-            return false;
-        };
-        let Ok(signature) = URL_SAFE_NO_PAD.decode(signature) else {
-            return false;
-        };
-        (provider.verifier_factory)(&key.algorithm, &key.key).is_ok_and(|verifier| {
-            verifier
-                .verify(signing_input.as_bytes(), &signature)
-                .is_ok()
-        })
-    }
-
     /// The lifetime of new tokens, in seconds.
     pub(crate) fn ttl_secs(&self) -> i64 {
         self.inner.ttl
@@ -385,6 +362,18 @@ impl TokenIssuer {
         let mut ring = inner.ring.write().unwrap_or_else(|e| e.into_inner());
         let staged = ring.stage(&key, now, inner.provider)?;
         *ring = Arc::new(staged);
+        Ok(())
+    }
+
+    /// Drops the retired (or staged) key `kid` at once, before its tokens expire — for a key that may be
+    /// compromised: it leaves [`jwks`](Self::jwks), and layers wired to these sessions refuse its tokens from
+    /// now on (so sliding can't re-sign a forged one with the active key). Other verifiers stop accepting it
+    /// when they refetch the set. The active key can't be retired: [`rotate`](Self::rotate) away from it
+    /// first.
+    pub fn retire(&self, kid: &str) -> Result<(), ConfigError> {
+        let mut ring = self.inner.ring.write().unwrap_or_else(|e| e.into_inner());
+        let retired = ring.retire(kid)?;
+        *ring = Arc::new(retired);
         Ok(())
     }
 

@@ -56,9 +56,9 @@ impl<C: DeserializeOwned + 'static, R> JwtAuthLayer<C, R> {
     /// assert_eq!(layer.verify_token("not.a.token").unwrap_err().kind(), AuthErrorKind::InvalidToken);
     /// ```
     pub fn verify_token(&self, token: &str) -> Result<(Claims<C>, TokenInfo), AuthError> {
-        let verified = verify_without_wait(&self.config, token, self.config.clock.now())?;
         // No proof comes with it: a DPoP-bound token is refused, as the layer refuses it as a bearer token.
-        refuse_bound(&verified.info)?;
+        let now = self.config.clock.now();
+        let verified = verify_without_wait(&self.config, token, now, &mut refuse_bound)?;
         Ok((verified.claims, verified.info))
     }
 
@@ -68,13 +68,15 @@ impl<C: DeserializeOwned + 'static, R> JwtAuthLayer<C, R> {
     where
         C: Send + Sync,
     {
-        let wait = match verify_now(&self.config, token, self.config.clock.now(), true) {
+        // Revocation only takes access away: a bound token is revoked without its proof.
+        let mut any = |_: &TokenInfo| Ok(());
+        let wait = match verify_now(&self.config, token, self.config.clock.now(), true, &mut any) {
             Ok(verified) => return Ok(verified.info),
             Err(Unverified::Refused(error)) => return Err(error),
             Err(Unverified::WaitForKeys(wait)) => wait,
         };
         wait.await;
-        verify_without_wait(&self.config, token, self.config.clock.now())
+        verify_without_wait(&self.config, token, self.config.clock.now(), &mut any)
             .map(|verified| verified.info)
     }
 }

@@ -590,12 +590,23 @@ impl tower_jwt_auth::dpop::ReplayCache for CountingCache {
 #[tokio::test]
 async fn hostile_proofs_and_tokens_get_a_precise_4xx_and_never_reach_the_replay_cache() {
     let cache = CountingCache::default();
-    let dpop = Dpop::builder().public_url(ORIGIN).replay_cache(cache.clone()).build().unwrap();
+    let dpop = Dpop::builder()
+        .public_url(ORIGIN)
+        .replay_cache(cache.clone())
+        .build()
+        .unwrap();
     let layer = layer_with(&dpop, DpopPolicy::Allowed);
     let key = ProofKey::es256();
     let token = bound_token(&key);
     let valid_proof = key.proof("POST", &htu(), Some(&token));
-    let deep = format!("{}.{}.AA", b64(format!("{{\"typ\":\"dpop+jwt\",\"x\":{}}}", "[".repeat(5000))), b64("{}"));
+    let deep = format!(
+        "{}.{}.AA",
+        b64(format!(
+            "{{\"typ\":\"dpop+jwt\",\"x\":{}}}",
+            "[".repeat(5000)
+        )),
+        b64("{}")
+    );
     let huge_n = key.proof_with("POST", &htu(), Some(&token), |h, _| {
         h["jwk"] = json!({ "kty": "RSA", "n": "A".repeat(3000), "e": "AQAB" });
         h["alg"] = "RS256".into();
@@ -607,7 +618,12 @@ async fn hostile_proofs_and_tokens_get_a_precise_4xx_and_never_reach_the_replay_
         "x".repeat(5000),
         deep,
         huge_n,
-        format!("{}.{}.{}", b64("{\"typ\":\"dpop+jwt\",\"alg\":\"ES256\",\"jwk\":[]}"), b64("{}"), "AA"),
+        format!(
+            "{}.{}.{}",
+            b64("{\"typ\":\"dpop+jwt\",\"alg\":\"ES256\",\"jwk\":[]}"),
+            b64("{}"),
+            "AA"
+        ),
     ];
     for proof in &proofs {
         let mut request = dpop_request(&token, None);
@@ -615,23 +631,121 @@ async fn hostile_proofs_and_tokens_get_a_precise_4xx_and_never_reach_the_replay_
             request.headers_mut().insert("dpop", value);
         }
         let response = call(&layer, request).await;
-        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{}", &proof[..proof.len().min(40)]);
-        assert_eq!(rejection_kind(&response), Some(AuthErrorKind::InvalidDpopProof));
+        assert_eq!(
+            response.status(),
+            StatusCode::UNAUTHORIZED,
+            "{}",
+            &proof[..proof.len().min(40)]
+        );
+        assert_eq!(
+            rejection_kind(&response),
+            Some(AuthErrorKind::InvalidDpopProof)
+        );
     }
     // A bad token with a valid proof: refused for the token (in a DPoP challenge), before the proof is used.
     let forged = format!("{}x", &token[..token.len() - 1]);
     let response = call(&layer, dpop_request(&forged, Some(&valid_proof))).await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-    assert!(challenge(&response).contains("DPoP realm=\"api\", error=\"invalid_token\""), "{}", challenge(&response));
-    let malformed = call(&layer, request_with("/", &[("authorization", "DPoP two tokens")])).await;
+    assert!(
+        challenge(&response).contains("DPoP realm=\"api\", error=\"invalid_token\""),
+        "{}",
+        challenge(&response)
+    );
+    let malformed = call(
+        &layer,
+        request_with("/", &[("authorization", "DPoP two tokens")]),
+    )
+    .await;
     assert_eq!(malformed.status(), StatusCode::BAD_REQUEST);
     let twice = call(
         &layer,
-        request_with("/", &[("authorization", &format!("DPoP {token}")), ("authorization", "Bearer x")]),
+        request_with(
+            "/",
+            &[
+                ("authorization", &format!("DPoP {token}")),
+                ("authorization", "Bearer x"),
+            ],
+        ),
     )
     .await;
     assert_eq!(twice.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(cache.0.load(std::sync::atomic::Ordering::SeqCst), 0, "nothing reached the replay cache");
-    assert_eq!(call(&layer, dpop_request(&token, Some(&valid_proof))).await.status(), StatusCode::OK);
+    assert_eq!(
+        cache.0.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "nothing reached the replay cache"
+    );
+    assert_eq!(
+        call(&layer, dpop_request(&token, Some(&valid_proof)))
+            .await
+            .status(),
+        StatusCode::OK
+    );
     assert_eq!(cache.0.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn review_hardening_binding_first_paths_typ_rsa_and_other_confirmations() {
+    // The binding is judged before the scopes: a stolen bound token learns nothing about them.
+    let scoped = builder_for(Algorithm::HS256)
+        .dpop(&rules(), DpopPolicy::Allowed)
+        .require_scopes(["admin"])
+        .build()
+        .unwrap();
+    let key = ProofKey::es256();
+    let token = bound_token(&key);
+    let response = call(&scoped, bearer(&token)).await;
+    assert_eq!(
+        (response.status(), rejection_kind(&response)),
+        (StatusCode::UNAUTHORIZED, Some(AuthErrorKind::DpopRequired))
+    );
+    let stranger = ProofKey::ed25519().proof("POST", &htu(), Some(&token));
+    assert_invalid_proof(
+        &call(&scoped, dpop_request(&token, Some(&stranger))).await,
+        "jkt",
+    );
+
+    let layer = layer(DpopPolicy::Allowed);
+    // A request path with dot segments matches no proof: the router sees it raw.
+    for path in ["/x/../orders/7", "/orders/./7", "/x/%2e%2e/orders/7"] {
+        let proof = key.proof("POST", &htu(), Some(&token));
+        let request = Request::post(path)
+            .header("authorization", format!("DPoP {token}"))
+            .header("dpop", proof)
+            .body(String::new())
+            .unwrap();
+        assert_invalid_proof(&call(&layer, request).await, "htu");
+    }
+    // `typ` is a media type: `application/` may be spelled out.
+    let proof = key.proof_with("POST", &htu(), Some(&token), |h, _| {
+        h.insert("typ".into(), "application/DPoP+JWT".into());
+    });
+    assert_eq!(
+        call(&layer, dpop_request(&token, Some(&proof)))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    // RSA proof keys: an exponent of 1 is no key.
+    let rsa = ProofKey::rsa(Algorithm::PS256);
+    let token = bound_token(&rsa);
+    let weak = rsa.proof_with("POST", &htu(), Some(&token), |h, _| {
+        h["jwk"]["e"] = "AQ".into()
+    });
+    assert_invalid_proof(
+        &call(&layer, dpop_request(&token, Some(&weak))).await,
+        "jwk",
+    );
+    // A token bound by a method no layer checks (mTLS) is refused, never taken as a bearer token.
+    let mtls = hs256(&with_claim(
+        claims(),
+        "cnf",
+        json!({ "x5t#S256": "bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2" }),
+    ));
+    let response = call(&layer, bearer(&mtls)).await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let error = response.extensions().get::<AuthError>().unwrap();
+    assert_eq!(
+        (error.kind(), error.claim()),
+        (AuthErrorKind::InvalidClaim, Some("cnf"))
+    );
 }

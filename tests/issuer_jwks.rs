@@ -172,6 +172,30 @@ async fn rotation_keeps_the_old_key_published_until_its_tokens_expire() {
         header(issuer.issue("alice", &()).unwrap().as_str())["kid"],
         "k2"
     );
+    // Only the staged key may take its kid, and nobody's token signed with it is trusted before it signs.
+    let staged_elsewhere =
+        TokenIssuer::builder(signing(Algorithm::ES384, "ec384_private.pem", "k4"))
+            .issuer(header_issuer(&issuer))
+            .audience("demo-api")
+            .clock(clock.clone())
+            .build()
+            .unwrap()
+            .issue("alice", &())
+            .unwrap();
+    assert_eq!(
+        layer
+            .verify_token(staged_elsewhere.as_str())
+            .unwrap_err()
+            .kind(),
+        tower_jwt_auth::AuthErrorKind::UnknownKey,
+        "a staged key signs nothing yet"
+    );
+    assert!(
+        issuer
+            .rotate(signing(Algorithm::ES256, "ec256_private.pem", "k4"))
+            .is_err(),
+        "not the staged key"
+    );
     issuer
         .rotate(signing(Algorithm::ES384, "ec384_private.pem", "k4"))
         .unwrap();
@@ -179,6 +203,40 @@ async fn rotation_keeps_the_old_key_published_until_its_tokens_expire() {
     assert!(layer
         .verify_token(issuer.issue("alice", &()).unwrap().as_str())
         .is_ok());
+    assert!(
+        layer.verify_token(staged_elsewhere.as_str()).is_ok(),
+        "now it signs"
+    );
+
+    // A key that may be compromised is retired at once: its tokens are refused before they expire.
+    let from_k2 = TokenIssuer::builder(signing(Algorithm::EdDSA, "ed25519_private.pem", "k2"))
+        .issuer(header_issuer(&issuer))
+        .audience("demo-api")
+        .clock(clock.clone())
+        .build()
+        .unwrap()
+        .issue("mallory", &())
+        .unwrap();
+    assert!(
+        layer.verify_token(from_k2.as_str()).is_ok(),
+        "k2 is still published"
+    );
+    assert!(issuer.retire("k4").is_err(), "the active key");
+    assert!(issuer.retire("nope").is_err(), "an unknown key");
+    issuer.retire("k2").unwrap();
+    assert_eq!(kids(issuer.jwks()), ["k4"]);
+    assert_eq!(
+        layer.verify_token(from_k2.as_str()).unwrap_err().kind(),
+        tower_jwt_auth::AuthErrorKind::UnknownKey
+    );
+}
+
+/// The `iss` an issuer writes (read from a token it signs).
+fn header_issuer(issuer: &TokenIssuer) -> String {
+    payload(issuer.issue("probe", &()).unwrap().as_str())["iss"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 /// Serves `issuer`'s keys on a real 127.0.0.1 port; the URL of its JWK Set.

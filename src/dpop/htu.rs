@@ -106,6 +106,18 @@ pub(crate) fn normalize_path(path: &str) -> Option<String> {
     Some(out)
 }
 
+/// Whether a request path has a `.` or `..` segment (also percent-encoded), or does not start with `/`: a
+/// router sees such a path raw, so no proof may name it through its normalised form.
+pub(crate) fn is_unusual_path(path: &str) -> bool {
+    if !path.starts_with('/') {
+        return true;
+    }
+    path.split('/').any(|segment| {
+        let dots = segment.replace("%2E", ".").replace("%2e", ".");
+        dots == "." || dots == ".."
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

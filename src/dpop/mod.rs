@@ -174,8 +174,12 @@ impl fmt::Debug for Dpop {
 }
 
 impl DpopInner {
-    /// Whether the proof's `htu` names `path` under one of the public URLs.
+    /// Whether the proof's `htu` names `path` under one of the public URLs. A request path with dot segments
+    /// matches nothing: the router would see it raw.
     pub(crate) fn matches_htu(&self, htu_value: &str, path: &str) -> bool {
+        if htu::is_unusual_path(path) {
+            return false;
+        }
         let (Some(htu_value), Some(path)) = (htu::normalize(htu_value), htu::normalize_path(path))
         else {
             return false;

@@ -19,6 +19,11 @@ use crate::token::jws::{decode_segment, CompactJws};
 
 /// Longest `jti` accepted, in bytes (the RFC asks for at least 96 bits of randomness, about 16 characters).
 const MAX_JTI_LEN: usize = 256;
+/// Largest RSA proof key accepted, in bits (a larger modulus only costs the server time).
+const MAX_RSA_BITS: usize = 8192;
+/// How much longer than its window a used proof is remembered: instances sharing a replay cache may disagree
+/// on the time by this much, and a record must outlive the proof's acceptance at all of them.
+const REPLAY_MARGIN: i64 = 30;
 /// JWK members that only a private or symmetric key has (RFC 7518 §6.2.2, §6.3.2, §6.4; RFC 8037 §2).
 const PRIVATE_MEMBERS: [&str; 8] = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
 
@@ -54,9 +59,14 @@ fn fits(alg: Algorithm, jwk: &Jwk) -> bool {
         (AlgorithmParameters::OctetKeyPair(okp), AlgorithmFamily::Ed) => {
             okp.curve == EllipticCurve::Ed25519
         }
-        (AlgorithmParameters::RSA(rsa), AlgorithmFamily::Rsa) => URL_SAFE_NO_PAD
-            .decode(&rsa.n)
-            .is_ok_and(|n| rsa_bits(&n) >= 2048),
+        (AlgorithmParameters::RSA(rsa), AlgorithmFamily::Rsa) => {
+            let bits = URL_SAFE_NO_PAD.decode(&rsa.n).map(|n| rsa_bits(&n));
+            // An odd public exponent of at least 3, in at most 32 bits (65537 in practice).
+            let exponent = URL_SAFE_NO_PAD.decode(&rsa.e).ok().filter(|e| e.len() <= 4);
+            let e = exponent.map(|e| e.iter().fold(0u64, |v, b| v << 8 | u64::from(*b)));
+            bits.is_ok_and(|bits| (2048..=MAX_RSA_BITS).contains(&bits))
+                && e.is_some_and(|e| e >= 3 && e % 2 == 1)
+        }
         _ => false,
     }
 }
@@ -78,8 +88,13 @@ pub(crate) fn verify(
     }
     let jws = CompactJws::split(proof).map_err(|_| refused("jws"))?;
     let header = strict_object(jws.header, "header")?;
+    // A media type, compared case-insensitively, `application/` optional (RFC 7515 §4.1.9).
     let typ = header.get("typ").and_then(Value::as_str);
-    if !typ.is_some_and(|typ| typ.eq_ignore_ascii_case("dpop+jwt")) {
+    let bare = typ.map(|typ| match typ.get(..12) {
+        Some(prefix) if prefix.eq_ignore_ascii_case("application/") => &typ[12..],
+        _ => typ,
+    });
+    if !bare.is_some_and(|typ| typ.eq_ignore_ascii_case("dpop+jwt")) {
         return Err(refused("typ"));
     }
     if header.contains_key("crit") {
@@ -171,7 +186,11 @@ pub(crate) fn verify(
         thumbprint,
         issued_at: iat,
         replay_key,
-        // Accepted while `iat` is at most `max_age` old: remembered that long, and a second more.
-        replay_until: iat.saturating_add(config.max_age).saturating_add(1),
+        // Accepted while `iat` is at most `max_age` old: remembered that long, with a margin for instances whose
+        // clocks differ.
+        replay_until: iat
+            .saturating_add(config.max_age)
+            .saturating_add(config.max_skew)
+            .saturating_add(REPLAY_MARGIN),
     })
 }

@@ -22,8 +22,10 @@ impl KeySource for IssuerKeys {
     fn lookup(&self, kid: Option<&str>, alg: Algorithm, _may_wait: bool) -> KeyLookup<'static> {
         let now = self.0.clock().now();
         let ring = self.0.ring();
+        // The staged key signs nothing yet: published for other verifiers, not trusted here.
         let named: Vec<_> = ring
             .live(now)
+            .filter(|key| !ring.is_staged(key))
             .filter(|key| match kid {
                 Some(kid) => key.verification.kid() == Some(kid),
                 // A token without `kid` can only be the active key's.

@@ -28,13 +28,6 @@ impl KeySet {
             .chain(self.without_kid.iter())
     }
 
-    pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = &mut VerificationKey> {
-        self.by_kid
-            .values_mut()
-            .flatten()
-            .chain(self.without_kid.iter_mut())
-    }
-
     /// The keys a token names (empty when none).
     pub(crate) fn select(&self, kid: Option<&str>) -> &[VerificationKey] {
         match kid {

@@ -95,8 +95,34 @@ impl KeyRing {
         })
     }
 
-    fn is_staged(&self, key: &RingKey) -> bool {
+    /// Whether `key` is the staged key (published, not signing, and not trusted by the issuer's own layers).
+    pub(crate) fn is_staged(&self, key: &RingKey) -> bool {
         self.staged.is_some() && key.verification.kid() == self.staged.as_deref()
+    }
+
+    /// The ring without the retired or staged key `kid`, dropped now (a compromised key): tokens it signed are
+    /// refused from now on, also by sliding, which would otherwise re-sign them with the active key.
+    pub(crate) fn retire(&self, kid: &str) -> Result<Self, ConfigError> {
+        if self.active.kid.as_deref() == Some(kid) {
+            return Err(ConfigError::Conflict(
+                "retiring the active key: rotate to another key first",
+            ));
+        }
+        let keys: Vec<RingKey> = self
+            .keys
+            .iter()
+            .filter(|k| k.verification.kid() != Some(kid))
+            .cloned()
+            .collect();
+        if keys.len() == self.keys.len() {
+            return Err(ConfigError::InvalidKeyId);
+        }
+        Ok(Self {
+            keys,
+            staged: self.staged.clone().filter(|staged| staged != kid),
+            generation: self.generation.wrapping_add(1),
+            ..self.clone()
+        })
     }
 
     /// The ring after rotating to `key`: the active key is kept until `retire_at`; keys past their time are
@@ -117,7 +143,20 @@ impl KeyRing {
         if self.kid_in_use(new, now) || old == new {
             return Err(ConfigError::InvalidKeyId);
         }
-        let mut keys = vec![public_halves(&key, provider, i64::MAX)?];
+        let fresh = public_halves(&key, provider, i64::MAX)?;
+        // Verifiers may have cached the staged key under this kid: the key must be that one.
+        if let Some(staged) = self
+            .keys
+            .iter()
+            .find(|k| self.is_staged(k) && k.verification.kid() == Some(new))
+        {
+            if !same_key(staged, &fresh) {
+                return Err(ConfigError::Conflict(
+                    "the key differs from the one staged under its kid",
+                ));
+            }
+        }
+        let mut keys = vec![fresh];
         for (i, kept) in self.keys.iter().enumerate() {
             let until = if i == 0 { retire_at } else { kept.until };
             // The staged key is the new one (published from now on as the active key), or withdrawn.
@@ -140,6 +179,26 @@ impl KeyRing {
     /// The keys still kept at `now`.
     pub(crate) fn live(&self, now: i64) -> impl Iterator<Item = &RingKey> {
         self.keys.iter().filter(move |key| key.until >= now)
+    }
+}
+
+/// Whether two ring keys are the same key: the same public JWK, or (HMAC, never published) the same secret.
+fn same_key(a: &RingKey, b: &RingKey) -> bool {
+    match (&a.jwk, &b.jwk) {
+        (Some(a), Some(b)) => a == b,
+        (None, None) => {
+            let bytes = |k: &RingKey| {
+                k.verification
+                    .key
+                    .try_get_as_bytes()
+                    .map(<[u8]>::to_vec)
+                    .ok()
+            };
+            a.verification.algorithm() == b.verification.algorithm()
+                && bytes(a) == bytes(b)
+                && bytes(a).is_some()
+        }
+        _ => false,
     }
 }
 

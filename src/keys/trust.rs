@@ -173,21 +173,6 @@ impl TrustDomains {
         Ok(domains)
     }
 
-    /// Marks the default domain's static keys for which `is_issuer_key` holds (they verify the local issuer's
-    /// signatures); returns whether any does. (Keys of named issuers and remote key sets are never the local
-    /// issuer's.)
-    pub(crate) fn mark_issuer_keys(
-        &mut self,
-        is_issuer_key: impl Fn(&VerificationKey) -> bool,
-    ) -> bool {
-        let mut any = false;
-        for key in self.default.keys.iter_mut() {
-            key.issuer_key = is_issuer_key(key);
-            any |= key.issuer_key;
-        }
-        any
-    }
-
     /// The domain for a token claiming `iss`: its named issuer's, else the default one.
     pub(crate) fn route(&self, iss: Option<&str>) -> &KeyDomain {
         iss.and_then(|iss| self.named.get(iss))

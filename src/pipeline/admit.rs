@@ -5,8 +5,9 @@ use std::sync::Arc;
 use http::{HeaderMap, Method, Uri};
 use serde::de::DeserializeOwned;
 
-use crate::dpop::replay_verdict;
+use crate::dpop::{replay_verdict, DpopProof};
 use crate::error::{AuthError, AuthErrorKind};
+use crate::extension::TokenInfo;
 use crate::pipeline::admission::{Admission, Outcome};
 use crate::pipeline::config::AuthConfig;
 use crate::pipeline::dpop::{bound_proof, proof_header, target};
@@ -49,8 +50,14 @@ where
         _ => (found.token, None),
     };
     let dpop_request = proof.is_some();
-    let outcome = match verify_now(config, token, now, true) {
-        Ok(verified) => decide(config, method, client_uri, token, verified, proof, now),
+    let mut checked = None;
+    let mut bind = |info: &TokenInfo| {
+        let target = target(method, client_uri, token);
+        checked = bound_proof(config.dpop.as_ref(), proof, info, &target, now)?;
+        Ok(())
+    };
+    let outcome = match verify_now(config, token, now, true, &mut bind) {
+        Ok(verified) => decide(config, method, client_uri, token, verified, checked, now),
         Err(Unverified::Refused(error)) => Err(error),
         Err(Unverified::WaitForKeys(wait)) => {
             let (config, token, method, uri, proof) = (
@@ -64,9 +71,18 @@ where
                 wait.await;
                 // Look again, without waiting a second time: still unknown is a refusal.
                 let now = config.clock.now();
-                let verified = verify_without_wait(&config, &token, now)?;
-                let proof = proof.as_deref();
-                resolve(decide(&config, &method, &uri, &token, verified, proof, now)?).await
+                let mut checked = None;
+                let mut bind = |info: &TokenInfo| {
+                    let target = target(&method, &uri, &token);
+                    checked =
+                        bound_proof(config.dpop.as_ref(), proof.as_deref(), info, &target, now)?;
+                    Ok(())
+                };
+                let verified = verify_without_wait(&config, &token, now, &mut bind)?;
+                resolve(decide(
+                    &config, &method, &uri, &token, verified, checked, now,
+                )?)
+                .await
             })))
         }
     };
@@ -97,22 +113,20 @@ async fn resolve<C: Send + Sync + 'static>(
     }
 }
 
-/// Steps 3–5 for a verified token: its DPoP binding (the proof, when the request has one), the reissue plan,
-/// the proof's single use, the revocation store.
+/// Steps 3–5 for a token verified with its binding: the reissue plan, the proof's single use, the revocation
+/// store.
 fn decide<C, R>(
     config: &AuthConfig<C, R>,
     method: &Method,
     uri: &Uri,
     token: &str,
     verified: CachedToken<C>,
-    proof: Option<&str>,
+    proof: Option<DpopProof>,
     now: i64,
 ) -> Result<Outcome<C>, AuthError>
 where
     C: Send + Sync + 'static,
 {
-    let target = target(method, uri, token);
-    let proof = bound_proof(config.dpop.as_ref(), proof, &verified.info, &target, now)?;
     let admission = Admission {
         reissue: plan_reissue(config.sliding.as_ref(), method, uri, token, &verified, now),
         token: verified,

@@ -3,13 +3,17 @@
 use serde::de::DeserializeOwned;
 
 use crate::error::{AuthError, AuthErrorKind};
-use crate::extension::Claims;
+use crate::extension::{Claims, TokenInfo};
 use crate::pipeline::config::AuthConfig;
 use crate::token::cache::CachedToken;
 use crate::token::verifier::Unverified;
 
+/// How a verified token must have been sent: its DPoP binding against the request's proof (or its absence),
+/// checked before the requirements, so a refusal for the binding reveals nothing of the token's scopes.
+pub(crate) type Binding<'b> = &'b mut dyn FnMut(&TokenInfo) -> Result<(), AuthError>;
+
 /// Verifies `token`, or finds it among the tokens verified before under the same keys; either way the time
-/// rules and the requirements are checked now. Only tokens that pass everything enter the cache. With
+/// rules, `bind` and the requirements are checked now. Only tokens that pass everything enter the cache. With
 /// `may_wait`, a key a remote key set may bring asks to wait for one fetch instead of being refused.
 ///
 /// The one "verify now" path: the synchronous path, the path after a key fetch and
@@ -19,6 +23,7 @@ pub(crate) fn verify_now<C: DeserializeOwned + 'static, R>(
     token: &str,
     now: i64,
     may_wait: bool,
+    bind: Binding<'_>,
 ) -> Result<CachedToken<C>, Unverified> {
     let cache = config
         .cache
@@ -38,6 +43,7 @@ pub(crate) fn verify_now<C: DeserializeOwned + 'static, R>(
             }
             return Err(error.into());
         }
+        bind(&hit.info)?;
         config
             .requirements
             .check(&hit.info, Some(&hit.claims))
@@ -51,6 +57,7 @@ pub(crate) fn verify_now<C: DeserializeOwned + 'static, R>(
         generation,
         issuer_key: verified.issuer_key,
     };
+    bind(&entry.info)?;
     config
         .requirements
         .check(&entry.info, Some(&entry.claims))
@@ -67,8 +74,9 @@ pub(crate) fn verify_without_wait<C: DeserializeOwned + 'static, R>(
     config: &AuthConfig<C, R>,
     token: &str,
     now: i64,
+    bind: Binding<'_>,
 ) -> Result<CachedToken<C>, AuthError> {
-    match verify_now(config, token, now, false) {
+    match verify_now(config, token, now, false, bind) {
         Ok(verified) => Ok(verified),
         Err(Unverified::Refused(error)) => Err(error),
         Err(Unverified::WaitForKeys(_)) => Err(AuthErrorKind::UnknownKey.into()),

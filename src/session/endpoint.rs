@@ -128,8 +128,10 @@ impl RevokeEndpoint {
         }
     }
 
-    /// Also revokes access tokens, verified the way `layer` verifies them
-    /// ([`JwtAuthLayer::verify_token`]: keys, algorithms, claims, requirements).
+    /// Also revokes access tokens, verified the way `layer` verifies them (keys, algorithms, claims,
+    /// requirements, as [`JwtAuthLayer::verify_token`] does). A DPoP-bound token is revoked without a proof of
+    /// its key, as a bound refresh token is: revocation only takes access away, so possession is enough to
+    /// give it up (RFC 7009 leaves authenticating the client to the deployment: put yours in front).
     pub fn with_access_tokens<C, R>(mut self, layer: JwtAuthLayer<C, R>) -> Self
     where
         C: DeserializeOwned + Send + Sync + 'static,

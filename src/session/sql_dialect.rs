@@ -251,9 +251,10 @@ impl Statements {
                  ON CONFLICT (proof_key) DO UPDATE SET until_at = excluded.until_at \
                  WHERE {p}dpop_proofs.until_at < $3"
             ),
+            // `<`, as the upsert above: a proof recorded until `now` is still a replay at `now`.
             sweep_proofs: format!(
                 "DELETE FROM {p}dpop_proofs WHERE proof_key IN (SELECT proof_key FROM {p}dpop_proofs \
-                 WHERE until_at <= $1 LIMIT {SWEEP_BATCH}) AND until_at <= $1"
+                 WHERE until_at < $1 LIMIT {SWEEP_BATCH}) AND until_at < $1"
             ),
         }
     }

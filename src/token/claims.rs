@@ -160,6 +160,8 @@ pub(crate) struct ClaimsView<'a> {
     pub(crate) aud: Option<AudienceView<'a>>,
     /// `cnf.jkt` (RFC 9449 §6.1): the thumbprint of the DPoP key the token is bound to.
     pub(crate) cnf_jkt: Option<Cow<'a, str>>,
+    /// `cnf` names another confirmation method (an mTLS certificate, `x5t#S256`, …), which no layer can check.
+    pub(crate) cnf_other: bool,
 }
 
 /// A NumericDate claim that is present (so `null` is an error, not "absent").
@@ -246,7 +248,10 @@ impl<'de> Visitor<'de> for ClaimsSeed<'_> {
                 "scope" => view.scope = text(map)?,
                 "client_id" => view.client_id = text(map)?,
                 "aud" => view.aud = Some(map.next_value_seed(AudienceSeed(limits))?),
-                "cnf" => view.cnf_jkt = map.next_value_seed(ConfirmationSeed(limits))?,
+                "cnf" => {
+                    let (jkt, other) = map.next_value_seed(ConfirmationSeed(limits))?;
+                    (view.cnf_jkt, view.cnf_other) = (jkt, other);
+                }
                 // A registered claim without an arm is read as an application claim (never a panic).
                 _ => return Ok(false),
             }
@@ -280,33 +285,35 @@ impl ClaimsView<'_> {
     }
 }
 
-/// The `cnf` claim (RFC 7800): an object; its `jkt` member, when present, must be a string. Other
-/// confirmation methods (`x5t#S256`, …) are skipped.
+/// The `cnf` claim (RFC 7800): an object; its `jkt` member, when present, must be a string. Whether it names
+/// other confirmation methods (`x5t#S256`, …) is reported, so such a token is refused rather than taken as a
+/// bearer token.
 struct ConfirmationSeed(JsonLimits);
 
 impl<'de> DeserializeSeed<'de> for ConfirmationSeed {
-    type Value = Option<Cow<'de, str>>;
+    type Value = (Option<Cow<'de, str>>, bool);
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_map(self)
     }
 }
 
 impl<'de> Visitor<'de> for ConfirmationSeed {
-    type Value = Option<Cow<'de, str>>;
+    type Value = (Option<Cow<'de, str>>, bool);
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a confirmation object")
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        let mut jkt = None;
+        let (mut jkt, mut other) = (None, false);
         let depth = self.0.max_depth.saturating_sub(1);
         for_each_member(map, self.0, depth, |name, map| {
             if name != "jkt" {
+                other = true;
                 return Ok(false);
             }
             jkt = Some(map.next_value::<CowStr<'de>>()?.0);
             Ok(true)
         })?;
-        Ok(jkt)
+        Ok((jkt, other))
     }
 }
 

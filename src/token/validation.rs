@@ -97,6 +97,10 @@ impl Validation {
     pub(crate) fn check_claims(&self, claims: &ClaimsView<'_>, now: i64) -> Result<(), AuthError> {
         use AuthErrorKind::{InvalidAudience, InvalidIssuer, MissingClaim};
         self.check_times(claims.exp, claims.nbf, claims.iat, now)?;
+        // A token bound by a confirmation method no layer checks (mTLS) must not pass as a bearer token.
+        if claims.cnf_other {
+            return Err(AuthError::of_claim(AuthErrorKind::InvalidClaim, "cnf"));
+        }
         if !self.issuers.is_empty() {
             let iss = claims
                 .iss
