@@ -1,5 +1,5 @@
 //! How the crate serves a public JSON document (protected resource metadata, the issuer's JWK Set): `GET` and
-//! `HEAD` answered with the document, anything else 405.
+//! `HEAD` answered with the document, anything else 405; [`document_service!`] writes the `Service` impl.
 
 use bytes::Bytes;
 use http::header::{HeaderValue, ALLOW, CACHE_CONTROL, CONTENT_TYPE};
@@ -30,3 +30,33 @@ pub(crate) fn respond(
     headers.insert(CACHE_CONTROL, HeaderValue::from_static(cache_control));
     response
 }
+
+/// `impl Service` for a type that serves one JSON document: `$body` (an expression of `self`) is its bytes,
+/// answered by [`respond`] with `$content_type` and `$cache_control`.
+macro_rules! document_service {
+    ($service:ty, |$this:ident| $body:expr, $content_type:expr, $cache_control:expr) => {
+        impl<B> tower_service::Service<http::Request<B>> for $service {
+            type Response = http::Response<http_body_util::Full<bytes::Bytes>>;
+            type Error = std::convert::Infallible;
+            type Future = std::future::Ready<Result<Self::Response, std::convert::Infallible>>;
+
+            fn poll_ready(
+                &mut self,
+                _: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<Result<(), std::convert::Infallible>> {
+                std::task::Poll::Ready(Ok(()))
+            }
+
+            fn call(&mut self, request: http::Request<B>) -> Self::Future {
+                let $this = &*self;
+                std::future::ready(Ok($crate::json_document::respond(
+                    request.method(),
+                    $body,
+                    $content_type,
+                    $cache_control,
+                )))
+            }
+        }
+    };
+}
+pub(crate) use document_service;

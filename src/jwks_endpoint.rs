@@ -1,13 +1,6 @@
 //! [`JwksEndpoint`]: the issuer's public signing keys as a JWK Set, for other services to verify its tokens.
 
-use std::convert::Infallible;
-use std::future::{ready, Ready};
-use std::task::{Context, Poll};
-
 use bytes::Bytes;
-use http::{Request, Response};
-use http_body_util::Full;
-use tower_service::Service;
 
 use crate::issue::TokenIssuer;
 
@@ -40,22 +33,11 @@ impl JwksEndpoint {
     }
 }
 
-impl<B> Service<Request<B>> for JwksEndpoint {
-    type Response = Response<Full<Bytes>>;
-    type Error = Infallible;
-    type Future = Ready<Result<Self::Response, Infallible>>;
-
-    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, request: Request<B>) -> Self::Future {
-        let json = serde_json::to_vec(&self.issuer.jwks()).expect("a JWK Set serializes");
-        ready(Ok(crate::json_document::respond(
-            request.method(),
-            Bytes::from(json),
-            "application/jwk-set+json",
-            "public, max-age=300",
-        )))
-    }
-}
+crate::json_document::document_service!(
+    JwksEndpoint,
+    |endpoint| Bytes::from(
+        serde_json::to_vec(&endpoint.issuer.jwks()).expect("a JWK Set serializes")
+    ),
+    "application/jwk-set+json",
+    "public, max-age=300"
+);

@@ -201,14 +201,7 @@ impl Challenges {
                 .entry(header::WWW_AUTHENTICATE)
                 .or_insert(challenge);
         }
-        if let Some(nonce) = error
-            .dpop_nonce()
-            .and_then(|n| HeaderValue::from_str(n).ok())
-        {
-            response
-                .headers_mut()
-                .insert(crate::dpop::DPOP_NONCE_HEADER, nonce);
-        }
+        crate::dpop::insert_nonce(response.headers_mut(), &error);
         response.extensions_mut().insert(error);
         response
     }

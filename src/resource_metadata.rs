@@ -1,15 +1,8 @@
 //! RFC 9728 protected resource metadata: the JSON document that tells a client which authorization servers,
 //! scopes and token methods a resource accepts, and the tower service that serves it.
 
-use std::convert::Infallible;
-use std::future::{ready, Ready};
-use std::task::{Context, Poll};
-
 use bytes::Bytes;
-use http::{Request, Response};
-use http_body_util::Full;
 use serde::Serialize;
-use tower_service::Service;
 
 /// The path RFC 9728 §3.1 puts the document under, between the host and the resource's own path.
 pub const RESOURCE_METADATA_PATH: &str = "/.well-known/oauth-protected-resource";
@@ -162,24 +155,12 @@ pub struct ResourceMetadataService {
     body: Bytes,
 }
 
-impl<B> Service<Request<B>> for ResourceMetadataService {
-    type Response = Response<Full<Bytes>>;
-    type Error = Infallible;
-    type Future = Ready<Result<Self::Response, Infallible>>;
-
-    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, request: Request<B>) -> Self::Future {
-        ready(Ok(crate::json_document::respond(
-            request.method(),
-            self.body.clone(),
-            "application/json",
-            "max-age=3600",
-        )))
-    }
-}
+crate::json_document::document_service!(
+    ResourceMetadataService,
+    |service| service.body.clone(),
+    "application/json",
+    "max-age=3600"
+);
 
 #[cfg(test)]
 mod tests {

@@ -31,6 +31,16 @@ async fn dpop(
     call_with(demo, method, path, &headers, body).await
 }
 
+/// `POST /login` as alice, with a proof.
+async fn login(demo: &Demo, proof: &str) -> (StatusCode, Value, http::HeaderMap) {
+    dpop(demo, "POST", "/login", None, Some(proof), Some(ALICE)).await
+}
+
+/// `POST /refresh` with `body` and a proof.
+async fn refresh(demo: &Demo, body: &str, proof: &str) -> (StatusCode, Value, http::HeaderMap) {
+    dpop(demo, "POST", "/refresh", None, Some(proof), Some(body)).await
+}
+
 fn www_authenticate(headers: &http::HeaderMap) -> String {
     headers["www-authenticate"].to_str().unwrap().to_owned()
 }
@@ -43,30 +53,14 @@ async fn bound_pairs_proofs_and_replays() {
     let url = |path: &str| format!("{base}{path}");
 
     let login_proof = key.proof("POST", &url("/login"), None);
-    let (status, pair, headers) = dpop(
-        &demo,
-        "POST",
-        "/login",
-        None,
-        Some(&login_proof),
-        Some(ALICE),
-    )
-    .await;
+    let (status, pair, headers) = login(&demo, &login_proof).await;
     assert_eq!(status, StatusCode::OK, "{pair}");
     assert_eq!(pair["token_type"], "DPoP");
     assert_eq!(headers["cache-control"], "no-store");
     let access = pair["access_token"].as_str().unwrap().to_owned();
     assert_eq!(payload(&access)["cnf"]["jkt"], key.thumbprint().as_str());
     // The same proof again binds nothing.
-    let (status, body, headers) = dpop(
-        &demo,
-        "POST",
-        "/login",
-        None,
-        Some(&login_proof),
-        Some(ALICE),
-    )
-    .await;
+    let (status, body, headers) = login(&demo, &login_proof).await;
     assert_eq!(
         (status, &body["error"]),
         (StatusCode::UNAUTHORIZED, &json!("invalid_dpop_proof"))
@@ -74,8 +68,7 @@ async fn bound_pairs_proofs_and_replays() {
     assert!(www_authenticate(&headers).starts_with("DPoP "));
     // A proof for another URI.
     let elsewhere = key.proof("POST", "https://elsewhere.example/login", None);
-    let (status, body, _) =
-        dpop(&demo, "POST", "/login", None, Some(&elsewhere), Some(ALICE)).await;
+    let (status, body, _) = login(&demo, &elsewhere).await;
     assert_eq!(
         (status, &body["error"]),
         (StatusCode::UNAUTHORIZED, &json!("invalid_dpop_proof"))
@@ -131,30 +124,14 @@ async fn bound_pairs_proofs_and_replays() {
         "stolen, no key"
     );
     let refresh_proof = key.proof("POST", &url("/refresh"), None);
-    let (status, rotated, _) = dpop(
-        &demo,
-        "POST",
-        "/refresh",
-        None,
-        Some(&refresh_proof),
-        Some(&refresh_body),
-    )
-    .await;
+    let (status, rotated, _) = refresh(&demo, &refresh_body, &refresh_proof).await;
     assert_eq!(
         (status, &rotated["token_type"]),
         (StatusCode::OK, &json!("DPoP")),
         "{rotated}"
     );
     let next_body = json!({ "refresh_token": rotated["refresh_token"] }).to_string();
-    let (status, body, _) = dpop(
-        &demo,
-        "POST",
-        "/refresh",
-        None,
-        Some(&refresh_proof),
-        Some(&next_body),
-    )
-    .await;
+    let (status, body, _) = refresh(&demo, &next_body, &refresh_proof).await;
     assert_eq!(
         (status, &body["error"]),
         (StatusCode::UNAUTHORIZED, &json!("invalid_dpop_proof")),
@@ -260,8 +237,7 @@ async fn dpop_required_and_off() {
     assert_eq!(metadata["dpop_bound_access_tokens_required"], true);
     let key = ProofKey::es256();
     let proof = key.proof("POST", &format!("{}/login", required.base), None);
-    let (status, pair, _) =
-        dpop(&required, "POST", "/login", None, Some(&proof), Some(ALICE)).await;
+    let (status, pair, _) = login(&required, &proof).await;
     assert_eq!(
         (status, &pair["token_type"]),
         (StatusCode::OK, &json!("DPoP"))
@@ -269,7 +245,7 @@ async fn dpop_required_and_off() {
 
     let off = start(&[("DPOP", "off"), ("JWT_SECRET", secret)]);
     let proof = key.proof("POST", &format!("{}/login", off.base), None);
-    let (status, pair, _) = dpop(&off, "POST", "/login", None, Some(&proof), Some(ALICE)).await;
+    let (status, pair, _) = login(&off, &proof).await;
     assert_eq!(
         (status, &pair["token_type"]),
         (StatusCode::OK, &json!("Bearer")),
@@ -289,10 +265,10 @@ async fn proofs_name_public_url_not_the_bound_address() {
     let demo = start(&[("PUBLIC_URL", "https://api.example.test")]);
     let key = ProofKey::es256();
     let local = key.proof("POST", &format!("{}/login", demo.base), None);
-    let (status, _, _) = dpop(&demo, "POST", "/login", None, Some(&local), Some(ALICE)).await;
+    let (status, _, _) = login(&demo, &local).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let public = key.proof("POST", "https://api.example.test/login", None);
-    let (status, pair, _) = dpop(&demo, "POST", "/login", None, Some(&public), Some(ALICE)).await;
+    let (status, pair, _) = login(&demo, &public).await;
     assert_eq!(
         (status, &pair["token_type"]),
         (StatusCode::OK, &json!("DPoP"))

@@ -44,6 +44,15 @@ fn bound_token(key: &ProofKey) -> String {
     ))
 }
 
+/// A DPoP-allowing layer that requires the scope `admin`.
+fn admin_only() -> JwtAuthLayer {
+    builder_for(Algorithm::HS256)
+        .dpop(&rules(), DpopPolicy::Allowed)
+        .require_scopes(["admin"])
+        .build()
+        .unwrap()
+}
+
 fn htu() -> String {
     format!("{ORIGIN}{PATH}")
 }
@@ -77,6 +86,35 @@ async fn call(layer: &JwtAuthLayer, request: Request<String>) -> Response<String
     layer.layer(service_fn(who)).oneshot(request).await.unwrap()
 }
 
+/// A change to a proof before it is signed: to its header, then to its claims.
+type Edit = Box<dyn Fn(&mut serde_json::Map<String, Value>, &mut serde_json::Map<String, Value>)>;
+
+/// Sets and removes members of a JSON object.
+fn edit_object(
+    object: &mut serde_json::Map<String, Value>,
+    set: &[(&str, Value)],
+    remove: &[&str],
+) {
+    for (name, value) in set {
+        object.insert((*name).to_owned(), value.clone());
+    }
+    for name in remove {
+        object.remove(*name);
+    }
+}
+
+/// An edit of the proof's header.
+fn in_header(set: &[(&'static str, Value)], remove: &'static [&'static str]) -> Edit {
+    let set = set.to_vec();
+    Box::new(move |h, _| edit_object(h, &set, remove))
+}
+
+/// An edit of the proof's claims.
+fn in_claims(set: &[(&'static str, Value)], remove: &'static [&'static str]) -> Edit {
+    let set = set.to_vec();
+    Box::new(move |_, c| edit_object(c, &set, remove))
+}
+
 /// A 401 `invalid_dpop_proof` in a `DPoP` challenge, naming `member` as the failing check.
 fn assert_invalid_proof(response: &Response<String>, member: &str) {
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{member}");
@@ -105,12 +143,16 @@ async fn a_valid_proof_of_each_algorithm_admits_the_bound_token() {
         ProofKey::rsa(Algorithm::PS256),
         ProofKey::rsa(Algorithm::RS256),
     ] {
-        let token = bound_token(&key);
-        let proof = key.proof("POST", &htu(), Some(&token));
-        let response = call(&layer, dpop_request(&token, Some(&proof))).await;
-        assert_eq!(response.status(), StatusCode::OK, "{:?}", key.alg);
-        assert_eq!(response.body(), &format!("alice {}", key.thumbprint()));
+        assert_admits_the_holder(&layer, &key, &bound_token(&key)).await;
     }
+}
+
+/// A fresh proof by `key` admits `token`, and the handler sees the request constrained by that key.
+async fn assert_admits_the_holder(layer: &JwtAuthLayer, key: &ProofKey, token: &str) {
+    let proof = key.proof("POST", &htu(), Some(token));
+    let response = call(layer, dpop_request(token, Some(&proof))).await;
+    assert_eq!(response.status(), StatusCode::OK, "{:?}", key.alg);
+    assert_eq!(response.body(), &format!("alice {}", key.thumbprint()));
 }
 
 /// RFC 9700 §2.2.1: a sender-constrained token works only for the holder of its key.
@@ -133,10 +175,7 @@ async fn item_57_rfc9700_2_2_1_sender_constrained_tokens() {
         StatusCode::UNAUTHORIZED,
         "stolen, another key"
     );
-    let proof = holder.proof("POST", &htu(), Some(&token));
-    let response = call(&layer, dpop_request(&token, Some(&proof))).await;
-    assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(response.body(), &format!("alice {}", holder.thumbprint()));
+    assert_admits_the_holder(&layer, &holder, &token).await;
 }
 
 #[tokio::test]
@@ -145,95 +184,52 @@ async fn each_check_of_the_proof_is_refused_alone() {
     let key = ProofKey::es256();
     let token = bound_token(&key);
     let now = now();
-    type Edit =
-        Box<dyn Fn(&mut serde_json::Map<String, Value>, &mut serde_json::Map<String, Value>)>;
     let cases: Vec<(&str, Edit)> = vec![
-        ("typ", Box::new(|h, _| drop(h.remove("typ")))),
-        (
-            "typ",
-            Box::new(|h, _| drop(h.insert("typ".into(), "jwt".into()))),
-        ),
-        (
-            "alg",
-            Box::new(|h, _| drop(h.insert("alg".into(), "none".into()))),
-        ),
-        (
-            "alg",
-            Box::new(|h, _| drop(h.insert("alg".into(), "HS256".into()))),
-        ),
-        (
-            "alg",
-            Box::new(|h, _| drop(h.insert("alg".into(), "ES512".into()))),
-        ),
-        ("jwk", Box::new(|h, _| drop(h.remove("jwk")))),
+        ("typ", in_header(&[], &["typ"])),
+        ("typ", in_header(&[("typ", json!("jwt"))], &[])),
+        ("alg", in_header(&[("alg", json!("none"))], &[])),
+        ("alg", in_header(&[("alg", json!("HS256"))], &[])),
+        ("alg", in_header(&[("alg", json!("ES512"))], &[])),
+        ("jwk", in_header(&[], &["jwk"])),
         ("jwk", Box::new(|h, _| h["jwk"]["d"] = "c2VjcmV0".into())),
         ("jwk", Box::new(|h, _| h["jwk"]["crv"] = "P-384".into())),
-        (
-            "crit",
-            Box::new(|h, _| drop(h.insert("crit".into(), json!(["exp"])))),
-        ),
-        (
-            "htm",
-            Box::new(|_, c| drop(c.insert("htm".into(), "GET".into()))),
-        ),
-        (
-            "htm",
-            Box::new(|_, c| drop(c.insert("htm".into(), "post".into()))),
-        ),
-        ("htm", Box::new(|_, c| drop(c.remove("htm")))),
+        ("crit", in_header(&[("crit", json!(["exp"]))], &[])),
+        ("htm", in_claims(&[("htm", json!("GET"))], &[])),
+        ("htm", in_claims(&[("htm", json!("post"))], &[])),
+        ("htm", in_claims(&[], &["htm"])),
         (
             "htu",
-            Box::new(|_, c| {
-                drop(c.insert("htu".into(), "https://evil.example.com/orders/7".into()))
-            }),
+            in_claims(&[("htu", json!("https://evil.example.com/orders/7"))], &[]),
         ),
         (
             "htu",
-            Box::new(|_, c| drop(c.insert("htu".into(), "http://api.example.com/orders/7".into()))),
+            in_claims(&[("htu", json!("http://api.example.com/orders/7"))], &[]),
         ),
         (
             "htu",
-            Box::new(|_, c| {
-                drop(c.insert("htu".into(), "https://api.example.com:8443/orders/7".into()))
-            }),
+            in_claims(
+                &[("htu", json!("https://api.example.com:8443/orders/7"))],
+                &[],
+            ),
         ),
         (
             "htu",
-            Box::new(|_, c| {
-                drop(c.insert("htu".into(), "https://api.example.com/orders/8".into()))
-            }),
+            in_claims(&[("htu", json!("https://api.example.com/orders/8"))], &[]),
         ),
-        (
-            "htu",
-            Box::new(|_, c| drop(c.insert("htu".into(), "/orders/7".into()))),
-        ),
-        (
-            "iat",
-            Box::new(move |_, c| drop(c.insert("iat".into(), (now - 61).into()))),
-        ),
-        (
-            "iat",
-            Box::new(move |_, c| drop(c.insert("iat".into(), (now + 6).into()))),
-        ),
-        (
-            "iat",
-            Box::new(move |_, c| drop(c.insert("iat".into(), now.to_string().into()))),
-        ),
-        ("iat", Box::new(|_, c| drop(c.remove("iat")))),
-        ("jti", Box::new(|_, c| drop(c.remove("jti")))),
-        (
-            "jti",
-            Box::new(|_, c| drop(c.insert("jti".into(), "".into()))),
-        ),
-        ("ath", Box::new(|_, c| drop(c.remove("ath")))),
+        ("htu", in_claims(&[("htu", json!("/orders/7"))], &[])),
+        ("iat", in_claims(&[("iat", json!(now - 61))], &[])),
+        ("iat", in_claims(&[("iat", json!(now + 6))], &[])),
+        ("iat", in_claims(&[("iat", json!(now.to_string()))], &[])),
+        ("iat", in_claims(&[], &["iat"])),
+        ("jti", in_claims(&[], &["jti"])),
+        ("jti", in_claims(&[("jti", json!(""))], &[])),
+        ("ath", in_claims(&[], &["ath"])),
         (
             "ath",
-            Box::new(|_, c| {
-                drop(c.insert(
-                    "ath".into(),
-                    "47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU".into(),
-                ))
-            }),
+            in_claims(
+                &[("ath", json!("47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU"))],
+                &[],
+            ),
         ),
     ];
     for (member, edit) in cases {
@@ -442,11 +438,7 @@ async fn policies_and_their_challenges() {
 
 #[tokio::test]
 async fn a_missing_scope_of_a_dpop_request_is_a_dpop_challenge() {
-    let layer = builder_for(Algorithm::HS256)
-        .dpop(&rules(), DpopPolicy::Allowed)
-        .require_scopes(["admin"])
-        .build()
-        .unwrap();
+    let layer = admin_only();
     let key = ProofKey::es256();
     let token = bound_token(&key);
     let proof = key.proof("POST", &htu(), Some(&token));
@@ -686,11 +678,7 @@ async fn hostile_proofs_and_tokens_get_a_precise_4xx_and_never_reach_the_replay_
 #[tokio::test]
 async fn review_hardening_binding_first_paths_typ_rsa_and_other_confirmations() {
     // The binding is judged before the scopes: a stolen bound token learns nothing about them.
-    let scoped = builder_for(Algorithm::HS256)
-        .dpop(&rules(), DpopPolicy::Allowed)
-        .require_scopes(["admin"])
-        .build()
-        .unwrap();
+    let scoped = admin_only();
     let key = ProofKey::es256();
     let token = bound_token(&key);
     let response = call(&scoped, bearer(&token)).await;

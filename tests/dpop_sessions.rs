@@ -327,6 +327,25 @@ async fn sliding_keeps_the_binding_and_reissues_only_to_the_key_holder() {
     assert_eq!(response.body(), &key.thumbprint());
 }
 
+/// A login proof checked at instance `a` is a replay at instance `b`.
+async fn used_at_one_refused_at_the_other(a: &Dpop, b: &Dpop, proof: &str) {
+    let uri = "/login".parse().unwrap();
+    let headers = proof_headers(proof);
+    assert!(a
+        .check(&Method::POST, &uri, &headers, None)
+        .await
+        .unwrap()
+        .is_some());
+    let error = b
+        .check(&Method::POST, &uri, &headers, None)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (error.kind(), error.claim()),
+        (AuthErrorKind::InvalidDpopProof, Some("jti"))
+    );
+}
+
 #[tokio::test]
 async fn a_proof_used_at_one_instance_is_refused_at_another_sharing_redis() {
     let Some(server) = common::redis_server::RedisServer::start(&[]) else {
@@ -386,20 +405,7 @@ async fn a_proof_used_at_one_instance_is_refused_at_another_sharing_redis() {
     );
     // A login proof, too: checked at one instance, it binds nothing at the other.
     let login = key.proof("POST", &format!("{ORIGIN}/login"), None);
-    let uri = "/login".parse().unwrap();
-    assert!(a
-        .check(&Method::POST, &uri, &proof_headers(&login), None)
-        .await
-        .unwrap()
-        .is_some());
-    let error = b
-        .check(&Method::POST, &uri, &proof_headers(&login), None)
-        .await
-        .unwrap_err();
-    assert_eq!(
-        (error.kind(), error.claim()),
-        (AuthErrorKind::InvalidDpopProof, Some("jti"))
-    );
+    used_at_one_refused_at_the_other(&a, &b, &login).await;
     // Redis down: a proof is never accepted unrecorded.
     drop(server);
     let fresh = key.proof("GET", &format!("{ORIGIN}/me"), Some(&token));
@@ -430,19 +436,7 @@ async fn shared_database_replays(
     let key = ProofKey::ed25519();
     let uri = "/login".parse().unwrap();
     let proof = key.proof_at("POST", &format!("{ORIGIN}/login"), None, clock.now_secs());
-    assert!(a
-        .check(&Method::POST, &uri, &proof_headers(&proof), None)
-        .await
-        .unwrap()
-        .is_some());
-    let error = b
-        .check(&Method::POST, &uri, &proof_headers(&proof), None)
-        .await
-        .unwrap_err();
-    assert_eq!(
-        (error.kind(), error.claim()),
-        (AuthErrorKind::InvalidDpopProof, Some("jti"))
-    );
+    used_at_one_refused_at_the_other(&a, &b, &proof).await;
     // Straight through the trait: a key is new once, and again only after it has expired.
     let key = [7u8; 32];
     let first_use = |now, until| first.first_use(&key, now, until).resolve();

@@ -291,6 +291,16 @@ impl Dpop {
     }
 }
 
+/// Hands out the nonce a `use_dpop_nonce` refusal carries, as the `DPoP-Nonce` header of its response.
+pub(crate) fn insert_nonce(headers: &mut HeaderMap, error: &AuthError) {
+    if let Some(nonce) = error
+        .dpop_nonce()
+        .and_then(|n| http::HeaderValue::from_str(n).ok())
+    {
+        headers.insert(DPOP_NONCE_HEADER, nonce);
+    }
+}
+
 /// A replay is an invalid proof; a cache that cannot answer refuses the request (503).
 pub(crate) fn replay_verdict(
     answer: Result<bool, crate::revocation::StoreError>,

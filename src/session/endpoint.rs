@@ -344,14 +344,7 @@ pub(crate) fn dpop_refusal(error: &AuthError, dpop: &Dpop) -> Response<Full<Byte
             response
         }
     };
-    if let Some(nonce) = error
-        .dpop_nonce()
-        .and_then(|n| HeaderValue::from_str(n).ok())
-    {
-        response
-            .headers_mut()
-            .insert(crate::dpop::DPOP_NONCE_HEADER, nonce);
-    }
+    crate::dpop::insert_nonce(response.headers_mut(), error);
     response
 }
 
