@@ -5,6 +5,7 @@
 //! passwords or personal data you would not show the user into claims.
 
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -155,6 +156,8 @@ pub struct TokenIssuer {
 struct IssuerInner {
     /// The active signing key and the retired keys still published; replaced whole on rotation.
     ring: RwLock<Arc<KeyRing>>,
+    /// The ring's generation, readable on every request without the lock (the token cache compares it).
+    generation: AtomicU64,
     typ: String,
     provider: &'static CryptoProvider,
     issuer: String,
@@ -311,6 +314,25 @@ impl TokenIssuer {
         self.inner.ttl
     }
 
+    /// Replaces the ring with `change(ring)`, under the lock (so concurrent changes apply one after the other).
+    fn replace_ring(
+        &self,
+        change: impl FnOnce(&KeyRing) -> Result<KeyRing, ConfigError>,
+    ) -> Result<(), ConfigError> {
+        let mut ring = self.inner.ring.write().unwrap_or_else(|e| e.into_inner());
+        let changed = change(&ring)?;
+        self.inner
+            .generation
+            .store(changed.generation, Ordering::Release);
+        *ring = Arc::new(changed);
+        Ok(())
+    }
+
+    /// The version of the signing keys: it changes with every rotation, staging and retirement.
+    pub(crate) fn key_generation(&self) -> u64 {
+        self.inner.generation.load(Ordering::Acquire)
+    }
+
     /// The signing keys now: the active one, and the retired ones still published.
     pub(crate) fn ring(&self) -> Arc<KeyRing> {
         Arc::clone(&self.inner.ring.read().unwrap_or_else(|e| e.into_inner()))
@@ -344,10 +366,7 @@ impl TokenIssuer {
         let retire_at = now
             .saturating_add(inner.ttl)
             .saturating_add(crate::revocation::REVOCATION_MARGIN.as_secs() as i64);
-        let mut ring = inner.ring.write().unwrap_or_else(|e| e.into_inner());
-        let rotated = ring.rotate(key, &inner.typ, retire_at, now, inner.provider)?;
-        *ring = Arc::new(rotated);
-        Ok(())
+        self.replace_ring(|ring| ring.rotate(key, &inner.typ, retire_at, now, inner.provider))
     }
 
     /// Publishes `key` ahead of its use: it joins [`jwks`](Self::jwks) (and the keys layers wired to these
@@ -359,10 +378,7 @@ impl TokenIssuer {
         let inner = &*self.inner;
         check_signs(&key, inner.provider)?;
         let now = inner.clock.now();
-        let mut ring = inner.ring.write().unwrap_or_else(|e| e.into_inner());
-        let staged = ring.stage(&key, now, inner.provider)?;
-        *ring = Arc::new(staged);
-        Ok(())
+        self.replace_ring(|ring| ring.stage(&key, now, inner.provider))
     }
 
     /// Drops the retired (or staged) key `kid` at once, before its tokens expire — for a key that may be
@@ -371,10 +387,7 @@ impl TokenIssuer {
     /// when they refetch the set. The active key can't be retired: [`rotate`](Self::rotate) away from it
     /// first.
     pub fn retire(&self, kid: &str) -> Result<(), ConfigError> {
-        let mut ring = self.inner.ring.write().unwrap_or_else(|e| e.into_inner());
-        let retired = ring.retire(kid)?;
-        *ring = Arc::new(retired);
-        Ok(())
+        self.replace_ring(|ring| ring.retire(kid))
     }
 
     /// The `kid` of the key that signs new tokens.
@@ -516,6 +529,7 @@ impl TokenIssuerBuilder {
         let ring = KeyRing::new(self.key, &self.typ, provider)?;
         Ok(TokenIssuer {
             inner: Arc::new(IssuerInner {
+                generation: AtomicU64::new(ring.generation),
                 ring: RwLock::new(Arc::new(ring)),
                 typ: self.typ,
                 provider,

@@ -47,6 +47,6 @@ impl KeySource for IssuerKeys {
     }
 
     fn generation(&self) -> u64 {
-        self.0.ring().generation
+        self.0.key_generation()
     }
 }
