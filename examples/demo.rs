@@ -23,9 +23,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use tower_jwt_auth::dpop::{jwk_thumbprint, Dpop, DpopPolicy, ReplayCache};
 use tower_jwt_auth::{
-    Algorithm, AuthError, AuthErrorKind, Claims, JsonResponder, JwksEndpoint, JwtAuthLayer,
-    MemoryStore, ProtectedResourceMetadata, RefreshEndpoint, RevokeEndpoint, SessionStore,
-    Sessions, SigningKey, SlidingPolicy, TokenInfo, TokenIssuer, VerificationKey, JWKS_PATH,
+    Algorithm, Claims, JsonResponder, JwksEndpoint, JwtAuthLayer, MemoryStore,
+    ProtectedResourceMetadata, RefreshEndpoint, RevokeEndpoint, SessionStore, Sessions, SigningKey,
+    SlidingPolicy, TokenInfo, TokenIssuer, VerificationKey, JWKS_PATH,
 };
 
 /// Demo users: name, argon2id hash of the password, and granted scopes. Passwords: alice-pass, bob-pass.
@@ -118,31 +118,6 @@ fn dpop_policy() -> Result<DpopPolicy, BoxError> {
     }
 }
 
-/// A DPoP proof that failed at /login: 401 `invalid_dpop_proof` (a replay too), 400 `use_dpop_nonce` with
-/// the nonce, 503 when the replay cache is down.
-fn proof_refused(error: &AuthError) -> Response {
-    match error.kind() {
-        AuthErrorKind::Unavailable => {
-            error_response(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable")
-        }
-        AuthErrorKind::UseDpopNonce => {
-            let mut response = error_response(StatusCode::BAD_REQUEST, "use_dpop_nonce");
-            if let Some(nonce) = error.dpop_nonce().and_then(|n| n.parse().ok()) {
-                response.headers_mut().insert("dpop-nonce", nonce);
-            }
-            response
-        }
-        _ => {
-            let mut response = error_response(StatusCode::UNAUTHORIZED, "invalid_dpop_proof");
-            response.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                header::HeaderValue::from_static("DPoP error=\"invalid_dpop_proof\""),
-            );
-            response
-        }
-    }
-}
-
 fn error_response(status: StatusCode, code: &str) -> Response {
     (
         status,
@@ -175,7 +150,8 @@ async fn login(
         DpopPolicy::Off => None,
         _ => match state.dpop.check(&Method::POST, &uri, &headers, None).await {
             Ok(proof) => proof,
-            Err(refused) => return proof_refused(&refused),
+            // 401 invalid_dpop_proof (a replay too), 400 use_dpop_nonce, or 503.
+            Err(refused) => return state.dpop.token_endpoint_refusal(&refused).into_response(),
         },
     };
     if proof.is_none() && state.policy == DpopPolicy::Required {

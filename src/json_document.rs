@@ -1,8 +1,9 @@
-//! How the crate serves a public JSON document (protected resource metadata, the issuer's JWK Set): `GET` and
-//! `HEAD` answered with the document, anything else 405; [`document_service!`] writes the `Service` impl.
+//! The JSON the crate answers with: public documents (protected resource metadata, the issuer's JWK Set) —
+//! `GET` and `HEAD` answered with the document, anything else 405, [`document_service!`] writing the `Service`
+//! impl — and the token endpoints' responses and OAuth errors, never cached.
 
 use bytes::Bytes;
-use http::header::{HeaderValue, ALLOW, CACHE_CONTROL, CONTENT_TYPE};
+use http::header::{HeaderValue, ALLOW, CACHE_CONTROL, CONTENT_TYPE, PRAGMA};
 use http::{Method, Response, StatusCode};
 use http_body_util::Full;
 
@@ -28,6 +29,22 @@ pub(crate) fn respond(
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     headers.insert(CACHE_CONTROL, HeaderValue::from_static(cache_control));
+    response
+}
+
+/// An OAuth error response (RFC 6749 §5.2), never cached.
+pub(crate) fn oauth_error(status: StatusCode, code: &str) -> Response<Full<Bytes>> {
+    json_response(status, serde_json::json!({ "error": code }).to_string())
+}
+
+/// A token endpoint's JSON answer: `Cache-Control: no-store` and `Pragma: no-cache` (RFC 6749 §5.1).
+pub(crate) fn json_response(status: StatusCode, body: String) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(PRAGMA, HeaderValue::from_static("no-cache"));
     response
 }
 

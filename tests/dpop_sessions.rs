@@ -496,3 +496,67 @@ async fn a_proof_used_at_one_instance_is_refused_at_another_sharing_postgres() {
     };
     shared_database_replays(store().await, store().await).await;
 }
+
+/// Bound refresh across two instances sharing one Redis (sessions and used proofs): the refresh proof used at
+/// one is refused at the other and rotates nothing there; the stolen refresh token without the key fails at
+/// either; the holder's fresh proof works at the other.
+#[tokio::test]
+async fn a_bound_refresh_replayed_to_another_instance_on_redis_is_refused() {
+    let Some(server) = common::redis_server::RedisServer::start(&[]) else {
+        return;
+    };
+    let instance = || async {
+        let store = std::sync::Arc::new(
+            tower_jwt_auth::RedisStore::builder(server.url())
+                .build()
+                .await
+                .unwrap(),
+        );
+        let sessions = tower_jwt_auth::Sessions::builder_shared(
+            common::sessions::system_issuer(),
+            store.clone(),
+        )
+        .successor_key([9; 32])
+        .build()
+        .unwrap();
+        let dpop = Dpop::builder()
+            .public_url(ORIGIN)
+            .replay_cache_shared(store)
+            .build()
+            .unwrap();
+        let endpoint = RefreshEndpoint::new(sessions.clone()).dpop(&dpop, DpopPolicy::Allowed);
+        (sessions, dpop, endpoint)
+    };
+    let (sessions_a, dpop_a, refresh_a) = instance().await;
+    let (_, _, refresh_b) = instance().await;
+    let key = ProofKey::es256();
+    let login = key.proof("POST", &format!("{ORIGIN}/login"), None);
+    let uri = "/login".parse().unwrap();
+    let checked = dpop_a
+        .check(&Method::POST, &uri, &proof_headers(&login), None)
+        .await
+        .unwrap();
+    let pair = sessions_a
+        .login_with("alice", &json!({}), checked.as_ref())
+        .await
+        .unwrap();
+    let proof = key.proof("POST", &format!("{ORIGIN}/refresh"), None);
+    let (status, body, _) = refresh(&refresh_a, pair.refresh_token(), Some(&proof)).await;
+    assert_eq!(status, StatusCode::OK);
+    let current = body["refresh_token"].as_str().unwrap().to_owned();
+    let (status, body, _) = refresh(&refresh_b, &current, Some(&proof)).await;
+    assert_eq!(
+        (status, &body["error"]),
+        (StatusCode::UNAUTHORIZED, &json!("invalid_dpop_proof")),
+        "replayed at the other instance"
+    );
+    let (status, _, _) = refresh(&refresh_b, &current, None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "stolen, without the key");
+    let thief = ProofKey::ed25519().proof("POST", &format!("{ORIGIN}/refresh"), None);
+    let (status, _, _) = refresh(&refresh_b, &current, Some(&thief)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "stolen, with another key");
+    let fresh = key.proof("POST", &format!("{ORIGIN}/refresh"), None);
+    let (status, body, _) = refresh(&refresh_b, &current, Some(&fresh)).await;
+    assert_eq!(status, StatusCode::OK, "nothing rotated meanwhile: {body}");
+    assert_eq!(body["token_type"], "DPoP");
+}

@@ -69,13 +69,16 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use http::{HeaderMap, HeaderName, Method, Uri};
+use bytes::Bytes;
+use http::{HeaderMap, HeaderName, Method, Response, StatusCode, Uri};
+use http_body_util::Full;
 use jsonwebtoken::crypto::CryptoProvider;
 use jsonwebtoken::{Algorithm, AlgorithmFamily};
 
 use crate::clock::{Clock, SharedClock, SystemClock};
 use crate::error::{AuthError, AuthErrorKind, ConfigError};
 use crate::issue::random_bytes;
+use crate::json_document::oauth_error;
 use crate::revocation::Lookup;
 
 pub(crate) use proof::{verify, ProofTarget};
@@ -282,6 +285,38 @@ impl Dpop {
         let proof = self.verify_at(proof, &target, now)?;
         replay_verdict(self.remember(&proof, now).resolve().await)?;
         Ok(Some(proof))
+    }
+
+    /// The answer of a token endpoint (a login handler, [`RefreshEndpoint`](crate::RefreshEndpoint)) to a proof
+    /// [`check`](Self::check) refused: 401 `{"error":"invalid_dpop_proof"}` with a `DPoP` challenge naming the
+    /// accepted algorithms (a replay included); 400 `{"error":"use_dpop_nonce"}` with the nonce in `DPoP-Nonce`
+    /// (RFC 9449 §8); 503 `temporarily_unavailable` when a shared replay cache is down. Never cached.
+    ///
+    /// RFC 9449 §5 answers a bad proof at the token endpoint with an RFC 6749 §5.2 error; its examples use
+    /// 400, this crate 401 with a challenge, as at resources, so a client handles every proof refusal alike.
+    pub fn token_endpoint_refusal(&self, error: &AuthError) -> Response<Full<Bytes>> {
+        let mut response = match error.kind() {
+            AuthErrorKind::Unavailable => {
+                return oauth_error(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable")
+            }
+            AuthErrorKind::UseDpopNonce => oauth_error(StatusCode::BAD_REQUEST, "use_dpop_nonce"),
+            _ => {
+                let mut response = oauth_error(StatusCode::UNAUTHORIZED, "invalid_dpop_proof");
+                let challenge = format!(
+                    "DPoP error=\"invalid_dpop_proof\", error_description=\"{}\", algs=\"{}\"",
+                    AuthErrorKind::InvalidDpopProof.description(),
+                    self.algs()
+                );
+                if let Ok(value) = http::HeaderValue::from_str(&challenge) {
+                    response
+                        .headers_mut()
+                        .insert(http::header::WWW_AUTHENTICATE, value);
+                }
+                response
+            }
+        };
+        insert_nonce(response.headers_mut(), error);
+        response
     }
 
     /// The nonce clients should put into proofs now, when nonces are required.

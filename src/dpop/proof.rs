@@ -7,7 +7,7 @@ use base64::Engine as _;
 use http::{Method, Uri};
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk};
 use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey};
-use serde::de::DeserializeSeed;
+use serde::Deserialize;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
@@ -15,7 +15,7 @@ use crate::dpop::thumbprint::jwk_thumbprint;
 use crate::dpop::{DpopInner, DpopProof};
 use crate::error::{AuthError, AuthErrorKind};
 use crate::keys::material::rsa_bits;
-use crate::token::jws::{decode_segment, CompactJws};
+use crate::token::jws::{decode_segment, media_type_is, CompactJws};
 
 /// Longest `jti` accepted, in bytes (the RFC asks for at least 96 bits of randomness, about 16 characters).
 const MAX_JTI_LEN: usize = 256;
@@ -39,14 +39,10 @@ fn refused(member: &'static str) -> AuthError {
     AuthError::of_claim(AuthErrorKind::InvalidDpopProof, member).with_dpop()
 }
 
-/// A JSON object with unique member names at every level and bounded size (the limits tokens get).
+/// A part of the proof: a JSON object with unique member names at every level, within bounds.
 fn strict_object(segment: &str, member: &'static str) -> Result<Map<String, Value>, AuthError> {
     let json = decode_segment(segment).map_err(|_| refused(member))?;
-    let mut strict = serde_json::Deserializer::from_slice(&json);
-    crate::token::json::Skip::top()
-        .deserialize(&mut strict)
-        .map_err(|_| refused(member))?;
-    serde_json::from_slice(&json).map_err(|_| refused(member))
+    crate::token::json::strict_object(&json).ok_or_else(|| refused(member))
 }
 
 /// Whether `jwk` is a key of `alg`'s type and curve, of acceptable strength.
@@ -88,13 +84,8 @@ pub(crate) fn verify(
     }
     let jws = CompactJws::split(proof).map_err(|_| refused("jws"))?;
     let header = strict_object(jws.header, "header")?;
-    // A media type, compared case-insensitively, `application/` optional (RFC 7515 §4.1.9).
     let typ = header.get("typ").and_then(Value::as_str);
-    let bare = typ.map(|typ| match typ.get(..12) {
-        Some(prefix) if prefix.eq_ignore_ascii_case("application/") => &typ[12..],
-        _ => typ,
-    });
-    if !bare.is_some_and(|typ| typ.eq_ignore_ascii_case("dpop+jwt")) {
+    if !typ.is_some_and(|typ| media_type_is(typ, "dpop+jwt")) {
         return Err(refused("typ"));
     }
     if header.contains_key("crit") {
@@ -106,15 +97,13 @@ pub(crate) fn verify(
         .and_then(|alg| alg.parse().ok())
         .filter(|alg| config.algorithms.contains(alg))
         .ok_or_else(|| refused("alg"))?;
-    let jwk_json = header
-        .get("jwk")
-        .and_then(Value::as_object)
-        .ok_or_else(|| refused("jwk"))?;
+    let jwk_value = header.get("jwk").ok_or_else(|| refused("jwk"))?;
+    let jwk_json = jwk_value.as_object().ok_or_else(|| refused("jwk"))?;
     if PRIVATE_MEMBERS.iter().any(|m| jwk_json.contains_key(*m)) {
         return Err(refused("jwk"));
     }
-    let jwk: Jwk =
-        serde_json::from_value(Value::Object(jwk_json.clone())).map_err(|_| refused("jwk"))?;
+    // Read from the parsed header in place (no copy of the key).
+    let jwk = Jwk::deserialize(jwk_value).map_err(|_| refused("jwk"))?;
     if !fits(alg, &jwk) {
         return Err(refused("jwk"));
     }

@@ -21,6 +21,7 @@ use tower_service::Service;
 
 use crate::dpop::{Dpop, DpopPolicy};
 use crate::error::{AuthError, AuthErrorKind};
+use crate::json_document::{json_response, oauth_error};
 use crate::session::sessions::{SessionError, Sessions};
 use crate::{JwtAuthLayer, TokenInfo};
 
@@ -166,32 +167,8 @@ struct RevokeRequest {
 /// A JSON body that must be an object (serde would read a struct from an array too), with unique member names
 /// (a repeated field is malformed, as in a form).
 fn json_object<T: DeserializeOwned>(body: &[u8]) -> Result<T, Refusal> {
-    use serde::de::DeserializeSeed;
-    let mut strict = serde_json::Deserializer::from_slice(body);
-    crate::token::json::Skip::top()
-        .deserialize(&mut strict)
-        .map_err(|_| Refusal::INVALID_REQUEST)?;
-    let object: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_slice(body).map_err(|_| Refusal::INVALID_REQUEST)?;
+    let object = crate::token::json::strict_object(body).ok_or(Refusal::INVALID_REQUEST)?;
     serde_json::from_value(serde_json::Value::Object(object)).map_err(|_| Refusal::INVALID_REQUEST)
-}
-
-/// An OAuth error response (RFC 6749 §5.2), never cached.
-pub(crate) fn oauth_error(status: StatusCode, code: &str) -> Response<Full<Bytes>> {
-    json_response(status, serde_json::json!({ "error": code }).to_string())
-}
-
-fn json_response(status: StatusCode, body: String) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::from(body)));
-    *response.status_mut() = status;
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
-    response
 }
 
 enum BodyKind {
@@ -321,33 +298,6 @@ where
     parse(kind, &body).map_err(Refusal::into_response)
 }
 
-/// The answer to a DPoP proof that failed at a token endpoint: 401 `invalid_dpop_proof` with a `DPoP`
-/// challenge, 400 `use_dpop_nonce` with the nonce (RFC 9449 §8), 503 when the replay cache is down.
-pub(crate) fn dpop_refusal(error: &AuthError, dpop: &Dpop) -> Response<Full<Bytes>> {
-    let mut response = match error.kind() {
-        AuthErrorKind::Unavailable => {
-            return oauth_error(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable")
-        }
-        AuthErrorKind::UseDpopNonce => oauth_error(StatusCode::BAD_REQUEST, "use_dpop_nonce"),
-        _ => {
-            let mut response = oauth_error(StatusCode::UNAUTHORIZED, "invalid_dpop_proof");
-            let challenge = format!(
-                "DPoP error=\"invalid_dpop_proof\", error_description=\"{}\", algs=\"{}\"",
-                AuthErrorKind::InvalidDpopProof.description(),
-                dpop.algs()
-            );
-            if let Ok(value) = HeaderValue::from_str(&challenge) {
-                response
-                    .headers_mut()
-                    .insert(header::WWW_AUTHENTICATE, value);
-            }
-            response
-        }
-    };
-    crate::dpop::insert_nonce(response.headers_mut(), error);
-    response
-}
-
 /// What an endpoint does with the token its body carries.
 async fn refresh(endpoint: RefreshEndpoint, token: String, head: Head) -> Response<Full<Bytes>> {
     let sessions = endpoint.sessions;
@@ -362,7 +312,7 @@ async fn refresh(endpoint: RefreshEndpoint, token: String, head: Head) -> Respon
                     return oauth_error(StatusCode::BAD_REQUEST, "invalid_dpop_proof")
                 }
                 Ok(proof) => proof,
-                Err(error) => return dpop_refusal(&error, dpop),
+                Err(error) => return dpop.token_endpoint_refusal(&error),
             }
         }
     };

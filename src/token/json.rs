@@ -190,6 +190,15 @@ impl<'de> Visitor<'de> for Skip {
     }
 }
 
+/// A JSON object whose member names are unique at every level, within the default limits (serde alone would
+/// keep the last of two equal names, and read a struct from an array): the form of a DPoP proof's parts and
+/// of the token endpoints' JSON bodies. `None` for anything else.
+pub(crate) fn strict_object(json: &[u8]) -> Option<serde_json::Map<String, serde_json::Value>> {
+    let mut strict = serde_json::Deserializer::from_slice(json);
+    Skip::top().deserialize(&mut strict).ok()?;
+    serde_json::from_slice(json).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -55,6 +55,16 @@ pub(crate) fn parse_object<'a, T: Deserialize<'a>>(json: &'a [u8]) -> Result<T, 
     serde_json::from_slice(json).map_err(|_| AuthErrorKind::InvalidToken)
 }
 
+/// Whether the `typ` header `typ` names the media type `expected` (given without `application/`): compared
+/// case-insensitively, the `application/` prefix optional (RFC 7515 §4.1.9).
+pub(crate) fn media_type_is(typ: &str, expected: &str) -> bool {
+    let bare = match typ.get(..12) {
+        Some(prefix) if prefix.eq_ignore_ascii_case("application/") => &typ[12..],
+        _ => typ,
+    };
+    bare.eq_ignore_ascii_case(expected)
+}
+
 /// The JOSE header members this crate reads. `jku`, `x5u`, `jwk` and `x5c` are never read, so never followed.
 /// Duplicate, excess or too deeply nested members are refused.
 #[derive(Debug)]

@@ -2,6 +2,7 @@
 
 use crate::error::{AuthError, AuthErrorKind, ConfigError};
 use crate::token::claims::{ClaimsView, REGISTERED_CLAIMS};
+use crate::token::jws::media_type_is;
 
 /// The largest leeway the builder accepts, in seconds.
 pub(crate) const MAX_LEEWAY: u64 = 300;
@@ -50,11 +51,7 @@ impl Validation {
             return Ok(());
         }
         let typ = typ.ok_or(AuthErrorKind::InvalidType)?;
-        let bare = match typ.get(..12) {
-            Some(prefix) if prefix.eq_ignore_ascii_case("application/") => &typ[12..],
-            _ => typ,
-        };
-        if self.types.iter().any(|t| t.eq_ignore_ascii_case(bare)) {
+        if self.types.iter().any(|t| media_type_is(typ, t)) {
             Ok(())
         } else {
             Err(AuthErrorKind::InvalidType)
