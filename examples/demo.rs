@@ -145,12 +145,13 @@ async fn login(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    // The proof is checked (and used up) first: a replayed proof binds nothing, whatever the body says.
+    // The proof is verified first (a bad one costs no password check) and recorded once the password is
+    // checked, so self-signed proofs with wrong passwords take no room in the replay cache.
     let proof = match state.policy {
         DpopPolicy::Off => None,
-        _ => match state.dpop.check(&Method::POST, &uri, &headers, None).await {
+        _ => match state.dpop.verify(&Method::POST, &uri, &headers, None) {
             Ok(proof) => proof,
-            // 401 invalid_dpop_proof (a replay too), 400 use_dpop_nonce, or 503.
+            // 400 invalid_dpop_proof (a known replay too) or 400 use_dpop_nonce.
             Err(refused) => return state.dpop.token_endpoint_refusal(&refused).into_response(),
         },
     };
@@ -170,6 +171,14 @@ async fn login(
     });
     let (Some((name, _, scope)), true) = (user, verified) else {
         return error_response(StatusCode::UNAUTHORIZED, "invalid_credentials");
+    };
+    // Used up now: a replayed proof binds nothing (400 invalid_dpop_proof), or 503 when it can't be recorded.
+    let proof = match proof {
+        Some(proof) => match state.dpop.record(proof).await {
+            Ok(proof) => Some(proof),
+            Err(refused) => return state.dpop.token_endpoint_refusal(&refused).into_response(),
+        },
+        None => None,
     };
     let claims = json!({ "scope": scope });
     match state

@@ -46,18 +46,42 @@
 //!
 //! # Issuing, refreshing, sliding
 //!
-//! [`Dpop::check`] verifies the proof of a login request; [`Sessions::login_with`](crate::Sessions::login_with)
-//! then binds the new pair to its key: the access token carries `cnf.jkt`, the pair's `token_type` is `DPoP`,
+//! [`Dpop::verify`] verifies the proof of a login request, and once the credentials are checked
+//! [`Dpop::record`] records its use; [`Sessions::login_with`](crate::Sessions::login_with) then binds the new
+//! pair to its key: the access token carries `cnf.jkt`, the pair's `token_type` is `DPoP`,
 //! and the refresh token is bound too (RFC 9449 §5): refreshing it needs a proof by the same key
 //! ([`RefreshEndpoint::dpop`](crate::RefreshEndpoint::dpop) reads it), and without one the refresh is
 //! `invalid_grant` and changes nothing. Sliding keeps `cnf` on reissued tokens, and only bound requests — which
 //! carry a proof — reach it.
 //!
-//! # Replay across instances
+//! A token endpoint refuses a bad proof with 400 `{"error":"invalid_dpop_proof"}` (RFC 9449 §5, RFC 6749
+//! §5.2), not with a challenge: [`Dpop::token_endpoint_refusal`].
 //!
-//! Each proof is accepted once ([`ReplayCache`]). The default [`MemoryReplayCache`] serves one process; behind
-//! a load balancer, give every instance the same shared cache ([`RedisStore`](crate::RedisStore) is one), or a
-//! proof replayed to a second instance would pass there.
+//! # Replay caches and their sizing
+//!
+//! Each proof is accepted once ([`ReplayCache`]), and a proof is checked as cheaply as it can be refused:
+//! `htm`, `htu`, the `iat` window, the `jti`, `ath`, the nonce, the key's size and (at a resource) the token's
+//! key come before the signature, and so does a replay this process already knows of. RSA proof keys are 2048
+//! to 4096 bits with e = 65537.
+//!
+//! Anybody can sign proofs with a key of their own, so proofs are recorded in two places of bounded size:
+//!
+//! - **resource proofs**, recorded only after the access token they come with verified (and was found not
+//!   revoked): the replay cache, by default a [`MemoryReplayCache`] of [`DEFAULT_REPLAY_CAPACITY`] (1 M) live
+//!   proofs. Size it as DPoP requests per second × the window (`proof_max_age` + `clock_skew` + 30 s, 95 s
+//!   by default): 1 M holds about 11 000 requests a second, in about 80 MiB when full.
+//! - **token-endpoint proofs** (a login's, a refresh's), recorded only after the credentials are checked:
+//!   [`DpopBuilder::token_endpoint_capacity`] live proofs per process ([`DEFAULT_TOKEN_ENDPOINT_CAPACITY`],
+//!   64 Ki), and at most 8 per refresh session. A flood of self-signed proofs can't fill either; when this
+//!   one is full, token requests get 503 and resource requests go on.
+//!
+//! The default caches serve one process; behind a load balancer, give every instance the same shared cache
+//! ([`RedisStore`](crate::RedisStore), [`SqlStore`](crate::SqlStore)), or a proof replayed to a second instance
+//! would pass there. A shared cache holds both kinds, each entry about 180 bytes in Redis (a `SET NX EX` key
+//! expiring with the proof): plan for (DPoP requests per second × 95 s) + instances ×
+//! `token_endpoint_capacity` of them. Under `maxmemory-policy noeviction` a full Redis refuses writes —
+//! revocations included — so leave that headroom, or give the replay cache a Redis of its own: then a full
+//! replay cache refuses proofs (503), never a revocation.
 
 mod htu;
 mod nonce;
@@ -81,8 +105,11 @@ use crate::issue::random_bytes;
 use crate::json_document::oauth_error;
 use crate::revocation::Lookup;
 
-pub(crate) use proof::{verify, ProofTarget};
-pub use replay::{MemoryReplayCache, ReplayCache, DEFAULT_REPLAY_CAPACITY};
+pub(crate) use proof::{verify, Partition, ProofTarget};
+use replay::NotRecorded;
+pub use replay::{
+    MemoryReplayCache, ReplayCache, DEFAULT_REPLAY_CAPACITY, DEFAULT_TOKEN_ENDPOINT_CAPACITY,
+};
 pub use thumbprint::jwk_thumbprint;
 
 /// The request header that carries the proof.
@@ -119,7 +146,11 @@ pub enum DpopPolicy {
     Required,
 }
 
-/// A verified DPoP proof, used once: what [`Dpop::check`] returns and
+/// Live token-endpoint proofs one refresh session may have recorded at once: a client refreshes once per
+/// access-token lifetime, so one stolen or self-held refresh token can't fill the token-endpoint cache alone.
+const PROOFS_PER_SESSION: usize = 8;
+
+/// A verified DPoP proof, used once: what [`Dpop::check`] and [`Dpop::record`] return and
 /// [`Sessions::login_with`](crate::Sessions::login_with) binds a pair to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DpopProof {
@@ -141,6 +172,19 @@ impl DpopProof {
     }
 }
 
+/// A proof of a token-endpoint request whose signature and claims verified, not yet recorded as used: what
+/// [`Dpop::verify`] returns. Check the request's credentials (a password, a refresh token), then
+/// [`Dpop::record`] it: only then does it take room in the replay cache, and only then can it bind a pair.
+#[derive(Debug, PartialEq, Eq)]
+pub struct VerifiedProof(DpopProof);
+
+impl VerifiedProof {
+    /// The RFC 7638 SHA-256 thumbprint of the proof's key.
+    pub fn thumbprint(&self) -> &str {
+        self.0.thumbprint()
+    }
+}
+
 /// The proof rules of a service: see the [module docs](self). Cloning is a pointer copy; share one between the
 /// layer, the login handler and the refresh endpoint, so they share its replay cache.
 #[derive(Clone)]
@@ -157,7 +201,13 @@ pub(crate) struct DpopInner {
     pub(crate) max_age: i64,
     pub(crate) max_skew: i64,
     pub(crate) max_proof_size: usize,
+    /// Resource proofs, recorded after the access token they came with verified.
     replay: Arc<dyn ReplayCache>,
+    /// Token-endpoint proofs, in this process: bounded apart from resource proofs, and the only record of them
+    /// unless a shared cache is configured.
+    token_proofs: MemoryReplayCache,
+    /// The configured shared cache, where token-endpoint proofs go too once they fit `token_proofs`.
+    shared: Option<Arc<dyn ReplayCache>>,
     pub(crate) nonces: Option<nonce::Nonces>,
     clock: SharedClock,
     pub(crate) provider: &'static CryptoProvider,
@@ -177,6 +227,15 @@ impl fmt::Debug for Dpop {
 }
 
 impl DpopInner {
+    /// Whether the proof `key` is known to be used already, answered at once (before its signature is checked):
+    /// in this process's record of token-endpoint proofs, or a resource replay cache that can tell.
+    pub(crate) fn known_used(&self, partition: Partition, key: &[u8; 32], now: i64) -> bool {
+        match partition {
+            Partition::Resource => self.replay.known_used(key, now),
+            Partition::TokenEndpoint => self.token_proofs.known_used(key, now),
+        }
+    }
+
     /// Whether the proof's `htu` names `path` under one of the public URLs. A request path with dot segments
     /// matches nothing: the router would see it raw.
     pub(crate) fn matches_htu(&self, htu_value: &str, path: &str) -> bool {
@@ -205,6 +264,7 @@ impl Dpop {
             max_skew: DEFAULT_PROOF_CLOCK_SKEW,
             max_proof_size: DEFAULT_MAX_PROOF_SIZE,
             replay: None,
+            token_endpoint_capacity: DEFAULT_TOKEN_ENDPOINT_CAPACITY,
             nonce_window: None,
             nonce_key: None,
             clock: None,
@@ -251,21 +311,100 @@ impl Dpop {
         verify(&self.inner, proof, target, now)
     }
 
-    /// Records the proof's use: `Ok(true)` the first time.
+    /// Records the use of a resource proof (one whose access token verified): `Ok(true)` the first time.
     pub(crate) fn remember(&self, proof: &DpopProof, now: i64) -> Lookup<bool> {
         self.inner
             .replay
             .first_use(&proof.replay_key, now, proof.replay_until)
     }
 
-    /// Verifies the `DPoP` proof of a request — `method`, the path of `uri` under the public URL, and, when
-    /// `access_token` is given, its `ath` — and records its use, so it is accepted once. `Ok(None)` when the
-    /// request has no `DPoP` header.
+    /// Verifies the `DPoP` proof of a token-endpoint request — `method`, the path of `uri` under the public
+    /// URL, and, when `access_token` is given, its `ath` — without recording it: `Ok(None)` when the request has
+    /// no `DPoP` header. The cheap checks (`htm`, `htu`, `iat`, `jti`, `ath`, nonce, key size, an earlier use
+    /// known to this process) come before the signature.
     ///
-    /// For the token endpoints: a login handler calls it and passes the proof to
-    /// [`Sessions::login_with`](crate::Sessions::login_with). Errors are
-    /// [`AuthErrorKind::InvalidDpopProof`] (a replay included), [`AuthErrorKind::UseDpopNonce`] (with
-    /// [`AuthError::dpop_nonce`]) or [`AuthErrorKind::Unavailable`] when a shared replay cache is down.
+    /// A login handler calls it first, checks the credentials, then [`record`](Self::record)s the proof and
+    /// passes it to [`Sessions::login_with`](crate::Sessions::login_with): a proof with wrong credentials takes
+    /// no room in the replay cache, so nobody fills it with self-signed proofs. Errors are
+    /// [`AuthErrorKind::InvalidDpopProof`] (a replay included) or [`AuthErrorKind::UseDpopNonce`] (with
+    /// [`AuthError::dpop_nonce`]); answer them with [`token_endpoint_refusal`](Self::token_endpoint_refusal).
+    pub fn verify(
+        &self,
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+        access_token: Option<&str>,
+    ) -> Result<Option<VerifiedProof>, AuthError> {
+        let Some(proof) = Self::proof_header(headers)? else {
+            return Ok(None);
+        };
+        let target = ProofTarget {
+            method,
+            uri,
+            access_token,
+            key: None,
+            partition: Partition::TokenEndpoint,
+        };
+        self.verify_at(proof, &target, self.now())
+            .map(|proof| Some(VerifiedProof(proof)))
+    }
+
+    /// Records the use of a proof [`verify`](Self::verify) accepted, after the request's credentials were
+    /// checked: the proof is accepted once. Token-endpoint proofs are kept apart from resource proofs, in
+    /// [`DpopBuilder::token_endpoint_capacity`] live entries per process (then in the shared cache, when one
+    /// is configured), so they never crowd out the proofs of requests with a valid access token.
+    ///
+    /// Errors are [`AuthErrorKind::InvalidDpopProof`] for a replay, and [`AuthErrorKind::Unavailable`] when
+    /// the token-endpoint capacity is full of live proofs or a shared replay cache is down.
+    pub async fn record(&self, proof: VerifiedProof) -> Result<DpopProof, AuthError> {
+        self.record_for(proof, None).await
+    }
+
+    /// [`record`](Self::record), counted against the quota of the refresh session `session` when given.
+    pub(crate) async fn record_for(
+        &self,
+        proof: VerifiedProof,
+        session: Option<&str>,
+    ) -> Result<DpopProof, AuthError> {
+        use sha2::{Digest, Sha256};
+        let VerifiedProof(proof) = proof;
+        let inner = &*self.inner;
+        let now = self.now();
+        let holder = session.map(|session| {
+            let digest = Sha256::new()
+                .chain_update(b"tower-jwt-auth dpop session\0")
+                .chain_update(session.as_bytes())
+                .finalize();
+            let mut holder = [0u8; 16];
+            holder.copy_from_slice(&digest[..16]);
+            (holder, PROOFS_PER_SESSION)
+        });
+        match inner
+            .token_proofs
+            .record(&proof.replay_key, holder, now, proof.replay_until)
+        {
+            Ok(()) => {}
+            Err(NotRecorded::Replay) => replay_verdict(Ok(false))?,
+            Err(NotRecorded::Full | NotRecorded::OverQuota) => {
+                return Err(AuthErrorKind::Unavailable.into())
+            }
+        }
+        if let Some(shared) = &inner.shared {
+            replay_verdict(
+                shared
+                    .first_use(&proof.replay_key, now, proof.replay_until)
+                    .resolve()
+                    .await,
+            )?;
+        }
+        Ok(proof)
+    }
+
+    /// [`verify`](Self::verify) and [`record`](Self::record) at once: verifies the `DPoP` proof of a request
+    /// and records its use, so it is accepted once. `Ok(None)` when the request has no `DPoP` header.
+    ///
+    /// Handy when the request carries no credentials to check first; a login handler should
+    /// [`verify`](Self::verify), check the password, then [`record`](Self::record). Errors are those of both.
     pub async fn check(
         &self,
         method: &Method,
@@ -273,47 +412,25 @@ impl Dpop {
         headers: &HeaderMap,
         access_token: Option<&str>,
     ) -> Result<Option<DpopProof>, AuthError> {
-        let Some(proof) = Self::proof_header(headers)? else {
-            return Ok(None);
-        };
-        let now = self.now();
-        let target = ProofTarget {
-            method,
-            uri,
-            access_token,
-        };
-        let proof = self.verify_at(proof, &target, now)?;
-        replay_verdict(self.remember(&proof, now).resolve().await)?;
-        Ok(Some(proof))
+        match self.verify(method, uri, headers, access_token)? {
+            None => Ok(None),
+            Some(proof) => self.record(proof).await.map(Some),
+        }
     }
 
     /// The answer of a token endpoint (a login handler, [`RefreshEndpoint`](crate::RefreshEndpoint)) to a proof
-    /// [`check`](Self::check) refused: 401 `{"error":"invalid_dpop_proof"}` with a `DPoP` challenge naming the
-    /// accepted algorithms (a replay included); 400 `{"error":"use_dpop_nonce"}` with the nonce in `DPoP-Nonce`
-    /// (RFC 9449 §8); 503 `temporarily_unavailable` when a shared replay cache is down. Never cached.
-    ///
-    /// RFC 9449 §5 answers a bad proof at the token endpoint with an RFC 6749 §5.2 error; its examples use
-    /// 400, this crate 401 with a challenge, as at resources, so a client handles every proof refusal alike.
+    /// [`verify`](Self::verify), [`record`](Self::record) or [`check`](Self::check) refused, as RFC 9449 §5 and
+    /// RFC 6749 §5.2 say: 400 `{"error":"invalid_dpop_proof"}` (a replay included); 400
+    /// `{"error":"use_dpop_nonce"}` with the nonce in `DPoP-Nonce` (RFC 9449 §8); 503 `temporarily_unavailable`
+    /// when the replay cache can't record the proof. Never cached, and no `WWW-Authenticate` challenge: that is
+    /// a resource server's answer (the layer's), which OAuth clients would take for one.
     pub fn token_endpoint_refusal(&self, error: &AuthError) -> Response<Full<Bytes>> {
         let mut response = match error.kind() {
             AuthErrorKind::Unavailable => {
                 return oauth_error(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable")
             }
             AuthErrorKind::UseDpopNonce => oauth_error(StatusCode::BAD_REQUEST, "use_dpop_nonce"),
-            _ => {
-                let mut response = oauth_error(StatusCode::UNAUTHORIZED, "invalid_dpop_proof");
-                let challenge = format!(
-                    "DPoP error=\"invalid_dpop_proof\", error_description=\"{}\", algs=\"{}\"",
-                    AuthErrorKind::InvalidDpopProof.description(),
-                    self.algs()
-                );
-                if let Ok(value) = http::HeaderValue::from_str(&challenge) {
-                    response
-                        .headers_mut()
-                        .insert(http::header::WWW_AUTHENTICATE, value);
-                }
-                response
-            }
+            _ => oauth_error(StatusCode::BAD_REQUEST, "invalid_dpop_proof"),
         };
         insert_nonce(response.headers_mut(), error);
         response
@@ -355,6 +472,7 @@ pub struct DpopBuilder {
     max_skew: Duration,
     max_proof_size: usize,
     replay: Option<Arc<dyn ReplayCache>>,
+    token_endpoint_capacity: usize,
     nonce_window: Option<Duration>,
     nonce_key: Option<[u8; 32]>,
     clock: Option<SharedClock>,
@@ -407,7 +525,11 @@ impl DpopBuilder {
         self
     }
 
-    /// Where used proofs are remembered (default: a [`MemoryReplayCache`] of [`DEFAULT_REPLAY_CAPACITY`]).
+    /// Where used proofs are remembered (default: a [`MemoryReplayCache`] of [`DEFAULT_REPLAY_CAPACITY`] for
+    /// resource proofs). A shared cache ([`RedisStore`](crate::RedisStore), [`SqlStore`](crate::SqlStore))
+    /// takes every proof, so one used at an instance is refused at all of them; token-endpoint proofs reach it
+    /// only through this process's [`token_endpoint_capacity`](Self::token_endpoint_capacity), which bounds
+    /// what callers without a valid access token can make it store.
     pub fn replay_cache(self, cache: impl ReplayCache) -> Self {
         self.replay_cache_shared(Arc::new(cache))
     }
@@ -415,6 +537,23 @@ impl DpopBuilder {
     /// Same as [`replay_cache`](Self::replay_cache), for a cache already behind an `Arc`.
     pub fn replay_cache_shared(mut self, cache: Arc<dyn ReplayCache>) -> Self {
         self.replay = Some(cache);
+        self
+    }
+
+    /// How many token-endpoint proofs (checked by [`Dpop::record`], [`Dpop::check`] and
+    /// [`RefreshEndpoint`](crate::RefreshEndpoint)) this process keeps live at once (default
+    /// [`DEFAULT_TOKEN_ENDPOINT_CAPACITY`], at least one). They are kept apart from resource proofs, which
+    /// come with a verified access token, so a flood of self-signed proofs at a login can fill only this: token
+    /// requests then get 503 until the flood's proofs age out (one proof window, about 95 s by default), while
+    /// requests with a valid DPoP-bound access token go on. Proofs are recorded only after the credentials
+    /// are checked (a login's password, a refresh token's tag and key), and each refresh session has at most
+    /// 8 live ones, so filling it takes that many genuine credentials.
+    ///
+    /// Size it as token requests per second × the proof window (`proof_max_age` + `clock_skew` + 30 s), with
+    /// room for bursts; each entry costs about 100 bytes here, and about 180 bytes in a shared Redis or SQL
+    /// cache, where this bound also caps what token endpoints write.
+    pub fn token_endpoint_capacity(mut self, proofs: usize) -> Self {
+        self.token_endpoint_capacity = proofs;
         self
     }
 
@@ -523,7 +662,10 @@ impl DpopBuilder {
                 max_proof_size: self.max_proof_size,
                 replay: self
                     .replay
+                    .clone()
                     .unwrap_or_else(|| Arc::new(MemoryReplayCache::default())),
+                token_proofs: MemoryReplayCache::new(self.token_endpoint_capacity),
+                shared: self.replay,
                 nonces,
                 clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
                 provider,

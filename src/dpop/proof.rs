@@ -1,6 +1,9 @@
 //! One DPoP proof checked against one request (RFC 9449 §4.3): its JOSE header (`typ`, `alg`, a public `jwk`),
-//! its signature by that key, and its claims (`htm`, `htu`, `iat`, `jti`, `ath`, `nonce`). Each step refuses
-//! before the next, more expensive, one runs; the signature is checked before any claim is trusted.
+//! its claims (`htm`, `htu`, `iat`, `jti`, `ath`, `nonce`), the key a bound token names, an earlier use known at
+//! once, and last its signature by that key. Each step refuses before the next, more expensive, one runs: a
+//! proof that can't be for this request now costs no signature check. Nothing is accepted before the signature
+//! verifies, and it covers the very bytes the claims were read from, so the claims checked are the signed
+//! ones.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -19,20 +22,39 @@ use crate::token::jws::{decode_segment, media_type_is, CompactJws};
 
 /// Longest `jti` accepted, in bytes (the RFC asks for at least 96 bits of randomness, about 16 characters).
 const MAX_JTI_LEN: usize = 256;
-/// Largest RSA proof key accepted, in bits (a larger modulus only costs the server time).
-const MAX_RSA_BITS: usize = 8192;
+/// Largest RSA proof key accepted, in bits: a larger modulus only costs the server time (an RSA-8192
+/// verification costs several times a 4096 one), and no client needs one for a key that lives with its tokens.
+const MAX_RSA_BITS: usize = 4096;
+/// The one RSA public exponent accepted, 65537 (`AQAB`): what every library makes; a small exponent such as 3
+/// invites the old signature-forgery attacks on lax verifiers, and a large one costs the server time.
+const RSA_EXPONENT: &str = "AQAB";
 /// How much longer than its window a used proof is remembered: instances sharing a replay cache may disagree
 /// on the time by this much, and a record must outlive the proof's acceptance at all of them.
 const REPLAY_MARGIN: i64 = 30;
 /// JWK members that only a private or symmetric key has (RFC 7518 §6.2.2, §6.3.2, §6.4; RFC 8037 §2).
 const PRIVATE_MEMBERS: [&str; 8] = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
 
+/// Where a proof is recorded: apart for requests with a verified access token and token-endpoint requests, so
+/// self-signed proofs can't crowd out the others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Partition {
+    /// A request to a resource, recorded after its access token verified.
+    Resource,
+    /// A token-endpoint request (login, refresh), recorded after its credentials were checked.
+    TokenEndpoint,
+}
+
 /// The request a proof must match.
+#[derive(Clone, Copy)]
 pub(crate) struct ProofTarget<'a> {
     pub(crate) method: &'a Method,
     pub(crate) uri: &'a Uri,
     /// The access token sent beside the proof (its hash is the proof's `ath`); `None` at the token endpoint.
     pub(crate) access_token: Option<&'a str>,
+    /// The thumbprint the proof's key must have (a bound token's `cnf.jkt`), when known.
+    pub(crate) key: Option<&'a str>,
+    /// Where the proof will be recorded (and looked up before its signature is checked).
+    pub(crate) partition: Partition,
 }
 
 fn refused(member: &'static str) -> AuthError {
@@ -56,12 +78,11 @@ fn fits(alg: Algorithm, jwk: &Jwk) -> bool {
             okp.curve == EllipticCurve::Ed25519
         }
         (AlgorithmParameters::RSA(rsa), AlgorithmFamily::Rsa) => {
-            let bits = URL_SAFE_NO_PAD.decode(&rsa.n).map(|n| rsa_bits(&n));
-            // An odd public exponent of at least 3, in at most 32 bits (65537 in practice).
-            let exponent = URL_SAFE_NO_PAD.decode(&rsa.e).ok().filter(|e| e.len() <= 4);
-            let e = exponent.map(|e| e.iter().fold(0u64, |v, b| v << 8 | u64::from(*b)));
-            bits.is_ok_and(|bits| (2048..=MAX_RSA_BITS).contains(&bits))
-                && e.is_some_and(|e| e >= 3 && e % 2 == 1)
+            // 2048 to 4096 bits, e = 65537 exactly (its one canonical spelling).
+            rsa.e == RSA_EXPONENT
+                && URL_SAFE_NO_PAD
+                    .decode(&rsa.n)
+                    .is_ok_and(|n| (2048..=MAX_RSA_BITS).contains(&rsa_bits(&n)))
         }
         _ => false,
     }
@@ -72,7 +93,7 @@ pub(crate) fn token_hash(token: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(token.as_bytes()))
 }
 
-/// Verifies `proof` for `target` at `now`. The replay check is the caller's next step.
+/// Verifies `proof` for `target` at `now`. Recording its use is the caller's next step.
 pub(crate) fn verify(
     config: &DpopInner,
     proof: &str,
@@ -107,14 +128,57 @@ pub(crate) fn verify(
     if !fits(alg, &jwk) {
         return Err(refused("jwk"));
     }
+
+    // The claims, before the signature: a proof for another request, too old, or without the nonce is refused
+    // for the price of a JSON parse. Nothing read here is accepted until the signature over it verifies.
+    let claims = strict_object(jws.payload, "payload")?;
+    let (iat, jti) = check_claims(config, &claims, target, now)?;
+    let thumbprint = jwk_thumbprint(&jwk).ok_or_else(|| refused("jwk"))?;
+    if target.key.is_some_and(|expected| expected != thumbprint) {
+        return Err(refused("jkt"));
+    }
+    let replay_key: [u8; 32] = Sha256::new()
+        .chain_update(b"tower-jwt-auth dpop jti\0")
+        .chain_update(thumbprint.as_bytes())
+        .chain_update(b"\0")
+        .chain_update(jti.as_bytes())
+        .finalize()
+        .into();
+    // A replay known here at once costs no signature either. This records nothing, so a forged proof can't
+    // use up anybody's `jti`; it only tells whether a proof already used was used (its `jti` is random, and
+    // whoever knows it has seen the proof).
+    if config.known_used(target.partition, &replay_key, now) {
+        return Err(refused("jti"));
+    }
+
     let key = DecodingKey::from_jwk(&jwk).map_err(|_| refused("jwk"))?;
     let signature = decode_segment(jws.signature).map_err(|_| refused("signature"))?;
     let verifier = (config.provider.verifier_factory)(&alg, &key).map_err(|_| refused("jwk"))?;
     verifier
         .verify(jws.signing_input.as_bytes(), &signature)
         .map_err(|_| refused("signature"))?;
+    // The signature covers the payload segment the claims above were parsed from: they are the signed claims.
+    Ok(DpopProof {
+        thumbprint,
+        issued_at: iat,
+        replay_key,
+        // Accepted while `iat` is at most `max_age` old: remembered that long, with a margin for instances whose
+        // clocks differ.
+        replay_until: iat
+            .saturating_add(config.max_age)
+            .saturating_add(config.max_skew)
+            .saturating_add(REPLAY_MARGIN),
+    })
+}
 
-    let claims = strict_object(jws.payload, "payload")?;
+/// The claims of a proof checked against `target` at `now`: `htm`, `htu`, the `iat` window, the `jti`'s
+/// shape, `ath` and the nonce. Returns `iat` and `jti`.
+fn check_claims<'c>(
+    config: &DpopInner,
+    claims: &'c Map<String, Value>,
+    target: &ProofTarget<'_>,
+    now: i64,
+) -> Result<(i64, &'c str), AuthError> {
     let text = |name: &'static str| {
         claims
             .get(name)
@@ -163,23 +227,5 @@ pub(crate) fn verify(
             return Err(AuthError::use_dpop_nonce(nonces.current(now)));
         }
     }
-    let thumbprint = jwk_thumbprint(&jwk).ok_or_else(|| refused("jwk"))?;
-    let replay_key: [u8; 32] = Sha256::new()
-        .chain_update(b"tower-jwt-auth dpop jti\0")
-        .chain_update(thumbprint.as_bytes())
-        .chain_update(b"\0")
-        .chain_update(jti.as_bytes())
-        .finalize()
-        .into();
-    Ok(DpopProof {
-        thumbprint,
-        issued_at: iat,
-        replay_key,
-        // Accepted while `iat` is at most `max_age` old: remembered that long, with a margin for instances whose
-        // clocks differ.
-        replay_until: iat
-            .saturating_add(config.max_age)
-            .saturating_add(config.max_skew)
-            .saturating_add(REPLAY_MARGIN),
-    })
+    Ok((iat, jti))
 }

@@ -10,6 +10,12 @@ use crate::revocation::{Lookup, StoreError};
 /// 80 seconds, about 80 000 are live at once; the bound leaves room for bursts (about 80 MiB when full).
 pub const DEFAULT_REPLAY_CAPACITY: usize = 1 << 20;
 
+/// Token-endpoint proofs (a login's, a refresh's) one process keeps live at once unless configured: at the
+/// default window of 95 seconds (60 s of age, 5 s of skew, a 30 s margin), about 690 token requests a second,
+/// far above what password checks allow, in about 6 MiB when full. See
+/// [`DpopBuilder::token_endpoint_capacity`](crate::dpop::DpopBuilder::token_endpoint_capacity).
+pub const DEFAULT_TOKEN_ENDPOINT_CAPACITY: usize = 1 << 16;
+
 /// Remembers which DPoP proofs have been used, so each is accepted once (RFC 9449 §11.1).
 ///
 /// [`MemoryReplayCache`] serves one process (the default). With several instances behind a load balancer, a
@@ -22,24 +28,54 @@ pub trait ReplayCache: Send + Sync + 'static {
     /// the epoch; `now` is the current time). `Ok(true)` the first time, `Ok(false)` for a replay. An error
     /// refuses the request with 503: a proof is never accepted when its use cannot be recorded.
     fn first_use(&self, key: &[u8; 32], now: i64, until: i64) -> Lookup<bool>;
+
+    /// Whether `key` is recorded and still live at `now`, answered at once without recording anything: asked
+    /// before a proof's signature is checked, so a replayed proof costs no signature check. `false` when it is
+    /// not, or when the cache can't tell without a round trip (the default: a shared cache is asked only by
+    /// [`first_use`](Self::first_use), after the signature). Never a reason to accept a proof.
+    fn known_used(&self, key: &[u8; 32], now: i64) -> bool {
+        let _ = (key, now);
+        false
+    }
 }
 
 /// The in-process replay cache: bounded, and expired entries leave in expiry order, a few per call, so no call
 /// scans the whole cache. A cache full of live entries refuses new proofs (503) rather than forget one.
 ///
-/// Anybody can sign proofs with a key of their own, so a flood of fresh proofs can fill it (about
-/// `capacity / window` proofs a second); put a rate limit in front of unauthenticated routes that check
-/// proofs (a login), and size the capacity for your peak.
+/// A [`Dpop`](crate::dpop::Dpop) keeps resource proofs — recorded only after the access token they come with
+/// verified — apart from token-endpoint proofs, which anybody can sign with a key of their own: those are
+/// recorded in a separate bounded cache of their own
+/// ([`DpopBuilder::token_endpoint_capacity`](crate::dpop::DpopBuilder::token_endpoint_capacity)), so a flood
+/// of them can't fill this one.
 pub struct MemoryReplayCache {
     capacity: usize,
     entries: Mutex<Entries>,
 }
 
+/// Who recorded a proof, for a per-holder quota (a hash of, say, a refresh token's session id).
+pub(crate) type Holder = [u8; 16];
+
+/// Why a proof was not recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NotRecorded {
+    /// Recorded before: a replay.
+    Replay,
+    /// The cache is full of live entries.
+    Full,
+    /// The holder has its quota of live entries.
+    OverQuota,
+}
+
 #[derive(Default)]
 struct Entries {
+    /// Each live proof: until when.
     until: HashMap<[u8; 16], i64>,
+    /// Who recorded the entries recorded with a holder.
+    holder_of: HashMap<[u8; 16], Holder>,
     /// The same entries ordered by expiry, so the expired ones are found first.
     by_expiry: BTreeSet<(i64, [u8; 16])>,
+    /// How many live entries each holder has.
+    held: HashMap<Holder, usize>,
 }
 
 impl Entries {
@@ -51,6 +87,14 @@ impl Entries {
             }
             self.by_expiry.pop_first();
             self.until.remove(&key);
+            if let Some(holder) = self.holder_of.remove(&key) {
+                if let Some(count) = self.held.get_mut(&holder) {
+                    *count -= 1;
+                    if *count == 0 {
+                        self.held.remove(&holder);
+                    }
+                }
+            }
         }
     }
 }
@@ -70,6 +114,13 @@ impl Default for MemoryReplayCache {
     }
 }
 
+/// The first 16 bytes of a proof's key: what the cache keeps.
+fn short(key: &[u8; 32]) -> [u8; 16] {
+    let mut short = [0u8; 16];
+    short.copy_from_slice(&key[..16]);
+    short
+}
+
 impl MemoryReplayCache {
     /// A cache of at most `capacity` live proofs (at least one).
     pub fn new(capacity: usize) -> Self {
@@ -81,34 +132,63 @@ impl MemoryReplayCache {
 
     /// How many proofs it remembers (live ones, and expired ones not dropped yet).
     pub fn len(&self) -> usize {
-        self.entries
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .until
-            .len()
+        self.lock().until.len()
     }
 
     /// Whether it remembers none.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Records `key` until `until`, counted against `holder`'s quota of `quota` live entries when given.
+    pub(crate) fn record(
+        &self,
+        key: &[u8; 32],
+        holder: Option<(Holder, usize)>,
+        now: i64,
+        until: i64,
+    ) -> Result<(), NotRecorded> {
+        let key = short(key);
+        let mut entries = self.lock();
+        entries.expire(now);
+        if entries.until.contains_key(&key) {
+            return Err(NotRecorded::Replay);
+        }
+        if entries.until.len() >= self.capacity {
+            return Err(NotRecorded::Full);
+        }
+        if let Some((holder, quota)) = holder {
+            let count = entries.held.entry(holder).or_default();
+            if *count >= quota {
+                return Err(NotRecorded::OverQuota);
+            }
+            *count += 1;
+            entries.holder_of.insert(key, holder);
+        }
+        entries.until.insert(key, until);
+        entries.by_expiry.insert((until, key));
+        Ok(())
+    }
 }
 
 impl ReplayCache for MemoryReplayCache {
     fn first_use(&self, key: &[u8; 32], now: i64, until: i64) -> Lookup<bool> {
-        let mut short = [0u8; 16];
-        short.copy_from_slice(&key[..16]);
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries.expire(now);
-        if entries.until.contains_key(&short) {
-            return Lookup::Ready(Ok(false));
-        }
-        if entries.until.len() >= self.capacity {
-            return Lookup::Ready(Err(StoreError::new("the DPoP replay cache is full")));
-        }
-        entries.until.insert(short, until);
-        entries.by_expiry.insert((until, short));
-        Lookup::Ready(Ok(true))
+        Lookup::Ready(match self.record(key, None, now, until) {
+            Ok(()) => Ok(true),
+            Err(NotRecorded::Replay) => Ok(false),
+            Err(_) => Err(StoreError::new("the DPoP replay cache is full")),
+        })
+    }
+
+    fn known_used(&self, key: &[u8; 32], now: i64) -> bool {
+        self.lock()
+            .until
+            .get(&short(key))
+            .is_some_and(|until| *until >= now)
     }
 }
 
@@ -145,5 +225,31 @@ mod tests {
             "again, after expiry"
         );
         assert_eq!(cache.len(), 2, "2 expired too");
+        assert!(cache.known_used(&[1; 32], 230) && !cache.known_used(&[1; 32], 231));
+        assert!(!cache.known_used(&[2; 32], 171), "expired and dropped");
+    }
+
+    #[test]
+    fn holders_have_a_quota_that_frees_up_as_their_entries_expire() {
+        let cache = MemoryReplayCache::new(10);
+        let alice = Some(([1; 16], 2));
+        assert_eq!(cache.record(&[1; 32], alice, 100, 150), Ok(()));
+        assert_eq!(cache.record(&[2; 32], alice, 100, 160), Ok(()));
+        assert_eq!(
+            cache.record(&[3; 32], alice, 100, 160),
+            Err(NotRecorded::OverQuota)
+        );
+        assert_eq!(cache.record(&[3; 32], Some(([2; 16], 2)), 100, 160), Ok(()));
+        assert_eq!(cache.record(&[4; 32], None, 100, 160), Ok(()), "no quota");
+        assert_eq!(
+            cache.record(&[1; 32], alice, 120, 170),
+            Err(NotRecorded::Replay)
+        );
+        assert_eq!(
+            cache.record(&[5; 32], alice, 151, 200),
+            Ok(()),
+            "one expired"
+        );
+        assert_eq!(cache.len(), 4);
     }
 }

@@ -113,8 +113,8 @@ async fn resolve<C: Send + Sync + 'static>(
     }
 }
 
-/// Steps 3–5 for a token verified with its binding: the reissue plan, the proof's single use, the revocation
-/// store.
+/// Steps 3–5 for a token verified with its binding: the reissue plan, the revocation store, and last the
+/// proof's single use, so only the holder of a live token takes room in the replay cache.
 fn decide<C, R>(
     config: &AuthConfig<C, R>,
     method: &Method,
@@ -131,20 +131,26 @@ where
         reissue: plan_reissue(config.sliding.as_ref(), method, uri, token, &verified, now),
         token: verified,
     };
+    let checked = check_revocation(config.revocation.as_ref(), admission)?;
     let (Some(proof), Some(dpop)) = (proof, &config.dpop) else {
-        return check_revocation(config.revocation.as_ref(), admission);
+        return Ok(checked);
     };
-    match dpop.rules.remember(&proof, now) {
-        Lookup::Ready(answer) => {
-            replay_verdict(answer)?;
-            check_revocation(config.revocation.as_ref(), admission)
-        }
-        Lookup::Pending(answer) => {
-            let revocation = config.revocation.clone();
-            Ok(Outcome::Pending(Box::pin(async move {
+    match checked {
+        Outcome::Admitted(admission) => match dpop.rules.remember(&proof, now) {
+            Lookup::Ready(answer) => replay_verdict(answer).map(|()| Outcome::Admitted(admission)),
+            Lookup::Pending(answer) => Ok(Outcome::Pending(Box::pin(async move {
                 replay_verdict(answer.await)?;
-                resolve(check_revocation(revocation.as_ref(), admission)?).await
+                Ok(admission.erase())
+            }))),
+        },
+        Outcome::Pending(revocation) => {
+            let rules = dpop.rules.clone();
+            Ok(Outcome::Pending(Box::pin(async move {
+                let admission = revocation.await?;
+                replay_verdict(rules.remember(&proof, now).resolve().await)?;
+                Ok(admission)
             })))
         }
+        anonymous @ Outcome::Anonymous => Ok(anonymous),
     }
 }

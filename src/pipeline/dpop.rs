@@ -1,10 +1,10 @@
 //! Step 3a: whether the token's binding fits how it was sent (RFC 9449 §7): a bound token only with a valid
-//! proof of its key, a proof only with a bound token. The proof's signature is checked after the token's, so an
-//! invalid token costs no proof verification.
+//! proof of its key, a proof only with a bound token. The proof is checked after the token, so an invalid token
+//! costs no proof verification, and its key is compared with the token's before its signature is checked.
 
 use http::{HeaderMap, Method, Uri};
 
-use crate::dpop::{Dpop, DpopProof, ProofTarget};
+use crate::dpop::{Dpop, DpopProof, Partition, ProofTarget};
 use crate::error::{AuthError, AuthErrorKind};
 use crate::extension::TokenInfo;
 
@@ -44,11 +44,11 @@ pub(crate) fn bound_proof(
     let jkt = info
         .dpop_thumbprint()
         .ok_or_else(|| AuthError::new(AuthErrorKind::NotDpopBound).with_dpop())?;
-    let proof = layer.rules.verify_at(proof, target, now)?;
-    if proof.thumbprint() != jkt {
-        return Err(AuthError::of_claim(AuthErrorKind::InvalidDpopProof, "jkt").with_dpop());
-    }
-    Ok(Some(proof))
+    let target = ProofTarget {
+        key: Some(jkt),
+        ..*target
+    };
+    layer.rules.verify_at(proof, &target, now).map(Some)
 }
 
 /// The target of a request's proof: its method and the path the client asked for, with its access token.
@@ -57,5 +57,7 @@ pub(crate) fn target<'a>(method: &'a Method, uri: &'a Uri, token: &'a str) -> Pr
         method,
         uri,
         access_token: Some(token),
+        key: None,
+        partition: Partition::Resource,
     }
 }

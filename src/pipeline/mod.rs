@@ -6,9 +6,10 @@
 //!    signature, claims), then the authorization requirements — one "verify now" path shared by the synchronous
 //!    path, the path after a remote key fetch, and [`JwtAuthLayer::verify_token`](crate::JwtAuthLayer::verify_token);
 //! 3. [`dpop`](dpop::bound_proof): a bound token only with a valid proof of its key (checked after the token, so
-//!    an invalid token costs no proof verification; the proof's single use is recorded next), and
+//!    an invalid token costs no proof verification; the proof's single use is recorded after step 4), and
 //!    [`reissue`](reissue::plan_reissue): whether a sliding action gets a fresh token;
-//! 4. [`revocation`](revocation::check_revocation): the revocation store, answering now or later;
+//! 4. [`revocation`](revocation::check_revocation): the revocation store, answering now or later, then the
+//!    proof's single use (so only a live token's holder takes room in the replay cache);
 //! 5. [`admission`]: what goes into the request extensions (and the reissue the response will carry);
 //! 6. the inner service and the reissue, in [`ResponseFuture`](crate::ResponseFuture);
 //! 7. [`reject`](reject): any refusal becomes the responder's response, with the rejection contract enforced.

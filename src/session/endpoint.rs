@@ -66,9 +66,17 @@ impl RefreshEndpoint {
     /// Reads the `DPoP` proof of refresh requests (RFC 9449 §5) with the rules of `dpop` (share the layer's, so
     /// they share a replay cache): a bound refresh token needs a proof by its key, or the answer is 400
     /// `invalid_grant` and nothing changes; a proof binds the new pair (`"token_type":"DPoP"`). A proof that
-    /// fails is 401 `invalid_dpop_proof` (a replay too: it rotates nothing); a missing nonce 400
-    /// `use_dpop_nonce` with a `DPoP-Nonce` header. With [`DpopPolicy::Required`] a request without a proof is
-    /// 400 `invalid_dpop_proof`; with [`DpopPolicy::Off`] the header is ignored.
+    /// fails is 400 `invalid_dpop_proof` (a replay too: it rotates nothing; RFC 9449 §5, RFC 6749 §5.2, no
+    /// `WWW-Authenticate`); a missing nonce 400 `use_dpop_nonce` with a `DPoP-Nonce` header. With
+    /// [`DpopPolicy::Required`] a request without a proof is 400 `invalid_dpop_proof`; with
+    /// [`DpopPolicy::Off`] the header is ignored.
+    ///
+    /// The proof is recorded (and takes room in the replay cache) only after the refresh token is judged
+    /// genuine without the store: well formed, bound to the proof's key if bound, and tagged under the
+    /// sessions' [`successor_key`](crate::SessionsBuilder::successor_key) — so every instance sharing a store
+    /// needs the same one — otherwise 400 `invalid_grant`. Each session has at most 8 live refresh proofs
+    /// (503 beyond), so neither forged tokens nor one real one can fill the token-endpoint capacity
+    /// ([`DpopBuilder::token_endpoint_capacity`](crate::dpop::DpopBuilder::token_endpoint_capacity)).
     pub fn dpop(mut self, dpop: &Dpop, policy: DpopPolicy) -> Self {
         self.dpop = (policy != DpopPolicy::Off).then(|| (dpop.clone(), policy));
         self
@@ -303,18 +311,24 @@ async fn refresh(endpoint: RefreshEndpoint, token: String, head: Head) -> Respon
     let sessions = endpoint.sessions;
     let proof = match &endpoint.dpop {
         None => None,
-        Some((dpop, policy)) => {
-            match dpop
-                .check(&head.method, &head.uri, &head.headers, None)
-                .await
-            {
-                Ok(None) if *policy == DpopPolicy::Required => {
-                    return oauth_error(StatusCode::BAD_REQUEST, "invalid_dpop_proof")
-                }
-                Ok(proof) => proof,
-                Err(error) => return dpop.token_endpoint_refusal(&error),
+        Some((dpop, policy)) => match dpop.verify(&head.method, &head.uri, &head.headers, None) {
+            Ok(None) if *policy == DpopPolicy::Required => {
+                return oauth_error(StatusCode::BAD_REQUEST, "invalid_dpop_proof")
             }
-        }
+            Ok(None) => None,
+            Ok(Some(proof)) => {
+                // Recorded only for a genuine refresh token, against its session's quota.
+                let session = match sessions.genuine_refresh_session(&token, proof.thumbprint()) {
+                    Ok(session) => session,
+                    Err(error) => return session_error(error),
+                };
+                match dpop.record_for(proof, Some(&session)).await {
+                    Ok(proof) => Some(proof),
+                    Err(error) => return dpop.token_endpoint_refusal(&error),
+                }
+            }
+            Err(error) => return dpop.token_endpoint_refusal(&error),
+        },
     };
     match sessions.refresh_with(&token, proof.as_ref()).await {
         Ok(pair) => json_response(

@@ -383,11 +383,8 @@ impl Sessions {
         proof: Option<&DpopProof>,
     ) -> Result<TokenPair, SessionError> {
         let inner = &*self.inner;
-        let presented = RefreshToken::parse(refresh_token).ok_or(SessionError::InvalidGrant)?;
         let jkt = proof.map(DpopProof::thumbprint);
-        if presented.jkt().is_some_and(|bound| Some(bound) != jkt) {
-            return Err(SessionError::InvalidGrant);
-        }
+        let presented = Self::presented(refresh_token, jkt)?;
         let now = inner.clock.now();
         let successor = presented.successor(&inner.successor_key, jkt);
         let request = RotateRequest {
@@ -444,6 +441,30 @@ impl Sessions {
             }
             _ => Err(SessionError::InvalidGrant),
         }
+    }
+
+    /// A refresh token parsed, and fit for a proof by `jkt` (or none): a bound token only with its own key.
+    fn presented(refresh_token: &str, jkt: Option<&str>) -> Result<RefreshToken, SessionError> {
+        let presented = RefreshToken::parse(refresh_token).ok_or(SessionError::InvalidGrant)?;
+        if presented.jkt().is_some_and(|bound| Some(bound) != jkt) {
+            return Err(SessionError::InvalidGrant);
+        }
+        Ok(presented)
+    }
+
+    /// The session of a refresh token sent with a DPoP proof by `jkt`, judged before the proof is recorded and
+    /// without the store: well formed, bound to `jkt` if bound at all, and tagged under the successor key (so
+    /// minted by these sessions, some generation). A forged token makes nobody record anything.
+    pub(crate) fn genuine_refresh_session(
+        &self,
+        refresh_token: &str,
+        jkt: &str,
+    ) -> Result<String, SessionError> {
+        let presented = Self::presented(refresh_token, Some(jkt))?;
+        if !presented.is_authentic(&self.inner.successor_key) {
+            return Err(SessionError::InvalidGrant);
+        }
+        Ok(presented.session_id().to_owned())
     }
 
     fn reuse_detected() {
