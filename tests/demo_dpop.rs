@@ -59,19 +59,19 @@ async fn bound_pairs_proofs_and_replays() {
     assert_eq!(headers["cache-control"], "no-store");
     let access = pair["access_token"].as_str().unwrap().to_owned();
     assert_eq!(payload(&access)["cnf"]["jkt"], key.thumbprint().as_str());
-    // The same proof again binds nothing.
+    // The same proof again binds nothing: a token endpoint's 400, no challenge (RFC 9449 §5).
     let (status, body, headers) = login(&demo, &login_proof).await;
     assert_eq!(
         (status, &body["error"]),
-        (StatusCode::UNAUTHORIZED, &json!("invalid_dpop_proof"))
+        (StatusCode::BAD_REQUEST, &json!("invalid_dpop_proof"))
     );
-    assert!(www_authenticate(&headers).starts_with("DPoP "));
+    assert!(!headers.contains_key("www-authenticate"));
     // A proof for another URI.
     let elsewhere = key.proof("POST", "https://elsewhere.example/login", None);
     let (status, body, _) = login(&demo, &elsewhere).await;
     assert_eq!(
         (status, &body["error"]),
-        (StatusCode::UNAUTHORIZED, &json!("invalid_dpop_proof"))
+        (StatusCode::BAD_REQUEST, &json!("invalid_dpop_proof"))
     );
 
     let me_proof = key.proof("GET", &url("/me"), Some(&access));
@@ -134,7 +134,7 @@ async fn bound_pairs_proofs_and_replays() {
     let (status, body, _) = refresh(&demo, &next_body, &refresh_proof).await;
     assert_eq!(
         (status, &body["error"]),
-        (StatusCode::UNAUTHORIZED, &json!("invalid_dpop_proof")),
+        (StatusCode::BAD_REQUEST, &json!("invalid_dpop_proof")),
         "replayed"
     );
 
@@ -266,11 +266,62 @@ async fn proofs_name_public_url_not_the_bound_address() {
     let key = ProofKey::es256();
     let local = key.proof("POST", &format!("{}/login", demo.base), None);
     let (status, _, _) = login(&demo, &local).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(status, StatusCode::BAD_REQUEST);
     let public = key.proof("POST", "https://api.example.test/login", None);
     let (status, pair, _) = login(&demo, &public).await;
     assert_eq!(
         (status, &pair["token_type"]),
         (StatusCode::OK, &json!("DPoP"))
+    );
+}
+
+/// RFC 9449 §5 / RFC 6749 §5.2 at the demo's token endpoints: a bound refresh with a proof for another URL, or
+/// a stale one, is 400 `{"error":"invalid_dpop_proof"}` without a challenge, and rotates nothing. And a login
+/// proof is used up only once the password checked out: the same proof after a wrong password still logs in.
+#[tokio::test]
+async fn token_endpoint_proof_errors_are_400_and_wrong_passwords_use_up_no_proof() {
+    let demo = start::<&str, &str>(&[]);
+    let key = ProofKey::es256();
+    let url = |path: &str| format!("{}{path}", demo.base);
+    let proof = key.proof("POST", &url("/login"), None);
+    let wrong = r#"{"username":"alice","password":"wrong"}"#;
+    let (status, body, _) = dpop(&demo, "POST", "/login", None, Some(&proof), Some(wrong)).await;
+    assert_eq!(
+        (status, &body["error"]),
+        (StatusCode::UNAUTHORIZED, &json!("invalid_credentials"))
+    );
+    let (status, pair, _) = login(&demo, &proof).await;
+    assert_eq!(
+        (status, &pair["token_type"]),
+        (StatusCode::OK, &json!("DPoP")),
+        "{pair}"
+    );
+    let refresh_body = json!({ "refresh_token": pair["refresh_token"] }).to_string();
+    let elsewhere = key.proof("POST", &url("/login"), None);
+    let stale = key.proof_with("POST", &url("/refresh"), None, |_, claims| {
+        claims.insert("iat".into(), (now() - 3600).into());
+    });
+    for proof in [elsewhere, stale] {
+        let (status, body, headers) = refresh(&demo, &refresh_body, &proof).await;
+        assert_eq!(
+            (status, &body),
+            (
+                StatusCode::BAD_REQUEST,
+                &json!({ "error": "invalid_dpop_proof" })
+            )
+        );
+        assert_eq!(headers["cache-control"], "no-store");
+        assert!(!headers.contains_key("www-authenticate"), "{headers:?}");
+    }
+    let (status, rotated, _) = refresh(
+        &demo,
+        &refresh_body,
+        &key.proof("POST", &url("/refresh"), None),
+    )
+    .await;
+    assert_eq!(
+        (status, &rotated["token_type"]),
+        (StatusCode::OK, &json!("DPoP")),
+        "nothing rotated before: {rotated}"
     );
 }

@@ -246,14 +246,15 @@ async fn each_check_of_the_proof_is_refused_alone() {
         &call(&layer, dpop_request(&token, Some(&forged))).await,
         "signature",
     );
-    // Signed by another key than the one in its header.
+    // Signed by another key than the one in its header (the token's).
     let other = ProofKey::es384();
-    let mismatched = key.proof_with("POST", &htu(), Some(&token), |h, _| {
+    let other_token = bound_token(&other);
+    let mismatched = key.proof_with("POST", &htu(), Some(&other_token), |h, _| {
         h.insert("jwk".into(), Value::Object(other.jwk.clone()));
         h.insert("alg".into(), "ES384".into());
     });
     assert_invalid_proof(
-        &call(&layer, dpop_request(&token, Some(&mismatched))).await,
+        &call(&layer, dpop_request(&other_token, Some(&mismatched))).await,
         "signature",
     );
     // A valid proof by a key the token is not bound to.
@@ -735,5 +736,78 @@ async fn review_hardening_binding_first_paths_typ_rsa_and_other_confirmations() 
     assert_eq!(
         (error.kind(), error.claim()),
         (AuthErrorKind::InvalidClaim, Some("cnf"))
+    );
+}
+
+/// RSA proof keys are 2048 to 4096 bits with e = 65537: a proof by an RSA-8192 key or a key with e = 3 is refused
+/// though its signature is sound (it only costs the server time, or invites lax verifiers' forgeries).
+#[tokio::test]
+async fn rsa_proof_keys_are_at_most_4096_bits_with_e_65537() {
+    let layer = layer(DpopPolicy::Allowed);
+    let at_cap = ProofKey::rsa_file(Algorithm::PS256, "rsa4096_private.pem");
+    assert_admits_the_holder(&layer, &at_cap, &bound_token(&at_cap)).await;
+    for (file, alg) in [
+        ("rsa8192_private.pem", Algorithm::PS256),
+        ("rsa8192_private.pem", Algorithm::RS256),
+        ("rsa_e3_private.pem", Algorithm::RS256),
+    ] {
+        let key = ProofKey::rsa_file(alg, file);
+        let token = bound_token(&key);
+        let proof = key.proof("POST", &htu(), Some(&token));
+        let response = call(&layer, dpop_request(&token, Some(&proof))).await;
+        assert_invalid_proof(&response, "jwk");
+    }
+}
+
+/// `proof` with its signature broken (its first character changed).
+fn with_broken_signature(proof: &str) -> String {
+    let (input, signature) = proof.rsplit_once('.').unwrap();
+    let flipped = if signature.starts_with('A') { "B" } else { "A" };
+    format!("{input}.{flipped}{}", &signature[1..])
+}
+
+/// The cheap checks come before the signature: a stale proof (an hour old, by an RSA-4096 key), one for another
+/// URL or method, one by another key than the token's, and a replay are refused for that — the claim the
+/// rejection names — even with a broken signature, which was never checked. A sound signature changes nothing.
+#[tokio::test]
+async fn stale_misdirected_foreign_and_replayed_proofs_are_refused_before_their_signature() {
+    let layer = layer(DpopPolicy::Allowed);
+    let big = ProofKey::rsa_file(Algorithm::PS256, "rsa4096_private.pem");
+    let token = bound_token(&big);
+    let hour_old = big.proof_at("POST", &htu(), Some(&token), now() - 3600);
+    let elsewhere = big.proof("POST", &format!("{ORIGIN}/orders/8"), Some(&token));
+    let get = big.proof("GET", &htu(), Some(&token));
+    let stranger = ProofKey::ed25519().proof("POST", &htu(), Some(&token));
+    for (proof, member) in [
+        (hour_old, "iat"),
+        (elsewhere, "htu"),
+        (get, "htm"),
+        (stranger, "jkt"),
+    ] {
+        for proof in [with_broken_signature(&proof), proof] {
+            assert_invalid_proof(
+                &call(&layer, dpop_request(&token, Some(&proof))).await,
+                member,
+            );
+        }
+    }
+    let used = big.proof("POST", &htu(), Some(&token));
+    assert_eq!(
+        call(&layer, dpop_request(&token, Some(&used)))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    for proof in [with_broken_signature(&used), used] {
+        assert_invalid_proof(
+            &call(&layer, dpop_request(&token, Some(&proof))).await,
+            "jti",
+        );
+    }
+    // A fresh proof with a broken signature is refused for its signature (the checks above passed).
+    let fresh = with_broken_signature(&big.proof("POST", &htu(), Some(&token)));
+    assert_invalid_proof(
+        &call(&layer, dpop_request(&token, Some(&fresh))).await,
+        "signature",
     );
 }

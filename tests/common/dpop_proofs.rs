@@ -63,7 +63,13 @@ impl ProofKey {
 
     /// The RSA 2048 test key, signing with `alg` (PS256, RS256).
     pub fn rsa(alg: Algorithm) -> Self {
-        let key = EncodingKey::from_rsa_pem(&pem("rsa_private.pem")).unwrap();
+        Self::rsa_file(alg, "rsa_private.pem")
+    }
+
+    /// The RSA key of `tests/keys/<file>` (`rsa4096_private.pem`, `rsa8192_private.pem`, and
+    /// `rsa_e3_private.pem` with the public exponent 3), signing with `alg`.
+    pub fn rsa_file(alg: Algorithm, file: &str) -> Self {
+        let key = EncodingKey::from_rsa_pem(&pem(file)).unwrap();
         let (n, e) =
             (provider().key_utils.rsa_pub_components_from_private_key)(key.as_bytes()).unwrap();
         let jwk = json!({ "kty": "RSA", "n": b64(&n), "e": b64(&e) });
