@@ -72,7 +72,7 @@
 //!   by default): 1 M holds about 11 000 requests a second, in about 80 MiB when full.
 //! - **token-endpoint proofs** (a login's, a refresh's), recorded only after the credentials are checked:
 //!   [`DpopBuilder::token_endpoint_capacity`] live proofs per process ([`DEFAULT_TOKEN_ENDPOINT_CAPACITY`],
-//!   64 Ki), and at most 8 per refresh session. A flood of self-signed proofs can't fill either; when this
+//!   256 Ki), and at most 8 per refresh session. A flood of self-signed proofs can't fill either; when this
 //!   one is full, token requests get 503 and resource requests go on.
 //!
 //! The default caches serve one process; behind a load balancer, give every instance the same shared cache
