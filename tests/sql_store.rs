@@ -19,6 +19,38 @@ fn harness(store: SqlStore) -> Harness {
     Harness::new(StoreUnderTest::new(Arc::new(store)), Duration::ZERO)
 }
 
+/// One account can't make the SQL store grow: after a login, N refreshes and an RFC 7009 revocation of every
+/// access token, the markers and log rows are the same for N = 5 and N = 50 (one session marker, one log row).
+#[cfg(feature = "sqlite")]
+#[tokio::test]
+async fn revocations_per_account_stay_bounded_on_sqlite() {
+    let mut counts = Vec::new();
+    for n in [5, 50] {
+        // One connection that lives as long as the pool: an in-memory database is per connection.
+        let pool = sqlx::sqlite::SqlitePoolOptions::new()
+            .max_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect("sqlite::memory:")
+            .await
+            .unwrap();
+        let store = SqlStore::sqlite(pool.clone()).build().await.unwrap();
+        let h = harness(store);
+        common::sessions::login_refresh_and_revoke_each(&h, n).await;
+        let mut row = Vec::new();
+        for table in ["jwt_auth_revocations", "jwt_auth_revocation_log"] {
+            let (count,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM {table}"))
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+            row.push(count);
+        }
+        counts.push(row);
+    }
+    assert_eq!(counts[0], counts[1], "markers and log rows after N = 5 and N = 50");
+    assert_eq!(counts[0], vec![1, 1]);
+}
+
 /// Polls `check` every 5 ms for at most `limit`; returns how long it took to hold.
 async fn within(limit: Duration, mut check: impl FnMut() -> bool) -> Duration {
     let started = Instant::now();
