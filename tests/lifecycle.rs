@@ -802,6 +802,138 @@ async fn revocations_per_account_stay_bounded_in_the_memory_store() {
     assert_eq!(sizes[0], 1, "the session's marker alone");
 }
 
+/// Sessions over `store` with an issuer of this ttl (and max_ttl), and a layer wired to them: one "process".
+fn process(
+    clock: &ManualClock,
+    store: &MemoryStore,
+    ttl: u64,
+    max_ttl: Option<u64>,
+) -> (Sessions, JwtAuthLayer) {
+    let mut issuer = common::sessions::issuer_builder()
+        .ttl(Duration::from_secs(ttl))
+        .clock(clock.clone());
+    if let Some(max_ttl) = max_ttl {
+        issuer = issuer.max_ttl(Duration::from_secs(max_ttl));
+    }
+    let sessions = Sessions::builder(issuer.build().unwrap(), store.clone())
+        .build()
+        .unwrap();
+    let layer = JwtAuthLayer::builder().sessions(&sessions).build().unwrap();
+    (sessions, layer)
+}
+
+/// Markers are sized by the longest lifetime a token of the issuer can have, not by today's ttl: tokens minted
+/// with a 3600 s ttl stay logged out after a restart with 60 s (max_ttl kept at 3600), for as long as they live;
+/// and a restarted layer that was not told (max_ttl = ttl = 60) refuses them outright instead of letting them
+/// outlive the markers.
+#[tokio::test]
+async fn markers_outlive_tokens_minted_under_a_longer_ttl() {
+    let clock = ManualClock::new(T0);
+    let store = MemoryStore::new();
+    let (before, _) = process(&clock, &store, 3600, None);
+    let pair = before.login("alice", &scope()).await.unwrap();
+    let exp = pair.access().expires_at();
+
+    let (after, layer) = process(&clock, &store, 60, Some(3600));
+    assert_eq!(
+        send(&layer, bearer(pair.access_token())).await.status(),
+        StatusCode::OK
+    );
+    clock.advance(1);
+    after.logout_all("alice").await.unwrap();
+    for at in [T0 + 480, exp - 60, exp - 1] {
+        clock.set(at);
+        assert_eq!(
+            send(&layer, bearer(pair.access_token())).await.status(),
+            StatusCode::UNAUTHORIZED,
+            "at {at} (the token expires at {exp})"
+        );
+    }
+
+    clock.set(T0 + 10);
+    let (_, unaware) = process(&clock, &MemoryStore::new(), 60, None);
+    let refused = send(&unaware, bearer(pair.access_token())).await;
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        refused.extensions().get::<AuthError>().unwrap().claim(),
+        Some("exp")
+    );
+}
+
+/// Only the sessions' own tokens end a local session: a partner's token whose `sid` equals a local session id
+/// has only its own `jti` revoked, and the local session goes on.
+#[tokio::test]
+async fn a_partner_token_naming_a_local_session_does_not_end_it() {
+    let f = fixture(Duration::ZERO);
+    let layer = JwtAuthLayer::builder()
+        .trust_issuer(PARTNER, partner_keys())
+        .sessions(&f.sessions)
+        .build()
+        .unwrap();
+    let local = f.sessions.login("alice", &scope()).await.unwrap();
+    let sid = payload(local.access_token())["sid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let t = tower_jwt_auth::Clock::now(&f.clock);
+    let partner = partner_token(&json!({
+        "iss": PARTNER, "aud": AUDIENCE, "sub": "alice", "iat": t, "exp": t + 60, "sid": sid, "jti": "partner-1"
+    }));
+    let (_, info) = layer.verify_token(&partner).unwrap();
+    assert!(!info.is_own_token());
+    f.sessions.logout(&info).await.unwrap();
+    assert_eq!(
+        send(&layer, bearer(&partner)).await.status(),
+        StatusCode::UNAUTHORIZED,
+        "the partner token's own jti is revoked"
+    );
+    assert_eq!(
+        send(&layer, bearer(local.access_token())).await.status(),
+        StatusCode::OK
+    );
+    assert!(f.sessions.refresh(local.refresh_token()).await.is_ok());
+    let (_, own) = layer.verify_token(local.access_token()).unwrap();
+    assert!(own.is_own_token());
+}
+
+/// RFC 9068 §2.2: the sessions' tokens carry a `client_id` — the issuer's default, or the one a login names —
+/// kept by refreshes and sliding, and seen by handlers on `TokenInfo`.
+#[tokio::test]
+async fn tokens_carry_their_client_id_through_refresh_and_sliding() {
+    let f = fixture(Duration::ZERO);
+    let default = f.sessions.login("alice", &scope()).await.unwrap();
+    assert_eq!(payload(default.access_token())["client_id"], json!(ISSUER));
+    let named = f
+        .sessions
+        .login("alice", &json!({ "scope": "read", "client_id": "mobile" }))
+        .await
+        .unwrap();
+    let refreshed = f.sessions.refresh(named.refresh_token()).await.unwrap();
+    assert_eq!(
+        payload(refreshed.access_token())["client_id"],
+        json!("mobile")
+    );
+    f.clock.advance(TTL - 10);
+    let (status, renewed) = f.act(refreshed.access_token()).await;
+    assert_eq!(status, StatusCode::OK);
+    let renewed = renewed.expect("due: renewed");
+    assert_eq!(payload(&renewed)["client_id"], json!("mobile"));
+    let (_, info) = f.layer.verify_token(&renewed).unwrap();
+    assert_eq!(info.client_id(), Some("mobile"));
+    // Set on the issuer, and refused when it is not a string.
+    let issuer = common::sessions::issuer_builder()
+        .client_id("web")
+        .build()
+        .unwrap();
+    assert_eq!(issuer.client_id(), Some("web"));
+    let token = issuer.issue("bob", &()).unwrap();
+    assert_eq!(payload(token.as_str())["client_id"], json!("web"));
+    assert!(matches!(
+        issuer.issue("bob", &json!({ "client_id": 7 })),
+        Err(IssueError::NotAString("client_id"))
+    ));
+}
+
 #[tokio::test]
 async fn extreme_dates_never_overflow() {
     let f = fixture(Duration::ZERO);

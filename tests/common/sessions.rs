@@ -30,7 +30,8 @@ pub struct Fixture {
 }
 
 /// The tests' HS256 issuer (test secret, issuer and audience), before its lifetime and clock are chosen.
-fn issuer_builder() -> TokenIssuerBuilder {
+/// The tests' HS256 issuer, to configure further.
+pub fn issuer_builder() -> TokenIssuerBuilder {
     TokenIssuer::builder(SigningKey::hmac(Algorithm::HS256, super::SECRET).unwrap())
         .issuer(super::ISSUER)
         .audience(super::AUDIENCE)
