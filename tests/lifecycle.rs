@@ -13,9 +13,9 @@ use common::*;
 use http::StatusCode;
 use serde_json::json;
 use tower_jwt_auth::{
-    AuthError, AuthErrorKind, Claims, ConfigError, IssueError, JwtAuthLayer, ManualClock, MemoryStore,
-    RegisteredClaims, SessionClaims, SessionError, Sessions, SlidingPolicy, TokenInfo, TokenIssuer,
-    TokenPair, TrustedIssuer, VerificationKey, REVOCATION_MARGIN,
+    AuthError, AuthErrorKind, Claims, ConfigError, IssueError, JwtAuthLayer, ManualClock,
+    MemoryStore, RegisteredClaims, SessionClaims, SessionError, Sessions, SlidingPolicy, TokenInfo,
+    TokenIssuer, TokenPair, TrustedIssuer, VerificationKey, REVOCATION_MARGIN,
 };
 
 /// The access TTL and the layer's leeway in the fixtures.
@@ -349,16 +349,14 @@ async fn own_tokens_living_longer_than_max_ttl_are_refused(f: Fixture) {
             (AuthErrorKind::InvalidClaim, Some("exp"))
         );
     }
-    let without_iat = hs256(&json!({ "iss": ISSUER, "aud": AUDIENCE, "sub": "alice", "exp": t + 60 }));
+    let without_iat =
+        hs256(&json!({ "iss": ISSUER, "aud": AUDIENCE, "sub": "alice", "exp": t + 60 }));
     assert_eq!(f.status(&without_iat).await, StatusCode::UNAUTHORIZED);
     let at_the_limit = hs256(&json!({
         "iss": ISSUER, "aud": AUDIENCE, "sub": "alice", "iat": t, "exp": t + max_ttl, "sid": "s-limit", "auth_time": t
     }));
     assert_eq!(f.status(&at_the_limit).await, StatusCode::OK);
-    f.sessions
-        .logout(&info(&f, &at_the_limit))
-        .await
-        .unwrap();
+    f.sessions.logout(&info(&f, &at_the_limit)).await.unwrap();
     assert_eq!(f.status(&at_the_limit).await, StatusCode::UNAUTHORIZED);
 }
 

@@ -198,8 +198,7 @@ async fn run(ops: Vec<Op>, sys: Harness) {
                 let token = session.refresh[generation].clone();
                 let live = session.refreshable(now);
                 // Reuse is recognised while the store holds the session, also after its refresh token idled out.
-                let reuse_detected =
-                    !session.revoked && now < session.end && session.stored();
+                let reuse_detected = !session.revoked && now < session.end && session.stored();
                 let result = sys.sessions.refresh(&token).await;
                 if live && generation == current {
                     let pair = result.unwrap_or_else(|e| panic!("{context}: {e}"));
@@ -322,13 +321,13 @@ async fn run(ops: Vec<Op>, sys: Harness) {
 fn regressions() -> Vec<Vec<Op>> {
     vec![
         vec![
-        Op::Login(0),
-        Op::Login(0),
-        Op::Login(0),
-        Op::Refresh(Pick(12297829382473034411), Which::Current),
-        Op::Refresh(Pick(12297829382473034411), Which::Current),
-        Op::Login(0),
-        Op::Refresh(Pick(9223372036854775808), Which::Older(Pick(122401020231))),
+            Op::Login(0),
+            Op::Login(0),
+            Op::Login(0),
+            Op::Refresh(Pick(12297829382473034411), Which::Current),
+            Op::Refresh(Pick(12297829382473034411), Which::Current),
+            Op::Login(0),
+            Op::Refresh(Pick(9223372036854775808), Which::Older(Pick(122401020231))),
         ],
         // A session that only slides outlives its refresh token; once swept, a logout-all in the same second
         // as a reissue must still end it (the adversarial review's escape), and a login right after works.

@@ -370,9 +370,13 @@ pub async fn postgres_store_under_test() -> Option<StoreUnderTest> {
 /// 200. What stores keep for this must not grow with `n`.
 pub async fn login_refresh_and_revoke_each(h: &Harness, n: usize) {
     use tower::ServiceExt;
-    let endpoint = tower_jwt_auth::RevokeEndpoint::new(h.sessions.clone())
-        .with_access_tokens(h.layer.clone());
-    let mut pair = h.sessions.login("mallory", &serde_json::json!({})).await.unwrap();
+    let endpoint =
+        tower_jwt_auth::RevokeEndpoint::new(h.sessions.clone()).with_access_tokens(h.layer.clone());
+    let mut pair = h
+        .sessions
+        .login("mallory", &serde_json::json!({}))
+        .await
+        .unwrap();
     let mut access = vec![pair.access_token().to_owned()];
     for _ in 0..n {
         pair = h.sessions.refresh(pair.refresh_token()).await.unwrap();
