@@ -131,6 +131,9 @@ fn error_response(status: StatusCode, code: &str) -> Response {
 struct Login {
     username: String,
     password: String,
+    /// The OAuth client the tokens are for (RFC 9068 `client_id`); `demo` when the login names none.
+    #[serde(default)]
+    client_id: Option<String>,
 }
 
 /// A JSON body that is an object (serde alone would also read the struct from an array).
@@ -158,9 +161,19 @@ async fn login(
     if proof.is_none() && state.policy == DpopPolicy::Required {
         return error_response(StatusCode::BAD_REQUEST, "invalid_dpop_proof");
     }
-    let Some(Login { username, password }) = json_object::<Login>(&body) else {
+    let Some(Login {
+        username,
+        password,
+        client_id,
+    }) = json_object::<Login>(&body)
+    else {
         return error_response(StatusCode::BAD_REQUEST, "invalid_request");
     };
+    if client_id.as_deref().is_some_and(|id| {
+        id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_graphic())
+    }) {
+        return error_response(StatusCode::BAD_REQUEST, "invalid_request");
+    }
     let user = USERS.iter().find(|(name, _, _)| *name == username);
     let verified = user.is_some_and(|(_, hash, _)| {
         PasswordHash::new(hash).is_ok_and(|hash| {
@@ -180,7 +193,10 @@ async fn login(
         },
         None => None,
     };
-    let claims = json!({ "scope": scope });
+    let mut claims = json!({ "scope": scope });
+    if let Some(client_id) = client_id {
+        claims["client_id"] = client_id.into();
+    }
     match state
         .sessions
         .login_with(name, &claims, proof.as_ref())
@@ -339,6 +355,10 @@ async fn app(public_url: &str) -> Result<Router, BoxError> {
             .issuer(&issuer_name)
             .audience(&audience)
             .ttl(env_secs("ACCESS_TTL_SECS", 900)?)
+            // Tokens minted by other tools with the demo's key may live up to a day: revocation markers are
+            // kept that long, and the demo's own tokens that claim longer lives are refused.
+            .max_ttl(env_secs("ACCESS_TTL_SECS", 900)?.max(Duration::from_secs(24 * 3600)))
+            .client_id("demo")
             .build()
             .map_err(BoxError::from)
     };

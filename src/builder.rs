@@ -537,6 +537,11 @@ impl<C, R> JwtAuthBuilder<C, R> {
             .sessions
             .as_ref()
             .map(|sessions| Box::new(IssuerKeys(sessions.issuer().clone())) as Box<dyn KeySource>);
+        // The longest lifetime of the issuer's own tokens, which its revocation markers are sized by.
+        let own_max_ttl = settings
+            .sessions
+            .as_ref()
+            .map(|sessions| sessions.issuer().max_ttl_secs());
         // Only the issuer's own live keys count as its keys for sliding: a copy given with `.key(..)` stays
         // trusted as configured, but never slides (it would outlive a rotation or a retirement).
         let domains =
@@ -552,7 +557,10 @@ impl<C, R> JwtAuthBuilder<C, R> {
         let verifier = Verifier {
             domains,
             provider,
-            validation: settings.validation,
+            validation: Validation {
+                own_max_ttl,
+                ..settings.validation
+            },
             max_token_size: settings.max_token_size,
             json_limits: settings.json_limits,
         };

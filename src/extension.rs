@@ -63,11 +63,16 @@ struct Facts {
     nbf: Option<i64>,
     exp: Option<i64>,
     auth_time: Option<i64>,
+    client_id: Option<String>,
     jkt: Option<String>,
+    /// Verified by a key of the layer's own session issuer.
+    own: bool,
 }
 
 impl TokenInfo {
-    pub(crate) fn from_view(view: &ClaimsView<'_>) -> Self {
+    /// The facts of a token verified with `view`'s claims; `own` when a key of the layer's own session issuer
+    /// verified it.
+    pub(crate) fn from_view(view: &ClaimsView<'_>, own: bool) -> Self {
         Self(Arc::new(Facts {
             iss: view.iss.as_deref().map(str::to_owned),
             sub: view.sub.as_deref().map(str::to_owned),
@@ -78,7 +83,17 @@ impl TokenInfo {
             nbf: view.nbf,
             exp: view.exp,
             auth_time: view.auth_time,
+            client_id: view.client_id.as_deref().map(str::to_owned),
             jkt: view.cnf_jkt.as_deref().map(str::to_owned),
+            own,
+        }))
+    }
+
+    /// The facts of some token of session `session_id` (to ask a store whether the session is revoked).
+    pub(crate) fn of_session(session_id: &str) -> Self {
+        Self(Arc::new(Facts {
+            sid: Some(session_id.to_owned()),
+            ..Facts::default()
         }))
     }
 
@@ -106,16 +121,38 @@ impl TokenInfo {
         self.0.iss.as_deref()
     }
 
-    /// Whether a "log out everywhere" at `not_before` (whole seconds) covers this token: it was issued in an
-    /// earlier second, or in that same second without a session. Tokens with a session (`sid`) issued in the
-    /// same second are decided by their session instead: a logout-all revokes every session that exists when it
-    /// runs, and a login right after it starts a new session that is not revoked. A token without `iat` is
-    /// always covered.
+    /// Whether a "log out everywhere" at `not_before` (whole seconds) covers this token.
+    ///
+    /// - A token of a session (`sid` and `auth_time`) is covered when its session began in an earlier second
+    ///   (`auth_time < not_before`), whatever its `iat`: every token of a session that existed before the
+    ///   logout-all is refused, including tokens sliding reissued in the same second or while the logout ran,
+    ///   and whether or not the store still holds the session (a session that only slides may have been swept
+    ///   when its refresh token idled out). A session that began in the same second is decided by its own
+    ///   marker: a logout-all revokes every session that exists when it runs, and a login right after it starts
+    ///   a session that is not revoked.
+    /// - Any other token is covered when it was issued in that second or earlier (`iat <= not_before`); a token
+    ///   without `iat` is always covered.
     pub fn is_logged_out_by(&self, not_before: i64) -> bool {
-        match self.0.iat {
-            None => true,
-            Some(iat) => iat < not_before || (iat == not_before && self.0.sid.is_none()),
+        let Some(iat) = self.0.iat else {
+            return true;
+        };
+        match (&self.0.sid, self.0.auth_time) {
+            (Some(_), Some(auth_time)) => auth_time < not_before || iat < not_before,
+            _ => iat <= not_before,
         }
+    }
+
+    /// Whether a key of the layer's own session issuer (the [`Sessions`](crate::Sessions) it is wired to)
+    /// verified the token, rather than a static, remote or partner key. Only such tokens slide, end a local
+    /// session on [`Sessions::logout`](crate::Sessions::logout), or are held to the issuer's
+    /// [`max_ttl`](crate::TokenIssuerBuilder::max_ttl).
+    pub fn is_own_token(&self) -> bool {
+        self.0.own
+    }
+
+    /// The OAuth client the token was issued to (`client_id`, RFC 9068 §2.2).
+    pub fn client_id(&self) -> Option<&str> {
+        self.0.client_id.as_deref()
     }
 
     /// The subject (`sub`).

@@ -95,6 +95,8 @@ pub enum IssueError {
     Sign(String),
     /// The session cap has passed; no token can be issued for it.
     SessionExpired,
+    /// A claim the crate reads has the wrong type (`client_id` must be a string).
+    NotAString(&'static str),
     /// The application claims set a claim the crate manages itself (`sub`, `iss`, `aud`, `iat`, `nbf`, `exp`,
     /// `jti`, `sid`, `auth_time`, `cnf`); pass the subject as the subject, and leave the rest to the issuer.
     ReservedClaim(&'static str),
@@ -121,6 +123,7 @@ impl fmt::Display for IssueError {
             Self::Serialize(e) => write!(f, "claims could not be serialized: {e}"),
             Self::Sign(e) => write!(f, "signing failed: {e}"),
             Self::SessionExpired => f.write_str("the session has reached its absolute lifetime"),
+            Self::NotAString(name) => write!(f, "the claim `{name}` must be a string"),
             Self::ReservedClaim(name) => {
                 write!(
                     f,
@@ -163,6 +166,8 @@ struct IssuerInner {
     issuer: String,
     audience: Vec<String>,
     ttl: i64,
+    max_ttl: i64,
+    client_id: Option<String>,
     clock: SharedClock,
 }
 
@@ -184,6 +189,8 @@ pub struct TokenIssuerBuilder {
     issuer: Option<String>,
     audience: Vec<String>,
     ttl: Duration,
+    max_ttl: Option<Duration>,
+    client_id: Option<String>,
     typ: String,
     clock: SharedClock,
 }
@@ -205,6 +212,8 @@ impl TokenIssuer {
             issuer: None,
             audience: Vec::new(),
             ttl: DEFAULT_ACCESS_TTL,
+            max_ttl: None,
+            client_id: None,
             typ: "at+jwt".to_owned(),
             clock: Arc::new(SystemClock),
         }
@@ -213,6 +222,16 @@ impl TokenIssuer {
     /// The lifetime of the tokens it issues.
     pub fn ttl(&self) -> Duration {
         Duration::from_secs(self.inner.ttl as u64)
+    }
+
+    /// The longest lifetime (`exp - iat`) any token of this issuer may have ([`TokenIssuerBuilder::max_ttl`]).
+    pub fn max_ttl(&self) -> Duration {
+        Duration::from_secs(self.inner.max_ttl as u64)
+    }
+
+    /// The `client_id` written into tokens whose claims name no client ([`TokenIssuerBuilder::client_id`]).
+    pub fn client_id(&self) -> Option<&str> {
+        self.inner.client_id.as_deref()
     }
 
     /// Issues an access token for `subject` with the application's `claims` (any value that serializes to a
@@ -245,6 +264,9 @@ impl TokenIssuer {
         {
             return Err(IssueError::ReservedClaim(name));
         }
+        if payload.get("client_id").is_some_and(|id| !id.is_string()) {
+            return Err(IssueError::NotAString("client_id"));
+        }
         let inner = &*self.inner;
         let now = inner.clock.now();
         let mut expires_at = now.saturating_add(inner.ttl);
@@ -268,9 +290,12 @@ impl TokenIssuer {
         self.finish(payload, now, expires_at)
     }
 
-    /// Writes this issuer's `iss` and `aud`.
+    /// Writes this issuer's `iss` and `aud`, and its default `client_id` where the claims name no client.
     fn stamp_issuer(&self, payload: &mut Map<String, Value>) {
         let inner = &*self.inner;
+        if let (Some(client_id), false) = (&inner.client_id, payload.contains_key("client_id")) {
+            payload.insert("client_id".into(), client_id.clone().into());
+        }
         payload.insert("iss".into(), inner.issuer.clone().into());
         let aud = match inner.audience.as_slice() {
             [one] => Value::from(one.clone()),
@@ -312,6 +337,11 @@ impl TokenIssuer {
     /// The lifetime of new tokens, in seconds.
     pub(crate) fn ttl_secs(&self) -> i64 {
         self.inner.ttl
+    }
+
+    /// The longest lifetime a token of this issuer may have, in seconds ([`TokenIssuerBuilder::max_ttl`]).
+    pub(crate) fn max_ttl_secs(&self) -> i64 {
+        self.inner.max_ttl
     }
 
     /// Replaces the ring with `change(ring)`, under the lock (so concurrent changes apply one after the other).
@@ -489,6 +519,31 @@ impl TokenIssuerBuilder {
         self
     }
 
+    /// The longest lifetime (`exp - iat`) a token of this issuer can have, counting tokens minted before a
+    /// restart with a longer [`ttl`](Self::ttl), or by another tool with the issuer's key (default: the ttl;
+    /// never shorter than it).
+    ///
+    /// Revocation markers ("log out everywhere", a session's end) are kept this long past the revocation (plus
+    /// [`REVOCATION_MARGIN`](crate::REVOCATION_MARGIN)), on every store, and a layer wired to
+    /// [`Sessions`](crate::Sessions) over this issuer refuses the issuer's tokens that live longer, or that have
+    /// no `iat` (401 `invalid_token`, claim `exp` or `iat`): no accepted token can outlive a marker that covers
+    /// it. When you shorten the ttl, keep `max_ttl` at the old ttl until the old tokens have expired, or their
+    /// holders refresh early.
+    pub fn max_ttl(mut self, max_ttl: Duration) -> Self {
+        self.max_ttl = Some(max_ttl);
+        self
+    }
+
+    /// The `client_id` (RFC 9068 §2.2: the OAuth client the token was issued to) written into every token whose
+    /// claims name none: a login can name its own client with a `client_id` string in its claims, which
+    /// refreshes and sliding keep. Default: for `at+jwt` tokens (the default [`token_type`](Self::token_type)),
+    /// which RFC 9068 requires to carry one, the issuer's own name (a first-party application is its own
+    /// client); otherwise none. Handlers read it with [`TokenInfo::client_id`](crate::TokenInfo::client_id).
+    pub fn client_id(mut self, client_id: impl Into<String>) -> Self {
+        self.client_id = Some(client_id.into());
+        self
+    }
+
     /// The `typ` header (default `at+jwt`).
     pub fn token_type(mut self, typ: impl Into<String>) -> Self {
         self.typ = typ.into();
@@ -525,6 +580,18 @@ impl TokenIssuerBuilder {
         let ttl = ttl.ok_or(ConfigError::InvalidDuration(
             "the token lifetime must be at least one second",
         ))?;
+        let max_ttl = match self.max_ttl {
+            None => ttl,
+            Some(max) => i64::try_from(max.as_secs())
+                .ok()
+                .filter(|max| *max >= ttl)
+                .ok_or(ConfigError::InvalidDuration(
+                    "max_ttl must be at least the token lifetime (ttl)",
+                ))?,
+        };
+        let client_id = self.client_id.or_else(|| {
+            crate::token::jws::media_type_is(&self.typ, "at+jwt").then(|| issuer.clone())
+        });
         check_signs(&self.key, provider)?;
         let ring = KeyRing::new(self.key, &self.typ, provider)?;
         Ok(TokenIssuer {
@@ -536,6 +603,8 @@ impl TokenIssuerBuilder {
                 issuer,
                 audience: self.audience,
                 ttl,
+                max_ttl,
+                client_id,
                 clock: self.clock,
             }),
         })

@@ -408,3 +408,41 @@ async fn the_protected_resource_metadata_describes_public_url() {
         );
     }
 }
+
+/// RFC 9068 §2.2: the demo's tokens carry `"client_id":"demo"` unless the login names another, which the
+/// refreshed tokens keep and `/me` shows; a client id that is not a short printable string is a 400.
+#[tokio::test]
+async fn demo_tokens_carry_a_client_id() {
+    let demo = start_demo(&[("JWT_ISSUER", "https://issuer.example")]);
+    let plain = login(&demo, "alice", "alice-pass").await.body;
+    let me = |token: String| {
+        let demo = &demo;
+        async move {
+            call(demo, http::Method::GET, "/me", Some(&token), None)
+                .await
+                .body
+        }
+    };
+    let token = |reply: &Value, name: &str| reply[name].as_str().unwrap().to_owned();
+    assert_eq!(me(token(&plain, "access_token")).await["client_id"], "demo");
+    let body =
+        json!({ "username": "bob", "password": "bob-pass", "client_id": "mobile-app" }).to_string();
+    let named = call(&demo, http::Method::POST, "/login", None, Some(&body)).await;
+    assert_eq!(named.status, StatusCode::OK);
+    assert_eq!(
+        me(token(&named.body, "access_token")).await["client_id"],
+        "mobile-app"
+    );
+    let body = json!({ "refresh_token": token(&named.body, "refresh_token") }).to_string();
+    let refreshed = call(&demo, http::Method::POST, "/refresh", None, Some(&body)).await;
+    assert_eq!(
+        me(token(&refreshed.body, "access_token")).await["client_id"],
+        "mobile-app"
+    );
+    for bad in [json!(""), json!("a b"), json!(7)] {
+        let body =
+            json!({ "username": "bob", "password": "bob-pass", "client_id": bad }).to_string();
+        let refused = call(&demo, http::Method::POST, "/login", None, Some(&body)).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{bad}");
+    }
+}

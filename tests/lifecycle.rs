@@ -13,9 +13,9 @@ use common::*;
 use http::StatusCode;
 use serde_json::json;
 use tower_jwt_auth::{
-    AuthErrorKind, Claims, ConfigError, IssueError, JwtAuthLayer, ManualClock, MemoryStore,
-    RegisteredClaims, SessionClaims, SessionError, Sessions, SlidingPolicy, TokenInfo, TokenIssuer,
-    TokenPair, TrustedIssuer, VerificationKey, REVOCATION_MARGIN,
+    AuthError, AuthErrorKind, Claims, ConfigError, IssueError, JwtAuthLayer, ManualClock,
+    MemoryStore, RegisteredClaims, SessionClaims, SessionError, Sessions, SlidingPolicy, TokenInfo,
+    TokenIssuer, TokenPair, TrustedIssuer, VerificationKey, REVOCATION_MARGIN,
 };
 
 /// The access TTL and the layer's leeway in the fixtures.
@@ -97,7 +97,8 @@ async fn a_logged_out_token_stays_refused_inside_the_leeway(f: Fixture) {
             .iter()
             .filter(|k| k.ends_with(":r") || k.contains(":j:"))
             .collect();
-        assert_eq!(markers.len(), 2, "session and jti markers: {keys:?}");
+        // The session's marker covers the token's `jti` too: logout writes no second marker.
+        assert_eq!(markers.len(), 1, "the session marker alone: {keys:?}");
         for key in markers {
             let expiry = f.redis_expiry(key).await;
             assert!(
@@ -330,20 +331,33 @@ async fn logout_all_is_per_issuer(f: Fixture) {
     );
 }
 
-async fn tokens_with_far_expiries_can_still_be_revoked(f: Fixture) {
+/// Revocation markers are sized by the issuer's `max_ttl`, so the layer refuses the issuer's own tokens that
+/// would outlive them (minted with a longer lifetime, or with none stated) instead of accepting them and
+/// forgetting their revocation later.
+async fn own_tokens_living_longer_than_max_ttl_are_refused(f: Fixture) {
     let t = tower_jwt_auth::Clock::now(&f.clock);
-    for exp in [i64::MAX / 2, 9_000_000_000_000_000, t + 100 * 365 * 86_400] {
+    let max_ttl = f.sessions.issuer().max_ttl().as_secs() as i64;
+    for exp in [i64::MAX / 2, t + 100 * 365 * 86_400, t + max_ttl + 1] {
         let token = hs256(&json!({
-            "iss": ISSUER, "aud": AUDIENCE, "sub": "alice", "iat": t, "exp": exp, "jti": format!("far-{exp}"), "sid": format!("s-{exp}")
+            "iss": ISSUER, "aud": AUDIENCE, "sub": "alice", "iat": t, "exp": exp, "sid": format!("s-{exp}")
         }));
-        assert_eq!(f.status(&token).await, StatusCode::OK);
-        f.sessions.logout(&info(&f, &token)).await.unwrap();
+        let refused = f.harness.send(&token).await;
+        assert_eq!(refused.status(), StatusCode::UNAUTHORIZED, "exp {exp}");
+        let error = refused.extensions().get::<AuthError>().unwrap();
         assert_eq!(
-            f.status(&token).await,
-            StatusCode::UNAUTHORIZED,
-            "exp {exp}"
+            (error.kind(), error.claim()),
+            (AuthErrorKind::InvalidClaim, Some("exp"))
         );
     }
+    let without_iat =
+        hs256(&json!({ "iss": ISSUER, "aud": AUDIENCE, "sub": "alice", "exp": t + 60 }));
+    assert_eq!(f.status(&without_iat).await, StatusCode::UNAUTHORIZED);
+    let at_the_limit = hs256(&json!({
+        "iss": ISSUER, "aud": AUDIENCE, "sub": "alice", "iat": t, "exp": t + max_ttl, "sid": "s-limit", "auth_time": t
+    }));
+    assert_eq!(f.status(&at_the_limit).await, StatusCode::OK);
+    f.sessions.logout(&info(&f, &at_the_limit)).await.unwrap();
+    assert_eq!(f.status(&at_the_limit).await, StatusCode::UNAUTHORIZED);
 }
 
 async fn revoking_an_older_refresh_token_ends_its_family(f: Fixture) {
@@ -396,7 +410,7 @@ every_store! {
     storage_stays_constant_over_a_thousand_rotations,
     reuse_of_any_older_generation_revokes_the_family,
     logout_all_is_per_issuer,
-    tokens_with_far_expiries_can_still_be_revoked,
+    own_tokens_living_longer_than_max_ttl_are_refused,
     revoking_an_older_refresh_token_ends_its_family,
 }
 
@@ -763,21 +777,178 @@ async fn real_provider_tokens_with_hundreds_of_members_pass_and_limits_are_confi
     }
 }
 
+/// One account can't make the memory store grow: a login, N refreshes and an RFC 7009 revocation of every access
+/// token leave as many entries for N = 50 as for N = 5 (one session marker; no `jti` marker per token, nothing
+/// written for a token already refused), and revocations never fill the room logins need.
+#[tokio::test]
+async fn revocations_per_account_stay_bounded_in_the_memory_store() {
+    let mut sizes = Vec::new();
+    for n in [5, 50] {
+        let store = MemoryStore::with_capacity(2);
+        let h = tower_jwt_auth::testing::Harness::new(
+            tower_jwt_auth::testing::StoreUnderTest::new(Arc::new(store.clone())),
+            Duration::ZERO,
+        );
+        common::sessions::login_refresh_and_revoke_each(&h, n).await;
+        sizes.push(store.len());
+        // The revocations count against nothing logins need: two sessions still fit in a store of two.
+        for _ in 0..2 {
+            h.sessions.login("alice", &json!({})).await.unwrap();
+        }
+    }
+    assert_eq!(sizes[0], sizes[1], "entries after N = 5 and N = 50");
+    assert_eq!(sizes[0], 1, "the session's marker alone");
+}
+
+/// Sessions over `store` with an issuer of this ttl (and max_ttl), and a layer wired to them: one "process".
+fn process(
+    clock: &ManualClock,
+    store: &MemoryStore,
+    ttl: u64,
+    max_ttl: Option<u64>,
+) -> (Sessions, JwtAuthLayer) {
+    let mut issuer = common::sessions::issuer_builder()
+        .ttl(Duration::from_secs(ttl))
+        .clock(clock.clone());
+    if let Some(max_ttl) = max_ttl {
+        issuer = issuer.max_ttl(Duration::from_secs(max_ttl));
+    }
+    let sessions = Sessions::builder(issuer.build().unwrap(), store.clone())
+        .build()
+        .unwrap();
+    let layer = JwtAuthLayer::builder().sessions(&sessions).build().unwrap();
+    (sessions, layer)
+}
+
+/// Markers are sized by the longest lifetime a token of the issuer can have, not by today's ttl: tokens minted
+/// with a 3600 s ttl stay logged out after a restart with 60 s (max_ttl kept at 3600), for as long as they live;
+/// and a restarted layer that was not told (max_ttl = ttl = 60) refuses them outright instead of letting them
+/// outlive the markers.
+#[tokio::test]
+async fn markers_outlive_tokens_minted_under_a_longer_ttl() {
+    let clock = ManualClock::new(T0);
+    let store = MemoryStore::new();
+    let (before, _) = process(&clock, &store, 3600, None);
+    let pair = before.login("alice", &scope()).await.unwrap();
+    let exp = pair.access().expires_at();
+
+    let (after, layer) = process(&clock, &store, 60, Some(3600));
+    assert_eq!(
+        send(&layer, bearer(pair.access_token())).await.status(),
+        StatusCode::OK
+    );
+    clock.advance(1);
+    after.logout_all("alice").await.unwrap();
+    for at in [T0 + 480, exp - 60, exp - 1] {
+        clock.set(at);
+        assert_eq!(
+            send(&layer, bearer(pair.access_token())).await.status(),
+            StatusCode::UNAUTHORIZED,
+            "at {at} (the token expires at {exp})"
+        );
+    }
+
+    clock.set(T0 + 10);
+    let (_, unaware) = process(&clock, &MemoryStore::new(), 60, None);
+    let refused = send(&unaware, bearer(pair.access_token())).await;
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        refused.extensions().get::<AuthError>().unwrap().claim(),
+        Some("exp")
+    );
+}
+
+/// Only the sessions' own tokens end a local session: a partner's token whose `sid` equals a local session id
+/// has only its own `jti` revoked, and the local session goes on.
+#[tokio::test]
+async fn a_partner_token_naming_a_local_session_does_not_end_it() {
+    let f = fixture(Duration::ZERO);
+    let layer = JwtAuthLayer::builder()
+        .trust_issuer(PARTNER, partner_keys())
+        .sessions(&f.sessions)
+        .build()
+        .unwrap();
+    let local = f.sessions.login("alice", &scope()).await.unwrap();
+    let sid = payload(local.access_token())["sid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let t = tower_jwt_auth::Clock::now(&f.clock);
+    let partner = partner_token(&json!({
+        "iss": PARTNER, "aud": AUDIENCE, "sub": "alice", "iat": t, "exp": t + 60, "sid": sid, "jti": "partner-1"
+    }));
+    let (_, info) = layer.verify_token(&partner).unwrap();
+    assert!(!info.is_own_token());
+    f.sessions.logout(&info).await.unwrap();
+    assert_eq!(
+        send(&layer, bearer(&partner)).await.status(),
+        StatusCode::UNAUTHORIZED,
+        "the partner token's own jti is revoked"
+    );
+    assert_eq!(
+        send(&layer, bearer(local.access_token())).await.status(),
+        StatusCode::OK
+    );
+    assert!(f.sessions.refresh(local.refresh_token()).await.is_ok());
+    let (_, own) = layer.verify_token(local.access_token()).unwrap();
+    assert!(own.is_own_token());
+}
+
+/// RFC 9068 §2.2: the sessions' tokens carry a `client_id` — the issuer's default, or the one a login names —
+/// kept by refreshes and sliding, and seen by handlers on `TokenInfo`.
+#[tokio::test]
+async fn tokens_carry_their_client_id_through_refresh_and_sliding() {
+    let f = fixture(Duration::ZERO);
+    let default = f.sessions.login("alice", &scope()).await.unwrap();
+    assert_eq!(payload(default.access_token())["client_id"], json!(ISSUER));
+    let named = f
+        .sessions
+        .login("alice", &json!({ "scope": "read", "client_id": "mobile" }))
+        .await
+        .unwrap();
+    let refreshed = f.sessions.refresh(named.refresh_token()).await.unwrap();
+    assert_eq!(
+        payload(refreshed.access_token())["client_id"],
+        json!("mobile")
+    );
+    f.clock.advance(TTL - 10);
+    let (status, renewed) = f.act(refreshed.access_token()).await;
+    assert_eq!(status, StatusCode::OK);
+    let renewed = renewed.expect("due: renewed");
+    assert_eq!(payload(&renewed)["client_id"], json!("mobile"));
+    let (_, info) = f.layer.verify_token(&renewed).unwrap();
+    assert_eq!(info.client_id(), Some("mobile"));
+    // Set on the issuer, and refused when it is not a string.
+    let issuer = common::sessions::issuer_builder()
+        .client_id("web")
+        .build()
+        .unwrap();
+    assert_eq!(issuer.client_id(), Some("web"));
+    let token = issuer.issue("bob", &()).unwrap();
+    assert_eq!(payload(token.as_str())["client_id"], json!("web"));
+    assert!(matches!(
+        issuer.issue("bob", &json!({ "client_id": 7 })),
+        Err(IssueError::NotAString("client_id"))
+    ));
+}
+
 #[tokio::test]
 async fn extreme_dates_never_overflow() {
     let f = fixture(Duration::ZERO);
-    for (iat, auth_time) in [
-        (i64::MIN, Some(i64::MAX)),
-        (i64::MIN, Some(i64::MIN)),
-        (i64::MIN + 1, None),
-    ] {
+    // Extreme session starts slide (or not) without overflowing.
+    for auth_time in [i64::MAX, i64::MIN, T0 - 3_000_000] {
+        let c = json!({ "iss": ISSUER, "aud": AUDIENCE, "sub": "alice", "iat": T0 - 500, "exp": T0 + 60, "sid": "s", "auth_time": auth_time });
+        let (status, _) = f.act(&hs256(&c)).await;
+        assert_eq!(status, StatusCode::OK, "auth_time {auth_time}");
+    }
+    // An extreme `iat` makes the lifetime overflow: refused as longer than max_ttl, never a panic.
+    for (iat, auth_time) in [(i64::MIN, Some(i64::MAX)), (i64::MIN + 1, None)] {
         let mut c = json!({ "iss": ISSUER, "aud": AUDIENCE, "sub": "alice", "iat": iat, "exp": T0 + 60, "sid": "s" });
         if let Some(auth_time) = auth_time {
             c["auth_time"] = json!(auth_time);
         }
-        let token = hs256(&c);
-        let (status, _) = f.act(&token).await;
-        assert_eq!(status, StatusCode::OK, "iat {iat} auth_time {auth_time:?}");
+        let (status, _) = f.act(&hs256(&c)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "iat {iat}");
     }
 }
 

@@ -19,7 +19,7 @@ pub(crate) fn plan_reissue<C>(
     now: i64,
 ) -> Option<Box<PendingReissue>> {
     let sliding = sliding?;
-    if !verified.issuer_key || !sliding.policy.is_action(method, uri.path()) {
+    if !verified.info.is_own_token() || !sliding.policy.is_action(method, uri.path()) {
         return None;
     }
     let plan = sliding.decide(&verified.info, now)?;

@@ -55,7 +55,6 @@ pub(crate) fn verify_now<C: DeserializeOwned + 'static, R>(
         claims: Claims::new(verified.claims),
         info: verified.info,
         generation,
-        issuer_key: verified.issuer_key,
     };
     bind(&entry.info)?;
     config

@@ -13,7 +13,7 @@ use crate::session::store::{
 };
 use crate::TokenInfo;
 
-/// Default bound on stored entries (sessions + revocations).
+/// Default bound on stored sessions.
 const DEFAULT_CAPACITY: usize = 1_000_000;
 /// Expired entries are swept every this many writes (and whenever the store is full).
 const SWEEP_EVERY: u64 = 4096;
@@ -23,9 +23,12 @@ const SWEEP_EVERY: u64 = 4096;
 /// Cloning shares the same data. Every operation answers immediately, so the verifying layer's revocation
 /// check stays on its synchronous path. A session takes one entry however often it is refreshed; expired
 /// sessions and revocations are removed as the store is used. The store never reads a clock: the time comes
-/// from [`Sessions`](crate::Sessions) with every session it creates or rotates. When `capacity` live entries (sessions and
-/// revocations) exist, new sessions are refused (login answers 503) rather than grow without bound; refreshes,
-/// logouts and revocations are never refused. Several processes need a shared store instead (the `redis`
+/// from [`Sessions`](crate::Sessions) with every session it creates or rotates. When `capacity` live sessions
+/// exist, new sessions are refused (login answers 503) rather than grow without bound; refreshes, logouts and
+/// revocations are never refused, and revocations never count against the capacity (so no number of
+/// revocations can lock logins out). Revocations are bounded by what they cover: a logout or a revocation of a
+/// session's token keeps one marker per session, a logout everywhere one per subject, and a revocation that
+/// changes nothing adds nothing. Several processes need a shared store instead (the `redis`
 /// feature).
 ///
 /// ```
@@ -75,12 +78,12 @@ impl Default for MemoryStore {
 }
 
 impl MemoryStore {
-    /// A store bounded to one million entries.
+    /// A store bounded to one million live sessions.
     pub fn new() -> Self {
         Self::with_capacity(DEFAULT_CAPACITY)
     }
 
-    /// A store bounded to `capacity` entries.
+    /// A store bounded to `capacity` live sessions.
     pub fn with_capacity(capacity: usize) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -98,6 +101,15 @@ impl MemoryStore {
             .latest_now
             .fetch_max(now, Ordering::SeqCst)
             .max(now)
+    }
+
+    /// Removes the sessions and revocations that have expired, as of the latest time a caller gave the store
+    /// (it never reads a clock). The store also does this by itself every few thousand writes and whenever it
+    /// is full; call it to free memory sooner.
+    pub fn sweep(&self) {
+        let now = self.inner.latest_now.load(Ordering::SeqCst);
+        let mut sessions = self.lock_sessions();
+        self.sweep_locked(&mut sessions, now);
     }
 
     /// Live entries: sessions and revocations.
@@ -137,21 +149,20 @@ impl MemoryStore {
     fn count_write(&self, sessions: &mut SessionState, now: i64) {
         sessions.writes += 1;
         if sessions.writes.is_multiple_of(SWEEP_EVERY) {
-            self.sweep(sessions, now);
+            self.sweep_locked(sessions, now);
         }
     }
 
-    fn sweep(&self, sessions: &mut SessionState, now: i64) {
+    fn sweep_locked(&self, sessions: &mut SessionState, now: i64) {
         sessions.sweep(now);
         self.write_revocations().sweep(now);
     }
 
-    /// Room for one more session: sweeps when full, and refuses when still full.
+    /// Room for one more session: sweeps when full, and refuses when still full. Revocations don't count.
     fn room_for_session(&self, sessions: &mut SessionState, now: i64) -> Result<(), StoreError> {
-        let used = |s: &SessionState| s.sessions.len() + self.read_revocations().len();
-        if used(sessions) >= self.inner.capacity {
-            self.sweep(sessions, now);
-            if used(sessions) >= self.inner.capacity {
+        if sessions.sessions.len() >= self.inner.capacity {
+            self.sweep_locked(sessions, now);
+            if sessions.sessions.len() >= self.inner.capacity {
                 return Err(StoreError::new("memory store is full"));
             }
         }

@@ -312,9 +312,36 @@ impl Sessions {
     }
 
     /// The marker lifetime for a session or subject revoked now: its tokens were all issued before now, so none
-    /// expires later than now + the access-token lifetime.
+    /// expires later than now + the longest lifetime a token of the issuer can have
+    /// ([`TokenIssuerBuilder::max_ttl`](crate::TokenIssuerBuilder::max_ttl), which layers wired to these
+    /// sessions enforce), whatever the ttl was when they were minted.
     fn revoked_now_until(&self, now: i64) -> i64 {
-        Self::marker_until(now.saturating_add(self.inner.issuer.ttl_secs()))
+        Self::marker_until(now.saturating_add(self.inner.issuer.max_ttl_secs()))
+    }
+
+    /// Whether the store already refuses `token` (so revoking it again would change nothing). A store that
+    /// can't tell now (a mirror catching up, a store down) answers "no", and the revocation is written.
+    async fn already_refused(&self, token: &TokenInfo) -> bool {
+        self.inner
+            .store
+            .is_revoked(token)
+            .resolve()
+            .await
+            .unwrap_or(false)
+    }
+
+    /// Revokes session `session_id` until `until`, unless it is revoked already: no token of a session can be
+    /// issued after its revocation, so its first marker covers every token of it, and a repeated revocation
+    /// (an old refresh token or an access token presented again) writes and announces nothing.
+    async fn end_session(&self, session_id: &str, until: i64) -> Result<(), SessionError> {
+        if self
+            .already_refused(&TokenInfo::of_session(session_id))
+            .await
+        {
+            return Ok(());
+        }
+        self.inner.store.revoke_session(session_id, until).await?;
+        Ok(())
     }
 
     /// Starts a session for `subject` (whose credentials the application has checked) and returns its first
@@ -432,9 +459,7 @@ impl Sessions {
             }
             RotateOutcome::Outdated if presented.is_authentic(&inner.successor_key) => {
                 // A genuine token of an older generation: reuse.
-                inner
-                    .store
-                    .revoke_session(presented.session_id(), self.revoked_now_until(now))
+                self.end_session(presented.session_id(), self.revoked_now_until(now))
                     .await?;
                 Self::reuse_detected();
                 Err(SessionError::InvalidGrant)
@@ -472,26 +497,39 @@ impl Sessions {
         tracing::warn!("refresh token reuse detected; the session has been revoked");
     }
 
-    /// Logs out the session of a verified access token: its refresh tokens stop working, its access tokens
+    /// Logs out the session of a verified access token: its refresh tokens stop working, and its access tokens
     /// (and every token sliding derived from them, which share the `sid`) are refused by a layer that checks this
-    /// store, and the token's own `jti` is revoked. Each revocation is kept until the tokens it covers have
-    /// expired, plus [`REVOCATION_MARGIN`].
+    /// store. A token without a session has its own `jti` revoked instead. Each revocation is kept until the
+    /// tokens it covers have expired, plus [`REVOCATION_MARGIN`].
+    ///
+    /// Only the sessions' own tokens end a local session: those a layer wired to these sessions verified with a
+    /// key of their issuer ([`TokenInfo::is_own_token`]) and that carry its `iss`. A partner's or a remote key
+    /// set's token whose `sid` happens to equal a local session id has only its `jti` revoked. A token that is
+    /// refused already (logged out, revoked) is left as it is: nothing is written.
     pub async fn logout(&self, token: &TokenInfo) -> Result<(), SessionError> {
         let inner = &*self.inner;
-        if token.session_id().is_none() && token.token_id().is_none() {
+        let own_session = token
+            .session_id()
+            .filter(|_| token.is_own_token() && token.issuer() == Some(inner.issuer.issuer_name()));
+        // The session's marker covers this token too: no `jti` marker beside it.
+        let jti = token.token_id().filter(|_| own_session.is_none());
+        if own_session.is_none() && jti.is_none() {
             return Err(SessionError::NotASessionToken);
+        }
+        if self.already_refused(token).await {
+            return Ok(());
         }
         let now = inner.clock.now();
         let expires_at = token
             .expires_at()
-            .unwrap_or_else(|| now.saturating_add(inner.issuer.ttl_secs()));
-        if let Some(sid) = token.session_id() {
+            .unwrap_or_else(|| now.saturating_add(inner.issuer.max_ttl_secs()));
+        if let Some(sid) = own_session {
             let until = self
                 .revoked_now_until(now)
                 .max(Self::marker_until(expires_at));
             inner.store.revoke_session(sid, until).await?;
         }
-        if let Some(jti) = token.token_id() {
+        if let Some(jti) = jti {
             inner
                 .store
                 .revoke_token(jti, Self::marker_until(expires_at))
@@ -539,11 +577,8 @@ impl Sessions {
         if revoked || !presented.is_authentic(&inner.successor_key) {
             return Ok(revoked);
         }
-        // A genuine older generation: as on refresh, its family ends.
-        inner
-            .store
-            .revoke_session(presented.session_id(), until)
-            .await?;
+        // A genuine older generation: as on refresh, its family ends (once).
+        self.end_session(presented.session_id(), until).await?;
         Ok(true)
     }
 

@@ -25,12 +25,13 @@ pub const DEFAULT_SQL_TIMEOUT: Duration = Duration::from_secs(2);
 /// How often the mirror polls the revocation log, unless configured.
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_millis(250);
 
-/// Upserts a marker (keeping the later `until` and not-before) and appends its log row, on `$executor`.
+/// Upserts a marker (keeping the later `until` and not-before) and, when that changed the stored marker,
+/// appends its log row, on `$executor`: a revocation that changes nothing writes and announces nothing.
 macro_rules! write_marker {
     ($statements:expr, $executor:expr, $marker:expr) => {{
         let (s, m) = ($statements, $marker);
         for statement in [&s.upsert_marker, &s.log_marker] {
-            sqlx::query(statement)
+            let written = sqlx::query(statement)
                 .bind(m.kind)
                 .bind(&m.issuer)
                 .bind(&m.id)
@@ -38,6 +39,9 @@ macro_rules! write_marker {
                 .bind(m.until)
                 .execute(&mut *$executor)
                 .await?;
+            if written.rows_affected() == 0 {
+                break;
+            }
         }
     }};
 }

@@ -143,6 +143,8 @@ pub(crate) struct Statements {
     /// PostgreSQL: a table lock not granted within 2 s fails the call, rather than queue behind others.
     pub(crate) lock_timeout: Option<String>,
     pub(crate) delete_subject_sessions: String,
+    /// Inserts a marker or makes it longer (or its not-before later); no row is affected when it would change
+    /// nothing, and then nothing is logged.
     pub(crate) upsert_marker: String,
     pub(crate) log_marker: String,
     /// The markers in key order, a page at a time: the first page, then the page after a key.
@@ -205,7 +207,9 @@ impl Statements {
             ),
             upsert_marker: format!(
                 "INSERT INTO {p}revocations (kind, issuer, id, not_before, until_at) VALUES ($1, $2, $3, $4, $5) \
-                 ON CONFLICT (kind, issuer, id) DO UPDATE SET not_before = {}, until_at = {}",
+                 ON CONFLICT (kind, issuer, id) DO UPDATE SET not_before = {}, until_at = {} \
+                 WHERE excluded.until_at > {p}revocations.until_at \
+                 OR excluded.not_before > {p}revocations.not_before",
                 larger("not_before"),
                 larger("until_at")
             ),

@@ -4,9 +4,12 @@
 //!
 //! - **Order.** Log sequence numbers are handed out when a transaction inserts, but transactions commit in any
 //!   order, so a poll can see row 6 before row 5 commits. A missing number is kept as a gap and read again at
-//!   every poll for [`GAP_WAIT`] (a rolled-back transaction leaves a gap forever; a slow one commits within it).
-//!   At hydration the recent numbers are checked the same way, and every [`REHYDRATION`] the mirror reads every
-//!   marker again, which bounds the cost of anything missed.
+//!   every poll for [`GAP_WAIT`] (a rolled-back transaction leaves a gap forever; a slow one commits within it),
+//!   then every [`LATE_GAP_RECHECK`] until [`REHYDRATION`] has passed since it was missed. At hydration the
+//!   recent numbers are checked the same way, and every [`REHYDRATION`] the mirror reads every marker again.
+//!   So a revocation whose commit becomes visible late reaches every mirror within a poll while it is less than
+//!   [`GAP_WAIT`] late, within [`LATE_GAP_RECHECK`] and a poll while it is less than [`REHYDRATION`] late, and
+//!   at the next rehydration (at most [`REHYDRATION`]) after that.
 //! - **Fail closed.** Each successful poll marks the mirror fresh (see [`Mirror`]).
 //! - **Sweeps.** Every minute (`sweep_interval`) a task of its own removes expired sessions, markers and log rows in
 //!   batches, by the latest time the store's callers gave it (stores never read a clock), and prunes the
@@ -29,6 +32,9 @@ use crate::session::sql_dialect::{
 /// How long a missing log number is waited for, at least (and at least twice the store's call timeout plus
 /// five seconds: a commit already sent can land after its caller gave up).
 pub(crate) const GAP_WAIT: Duration = Duration::from_secs(10);
+/// How often the gaps waited for longer than [`GAP_WAIT`] are read again (until [`REHYDRATION`] has passed since
+/// they were missed, when a rehydration has read every marker).
+pub(crate) const LATE_GAP_RECHECK: Duration = Duration::from_secs(5);
 /// At most this many sweep batches per table in one sweep (a million rows a minute), so one sweep ends.
 const SWEEP_ROUNDS: usize = 1000;
 /// How often every marker is read again.
@@ -146,8 +152,10 @@ pub(crate) struct Cursor {
     last: i64,
     /// Numbers below `last` not seen yet, with when they were first missed.
     gaps: BTreeMap<i64, Instant>,
-    /// How long a gap is waited for.
+    /// How long a gap is read again at every poll (then every [`LATE_GAP_RECHECK`]).
     gap_wait: Duration,
+    /// When the late gaps were last read again.
+    late_checked: Instant,
 }
 
 impl Cursor {
@@ -156,16 +164,27 @@ impl Cursor {
             last,
             gaps: BTreeMap::new(),
             gap_wait,
+            late_checked: Instant::now(),
         }
     }
 
-    /// The range of the gaps still waited for (given up after `gap_wait`), to read again.
+    /// The range of the gaps to read again now: those missed less than `gap_wait` ago at every poll, and every
+    /// [`LATE_GAP_RECHECK`] also the older ones. A gap missed [`REHYDRATION`] ago is given up: the rehydration
+    /// since has read every marker.
     fn gap_range(&mut self) -> Option<(i64, i64)> {
         let wait = self.gap_wait;
-        self.gaps.retain(|_, since| since.elapsed() < wait);
-        let first = *self.gaps.keys().next()?;
-        let last = *self.gaps.keys().next_back()?;
-        Some((first, last))
+        self.gaps.retain(|_, since| since.elapsed() < REHYDRATION);
+        let late_too = self.late_checked.elapsed() >= LATE_GAP_RECHECK;
+        if late_too {
+            self.late_checked = Instant::now();
+        }
+        let mut due = self
+            .gaps
+            .iter()
+            .filter(|(_, since)| late_too || since.elapsed() < wait)
+            .map(|(seq, _)| *seq);
+        let first = due.next()?;
+        Some((first, due.next_back().unwrap_or(first)))
     }
 
     /// Takes note of the sequence numbers a poll returned (ascending).
@@ -463,8 +482,19 @@ mod tests {
         assert_eq!(
             cursor.gap_range(),
             None,
-            "a gap older than GAP_WAIT is given up"
+            "a gap older than GAP_WAIT is not read at every poll"
         );
+        cursor.late_checked = Instant::now() - LATE_GAP_RECHECK;
+        assert_eq!(
+            cursor.gap_range(),
+            Some((8, 8)),
+            "but every LATE_GAP_RECHECK until the rehydration"
+        );
+        assert_eq!(cursor.gap_range(), None, "and not again before that");
+        *cursor.gaps.get_mut(&8).unwrap() = Instant::now() - REHYDRATION;
+        cursor.late_checked = Instant::now() - LATE_GAP_RECHECK;
+        assert_eq!(cursor.gap_range(), None, "a rehydration has read it since");
+        assert!(cursor.gaps.is_empty());
         let jump = 9 + 5 * MAX_TRACKED_GAP;
         cursor.saw([jump]);
         assert_eq!(

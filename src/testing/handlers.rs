@@ -16,7 +16,7 @@ pub fn token_info(claims: &serde_json::Value) -> TokenInfo {
     let json = serde_json::to_vec(claims).expect("claims serialize");
     let view = parse_claims(&json, JsonLimits::default())
         .unwrap_or_else(|error| panic!("claims the layer would refuse: {error}"));
-    TokenInfo::from_view(&view)
+    TokenInfo::from_view(&view, false)
 }
 
 /// Makes `request` look verified, as the layer leaves it for the handler: `Claims<C>` and the

@@ -29,6 +29,7 @@ pub const TEST_ISSUER: &str = "https://issuer.test";
 pub const TEST_AUDIENCE: &str = "test-api";
 
 type SizeFn = Box<dyn Fn() -> Pin<Box<dyn Future<Output = usize> + Send>> + Send + Sync>;
+type SweepFn = Box<dyn Fn() -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
 
 /// A fresh, empty store for one case: the store, optionally how to count its entries (for the checks that
 /// storage is bounded by the sessions, not the rotations), and anything that must live as long as the case
@@ -36,6 +37,7 @@ type SizeFn = Box<dyn Fn() -> Pin<Box<dyn Future<Output = usize> + Send>> + Send
 pub struct StoreUnderTest {
     pub(crate) store: Arc<dyn SessionStore>,
     pub(crate) size: Option<SizeFn>,
+    pub(crate) sweep: Option<SweepFn>,
     _guard: Option<Box<dyn Send + Sync>>,
 }
 
@@ -53,6 +55,7 @@ impl StoreUnderTest {
         Self {
             store,
             size: None,
+            sweep: None,
             _guard: None,
         }
     }
@@ -64,6 +67,18 @@ impl StoreUnderTest {
         Fut: Future<Output = usize> + Send + 'static,
     {
         self.size = Some(Box::new(move || Box::pin(size())));
+        self
+    }
+
+    /// How to make the store remove what has expired now, as of the latest time a caller gave it (for stores
+    /// that delete expired sessions themselves: the model test then checks that nothing a sweep removes lets a
+    /// revoked or logged-out token back in).
+    pub fn with_sweep<F, Fut>(mut self, sweep: F) -> Self
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.sweep = Some(Box::new(move || Box::pin(sweep())));
         self
     }
 
@@ -167,6 +182,17 @@ impl Harness {
         match &self.store.size {
             Some(size) => Some(size().await),
             None => None,
+        }
+    }
+
+    /// Makes the store sweep what has expired, when the [`StoreUnderTest`] can; returns whether it could.
+    pub async fn sweep(&self) -> bool {
+        match &self.store.sweep {
+            Some(sweep) => {
+                sweep().await;
+                true
+            }
+            None => false,
         }
     }
 

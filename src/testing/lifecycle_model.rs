@@ -1,6 +1,7 @@
 //! The session lifecycle model test: random sequences of logins, refreshes (of the current, the previous and
-//! older tokens, and concurrent pairs), sliding actions, logouts, logouts everywhere, revocations and time steps
-//! (also into the leeway window), over a manual clock. After every step, every access token ever issued is
+//! older tokens, and concurrent pairs), sliding actions, logouts, logouts everywhere, revocations, sweeps of what
+//! has expired, and time steps (also into the leeway window, and past the refresh tokens' idle expiry while
+//! sessions go on sliding), over a manual clock. After every step, every access token ever issued is
 //! checked against a small reference model: accepted exactly when the model says so (a revoked or logged-out
 //! token, session or subject is never accepted again; nothing is accepted past its session's cap), every refresh
 //! gives the model's outcome (reuse of any older token revokes the family), and, when the store can tell its
@@ -19,6 +20,8 @@ use super::harness::{claims_of, Harness, StoreUnderTest, T0};
 use crate::TokenPair;
 
 const TTL: i64 = 600;
+/// Refresh tokens idle out long before the session ends: a session that only slides outlives its refresh row.
+const REFRESH_TTL: i64 = 900;
 const MAX_SESSION: i64 = 3000;
 const LEEWAY: i64 = 30;
 const USERS: [&str; 2] = ["alice", "bob"];
@@ -54,6 +57,8 @@ enum Op {
     Logout(Pick),
     LogoutAll(usize),
     Revoke(Pick),
+    /// The store removes what has expired (sessions whose refresh token idled out, markers past their end).
+    Sweep,
     Advance(i64),
 }
 
@@ -71,8 +76,9 @@ fn op() -> impl Strategy<Value = Op> {
         1 => pick().prop_map(Op::Logout),
         1 => (0..USERS.len()).prop_map(Op::LogoutAll),
         1 => pick().prop_map(Op::Revoke),
+        1 => Just(Op::Sweep),
         // Small steps, steps across half a lifetime, and steps that land inside the leeway after an expiry.
-        4 => prop_oneof![Just(1i64), Just(LEEWAY - 1), Just(TTL / 2 + 1), Just(TTL + 1), Just(TTL + LEEWAY - 1), 1..700i64]
+        4 => prop_oneof![Just(1i64), Just(LEEWAY - 1), Just(TTL / 2 + 1), Just(TTL + 1), Just(TTL + LEEWAY - 1), Just(REFRESH_TTL + 1), 1..700i64]
             .prop_map(Op::Advance),
     ]
 }
@@ -83,8 +89,25 @@ struct ModelSession {
     /// Refresh tokens by generation.
     refresh: Vec<String>,
     end: i64,
+    /// When the current refresh token idles out (never after `end`).
+    refresh_end: i64,
     auth_time: i64,
     revoked: bool,
+    /// The store has deleted the session's row (its refresh token idled out and a sweep ran).
+    swept: bool,
+}
+
+impl ModelSession {
+    /// Whether the store still holds the session's row: it does until a sweep after its refresh token idled
+    /// out (or it was revoked, which the model tracks separately).
+    fn stored(&self) -> bool {
+        !self.swept
+    }
+
+    /// Whether its current refresh token may still be used.
+    fn refreshable(&self, now: i64) -> bool {
+        !self.revoked && now < self.refresh_end
+    }
 }
 
 struct ModelAccess {
@@ -135,11 +158,11 @@ async fn accepted(h: &Harness, token: &str) -> bool {
     }
 }
 
-/// Applies a refresh outcome to the model: success issues a token and a generation.
-fn refreshed(model: &mut Model, session: usize, pair: &TokenPair) {
-    model.sessions[session]
-        .refresh
-        .push(pair.refresh_token().to_owned());
+/// Applies a refresh outcome to the model: success issues a token and a generation, and moves the idle expiry.
+fn refreshed(model: &mut Model, session: usize, pair: &TokenPair, now: i64) {
+    let s = &mut model.sessions[session];
+    s.refresh.push(pair.refresh_token().to_owned());
+    s.refresh_end = (now + REFRESH_TTL).min(s.end);
     model.issue(session, pair.access_token());
 }
 
@@ -156,8 +179,10 @@ async fn run(ops: Vec<Op>, sys: Harness) {
                     user,
                     refresh: vec![pair.refresh_token().to_owned()],
                     end: now + MAX_SESSION,
+                    refresh_end: (now + REFRESH_TTL).min(now + MAX_SESSION),
                     auth_time: now,
                     revoked: false,
+                    swept: false,
                 });
                 model.issue(model.sessions.len() - 1, pair.access_token());
             }
@@ -171,14 +196,16 @@ async fn run(ops: Vec<Op>, sys: Harness) {
                     Which::Older(i) => i.index(current + 1),
                 };
                 let token = session.refresh[generation].clone();
-                let live = !session.revoked && now < session.end;
+                let live = session.refreshable(now);
+                // Reuse is recognised while the store holds the session, also after its refresh token idled out.
+                let reuse_detected = !session.revoked && now < session.end && session.stored();
                 let result = sys.sessions.refresh(&token).await;
                 if live && generation == current {
                     let pair = result.unwrap_or_else(|e| panic!("{context}: {e}"));
-                    refreshed(&mut model, s, &pair);
+                    refreshed(&mut model, s, &pair, now);
                 } else {
                     assert!(result.is_err(), "{context}: refresh should fail");
-                    if live {
+                    if reuse_detected && generation != current {
                         // Reuse of an older generation: the family is revoked.
                         model.sessions[s].revoked = true;
                     }
@@ -187,13 +214,13 @@ async fn run(ops: Vec<Op>, sys: Harness) {
             Op::ConcurrentRefresh(index) if !model.sessions.is_empty() => {
                 let s = index.index(model.sessions.len());
                 let token = model.sessions[s].refresh.last().unwrap().clone();
-                let live = !model.sessions[s].revoked && now < model.sessions[s].end;
+                let live = model.sessions[s].refreshable(now);
                 let (a, b) =
                     tokio::join!(sys.sessions.refresh(&token), sys.sessions.refresh(&token));
                 let wins: Vec<TokenPair> = [a, b].into_iter().filter_map(Result::ok).collect();
                 if live {
                     assert_eq!(wins.len(), 1, "{context}: exactly one rotation wins");
-                    refreshed(&mut model, s, &wins[0]);
+                    refreshed(&mut model, s, &wins[0], now);
                     // The loser presented the rotated token: reuse (no grace period).
                     model.sessions[s].revoked = true;
                 } else {
@@ -251,8 +278,20 @@ async fn run(ops: Vec<Op>, sys: Harness) {
                     continue;
                 }
                 let token = session.refresh.last().unwrap().clone();
+                // Also once a sweep removed the session's row: a genuine token still ends its session (whose
+                // access tokens may still be sliding).
                 assert!(sys.sessions.revoke(&token).await.unwrap(), "{context}");
                 model.sessions[s].revoked = true;
+            }
+            Op::Sweep => {
+                // A login tells the store the time (stores never read a clock), then the store sweeps.
+                sys.sessions.login("sweeper", &json!({})).await.unwrap();
+                model.logins += 1;
+                if sys.sweep().await {
+                    for session in &mut model.sessions {
+                        session.swept |= session.refresh_end <= now;
+                    }
+                }
             }
             Op::Advance(seconds) => {
                 now += seconds;
@@ -280,15 +319,32 @@ async fn run(ops: Vec<Op>, sys: Harness) {
 
 /// Sequences that once failed (shrunk by proptest), replayed first against every store.
 fn regressions() -> Vec<Vec<Op>> {
-    vec![vec![
-        Op::Login(0),
-        Op::Login(0),
-        Op::Login(0),
-        Op::Refresh(Pick(12297829382473034411), Which::Current),
-        Op::Refresh(Pick(12297829382473034411), Which::Current),
-        Op::Login(0),
-        Op::Refresh(Pick(9223372036854775808), Which::Older(Pick(122401020231))),
-    ]]
+    vec![
+        vec![
+            Op::Login(0),
+            Op::Login(0),
+            Op::Login(0),
+            Op::Refresh(Pick(12297829382473034411), Which::Current),
+            Op::Refresh(Pick(12297829382473034411), Which::Current),
+            Op::Login(0),
+            Op::Refresh(Pick(9223372036854775808), Which::Older(Pick(122401020231))),
+        ],
+        // A session that only slides outlives its refresh token; once swept, a logout-all in the same second
+        // as a reissue must still end it (the adversarial review's escape), and a login right after works.
+        vec![
+            Op::Login(0),
+            Op::Advance(TTL / 2 + 1),
+            Op::Slide(Pick(u64::MAX)),
+            Op::Advance(REFRESH_TTL - TTL / 2 - 1),
+            Op::Sweep,
+            Op::Slide(Pick(u64::MAX)),
+            Op::LogoutAll(0),
+            Op::Login(0),
+            Op::Slide(Pick(u64::MAX)),
+            Op::Advance(1),
+            Op::Slide(Pick(u64::MAX)),
+        ],
+    ]
 }
 
 fn harness(store: StoreUnderTest) -> Harness {
@@ -296,8 +352,7 @@ fn harness(store: StoreUnderTest) -> Harness {
         store,
         Duration::ZERO,
         Duration::from_secs(TTL as u64),
-        // Refresh tokens idle out with the session, so idle expiry never precedes the absolute end.
-        Duration::from_secs(MAX_SESSION as u64),
+        Duration::from_secs(REFRESH_TTL as u64),
         Duration::from_secs(MAX_SESSION as u64),
         Duration::from_secs(LEEWAY as u64),
     )

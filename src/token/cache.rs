@@ -17,8 +17,6 @@ pub(crate) struct CachedToken<C> {
     pub(crate) info: TokenInfo,
     /// The key generation the token was verified under; another one means verify again.
     pub(crate) generation: u64,
-    /// Verified by the sliding issuer's own key (only such tokens may slide).
-    pub(crate) issuer_key: bool,
 }
 
 impl<C> Clone for CachedToken<C> {
@@ -27,7 +25,6 @@ impl<C> Clone for CachedToken<C> {
             claims: self.claims.clone(),
             info: self.info.clone(),
             generation: self.generation,
-            issuer_key: self.issuer_key,
         }
     }
 }

@@ -17,6 +17,10 @@ pub(crate) struct Validation {
     pub(crate) types: Vec<String>,
     pub(crate) required: Vec<&'static str>,
     pub(crate) max_age: Option<i64>,
+    /// For tokens verified by a key of the layer's own session issuer: the longest lifetime (`exp - iat`) one
+    /// may have ([`TokenIssuerBuilder::max_ttl`](crate::TokenIssuerBuilder::max_ttl)), which revocation markers
+    /// are sized by.
+    pub(crate) own_max_ttl: Option<i64>,
 }
 
 impl Default for Validation {
@@ -29,6 +33,7 @@ impl Default for Validation {
             types: Vec::new(),
             required: Vec::new(),
             max_age: None,
+            own_max_ttl: None,
         }
     }
 }
@@ -126,6 +131,27 @@ impl Validation {
             }
         }
         Ok(())
+    }
+}
+
+impl Validation {
+    /// The rule for the layer's own issuer's tokens: an `iat`, and a lifetime no longer than the issuer's
+    /// `max_ttl`. Revocation markers ("log out everywhere", a session's end) are kept for `max_ttl` past the
+    /// revocation, so a token that lived longer (minted before a restart with a longer ttl, or by another tool
+    /// with the issuer's key) would outlive them.
+    pub(crate) fn check_own_lifetime(&self, claims: &ClaimsView<'_>) -> Result<(), AuthError> {
+        let Some(max_ttl) = self.own_max_ttl else {
+            return Ok(());
+        };
+        let iat = claims
+            .iat
+            .ok_or(AuthError::of_claim(AuthErrorKind::MissingClaim, "iat"))?;
+        match claims.exp {
+            Some(exp) if exp.saturating_sub(iat) > max_ttl => {
+                Err(AuthError::of_claim(AuthErrorKind::InvalidClaim, "exp"))
+            }
+            _ => Ok(()),
+        }
     }
 }
 

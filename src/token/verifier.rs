@@ -39,8 +39,6 @@ impl fmt::Debug for Verifier {
 pub(crate) struct Verified<C> {
     pub(crate) claims: C,
     pub(crate) info: TokenInfo,
-    /// Verified by a key of the layer's sliding issuer (never a remote or partner key).
-    pub(crate) issuer_key: bool,
 }
 
 /// The claims as `C`. For the default [`RegisteredClaims`] they are built from the view already parsed, instead
@@ -136,11 +134,13 @@ impl Verifier {
             .ok_or(AuthErrorKind::InvalidSignature)?;
 
         self.validation.check_claims(&view, now)?;
+        if key.issuer_key {
+            self.validation.check_own_lifetime(&view)?;
+        }
         let claims = typed_claims::<C>(&view, &payload)?;
         Ok(Verified {
             claims,
-            info: TokenInfo::from_view(&view),
-            issuer_key: key.issuer_key,
+            info: TokenInfo::from_view(&view, key.issuer_key),
         })
     }
 

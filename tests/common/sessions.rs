@@ -30,7 +30,8 @@ pub struct Fixture {
 }
 
 /// The tests' HS256 issuer (test secret, issuer and audience), before its lifetime and clock are chosen.
-fn issuer_builder() -> TokenIssuerBuilder {
+/// The tests' HS256 issuer, to configure further.
+pub fn issuer_builder() -> TokenIssuerBuilder {
     TokenIssuer::builder(SigningKey::hmac(Algorithm::HS256, super::SECRET).unwrap())
         .issuer(super::ISSUER)
         .audience(super::AUDIENCE)
@@ -77,11 +78,31 @@ pub fn fixture(grace: Duration) -> Fixture {
 /// A fresh memory store for the crate's conformance suite and model test, which counts its entries.
 pub fn memory_store_under_test() -> StoreUnderTest {
     let store = MemoryStore::new();
-    let size = store.clone();
-    StoreUnderTest::new(Arc::new(store)).with_size(move || {
-        let len = size.len();
-        async move { len }
-    })
+    let (size, sweep) = (store.clone(), store.clone());
+    StoreUnderTest::new(Arc::new(store))
+        .with_size(move || {
+            let len = size.len();
+            async move { len }
+        })
+        .with_sweep(move || {
+            sweep.sweep();
+            async {}
+        })
+}
+
+/// How the model test makes a SQL store sweep now.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+fn sql_sweep(
+    store: &tower_jwt_auth::SqlStore,
+) -> impl Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> + Send + Sync + 'static
+{
+    let store = store.clone();
+    move || {
+        let store = store.clone();
+        Box::pin(async move {
+            store.sweep().await.unwrap();
+        })
+    }
 }
 
 /// A fresh Redis server and a store on it, for the crate's conformance suite and model test (which counts its
@@ -264,7 +285,10 @@ pub async fn sqlite_memory_store_under_test() -> StoreUnderTest {
         .build()
         .await
         .unwrap();
-    StoreUnderTest::new(Arc::new(store)).with_size(sql_size!(pool, "jwt_auth_".to_owned()))
+    let sweep = sql_sweep(&store);
+    StoreUnderTest::new(Arc::new(store))
+        .with_size(sql_size!(pool, "jwt_auth_".to_owned()))
+        .with_sweep(sweep)
 }
 
 /// A SQLite database file in a fresh temporary directory (removed when the guard is dropped).
@@ -304,8 +328,10 @@ pub async fn sqlite_file_store_under_test() -> StoreUnderTest {
         .unwrap();
     let store = builder.build().await.unwrap();
     let pool = sqlx::SqlitePool::connect(&file.url()).await.unwrap();
+    let sweep = sql_sweep(&store);
     StoreUnderTest::new(Arc::new(store))
         .with_size(sql_size!(pool, "jwt_auth_".to_owned()))
+        .with_sweep(sweep)
         .keep_alive(file)
 }
 
@@ -330,9 +356,39 @@ pub async fn postgres_store_under_test() -> Option<StoreUnderTest> {
         .build()
         .await
         .unwrap();
+    let sweep = sql_sweep(&store);
     Some(
         StoreUnderTest::new(Arc::new(store))
             .with_size(sql_size!(pool, prefix))
+            .with_sweep(sweep)
             .keep_alive(server),
     )
+}
+
+/// One account churning: a login, `n` refreshes, then an RFC 7009 revocation (through `RevokeEndpoint`, which
+/// verifies access tokens with the harness's layer) of every access token the account was given, each answered
+/// 200. What stores keep for this must not grow with `n`.
+pub async fn login_refresh_and_revoke_each(h: &Harness, n: usize) {
+    use tower::ServiceExt;
+    let endpoint =
+        tower_jwt_auth::RevokeEndpoint::new(h.sessions.clone()).with_access_tokens(h.layer.clone());
+    let mut pair = h
+        .sessions
+        .login("mallory", &serde_json::json!({}))
+        .await
+        .unwrap();
+    let mut access = vec![pair.access_token().to_owned()];
+    for _ in 0..n {
+        pair = h.sessions.refresh(pair.refresh_token()).await.unwrap();
+        access.push(pair.access_token().to_owned());
+    }
+    for token in &access {
+        let request = http::Request::post("/revoke")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("token={token}"))
+            .unwrap();
+        let response = endpoint.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.status(), http::StatusCode::OK);
+        assert_eq!(h.status(token).await, http::StatusCode::UNAUTHORIZED);
+    }
 }
