@@ -1,8 +1,8 @@
 //! Rejected requests that carry a body, on one keep-alive connection: every request gets a complete response,
 //! and a connection the server is going to close says so (`Connection: close`) — never a connection closed
 //! after a keep-alive response (issue 22, item 7). Checked on a raw HTTP/1.1 connection against real servers on
-//! 127.0.0.1 (an axum app behind the layer, and the demo), with bodies sometimes sent in a second write after a
-//! pause, as a loaded client does, while other threads load the CPU.
+//! 127.0.0.1 (an axum app behind the layer, and the demo), with bodies sometimes sent in a second write (right
+//! after the head, or after a pause, as a loaded client does), while other threads load the CPU.
 
 mod common;
 
@@ -56,12 +56,12 @@ struct Reply {
 }
 
 /// What a replay saw: requests sent, how many had their body sent in a second write, the closes the server
-/// announced, and every failure (a request that got no complete response, or the wrong status).
+/// announced (by status), and every failure (a request that got no complete response, or the wrong status).
 #[derive(Debug, Default)]
 struct Tally {
     requests: usize,
     split: usize,
-    announced_closes: usize,
+    closes: std::collections::BTreeMap<u16, usize>,
     failures: Vec<String>,
 }
 
@@ -198,19 +198,27 @@ fn read_response(reader: &mut BufReader<TcpStream>) -> Result<Reply, String> {
 }
 
 /// Plays `steps` `rounds` times on one keep-alive connection (a new one only after an announced close); the
-/// body of every third body-carrying request comes in a second write, `pause` after the head.
+/// body of a body-carrying request comes in the same write as its head, in a second write right after it (as
+/// Python's `requests` sends), or in a second write `pause` after it, in turn.
 fn replay(address: &str, steps: &[Step], rounds: usize, pause: Duration) -> Tally {
     let mut client = Client::new(address);
     let mut tally = Tally::default();
     let mut previous: Option<(&Step, bool)> = None;
     for round in 0..rounds {
         for (index, step) in steps.iter().enumerate() {
-            let split = step.body.is_some() && (round + index) % 3 == 0;
+            let second_write = match (round + index) % 3 {
+                0 => Some(pause),
+                1 => Some(Duration::ZERO),
+                _ => None,
+            };
+            let split = step.body.is_some() && second_write.is_some();
             tally.requests += 1;
             tally.split += usize::from(split);
-            match client.exchange(step, split.then_some(pause)) {
+            match client.exchange(step, second_write.filter(|_| split)) {
                 Ok(reply) if reply.status == step.expect => {
-                    tally.announced_closes += usize::from(reply.close);
+                    if reply.close {
+                        *tally.closes.entry(reply.status).or_default() += 1;
+                    }
                 }
                 Ok(reply) => tally.failures.push(format!(
                     "{} {} got {} ({}), expected {}",
@@ -276,11 +284,11 @@ async fn replay_loaded(address: String, steps: Vec<Step>, rounds: usize) -> Tall
         thread.join().unwrap();
     }
     eprintln!(
-        "{} requests ({} with the body in a second write) in {:?}: {} announced closes, {} failures",
+        "{} requests ({} with the body in a second write) in {:?}: announced closes by status {:?}, {} failures",
         tally.requests,
         tally.split,
         started.elapsed(),
-        tally.announced_closes,
+        tally.closes,
         tally.failures.len()
     );
     tally
@@ -343,6 +351,15 @@ async fn the_layers_rejections_keep_the_connection_or_announce_its_close() {
         tally.requests,
         tally.failures
     );
+    // Only refusals close the connection (the handler read its body: the connection stays).
+    assert!(
+        tally
+            .closes
+            .keys()
+            .all(|status| [401, 403].contains(status)),
+        "{:?}",
+        tally.closes
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -388,5 +405,108 @@ async fn the_demo_answers_every_bad_request_on_a_keep_alive_connection() {
         tally.failures.len(),
         tally.requests,
         tally.failures
+    );
+    // The demo reads every body first: only the layer's refusals (which never look at a body) close.
+    assert_eq!(
+        tally.closes.keys().collect::<Vec<_>>(),
+        [&401],
+        "{:?}",
+        tally.closes
+    );
+}
+
+/// `method uri` with these headers and body, over `version`.
+fn request(
+    method: &str,
+    version: http::Version,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> http::Request<String> {
+    let mut request = http::Request::builder()
+        .method(method)
+        .uri("/refresh")
+        .version(version);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.body(body.to_owned()).unwrap()
+}
+
+#[tokio::test]
+async fn refusals_that_leave_a_body_unread_say_connection_close() {
+    use tower::ServiceExt;
+    let closes = |headers: &http::HeaderMap| {
+        headers
+            .get("connection")
+            .map(|value| value.to_str().unwrap().to_owned())
+    };
+    let with_body = [
+        ("content-length", "2"),
+        ("content-type", "application/json"),
+    ];
+    let chunked = [("transfer-encoding", "chunked")];
+    let layer = hs256_layer();
+    // The layer: a refused request with a body (by length or chunked) closes; one without a body, or on HTTP/2
+    // (bodies framed per stream), keeps the connection.
+    for headers in [&with_body[..], &chunked[..]] {
+        let refused = send(
+            &layer,
+            request("POST", http::Version::HTTP_11, headers, "{}"),
+        )
+        .await;
+        assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            closes(refused.headers()).as_deref(),
+            Some("close"),
+            "{headers:?}"
+        );
+    }
+    let empty = [("content-length", "0")];
+    let refused = send(&layer, request("POST", http::Version::HTTP_11, &empty, "")).await;
+    assert_eq!(closes(refused.headers()), None);
+    let refused = send(
+        &layer,
+        request("POST", http::Version::HTTP_2, &with_body, "{}"),
+    )
+    .await;
+    assert_eq!(closes(refused.headers()), None);
+
+    // The crate's endpoints: a body refused unread (another content type, a GET) closes; a body read and then
+    // refused (not a refresh token) keeps the connection.
+    let f = common::sessions::fixture(Duration::from_secs(0));
+    let refresh = tower_jwt_auth::RefreshEndpoint::new(f.sessions.clone());
+    let text = [("content-length", "2"), ("content-type", "text/plain")];
+    let unread = (refresh.clone())
+        .oneshot(request("POST", http::Version::HTTP_11, &text, "{}"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (unread.status(), closes(unread.headers()).as_deref()),
+        (StatusCode::BAD_REQUEST, Some("close"))
+    );
+    let read = (refresh.clone())
+        .oneshot(request("POST", http::Version::HTTP_11, &with_body, "{}"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (read.status(), closes(read.headers())),
+        (StatusCode::BAD_REQUEST, None)
+    );
+    let jwks = tower_jwt_auth::JwksEndpoint::new(f.sessions.issuer().clone());
+    let unread = (jwks.clone())
+        .oneshot(request("POST", http::Version::HTTP_11, &with_body, "{}"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (unread.status(), closes(unread.headers()).as_deref()),
+        (StatusCode::METHOD_NOT_ALLOWED, Some("close"))
+    );
+    let get = jwks
+        .oneshot(request("GET", http::Version::HTTP_11, &[], ""))
+        .await
+        .unwrap();
+    assert_eq!(
+        (get.status(), closes(get.headers())),
+        (StatusCode::OK, None)
     );
 }
