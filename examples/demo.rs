@@ -243,8 +243,8 @@ const BODY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Reads every request body (up to [`MAX_BODY`], within [`BODY_TIMEOUT`]) before routing, so the keep-alive
 /// connection stays usable whatever answers: a handler that ignores its body (`POST /posts`), routing's 405, a
 /// refusal. hyper closes a connection whose request body was dropped unread and had not fully arrived — after a
-/// response that did not say so (README, "Keep-alive and unread bodies"). A larger or slower body gets 413 or
-/// 408 with `Connection: close`.
+/// response that did not say so (README, "Where the layer goes"). A larger or slower body gets 413 or 408 with
+/// `Connection: close`.
 async fn read_body_first(
     request: axum::extract::Request,
     next: axum::middleware::Next,
