@@ -112,11 +112,10 @@ impl Client {
         head.push_str("\r\n");
         let stream = connection.get_mut();
         let sent = match pause {
-            Some(pause) => stream.write_all(head.as_bytes()).and_then(|()| {
+            Some(pause) => stream.write_all(head.as_bytes()).map(|()| {
                 std::thread::sleep(pause);
                 // The server may already have answered and closed (announced): the response is still read.
                 let _ = stream.write_all(body.as_bytes());
-                Ok(())
             }),
             None => stream.write_all(format!("{head}{body}").as_bytes()),
         };
