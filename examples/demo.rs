@@ -7,10 +7,10 @@
 //! See README.md ("The demo server") for the environment variables and a curl session.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
-use argon2::{Argon2, PasswordHash, PasswordVerifier};
+use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
 use axum::body::Bytes;
 use axum::extract::OriginalUri;
 use axum::extract::State;
@@ -21,6 +21,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
+use tokio::sync::Semaphore;
 use tower_jwt_auth::dpop::{jwk_thumbprint, Dpop, DpopPolicy, ReplayCache};
 use tower_jwt_auth::{
     Algorithm, Claims, JsonResponder, JwksEndpoint, JwtAuthLayer, MemoryStore,
@@ -142,6 +143,61 @@ fn json_object<T: serde::de::DeserializeOwned>(body: &[u8]) -> Option<T> {
     serde_json::from_value(Value::Object(object)).ok()
 }
 
+/// How many password checks run at once: one per core. A login waits up to [`PASSWORD_QUEUE_WAIT`] for its turn
+/// (a burst of users is served), then `/login` answers 503 `temporarily_unavailable` with `Retry-After: 1`, so a
+/// flood of logins never costs more than this many argon2 verifications (each about 19 MiB and tens of
+/// milliseconds of CPU) at a time.
+/// How long a login waits for a password check to be free before it is refused as busy.
+const PASSWORD_QUEUE_WAIT: Duration = Duration::from_millis(500);
+
+static PASSWORD_CHECKS: LazyLock<Semaphore> = LazyLock::new(|| {
+    Semaphore::new(std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
+});
+
+/// A hash of a password nobody has, with the parameters of the users' hashes: an unknown username is checked
+/// against it, so `/login` takes as long for a name that does not exist as for a wrong password.
+static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
+    let model = PasswordHash::new(USERS[0].1).expect("the demo users' hashes are argon2 hashes");
+    let params = argon2::Params::try_from(&model).expect("argon2 parameters");
+    let salt =
+        argon2::password_hash::SaltString::encode_b64(b"demo: no such user").expect("a valid salt");
+    Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+        .hash_password(b"nobody has this password", &salt)
+        .expect("the dummy password hashes")
+        .to_string()
+});
+
+/// The user whose name and password these are: one argon2 verification whether or not the user exists (an
+/// unknown one against [`DUMMY_HASH`]), on the blocking pool so it does not stall the async workers, within the
+/// [`PASSWORD_CHECKS`] bound (else `Err`, the 503 to answer).
+async fn check_password(
+    username: String,
+    password: String,
+) -> Result<Option<&'static (&'static str, &'static str, &'static str)>, Response> {
+    // A burst waits briefly for a turn; only a sustained flood beyond the cores is refused.
+    let permit = tokio::time::timeout(PASSWORD_QUEUE_WAIT, PASSWORD_CHECKS.acquire()).await;
+    let Ok(Ok(permit)) = permit else {
+        let mut busy = error_response(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable");
+        busy.headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+        return Err(busy);
+    };
+    tokio::task::spawn_blocking(move || {
+        // The permit goes with the work: a client that hangs up does not free it before the check ends.
+        let _permit = permit;
+        let user = USERS.iter().find(|(name, _, _)| *name == username);
+        let hash = user.map_or(DUMMY_HASH.as_str(), |(_, hash, _)| hash);
+        let verified = PasswordHash::new(hash).is_ok_and(|hash| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &hash)
+                .is_ok()
+        });
+        user.filter(|_| verified)
+    })
+    .await
+    .map_err(|_| error_response(StatusCode::INTERNAL_SERVER_ERROR, "server_error"))
+}
+
 async fn login(
     State(state): State<AppState>,
     OriginalUri(uri): OriginalUri,
@@ -174,16 +230,10 @@ async fn login(
     }) {
         return error_response(StatusCode::BAD_REQUEST, "invalid_request");
     }
-    let user = USERS.iter().find(|(name, _, _)| *name == username);
-    let verified = user.is_some_and(|(_, hash, _)| {
-        PasswordHash::new(hash).is_ok_and(|hash| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &hash)
-                .is_ok()
-        })
-    });
-    let (Some((name, _, scope)), true) = (user, verified) else {
-        return error_response(StatusCode::UNAUTHORIZED, "invalid_credentials");
+    let (name, _, scope) = match check_password(username, password).await {
+        Ok(Some(user)) => *user,
+        Ok(None) => return error_response(StatusCode::UNAUTHORIZED, "invalid_credentials"),
+        Err(busy) => return busy,
     };
     // Used up now: a replayed proof binds nothing (400 invalid_dpop_proof), or 503 when it can't be recorded.
     let proof = match proof {
@@ -215,6 +265,38 @@ async fn login(
         }
         Err(_) => error_response(StatusCode::INTERNAL_SERVER_ERROR, "server_error"),
     }
+}
+
+/// The largest request body the demo takes, and how long it waits for one.
+const MAX_BODY: usize = 64 * 1024;
+const BODY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Reads every request body (up to [`MAX_BODY`], within [`BODY_TIMEOUT`]) before routing, so the keep-alive
+/// connection stays usable whatever answers: a handler that ignores its body (`POST /posts`), routing's 405, a
+/// refusal. hyper closes a connection whose request body was dropped unread and had not fully arrived — after a
+/// response that did not say so (README, "Where the layer goes"). A larger or slower body gets 413 or 408 with
+/// `Connection: close`.
+async fn read_body_first(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    let status = match tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, MAX_BODY))
+        .await
+    {
+        Ok(Ok(body)) => {
+            let request = axum::extract::Request::from_parts(parts, axum::body::Body::from(body));
+            return next.run(request).await;
+        }
+        Ok(Err(_)) => StatusCode::PAYLOAD_TOO_LARGE,
+        Err(_) => StatusCode::REQUEST_TIMEOUT,
+    };
+    let mut response = error_response(status, "invalid_request");
+    response.headers_mut().insert(
+        header::CONNECTION,
+        header::HeaderValue::from_static("close"),
+    );
+    response
 }
 
 async fn me(claims: Claims<Value>) -> Json<Value> {
@@ -456,7 +538,8 @@ async fn app(public_url: &str) -> Result<Router, BoxError> {
             RevokeEndpoint::new(sessions).with_access_tokens(auth),
         )
         .merge(protected)
-        .with_state(state))
+        .with_state(state)
+        .layer(axum::middleware::from_fn(read_body_first)))
 }
 
 #[tokio::main]

@@ -9,13 +9,13 @@ use http::StatusCode;
 
 use crate::error::{AuthError, AuthErrorKind};
 use crate::extension::{Claims, TokenInfo};
-use crate::rejection::{Challenges, DefaultResponder, Rejector};
+use crate::rejection::{Challenges, DefaultResponder, Refused, Rejector};
 
 /// An [`AuthError`] answered without a layer's configuration: the RFC 6750 response of the default realm
 /// (`api`) with an empty body.
 impl IntoResponse for AuthError {
     fn into_response(self) -> Response {
-        Challenges::default_realm().respond(&DefaultResponder, self, false)
+        Challenges::default_realm().respond(&DefaultResponder, self, Refused::default())
     }
 }
 
@@ -25,7 +25,7 @@ impl IntoResponse for AuthError {
 pub struct Unauthenticated {
     error: AuthError,
     rejector: Option<Rejector<axum_core::body::Body>>,
-    grpc: bool,
+    request: Refused,
 }
 
 impl Unauthenticated {
@@ -38,7 +38,7 @@ impl Unauthenticated {
                 .extensions
                 .get::<Rejector<axum_core::body::Body>>()
                 .cloned(),
-            grpc: crate::grpc::is_grpc(&parts.method, &parts.headers),
+            request: Refused::of(&parts.method, parts.version, &parts.headers),
         }
     }
 
@@ -68,8 +68,10 @@ impl std::error::Error for Unauthenticated {}
 impl IntoResponse for Unauthenticated {
     fn into_response(self) -> Response {
         match self.rejector {
-            Some(rejector) => rejector.0.reject(self.error, self.grpc),
-            None => Challenges::default_realm().respond(&DefaultResponder, self.error, self.grpc),
+            Some(rejector) => rejector.0.reject(self.error, self.request),
+            None => {
+                Challenges::default_realm().respond(&DefaultResponder, self.error, self.request)
+            }
         }
     }
 }

@@ -11,7 +11,7 @@ use pin_project_lite::pin_project;
 use tower_service::Service;
 
 use crate::pipeline::admission::PendingAdmission;
-use crate::rejection::Reject;
+use crate::rejection::{Refused, Reject};
 use crate::sliding::PendingReissue;
 use crate::trace::RequestSpan;
 
@@ -140,10 +140,10 @@ where
                         }
                         Err(error) => {
                             span.refused(&error);
-                            let grpc = pending.request.as_ref().is_some_and(|request| {
-                                crate::grpc::is_grpc(request.method(), request.headers())
-                            });
-                            return Poll::Ready(Ok(pending.reject.reject(error, grpc)));
+                            let request = pending.request.as_ref().map(Refused::request);
+                            return Poll::Ready(Ok(pending
+                                .reject
+                                .reject(error, request.unwrap_or_default())));
                         }
                     };
                     let mut service = pending

@@ -4,31 +4,35 @@
 
 use bytes::Bytes;
 use http::header::{HeaderValue, ALLOW, CACHE_CONTROL, CONTENT_TYPE, PRAGMA};
-use http::{Method, Response, StatusCode};
+use http::{Method, Request, Response, StatusCode};
 use http_body_util::Full;
 
-/// The answer to a request for `body` (`content_type`, cacheable as `cache_control` says) with `method`.
-pub(crate) fn respond(
-    method: &Method,
+/// The answer to `request` for `body` (`content_type`, cacheable as `cache_control` says). The request's body
+/// is never read: if it has one, the answer closes the connection (see [`unread_body`](crate::unread_body)).
+pub(crate) fn respond<B>(
+    request: &Request<B>,
     body: Bytes,
     content_type: &'static str,
     cache_control: &'static str,
 ) -> Response<Full<Bytes>> {
-    let mut response = match *method {
-        Method::GET => Response::new(Full::new(body)),
-        Method::HEAD => Response::new(Full::new(Bytes::new())),
-        _ => {
-            let mut response = Response::new(Full::new(Bytes::new()));
-            *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
-            response
-                .headers_mut()
-                .insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
-            return response;
-        }
-    };
-    let headers = response.headers_mut();
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
-    headers.insert(CACHE_CONTROL, HeaderValue::from_static(cache_control));
+    let method = request.method();
+    let mut response = Response::new(Full::new(match *method {
+        Method::GET => body,
+        _ => Bytes::new(),
+    }));
+    if *method == Method::GET || *method == Method::HEAD {
+        let headers = response.headers_mut();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static(cache_control));
+    } else {
+        *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+        response
+            .headers_mut()
+            .insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
+    }
+    if crate::unread_body::has_body(request.version(), request.headers()) {
+        crate::unread_body::announce_close(response.headers_mut());
+    }
     response
 }
 
@@ -67,7 +71,7 @@ macro_rules! document_service {
             fn call(&mut self, request: http::Request<B>) -> Self::Future {
                 let $this = &*self;
                 std::future::ready(Ok($crate::json_document::respond(
-                    request.method(),
+                    &request,
                     $body,
                     $content_type,
                     $cache_control,

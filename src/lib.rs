@@ -157,6 +157,7 @@ mod token;
 #[cfg(feature = "tonic")]
 mod tonic;
 mod trace;
+mod unread_body;
 
 #[cfg(feature = "axum")]
 pub use crate::axum::{ClaimsRejection, Unauthenticated};

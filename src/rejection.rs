@@ -4,7 +4,7 @@ use std::fmt::{self, Write as _};
 use std::sync::Arc;
 
 use http::header::{self, HeaderValue};
-use http::Response;
+use http::{HeaderMap, Method, Request, Response, Version};
 
 use crate::error::{AuthError, AuthErrorKind};
 
@@ -13,8 +13,32 @@ pub(crate) const DEFAULT_REALM: &str = "api";
 
 /// Builds rejection responses, also once an asynchronous decision (key fetch, store lookup) has answered.
 pub(crate) trait Reject<B>: Send + Sync {
-    /// The response to `error`, in gRPC form when `grpc` (the request is a gRPC call).
-    fn reject(&self, error: AuthError, grpc: bool) -> Response<B>;
+    /// The response to `error`, shaped for the refused `request`.
+    fn reject(&self, error: AuthError, request: Refused) -> Response<B>;
+}
+
+/// What shapes the answer to a refused request besides the error: whether it is a gRPC call (answered in gRPC
+/// form), and whether it has a body that the refusal leaves unread (the answer then closes the HTTP/1
+/// connection and says so, see [`unread_body`](crate::unread_body)).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Refused {
+    pub(crate) grpc: bool,
+    pub(crate) unread_body: bool,
+}
+
+impl Refused {
+    /// The refused request with this method, version and headers.
+    pub(crate) fn of(method: &Method, version: Version, headers: &HeaderMap) -> Self {
+        Self {
+            grpc: crate::grpc::is_grpc(method, headers),
+            unread_body: crate::unread_body::has_body(version, headers),
+        }
+    }
+
+    /// The refused `request`.
+    pub(crate) fn request<B>(request: &Request<B>) -> Self {
+        Self::of(request.method(), request.version(), request.headers())
+    }
 }
 
 /// The layer's way of answering, put into the extensions of requests it lets through without a token (optional
@@ -175,15 +199,16 @@ impl Challenges {
     /// `WWW-Authenticate` challenge is in its headers (as tower-http's `Csrf` inserts its error after any
     /// responder), with the `DPoP-Nonce` a `use_dpop_nonce` error hands out. Every rejection — the layer's, a
     /// per-route requirement's, an extractor's — passes here, so each one is also one tracing event (feature
-    /// `tracing`: the kind and status, never the token). A gRPC request (`grpc`) always gets a `grpc-status`:
-    /// if the responder set none, the response becomes the trailers-only gRPC answer (see
-    /// [`grpc`](crate::grpc)).
+    /// `tracing`: the kind and status, never the token). A gRPC request always gets a `grpc-status`: if the
+    /// responder set none, the response becomes the trailers-only gRPC answer (see [`grpc`](crate::grpc)).
+    /// A request whose body goes unread gets `Connection: close` (see [`unread_body`](crate::unread_body)).
     pub(crate) fn respond<B, R: Responder<B> + ?Sized>(
         &self,
         responder: &R,
         error: AuthError,
-        grpc: bool,
+        request: Refused,
     ) -> Response<B> {
+        let grpc = request.grpc;
         observe(&error, grpc);
         let challenge = self.challenge(&error);
         let rejection = Rejection {
@@ -202,6 +227,9 @@ impl Challenges {
                 .or_insert(challenge);
         }
         crate::dpop::insert_nonce(response.headers_mut(), &error);
+        if request.unread_body {
+            crate::unread_body::announce_close(response.headers_mut());
+        }
         response.extensions_mut().insert(error);
         response
     }

@@ -12,7 +12,7 @@ use crate::future::ResponseFuture;
 use crate::pipeline::admission::Outcome;
 use crate::pipeline::admit::admit;
 use crate::pipeline::config::AuthConfig;
-use crate::rejection::{DefaultResponder, Reject, Rejector, Responder};
+use crate::rejection::{DefaultResponder, Refused, Reject, Rejector, Responder};
 use crate::token::claims::RegisteredClaims;
 use crate::trace::RequestSpan;
 
@@ -120,8 +120,7 @@ impl<S, C, R> JwtAuth<S, C, R> {
             }
             Err(error) => {
                 span.refused(&error);
-                let grpc = crate::grpc::is_grpc(request.method(), request.headers());
-                ResponseFuture::rejected(self.config.reject(error, grpc))
+                ResponseFuture::rejected(self.config.reject(error, Refused::request(&request)))
             }
         }
     }

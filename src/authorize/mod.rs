@@ -16,7 +16,7 @@ use tower_service::Service;
 use crate::error::{AuthError, AuthErrorKind};
 use crate::extension::{Claims, TokenInfo};
 use crate::future::ResponseFuture;
-use crate::rejection::{Challenges, DefaultResponder, Responder};
+use crate::rejection::{Challenges, DefaultResponder, Refused, Responder};
 use crate::token::claims::RegisteredClaims;
 use requirements::Requirements;
 
@@ -197,7 +197,7 @@ where
                 self.shared.challenges.respond(
                     &self.shared.responder,
                     error,
-                    crate::grpc::is_grpc(request.method(), request.headers()),
+                    Refused::request(&request),
                 )
             }),
         }

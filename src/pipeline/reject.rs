@@ -5,14 +5,14 @@ use http::Response;
 
 use crate::error::AuthError;
 use crate::pipeline::config::AuthConfig;
-use crate::rejection::{Reject, Responder};
+use crate::rejection::{Refused, Reject, Responder};
 
 impl<C, R, B> Reject<B> for AuthConfig<C, R>
 where
     C: Send + Sync,
     R: Responder<B>,
 {
-    fn reject(&self, error: AuthError, grpc: bool) -> Response<B> {
-        self.challenges.respond(&self.responder, error, grpc)
+    fn reject(&self, error: AuthError, request: Refused) -> Response<B> {
+        self.challenges.respond(&self.responder, error, request)
     }
 }

@@ -302,7 +302,15 @@ where
     B: Body,
     B::Error: Into<BoxError>,
 {
-    let (kind, body) = read_body(request).await.map_err(Refusal::into_response)?;
+    let unread_body = crate::unread_body::has_body(request.version(), request.headers());
+    let (kind, body) = read_body(request).await.map_err(|refusal| {
+        // Refused before the body was read, or while reading it (too large): see `unread_body`.
+        let mut response = refusal.into_response();
+        if unread_body {
+            crate::unread_body::announce_close(response.headers_mut());
+        }
+        response
+    })?;
     parse(kind, &body).map_err(Refusal::into_response)
 }
 
