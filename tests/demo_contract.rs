@@ -445,6 +445,8 @@ async fn demo_tokens_carry_a_client_id() {
         let refused = call(&demo, http::Method::POST, "/login", None, Some(&body)).await;
         assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{bad}");
     }
+}
+
 /// The median of `samples`.
 fn median(mut samples: Vec<std::time::Duration>) -> std::time::Duration {
     samples.sort();
