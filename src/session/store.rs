@@ -230,4 +230,13 @@ pub trait SessionStore: RevocationCheck {
         not_before: i64,
         until: i64,
     ) -> StoreFuture<()>;
+
+    /// Whether the store's sessions outlive this process or are seen by other processes (Redis, SQL): then
+    /// [`Sessions`](crate::Sessions) need a stable [`successor_key`](crate::SessionsBuilder::successor_key), or
+    /// a refresh token presented after a restart or to another instance could not be recognised as reused.
+    /// `true` unless the store says otherwise (fail closed); [`MemoryStore`](crate::MemoryStore), and stores
+    /// that keep sessions in this process only, answer `false`.
+    fn is_shared_or_persistent(&self) -> bool {
+        true
+    }
 }

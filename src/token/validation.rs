@@ -17,6 +17,8 @@ pub(crate) struct Validation {
     pub(crate) types: Vec<String>,
     pub(crate) required: Vec<&'static str>,
     pub(crate) max_age: Option<i64>,
+    /// Refuse session tokens (`sid`): the layer can't check their session, so a logout would not reach them.
+    pub(crate) refuse_sid: bool,
 }
 
 impl Default for Validation {
@@ -29,6 +31,7 @@ impl Default for Validation {
             types: Vec::new(),
             required: Vec::new(),
             max_age: None,
+            refuse_sid: false,
         }
     }
 }
@@ -119,6 +122,9 @@ impl Validation {
             {
                 return Err(AuthError::of_claim(InvalidAudience, "aud"));
             }
+        }
+        if self.refuse_sid && claims.sid.is_some() {
+            return Err(AuthError::of_claim(AuthErrorKind::InvalidClaim, "sid"));
         }
         for name in &self.required {
             if !has_claim(claims, name) {
