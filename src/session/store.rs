@@ -188,6 +188,11 @@ pub enum RotateOutcome {
 ///     fn revoke_subject(&self, issuer: &str, subject: &str, not_before: i64, until: i64) -> StoreFuture<()> {
 ///         self.inner.revoke_subject(issuer, subject, not_before, until)
 ///     }
+///     // Process-local like the memory store it wraps (a store shared with other processes keeps the default,
+///     // `true`, and its sessions need a stable successor key).
+///     fn is_shared_or_persistent(&self) -> bool {
+///         self.inner.is_shared_or_persistent()
+///     }
 /// }
 /// # let _ = CountingStore::default();
 /// ```
