@@ -41,15 +41,14 @@ use tower_http::cors::{Any, CorsLayer};
 use tower_http::trace::TraceLayer;
 use tower_jwt_auth::{
     Algorithm, AuthError, JwtAuthLayer, MemoryStore, Sessions, SigningKey, SlidingPolicy,
-    TokenInfo, TokenIssuer, VerificationKey, DEFAULT_SLIDING_HEADER,
+    TokenInfo, TokenIssuer, DEFAULT_SLIDING_HEADER,
 };
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// The application, for the sessions `sessions` whose issuer signs with `secret` (HS256).
-pub fn app(secret: &[u8], sessions: &Sessions) -> Result<Router, BoxError> {
+/// The application, for the sessions `sessions` (whose issuer's keys the layer trusts through them).
+pub fn app(sessions: &Sessions) -> Result<Router, BoxError> {
     let auth = JwtAuthLayer::builder()
-        .key(VerificationKey::hmac(Algorithm::HS256, secret)?)
         .sessions(sessions)
         .sliding(SlidingPolicy::new().action(Method::POST, "/api/posts"))
         .build()?;
@@ -119,6 +118,6 @@ async fn main() -> Result<(), BoxError> {
         "try: curl -H \"Authorization: Bearer {}\" http://{bind}/api/me",
         pair.access_token()
     );
-    axum::serve(listener, app(&secret, &sessions)?).await?;
+    axum::serve(listener, app(&sessions)?).await?;
     Ok(())
 }

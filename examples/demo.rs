@@ -26,7 +26,7 @@ use tower_jwt_auth::dpop::{jwk_thumbprint, Dpop, DpopPolicy, ReplayCache};
 use tower_jwt_auth::{
     Algorithm, Claims, JsonResponder, JwksEndpoint, JwtAuthLayer, MemoryStore,
     ProtectedResourceMetadata, RefreshEndpoint, RevokeEndpoint, SessionStore, Sessions, SigningKey,
-    SlidingPolicy, TokenInfo, TokenIssuer, VerificationKey, JWKS_PATH,
+    SlidingPolicy, TokenInfo, TokenIssuer, JWKS_PATH,
 };
 
 /// Demo users: name, argon2id hash of the password, and granted scopes. Passwords: alice-pass, bob-pass.
@@ -61,9 +61,10 @@ fn algorithm(name: &str) -> Result<Algorithm, BoxError> {
     serde_json::from_value(quoted).map_err(|_| format!("JWT_ALG {name} is not supported").into())
 }
 
-/// The signing key, the matching verification key, and the refresh-token server key (derived from the signing
-/// key material, so every demo process sharing a store and a key recognises every refresh-token generation).
-fn keys(alg: Algorithm) -> Result<(SigningKey, VerificationKey, [u8; 32]), BoxError> {
+/// The signing key and the refresh-token server key (derived from the signing key material, so every demo process
+/// sharing a store and a key recognises every refresh-token generation, across restarts too). The layer trusts
+/// the issuer's keys through the sessions: no verification key is configured a second time.
+fn keys(alg: Algorithm) -> Result<(SigningKey, [u8; 32]), BoxError> {
     if matches!(alg, Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512) {
         let secret = match std::env::var("JWT_SECRET") {
             Ok(secret) => secret.into_bytes(),
@@ -74,11 +75,7 @@ fn keys(alg: Algorithm) -> Result<(SigningKey, VerificationKey, [u8; 32]), BoxEr
                 secret
             }
         };
-        return Ok((
-            SigningKey::hmac(alg, &secret)?,
-            VerificationKey::hmac(alg, &secret)?,
-            refresh_key(&secret),
-        ));
+        return Ok((SigningKey::hmac(alg, &secret)?, refresh_key(&secret)));
     }
     let read = |var: &str| -> Result<Vec<u8>, BoxError> {
         let path = std::env::var(var)
@@ -86,11 +83,7 @@ fn keys(alg: Algorithm) -> Result<(SigningKey, VerificationKey, [u8; 32]), BoxEr
         Ok(std::fs::read(&path).map_err(|e| format!("{var}={path}: {e}"))?)
     };
     let private = read("JWT_PRIVATE_KEY")?;
-    Ok((
-        SigningKey::from_pem(alg, &private)?,
-        VerificationKey::from_pem(alg, &read("JWT_PUBLIC_KEY")?)?,
-        refresh_key(&private),
-    ))
+    Ok((SigningKey::from_pem(alg, &private)?, refresh_key(&private)))
 }
 
 fn refresh_key(material: &[u8]) -> [u8; 32] {
@@ -431,7 +424,7 @@ async fn app(public_url: &str) -> Result<Router, BoxError> {
     let alg = algorithm(&env_or("JWT_ALG", "HS256"))?;
     let issuer_name = env_or("JWT_ISSUER", "demo");
     let audience = env_or("JWT_AUDIENCE", "demo-api");
-    let (signing, verification, refresh_key) = keys(alg)?;
+    let (signing, refresh_key) = keys(alg)?;
     let issuer = |key: SigningKey| {
         TokenIssuer::builder(key)
             .issuer(&issuer_name)
@@ -446,12 +439,12 @@ async fn app(public_url: &str) -> Result<Router, BoxError> {
     };
     // An asymmetric key is published at /.well-known/jwks.json under its RFC 7638 thumbprint as `kid`, which
     // its tokens name; an HMAC secret is never published.
-    let (signing, verification) = match issuer(signing.clone())?.jwks().keys.first() {
+    let signing = match issuer(signing.clone())?.jwks().keys.first() {
         Some(public) => {
             let kid = jwk_thumbprint(public).ok_or("the public key has no thumbprint")?;
-            (signing.with_kid(&kid)?, verification.with_kid(&kid)?)
+            signing.with_kid(&kid)?
         }
-        None => (signing, verification),
+        None => signing,
     };
     let issuer = issuer(signing)?;
     let (store, replay) = store().await?;
@@ -475,13 +468,13 @@ async fn app(public_url: &str) -> Result<Router, BoxError> {
     if let Ok(url) = std::env::var("JWKS_URL") {
         // Tokens signed by the keys of this JWK Set are accepted too (same issuer and audience rules).
         eprintln!("also trusting the keys of {url}");
-        auth = auth.jwks(tower_jwt_auth::Jwks::url(&url)?);
+        // https, or http on a loopback host (a local identity provider); any other http URL is refused.
+        auth = auth.jwks(tower_jwt_auth::Jwks::url(&url)?.allow_http());
     }
-    // One call wires the layer to the sessions (issuer, audience, revocation store, clock); the sliding policy
-    // names only its actions.
+    // One call wires the layer to the sessions (issuer, its keys and their rotations, audience, revocation
+    // store, clock); the sliding policy names only its actions.
     let auth = auth
         .claims::<Value>()
-        .key(verification)
         .sessions(&sessions)
         .sliding(SlidingPolicy::new().action(Method::POST, "/posts"))
         .realm("demo")

@@ -84,6 +84,9 @@ struct Settings {
     sliding: Option<SlidingPolicy>,
     cache_bytes: u64,
     any_audience: bool,
+    any_issuer: bool,
+    /// Session tokens (with `sid`) accepted by a layer that can't check their session.
+    unchecked_sessions: bool,
     json_limits: JsonLimits,
     provider: Option<&'static CryptoProvider>,
     /// The first invalid setting, reported by `build()`.
@@ -128,6 +131,8 @@ impl JwtAuthBuilder {
                 sliding: None,
                 cache_bytes: DEFAULT_TOKEN_CACHE_BYTES,
                 any_audience: false,
+                any_issuer: false,
+                unchecked_sessions: false,
                 json_limits: JsonLimits::default(),
                 provider: None,
                 error: None,
@@ -158,10 +163,27 @@ impl<C, R> JwtAuthBuilder<C, R> {
 
     /// Trusts a remote JWK Set (a URL, OpenID Connect discovery, or a static document) beside the static keys
     /// (feature `jwks`). See [`Jwks`](crate::Jwks) for its cache and refresh rules.
+    ///
+    /// [`Jwks::oidc(issuer)`](crate::Jwks::oidc) names its issuer: its keys verify only that issuer's tokens, and
+    /// that issuer is accepted, as with [`trust_issuer`](Self::trust_issuer) (no [`issuer`](Self::issuer) needed).
     #[cfg(feature = "jwks")]
     pub fn jwks(mut self, jwks: crate::keys::jwks::Jwks) -> Self {
-        self.settings.default_keys.remote.push(jwks);
-        self
+        let Some(issuer) = jwks.oidc_issuer().map(str::to_owned) else {
+            self.settings.default_keys.remote.push(jwks);
+            return self;
+        };
+        match self
+            .settings
+            .named_issuers
+            .iter_mut()
+            .find(|(i, _)| *i == issuer)
+        {
+            Some((_, trusted)) => {
+                trusted.remote.push(jwks);
+                self
+            }
+            None => self.trust_issuer(issuer, TrustedIssuer::new().jwks(jwks)),
+        }
     }
 
     /// Trusts tokens whose `iss` is `issuer` — verified only with this issuer's own keys. Tokens are routed by
@@ -171,6 +193,17 @@ impl<C, R> JwtAuthBuilder<C, R> {
     /// Trusting the same issuer twice is a build error ([`ConfigError::DuplicateIssuer`]).
     pub fn trust_issuer(mut self, issuer: impl Into<String>, keys: TrustedIssuer) -> Self {
         let issuer = issuer.into();
+        #[cfg(feature = "jwks")]
+        if keys
+            .remote
+            .iter()
+            .any(|jwks| jwks.oidc_issuer().is_some_and(|own| own != issuer))
+        {
+            return self.fail(ConfigError::Conflict(
+                "a Jwks::oidc(..) key set trusted for another issuer: its keys are the keys of the issuer it \
+                 discovers; pass it to .jwks(..), or to trust_issuer(..) under that issuer's name",
+            ));
+        }
         if !self.settings.validation.issuers.contains(&issuer) {
             self.settings.validation.issuers.push(issuer.clone());
         }
@@ -178,9 +211,29 @@ impl<C, R> JwtAuthBuilder<C, R> {
         self
     }
 
-    /// Requires `iss` to equal this issuer exactly (may be called again to accept several).
+    /// Requires `iss` to equal this issuer exactly (may be called again to accept several). A token without
+    /// `iss` is refused. [`build`](Self::build) requires an issuer (this, [`sessions`](Self::sessions),
+    /// [`trust_issuer`](Self::trust_issuer) or a `Jwks::oidc` key set), or [`allow_any_issuer`](Self::allow_any_issuer).
     pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
         self.settings.validation.issuers.push(issuer.into());
+        self
+    }
+
+    /// Accepts tokens whatever their `iss`, giving up the issuer check: any party whose tokens your keys verify
+    /// (a shared HMAC secret, a multi-tenant key set) is trusted as every issuer. Without this,
+    /// [`build`](Self::build) requires an accepted issuer (RFC 8725 §3.8).
+    pub fn allow_any_issuer(mut self) -> Self {
+        self.settings.any_issuer = true;
+        self
+    }
+
+    /// Accepts session tokens (tokens with a `sid` claim) in a layer that cannot check their session, giving up
+    /// logout: without [`sessions`](Self::sessions) or a [`revocation`](Self::revocation) store, a logged-out
+    /// session's access tokens would keep working until they expire. Without this, such a layer refuses every
+    /// token with `sid` (401 `invalid_token`, claim `sid`). A layer with a revocation store checks `sid` markers
+    /// and needs no opt-out.
+    pub fn allow_unchecked_sessions(mut self) -> Self {
+        self.settings.unchecked_sessions = true;
         self
     }
 
@@ -397,11 +450,13 @@ impl<C, R> JwtAuthBuilder<C, R> {
     /// Wires the layer to `sessions` in one call: it accepts the tokens their issuer mints (its `iss` and
     /// `aud` join the accepted ones), checks every token against their store (revoked `jti`, `sid` or subject →
     /// 401; store down → 503), verifies on their clock, and can [`slide`](Self::sliding) their tokens. The
-    /// issuer's own keys are trusted too, before and after a [`rotate`](crate::TokenIssuer::rotate), without
-    /// being given again with [`key`](Self::key).
+    /// issuer's own keys are trusted too, through its key ring: before and after a
+    /// [`rotate`](crate::TokenIssuer::rotate), and no longer after a [`retire`](crate::TokenIssuer::retire).
     ///
     /// A separate [`revocation`](Self::revocation) store or [`clock`](Self::clock) beside the sessions is a build
-    /// error ([`ConfigError::Conflict`]): each is configured once.
+    /// error ([`ConfigError::Conflict`]): each is configured once. So is one of the issuer's keys given again
+    /// with [`key`](Self::key) (or under [`trust_issuer`](Self::trust_issuer)), compared by key material: a
+    /// static copy would keep a retired key trusted.
     pub fn sessions(mut self, sessions: &Sessions) -> Self {
         let issuer = sessions.issuer();
         let validation = &mut self.settings.validation;
@@ -508,6 +563,11 @@ impl<C, R> JwtAuthBuilder<C, R> {
                 "an audience (call .audience(..), or .allow_any_audience() on purpose)",
             ));
         }
+        if settings.validation.issuers.is_empty() && !settings.any_issuer {
+            return Err(ConfigError::Missing(
+                "an issuer (call .issuer(..), wire .sessions(..), or .allow_any_issuer() on purpose)",
+            ));
+        }
         let provider = match settings.provider {
             Some(provider) => provider,
             None => crate::crypto::feature_provider()?,
@@ -532,18 +592,36 @@ impl<C, R> JwtAuthBuilder<C, R> {
         if revocation.is_some() && !settings.validation.require_exp {
             return Err(ConfigError::MissingExpWithRevocation);
         }
-        // The sessions' issuer's own keys, rotations included, are trusted without being given again.
-        let own = settings
-            .sessions
-            .as_ref()
-            .map(|sessions| Box::new(IssuerKeys(sessions.issuer().clone())) as Box<dyn KeySource>);
+        let mut validation = settings.validation;
+        // A token of a session can only be logged out where its session is checked.
+        validation.refuse_sid = revocation.is_none() && !settings.unchecked_sessions;
         // The longest lifetime of the issuer's own tokens, which its revocation markers are sized by.
-        let own_max_ttl = settings
+        validation.own_max_ttl = settings
             .sessions
             .as_ref()
             .map(|sessions| sessions.issuer().max_ttl_secs());
-        // Only the issuer's own live keys count as its keys for sliding: a copy given with `.key(..)` stays
-        // trusted as configured, but never slides (it would outlive a rotation or a retirement).
+        // The sessions' issuer's own keys, rotations and retirements included, are trusted without being given
+        // again; a static copy would outlive `TokenIssuer::retire`, so it is refused.
+        let own = match &settings.sessions {
+            None => None,
+            Some(sessions) => {
+                let own = IssuerKeys(sessions.issuer().clone());
+                let static_keys = settings
+                    .default_keys
+                    .keys
+                    .iter()
+                    .chain(settings.named_issuers.iter().flat_map(|(_, t)| &t.keys));
+                if own.holds_any(static_keys, provider) {
+                    return Err(ConfigError::Conflict(
+                        "a key of the sessions' issuer given again with .key(..) or trust_issuer: a layer \
+                         wired to .sessions(..) trusts that issuer's keys through its key ring (rotate, stage, \
+                         retire), and a static copy would keep a retired key trusted; remove the static key",
+                    ));
+                }
+                let name = sessions.issuer().issuer_name().to_owned();
+                Some((name, Box::new(own) as Box<dyn KeySource>))
+            }
+        };
         let domains =
             TrustDomains::build(settings.default_keys, own, settings.named_issuers, provider)?;
         let sliding = match (settings.sliding, settings.sessions) {
@@ -557,10 +635,7 @@ impl<C, R> JwtAuthBuilder<C, R> {
         let verifier = Verifier {
             domains,
             provider,
-            validation: Validation {
-                own_max_ttl,
-                ..settings.validation
-            },
+            validation,
             max_token_size: settings.max_token_size,
             json_limits: settings.json_limits,
         };

@@ -395,6 +395,17 @@ pub enum ConfigError {
     InvalidDuration(&'static str),
     /// The cookie source needs a `Secure` cookie and a SameSite policy.
     InsecureCookie,
+    /// An HMAC secret that is key text — a PEM, DER or JWK key — not random bytes: the algorithm-confusion setup
+    /// (RFC 8725 §2.1), where a public key becomes a secret anyone can sign with.
+    HmacSecretIsKeyText {
+        /// What the secret looks like (`a PEM key`, `a DER key`, `a JWK`).
+        found: &'static str,
+        /// The constructor that reads it.
+        use_instead: &'static str,
+    },
+    /// A remote key set URL (or the `jwks_uri` a discovery names) that is plain `http`: anyone on the path could
+    /// swap the keys. Use `https`; `http` is allowed only for a loopback host, with `Jwks::allow_http()`.
+    InsecureKeyUrl(String),
     /// A mandatory setting was not given (for example the issuer's audience).
     Missing(&'static str),
 }
@@ -438,6 +449,16 @@ impl fmt::Display for ConfigError {
             Self::InsecureCookie => {
                 f.write_str("token cookies must be Secure and have a SameSite policy (RFC 6750 section 5.3)")
             }
+            Self::HmacSecretIsKeyText { found, use_instead } => write!(
+                f,
+                "the HMAC secret is {found}, not random bytes: for an RSA, EC or Ed25519 key use {use_instead} \
+                 with its algorithm (RS256, ES256, EdDSA, ...); an HMAC secret must be at least 32 random bytes"
+            ),
+            Self::InsecureKeyUrl(url) => write!(
+                f,
+                "the key set URL `{url}` is plain http: use https (http is allowed only for a loopback host \
+                 such as 127.0.0.1 or localhost, with Jwks::allow_http())"
+            ),
         }
     }
 }

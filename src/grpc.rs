@@ -66,6 +66,7 @@
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let auth = JwtAuthLayer::builder()
 //!     .key(VerificationKey::hmac(Algorithm::HS256, &[42u8; 32])?)
+//!     .issuer("demo")
 //!     .audience("demo-api")
 //!     .build()?;
 //! let profile = Profile { needs_write: auth.require_scopes(["write"])? };

@@ -49,6 +49,7 @@ impl<C: DeserializeOwned + 'static, R> JwtAuthLayer<C, R> {
     /// ```
     /// use tower_jwt_auth::{Algorithm, AuthErrorKind, JwtAuthLayer, VerificationKey};
     /// let layer = JwtAuthLayer::builder()
+    ///     .issuer("https://auth.example.com")
     ///     .audience("api")
     ///     .key(VerificationKey::hmac(Algorithm::HS256, &[7; 32]).unwrap())
     ///     .build()
@@ -91,6 +92,7 @@ impl<C: Send + Sync + 'static, R: Clone> JwtAuthLayer<C, R> {
     ///
     /// let auth = JwtAuthLayer::builder()
     ///     .key(VerificationKey::hmac(Algorithm::HS256, &[7; 32]).unwrap())
+    ///     .issuer("https://auth.example.com")
     ///     .audience("api")
     ///     .realm("orders")
     ///     .responder(JsonResponder)

@@ -43,6 +43,7 @@
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let auth = JwtAuthLayer::builder()
 //!     .key(VerificationKey::hmac(Algorithm::HS256, &[42u8; 32])?)
+//!     .issuer("https://auth.example.com")
 //!     .audience("my-api")
 //!     .build()?;
 //! let service = ServiceBuilder::new().layer(auth).service_fn(|req: Request<Incoming>| async move {

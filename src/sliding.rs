@@ -19,7 +19,7 @@
 //! use std::time::Duration;
 //! use http::Method;
 //! use tower_jwt_auth::{
-//!     Algorithm, JwtAuthLayer, MemoryStore, Sessions, SigningKey, SlidingPolicy, TokenIssuer, VerificationKey,
+//!     Algorithm, JwtAuthLayer, MemoryStore, Sessions, SigningKey, SlidingPolicy, TokenIssuer,
 //! };
 //!
 //! let secret = [7; 32];
@@ -33,8 +33,8 @@
 //!     .max_session(Duration::from_secs(8 * 3600))
 //!     .build()
 //!     .unwrap();
+//! // The sessions bring their issuer and its keys.
 //! let auth = JwtAuthLayer::builder()
-//!     .key(VerificationKey::hmac(Algorithm::HS256, &secret).unwrap())
 //!     .sessions(&sessions)
 //!     .sliding(
 //!         SlidingPolicy::new()

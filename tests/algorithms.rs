@@ -273,6 +273,7 @@ fn item_28_rfc7518_3_3_rsa_key_size() {
     let weak = VerificationKey::from_pem(Algorithm::RS256, &pem("rsa1024_public.pem")).unwrap();
     assert_eq!(
         JwtAuthLayer::builder()
+            .issuer(ISSUER)
             .audience(AUDIENCE)
             .key(weak)
             .build()
@@ -552,6 +553,7 @@ fn mismatched_keys_missing_keys_and_repeated_issuers_are_build_errors() {
     assert!(VerificationKey::from_pem(Algorithm::HS256, &pem("rsa_public.pem")).is_err());
     assert_eq!(
         JwtAuthLayer::builder()
+            .issuer(ISSUER)
             .audience(AUDIENCE)
             .build()
             .unwrap_err(),
@@ -568,6 +570,7 @@ fn mismatched_keys_missing_keys_and_repeated_issuers_are_build_errors() {
     assert!(JwtAuthLayer::builder()
         .key(dup())
         .key(dup())
+        .issuer(ISSUER)
         .audience(AUDIENCE)
         .build()
         .is_ok());
@@ -662,4 +665,80 @@ async fn keys_load_from_der_and_jwk() {
         .unwrap();
     let token = token_with(Algorithm::EdDSA, json!({}), &claims());
     assert_eq!(send(&layer, bearer(&token)).await.status(), StatusCode::OK);
+}
+
+/// The DER inside a PEM test key.
+fn der(name: &str) -> Vec<u8> {
+    use base64::Engine as _;
+    let pem = String::from_utf8(pem(name)).unwrap();
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .unwrap()
+}
+
+#[test]
+fn a_key_is_never_taken_as_an_hmac_secret() {
+    let mut indented = b"  \n".to_vec();
+    indented.extend(pem("rsa_public.pem"));
+    let cases = [
+        (pem("rsa_public.pem"), "from_pem"),
+        (indented, "from_pem"),
+        (pem("ec256_private.pem"), "from_pem"),
+        (der("rsa_public.pem"), "from_der"),
+        (der("rsa_private.pem"), "from_der"),
+        (der("ec256_public.pem"), "from_der"),
+        (der("ec384_private.pem"), "from_der"),
+        (der("ed25519_public.pem"), "from_der"),
+        (der("ed25519_private.pem"), "from_der"),
+        (pem("rsa1024_public.jwk.json"), "from_jwk"),
+    ];
+    for (secret, constructor) in &cases {
+        for alg in [Algorithm::HS256, Algorithm::HS384, Algorithm::HS512] {
+            for error in [
+                VerificationKey::hmac(alg, secret).unwrap_err(),
+                SigningKey::hmac(alg, secret).unwrap_err(),
+            ] {
+                assert!(
+                    matches!(error, ConfigError::HmacSecretIsKeyText { .. }),
+                    "{constructor}: {error:?}"
+                );
+                let text = error.to_string();
+                assert!(text.contains(constructor), "{text}");
+            }
+        }
+    }
+    // Secrets from a CSPRNG pass (a fixed-seed generator here, so the run is repeatable), and so does
+    // text that merely mentions a key.
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = || {
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    };
+    for len in [32, 48, 64, 128] {
+        for _ in 0..5_000 {
+            let secret: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+            assert!(VerificationKey::hmac(Algorithm::HS256, &secret).is_ok());
+        }
+    }
+    // A DER-like prefix alone is not a key.
+    let mut almost = der("ec256_public.pem");
+    almost.push(0);
+    assert!(VerificationKey::hmac(Algorithm::HS256, &almost).is_ok());
+    assert!(
+        VerificationKey::hmac(
+            Algorithm::HS256,
+            b"this secret is not a -----BEGINNING of anything"
+        )
+        .is_err(),
+        "the PEM marker anywhere is refused"
+    );
+    assert!(VerificationKey::hmac(
+        Algorithm::HS256,
+        b"{\"secret\": \"not a jwk at all, no key type\"}"
+    )
+    .is_ok());
 }

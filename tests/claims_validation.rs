@@ -320,6 +320,7 @@ async fn item_20_rfc7519_4_unknown_claims_are_ignored() {
 async fn item_43_rfc8725_3_9_audience_is_mandatory_by_default() {
     let no_audience = JwtAuthLayer::builder()
         .key(VerificationKey::hmac(Algorithm::HS256, SECRET).unwrap())
+        .issuer(ISSUER)
         .build();
     assert!(matches!(no_audience, Err(ConfigError::Missing(_))));
     assert_eq!(
@@ -419,6 +420,7 @@ async fn item_60_rfc9700_2_3_audience_restricted_tokens() {
     assert_eq!(payload(pair.access_token())["aud"], AUDIENCE);
     let elsewhere = JwtAuthLayer::builder()
         .key(VerificationKey::hmac(Algorithm::HS256, SECRET).unwrap())
+        .issuer(ISSUER)
         .audience("another-api")
         .clock(f.clock.clone())
         .build()
@@ -492,4 +494,51 @@ async fn custom_claims_types_reach_the_handler() {
     .await
     .unwrap();
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn an_issuer_is_required_at_build_like_the_audience() {
+    let keyed = || {
+        JwtAuthLayer::builder()
+            .key(VerificationKey::hmac(Algorithm::HS256, SECRET).unwrap())
+            .audience(AUDIENCE)
+    };
+    let error = keyed().build().unwrap_err();
+    assert!(matches!(error, ConfigError::Missing(_)), "{error:?}");
+    let text = error.to_string();
+    assert!(
+        text.contains(".issuer(..)") && text.contains(".allow_any_issuer()"),
+        "{text}"
+    );
+    // With the issuer, another issuer's token signed with the same key is refused.
+    let foreign = hs256(&with_claim(
+        claims(),
+        "iss",
+        json!("https://elsewhere.test"),
+    ));
+    let layer = keyed().issuer(ISSUER).build().unwrap();
+    assert_eq!(
+        rejection_kind(&send(&layer, bearer(&foreign)).await),
+        Some(AuthErrorKind::InvalidIssuer)
+    );
+    // The opt-out names what it gives up, and then accepts any issuer (and none).
+    let any = keyed().allow_any_issuer().build().unwrap();
+    assert_eq!(status_of(&any, &foreign).await, StatusCode::OK);
+    let no_iss = hs256(&with_claim(claims(), "iss", Value::Null));
+    assert_eq!(status_of(&any, &no_iss).await, StatusCode::OK);
+    // Sessions and trusted issuers name theirs.
+    let sessions =
+        tower_jwt_auth::Sessions::builder(system_issuer(), tower_jwt_auth::MemoryStore::new())
+            .build()
+            .unwrap();
+    assert!(JwtAuthLayer::builder().sessions(&sessions).build().is_ok());
+    assert!(JwtAuthLayer::builder()
+        .audience(AUDIENCE)
+        .trust_issuer(
+            ISSUER,
+            tower_jwt_auth::TrustedIssuer::new()
+                .key(VerificationKey::hmac(Algorithm::HS256, SECRET).unwrap())
+        )
+        .build()
+        .is_ok());
 }

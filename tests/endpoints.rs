@@ -352,6 +352,7 @@ async fn a_store_failure_is_503_at_every_endpoint() {
     let f = fixture(Duration::ZERO);
     let working = f.sessions.login("alice", &json!({})).await.unwrap();
     let sessions = Sessions::builder(system_issuer(), DownStore)
+        .successor_key([1; 32])
         .build()
         .unwrap();
     assert!(matches!(
@@ -490,6 +491,7 @@ async fn revoking_an_access_token_whose_keys_cannot_be_fetched_is_503_not_200() 
         .jwks(
             tower_jwt_auth::Jwks::url(&format!("http://127.0.0.1:{port}/jwks.json"))
                 .unwrap()
+                .allow_http()
                 .timeout(Duration::from_millis(300)),
         )
         .issuer(common::ISSUER)

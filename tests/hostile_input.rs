@@ -80,9 +80,11 @@ async fn malformed_tokens_never_cause_key_fetches() {
     let provider = common::jwks_server::start(vec![key]).await;
     let jwks = tower_jwt_auth::Jwks::url(&provider.jwks_url())
         .unwrap()
+        .allow_http()
         .unknown_kid_interval(Duration::ZERO)
         .timeout(Duration::from_millis(500));
     let layer = tower_jwt_auth::JwtAuthLayer::builder()
+        .issuer(ISSUER)
         .audience(AUDIENCE)
         .jwks(jwks)
         .build()

@@ -49,6 +49,7 @@ fn document_layer(keys: Vec<Value>) -> JwtAuthLayer {
 fn quick(provider: &ProviderServer) -> Jwks {
     Jwks::url(&provider.jwks_url())
         .unwrap()
+        .allow_http()
         .timeout(Duration::from_millis(500))
         .refresh_bounds(Duration::from_millis(100), Duration::from_secs(3600))
         .unknown_kid_interval(Duration::from_millis(200))
@@ -363,6 +364,7 @@ async fn keys_without_alg_take_the_allowed_algorithms_of_their_type() {
         .algorithms([Algorithm::HS256]);
     assert_eq!(
         JwtAuthLayer::builder()
+            .issuer(ISSUER)
             .audience(AUDIENCE)
             .jwks(hmac)
             .build()
@@ -464,13 +466,12 @@ async fn item_42_rfc8725_3_8_keys_belong_to_the_issuer() {
 }
 
 /// A layer trusting `issuer` through OpenID Connect discovery, and an RS256 token of that issuer (kid `a`).
-fn discovered(issuer: &str, allow_http: bool) -> (JwtAuthLayer, String) {
-    let mut jwks = Jwks::oidc(issuer)
+fn discovered(issuer: &str) -> (JwtAuthLayer, String) {
+    // The test provider is on 127.0.0.1: plain http, allowed for loopback hosts only.
+    let jwks = Jwks::oidc(issuer)
         .unwrap()
+        .allow_http()
         .timeout(Duration::from_millis(500));
-    if allow_http {
-        jwks = jwks.allow_http();
-    }
     let layer = JwtAuthLayer::builder()
         .trust_issuer(issuer, TrustedIssuer::new().jwks(jwks))
         .audience(AUDIENCE)
@@ -491,30 +492,205 @@ fn discovery_hits(provider: &jwks_server::ProviderServer) -> usize {
         .load(std::sync::atomic::Ordering::SeqCst)
 }
 
+/// A fetcher that never reaches the network: every fetch fails.
+fn offline(jwks: Jwks) -> Jwks {
+    jwks.fetcher(|_: &http::Uri| -> tower_jwt_auth::FetchFuture {
+        Box::pin(async { Err(tower_jwt_auth::FetchError("offline".into())) })
+    })
+}
+
 #[tokio::test]
-async fn oidc_discovery_refuses_a_plain_http_jwks_uri_unless_allowed() {
+async fn plain_http_key_urls_are_build_errors_unless_allowed_on_a_loopback_host() {
+    use tower_jwt_auth::ConfigError;
     let provider = jwks_server::start(vec![key_a()]).await;
-    let (layer, token) = discovered(&provider.base, false);
+    let build = |jwks: Jwks| {
+        JwtAuthLayer::builder()
+            .issuer(ISSUER)
+            .audience(AUDIENCE)
+            .jwks(jwks)
+            .build()
+    };
+    let insecure = |built: Result<JwtAuthLayer, ConfigError>| {
+        matches!(built, Err(ConfigError::InsecureKeyUrl(_)))
+    };
+    // Without allow_http(): a key set URL or a discovery over http is refused, even on loopback.
+    assert!(insecure(build(Jwks::url(&provider.jwks_url()).unwrap())));
+    assert!(insecure(build(Jwks::oidc(&provider.base).unwrap())));
+    // allow_http() is for loopback hosts only.
+    for url in [
+        "http://keys.example.com/jwks.json",
+        "http://10.0.0.7/jwks.json",
+    ] {
+        assert!(
+            insecure(build(offline(Jwks::url(url).unwrap().allow_http()))),
+            "{url}"
+        );
+    }
+    assert!(insecure(build(offline(
+        Jwks::oidc("http://idp.example.com").unwrap().allow_http()
+    ))));
+    // The error names the URL and both fixes.
+    let error = build(Jwks::url(&provider.jwks_url()).unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains(&provider.jwks_url()), "{error}");
+    assert!(
+        error.contains("https") && error.contains("allow_http()"),
+        "{error}"
+    );
+    // https anywhere, and http on a loopback host with allow_http().
+    assert!(build(offline(
+        Jwks::url("https://keys.example.com/jwks.json").unwrap()
+    ))
+    .is_ok());
+    for url in ["http://localhost:1/jwks.json", "http://[::1]:1/jwks.json"] {
+        assert!(
+            build(offline(Jwks::url(url).unwrap().allow_http())).is_ok(),
+            "{url}"
+        );
+    }
+    assert!(build(Jwks::url(&provider.jwks_url()).unwrap().allow_http()).is_ok());
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(discovery_hits(&provider), 0, "no discovery over plain HTTP");
+}
+
+#[tokio::test]
+async fn a_discovery_naming_a_plain_http_jwks_uri_is_refused_with_an_error() {
+    use std::sync::{Arc, Mutex};
+    // An https provider (through a fetcher: no network) whose discovery names an http key set elsewhere.
+    let asked = Arc::new(Mutex::new(Vec::<String>::new()));
+    let fetcher = {
+        let asked = Arc::clone(&asked);
+        move |uri: &http::Uri| -> tower_jwt_auth::FetchFuture {
+            asked.lock().unwrap().push(uri.to_string());
+            let body = match uri.path() {
+                "/.well-known/openid-configuration" => json!({
+                    "issuer": "https://idp.test",
+                    "jwks_uri": "http://idp.test/jwks.json",
+                }),
+                _ => json!({ "keys": [key_a()] }),
+            };
+            Box::pin(async move {
+                Ok(tower_jwt_auth::FetchedDocument {
+                    status: StatusCode::OK,
+                    headers: http::HeaderMap::new(),
+                    body: body.to_string().into(),
+                })
+            })
+        }
+    };
+    // Even allow_http() does not let keys come over http from another host.
+    let layer = JwtAuthLayer::builder()
+        .audience(AUDIENCE)
+        .jwks(
+            Jwks::oidc("https://idp.test")
+                .unwrap()
+                .allow_http()
+                .fetcher(fetcher),
+        )
+        .build()
+        .unwrap();
+    let token = token_with(
+        Algorithm::RS256,
+        json!({ "kid": "a" }),
+        &with_claim(claims(), "iss", json!("https://idp.test")),
+    );
+    #[cfg(feature = "tracing")]
+    let recorder = common::trace_recorder::Recorder::default();
+    #[cfg(feature = "tracing")]
+    let _guard = tracing::subscriber::set_default(recorder.clone());
     assert_eq!(
         send(&layer, bearer(&token)).await.status(),
-        StatusCode::SERVICE_UNAVAILABLE,
-        "the discovered http:// key set is never fetched"
+        StatusCode::SERVICE_UNAVAILABLE
     );
-    assert!(discovery_hits(&provider) >= 1);
-    assert_eq!(provider.hits(), 0, "no key set fetched over plain HTTP");
+    let asked = asked.lock().unwrap().clone();
+    assert!(
+        asked
+            .iter()
+            .any(|uri| uri.ends_with("/openid-configuration")),
+        "{asked:?}"
+    );
+    assert!(
+        !asked.iter().any(|uri| uri.starts_with("http://")),
+        "no key set fetched over plain HTTP: {asked:?}"
+    );
+    // Not a silent 503: an error event names the refused jwks_uri.
+    #[cfg(feature = "tracing")]
+    {
+        let events = recorder.events.lock().unwrap();
+        assert!(
+            events.iter().any(|e| e.contains("level=ERROR")
+                && e.contains("jwks_uri")
+                && e.contains("http://idp.test/jwks.json")),
+            "{events:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_oidc_key_set_implies_its_issuer_and_verifies_only_its_tokens() {
+    let provider = jwks_server::start(vec![key_a()]).await;
+    let jwks = || {
+        Jwks::oidc(&provider.base)
+            .unwrap()
+            .allow_http()
+            .timeout(Duration::from_millis(500))
+    };
+    // No .issuer(..): the discovered issuer is the accepted one.
+    let layer = JwtAuthLayer::builder()
+        .audience(AUDIENCE)
+        .jwks(jwks())
+        .build()
+        .unwrap();
+    let of = |iss: &str| {
+        token_with(
+            Algorithm::RS256,
+            json!({ "kid": "a" }),
+            &with_claim(claims(), "iss", json!(iss)),
+        )
+    };
+    assert_eq!(status_of(&layer, &of(&provider.base)).await, StatusCode::OK);
+    assert_eq!(
+        status_of(&layer, &of("https://other.test")).await,
+        StatusCode::UNAUTHORIZED,
+        "another issuer's token, though signed with the provider's key"
+    );
+    // Beside a static key of another issuer, the provider's keys still verify only the provider's tokens.
+    let layer = JwtAuthLayer::builder()
+        .key(key_pair(Algorithm::HS256).1)
+        .issuer(ISSUER)
+        .audience(AUDIENCE)
+        .jwks(jwks())
+        .build()
+        .unwrap();
+    assert_eq!(status_of(&layer, &of(&provider.base)).await, StatusCode::OK);
+    assert_eq!(status_of(&layer, &hs256(&claims())).await, StatusCode::OK);
+    assert_eq!(
+        status_of(&layer, &of(ISSUER)).await,
+        StatusCode::UNAUTHORIZED,
+        "the provider's key signing a token of another issuer"
+    );
+    // Trusted under another issuer's name, its keys would belong to two issuers: a build error.
+    assert!(matches!(
+        JwtAuthLayer::builder()
+            .audience(AUDIENCE)
+            .trust_issuer("https://other.test", TrustedIssuer::new().jwks(jwks()))
+            .build(),
+        Err(tower_jwt_auth::ConfigError::Conflict(_))
+    ));
 }
 
 #[tokio::test]
 async fn oidc_discovery_finds_the_key_set_and_checks_the_issuer() {
     let provider = jwks_server::start(vec![key_a()]).await;
-    let (layer, token) = discovered(&provider.base, true);
+    let (layer, token) = discovered(&provider.base);
     assert_eq!(send(&layer, bearer(&token)).await.status(), StatusCode::OK);
     assert!(discovery_hits(&provider) >= 1);
 
     // A discovery document naming another issuer is never trusted.
     let evil = jwks_server::start(vec![key_a()]).await;
     evil.discovery_issuer("https://evil.test");
-    let (layer, token) = discovered(&evil.base, true);
+    let (layer, token) = discovered(&evil.base);
     assert_eq!(
         send(&layer, bearer(&token)).await.status(),
         StatusCode::SERVICE_UNAVAILABLE
@@ -556,6 +732,7 @@ async fn static_documents_need_no_fetching() {
     assert!(
         matches!(
             JwtAuthLayer::builder()
+                .issuer(ISSUER)
                 .audience(AUDIENCE)
                 .jwks(Jwks::document("[]"))
                 .build(),

@@ -308,7 +308,6 @@ async fn reuse_of_any_older_generation_revokes_the_family(f: Fixture) {
 
 async fn logout_all_is_per_issuer(f: Fixture) {
     let layer = JwtAuthLayer::builder()
-        .key(VerificationKey::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap())
         .trust_issuer(PARTNER, partner_keys())
         .sessions(&f.sessions)
         .build()
@@ -498,7 +497,6 @@ async fn sliding_renews_only_tokens_its_issuer_minted_and_stamps_its_own_iss_and
     let (rsa_private, _) = key_pair(jsonwebtoken::Algorithm::RS256);
     let jwks = json!({ "keys": [jwks_server::jwk(jsonwebtoken::Algorithm::RS256, &rsa_private, "idp", true)] });
     let layer = JwtAuthLayer::builder()
-        .key(VerificationKey::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap())
         .jwks(tower_jwt_auth::Jwks::document(jwks.to_string()))
         .trust_issuer(PARTNER, partner_keys())
         .sessions(&sessions)
@@ -558,6 +556,8 @@ fn sliding_needs_the_sessions_and_the_issuers_key_and_each_setting_is_given_once
     let store = MemoryStore::new();
     let sessions = Sessions::builder(issuer, store.clone()).build().unwrap();
     let base = || builder_for(jsonwebtoken::Algorithm::HS256);
+    // Wired to the sessions, which bring their issuer's keys (the static test key would be a second copy).
+    let wired = || JwtAuthLayer::builder().sessions(&sessions);
     let policy = || SlidingPolicy::new().action(http::Method::POST, "/posts");
     // Sliding without the sessions it renews (and whose store stops revoked sessions from sliding).
     assert_eq!(
@@ -573,7 +573,7 @@ fn sliding_needs_the_sessions_and_the_issuers_key_and_each_setting_is_given_once
         ConfigError::SlidingWithoutSessions,
         "a revocation store alone does not say whose tokens to renew"
     );
-    assert!(base().sessions(&sessions).sliding(policy()).build().is_ok());
+    assert!(wired().sliding(policy()).build().is_ok());
     // The sessions' issuer's own keys are trusted without being given: a layer with only an unrelated key
     // accepts the sessions' tokens, and refuses that key's.
     let other = JwtAuthLayer::builder()
@@ -606,29 +606,21 @@ fn sliding_needs_the_sessions_and_the_issuers_key_and_each_setting_is_given_once
         ConfigError::MissingExpWithRevocation
     );
     assert_eq!(
-        base()
-            .allow_missing_exp()
-            .sessions(&sessions)
-            .build()
-            .unwrap_err(),
+        wired().allow_missing_exp().build().unwrap_err(),
         ConfigError::MissingExpWithRevocation
     );
     // The sessions bring their store and clock: a second one of either is a conflict, not a silent choice.
     assert!(matches!(
-        base().sessions(&sessions).revocation(store).build(),
+        wired().revocation(store).build(),
         Err(ConfigError::Conflict(_))
     ));
     assert!(matches!(
-        base()
-            .sessions(&sessions)
-            .clock(ManualClock::new(0))
-            .build(),
+        wired().clock(ManualClock::new(0)).build(),
         Err(ConfigError::Conflict(_))
     ));
     // An invalid sliding cookie name is reported by build(), like every other setting.
     assert!(matches!(
-        base()
-            .sessions(&sessions)
+        wired()
             .sliding(policy().cookie("bad name", tower_jwt_auth::SameSite::Strict))
             .build(),
         Err(ConfigError::InvalidName(_))
@@ -643,11 +635,7 @@ async fn a_layer_wired_to_sessions_accepts_their_tokens_on_their_clock() {
     let sessions = Sessions::builder(issuer, MemoryStore::new())
         .build()
         .unwrap();
-    let layer = JwtAuthLayer::builder()
-        .key(VerificationKey::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap())
-        .sessions(&sessions)
-        .build()
-        .unwrap();
+    let layer = JwtAuthLayer::builder().sessions(&sessions).build().unwrap();
     let pair = sessions.login("alice", &json!({})).await.unwrap();
     assert_eq!(status_of(&layer, pair.access_token()).await, StatusCode::OK);
     // The layer verifies on the issuer's clock: at T0 + 601 the token has expired for it (30 s leeway).
@@ -982,4 +970,158 @@ fn the_revocation_margin_covers_the_largest_leeway() {
             .is_err(),
         "no layer accepts tokens longer past exp than the margin covers"
     );
+}
+
+#[tokio::test]
+async fn session_tokens_are_refused_where_their_session_cannot_be_checked() {
+    let f = fixture(Duration::ZERO);
+    let pair = f.sessions.login("alice", &scope()).await.unwrap();
+    // The quick start's layer on the sessions' issuer key, but neither wired to the sessions nor to a store:
+    // it could never see the session's logout.
+    let unwired = || {
+        JwtAuthLayer::builder()
+            .key(VerificationKey::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap())
+            .issuer(ISSUER)
+            .audience(AUDIENCE)
+            .clock(f.clock.clone())
+    };
+    let layer = unwired().build().unwrap();
+    let response = send(&layer, bearer(pair.access_token())).await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let error = response
+        .extensions()
+        .get::<tower_jwt_auth::AuthError>()
+        .unwrap();
+    assert_eq!(
+        (error.kind(), error.claim()),
+        (AuthErrorKind::InvalidClaim, Some("sid"))
+    );
+    assert!(response.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .contains(r#"error="invalid_token""#));
+    // A token without a session is the layer's to judge alone.
+    let sessionless = f.sessions.issuer().issue("alice", &scope()).unwrap();
+    assert_eq!(
+        status_of(&layer, sessionless.as_str()).await,
+        StatusCode::OK
+    );
+    // The opt-out says what it gives up: the logged-out session's token keeps working.
+    let opted_out = unwired().allow_unchecked_sessions().build().unwrap();
+    assert_eq!(
+        status_of(&opted_out, pair.access_token()).await,
+        StatusCode::OK
+    );
+    // With the revocation store, the layer checks the session: accepted, then refused after the logout. A
+    // partner's token with a `sid` of its own is checked against the same markers, and accepted.
+    let checked = unwired()
+        .trust_issuer(PARTNER, partner_keys())
+        .revocation(f.memory.clone().unwrap())
+        .build()
+        .unwrap();
+    assert_eq!(
+        status_of(&checked, pair.access_token()).await,
+        StatusCode::OK
+    );
+    let t = tower_jwt_auth::Clock::now(&f.clock);
+    let partner = partner_token(
+        &json!({ "iss": PARTNER, "aud": AUDIENCE, "sub": "bob", "iat": t, "exp": t + 600, "sid": "p1" }),
+    );
+    assert_eq!(status_of(&checked, &partner).await, StatusCode::OK);
+    f.sessions
+        .logout(&info(&f, pair.access_token()))
+        .await
+        .unwrap();
+    assert_eq!(
+        status_of(&checked, pair.access_token()).await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        status_of(&opted_out, pair.access_token()).await,
+        StatusCode::OK,
+        "what allow_unchecked_sessions() gives up"
+    );
+}
+
+/// A store kept outside this process (the default answer of `SessionStore::is_shared_or_persistent`).
+#[derive(Clone, Default)]
+struct OutOfProcess(MemoryStore);
+
+impl tower_jwt_auth::RevocationCheck for OutOfProcess {
+    fn is_revoked(&self, token: &TokenInfo) -> tower_jwt_auth::Lookup<bool> {
+        self.0.is_revoked(token)
+    }
+}
+
+impl tower_jwt_auth::SessionStore for OutOfProcess {
+    fn create_session(&self, s: tower_jwt_auth::NewSession) -> tower_jwt_auth::StoreFuture<()> {
+        self.0.create_session(s)
+    }
+    fn rotate(
+        &self,
+        r: tower_jwt_auth::RotateRequest,
+    ) -> tower_jwt_auth::StoreFuture<tower_jwt_auth::RotateOutcome> {
+        self.0.rotate(r)
+    }
+    fn revoke_session(&self, sid: &str, until: i64) -> tower_jwt_auth::StoreFuture<()> {
+        self.0.revoke_session(sid, until)
+    }
+    fn revoke_refresh_token(
+        &self,
+        sid: &str,
+        generation: u64,
+        hash: [u8; 32],
+        until: i64,
+    ) -> tower_jwt_auth::StoreFuture<bool> {
+        self.0.revoke_refresh_token(sid, generation, hash, until)
+    }
+    fn revoke_token(&self, jti: &str, until: i64) -> tower_jwt_auth::StoreFuture<()> {
+        self.0.revoke_token(jti, until)
+    }
+    fn revoke_subject(
+        &self,
+        iss: &str,
+        sub: &str,
+        not_before: i64,
+        until: i64,
+    ) -> tower_jwt_auth::StoreFuture<()> {
+        self.0.revoke_subject(iss, sub, not_before, until)
+    }
+}
+
+/// `Sessions` over `store` without a successor key: refused, naming `.successor_key(..)`.
+fn refused_without_successor_key(store: impl tower_jwt_auth::SessionStore + Clone) {
+    let builder = || Sessions::builder_shared(test_issuer(), Arc::new(store.clone()));
+    let error = builder().build().unwrap_err();
+    assert!(matches!(error, ConfigError::Missing(_)), "{error:?}");
+    assert!(error.to_string().contains(".successor_key(..)"), "{error}");
+    assert!(builder().successor_key([3; 32]).build().is_ok());
+}
+
+#[tokio::test]
+async fn shared_and_persistent_stores_need_a_stable_successor_key() {
+    // The memory store lives and dies with its process, and so does a random key.
+    assert!(Sessions::builder(test_issuer(), MemoryStore::new())
+        .build()
+        .is_ok());
+    // A store that does not say it is process-local is treated as shared (fail closed).
+    refused_without_successor_key(OutOfProcess::default());
+    #[cfg(feature = "sqlite")]
+    refused_without_successor_key(
+        tower_jwt_auth::SqlStore::connect("sqlite::memory:")
+            .await
+            .unwrap()
+            .build()
+            .await
+            .unwrap(),
+    );
+    #[cfg(feature = "redis")]
+    if let Some(server) = common::redis_server::RedisServer::start(&[]) {
+        refused_without_successor_key(
+            tower_jwt_auth::RedisStore::builder(server.url())
+                .build()
+                .await
+                .unwrap(),
+        );
+    }
 }

@@ -60,7 +60,11 @@ async fn app(url: &str, prefix: &str) -> (Router, Sessions, RedisStore) {
         .audience(AUDIENCE)
         .build()
         .unwrap();
-    let sessions = Sessions::builder(issuer, store.clone()).build().unwrap();
+    // A shared store: every instance (and every restart) uses the same successor key.
+    let sessions = Sessions::builder(issuer, store.clone())
+        .successor_key([8; 32])
+        .build()
+        .unwrap();
     let layer = JwtAuthLayer::builder()
         .key(VerificationKey::hmac(Algorithm::HS256, SECRET).unwrap())
         .issuer(ISSUER)

@@ -13,7 +13,7 @@ use http::{Method, Request, StatusCode};
 use serde_json::json;
 use tower::ServiceExt;
 use tower_jwt_auth::{
-    Algorithm, ManualClock, MemoryStore, SameSite, SessionStore, Sessions, SlidingPolicy,
+    JwtAuthLayer, ManualClock, MemoryStore, SameSite, SessionStore, Sessions, SlidingPolicy,
     TokenIssuer,
 };
 
@@ -68,9 +68,7 @@ fn setup_with(options: Options) -> Setup {
     if let Some(same_site) = options.cookie {
         policy = policy.cookie("at", same_site);
     }
-    let mut builder = builder_for(Algorithm::HS256)
-        .sessions(&sessions)
-        .sliding(policy);
+    let mut builder = JwtAuthLayer::builder().sessions(&sessions).sliding(policy);
     if options.cookie_source {
         builder = builder.token_source(tower_jwt_auth::CookieSource::new("at").unwrap());
     }
@@ -406,7 +404,7 @@ async fn actions_written_with_the_full_path_match_under_router_nest() {
         .max_session(Duration::from_secs(MAX_SESSION))
         .build()
         .unwrap();
-    let layer = builder_for(Algorithm::HS256)
+    let layer = JwtAuthLayer::builder()
         .sessions(&sessions)
         .sliding(SlidingPolicy::new().action(Method::POST, "/api/posts"))
         .build()

@@ -33,7 +33,7 @@ fn setup() -> Setup {
     )
     .build()
     .unwrap();
-    let app = example::app(SECRET, &sessions).unwrap();
+    let app = example::app(&sessions).unwrap();
     Setup {
         clock,
         sessions,

@@ -7,5 +7,5 @@ use tower_jwt_auth::{Jwks, JwtAuthLayer};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    let _ = JwtAuthLayer::builder().allow_any_audience().jwks(Jwks::document(text)).build();
+    let _ = JwtAuthLayer::builder().allow_any_audience().allow_any_issuer().jwks(Jwks::document(text)).build();
 });

@@ -32,6 +32,7 @@ use requirements::Requirements;
 ///
 /// let auth = JwtAuthLayer::builder()
 ///     .key(VerificationKey::hmac(Algorithm::HS256, &[7; 32]).unwrap())
+///     .issuer("https://auth.example.com")
 ///     .audience("api")
 ///     .optional()
 ///     .build()
@@ -84,6 +85,7 @@ impl<C: Send + Sync + 'static, R> AuthorizeLayer<C, R> {
     ///
     /// let auth = JwtAuthLayer::builder()
     ///     .key(VerificationKey::hmac(Algorithm::HS256, &[7; 32]).unwrap())
+    ///     .issuer("https://auth.example.com")
     ///     .audience("api")
     ///     .build()
     ///     .unwrap();

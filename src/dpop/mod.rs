@@ -34,6 +34,7 @@
 //!     .unwrap();
 //! let layer = JwtAuthLayer::builder()
 //!     .key(VerificationKey::hmac(Algorithm::HS256, &[7; 32]).unwrap())
+//!     .issuer("https://auth.example.com")
 //!     .audience("api")
 //!     .dpop(&dpop, DpopPolicy::Allowed)
 //!     .build()

@@ -3,11 +3,13 @@
 
 use std::fmt;
 
+use jsonwebtoken::crypto::CryptoProvider;
 use jsonwebtoken::Algorithm;
 
 use crate::error::AuthErrorKind;
 use crate::issue::TokenIssuer;
 use crate::keys::source::{KeyLookup, KeySource, SelectedKey};
+use crate::keys::verification::VerificationKey;
 
 /// The signing keys of a [`TokenIssuer`], looked up by `kid` among those still published.
 pub(crate) struct IssuerKeys(pub(crate) TokenIssuer);
@@ -15,6 +17,23 @@ pub(crate) struct IssuerKeys(pub(crate) TokenIssuer);
 impl fmt::Debug for IssuerKeys {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("IssuerKeys").finish_non_exhaustive()
+    }
+}
+
+impl IssuerKeys {
+    /// Whether any of `keys` is a key of the issuer's ring (active, staged, or retired and still kept), compared
+    /// by key material: such a static copy would stay trusted after the ring drops the key.
+    pub(crate) fn holds_any<'k>(
+        &self,
+        keys: impl IntoIterator<Item = &'k VerificationKey>,
+        provider: &CryptoProvider,
+    ) -> bool {
+        let ring = self.0.ring();
+        keys.into_iter().any(|key| {
+            ring.keys
+                .iter()
+                .any(|own| own.verification.same_material(key, provider))
+        })
     }
 }
 

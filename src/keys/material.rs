@@ -99,10 +99,14 @@ fn hmac_min_len(alg: Algorithm) -> usize {
     }
 }
 
-/// Refuses a non-HMAC algorithm, or a secret shorter than its hash output.
+/// Refuses a non-HMAC algorithm, a secret that is key text (PEM, DER, JWK), or a secret shorter than its hash
+/// output.
 pub(crate) fn check_hmac(algorithm: Algorithm, secret: &[u8]) -> Result<(), ConfigError> {
     if algorithm.family() != AlgorithmFamily::Hmac {
         return Err(ConfigError::AlgorithmMismatch);
+    }
+    if let Some((found, use_instead)) = key_text(secret) {
+        return Err(ConfigError::HmacSecretIsKeyText { found, use_instead });
     }
     let min_bytes = hmac_min_len(algorithm);
     if secret.len() < min_bytes {
@@ -112,6 +116,63 @@ pub(crate) fn check_hmac(algorithm: Algorithm, secret: &[u8]) -> Result<(), Conf
         });
     }
     Ok(())
+}
+
+/// What an HMAC secret looks like when it is really a key — a PEM block, DER, or JWK JSON — and the constructor
+/// that reads it. A random secret matches by chance with negligible probability: PEM needs ten fixed bytes, and
+/// DER a whole nested structure (see [`is_der_key`]).
+fn key_text(secret: &[u8]) -> Option<(&'static str, &'static str)> {
+    const PEM: &[u8] = b"-----BEGIN";
+    if secret.windows(PEM.len()).any(|w| w == PEM) {
+        return Some((
+            "a PEM key",
+            "VerificationKey::from_pem (SigningKey::from_pem for a private key)",
+        ));
+    }
+    if is_der_key(secret) {
+        return Some((
+            "a DER key",
+            "VerificationKey::from_der (SigningKey::from_der for a private key)",
+        ));
+    }
+    let text = secret.trim_ascii_start();
+    if text.starts_with(b"{") && secret.windows(5).any(|w| w == b"\"kty\"") {
+        return Some(("a JWK", "VerificationKey::from_jwk"));
+    }
+    None
+}
+
+/// The tag, header length and content length of the DER element at the start of `der` (definite lengths up to
+/// 64 KiB, in minimal form).
+fn der_element(der: &[u8]) -> Option<(u8, usize, usize)> {
+    match *der {
+        [tag, len, ..] if len < 0x80 => Some((tag, 2, usize::from(len))),
+        [tag, 0x81, len, ..] if len >= 0x80 => Some((tag, 3, usize::from(len))),
+        [tag, 0x82, hi, lo, ..] if hi > 0 => Some((tag, 4, usize::from(hi) << 8 | usize::from(lo))),
+        _ => None,
+    }
+}
+
+/// Whether `secret` is shaped like every PKCS#1, PKCS#8 and SPKI key: one DER `SEQUENCE` spanning exactly the
+/// whole secret, whose first element is an `INTEGER` or a `SEQUENCE` that fits inside it, followed by nothing or
+/// by another element of a key's types (`INTEGER`, `BIT STRING`, `OCTET STRING`, `NULL`, OID, `SEQUENCE`, or
+/// a context tag).
+fn is_der_key(secret: &[u8]) -> bool {
+    let Some((0x30, header, length)) = der_element(secret) else {
+        return false;
+    };
+    if header + length != secret.len() {
+        return false;
+    }
+    let content = &secret[header..];
+    let Some((0x02 | 0x30, first_header, first_length)) = der_element(content) else {
+        return false;
+    };
+    match content.get(first_header + first_length..) {
+        None => false,
+        Some([]) => true,
+        Some([next, ..]) => matches!(next, 0x02..=0x06 | 0x30 | 0xa0 | 0xa1),
+    }
 }
 
 pub(crate) fn invalid(e: impl fmt::Display) -> ConfigError {

@@ -150,7 +150,8 @@ impl KeyRing {
             .iter()
             .find(|k| self.is_staged(k) && k.verification.kid() == Some(new))
         {
-            if !same_key(staged, &fresh) {
+            let (staged, fresh) = (&staged.verification, &fresh.verification);
+            if staged.algorithm() != fresh.algorithm() || !staged.same_material(fresh, provider) {
                 return Err(ConfigError::Conflict(
                     "the key differs from the one staged under its kid",
                 ));
@@ -179,26 +180,6 @@ impl KeyRing {
     /// The keys still kept at `now`.
     pub(crate) fn live(&self, now: i64) -> impl Iterator<Item = &RingKey> {
         self.keys.iter().filter(move |key| key.until >= now)
-    }
-}
-
-/// Whether two ring keys are the same key: the same public JWK, or (HMAC, never published) the same secret.
-fn same_key(a: &RingKey, b: &RingKey) -> bool {
-    match (&a.jwk, &b.jwk) {
-        (Some(a), Some(b)) => a == b,
-        (None, None) => {
-            let bytes = |k: &RingKey| {
-                k.verification
-                    .key
-                    .try_get_as_bytes()
-                    .map(<[u8]>::to_vec)
-                    .ok()
-            };
-            a.verification.algorithm() == b.verification.algorithm()
-                && bytes(a) == bytes(b)
-                && bytes(a).is_some()
-        }
-        _ => false,
     }
 }
 

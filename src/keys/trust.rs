@@ -142,19 +142,18 @@ pub(crate) struct TrustDomains {
 }
 
 impl TrustDomains {
-    /// Builds the domains, validating every static key; remote key sets start fetching; `own` are the keys of
-    /// the layer's own issuer, looked at first in the default domain. A name trusted twice is
-    /// an error (the second would silently replace the first).
+    /// Builds the domains, validating every static key; remote key sets start fetching; `own` are the name and
+    /// keys of the layer's own issuer, looked at first in the domain its tokens are routed to (its named domain
+    /// when it is also a named issuer, else the default one). A name trusted twice is an error (the second would
+    /// silently replace the first).
     pub(crate) fn build(
         default: TrustedIssuer,
-        own: Option<Box<dyn KeySource>>,
+        own: Option<(String, Box<dyn KeySource>)>,
         named: Vec<(String, TrustedIssuer)>,
         provider: &'static CryptoProvider,
     ) -> Result<Self, ConfigError> {
-        let mut default = domain(default, provider)?;
-        default.own = own;
         let mut domains = Self {
-            default,
+            default: domain(default, provider)?,
             named: HashMap::new(),
         };
         for (issuer, trusted) in named {
@@ -166,6 +165,13 @@ impl TrustDomains {
                 return Err(ConfigError::DuplicateIssuer(issuer));
             }
             domains.named.insert(issuer, domain);
+        }
+        if let Some((issuer, own)) = own {
+            let domain = match domains.named.get_mut(&issuer) {
+                Some(named) => named,
+                None => &mut domains.default,
+            };
+            domain.own = Some(own);
         }
         if domains.default.is_empty() && domains.named.is_empty() {
             return Err(ConfigError::NoKeys);

@@ -130,17 +130,47 @@ impl VerificationKey {
         self.kid.as_deref()
     }
 
+    /// An RSA key's modulus and exponent, however it was given (PEM/DER or JWK components).
+    fn rsa_components(&self, provider: &CryptoProvider) -> Result<(Vec<u8>, Vec<u8>), ConfigError> {
+        match self.key.kind() {
+            DecodingKeyKind::RsaModulusExponent { n, e } => Ok((n.clone(), e.clone())),
+            DecodingKeyKind::SecretOrDer(der) => {
+                (provider.key_utils.rsa_pub_components_from_public_key)(der).map_err(invalid)
+            }
+        }
+    }
+
+    /// Whether both verify with the same key material, whatever form each was given in and whatever algorithm
+    /// each is bound to: the same HMAC secret, RSA modulus and exponent, or EC/Ed25519 public point.
+    pub(crate) fn same_material(&self, other: &Self, provider: &CryptoProvider) -> bool {
+        if self.key.family() != other.key.family() {
+            return false;
+        }
+        if self.key.family() == AlgorithmFamily::Rsa {
+            let trim = |(n, e): (Vec<u8>, Vec<u8>)| {
+                let strip = |v: &[u8]| v[v.iter().take_while(|b| **b == 0).count()..].to_vec();
+                (strip(&n), strip(&e))
+            };
+            return match (
+                self.rsa_components(provider),
+                other.rsa_components(provider),
+            ) {
+                (Ok(a), Ok(b)) => trim(a) == trim(b),
+                _ => false,
+            };
+        }
+        // HMAC secrets, and the raw public points jsonwebtoken keeps for EC (0x04 || x || y) and Ed25519 (x)
+        // whether they came from PEM, DER or JWK components.
+        matches!(
+            (self.key.try_get_as_bytes(), other.key.try_get_as_bytes()),
+            (Ok(a), Ok(b)) if a == b
+        )
+    }
+
     /// Checks what can only be checked with a provider: RSA modulus size, and that the key parses at all.
     pub(crate) fn validate(&self, provider: &CryptoProvider) -> Result<(), ConfigError> {
         if self.key.family() == AlgorithmFamily::Rsa {
-            let modulus = match self.key.kind() {
-                DecodingKeyKind::RsaModulusExponent { n, .. } => n.clone(),
-                DecodingKeyKind::SecretOrDer(der) => {
-                    (provider.key_utils.rsa_pub_components_from_public_key)(der)
-                        .map_err(invalid)?
-                        .0
-                }
-            };
+            let modulus = self.rsa_components(provider)?.0;
             let bits = rsa_bits(&modulus);
             if bits < 2048 {
                 return Err(ConfigError::WeakRsaKey { bits });

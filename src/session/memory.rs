@@ -211,6 +211,10 @@ impl RevocationCheck for MemoryStore {
 }
 
 impl SessionStore for MemoryStore {
+    /// One process's memory: a random successor key lives exactly as long as the sessions.
+    fn is_shared_or_persistent(&self) -> bool {
+        false
+    }
     fn create_session(&self, new: NewSession) -> StoreFuture<()> {
         // A session starts now: its `auth_time` is the caller's clock.
         let now = self.observe(new.session.auth_time);

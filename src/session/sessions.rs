@@ -215,10 +215,10 @@ impl SessionsBuilder {
 
     /// The server key of refresh tokens: it derives each successor (so a retry inside the grace period gets the
     /// same one) and tags every token, so the reuse of *any* earlier generation is recognised and revokes the
-    /// family. Random per process by default: set the same 32 random bytes on every instance that shares a
-    /// store, and keep it across restarts. Without that, a token two or more generations old presented to
-    /// another process (or after a restart) is refused as invalid instead of revoking its family; reuse of the
-    /// immediately previous token is detected either way.
+    /// family. Set the same 32 random bytes on every instance that shares a store, and keep it across restarts:
+    /// [`build`](Self::build) requires it for a store that is shared or persistent
+    /// ([`SessionStore::is_shared_or_persistent`]: Redis, SQL). Only a process-local store (the memory store)
+    /// may go without, with a random key per process.
     pub fn successor_key(mut self, key: [u8; 32]) -> Self {
         self.successor_key = Some(key);
         self
@@ -237,6 +237,12 @@ impl SessionsBuilder {
         if self.grace_period > MAX_GRACE_PERIOD {
             return Err(ConfigError::InvalidDuration(
                 "the grace period is at most 60 seconds",
+            ));
+        }
+        if self.successor_key.is_none() && self.store.is_shared_or_persistent() {
+            return Err(ConfigError::Missing(
+                "a stable .successor_key(..) for a shared or persistent store (Redis, SQL): the same 32 secret \
+                 bytes on every instance and across restarts, or reuse of an old refresh token goes undetected",
             ));
         }
         let clock = Arc::clone(self.issuer.clock());

@@ -188,6 +188,11 @@ pub enum RotateOutcome {
 ///     fn revoke_subject(&self, issuer: &str, subject: &str, not_before: i64, until: i64) -> StoreFuture<()> {
 ///         self.inner.revoke_subject(issuer, subject, not_before, until)
 ///     }
+///     // Process-local like the memory store it wraps (a store shared with other processes keeps the default,
+///     // `true`, and its sessions need a stable successor key).
+///     fn is_shared_or_persistent(&self) -> bool {
+///         self.inner.is_shared_or_persistent()
+///     }
 /// }
 /// # let _ = CountingStore::default();
 /// ```
@@ -230,4 +235,13 @@ pub trait SessionStore: RevocationCheck {
         not_before: i64,
         until: i64,
     ) -> StoreFuture<()>;
+
+    /// Whether the store's sessions outlive this process or are seen by other processes (Redis, SQL): then
+    /// [`Sessions`](crate::Sessions) need a stable [`successor_key`](crate::SessionsBuilder::successor_key), or
+    /// a refresh token presented after a restart or to another instance could not be recognised as reused.
+    /// `true` unless the store says otherwise (fail closed); [`MemoryStore`](crate::MemoryStore), and stores
+    /// that keep sessions in this process only, answer `false`.
+    fn is_shared_or_persistent(&self) -> bool {
+        true
+    }
 }

@@ -27,6 +27,9 @@ impl RevocationCheck for Timed {
 }
 
 impl SessionStore for Timed {
+    fn is_shared_or_persistent(&self) -> bool {
+        self.0.is_shared_or_persistent()
+    }
     fn create_session(&self, session: NewSession) -> StoreFuture<()> {
         timed("create_session", self.0.create_session(session))
     }

@@ -16,7 +16,7 @@ use tower_service::Service;
 
 use crate::{
     Algorithm, AuthError, JwtAuthLayer, ManualClock, SessionStore, Sessions, SigningKey,
-    SlidingPolicy, TokenInfo, TokenIssuer, VerificationKey,
+    SlidingPolicy, TokenInfo, TokenIssuer,
 };
 
 /// The time every case starts at (2030-03-17), far from any real clock.
@@ -148,16 +148,12 @@ impl Harness {
             .refresh_ttl(refresh_ttl)
             .max_session(max_session)
             .grace_period(grace)
+            // A fixed key: the stores under test may be shared (Redis, SQL), which requires one.
+            .successor_key([0x5a; 32])
             .build()
             .expect("the test sessions");
-        let builder = || {
-            JwtAuthLayer::builder()
-                .key(
-                    VerificationKey::hmac(Algorithm::HS256, TEST_SECRET).expect("a 32-byte secret"),
-                )
-                .leeway(leeway)
-                .sessions(&sessions)
-        };
+        // The sessions bring their issuer's keys: the layer is given none of its own.
+        let builder = || JwtAuthLayer::builder().leeway(leeway).sessions(&sessions);
         let layer = builder().build().expect("the test layer");
         let sliding = builder()
             .sliding(SlidingPolicy::new().action(http::Method::POST, "/posts"))

@@ -70,6 +70,7 @@ impl<F> fmt::Debug for TokenSourceFn<F> {
 ///
 /// let layer = JwtAuthLayer::builder()
 ///     .key(VerificationKey::hmac(Algorithm::HS256, &[7; 32]).unwrap())
+///     .issuer("https://auth.example.com")
 ///     .audience("api")
 ///     // The token of a custom `X-Api-Token` header.
 ///     .token_source(token_source_fn(|headers, _uri| {

@@ -21,6 +21,8 @@ pub(crate) struct Validation {
     /// may have ([`TokenIssuerBuilder::max_ttl`](crate::TokenIssuerBuilder::max_ttl)), which revocation markers
     /// are sized by.
     pub(crate) own_max_ttl: Option<i64>,
+    /// Refuse session tokens (`sid`): the layer can't check their session, so a logout would not reach them.
+    pub(crate) refuse_sid: bool,
 }
 
 impl Default for Validation {
@@ -34,6 +36,7 @@ impl Default for Validation {
             required: Vec::new(),
             max_age: None,
             own_max_ttl: None,
+            refuse_sid: false,
         }
     }
 }
@@ -124,6 +127,9 @@ impl Validation {
             {
                 return Err(AuthError::of_claim(InvalidAudience, "aud"));
             }
+        }
+        if self.refuse_sid && claims.sid.is_some() {
+            return Err(AuthError::of_claim(AuthErrorKind::InvalidClaim, "sid"));
         }
         for name in &self.required {
             if !has_claim(claims, name) {

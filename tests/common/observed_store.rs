@@ -47,6 +47,9 @@ impl RevocationCheck for ObservedStore {
 }
 
 impl SessionStore for ObservedStore {
+    fn is_shared_or_persistent(&self) -> bool {
+        self.inner.is_shared_or_persistent()
+    }
     fn create_session(&self, session: NewSession) -> StoreFuture<()> {
         self.record(&session);
         self.inner.create_session(session)

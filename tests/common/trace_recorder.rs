@@ -13,7 +13,8 @@ use tracing::{Event, Metadata, Subscriber};
 
 #[derive(Clone, Default)]
 pub struct Recorder {
-    /// Every event's fields, prefixed with the names of the spans it happened in (`[jwt_auth] kind=… `).
+    /// Every event's fields, prefixed with the names of the spans it happened in (`[jwt_auth] kind=… `), and
+    /// followed by its level (`level=WARN`).
     pub events: Arc<Mutex<Vec<String>>>,
     /// Every span: its name and fields, then what was recorded into it.
     pub spans: Arc<Mutex<Vec<String>>>,
@@ -94,6 +95,9 @@ impl Subscriber for Recorder {
             fields.0.push_str(&format!("[{name}] "));
         }
         event.record(&mut fields);
+        fields
+            .0
+            .push_str(&format!("level={}", event.metadata().level()));
         self.events.lock().unwrap().push(fields.0);
     }
     fn enter(&self, id: &Id) {

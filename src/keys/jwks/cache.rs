@@ -12,7 +12,7 @@ use jsonwebtoken::Algorithm;
 
 use super::document::{parse_key_set, KeyTable};
 use super::fetch::{FetchedDocument, SharedFetcher};
-use super::{parse_uri, Settings, Source};
+use super::{check_transport, parse_uri, Settings, Source};
 use crate::error::{AuthErrorKind, ConfigError};
 use crate::keys::source::{KeyLookup, KeySource, SelectedKey};
 use crate::keys::verification::VerificationKey;
@@ -334,8 +334,11 @@ impl Inner {
             return Err("the discovery document names another issuer".into());
         }
         let uri = parse_uri(&found.jwks_uri).map_err(|_| "bad jwks_uri".to_owned())?;
-        if uri.scheme_str() != Some("https") && !self.settings.allow_http {
-            return Err("the discovery document names a jwks_uri that is not https".into());
+        if let Err(_refused) = check_transport(&uri, self.settings.allow_http) {
+            // Not a passing failure: the provider is misconfigured, and every request gets 503 until it is fixed.
+            #[cfg(feature = "tracing")]
+            tracing::error!(issuer, error = %_refused, "OpenID Connect discovery refused: a plain-http jwks_uri");
+            return Err("the discovery document names a plain-http jwks_uri".into());
         }
         Ok(uri)
     }

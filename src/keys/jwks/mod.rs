@@ -124,6 +124,24 @@ fn parse_uri(text: &str) -> Result<Uri, ConfigError> {
     }
 }
 
+/// Refuses a plain-`http` URL to fetch keys from, unless `allow_http` and its host is a loopback one
+/// (`localhost`, `127.0.0.0/8`, `::1`): keys fetched in the clear could be swapped by anyone on the path.
+fn check_transport(uri: &Uri, allow_http: bool) -> Result<(), ConfigError> {
+    if uri.scheme_str() == Some("https") || (allow_http && is_loopback(uri)) {
+        return Ok(());
+    }
+    Err(ConfigError::InsecureKeyUrl(uri.to_string()))
+}
+
+fn is_loopback(uri: &Uri) -> bool {
+    let host = uri.host().unwrap_or_default();
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || bare
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 impl Jwks {
     fn with_source(source: Source) -> Self {
         Self {
@@ -133,14 +151,18 @@ impl Jwks {
         }
     }
 
-    /// The JWK Set at `url` (`https://…`; `http://` only for tests and trusted networks).
+    /// The JWK Set at `url`: `https://…`, or `http://` on a loopback host with [`allow_http`](Self::allow_http)
+    /// (checked when the layer is built: [`ConfigError::InsecureKeyUrl`]).
     pub fn url(url: &str) -> Result<Self, ConfigError> {
         Ok(Self::with_source(Source::Url(parse_uri(url)?)))
     }
 
     /// OpenID Connect discovery: reads `<issuer>/.well-known/openid-configuration`, requires its `issuer` to equal
-    /// `issuer` exactly, and uses its `jwks_uri`, which must be `https` unless [`allow_http`](Self::allow_http)
-    /// (a discovery document naming a plain-HTTP key set is refused: anyone on the path could swap the keys).
+    /// `issuer` exactly, and uses its `jwks_uri`. Both must be `https`, or plain `http` on a loopback host with
+    /// [`allow_http`](Self::allow_http): an `http` issuer is refused when the layer is built
+    /// ([`ConfigError::InsecureKeyUrl`]), and a discovery document naming an `http` key set elsewhere is refused
+    /// with an error event (requests get 503 until the provider fixes it). The keys verify only tokens of
+    /// `issuer` (see [`JwtAuthBuilder::jwks`](crate::JwtAuthBuilder::jwks)).
     pub fn oidc(issuer: &str) -> Result<Self, ConfigError> {
         let discovery = parse_uri(&format!(
             "{}/.well-known/openid-configuration",
@@ -157,13 +179,23 @@ impl Jwks {
         Self::with_source(Source::Document(json.into()))
     }
 
+    /// The issuer an OpenID Connect key set discovers, whose tokens alone its keys verify.
+    pub(crate) fn oidc_issuer(&self) -> Option<&str> {
+        match &self.source {
+            Source::Oidc { issuer, .. } => Some(issuer),
+            _ => None,
+        }
+    }
+
     /// Algorithms keys of this set may verify (keys without `alg` get every allowed algorithm of their type).
     pub fn algorithms(mut self, algorithms: impl IntoIterator<Item = Algorithm>) -> Self {
         self.settings.algorithms = algorithms.into_iter().collect();
         self
     }
 
-    /// Lets OpenID Connect discovery use a plain `http://` `jwks_uri` (loopback tests, trusted networks only).
+    /// Lets the key set (its URL, the discovery document and the `jwks_uri` it names) be fetched over plain
+    /// `http://` — from a loopback host only (`localhost`, `127.0.0.0/8`, `::1`), for tests and local
+    /// development. Any other `http` host is still refused.
     pub fn allow_http(mut self) -> Self {
         self.settings.allow_http = true;
         self
@@ -219,6 +251,12 @@ impl Jwks {
             .any(|a| a.family() == jsonwebtoken::AlgorithmFamily::Hmac)
         {
             return Err(ConfigError::AlgorithmMismatch);
+        }
+        match &self.source {
+            Source::Url(uri) | Source::Oidc { discovery: uri, .. } => {
+                check_transport(uri, self.settings.allow_http)?
+            }
+            Source::Document(_) => {}
         }
         if self.settings.min_refresh > self.settings.max_refresh || self.settings.timeout.is_zero()
         {
