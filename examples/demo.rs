@@ -86,6 +86,30 @@ fn keys(alg: Algorithm) -> Result<(SigningKey, [u8; 32]), BoxError> {
     Ok((SigningKey::from_pem(alg, &private)?, refresh_key(&private)))
 }
 
+/// `JWT_PUBLIC_KEY`, when set, must be the public half of `JWT_PRIVATE_KEY`: the demo verifies a token of its
+/// issuer with it and refuses to start otherwise. (Layers wired to the sessions trust the issuer's key ring
+/// itself, so the public key is never given to them a second time.)
+fn check_public_key(alg: Algorithm, issuer: &TokenIssuer, name: &str) -> Result<(), BoxError> {
+    let Ok(path) = std::env::var("JWT_PUBLIC_KEY") else {
+        return Ok(());
+    };
+    let pem = std::fs::read(&path).map_err(|e| format!("JWT_PUBLIC_KEY={path}: {e}"))?;
+    let mut public = tower_jwt_auth::VerificationKey::from_pem(alg, &pem)?;
+    if let Some(kid) = issuer.active_kid() {
+        public = public.with_kid(kid)?;
+    }
+    let token = issuer.issue("startup-check", &())?;
+    let verifier = JwtAuthLayer::builder()
+        .key(public)
+        .issuer(name)
+        .allow_any_audience()
+        .build()?;
+    verifier
+        .verify_token(token.as_str())
+        .map(drop)
+        .map_err(|_| "JWT_PUBLIC_KEY is not the public half of JWT_PRIVATE_KEY".into())
+}
+
 fn refresh_key(material: &[u8]) -> [u8; 32] {
     use sha2::Digest;
     sha2::Sha256::new()
@@ -447,6 +471,7 @@ async fn app(public_url: &str) -> Result<Router, BoxError> {
         None => signing,
     };
     let issuer = issuer(signing)?;
+    check_public_key(alg, &issuer, &issuer_name)?;
     let (store, replay) = store().await?;
     let policy = dpop_policy()?;
     // DPoP proofs name PUBLIC_URL + path; with a shared store, used proofs are shared too.

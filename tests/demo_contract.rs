@@ -520,3 +520,33 @@ async fn password_checks_beyond_the_bound_get_503_with_retry_after() {
         StatusCode::OK
     );
 }
+
+/// `JWT_PUBLIC_KEY`, when set, must be the public half of `JWT_PRIVATE_KEY`: with another key the demo refuses
+/// to start and says why (the layer itself trusts the issuer's key ring, never a second copy of the key).
+#[test]
+fn the_demo_refuses_a_public_key_that_is_not_its_private_keys() {
+    let keys = format!("{}/tests/keys", env!("CARGO_MANIFEST_DIR"));
+    let exe = std::env::current_exe().unwrap();
+    let binary = exe
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("examples")
+        .join("demo");
+    let output = std::process::Command::new(binary)
+        .env("BIND", "127.0.0.1:0")
+        .env("JWT_ALG", "ES256")
+        .env("JWT_PRIVATE_KEY", format!("{keys}/ec256_private.pem"))
+        .env("JWT_PUBLIC_KEY", format!("{keys}/ec256_other_public.pem"))
+        .env_remove("REDIS_URL")
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("JWT_PUBLIC_KEY is not the public half of JWT_PRIVATE_KEY"),
+        "{stderr}"
+    );
+}
