@@ -481,7 +481,10 @@ async fn a_revocation_that_changes_nothing_writes_and_announces_nothing() {
     assert!(sessions.revoke(pair.refresh_token()).await.is_ok());
     // The refresh token's session was revoked already, as long: announced once per kind, not again.
     let entries = redis_server::feed_entries(&server.url(), "noop").await;
-    assert_eq!(entries, 3, "one announcement per revocation that changed something");
+    assert_eq!(
+        entries, 3,
+        "one announcement per revocation that changed something"
+    );
     let markers = redis_server::markers(&server.url(), "noop").await;
     assert_eq!(markers.len(), 3, "{markers:?}");
     // Again, with the same or an earlier until, and the refresh token of the revoked session.

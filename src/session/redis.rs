@@ -89,8 +89,9 @@ redis.call('EXPIREAT', KEYS[1], ARGV[7])
 return 1
 ";
 
-/// KEYS: session, then on one server the session marker set and the feed (the reuse's marker is recorded in the
-/// same script; on a cluster they are in another slot and the store records it right after).
+/// KEYS: session, then on one server the session marker set and the feed: there the script ends a reused family
+/// and records its marker itself. On a cluster they are in another slot: the script only reports the reuse, and
+/// the store records the marker, then ends the session (see [`RedisStore::end_session`]).
 /// ARGV: generation, presented hash, now, grace, successor hash, successor exp, revoke until, session id.
 const ROTATE: &str = r"
 local s = redis.call('HMGET', KEYS[1], 'sub', 'auth_time', 'exp', 'claims', 'gen', 'cur', 'prev', 'rotated', 'texp')
@@ -112,15 +113,18 @@ if presented + 1 == current and s[7] and ARGV[2] == s[7] then
   if now < tonumber(s[8]) + tonumber(ARGV[4]) then
     return {'retried', s[1], s[2], s[3], s[4], s[5], s[9], s[6]}
   end
-  redis.call('DEL', KEYS[1])
-  if KEYS[2] then mark(KEYS[2], KEYS[3], 's', ARGV[8], ARGV[7]) end
+  if KEYS[2] then
+    redis.call('DEL', KEYS[1])
+    mark(KEYS[2], KEYS[3], 's', ARGV[8], ARGV[7])
+  end
   return {'reused', s[1]}
 end
 if presented < current then return {'outdated'} end
 return {'invalid'}
 ";
 
-/// KEYS: session, then on one server the session marker set and the feed (as for [`ROTATE`]).
+/// KEYS: session, then on one server the session marker set and the feed (as for [`ROTATE`]: on a cluster the
+/// script only reports that the token is the session's).
 /// ARGV: generation, presented hash, until, session id.
 const REVOKE_REFRESH: &str = r"
 local s = redis.call('HMGET', KEYS[1], 'gen', 'cur', 'prev')
@@ -128,8 +132,10 @@ if not s[1] then return 0 end
 local current = ARGV[1] == s[1] and ARGV[2] == s[2]
 local previous = tonumber(ARGV[1]) + 1 == tonumber(s[1]) and s[3] and ARGV[2] == s[3]
 if not (current or previous) then return 0 end
-redis.call('DEL', KEYS[1])
-if KEYS[2] then mark(KEYS[2], KEYS[3], 's', ARGV[4], ARGV[3]) end
+if KEYS[2] then
+  redis.call('DEL', KEYS[1])
+  mark(KEYS[2], KEYS[3], 's', ARGV[4], ARGV[3])
+end
 return 1
 ";
 
@@ -251,12 +257,10 @@ fn marking(body: &str) -> Script {
 ///
 /// **Cluster** ([`RedisStore::cluster`]): the hash tags above keep each script's keys in one slot, so every
 /// script (and a rotation's single winner) works unchanged. The markers and the feed share a slot that is not a
-/// session's, so a revocation that ends a session is two steps there: unconditional ones (logout, logout
-/// everywhere, reuse of an older generation) record and announce the marker first, then delete the session (a
-/// failure in between over-revokes, never under-revokes); the conditional ones (reuse of the previous
-/// refresh token, revoking a refresh token) delete the session in their script and record the marker right
-/// after. A process dying in that instant leaves the family's refresh tokens dead and its access tokens
-/// accepted by the other processes until they expire.
+/// session's, so a revocation that ends a session takes two steps there: the marker is recorded and announced
+/// first, then the session deleted (a conditional revocation — refresh-token reuse, revoking a refresh token —
+/// is decided by a script on the session that changes nothing, before both). A failure in between leaves the
+/// session over-revoked or untouched, never ended without its marker.
 #[derive(Clone)]
 pub struct RedisStore {
     connection: Connection,
@@ -623,13 +627,15 @@ impl RedisStore {
         })
     }
 
-    /// After a conditional script ended a session: the local mirror, and on a cluster the marker (on one server
-    /// the script recorded it).
-    async fn session_ended(&self, session_id: &str, until: i64) -> Result<(), StoreError> {
-        self.mirror.write().revoke_session(session_id, until);
+    /// Ends a session a conditional script (reuse, revoking a refresh token) found to end. On one server the
+    /// script ended it and recorded its marker: only the local mirror is left. On a cluster the script changed
+    /// nothing, and the session is revoked now, marker first: a failure in between leaves it over-revoked or
+    /// untouched (the request undone), never ended without its marker.
+    async fn end_session(&self, session_id: &str, until: i64) -> Result<(), StoreError> {
         if self.cluster {
-            self.mark(Marker::Session, session_id, until).await?;
+            return self.revoke_session_now(session_id, until).await;
         }
+        self.mirror.write().revoke_session(session_id, until);
         Ok(())
     }
 }
@@ -772,7 +778,7 @@ impl SessionStore for RedisStore {
                 },
                 Some("reused") => {
                     store
-                        .session_ended(&session_id, request.revoke_until.max(1))
+                        .end_session(&session_id, request.revoke_until.max(1))
                         .await?;
                     RotateOutcome::Reused {
                         session_id,
@@ -814,7 +820,7 @@ impl SessionStore for RedisStore {
                 })
                 .await?;
             if revoked == 1 {
-                store.session_ended(&session_id, until.max(1)).await?;
+                store.end_session(&session_id, until.max(1)).await?;
             }
             Ok(revoked == 1)
         })

@@ -46,7 +46,7 @@ pub(crate) const FEED_RETENTION: Duration = Duration::from_secs(600);
 /// Pause before reconnecting after a broken read.
 const RECONNECT_PAUSE: Duration = Duration::from_millis(200);
 /// How often the mirror reads every marker again, whatever the feed said: this bounds what no feed entry tells
-/// (a process dying between a cluster's conditional script and its marker, a feed deleted by hand).
+/// (a feed deleted by hand and started over, say).
 const REHYDRATION: Duration = Duration::from_secs(300);
 
 /// A stream entry, applied to the mirror.
