@@ -409,16 +409,24 @@ async fn an_instance_eleven_minutes_ahead_of_redis_still_announces_its_revocatio
     // B runs on the system clock (Redis's); A's clock is 11 minutes ahead.
     let (router_b, sessions_b, _) = app(&server.url(), "skew").await;
     let ahead = tower_jwt_auth::ManualClock::new(now() + 11 * 60);
-    let store_a = RedisStore::builder(server.url())
-        .prefix("skew")
-        .clock(ahead.clone())
-        .build()
-        .await
-        .unwrap();
+    let recorder = common::trace_recorder::Recorder::default();
+    let store_a = {
+        let _recording = tracing::subscriber::set_default(recorder.clone());
+        RedisStore::builder(server.url())
+            .prefix("skew")
+            .clock(ahead.clone())
+            .build()
+            .await
+            .unwrap()
+    };
     let skew = store_a.clock_skew().unwrap();
+    assert!((655..=665).contains(&skew), "measured at build: {skew}");
+    let events = recorder.events.lock().unwrap().clone();
     assert!(
-        (655..=665).contains(&skew),
-        "the skew is measured (and warned about) at build: {skew}"
+        events
+            .iter()
+            .any(|e| e.contains(&format!("skew_seconds={skew}")) && e.contains("Redis's TIME")),
+        "and warned about: {events:?}"
     );
     let issuer_a = common::sessions::test_issuer(&ahead, Duration::from_secs(3600));
     let sessions_a = Sessions::builder(issuer_a, store_a).build().unwrap();

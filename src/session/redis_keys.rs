@@ -77,7 +77,7 @@ impl Layout {
         format!("{0}:{{{0}:feed}}:nb", self.prefix)
     }
 
-    /// A session's hash (`suffix` `s`), tagged with the session id.
+    /// A session's hash, tagged with the session id.
     pub(crate) fn session(&self, session_id: &str) -> String {
         format!(
             "{}:{{{}}}:s",
