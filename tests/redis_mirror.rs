@@ -9,7 +9,7 @@ mod common;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::redis_server::RedisServer;
+use common::redis_server::{self, RedisServer};
 use http::StatusCode;
 use tower_jwt_auth::testing::{Harness, StoreUnderTest};
 use tower_jwt_auth::{RedisStore, RevocationCheck, SessionStore};
@@ -38,22 +38,6 @@ async fn connection(server: &RedisServer) -> redis::aio::MultiplexedConnection {
         .unwrap()
 }
 
-/// Calls per command since the server started (`INFO commandstats`).
-async fn command_counts(server: &RedisServer) -> std::collections::BTreeMap<String, u64> {
-    let info: String = redis::cmd("INFO")
-        .arg("commandstats")
-        .query_async(&mut connection(server).await)
-        .await
-        .unwrap();
-    info.lines()
-        .filter_map(|line| {
-            let (name, stats) = line.strip_prefix("cmdstat_")?.split_once(':')?;
-            let calls = stats.split(',').find_map(|s| s.strip_prefix("calls="))?;
-            Some((name.to_owned(), calls.parse().ok()?))
-        })
-        .collect()
-}
-
 /// Waits until `check` holds, polling every millisecond; the time it took, or `None` after `deadline`.
 async fn within<F, Fut>(deadline: Duration, mut check: F) -> Option<Duration>
 where
@@ -80,7 +64,7 @@ async fn the_request_path_makes_no_redis_call_at_steady_state() {
     let revoked = a.sessions.login("bob", &()).await.unwrap();
     let info = a.token_info(revoked.access_token()).await.unwrap();
     a.sessions.logout(&info).await.unwrap();
-    let before = command_counts(&server).await;
+    let before = redis_server::command_counts(&server).await;
     for _ in 0..500 {
         assert_eq!(a.status(pair.access_token()).await, StatusCode::OK);
         assert_eq!(
@@ -88,12 +72,11 @@ async fn the_request_path_makes_no_redis_call_at_steady_state() {
             StatusCode::UNAUTHORIZED
         );
     }
-    let after = command_counts(&server).await;
-    // Only the feed's blocking reads (and our own INFO) ran meanwhile.
-    let calls: Vec<_> = after
-        .iter()
-        .filter(|(name, _)| !matches!(name.as_str(), "xread" | "info"))
-        .filter(|(name, calls)| before.get(*name) != Some(calls))
+    let after = redis_server::command_counts(&server).await;
+    // Only the feed's blocking reads and position checks (and our own INFO) ran meanwhile.
+    let calls: Vec<_> = redis_server::calls_between(&before, &after)
+        .into_iter()
+        .filter(|(name, _)| !matches!(name.as_str(), "xread" | "xinfo|stream" | "info"))
         .collect();
     assert!(calls.is_empty(), "1000 checks made Redis calls: {calls:?}");
 }
@@ -228,4 +211,101 @@ async fn checks_fail_closed_until_the_mirror_has_hydrated_and_recover_alone() {
         healed.is_some(),
         "the mirror hydrates once Redis is reachable"
     );
+}
+
+/// Redis's clock (`TIME`), in milliseconds.
+async fn redis_millis(server: &RedisServer) -> i64 {
+    let (seconds, micros): (i64, i64) = redis::cmd("TIME")
+        .query_async(&mut connection(server).await)
+        .await
+        .unwrap();
+    seconds * 1000 + micros / 1000
+}
+
+#[tokio::test]
+async fn a_follower_rehydrates_when_entries_after_its_position_were_trimmed() {
+    let Some(server) = RedisServer::start(&[]) else {
+        return;
+    };
+    let (a, _) = instance(&server).await;
+    let (b, _) = instance(&server).await;
+    // The feed is in use: B follows it from the middle.
+    let earlier = a.sessions.login("bob", &()).await.unwrap();
+    let info = a.token_info(earlier.access_token()).await.unwrap();
+    a.sessions.logout(&info).await.unwrap();
+    let seen = within(Duration::from_secs(1), || async {
+        b.status(earlier.access_token()).await == StatusCode::UNAUTHORIZED
+    })
+    .await;
+    assert!(seen.is_some(), "B follows the feed");
+    let pair = a.sessions.login("alice", &()).await.unwrap();
+    assert_eq!(b.status(pair.access_token()).await, StatusCode::OK);
+    // A revocation whose announcement is trimmed before B reads it — in the same command, as a writer trimming by
+    // a clock 11 minutes ahead of Redis's did (or an operator's XTRIM, or Redis's clock stepping forward).
+    let sid = tower_jwt_auth::testing::claims_of(pair.access_token())["sid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let until = tower_jwt_auth::testing::T0 + 3600;
+    let cut = redis_millis(&server).await + 11 * 60 * 1000;
+    let _: () = redis::Script::new(
+        "redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+         redis.call('XADD', KEYS[2], 'MINID', ARGV[3], '*', 'k', 's', 'i', ARGV[2], 'u', ARGV[1])",
+    )
+    .key("mirror:{mirror:feed}:s")
+    .key("mirror:feed")
+    .arg(until)
+    .arg(&sid)
+    .arg(cut)
+    .invoke_async(&mut connection(&server).await)
+    .await
+    .unwrap();
+    let feed_len: usize = redis::cmd("XLEN")
+        .arg("mirror:feed")
+        .query_async(&mut connection(&server).await)
+        .await
+        .unwrap();
+    assert_eq!(feed_len, 0, "the announcement never reached the stream");
+    let delay = within(Duration::from_secs(3), || async {
+        b.status(pair.access_token()).await == StatusCode::UNAUTHORIZED
+    })
+    .await;
+    assert!(
+        delay.is_some(),
+        "B notices that entries after its position were trimmed and reads the markers again"
+    );
+    eprintln!("refused by B after {delay:?}");
+}
+
+#[tokio::test]
+async fn hydration_reads_the_marker_sets_and_never_the_rest_of_the_keyspace() {
+    let Some(server) = RedisServer::start(&[]) else {
+        return;
+    };
+    const MARKERS: usize = 300;
+    const UNRELATED: usize = 50_000;
+    let a = store(&server).await;
+    let until = common::now() + 3600;
+    for i in 0..MARKERS {
+        a.revoke_token(&format!("jti-{i}"), until).await.unwrap();
+    }
+    // Another application's keys in the same Redis.
+    let mut admin = connection(&server).await;
+    for chunk in 0..UNRELATED / 1000 {
+        let mut mset = redis::cmd("MSET");
+        for i in chunk * 1000..(chunk + 1) * 1000 {
+            mset.arg(format!("other-app:item:{i}")).arg(i);
+        }
+        let _: () = mset.query_async(&mut admin).await.unwrap();
+    }
+    let before = redis_server::command_counts(&server).await;
+    let c = store(&server).await;
+    let after = redis_server::command_counts(&server).await;
+    assert_eq!(c.mirrored_revocations(), MARKERS);
+    let calls = redis_server::calls_between(&before, &after);
+    let reads_of_markers =
+        calls.get("zscan").copied().unwrap_or(0) + calls.get("hscan").copied().unwrap_or(0);
+    eprintln!("hydrating {MARKERS} markers beside {UNRELATED} other keys: {calls:?}");
+    assert_eq!(calls.get("scan"), None, "no keyspace scan: {calls:?}");
+    assert!(reads_of_markers <= 4, "one page per marker set: {calls:?}");
 }

@@ -72,6 +72,8 @@
 //! axum's `route_service`, hyper or tonic.
 
 mod endpoint;
+#[cfg(any(feature = "redis", feature = "postgres", feature = "sqlite"))]
+mod key_prefix;
 mod memory;
 #[cfg(any(feature = "redis", feature = "postgres", feature = "sqlite"))]
 mod mirror;
@@ -80,6 +82,8 @@ mod presented;
 mod redis;
 #[cfg(feature = "redis")]
 mod redis_connection;
+#[cfg(feature = "redis")]
+mod redis_keys;
 #[cfg(feature = "redis")]
 mod redis_mirror;
 mod refresh_token;

@@ -4,32 +4,81 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 use redis::Script;
 
+use crate::clock::{Clock, SharedClock, SystemClock};
 use crate::revocation::{Lookup, RevocationCheck, StoreError, StoreFuture};
 use crate::session::mirror::{Mirror, DEFAULT_MAX_FEED_LAG};
 use crate::session::redis_connection::{open, Connection, Target};
-use crate::session::redis_mirror::{feed_min_id, follow, Layout};
+use crate::session::redis_keys::{subject_member, Layout, Marker};
+use crate::session::redis_mirror::{follow, FEED_RETENTION};
 use crate::session::store::{
     NewSession, RefreshGrant, RotateOutcome, RotateRequest, SessionRecord, SessionStore,
 };
 use crate::TokenInfo;
 
-/// Sets a revocation marker that expires at ARGV[n], or lengthens an existing one (never shortens it); and
-/// announces a revocation on the feed stream in the same script when the feed key is given (one server), so every
-/// process's mirror learns of it (the stream keeps the entries after `minid`, in milliseconds). On a cluster the
-/// feed is in another slot: the store announces from outside the script.
-const MARK: &str = r"
-local function mark(key, expires)
-  if not redis.call('SET', key, '1', 'NX', 'EXAT', expires) then
-    redis.call('EXPIREAT', key, expires, 'GT')
+/// The Lua every marking script starts with (after `local RETENTION = <seconds the feed keeps>`).
+///
+/// Markers are members of one sorted set per kind (id → until), in the feed's hash slot, so one script records a
+/// marker and announces it. Redis's own clock (`TIME`) trims the feed and prunes lapsed markers: the feed's entry
+/// ids are Redis's milliseconds, so trimming by the application's clock would drop fresh entries whenever that
+/// clock runs ahead. A revocation that changes nothing (already revoked until then or later) writes and
+/// announces nothing.
+const MARKING: &str = r"
+-- (`until` is a Lua keyword: the scripts call it `keep`.)
+local function redis_now()
+  return tonumber(redis.call('TIME')[1])
+end
+local function announce(feed, now, ...)
+  redis.call('XADD', feed, 'MINID', '~', (now - RETENTION) .. '000', '*', ...)
+end
+local function prune(set, now, values)
+  local lapsed = redis.call('ZRANGE', set, '-inf', now, 'BYSCORE', 'LIMIT', 0, 256)
+  if #lapsed > 0 then
+    redis.call('ZREM', set, unpack(lapsed))
+    if values then redis.call('HDEL', values, unpack(lapsed)) end
   end
 end
-local function announce(feed, minid, ...)
-  if feed then redis.call('XADD', feed, 'MINID', '~', minid, '*', ...) end
+local function keep_until(key, keep, now)
+  if tonumber(keep) > now then
+    redis.call('EXPIREAT', key, keep, 'NX')
+    redis.call('EXPIREAT', key, keep, 'GT')
+  end
 end
+local function mark(set, feed, kind, id, keep)
+  local now = redis_now()
+  prune(set, now)
+  local old = redis.call('ZSCORE', set, id)
+  if old and tonumber(old) >= tonumber(keep) then return 0 end
+  redis.call('ZADD', set, keep, id)
+  keep_until(set, keep, now)
+  announce(feed, now, 'k', kind, 'i', id, 'u', keep)
+  return 1
+end
+";
+
+/// KEYS: the kind's marker set, feed. ARGV: kind, id, until. 1 when recorded and announced, 0 when nothing
+/// changed.
+const MARK: &str = "return mark(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3])";
+
+/// KEYS: subject marker set, not-before hash, feed. ARGV: member, not before, until, issuer, subject.
+/// Keeps the later not-before and the later until; 0 (and nothing written) when neither is later.
+const MARK_SUBJECT: &str = r"
+local set, values, feed, member = KEYS[1], KEYS[2], KEYS[3], ARGV[1]
+local not_before, keep = ARGV[2], ARGV[3]
+local now = redis_now()
+prune(set, now, values)
+local old_nb = redis.call('HGET', values, member)
+local old_until = redis.call('ZSCORE', set, member)
+local later_nb = not old_nb or tonumber(old_nb) < tonumber(not_before)
+local later_until = not old_until or tonumber(old_until) < tonumber(keep)
+if not (later_nb or later_until) then return 0 end
+if later_nb then redis.call('HSET', values, member, not_before) else not_before = old_nb end
+if later_until then redis.call('ZADD', set, keep, member) else keep = old_until end
+keep_until(set, keep, now)
+keep_until(values, keep, now)
+announce(feed, now, 'k', 'n', 'i', ARGV[4], 's', ARGV[5], 'nb', not_before, 'u', keep)
+return 1
 ";
 
 /// KEYS: session. ARGV: sub, auth_time, exp, claims, generation, hash, token expiry.
@@ -40,9 +89,10 @@ redis.call('EXPIREAT', KEYS[1], ARGV[7])
 return 1
 ";
 
-/// KEYS: session, session-revoked marker, feed.
-/// ARGV: generation, presented hash, now, grace, successor hash, successor exp, revoke until, feed min id,
-/// session id.
+/// KEYS: session, then on one server the session marker set and the feed: there the script ends a reused family
+/// and records its marker itself. On a cluster they are in another slot: the script only reports the reuse, and
+/// the store records the marker, then ends the session (see [`RedisStore::end_session`]).
+/// ARGV: generation, presented hash, now, grace, successor hash, successor exp, revoke until, session id.
 const ROTATE: &str = r"
 local s = redis.call('HMGET', KEYS[1], 'sub', 'auth_time', 'exp', 'claims', 'gen', 'cur', 'prev', 'rotated', 'texp')
 if not s[1] then return {'invalid'} end
@@ -63,58 +113,36 @@ if presented + 1 == current and s[7] and ARGV[2] == s[7] then
   if now < tonumber(s[8]) + tonumber(ARGV[4]) then
     return {'retried', s[1], s[2], s[3], s[4], s[5], s[9], s[6]}
   end
-  redis.call('DEL', KEYS[1])
-  mark(KEYS[2], ARGV[7])
-  announce(KEYS[3], ARGV[8], 'k', 's', 'i', ARGV[9], 'u', ARGV[7])
+  if KEYS[2] then
+    redis.call('DEL', KEYS[1])
+    mark(KEYS[2], KEYS[3], 's', ARGV[8], ARGV[7])
+  end
   return {'reused', s[1]}
 end
 if presented < current then return {'outdated'} end
 return {'invalid'}
 ";
 
-/// KEYS: session, session-revoked marker, feed. ARGV: until, feed min id, session id.
-const REVOKE_SESSION: &str = r"
-redis.call('DEL', KEYS[1])
-mark(KEYS[2], ARGV[1])
-announce(KEYS[3], ARGV[2], 'k', 's', 'i', ARGV[3], 'u', ARGV[1])
-return 1
-";
-
-/// KEYS: session, session-revoked marker, feed. ARGV: generation, presented hash, until, feed min id, session id.
+/// KEYS: session, then on one server the session marker set and the feed (as for [`ROTATE`]: on a cluster the
+/// script only reports that the token is the session's).
+/// ARGV: generation, presented hash, until, session id.
 const REVOKE_REFRESH: &str = r"
 local s = redis.call('HMGET', KEYS[1], 'gen', 'cur', 'prev')
 if not s[1] then return 0 end
 local current = ARGV[1] == s[1] and ARGV[2] == s[2]
 local previous = tonumber(ARGV[1]) + 1 == tonumber(s[1]) and s[3] and ARGV[2] == s[3]
 if not (current or previous) then return 0 end
-redis.call('DEL', KEYS[1])
-mark(KEYS[2], ARGV[3])
-announce(KEYS[3], ARGV[4], 'k', 's', 'i', ARGV[5], 'u', ARGV[3])
-return 1
-";
-
-/// KEYS: marker, feed. ARGV: until, feed min id, token id.
-const REVOKE_TOKEN: &str = r"
-mark(KEYS[1], ARGV[1])
-announce(KEYS[2], ARGV[2], 'k', 'j', 'i', ARGV[3], 'u', ARGV[1])
-return 1
-";
-
-/// KEYS: subject not-before, subject session index, feed. ARGV: not before, until, now, feed min id, issuer,
-/// subject.
-/// Keeps the later not-before and the later expiry, prunes ended sessions from the index, and returns the
-/// subject's sessions.
-const REVOKE_SUBJECT: &str = r"
-local old = tonumber(redis.call('GET', KEYS[1]) or '0')
-if old < tonumber(ARGV[1]) then
-  local ttl = redis.call('EXPIRETIME', KEYS[1])
-  redis.call('SET', KEYS[1], ARGV[1], 'EXAT', math.max(tonumber(ARGV[2]), ttl))
-else
-  redis.call('EXPIREAT', KEYS[1], ARGV[2], 'GT')
+if KEYS[2] then
+  redis.call('DEL', KEYS[1])
+  mark(KEYS[2], KEYS[3], 's', ARGV[4], ARGV[3])
 end
-announce(KEYS[3], ARGV[4], 'k', 'n', 'i', ARGV[5], 's', ARGV[6], 'nb', ARGV[1], 'u', ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[3])
-return redis.call('ZRANGE', KEYS[2], 0, -1)
+return 1
+";
+
+/// KEYS: subject session index. ARGV: now. Prunes ended sessions and returns the subject's sessions.
+const SUBJECT_SESSIONS: &str = r"
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+return redis.call('ZRANGE', KEYS[1], 0, -1)
 ";
 
 /// KEYS: subject session index. ARGV: session id, session end, now.
@@ -130,21 +158,28 @@ return 1
 /// How many times logout-all reads the session index again for logins that raced it.
 const SUBJECT_PASSES: usize = 8;
 
+/// How far the application's clock and Redis's may differ before the build warns.
+const MAX_CLOCK_SKEW: i64 = 5;
+
 /// The default time limit of one store call.
 pub const DEFAULT_REDIS_TIMEOUT: Duration = Duration::from_millis(500);
 
 struct Scripts {
     create: Script,
-    rotate: Script,
-    revoke_session: Script,
-    revoke_refresh: Script,
-    revoke_token: Script,
-    revoke_subject: Script,
     index_session: Script,
+    rotate: Script,
+    revoke_refresh: Script,
+    mark: Script,
+    mark_subject: Script,
+    subject_sessions: Script,
 }
 
-fn with_mark(body: &str) -> Script {
-    Script::new(&format!("{MARK}{body}"))
+/// A script that records markers: [`MARKING`] and the feed's retention, then `body`.
+fn marking(body: &str) -> Script {
+    Script::new(&format!(
+        "local RETENTION = {}\n{MARKING}{body}",
+        FEED_RETENTION.as_secs()
+    ))
 }
 
 /// A [`SessionStore`] and [`RevocationCheck`] on Redis. Cloning shares the connection.
@@ -166,42 +201,54 @@ fn with_mark(body: &str) -> Script {
 /// Redis.
 ///
 /// Every multi-key step is one Lua script whose keys share a Redis Cluster hash slot: a session's keys are all
-/// tagged `{<session id>}`, a subject's keys `{u:<subject>}`. A session is one hash however often it is
-/// refreshed (the current and previous refresh-token hashes, never the secrets), and expires when it idles out.
-/// Revocation markers expire at the `until` [`Sessions`](crate::Sessions) computed for them (the covered
-/// tokens' latest expiry plus [`REVOCATION_MARGIN`](crate::REVOCATION_MARGIN)); a marker is only ever
-/// lengthened. Every call has a timeout; an unreachable or slow Redis is a [`StoreError`] (503 from the layer and
-/// the endpoints), and the connection manager reconnects by itself.
+/// tagged `{<session id>}`, a subject's keys `{u:<subject>}`, the revocation markers and their feed
+/// `{<prefix>:feed}`. A session is one hash however often it is refreshed (the current and previous refresh-token
+/// hashes, never the secrets), and expires when it idles out. Revocation markers are kept until the `until`
+/// [`Sessions`](crate::Sessions) computed for them (the covered tokens' latest expiry plus
+/// [`REVOCATION_MARGIN`](crate::REVOCATION_MARGIN)); a marker is only ever lengthened, and a revocation that
+/// changes nothing (the same id already revoked until then or later) writes and announces nothing. Every call
+/// has a timeout; an unreachable or slow Redis is a [`StoreError`] (503 from the layer and the endpoints), and
+/// the connection manager reconnects by itself.
 ///
 /// Key layout, with the default prefix `tja`:
 ///
 /// | key | type | holds | expires |
 /// |---|---|---|---|
 /// | `tja:{<sid>}:s` | hash | session: `sub`, `auth_time`, `exp`, `claims`, `gen`, `cur`, `prev` (SHA-256 of the current and previous refresh secrets, hex), `rotated`, `texp` | when the refresh token idles out (≤ session end) |
-/// | `tja:{<sid>}:r` | string | the session is revoked: its access tokens are refused | its `until` |
-/// | `tja:j:<jti>` | string | the access token `jti` is revoked | its `until` |
-/// | `tja:{u:<sub>}:nb:<iss>` | string | "logged out everywhere" time of the subject, for tokens of issuer `iss` | its `until` |
 /// | `tja:{u:<sub>}:ss` | sorted set | the subject's session ids scored by their end (for logout everywhere); ended ones are pruned on every login and logout-all | with its longest session |
-/// | `tja:feed` | stream | every revocation as it is made (`k` kind `j`/`s`/`n`, `i` id or issuer, `s` subject, `nb`, `u` until), for the processes' mirrors | entries after about 10 minutes (`XADD … MINID ~`) |
+/// | `tja:{tja:feed}:s` | sorted set | revoked session ids, scored by their `until` | with its longest marker; lapsed members are pruned by every write |
+/// | `tja:{tja:feed}:j` | sorted set | revoked access-token ids (`jti`), scored by their `until` | as above |
+/// | `tja:{tja:feed}:n` | sorted set | subjects logged out everywhere (`<iss>:<sub>`), scored by their `until` | as above |
+/// | `tja:{tja:feed}:nb` | hash | the "logged out everywhere" time of each member of `…:n` | as above |
+/// | `tja:feed` | stream | every revocation as it is made (`k` kind `j`/`s`/`n`, `i` id or issuer, `s` subject, `nb`, `u` until), for the processes' mirrors | entries after 10 minutes by Redis's clock (`XADD … MINID ~`) |
+/// | `tja:dp:<hash>` | string | a DPoP proof seen (when the store is the replay cache) | when the proof's window ends |
 ///
-/// `<sid>`, `<jti>`, `<sub>` and `<iss>` are base64url-encoded, so no value can break a hash tag.
+/// `<sid>`, `<sub>` and `<iss>` are base64url-encoded in key names and in `…:n` members, so no value can break a
+/// hash tag. The prefix is 1 to 64 ASCII letters, digits, `_`, `-`, `.` or `:` (starting with a letter or `_`);
+/// [`RedisStoreBuilder::build`] refuses any other, glob and hash-tag characters included.
 ///
-/// **Redis 7.0 or later** is required (`EXPIRETIME`, `EXPIREAT … GT`); [`RedisStoreBuilder::build`] refuses an
-/// older server it can reach.
+/// **Redis 7.0 or later** is required (`XINFO STREAM` counters, `EXPIREAT … GT`); [`RedisStoreBuilder::build`]
+/// refuses an older server it can reach.
 ///
 /// **Eviction:** configure Redis with `maxmemory-policy noeviction`. Under any evicting policy a full Redis
-/// may drop revocation markers (all of them have a TTL, so `volatile-*` policies pick them first), and a
+/// may drop revocation markers (their sets have a TTL, so `volatile-*` policies pick them first), and a
 /// dropped marker silently re-validates a revoked token. [`RedisStoreBuilder::build`] reads the policy and
 /// logs a `tracing` warning unless it is `noeviction`; [`RedisStore::eviction_policy`] tells what it found.
 /// With `noeviction`, a full Redis refuses writes: logins, refreshes and revocations answer 503.
 ///
+/// **Clocks:** markers are kept until times the application computes, and pruned by Redis's clock; the feed is
+/// trimmed by Redis's clock alone. [`RedisStoreBuilder::build`] compares the application's clock with Redis's
+/// `TIME`, logs a `tracing` warning when they differ by more than 5 seconds, and reports the difference in
+/// [`RedisStore::clock_skew`]: a clock behind Redis's shortens every marker by the difference.
+///
 /// **Revocation checks are local.** Every process keeps a mirror of the live revocations in memory, so the check
-/// the layer makes for every request is a hash lookup with no round trip, on the synchronous path. The scripts that
-/// write a revocation marker append it to the `feed` stream in the same script; each process follows the stream
-/// with a blocking `XREAD` on its own connection, and before that (and after every broken read) reads every live
-/// marker (`SCAN`), so nothing written while it was away is missed. A process sees its own revocations at once,
-/// the others within a round trip (p99 0.63–0.67 ms from the start of the logout call, on loopback). Until the
-/// mirror has hydrated, and while the feed has been silent for longer than
+/// the layer makes for every request is a hash lookup with no round trip, on the synchronous path. The script
+/// that records a marker appends it to the `feed` stream in the same script; each process follows the stream
+/// with a blocking `XREAD` on its own connection, and before that (after every broken read, when entries after
+/// its position were trimmed before it read them, and every five minutes) reads every marker from the marker
+/// sets — never the rest of the keyspace — so nothing written while it was away is missed. A process sees its
+/// own revocations at once, the others within a round trip (p99 0.63–0.67 ms from the start of the logout
+/// call, on loopback). Until the mirror has hydrated, and while the feed has been silent for longer than
 /// [`max_feed_lag`](RedisStoreBuilder::max_feed_lag) (5 s by default), checks fail closed with 503; the mirror
 /// catches up by itself when Redis is back. It holds only live revocations (swept when their `until` passes).
 ///
@@ -209,21 +256,21 @@ fn with_mark(body: &str) -> Script {
 /// current master through your Sentinel-aware proxy.
 ///
 /// **Cluster** ([`RedisStore::cluster`]): the hash tags above keep each script's keys in one slot, so every
-/// script (and a rotation's single winner) works unchanged. The `feed` stream is in its own slot, so the store
-/// appends to it outside the scripts: before the marker for unconditional revocations (a failed marker then
-/// over-revokes, never under-revokes), right after the script for the conditional ones (refresh-token reuse,
-/// revoking a refresh token). On a cluster every mirror also re-reads all markers (`SCAN` on every primary) every
-/// five minutes, which bounds how long a process dying between such a script and its announcement could leave
-/// the other processes unaware (its own Redis state is already revoked: the family can't be refreshed).
+/// script (and a rotation's single winner) works unchanged. The markers and the feed share a slot that is not a
+/// session's, so a revocation that ends a session takes two steps there: the marker is recorded and announced
+/// first, then the session deleted (a conditional revocation — refresh-token reuse, revoking a refresh token —
+/// is decided by a script on the session that changes nothing, before both). A failure in between leaves the
+/// session over-revoked or untouched, never ended without its marker.
 #[derive(Clone)]
 pub struct RedisStore {
     connection: Connection,
-    /// The feed is written inside the markers' scripts (one server) or by the store around them (a cluster).
+    /// On one server the conditional scripts record their marker themselves; on a cluster the store does.
     cluster: bool,
-    prefix: Arc<str>,
+    layout: Layout,
     timeout: Duration,
     scripts: Arc<Scripts>,
     eviction_policy: Option<Arc<str>>,
+    clock_skew: Option<i64>,
     /// The local copy of the live revocations the layer checks (see [`RedisStoreBuilder::max_feed_lag`]).
     mirror: Arc<Mirror>,
 }
@@ -231,23 +278,37 @@ pub struct RedisStore {
 impl fmt::Debug for RedisStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RedisStore")
-            .field("prefix", &self.prefix)
+            .field("prefix", &self.layout.prefix())
             .field("timeout", &self.timeout)
             .finish_non_exhaustive()
     }
 }
 
 /// Builds a [`RedisStore`].
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct RedisStoreBuilder {
     target: Target,
     prefix: String,
     timeout: Duration,
     max_feed_lag: Duration,
+    clock: SharedClock,
+}
+
+impl fmt::Debug for RedisStoreBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisStoreBuilder")
+            .field("target", &self.target)
+            .field("prefix", &self.prefix)
+            .field("timeout", &self.timeout)
+            .field("max_feed_lag", &self.max_feed_lag)
+            .finish_non_exhaustive()
+    }
 }
 
 impl RedisStoreBuilder {
-    /// Prefix of every key (default `tja`), so several applications can share one Redis.
+    /// Prefix of every key (default `tja`), so several applications can share one Redis: 1 to 64 ASCII
+    /// letters, digits, `_`, `-`, `.` or `:`, starting with a letter or `_` ([`build`](Self::build) refuses
+    /// anything else).
     pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
         self.prefix = prefix.into();
         self
@@ -269,41 +330,50 @@ impl RedisStoreBuilder {
         self
     }
 
-    /// Creates the store, checks that Redis is 7.0 or later (an error otherwise) and reads its
-    /// `maxmemory-policy` (waiting at most the store's timeout for each; a `tracing` warning unless it is
-    /// `noeviction`, see the module docs). The connection is lazy: while Redis is
-    /// unreachable the store's calls fail (503) until it comes back. Errors only for an invalid URL. Call it
-    /// inside a tokio runtime.
+    /// The application's clock: the system clock unless set; give the store your
+    /// [`TokenIssuer`](crate::TokenIssuer)'s clock when that is another. [`build`](Self::build) compares it with
+    /// Redis's `TIME` (see [`RedisStore::clock_skew`]), and the mirror forgets lapsed revocations by it. The
+    /// feed is trimmed, and lapsed markers pruned in Redis, by Redis's own clock whatever this one says.
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// Creates the store, checks that Redis is 7.0 or later (an error otherwise), reads its
+    /// `maxmemory-policy` and compares its clock with the application's (waiting at most the store's timeout for
+    /// each; a `tracing` warning unless the policy is `noeviction`, or when the clocks differ by more than 5 s;
+    /// see the type's docs). The connection is lazy: while Redis is unreachable the store's calls fail (503)
+    /// until it comes back. Errors for an invalid URL or prefix. Call it inside a tokio runtime.
     pub async fn build(self) -> Result<RedisStore, StoreError> {
+        let layout = Layout::new(&self.prefix)?;
         let (connection, client) = open(&self.target, self.timeout)
             .map_err(|e| StoreError::new(format!("invalid Redis URL: {}", e.kind_str())))?;
         let cluster = client.is_cluster();
-        let prefix: Arc<str> = self.prefix.into();
         let mirror = Mirror::new(self.max_feed_lag, "Redis revocation feed");
         tokio::spawn(follow(
             Arc::downgrade(&mirror),
             client,
-            Layout {
-                prefix: Arc::clone(&prefix),
-            },
+            layout.clone(),
             self.timeout,
+            Arc::clone(&self.clock),
         ));
         let mut store = RedisStore {
             connection,
             cluster,
-            prefix,
+            layout,
             mirror,
             timeout: self.timeout,
             scripts: Arc::new(Scripts {
                 create: Script::new(CREATE),
-                rotate: with_mark(ROTATE),
-                revoke_session: with_mark(REVOKE_SESSION),
-                revoke_refresh: with_mark(REVOKE_REFRESH),
-                revoke_token: with_mark(REVOKE_TOKEN),
-                revoke_subject: with_mark(REVOKE_SUBJECT),
                 index_session: Script::new(INDEX_SESSION),
+                rotate: marking(ROTATE),
+                revoke_refresh: marking(REVOKE_REFRESH),
+                mark: marking(MARK),
+                mark_subject: marking(MARK_SUBJECT),
+                subject_sessions: Script::new(SUBJECT_SESSIONS),
             }),
             eviction_policy: None,
+            clock_skew: None,
         };
         if store
             .read_major_version()
@@ -313,6 +383,7 @@ impl RedisStoreBuilder {
             return Err(StoreError::new("RedisStore needs Redis 7.0 or later"));
         }
         store.eviction_policy = store.read_eviction_policy().await;
+        store.clock_skew = store.read_clock_skew(&*self.clock).await;
         // The mirror hydrates before the first check can pass; wait a little for it (checks fail closed until
         // then, as while Redis is unreachable).
         let deadline = tokio::time::Instant::now() + self.timeout + Duration::from_secs(1);
@@ -330,6 +401,14 @@ impl RedisStoreBuilder {
                 "could not read Redis maxmemory-policy (Redis unreachable, or CONFIG disabled); make sure it is \
                  noeviction, or evicted revocation markers re-validate revoked tokens"
             ),
+        }
+        if let Some(skew) = store.clock_skew.filter(|s| s.abs() > MAX_CLOCK_SKEW) {
+            tracing::warn!(
+                skew_seconds = skew,
+                "the application's clock differs from Redis's TIME by more than {MAX_CLOCK_SKEW} s: revocation \
+                 markers are pruned by Redis's clock, so one behind it shortens every revocation by the \
+                 difference; synchronise both clocks (NTP)"
+            );
         }
         Ok(store)
     }
@@ -377,63 +456,37 @@ impl RedisStore {
             prefix: "tja".into(),
             timeout: DEFAULT_REDIS_TIMEOUT,
             max_feed_lag: DEFAULT_MAX_FEED_LAG,
+            clock: Arc::new(SystemClock),
         }
     }
 
-    fn session_key(&self, session_id: &str, suffix: &str) -> String {
-        format!(
-            "{}:{{{}}}:{suffix}",
-            self.prefix,
-            URL_SAFE_NO_PAD.encode(session_id)
-        )
-    }
-
-    fn not_before_key(&self, issuer: &str, subject: &str) -> String {
-        self.subject_key(subject, &format!("nb:{}", URL_SAFE_NO_PAD.encode(issuer)))
-    }
-
-    fn subject_key(&self, subject: &str, suffix: &str) -> String {
-        format!(
-            "{}:{{u:{}}}:{suffix}",
-            self.prefix,
-            URL_SAFE_NO_PAD.encode(subject)
-        )
-    }
-
-    fn token_id_key(&self, jti: &str) -> String {
-        format!("{}:j:{}", self.prefix, URL_SAFE_NO_PAD.encode(jti))
-    }
-
-    fn feed_key(&self) -> String {
-        format!("{}:feed", self.prefix)
-    }
-
-    /// The feed key for a marker's script: on one server the script announces the revocation itself; on a
-    /// cluster the feed is in another slot, and [`announce`](Self::announce) does it.
-    fn script_feed(&self) -> Option<String> {
-        (!self.cluster).then(|| self.feed_key())
-    }
-
-    /// On a cluster, appends a revocation to the feed (on one server the scripts do, atomically).
-    async fn announce(&self, fields: Vec<(&'static str, String)>) -> Result<(), StoreError> {
-        if !self.cluster {
-            return Ok(());
+    /// The keys a conditional session script records its marker with: on one server the session marker set and
+    /// the feed; none on a cluster, where they are in another slot (the store records the marker after).
+    fn session_marking(&self) -> Vec<String> {
+        match self.cluster {
+            true => Vec::new(),
+            false => vec![self.layout.markers(Marker::Session), self.layout.feed()],
         }
-        let feed = self.feed_key();
-        self.run(|mut connection, _| async move {
-            let mut xadd = redis::cmd("XADD");
-            xadd.arg(&feed)
-                .arg("MINID")
-                .arg("~")
-                .arg(feed_min_id())
-                .arg("*");
-            for (name, value) in &fields {
-                xadd.arg(*name).arg(value);
-            }
-            xadd.query_async::<String>(&mut connection).await
-        })
-        .await
-        .map(drop)
+    }
+
+    /// Records that `id` is revoked until `until` and announces it (one script); `false` when nothing changed.
+    async fn mark(&self, kind: Marker, id: &str, until: i64) -> Result<bool, StoreError> {
+        let keys = [self.layout.markers(kind), self.layout.feed()];
+        let id = id.to_owned();
+        let changed: i64 = self
+            .run(|mut connection, scripts| async move {
+                scripts
+                    .mark
+                    .key(&keys[0])
+                    .key(&keys[1])
+                    .arg(kind.code())
+                    .arg(&id)
+                    .arg(until.max(1))
+                    .invoke_async(&mut connection)
+                    .await
+            })
+            .await?;
+        Ok(changed == 1)
     }
 
     /// How many revocations the local mirror holds (those still live, plus the ones not yet swept); bounded by
@@ -505,6 +558,13 @@ impl RedisStore {
         self.eviction_policy.as_deref()
     }
 
+    /// How many seconds the application's clock ([`RedisStoreBuilder::clock`]) was ahead of Redis's `TIME` when
+    /// the store was built (negative: behind); `None` when Redis could not be read. Beyond 5 s either way the
+    /// build logged a warning.
+    pub fn clock_skew(&self) -> Option<i64> {
+        self.clock_skew
+    }
+
     /// The server's major version (`INFO server`), when Redis answers.
     async fn read_major_version(&self) -> Option<u32> {
         let info: String = self
@@ -535,54 +595,63 @@ impl RedisStore {
         reply.get(1).map(|policy| Arc::from(policy.as_str()))
     }
 
+    /// `clock` minus Redis's `TIME`, in whole seconds, when Redis answers.
+    async fn read_clock_skew(&self, clock: &dyn Clock) -> Option<i64> {
+        let (seconds, _micros): (i64, i64) = self
+            .run(|mut connection, _| async move {
+                redis::cmd("TIME").query_async(&mut connection).await
+            })
+            .await
+            .ok()?;
+        Some(clock.now() - seconds)
+    }
+
     fn revoke_session_now(&self, session_id: &str, until: i64) -> StoreFuture<()> {
         let store = self.clone();
-        let keys = [
-            self.session_key(session_id, "s"),
-            self.session_key(session_id, "r"),
-        ];
-        let feed = self.script_feed();
+        let session_key = self.layout.session(session_id);
         let session_id = session_id.to_owned();
         self.boxed(async move {
-            // On a cluster the announcement comes first: a marker that then fails over-revokes, never under.
-            store.announce(session_entry(&session_id, until)).await?;
-            let sid = session_id.clone();
+            // The marker (and its announcement) first: if ending the session then fails, it is over-revoked,
+            // never under-revoked. A session already revoked until then or later writes nothing.
+            store.mark(Marker::Session, &session_id, until).await?;
+            store.mirror.write().revoke_session(&session_id, until);
             store
-                .run(|mut connection, scripts| async move {
-                    with_feed(&scripts.revoke_session, &[&keys[0], &keys[1]], &feed)
-                        .arg(until.max(1))
-                        .arg(feed_min_id())
-                        .arg(&sid)
-                        .invoke_async::<i64>(&mut connection)
+                .run(|mut connection, _| async move {
+                    redis::cmd("DEL")
+                        .arg(&session_key)
+                        .query_async::<i64>(&mut connection)
                         .await
                 })
                 .await?;
-            store.mirror.write().revoke_session(&session_id, until);
             Ok(())
         })
     }
+
+    /// Ends a session a conditional script (reuse, revoking a refresh token) found to end. On one server the
+    /// script ended it and recorded its marker: only the local mirror is left. On a cluster the script changed
+    /// nothing, and the session is revoked now, marker first: a failure in between leaves it over-revoked or
+    /// untouched (the request undone), never ended without its marker.
+    async fn end_session(&self, session_id: &str, until: i64) -> Result<(), StoreError> {
+        if self.cluster {
+            return self.revoke_session_now(session_id, until).await;
+        }
+        self.mirror.write().revoke_session(session_id, until);
+        Ok(())
+    }
 }
 
-/// An invocation of a marker's script with its `keys`, then the feed key when the script announces (one server).
-fn with_feed<'a>(
+/// An invocation of a session script with the session's key, then the keys it records a marker with (if any).
+fn session_invocation<'a>(
     script: &'a Script,
-    keys: &[&String],
-    feed: &Option<String>,
+    session_key: &String,
+    marking: &[String],
 ) -> redis::ScriptInvocation<'a> {
     let mut invocation = script.prepare_invoke();
-    for key in keys.iter().copied().chain(feed.as_ref()) {
+    invocation.key(session_key);
+    for key in marking {
         invocation.key(key);
     }
     invocation
-}
-
-/// The feed entry of a revoked session.
-fn session_entry(session_id: &str, until: i64) -> Vec<(&'static str, String)> {
-    vec![
-        ("k", "s".to_owned()),
-        ("i", session_id.to_owned()),
-        ("u", until.max(1).to_string()),
-    ]
 }
 
 /// Answered from the local mirror: no round trip, on the layer's synchronous path. Fails closed (a
@@ -599,7 +668,7 @@ impl RevocationCheck for RedisStore {
 impl crate::dpop::ReplayCache for RedisStore {
     fn first_use(&self, key: &[u8; 32], now: i64, until: i64) -> Lookup<bool> {
         let store = self.clone();
-        let key = format!("{}:dp:{}", self.prefix, hex(key));
+        let key = self.layout.replay(&hex(key));
         let seconds = until.saturating_sub(now).max(1);
         Lookup::Pending(Box::pin(async move {
             store
@@ -623,8 +692,8 @@ impl SessionStore for RedisStore {
     fn create_session(&self, new: NewSession) -> StoreFuture<()> {
         let store = self.clone();
         let NewSession { session, refresh } = new;
-        let session_key = self.session_key(&session.session_id, "s");
-        let index_key = self.subject_key(&session.subject, "ss");
+        let session_key = self.layout.session(&session.session_id);
+        let index_key = self.layout.subject_sessions(&session.subject);
         let now = session.auth_time;
         self.boxed(async move {
             store
@@ -660,11 +729,8 @@ impl SessionStore for RedisStore {
 
     fn rotate(&self, request: RotateRequest) -> StoreFuture<RotateOutcome> {
         let store = self.clone();
-        let keys = [
-            self.session_key(&request.session_id, "s"),
-            self.session_key(&request.session_id, "r"),
-        ];
-        let feed = self.script_feed();
+        let session_key = self.layout.session(&request.session_id);
+        let marking = self.session_marking();
         self.boxed(async move {
             let sid = request.session_id.clone();
             let args = (
@@ -679,7 +745,7 @@ impl SessionStore for RedisStore {
             let reply: Vec<String> = store
                 .run(|mut connection, scripts| async move {
                     let (generation, hash, now, grace, successor_hash, successor_exp, until) = args;
-                    with_feed(&scripts.rotate, &[&keys[0], &keys[1]], &feed)
+                    session_invocation(&scripts.rotate, &session_key, &marking)
                         .arg(generation)
                         .arg(hash)
                         .arg(now)
@@ -687,7 +753,6 @@ impl SessionStore for RedisStore {
                         .arg(successor_hash)
                         .arg(successor_exp)
                         .arg(until)
-                        .arg(feed_min_id())
                         .arg(&sid)
                         .invoke_async(&mut connection)
                         .await
@@ -712,9 +777,9 @@ impl SessionStore for RedisStore {
                     },
                 },
                 Some("reused") => {
-                    let until = request.revoke_until.max(1);
-                    store.mirror.write().revoke_session(&session_id, until);
-                    store.announce(session_entry(&session_id, until)).await?;
+                    store
+                        .end_session(&session_id, request.revoke_until.max(1))
+                        .await?;
                     RotateOutcome::Reused {
                         session_id,
                         subject: reply.get(1).cloned().unwrap_or_default(),
@@ -738,29 +803,24 @@ impl SessionStore for RedisStore {
         until: i64,
     ) -> StoreFuture<bool> {
         let store = self.clone();
-        let keys = [
-            self.session_key(session_id, "s"),
-            self.session_key(session_id, "r"),
-        ];
-        let feed = self.script_feed();
+        let session_key = self.layout.session(session_id);
+        let marking = self.session_marking();
         let session_id = session_id.to_owned();
         self.boxed(async move {
             let sid = session_id.clone();
             let revoked: i64 = store
                 .run(|mut connection, scripts| async move {
-                    with_feed(&scripts.revoke_refresh, &[&keys[0], &keys[1]], &feed)
+                    session_invocation(&scripts.revoke_refresh, &session_key, &marking)
                         .arg(generation)
                         .arg(hex(&secret_hash))
                         .arg(until.max(1))
-                        .arg(feed_min_id())
                         .arg(&sid)
                         .invoke_async(&mut connection)
                         .await
                 })
                 .await?;
             if revoked == 1 {
-                store.mirror.write().revoke_session(&session_id, until);
-                store.announce(session_entry(&session_id, until)).await?;
+                store.end_session(&session_id, until.max(1)).await?;
             }
             Ok(revoked == 1)
         })
@@ -768,28 +828,9 @@ impl SessionStore for RedisStore {
 
     fn revoke_token(&self, jti: &str, until: i64) -> StoreFuture<()> {
         let store = self.clone();
-        let key = self.token_id_key(jti);
-        let feed = self.script_feed();
         let jti = jti.to_owned();
         self.boxed(async move {
-            store
-                .announce(vec![
-                    ("k", "j".to_owned()),
-                    ("i", jti.clone()),
-                    ("u", until.max(1).to_string()),
-                ])
-                .await?;
-            let id = jti.clone();
-            store
-                .run(|mut connection, scripts| async move {
-                    with_feed(&scripts.revoke_token, &[&key], &feed)
-                        .arg(until.max(1))
-                        .arg(feed_min_id())
-                        .arg(&id)
-                        .invoke_async::<i64>(&mut connection)
-                        .await
-                })
-                .await?;
+            store.mark(Marker::Token, &jti, until).await?;
             store.mirror.write().revoke_token(&jti, until);
             Ok(())
         })
@@ -803,44 +844,52 @@ impl SessionStore for RedisStore {
         until: i64,
     ) -> StoreFuture<()> {
         let store = self.clone();
-        let not_before_key = self.not_before_key(issuer, subject);
-        let index_key = self.subject_key(subject, "ss");
-        let feed_key = self.script_feed();
+        let marker_keys = [
+            self.layout.markers(Marker::Subject),
+            self.layout.not_before(),
+            self.layout.feed(),
+        ];
+        let index_key = self.layout.subject_sessions(subject);
+        let member = subject_member(issuer, subject);
         let (issuer, subject) = (issuer.to_owned(), subject.to_owned());
         self.boxed(async move {
-            // First refuse the subject's older tokens and read its sessions; then end each session (each one
-            // atomic, in its own slot) and take from the index only the sessions that were ended. A login that
-            // lands meanwhile stays indexed, and the next pass (or the next logout-all) ends it.
+            // First refuse the subject's older tokens (unless an equal or later logout-all already does), then read
+            // its sessions and end each one (each atomic, in its own slot), and take from the index only the
+            // sessions that were ended. A login that lands meanwhile stays indexed, and the next pass (or the next
+            // logout-all) ends it.
+            let (iss, sub) = (issuer.clone(), subject.clone());
+            store
+                .run(|mut connection, scripts| async move {
+                    scripts
+                        .mark_subject
+                        .key(&marker_keys[0])
+                        .key(&marker_keys[1])
+                        .key(&marker_keys[2])
+                        .arg(&member)
+                        .arg(not_before)
+                        .arg(until.max(1))
+                        .arg(&iss)
+                        .arg(&sub)
+                        .invoke_async::<i64>(&mut connection)
+                        .await
+                })
+                .await?;
+            store
+                .mirror
+                .write()
+                .revoke_subject(&issuer, &subject, not_before, until.max(1));
             for _ in 0..SUBJECT_PASSES {
-                let (nb_key, idx_key, feed) =
-                    (not_before_key.clone(), index_key.clone(), feed_key.clone());
-                let (iss, sub) = (issuer.clone(), subject.clone());
-                store
-                    .announce(vec![
-                        ("k", "n".to_owned()),
-                        ("i", issuer.clone()),
-                        ("s", subject.clone()),
-                        ("nb", not_before.to_string()),
-                        ("u", until.max(1).to_string()),
-                    ])
-                    .await?;
+                let idx_key = index_key.clone();
                 let sessions: Vec<String> = store
                     .run(|mut connection, scripts| async move {
-                        with_feed(&scripts.revoke_subject, &[&nb_key, &idx_key], &feed)
+                        scripts
+                            .subject_sessions
+                            .key(&idx_key)
                             .arg(not_before)
-                            .arg(until.max(1))
-                            .arg(not_before)
-                            .arg(feed_min_id())
-                            .arg(&iss)
-                            .arg(&sub)
                             .invoke_async(&mut connection)
                             .await
                     })
                     .await?;
-                store
-                    .mirror
-                    .write()
-                    .revoke_subject(&issuer, &subject, not_before, until);
                 if sessions.is_empty() {
                     break;
                 }

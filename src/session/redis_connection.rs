@@ -24,7 +24,7 @@ pub(crate) enum Target {
 pub(crate) enum Connection {
     /// The store's calls on one server: reconnects by itself.
     Manager(ConnectionManager),
-    /// A plain connection to one server (the feed's blocking reads, or one cluster node's keys).
+    /// A plain connection to one server (the feed's blocking reads).
     Multiplexed(MultiplexedConnection),
     /// A Redis Cluster: every command goes to the node of its key's slot.
     Cluster(ClusterConnection),
@@ -129,43 +129,7 @@ impl FeedClient {
         }
     }
 
-    /// A connection to every primary, for reading every key (`SCAN` is per node): the one server, or the
-    /// cluster's masters as `CLUSTER NODES` lists them.
-    pub(crate) async fn primaries(
-        &self,
-        feed: &mut Connection,
-        timeout: Duration,
-    ) -> RedisResult<Vec<Connection>> {
-        match self {
-            Self::Single(_) => Ok(vec![feed.clone()]),
-            Self::Cluster(_) => {
-                let nodes: String = redis::cmd("CLUSTER").arg("NODES").query_async(feed).await?;
-                let mut primaries = Vec::new();
-                for line in nodes.lines() {
-                    let fields: Vec<&str> = line.split(' ').collect();
-                    let (Some(address), Some(flags)) = (fields.get(1), fields.get(2)) else {
-                        continue;
-                    };
-                    if !flags.split(',').any(|f| f == "master") || flags.contains("fail") {
-                        continue;
-                    }
-                    let address = address.split('@').next().unwrap_or(address);
-                    let client = redis::Client::open(format!("redis://{address}"))?;
-                    let config = redis::AsyncConnectionConfig::new()
-                        .set_connection_timeout(Some(timeout))
-                        .set_response_timeout(Some(timeout));
-                    primaries.push(Connection::Multiplexed(
-                        client
-                            .get_multiplexed_async_connection_with_config(&config)
-                            .await?,
-                    ));
-                }
-                Ok(primaries)
-            }
-        }
-    }
-
-    /// Whether this is a cluster (its feed can't be written in the markers' scripts, see the store docs).
+    /// Whether this is a cluster (a session's slot is not the markers', see the store docs).
     pub(crate) fn is_cluster(&self) -> bool {
         matches!(self, Self::Cluster(_))
     }

@@ -1,63 +1,55 @@
 //! The Redis store's local revocation mirror: every process keeps the live revocations in memory, fed by a Redis
 //! Stream, so the per-request revocation check makes no round trip and answers on the layer's synchronous path.
 //!
-//! - **Feed.** Every revocation is appended to the stream `<prefix>:feed`. On one server the script that writes
-//!   the marker appends it (atomically: a marker never exists without its announcement). On a cluster the
-//!   stream lives in another slot than the markers, so the store appends it itself: before the marker for
-//!   revocations it makes unconditionally (a failed marker then over-revokes, never under-revokes), and right after
-//!   the script for the conditional ones (refresh-token reuse, revoking a refresh token); a process that dies in
-//!   that instant leaves the others to find the marker at their next full read, every five minutes on a cluster.
-//!   The stream keeps about ten minutes of entries (`XADD … MINID ~`).
+//! - **Feed.** Every revocation is appended to the stream `<prefix>:feed` by the script that records its marker
+//!   (atomically: a marker never exists without its announcement, and a revocation that changes nothing announces
+//!   nothing). The marker sets share the feed's hash slot, so this holds on a cluster too. The stream keeps ten
+//!   minutes of entries by Redis's clock (`XADD … MINID ~` with `TIME` in the script): the entry ids are Redis's
+//!   milliseconds, so an application clock running ahead must not pick the cut.
 //! - **Follow.** A background task reads the stream with a blocking `XREAD` from the last id it has seen, on its
 //!   own connection. A stream (rather than pub/sub) never drops an entry while a reader reconnects: it resumes
 //!   from its id.
-//! - **Hydrate.** Before following, and again after every broken read, the task notes the stream's last id, then
-//!   reads every live marker key (`SCAN` on every primary), so nothing written while it was away is missed,
-//!   however long that was.
+//! - **Gaps.** After every read the task compares the stream's counters (`XINFO STREAM`: entries ever added,
+//!   entries held) with how many it has read past. The stream only ever loses its oldest entries, so when it has
+//!   dropped more than the follower read past, some entries after the follower's position were trimmed before it
+//!   read them (a reader paused for longer than the retention, another writer trimming by a skewed clock, Redis's
+//!   clock stepping forward): it hydrates again at once. So it does when the stream was deleted and started over.
+//! - **Hydrate.** Before following, after every broken read or gap, and every five minutes, the task notes the
+//!   stream's position, then reads the marker sets (`ZSCAN`, `HSCAN` of the keys in the feed's slot — never the
+//!   rest of the keyspace), so nothing written while it was away is missed, however long that was.
 //! - **Fail closed.** Each successful read (at least one a second: the read blocks for one second at most) marks
 //!   the mirror fresh. Until the first hydration, and when the feed has been silent longer than the store's
-//!   `max_feed_lag`, checks fail with a [`StoreError`] (503 from the layer), never an accepted token.
+//!   `max_feed_lag`, checks fail with a [`StoreError`](crate::StoreError) (503 from the layer), never an accepted
+//!   token.
 //! - **Own writes** go into the local mirror at once, so a process sees its own logouts immediately; other
 //!   processes see them when the stream delivers them.
-//! - **Memory** is bounded by the live revocations: entries are swept when their `until` has passed.
+//! - **Memory** is bounded by the live revocations: entries are swept when their `until` has passed (by the
+//!   application's clock, which computed them).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Weak};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::sync::Weak;
+use std::time::{Duration, Instant};
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
+use redis::ErrorKind;
 
+use crate::clock::SharedClock;
 use crate::session::mirror::Mirror;
 use crate::session::redis_connection::{Connection, FeedClient};
+use crate::session::redis_keys::{subject_of, Layout, Marker};
 use crate::session::revocations::Revocations;
 
 /// How long a blocking read waits for entries before it returns empty (and marks the mirror fresh).
 const BLOCK: Duration = Duration::from_secs(1);
-/// How much of the stream is kept: readers that fall further behind hydrate again.
-const FEED_RETENTION: Duration = Duration::from_secs(600);
+/// How much of the stream is kept, by Redis's clock: readers that fall further behind notice the gap and hydrate
+/// again.
+pub(crate) const FEED_RETENTION: Duration = Duration::from_secs(600);
 /// Pause before reconnecting after a broken read.
 const RECONNECT_PAUSE: Duration = Duration::from_millis(200);
-/// On a cluster, how often the mirror reads every marker again: the feed is written after a conditional
-/// revocation's script there (see the store docs), so a process that dies in between is caught up with by then.
-const CLUSTER_REHYDRATION: Duration = Duration::from_secs(300);
+/// How often the mirror reads every marker again, whatever the feed said: this bounds what no feed entry tells
+/// (a feed deleted by hand and started over, say).
+const REHYDRATION: Duration = Duration::from_secs(300);
 
-/// Seconds since the Unix epoch, from the system clock (the clock Redis expires keys by).
-fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
-}
-
-/// The `MINID` of the stream's retention window, in milliseconds.
-pub(crate) fn feed_min_id() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
-        .saturating_sub(FEED_RETENTION.as_millis() as u64)
-}
-
-/// A stream entry or a marker key, applied to the mirror.
+/// A stream entry, applied to the mirror.
 fn apply(revocations: &mut Revocations, fields: &HashMap<String, String>) {
     let get = |name: &str| fields.get(name).map(String::as_str);
     let until = get("u")
@@ -76,117 +68,146 @@ fn apply(revocations: &mut Revocations, fields: &HashMap<String, String>) {
     }
 }
 
-/// Where the markers are, and the feed: the key layout of one store.
-#[derive(Clone)]
-pub(crate) struct Layout {
-    pub(crate) prefix: Arc<str>,
-}
-
-impl Layout {
-    pub(crate) fn feed_key(&self) -> String {
-        format!("{}:feed", self.prefix)
-    }
-
-    /// The revocation a marker key stands for: `(kind, id, subject)`, decoded.
-    fn marker(&self, key: &str) -> Option<(&'static str, String, Option<String>)> {
-        let rest = key.strip_prefix(&*self.prefix)?.strip_prefix(':')?;
-        let decode = |b64: &str| {
-            URL_SAFE_NO_PAD
-                .decode(b64)
-                .ok()
-                .and_then(|bytes| String::from_utf8(bytes).ok())
-        };
-        if let Some(jti) = rest.strip_prefix("j:") {
-            return Some(("j", decode(jti)?, None));
-        }
-        let (tag, suffix) = rest.strip_prefix('{')?.split_once("}:")?;
-        match (tag.strip_prefix("u:"), suffix) {
-            (None, "r") => Some(("s", decode(tag)?, None)),
-            (Some(subject), suffix) => {
-                let issuer = suffix.strip_prefix("nb:")?;
-                Some(("n", decode(issuer)?, Some(decode(subject)?)))
-            }
-            _ => None,
-        }
-    }
-}
-
-/// Reads every live marker of one primary into `revocations`.
-async fn hydrate(
+/// Every pair of a sorted set (`ZSCAN`: member, score) or a hash (`HSCAN`: field, value) whose second half is a
+/// number, a page at a time.
+async fn scan_pairs(
     connection: &mut Connection,
-    layout: &Layout,
-    revocations: &mut Revocations,
-) -> redis::RedisResult<()> {
-    let pattern = format!("{}:*", layout.prefix);
+    command: &str,
+    key: &str,
+) -> redis::RedisResult<Vec<(String, i64)>> {
+    let mut pairs = Vec::new();
     let mut cursor = 0u64;
     loop {
-        let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+        let (next, flat): (u64, Vec<String>) = redis::cmd(command)
+            .arg(key)
             .arg(cursor)
-            .arg("MATCH")
-            .arg(&pattern)
             .arg("COUNT")
             .arg(1000)
             .query_async(connection)
             .await?;
-        let markers: Vec<_> = keys
-            .iter()
-            .filter_map(|key| layout.marker(key).map(|marker| (key, marker)))
-            .collect();
-        if !markers.is_empty() {
-            let mut pipe = redis::pipe();
-            for (key, _) in &markers {
-                pipe.get(*key).cmd("EXPIRETIME").arg(*key);
-            }
-            let replies: Vec<(Option<String>, i64)> = pipe.query_async(connection).await?;
-            for ((_, (kind, id, subject)), (value, expires)) in markers.into_iter().zip(replies) {
-                let Some(value) = value else { continue }; // expired meanwhile
-                let until = if expires > 0 { expires } else { i64::MAX };
-                let mut fields = HashMap::from([
-                    ("k".to_owned(), kind.to_owned()),
-                    ("i".to_owned(), id),
-                    ("u".to_owned(), until.to_string()),
-                ]);
-                if let Some(subject) = subject {
-                    fields.insert("s".to_owned(), subject);
-                    fields.insert("nb".to_owned(), value);
-                }
-                apply(revocations, &fields);
+        for pair in flat.chunks_exact(2) {
+            if let Ok(number) = pair[1].parse::<f64>() {
+                pairs.push((pair[0].clone(), number as i64));
             }
         }
         if next == 0 {
-            return Ok(());
+            return Ok(pairs);
         }
         cursor = next;
     }
 }
 
+/// Reads every marker into `revocations`: the marker sets and the subjects' not-before hash, all in the feed's
+/// slot (one node of a cluster).
+async fn hydrate(
+    connection: &mut Connection,
+    layout: &Layout,
+    revocations: &mut Revocations,
+) -> redis::RedisResult<()> {
+    let tokens = layout.markers(Marker::Token);
+    for (jti, until) in scan_pairs(connection, "ZSCAN", &tokens).await? {
+        revocations.revoke_token(&jti, until);
+    }
+    let sessions = layout.markers(Marker::Session);
+    for (sid, until) in scan_pairs(connection, "ZSCAN", &sessions).await? {
+        revocations.revoke_session(&sid, until);
+    }
+    let not_before: HashMap<String, i64> = scan_pairs(connection, "HSCAN", &layout.not_before())
+        .await?
+        .into_iter()
+        .collect();
+    let subjects = layout.markers(Marker::Subject);
+    for (member, until) in scan_pairs(connection, "ZSCAN", &subjects).await? {
+        // A member without its not-before was written or pruned meanwhile: the feed tells the rest.
+        if let (Some(nb), Some((issuer, subject))) = (not_before.get(&member), subject_of(&member))
+        {
+            revocations.revoke_subject(&issuer, &subject, *nb, until);
+        }
+    }
+    Ok(())
+}
+
+/// The stream's counters (`XINFO STREAM`): its last id, how many entries it was ever given, how many it holds.
+struct FeedState {
+    last_id: String,
+    added: u64,
+    length: u64,
+}
+
+/// Where a follower is: the id it has read up to, and how many entries the stream had been given up to it.
+struct Position {
+    id: String,
+    added: u64,
+}
+
+impl FeedState {
+    async fn read(connection: &mut Connection, feed: &str) -> redis::RedisResult<Self> {
+        let info: redis::RedisResult<HashMap<String, redis::Value>> = redis::cmd("XINFO")
+            .arg("STREAM")
+            .arg(feed)
+            .query_async(connection)
+            .await;
+        let info = match info {
+            Ok(info) => info,
+            // No stream yet (XINFO refuses a missing key): nothing was ever announced, or it was deleted.
+            Err(e) if matches!(e.kind(), ErrorKind::Server(_)) => {
+                let exists: bool = redis::cmd("EXISTS")
+                    .arg(feed)
+                    .query_async(connection)
+                    .await?;
+                if exists {
+                    return Err(e);
+                }
+                return Ok(Self {
+                    last_id: "0-0".to_owned(),
+                    added: 0,
+                    length: 0,
+                });
+            }
+            Err(e) => return Err(e),
+        };
+        let field = |name: &str| info.get(name).cloned().unwrap_or(redis::Value::Nil);
+        Ok(Self {
+            last_id: redis::from_redis_value(field("last-generated-id"))?,
+            added: redis::from_redis_value(field("entries-added"))?,
+            length: redis::from_redis_value(field("length"))?,
+        })
+    }
+
+    /// Where a follower that has read everything up to now stands.
+    fn position(self) -> Position {
+        Position {
+            id: self.last_id,
+            added: self.added,
+        }
+    }
+
+    /// Whether entries after `position` were dropped before the follower read them. The stream only ever loses
+    /// its oldest entries: the `added - length` it dropped are the first ones, and the follower has read past
+    /// `position.added` of them, so more dropped than that means some it never read. A stream given fewer
+    /// entries than the follower read past was deleted and started over.
+    fn lost_entries_after(&self, position: &Position) -> bool {
+        self.added.saturating_sub(self.length) > position.added || self.added < position.added
+    }
+}
+
 type StreamReply = Option<Vec<(String, Vec<(String, HashMap<String, String>)>)>>;
 
-/// Hydrates, then follows the feed until a read fails (or, on a cluster, until it is time to hydrate again).
+/// Hydrates, then follows the feed until a read fails, a gap shows, or it is time to hydrate again.
 async fn follow_once(
     mirror: &Weak<Mirror>,
     client: &FeedClient,
     layout: &Layout,
     timeout: Duration,
+    clock: &SharedClock,
 ) -> redis::RedisResult<()> {
     let mut connection = client.connect(timeout, BLOCK).await?;
-    let feed = layout.feed_key();
-    // The stream's last id first, then the markers: an entry written in between is read twice, never missed.
-    let last: Vec<(String, HashMap<String, String>)> = redis::cmd("XREVRANGE")
-        .arg(&feed)
-        .arg("+")
-        .arg("-")
-        .arg("COUNT")
-        .arg(1)
-        .query_async(&mut connection)
-        .await?;
-    let mut last_id = last
-        .first()
-        .map_or_else(|| "0-0".to_owned(), |(id, _)| id.clone());
+    let feed = layout.feed();
+    // The stream's position first, then the markers: an entry written in between is read twice, never missed.
+    let mut position = FeedState::read(&mut connection, &feed).await?.position();
     let mut hydrated = Revocations::default();
-    for mut primary in client.primaries(&mut connection, timeout).await? {
-        hydrate(&mut primary, layout, &mut hydrated).await?;
-    }
+    hydrate(&mut connection, layout, &mut hydrated).await?;
+    hydrated.sweep(clock.now());
     let hydrated_at = Instant::now();
     {
         let Some(mirror) = mirror.upgrade() else {
@@ -209,28 +230,39 @@ async fn follow_once(
             .arg(BLOCK.as_millis() as u64)
             .arg("STREAMS")
             .arg(&feed)
-            .arg(&last_id)
+            .arg(&position.id)
             .query_async(&mut connection)
             .await?;
         let Some(mirror) = mirror.upgrade() else {
             return Ok(());
         };
-        if client.is_cluster() && hydrated_at.elapsed() >= CLUSTER_REHYDRATION {
-            // Hydrate again (the caller reconnects at once), staying fresh meanwhile.
-            mirror.mark_fresh();
-            return Ok(());
-        }
         if let Some(streams) = reply {
             let mut revocations = mirror.write();
             for (_, entries) in streams {
                 for (id, fields) in entries {
                     apply(&mut revocations, &fields);
-                    last_id = id;
+                    position.id = id;
+                    position.added += 1;
                 }
             }
         }
+        if FeedState::read(&mut connection, &feed)
+            .await?
+            .lost_entries_after(&position)
+        {
+            tracing::warn!(
+                "Redis revocation feed: entries were trimmed before this process read them; reading every \
+                 marker again"
+            );
+            return Ok(());
+        }
+        if hydrated_at.elapsed() >= REHYDRATION {
+            // Hydrate again (the caller reconnects at once), staying fresh meanwhile.
+            mirror.mark_fresh();
+            return Ok(());
+        }
         if swept_at.elapsed() >= Duration::from_secs(10) {
-            mirror.write().sweep(unix_now());
+            mirror.write().sweep(clock.now());
             swept_at = Instant::now();
         }
         mirror.mark_fresh();
@@ -243,9 +275,10 @@ pub(crate) async fn follow(
     client: FeedClient,
     layout: Layout,
     timeout: Duration,
+    clock: SharedClock,
 ) {
     while mirror.strong_count() > 0 {
-        match follow_once(&mirror, &client, &layout, timeout).await {
+        match follow_once(&mirror, &client, &layout, timeout, &clock).await {
             Ok(()) => continue,
             Err(e) => {
                 tracing::warn!(error = ?e.kind(), "Redis revocation feed broken; reconnecting")

@@ -56,12 +56,7 @@ pub(crate) use on_pool;
 
 /// Whether `prefix` can start table names unquoted: `[A-Za-z_][A-Za-z0-9_]*`, at most 40 characters.
 pub(crate) fn is_valid_prefix(prefix: &str) -> bool {
-    let mut chars = prefix.chars();
-    prefix.len() <= 40
-        && chars
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    crate::session::key_prefix::is_plain_prefix(prefix, 40, &[])
 }
 
 /// The schema: three tables, created if missing (idempotent).

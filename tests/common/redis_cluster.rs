@@ -129,18 +129,14 @@ impl RedisCluster {
             .collect()
     }
 
-    /// How many keys with `prefix` the cluster holds, over all its nodes.
+    /// How many entries the store with `prefix` keeps, over all the nodes (see
+    /// [`stored_entries`](super::redis_server::stored_entries)).
     pub async fn keys(&self, prefix: &str) -> usize {
         let mut total = 0;
         for url in self.urls() {
             let client = redis::Client::open(url).unwrap();
             let mut connection = client.get_multiplexed_async_connection().await.unwrap();
-            let keys: Vec<String> = redis::cmd("KEYS")
-                .arg(format!("{prefix}:*"))
-                .query_async(&mut connection)
-                .await
-                .unwrap();
-            total += keys.len();
+            total += super::redis_server::stored_entries(&mut connection, prefix).await;
         }
         total
     }

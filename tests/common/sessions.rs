@@ -122,12 +122,7 @@ pub async fn redis_store_under_test() -> Option<StoreUnderTest> {
                 let client = client.clone();
                 async move {
                     let mut connection = client.get_multiplexed_async_connection().await.unwrap();
-                    let keys: Vec<String> = redis::cmd("KEYS")
-                        .arg("*")
-                        .query_async(&mut connection)
-                        .await
-                        .unwrap();
-                    keys.len()
+                    super::redis_server::stored_entries(&mut connection, "tja").await
                 }
             })
             .keep_alive(server),
@@ -200,18 +195,6 @@ impl Fixture {
         let mut connection = client.get_multiplexed_async_connection().await.unwrap();
         redis::cmd("KEYS")
             .arg("*")
-            .query_async(&mut connection)
-            .await
-            .unwrap()
-    }
-
-    /// `EXPIRETIME` of a Redis key of this fixture's server.
-    pub async fn redis_expiry(&self, key: &str) -> i64 {
-        let server = self.server.as_ref().expect("a Redis fixture");
-        let client = redis::Client::open(server.url()).unwrap();
-        let mut connection = client.get_multiplexed_async_connection().await.unwrap();
-        redis::cmd("EXPIRETIME")
-            .arg(key)
             .query_async(&mut connection)
             .await
             .unwrap()
