@@ -433,7 +433,10 @@ async fn an_instance_eleven_minutes_ahead_of_redis_still_announces_its_revocatio
         "and warned about: {events:?}"
     );
     let issuer_a = common::sessions::test_issuer(&ahead, Duration::from_secs(3600));
-    let sessions_a = Sessions::builder(issuer_a, store_a).build().unwrap();
+    let sessions_a = Sessions::builder(issuer_a, store_a)
+        .successor_key([8; 32])
+        .build()
+        .unwrap();
     let alice = sessions_b
         .login("alice", &serde_json::json!({}))
         .await
