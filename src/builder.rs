@@ -87,6 +87,8 @@ struct Settings {
     any_issuer: bool,
     /// Session tokens (with `sid`) accepted by a layer that can't check their session.
     unchecked_sessions: bool,
+    /// Set by `.allow_unbounded_token_lifetime()`.
+    unbounded_lifetime: bool,
     json_limits: JsonLimits,
     provider: Option<&'static CryptoProvider>,
     /// The first invalid setting, reported by `build()`.
@@ -133,6 +135,7 @@ impl JwtAuthBuilder {
                 any_audience: false,
                 any_issuer: false,
                 unchecked_sessions: false,
+                unbounded_lifetime: false,
                 json_limits: JsonLimits::default(),
                 provider: None,
                 error: None,
@@ -237,6 +240,15 @@ impl<C, R> JwtAuthBuilder<C, R> {
         self
     }
 
+    /// Opt-out of the rule that a [`revocation`](Self::revocation) store comes with a [`max_age`](Self::max_age),
+    /// for a store whose revocations never lapse. With a store whose markers do lapse (every store of this
+    /// crate sizes them by the issuer's `max_ttl`), it gives up revocation for tokens that live longer than
+    /// their markers: such a token is accepted again once its marker is gone.
+    pub fn allow_unbounded_token_lifetime(mut self) -> Self {
+        self.settings.unbounded_lifetime = true;
+        self
+    }
+
     /// Requires `aud` to name this audience (may be called again to accept several). A token without `aud`
     /// is refused.
     pub fn audience(mut self, audience: impl Into<String>) -> Self {
@@ -308,7 +320,9 @@ impl<C, R> JwtAuthBuilder<C, R> {
         self
     }
 
-    /// Refuses tokens issued (`iat`) longer than `max_age` ago, whatever their `exp`.
+    /// Refuses tokens issued (`iat`) longer than `max_age` ago, whatever their `exp` (and tokens without `iat`).
+    /// Required beside a [`revocation`](Self::revocation) store: set it to the issuer's `max_ttl`, so no token
+    /// outlives the revocation markers that cover it.
     pub fn max_age(mut self, max_age: Duration) -> Self {
         self.settings.validation.max_age = Some(max_age.as_secs() as i64);
         self
@@ -474,6 +488,15 @@ impl<C, R> JwtAuthBuilder<C, R> {
 
     /// Checks every verified token against this revocation store (revoked `jti`, `sid` or subject → 401;
     /// store down → 503), for a layer without [`sessions`](Self::sessions) (which bring their store).
+    ///
+    /// A revocation marker lasts as long as the tokens it covers can live ([`TokenIssuerBuilder::max_ttl`]
+    /// of their issuer, which layers wired to its sessions enforce). A layer with a store but no sessions must
+    /// bound lifetimes itself: [`max_age`](Self::max_age) no longer than that `max_ttl`, or `build()` fails —
+    /// otherwise a token minted with a longer lifetime would be accepted again once its marker lapsed (or
+    /// [`allow_unbounded_token_lifetime`](Self::allow_unbounded_token_lifetime), for a store that keeps
+    /// revocations forever).
+    ///
+    /// [`TokenIssuerBuilder::max_ttl`]: crate::TokenIssuerBuilder::max_ttl
     pub fn revocation(mut self, store: impl RevocationCheck) -> Self {
         self.settings.revocation = Some(Arc::new(store));
         self
@@ -592,14 +615,26 @@ impl<C, R> JwtAuthBuilder<C, R> {
         if revocation.is_some() && !settings.validation.require_exp {
             return Err(ConfigError::MissingExpWithRevocation);
         }
+        if settings.sessions.is_none()
+            && revocation.is_some()
+            && settings.validation.max_age.is_none()
+            && !settings.unbounded_lifetime
+        {
+            return Err(ConfigError::Missing(
+                "the longest lifetime of the tokens a revocation store covers: .max_age(..) set to their \
+                 issuer's max_ttl, so no token outlives the marker that revokes it (or \
+                 .allow_unbounded_token_lifetime() for a store whose revocations never lapse)",
+            ));
+        }
         let mut validation = settings.validation;
         // A token of a session can only be logged out where its session is checked.
         validation.refuse_sid = revocation.is_none() && !settings.unchecked_sessions;
-        // The longest lifetime of the issuer's own tokens, which its revocation markers are sized by.
-        validation.own_max_ttl = settings
-            .sessions
-            .as_ref()
-            .map(|sessions| sessions.issuer().max_ttl_secs());
+        // The longest lifetime of the issuer's tokens, which its revocation markers are sized by (whichever key
+        // verifies a token that names the issuer).
+        validation.own_lifetime = settings.sessions.as_ref().map(|sessions| {
+            let issuer = sessions.issuer();
+            (issuer.issuer_name().to_owned(), issuer.max_ttl_secs())
+        });
         // The sessions' issuer's own keys, rotations and retirements included, are trusted without being given
         // again; a static copy would outlive `TokenIssuer::retire`, so it is refused.
         let own = match &settings.sessions {

@@ -97,6 +97,19 @@ impl TokenInfo {
         }))
     }
 
+    /// The facts of the first token of a login: `subject`'s session `session_id` of `issuer`, begun at `at`.
+    pub(crate) fn of_login(issuer: &str, subject: &str, session_id: &str, at: i64) -> Self {
+        Self(Arc::new(Facts {
+            iss: Some(issuer.to_owned()),
+            sub: Some(subject.to_owned()),
+            sid: Some(session_id.to_owned()),
+            iat: Some(at),
+            auth_time: Some(at),
+            own: true,
+            ..Facts::default()
+        }))
+    }
+
     #[cfg(test)]
     pub(crate) fn for_tests(
         iss: &str,

@@ -287,6 +287,7 @@ async fn a_store_that_cannot_answer_is_unavailable_and_tonic_named_layer_works_t
     use tonic::service::LayerExt as _;
     let auth = builder_for(jsonwebtoken::Algorithm::HS256)
         .revocation(Down)
+        .max_age(std::time::Duration::from_secs(86_400))
         .build()
         .unwrap();
     let mut client =
@@ -421,6 +422,7 @@ async fn grpc_rejections_are_trailers_only_grpc_responses_and_http_requests_keep
     ] {
         let layer = builder_for(jsonwebtoken::Algorithm::HS256)
             .revocation(Later(up))
+            .max_age(std::time::Duration::from_secs(86_400))
             .build()
             .unwrap();
         let token = format!("Bearer {}", hs256(&claims()));

@@ -313,6 +313,7 @@ async fn the_layers_rejections_keep_the_connection_or_announce_its_close() {
     store.revoke_token("revoked", now() + 600).await.unwrap();
     let auth = builder_for(Algorithm::HS256)
         .revocation(ObservedStore::asynchronous(store))
+        .max_age(std::time::Duration::from_secs(86_400))
         .build()
         .unwrap();
     let app = Router::new()

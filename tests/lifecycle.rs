@@ -14,8 +14,9 @@ use http::StatusCode;
 use serde_json::json;
 use tower_jwt_auth::{
     AuthError, AuthErrorKind, Claims, ConfigError, IssueError, JwtAuthLayer, ManualClock,
-    MemoryStore, RegisteredClaims, SessionClaims, SessionError, Sessions, SlidingPolicy, TokenInfo,
-    TokenIssuer, TokenPair, TrustedIssuer, VerificationKey, REVOCATION_MARGIN,
+    MemoryStore, RegisteredClaims, SessionClaims, SessionError, SessionStore, Sessions,
+    SlidingPolicy, TokenInfo, TokenIssuer, TokenPair, TrustedIssuer, VerificationKey,
+    REVOCATION_MARGIN,
 };
 
 /// The access TTL and the layer's leeway in the fixtures.
@@ -566,6 +567,7 @@ fn sliding_needs_the_sessions_and_the_issuers_key_and_each_setting_is_given_once
     assert_eq!(
         base()
             .revocation(store.clone())
+            .max_age(std::time::Duration::from_secs(86_400))
             .sliding(policy())
             .build()
             .unwrap_err(),
@@ -600,6 +602,7 @@ fn sliding_needs_the_sessions_and_the_issuers_key_and_each_setting_is_given_once
         base()
             .allow_missing_exp()
             .revocation(store.clone())
+            .max_age(std::time::Duration::from_secs(86_400))
             .build()
             .unwrap_err(),
         ConfigError::MissingExpWithRevocation
@@ -919,6 +922,222 @@ async fn tokens_carry_their_client_id_through_refresh_and_sliding() {
     ));
 }
 
+/// A memory store that can misbehave the way a networked store can: `partial` — the first session revocation
+/// writes its marker (answered by `is_revoked`) and then fails before the session's row is deleted, like a
+/// Redis connection dropped between the two; `race` — a logout everywhere of the user completes between a
+/// login's `auth_time` and the storing of its session.
+#[derive(Clone)]
+struct Flaky {
+    inner: MemoryStore,
+    clock: ManualClock,
+    partial: Arc<std::sync::Mutex<Option<std::collections::HashSet<String>>>>,
+    race: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Flaky {
+    fn new(clock: &ManualClock) -> Self {
+        Self {
+            inner: MemoryStore::new(),
+            clock: clock.clone(),
+            partial: Arc::default(),
+            race: Arc::default(),
+        }
+    }
+}
+
+impl tower_jwt_auth::RevocationCheck for Flaky {
+    fn is_revoked(&self, token: &TokenInfo) -> tower_jwt_auth::Lookup<bool> {
+        let marked = self
+            .partial
+            .lock()
+            .unwrap()
+            .as_ref()
+            .is_some_and(|sids| token.session_id().is_some_and(|sid| sids.contains(sid)));
+        match marked {
+            true => tower_jwt_auth::Lookup::Ready(Ok(true)),
+            false => self.inner.is_revoked(token),
+        }
+    }
+}
+
+impl SessionStore for Flaky {
+    fn create_session(
+        &self,
+        session: tower_jwt_auth::NewSession,
+    ) -> tower_jwt_auth::StoreFuture<()> {
+        if self.race.swap(false, std::sync::atomic::Ordering::SeqCst) {
+            self.clock.advance(1);
+            let now = tower_jwt_auth::Clock::now(&self.clock);
+            let subject = session.session.subject.clone();
+            drop(self.inner.revoke_subject(ISSUER, &subject, now, now + 3600));
+        }
+        self.inner.create_session(session)
+    }
+    fn rotate(
+        &self,
+        request: tower_jwt_auth::RotateRequest,
+    ) -> tower_jwt_auth::StoreFuture<tower_jwt_auth::RotateOutcome> {
+        self.inner.rotate(request)
+    }
+    fn revoke_session(&self, session_id: &str, until: i64) -> tower_jwt_auth::StoreFuture<()> {
+        let mut partial = self.partial.lock().unwrap();
+        if let Some(sids) = partial.as_mut() {
+            if sids.is_empty() {
+                sids.insert(session_id.to_owned());
+                return Box::pin(std::future::ready(Err(tower_jwt_auth::StoreError::new(
+                    "the connection dropped after the marker was written",
+                ))));
+            }
+        }
+        self.inner.revoke_session(session_id, until)
+    }
+    fn revoke_refresh_token(
+        &self,
+        session_id: &str,
+        generation: u64,
+        secret_hash: [u8; 32],
+        until: i64,
+    ) -> tower_jwt_auth::StoreFuture<bool> {
+        self.inner
+            .revoke_refresh_token(session_id, generation, secret_hash, until)
+    }
+    fn revoke_token(&self, jti: &str, until: i64) -> tower_jwt_auth::StoreFuture<()> {
+        self.inner.revoke_token(jti, until)
+    }
+    fn revoke_subject(
+        &self,
+        issuer: &str,
+        subject: &str,
+        not_before: i64,
+        until: i64,
+    ) -> tower_jwt_auth::StoreFuture<()> {
+        self.inner
+            .revoke_subject(issuer, subject, not_before, until)
+    }
+    fn is_shared_or_persistent(&self) -> bool {
+        false
+    }
+}
+
+/// A logout whose store wrote the session's marker but failed before deleting the session (503) is finished
+/// by the next logout of a token of it, although the token is refused already: the refresh token stops
+/// working too, and the session can't come back when the marker lapses.
+#[tokio::test]
+async fn a_logout_that_failed_halfway_is_finished_by_the_next_one() {
+    let clock = ManualClock::new(T0);
+    let store = Flaky::new(&clock);
+    *store.partial.lock().unwrap() = Some(Default::default());
+    let sessions = Sessions::builder(
+        common::sessions::test_issuer(&clock, Duration::from_secs(600)),
+        store.clone(),
+    )
+    .build()
+    .unwrap();
+    let layer = JwtAuthLayer::builder().sessions(&sessions).build().unwrap();
+    let pair = sessions.login("alice", &scope()).await.unwrap();
+    let (_, info) = layer.verify_token(pair.access_token()).unwrap();
+    assert!(matches!(
+        sessions.logout(&info).await,
+        Err(SessionError::Unavailable(_))
+    ));
+    assert_eq!(
+        send(&layer, bearer(pair.access_token())).await.status(),
+        StatusCode::UNAUTHORIZED,
+        "the marker was written"
+    );
+    sessions.logout(&info).await.unwrap();
+    assert!(
+        sessions.refresh(pair.refresh_token()).await.is_err(),
+        "the session's row is gone: its refresh token can't outlive the marker"
+    );
+}
+
+/// A login that races a logout everywhere of its user — its `auth_time` before the logout-all, its session
+/// stored after the logout-all ended the user's sessions — is ended at once and answered as unavailable, so no
+/// session of it survives the logout-all's marker; the next login works.
+#[tokio::test]
+async fn a_login_that_races_a_logout_everywhere_is_ended_at_once() {
+    let clock = ManualClock::new(T0);
+    let store = Flaky::new(&clock);
+    let sessions = Sessions::builder(
+        common::sessions::test_issuer(&clock, Duration::from_secs(600)),
+        store.clone(),
+    )
+    .build()
+    .unwrap();
+    store.race.store(true, std::sync::atomic::Ordering::SeqCst);
+    let raced = sessions.login("alice", &scope()).await;
+    assert!(
+        matches!(raced, Err(SessionError::Unavailable(_))),
+        "{raced:?}"
+    );
+    // Nothing of it is left to refresh once the logout-all's marker lapses: the session was ended.
+    assert_eq!(
+        store.inner.len(),
+        2,
+        "the subject's and the session's markers, no live session"
+    );
+    let again = sessions.login("alice", &scope()).await.unwrap();
+    let layer = JwtAuthLayer::builder().sessions(&sessions).build().unwrap();
+    assert_eq!(
+        send(&layer, bearer(again.access_token())).await.status(),
+        StatusCode::OK
+    );
+}
+
+/// A layer with a revocation store but no sessions must bound token lifetimes (`max_age`, the issuer's
+/// `max_ttl`), or say that its store keeps revocations forever: otherwise a token minted with a longer lifetime
+/// comes back when its marker lapses.
+#[test]
+fn a_revocation_store_without_sessions_needs_a_lifetime_bound() {
+    let builder = || {
+        JwtAuthLayer::builder()
+            .key(VerificationKey::hmac(jsonwebtoken::Algorithm::HS256, SECRET).unwrap())
+            .issuer(ISSUER)
+            .audience(AUDIENCE)
+            .revocation(MemoryStore::new())
+    };
+    let error = builder().build().unwrap_err().to_string();
+    assert!(error.contains(".max_age(..)"), "{error}");
+    assert!(builder().max_age(Duration::from_secs(600)).build().is_ok());
+    assert!(builder().allow_unbounded_token_lifetime().build().is_ok());
+}
+
+/// Whichever key verifies it, a token that names the sessions' issuer is held to the issuer's `max_ttl` in a
+/// layer wired to the sessions (a second key of the same issuer, say a legacy one, can't mint tokens that
+/// outlive the markers).
+#[tokio::test]
+async fn every_token_naming_the_sessions_issuer_is_held_to_its_max_ttl() {
+    let f = fixture(Duration::ZERO);
+    let legacy = [5u8; 32];
+    let layer = JwtAuthLayer::builder()
+        .key(VerificationKey::hmac(jsonwebtoken::Algorithm::HS256, &legacy).unwrap())
+        .sessions(&f.sessions)
+        .build()
+        .unwrap();
+    let t = tower_jwt_auth::Clock::now(&f.clock);
+    let max_ttl = f.sessions.issuer().max_ttl().as_secs() as i64;
+    let sign = |exp: i64| {
+        sign_raw(
+            r#"{"alg":"HS256"}"#,
+            &json!({ "iss": ISSUER, "aud": AUDIENCE, "sub": "alice", "iat": t, "exp": exp })
+                .to_string(),
+            jsonwebtoken::Algorithm::HS256,
+            &jsonwebtoken::EncodingKey::from_secret(&legacy).unwrap(),
+        )
+    };
+    assert_eq!(
+        send(&layer, bearer(&sign(t + max_ttl))).await.status(),
+        StatusCode::OK
+    );
+    let refused = send(&layer, bearer(&sign(t + max_ttl + 1))).await;
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        refused.extensions().get::<AuthError>().unwrap().claim(),
+        Some("exp")
+    );
+}
+
 #[tokio::test]
 async fn extreme_dates_never_overflow() {
     let f = fixture(Duration::ZERO);
@@ -1016,6 +1235,7 @@ async fn session_tokens_are_refused_where_their_session_cannot_be_checked() {
     let checked = unwired()
         .trust_issuer(PARTNER, partner_keys())
         .revocation(f.memory.clone().unwrap())
+        .max_age(std::time::Duration::from_secs(86_400))
         .build()
         .unwrap();
     assert_eq!(

@@ -70,6 +70,7 @@ async fn app(url: &str, prefix: &str) -> (Router, Sessions, RedisStore) {
         .issuer(ISSUER)
         .audience(AUDIENCE)
         .revocation(store.clone())
+        .max_age(std::time::Duration::from_secs(86_400))
         .build()
         .unwrap();
     let router = Router::new()

@@ -44,6 +44,7 @@ type MockHandle = tower_test::mock::Handle<Request<String>, Response<String>>;
 fn ready_service(store: &RemoteStore) -> (Mocked, MockHandle) {
     let layer = builder_for(Algorithm::HS256)
         .revocation(store.clone())
+        .max_age(std::time::Duration::from_secs(86_400))
         .build()
         .unwrap();
     let (mock, mut handle) = tower_test::mock::pair::<Request<String>, Response<String>>();
@@ -78,6 +79,7 @@ async fn a_revoked_token_is_refused_after_the_lookup() {
     store.revoked.store(true, Ordering::SeqCst);
     let layer = builder_for(Algorithm::HS256)
         .revocation(store.clone())
+        .max_age(std::time::Duration::from_secs(86_400))
         .build()
         .unwrap();
     let pending = tokio::spawn({
@@ -122,6 +124,7 @@ async fn a_synchronous_store_error_is_a_503_too() {
     }
     let layer = builder_for(Algorithm::HS256)
         .revocation(Down)
+        .max_age(std::time::Duration::from_secs(86_400))
         .build()
         .unwrap();
     let response = send(&layer, bearer(&hs256(&claims()))).await;

@@ -85,6 +85,7 @@ async fn revocation_is_consulted_on_every_hit() {
     let store = MemoryStore::new();
     let layer = builder_for(Algorithm::HS256)
         .revocation(store.clone())
+        .max_age(std::time::Duration::from_secs(86_400))
         .build()
         .unwrap();
     let token = hs256(&claims());

@@ -247,6 +247,7 @@ fn the_span_gets_the_subject_on_the_asynchronous_path_and_the_reason_of_a_refusa
         common::observed_store::ObservedStore::asynchronous(tower_jwt_auth::MemoryStore::new());
     let layer = builder_for(Algorithm::HS256)
         .revocation(store)
+        .max_age(std::time::Duration::from_secs(86_400))
         .build()
         .unwrap();
     let needs_admin = layer.require_scopes(["admin"]).unwrap();

@@ -95,9 +95,10 @@ struct Head {
 ///
 /// - A refresh token revokes its whole session.
 /// - An access token, when the endpoint verifies them ([`with_access_tokens`](Self::with_access_tokens)), is
-///   verified with the layer's keys and rules, then revoked like a logout: its `jti` and its session (its
-///   refresh tokens and every token sliding derived from it). An access token that names neither a `jti` nor a
-///   session can't be revoked: 400 `unsupported_token_type`.
+///   verified with the layer's keys and rules, then revoked like a logout ([`Sessions::logout`]): its session
+///   (its refresh tokens and every token sliding derived from it), or its `jti` when it has none. An access
+///   token that names neither can't be revoked, nor can a token of these sessions that the layer did not
+///   verify as theirs (a layer not wired to them): 400 `unsupported_token_type`.
 /// - Without access-token verification, a JWT (or any token hinted `access_token`) gets 400
 ///   `unsupported_token_type`, so a client never believes a revocation happened when none did.
 ///
@@ -401,7 +402,9 @@ async fn revoke(
     };
     match sessions.logout(&info).await {
         Ok(()) => revoked(),
-        Err(SessionError::NotASessionToken) => unsupported_token_type(),
+        Err(SessionError::NotASessionToken | SessionError::NotVerifiedBySessions) => {
+            unsupported_token_type()
+        }
         Err(error) => session_error(error),
     }
 }

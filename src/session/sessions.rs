@@ -104,6 +104,10 @@ pub enum SessionError {
     Issue(IssueError),
     /// The token to log out has no `sid` or `jti` to revoke.
     NotASessionToken,
+    /// The token names a session of these sessions' issuer, but no layer wired to these sessions verified it
+    /// (its [`TokenInfo::is_own_token`] is false): verify it with such a layer, so that logout ends the
+    /// session rather than one token of it.
+    NotVerifiedBySessions,
 }
 
 impl fmt::Display for SessionError {
@@ -113,6 +117,10 @@ impl fmt::Display for SessionError {
             Self::Unavailable(e) => fmt::Display::fmt(e, f),
             Self::Issue(e) => fmt::Display::fmt(e, f),
             Self::NotASessionToken => f.write_str("the token belongs to no session"),
+            Self::NotVerifiedBySessions => f.write_str(
+                "the token names a session of these sessions' issuer but was not verified by a layer wired to \
+                 them (JwtAuthBuilder::sessions); verify it with such a layer to log it out",
+            ),
         }
     }
 }
@@ -336,16 +344,20 @@ impl Sessions {
             .unwrap_or(false)
     }
 
-    /// Revokes session `session_id` until `until`, unless it is revoked already: no token of a session can be
-    /// issued after its revocation, so its first marker covers every token of it, and a repeated revocation
-    /// (an old refresh token or an access token presented again) writes and announces nothing.
+    /// Revokes session `session_id` until `until`. A session marked already keeps its marker: no token of a
+    /// session can be issued after its first revocation, so that marker covers every token of it, and a
+    /// repeated revocation (an old refresh token or an access token presented again) asks the store only to
+    /// make sure the session's row is gone — with an `until` that ends before the marker, which changes no
+    /// marker, so nothing is written or announced — and finishes a revocation whose store wrote the marker but
+    /// failed before deleting the row.
     async fn end_session(&self, session_id: &str, until: i64) -> Result<(), SessionError> {
-        if self
+        let marked = self
             .already_refused(&TokenInfo::of_session(session_id))
-            .await
-        {
-            return Ok(());
-        }
+            .await;
+        let until = match marked {
+            true => self.inner.clock.now(),
+            false => until,
+        };
         self.inner.store.revoke_session(session_id, until).await?;
         Ok(())
     }
@@ -390,6 +402,12 @@ impl Sessions {
                 .saturating_add(inner.refresh_ttl)
                 .min(session.expires_at),
         };
+        let login = TokenInfo::of_login(
+            inner.issuer.issuer_name(),
+            subject,
+            refresh.session_id(),
+            now,
+        );
         inner
             .store
             .create_session(NewSession {
@@ -397,6 +415,16 @@ impl Sessions {
                 refresh: grant,
             })
             .await?;
+        // A login that raced a logout everywhere of its user (it began before the logout-all, and its session
+        // was stored after the logout-all ended the user's sessions) is ended at once, so it can't outlive the
+        // logout-all's marker: the user logs in again.
+        if self.already_refused(&login).await {
+            self.end_session(refresh.session_id(), self.revoked_now_until(now))
+                .await?;
+            return Err(SessionError::Unavailable(StoreError::new(
+                "the login raced a logout everywhere of the same user; log in again",
+            )));
+        }
         Ok(self.pair(access, &refresh, now))
     }
 
@@ -514,34 +542,37 @@ impl Sessions {
     /// refused already (logged out, revoked) is left as it is: nothing is written.
     pub async fn logout(&self, token: &TokenInfo) -> Result<(), SessionError> {
         let inner = &*self.inner;
-        let own_session = token
-            .session_id()
-            .filter(|_| token.is_own_token() && token.issuer() == Some(inner.issuer.issuer_name()));
+        let own_issuer = token.issuer() == Some(inner.issuer.issuer_name());
+        if token.session_id().is_some() && own_issuer && !token.is_own_token() {
+            // It names a session of ours, but no layer wired to these sessions verified it: ending only its
+            // `jti` would leave the session (and its sliding tokens) working while answering "logged out".
+            return Err(SessionError::NotVerifiedBySessions);
+        }
+        let own_session = token.session_id().filter(|_| own_issuer);
         // The session's marker covers this token too: no `jti` marker beside it.
         let jti = token.token_id().filter(|_| own_session.is_none());
-        if own_session.is_none() && jti.is_none() {
-            return Err(SessionError::NotASessionToken);
-        }
-        if self.already_refused(token).await {
-            return Ok(());
-        }
         let now = inner.clock.now();
         let expires_at = token
             .expires_at()
             .unwrap_or_else(|| now.saturating_add(inner.issuer.max_ttl_secs()));
-        if let Some(sid) = own_session {
-            let until = self
-                .revoked_now_until(now)
-                .max(Self::marker_until(expires_at));
-            inner.store.revoke_session(sid, until).await?;
+        match (own_session, jti) {
+            (Some(sid), _) => {
+                let until = self
+                    .revoked_now_until(now)
+                    .max(Self::marker_until(expires_at));
+                self.end_session(sid, until).await
+            }
+            // Refused already (its `jti`, or a logout everywhere): nothing to write.
+            (None, Some(_)) if self.already_refused(token).await => Ok(()),
+            (None, Some(jti)) => {
+                inner
+                    .store
+                    .revoke_token(jti, Self::marker_until(expires_at))
+                    .await?;
+                Ok(())
+            }
+            (None, None) => Err(SessionError::NotASessionToken),
         }
-        if let Some(jti) = jti {
-            inner
-                .store
-                .revoke_token(jti, Self::marker_until(expires_at))
-                .await?;
-        }
-        Ok(())
     }
 
     /// Logs `subject` out everywhere: every session ends and every access token issued before this call returns

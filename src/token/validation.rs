@@ -17,10 +17,10 @@ pub(crate) struct Validation {
     pub(crate) types: Vec<String>,
     pub(crate) required: Vec<&'static str>,
     pub(crate) max_age: Option<i64>,
-    /// For tokens verified by a key of the layer's own session issuer: the longest lifetime (`exp - iat`) one
-    /// may have ([`TokenIssuerBuilder::max_ttl`](crate::TokenIssuerBuilder::max_ttl)), which revocation markers
-    /// are sized by.
-    pub(crate) own_max_ttl: Option<i64>,
+    /// The layer's own session issuer and the longest lifetime (`exp - iat`) its tokens may have
+    /// ([`TokenIssuerBuilder::max_ttl`](crate::TokenIssuerBuilder::max_ttl)), which revocation markers are
+    /// sized by: checked on the tokens its keys verify and on every token that names it.
+    pub(crate) own_lifetime: Option<(String, i64)>,
     /// Refuse session tokens (`sid`): the layer can't check their session, so a logout would not reach them.
     pub(crate) refuse_sid: bool,
 }
@@ -35,7 +35,7 @@ impl Default for Validation {
             types: Vec::new(),
             required: Vec::new(),
             max_age: None,
-            own_max_ttl: None,
+            own_lifetime: None,
             refuse_sid: false,
         }
     }
@@ -145,10 +145,18 @@ impl Validation {
     /// `max_ttl`. Revocation markers ("log out everywhere", a session's end) are kept for `max_ttl` past the
     /// revocation, so a token that lived longer (minted before a restart with a longer ttl, or by another tool
     /// with the issuer's key) would outlive them.
-    pub(crate) fn check_own_lifetime(&self, claims: &ClaimsView<'_>) -> Result<(), AuthError> {
-        let Some(max_ttl) = self.own_max_ttl else {
+    pub(crate) fn check_own_lifetime(
+        &self,
+        claims: &ClaimsView<'_>,
+        issuer_key: bool,
+    ) -> Result<(), AuthError> {
+        let Some((own, max_ttl)) = &self.own_lifetime else {
             return Ok(());
         };
+        if !issuer_key && claims.iss.as_deref() != Some(own.as_str()) {
+            return Ok(());
+        }
+        let max_ttl = *max_ttl;
         let iat = claims
             .iat
             .ok_or(AuthError::of_claim(AuthErrorKind::MissingClaim, "iat"))?;

@@ -134,9 +134,7 @@ impl Verifier {
             .ok_or(AuthErrorKind::InvalidSignature)?;
 
         self.validation.check_claims(&view, now)?;
-        if key.issuer_key {
-            self.validation.check_own_lifetime(&view)?;
-        }
+        self.validation.check_own_lifetime(&view, key.issuer_key)?;
         let claims = typed_claims::<C>(&view, &payload)?;
         Ok(Verified {
             claims,
