@@ -168,23 +168,29 @@ impl Cursor {
         }
     }
 
-    /// The range of the gaps to read again now: those missed less than `gap_wait` ago at every poll, and every
-    /// [`LATE_GAP_RECHECK`] also the older ones. A gap missed [`REHYDRATION`] ago is given up: the rehydration
+    /// The gaps to read again now: those missed less than `gap_wait` ago at every poll, and every
+    /// [`LATE_GAP_RECHECK`] also the older ones. A gap missed [`REHYDRATION`] ago is given up: a rehydration
     /// since has read every marker.
-    fn gap_range(&mut self) -> Option<(i64, i64)> {
+    fn due_gaps(&mut self) -> Vec<i64> {
         let wait = self.gap_wait;
         self.gaps.retain(|_, since| since.elapsed() < REHYDRATION);
         let late_too = self.late_checked.elapsed() >= LATE_GAP_RECHECK;
         if late_too {
             self.late_checked = Instant::now();
         }
-        let mut due = self
-            .gaps
+        self.gaps
             .iter()
             .filter(|(_, since)| late_too || since.elapsed() < wait)
-            .map(|(seq, _)| *seq);
-        let first = due.next()?;
-        Some((first, due.next_back().unwrap_or(first)))
+            .map(|(seq, _)| *seq)
+            .collect()
+    }
+
+    /// Keeps waiting for the gaps of an earlier cursor (a rehydration starts a new one; a gap below its recent
+    /// window would otherwise be forgotten until the rehydration after).
+    fn adopt_gaps(&mut self, earlier: Cursor) {
+        for (seq, since) in earlier.gaps {
+            self.gaps.entry(seq).or_insert(since);
+        }
     }
 
     /// Takes note of the sequence numbers a poll returned (ascending).
@@ -201,6 +207,23 @@ impl Cursor {
             }
         }
     }
+}
+
+/// Numbers closer than this are read again with one range query (the rows between them come along).
+const GAP_CLUSTER: i64 = 64;
+
+/// The ranges that read the gaps `sorted` again: nearby gaps share one range, far apart ones get their own,
+/// so a poll never reads the many rows between two distant gaps (a rolled-back transaction long ago and one
+/// now), and a huge jump in the numbers is still one query.
+fn clusters(sorted: &[i64]) -> Vec<(i64, i64)> {
+    let mut ranges: Vec<(i64, i64)> = Vec::new();
+    for &seq in sorted {
+        match ranges.last_mut() {
+            Some((_, last)) if seq - *last < GAP_CLUSTER => *last = seq,
+            _ => ranges.push((seq, seq)),
+        }
+    }
+    ranges
 }
 
 /// Everything the follower task needs; it holds no strong reference to the store or its mirror.
@@ -276,21 +299,21 @@ impl Feed {
     /// mirror; returns how many new rows it read (a full batch: more are waiting).
     async fn poll(&self, mirror: &Mirror, cursor: &mut Cursor) -> Result<usize, StoreError> {
         let started = Instant::now();
-        let gaps = cursor.gap_range();
+        let gaps = cursor.due_gaps();
         let after = cursor.last;
         let s = &self.statements;
         let (filled, new) = on_pool!(&self.backend, |pool| {
-            let filled = match gaps {
-                Some((first, last)) => {
-                    let rows = sqlx::query(&s.log_between)
-                        .bind(first)
-                        .bind(last)
-                        .fetch_all(pool)
-                        .await?;
-                    log_rows(&rows)?
-                }
-                None => (Vec::new(), Vec::new()),
-            };
+            let mut filled = (Vec::new(), Vec::new());
+            for (first, last) in clusters(&gaps) {
+                let rows = sqlx::query(&s.log_between)
+                    .bind(first)
+                    .bind(last)
+                    .fetch_all(pool)
+                    .await?;
+                let (seqs, markers) = log_rows(&rows)?;
+                filled.0.extend(seqs);
+                filled.1.extend(markers);
+            }
             let rows = sqlx::query(&s.log_after)
                 .bind(after)
                 .fetch_all(pool)
@@ -398,7 +421,10 @@ impl Feed {
                     let hydration =
                         tokio::time::timeout(self.hydration_timeout(), self.hydrate(&mirror));
                     match hydration.await {
-                        Ok(Ok(c)) => {
+                        Ok(Ok(mut c)) => {
+                            if let Some(earlier) = cursor.take() {
+                                c.adopt_gaps(earlier);
+                            }
                             cursor = Some(c);
                             Ok(())
                         }
@@ -462,38 +488,56 @@ mod tests {
     use super::*;
 
     #[test]
+    fn nearby_gaps_share_a_range_and_distant_ones_do_not() {
+        assert_eq!(clusters(&[]), []);
+        assert_eq!(
+            clusters(&[3, 5, 60, 200, 10_000]),
+            [(3, 60), (200, 200), (10_000, 10_000)]
+        );
+        let jump: Vec<i64> = (40_001..=50_000).collect();
+        assert_eq!(clusters(&jump), [(40_001, 50_000)]);
+    }
+
+    #[test]
     fn gaps_are_waited_for_then_given_up() {
         let mut cursor = Cursor::new(0, GAP_WAIT);
         cursor.saw([1, 2, 4, 6]);
         assert_eq!(cursor.last, 6);
         assert_eq!(cursor.gaps.keys().copied().collect::<Vec<_>>(), [3, 5]);
-        assert_eq!(
-            cursor.gap_range(),
-            Some((3, 5)),
-            "read again at the next poll"
-        );
+        assert_eq!(cursor.due_gaps(), [3, 5], "read again at the next poll");
         cursor.saw([3, 5]);
         cursor.saw([7]);
         assert!(cursor.gaps.is_empty());
-        assert_eq!((cursor.gap_range(), cursor.last), (None, 7));
+        assert_eq!((cursor.due_gaps(), cursor.last), (vec![], 7));
         cursor.saw([9]);
         let gap = cursor.gaps.get_mut(&8).unwrap();
         *gap = Instant::now() - GAP_WAIT;
         assert_eq!(
-            cursor.gap_range(),
-            None,
+            cursor.due_gaps(),
+            [0i64; 0],
             "a gap older than GAP_WAIT is not read at every poll"
         );
         cursor.late_checked = Instant::now() - LATE_GAP_RECHECK;
         assert_eq!(
-            cursor.gap_range(),
-            Some((8, 8)),
+            cursor.due_gaps(),
+            [8],
             "but every LATE_GAP_RECHECK until the rehydration"
         );
-        assert_eq!(cursor.gap_range(), None, "and not again before that");
+        assert_eq!(cursor.due_gaps(), [0i64; 0], "and not again before that");
+        let mut rehydrated = Cursor::new(9, GAP_WAIT);
+        rehydrated.adopt_gaps(std::mem::replace(&mut cursor, Cursor::new(0, GAP_WAIT)));
+        cursor = rehydrated;
+        assert!(
+            cursor.gaps.contains_key(&8),
+            "a rehydration keeps the gaps waited for"
+        );
         *cursor.gaps.get_mut(&8).unwrap() = Instant::now() - REHYDRATION;
         cursor.late_checked = Instant::now() - LATE_GAP_RECHECK;
-        assert_eq!(cursor.gap_range(), None, "a rehydration has read it since");
+        assert_eq!(
+            cursor.due_gaps(),
+            [0i64; 0],
+            "a rehydration has read it since"
+        );
         assert!(cursor.gaps.is_empty());
         let jump = 9 + 5 * MAX_TRACKED_GAP;
         cursor.saw([jump]);
@@ -502,6 +546,14 @@ mod tests {
             MAX_TRACKED_GAP,
             "the top of a huge jump is tracked"
         );
-        assert_eq!(cursor.gap_range(), Some((jump - MAX_TRACKED_GAP, jump - 1)));
+        let due = cursor.due_gaps();
+        assert_eq!(
+            (due.len() as i64, due.first(), due.last()),
+            (
+                MAX_TRACKED_GAP,
+                Some(&(jump - MAX_TRACKED_GAP)),
+                Some(&(jump - 1))
+            )
+        );
     }
 }
