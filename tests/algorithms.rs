@@ -677,6 +677,23 @@ fn der(name: &str) -> Vec<u8> {
         .unwrap()
 }
 
+/// The base64 lines of a PEM file, without its header and footer.
+fn base64_body(name: &str) -> Vec<u8> {
+    let pem = String::from_utf8(pem(name)).unwrap();
+    pem.lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .into_bytes()
+}
+
+fn hex(bytes: &[u8]) -> Vec<u8> {
+    bytes
+        .iter()
+        .flat_map(|b| format!("{b:02x}").into_bytes())
+        .collect()
+}
+
 #[test]
 fn a_key_is_never_taken_as_an_hmac_secret() {
     let mut indented = b"  \n".to_vec();
@@ -692,6 +709,15 @@ fn a_key_is_never_taken_as_an_hmac_secret() {
         (der("ed25519_public.pem"), "from_der"),
         (der("ed25519_private.pem"), "from_der"),
         (pem("rsa1024_public.jwk.json"), "from_jwk"),
+        // A PEM body without its lines, the DER in hex, an OpenSSH public key.
+        (base64_body("rsa_public.pem"), "from_der"),
+        (base64_body("ec256_public.pem"), "from_der"),
+        (hex(&der("rsa_public.pem")), "from_der"),
+        (
+            b"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"
+                .to_vec(),
+            "from_pem",
+        ),
     ];
     for (secret, constructor) in &cases {
         for alg in [Algorithm::HS256, Algorithm::HS384, Algorithm::HS512] {

@@ -135,11 +135,45 @@ fn key_text(secret: &[u8]) -> Option<(&'static str, &'static str)> {
             "VerificationKey::from_der (SigningKey::from_der for a private key)",
         ));
     }
-    let text = secret.trim_ascii_start();
+    let text = secret.trim_ascii();
     if text.starts_with(b"{") && secret.windows(5).any(|w| w == b"\"kty\"") {
         return Some(("a JWK", "VerificationKey::from_jwk"));
     }
+    const SSH: [&[u8]; 3] = [b"ssh-rsa ", b"ssh-ed25519 ", b"ecdsa-sha2-"];
+    if SSH.iter().any(|prefix| text.starts_with(prefix)) {
+        return Some((
+            "an OpenSSH public key",
+            "VerificationKey::from_pem (convert it to PEM first)",
+        ));
+    }
+    // A PEM body without its lines, or the DER in hex: text that decodes to a key.
+    if decoded_text(text).is_some_and(|der| is_der_key(&der)) {
+        return Some((
+            "a base64 or hex encoded DER key",
+            "VerificationKey::from_der on the decoded bytes (or from_pem with the PEM lines)",
+        ));
+    }
     None
+}
+
+/// `text` decoded as hex, or as standard base64 (line breaks and spaces ignored), when it is one of them.
+fn decoded_text(text: &[u8]) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    if text.len() % 2 == 0 && !text.is_empty() && text.iter().all(u8::is_ascii_hexdigit) {
+        let digit = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+        return text
+            .chunks(2)
+            .map(|pair| Some(digit(pair[0])? << 4 | digit(pair[1])?))
+            .collect();
+    }
+    let compact: Vec<u8> = text
+        .iter()
+        .copied()
+        .filter(|b| !b.is_ascii_whitespace())
+        .collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(compact)
+        .ok()
 }
 
 /// The tag, header length and content length of the DER element at the start of `der` (definite lengths up to
