@@ -526,15 +526,7 @@ async fn password_checks_beyond_the_bound_get_503_with_retry_after() {
 #[test]
 fn the_demo_refuses_a_public_key_that_is_not_its_private_keys() {
     let keys = format!("{}/tests/keys", env!("CARGO_MANIFEST_DIR"));
-    let exe = std::env::current_exe().unwrap();
-    let binary = exe
-        .parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("examples")
-        .join("demo");
-    let output = std::process::Command::new(binary)
+    let output = std::process::Command::new(demo::example_binary("demo"))
         .env("BIND", "127.0.0.1:0")
         .env("JWT_ALG", "ES256")
         .env("JWT_PRIVATE_KEY", format!("{keys}/ec256_private.pem"))

@@ -341,12 +341,9 @@ async fn own_tokens_living_longer_than_max_ttl_are_refused(f: Fixture) {
             "iss": ISSUER, "aud": AUDIENCE, "sub": "alice", "iat": t, "exp": exp, "sid": format!("s-{exp}")
         }));
         let refused = f.harness.send(&token).await;
-        assert_eq!(refused.status(), StatusCode::UNAUTHORIZED, "exp {exp}");
-        let error = refused.extensions().get::<AuthError>().unwrap();
-        assert_eq!(
-            (error.kind(), error.claim()),
-            (AuthErrorKind::InvalidClaim, Some("exp"))
-        );
+        assert_refused_for(&refused, "exp");
+        let kind = refused.extensions().get::<AuthError>().unwrap().kind();
+        assert_eq!(kind, AuthErrorKind::InvalidClaim, "exp {exp}");
     }
     let without_iat =
         hs256(&json!({ "iss": ISSUER, "aud": AUDIENCE, "sub": "alice", "exp": t + 60 }));
@@ -790,6 +787,15 @@ async fn revocations_per_account_stay_bounded_in_the_memory_store() {
     assert_eq!(sizes[0], 1, "the session's marker alone");
 }
 
+/// A 401 `invalid_token` that names `claim` as the reason.
+fn assert_refused_for(response: &http::Response<String>, claim: &str) {
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        response.extensions().get::<AuthError>().unwrap().claim(),
+        Some(claim)
+    );
+}
+
 /// Sessions over `store` with an issuer of this ttl (and max_ttl), and a layer wired to them: one "process".
 fn process(
     clock: &ManualClock,
@@ -841,11 +847,7 @@ async fn markers_outlive_tokens_minted_under_a_longer_ttl() {
     clock.set(T0 + 10);
     let (_, unaware) = process(&clock, &MemoryStore::new(), 60, None);
     let refused = send(&unaware, bearer(pair.access_token())).await;
-    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(
-        refused.extensions().get::<AuthError>().unwrap().claim(),
-        Some("exp")
-    );
+    assert_refused_for(&refused, "exp");
 }
 
 /// Only the sessions' own tokens end a local session: a partner's token whose `sid` equals a local session id
@@ -1131,11 +1133,7 @@ async fn every_token_naming_the_sessions_issuer_is_held_to_its_max_ttl() {
         StatusCode::OK
     );
     let refused = send(&layer, bearer(&sign(t + max_ttl + 1))).await;
-    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(
-        refused.extensions().get::<AuthError>().unwrap().claim(),
-        Some("exp")
-    );
+    assert_refused_for(&refused, "exp");
 }
 
 #[tokio::test]

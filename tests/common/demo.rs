@@ -28,6 +28,17 @@ pub fn start<K: AsRef<str>, V: AsRef<str>>(envs: &[(K, V)]) -> Demo {
     start_example("demo", "demo listening on ", envs)
 }
 
+/// Where `cargo test` builds the example `name`: beside the test binaries.
+pub fn example_binary(name: &str) -> std::path::PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    exe.parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("examples")
+        .join(name)
+}
+
 /// Starts the example `name` (built by `cargo test` beside the tests) with `BIND=127.0.0.1:0` and `envs`, and
 /// waits for the line `announce` + its address on stderr; `base` is that address.
 pub fn start_example<K: AsRef<str>, V: AsRef<str>>(
@@ -35,14 +46,7 @@ pub fn start_example<K: AsRef<str>, V: AsRef<str>>(
     announce: &str,
     envs: &[(K, V)],
 ) -> Demo {
-    let exe = std::env::current_exe().unwrap();
-    let binary = exe
-        .parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("examples")
-        .join(name);
+    let binary = example_binary(name);
     assert!(
         binary.exists(),
         "the {name} example is built by `cargo test` at {binary:?}"
