@@ -159,7 +159,7 @@ fn key_text(secret: &[u8]) -> Option<(&'static str, &'static str)> {
 /// `text` decoded as hex, or as standard base64 (line breaks and spaces ignored), when it is one of them.
 fn decoded_text(text: &[u8]) -> Option<Vec<u8>> {
     use base64::Engine as _;
-    if text.len() % 2 == 0 && !text.is_empty() && text.iter().all(u8::is_ascii_hexdigit) {
+    if text.len().is_multiple_of(2) && !text.is_empty() && text.iter().all(u8::is_ascii_hexdigit) {
         let digit = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
         return text
             .chunks(2)
