@@ -21,9 +21,9 @@ use crate::pipeline::dpop::LayerDpop;
 use crate::rejection::{
     is_header_safe, Challenges, DefaultResponder, DpopChallenge, DEFAULT_REALM,
 };
-use crate::revocation::RevocationCheck;
 use crate::session::Sessions;
 use crate::sliding::{Sliding, SlidingPolicy};
+use crate::store::RevocationCheck;
 use crate::token::cache::{TokenCache, DEFAULT_TOKEN_CACHE_BYTES};
 use crate::token::claims::RegisteredClaims;
 use crate::token::json::JsonLimits;

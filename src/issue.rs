@@ -395,7 +395,7 @@ impl TokenIssuer {
         let now = inner.clock.now();
         let retire_at = now
             .saturating_add(inner.ttl)
-            .saturating_add(crate::revocation::REVOCATION_MARGIN.as_secs() as i64);
+            .saturating_add(crate::store::REVOCATION_MARGIN.as_secs() as i64);
         self.replace_ring(|ring| ring.rotate(key, &inner.typ, retire_at, now, inner.provider))
     }
 

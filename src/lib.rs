@@ -66,9 +66,9 @@
 //! | module | what it covers |
 //! |---|---|
 //! | [`keys`] | verification and signing keys, key rotation, issuer routing, remote JWK Sets (feature `jwks`); the issuer's own JWK Set is [`JwksEndpoint`] |
-//! | [`session`] | login, refresh-token rotation and reuse detection, logout, stores, the refresh and revoke endpoints |
+//! | [`session`] | login, refresh-token rotation and reuse detection, logout, the refresh and revoke endpoints |
+//! | [`store`] | where sessions and revocations are kept: the store contract, what the layer checks per token, how long a revocation lasts, and the memory, Redis and SQL stores |
 //! | [`sliding`] | sliding sessions: which actions renew a token, when, and how the new token is delivered |
-//! | [`revocation`] | what the layer checks per token, and how long a revocation lasts |
 //! | [`authorize`] | scopes and claims predicates, for the whole layer or per route |
 //! | [`rejection`] | RFC 6750 responses and challenges, and shaping their bodies with a `Responder` |
 //! | [`dpop`] | sender-constrained tokens (RFC 9449): proofs, bound tokens, bound refresh tokens, replay and nonces |
@@ -146,11 +146,11 @@ mod pipeline;
 pub mod rejection;
 mod request_uri;
 mod resource_metadata;
-pub mod revocation;
 mod service;
 pub mod session;
 pub mod sliding;
 mod stats;
+pub mod store;
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod testing;
@@ -183,23 +183,25 @@ pub use rejection::{DefaultResponder, GrpcResponder, JsonResponder, Rejection, R
 pub use resource_metadata::{
     ProtectedResourceMetadata, ResourceMetadataService, RESOURCE_METADATA_PATH,
 };
-pub use revocation::{Lookup, RevocationCheck, StoreError, StoreFuture, REVOCATION_MARGIN};
 pub use service::JwtAuth;
-#[cfg(any(feature = "redis", feature = "postgres", feature = "sqlite"))]
-pub use session::DEFAULT_MAX_FEED_LAG;
 pub use session::{
-    MemoryStore, NewSession, RefreshEndpoint, RefreshGrant, RevokeEndpoint, RotateOutcome,
-    RotateRequest, SessionError, SessionRecord, SessionStore, Sessions, SessionsBuilder, TokenPair,
+    RefreshEndpoint, RevokeEndpoint, SessionError, Sessions, SessionsBuilder, TokenPair,
     MAX_GRACE_PERIOD,
-};
-#[cfg(feature = "redis")]
-pub use session::{RedisStore, RedisStoreBuilder, DEFAULT_REDIS_TIMEOUT};
-#[cfg(any(feature = "postgres", feature = "sqlite"))]
-pub use session::{
-    SqlDialect, SqlStore, SqlStoreBuilder, DEFAULT_POLL_INTERVAL, DEFAULT_SQL_TIMEOUT,
 };
 pub use sliding::{
     ActionMatcher, Reissue, SameSite, SlidingPolicy, Threshold, DEFAULT_SLIDING_HEADER,
+};
+#[cfg(any(feature = "redis", feature = "postgres", feature = "sqlite"))]
+pub use store::DEFAULT_MAX_FEED_LAG;
+pub use store::{
+    Lookup, MemoryStore, NewSession, RefreshGrant, RevocationCheck, RotateOutcome, RotateRequest,
+    SessionRecord, SessionStore, StoreError, StoreFuture, REVOCATION_MARGIN,
+};
+#[cfg(feature = "redis")]
+pub use store::{RedisStore, RedisStoreBuilder, DEFAULT_REDIS_TIMEOUT};
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
+pub use store::{
+    SqlDialect, SqlStore, SqlStoreBuilder, DEFAULT_POLL_INTERVAL, DEFAULT_SQL_TIMEOUT,
 };
 pub use token::cache::DEFAULT_TOKEN_CACHE_BYTES;
 pub use token::claims::{Audience, RegisteredClaims};

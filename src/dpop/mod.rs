@@ -104,7 +104,7 @@ use crate::clock::{Clock, SharedClock, SystemClock};
 use crate::error::{AuthError, AuthErrorKind, ConfigError};
 use crate::issue::random_bytes;
 use crate::json_document::oauth_error;
-use crate::revocation::Lookup;
+use crate::store::Lookup;
 
 pub(crate) use proof::{verify, Partition, ProofTarget};
 use replay::NotRecorded;
@@ -456,7 +456,7 @@ pub(crate) fn insert_nonce(headers: &mut HeaderMap, error: &AuthError) {
 
 /// A replay is an invalid proof; a cache that cannot answer refuses the request (503).
 pub(crate) fn replay_verdict(
-    answer: Result<bool, crate::revocation::StoreError>,
+    answer: Result<bool, crate::store::StoreError>,
 ) -> Result<(), AuthError> {
     match answer {
         Ok(true) => Ok(()),

@@ -4,7 +4,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::sync::Mutex;
 
-use crate::revocation::{Lookup, StoreError};
+use crate::store::{Lookup, StoreError};
 
 /// Entries the in-memory replay cache holds unless configured: at 1 000 proofs a second and the default window
 /// of 95 seconds, about 95 000 are live at once; the bound holds about 11 000 a second (about 80 MiB when

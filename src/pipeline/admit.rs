@@ -15,7 +15,7 @@ use crate::pipeline::find_token::find_token;
 use crate::pipeline::reissue::plan_reissue;
 use crate::pipeline::revocation::check_revocation;
 use crate::pipeline::verify::{verify_now, verify_without_wait};
-use crate::revocation::Lookup;
+use crate::store::Lookup;
 use crate::token::cache::CachedToken;
 use crate::token::verifier::Unverified;
 

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::error::{AuthError, AuthErrorKind};
 use crate::pipeline::admission::{Admission, Outcome};
-use crate::revocation::{Lookup, RevocationCheck, StoreError};
+use crate::store::{Lookup, RevocationCheck, StoreError};
 
 /// Consults the revocation store, if any: now when it answers now, otherwise as a future.
 pub(crate) fn check_revocation<C: Send + Sync + 'static>(

@@ -42,29 +42,10 @@
 //! key, so a retry inside the grace period gets the identical successor, and nobody without the key can
 //! compute one.
 //!
-//! Stores never parse a token: a rotation names its session explicitly ([`RotateRequest::session_id`]) and hands
-//! over only hashes ([`RefreshGrant::secret_hash`]).
-//!
-//! # Stores
-//!
-//! The session store contract: every method is one atomic operation, so SQL (one transaction) and Redis (one
-//! Lua script) can implement it with the same guarantees as [`MemoryStore`].
-//!
-//! A session keeps a constant amount of state however often it is refreshed: the current refresh token's
-//! generation and hash, the previous token's hash (for the grace period and for reuse detection without the
-//! server key), and when the last rotation happened. Older generations are recognised by
-//! [`Sessions`], which tags every refresh token with a server key: the store answers
-//! [`RotateOutcome::Outdated`] and `Sessions` checks the presented token's tag.
-//!
-//! Stores never choose how long a revocation lasts: every revocation carries its `until`, computed by
-//! [`Sessions`] in one place (the covered tokens' latest expiry plus
-//! [`REVOCATION_MARGIN`](crate::REVOCATION_MARGIN)).
-//!
-//! Four stores come with the crate: [`MemoryStore`] (one process, bounded), `RedisStore` (feature `redis`, many
-//! processes), `SqlStore` (features `postgres`, `sqlite`: in your database, surviving restarts), and any type of
-//! yours implementing [`SessionStore`] (see its docs for a complete example; with the
-//! `test-util` feature, the `testing` module runs the crate's store conformance suite and lifecycle model
-//! test against it).
+//! Stores never parse a token: a rotation names its session explicitly
+//! ([`RotateRequest::session_id`](crate::store::RotateRequest::session_id)) and hands over only hashes
+//! ([`RefreshGrant::secret_hash`](crate::store::RefreshGrant::secret_hash)). The stores themselves, and the
+//! contract they keep, are in [`store`](crate::store).
 //!
 //! # Endpoints
 //!
@@ -72,44 +53,8 @@
 //! axum's `route_service`, hyper or tonic.
 
 mod endpoint;
-#[cfg(any(feature = "redis", feature = "postgres", feature = "sqlite"))]
-mod key_prefix;
-mod memory;
-#[cfg(any(feature = "redis", feature = "postgres", feature = "sqlite"))]
-mod mirror;
-mod presented;
-#[cfg(feature = "redis")]
-mod redis;
-#[cfg(feature = "redis")]
-mod redis_connection;
-#[cfg(feature = "redis")]
-mod redis_keys;
-#[cfg(feature = "redis")]
-mod redis_mirror;
 mod refresh_token;
-mod revocations;
 mod sessions;
-#[cfg(any(feature = "postgres", feature = "sqlite"))]
-mod sql;
-#[cfg(any(feature = "postgres", feature = "sqlite"))]
-mod sql_dialect;
-#[cfg(any(feature = "postgres", feature = "sqlite"))]
-mod sql_feed;
-mod store;
-#[cfg(feature = "metrics")]
-mod timed_store;
 
-#[cfg(feature = "redis")]
-pub use self::redis::{RedisStore, RedisStoreBuilder, DEFAULT_REDIS_TIMEOUT};
 pub use endpoint::{RefreshEndpoint, RevokeEndpoint};
-pub use memory::MemoryStore;
-#[cfg(any(feature = "redis", feature = "postgres", feature = "sqlite"))]
-pub use mirror::DEFAULT_MAX_FEED_LAG;
 pub use sessions::{SessionError, Sessions, SessionsBuilder, TokenPair, MAX_GRACE_PERIOD};
-#[cfg(any(feature = "postgres", feature = "sqlite"))]
-pub use sql::{SqlStore, SqlStoreBuilder, DEFAULT_POLL_INTERVAL, DEFAULT_SQL_TIMEOUT};
-#[cfg(any(feature = "postgres", feature = "sqlite"))]
-pub use sql_dialect::SqlDialect;
-pub use store::{
-    NewSession, RefreshGrant, RotateOutcome, RotateRequest, SessionRecord, SessionStore,
-};

@@ -11,11 +11,11 @@ use crate::clock::SharedClock;
 use crate::dpop::DpopProof;
 use crate::error::ConfigError;
 use crate::issue::{random_bytes, AccessToken, IssueError, SessionClaims, TokenIssuer};
-use crate::revocation::{StoreError, REVOCATION_MARGIN};
 use crate::session::refresh_token::RefreshToken;
-use crate::session::store::{
+use crate::store::{
     NewSession, RefreshGrant, RotateOutcome, RotateRequest, SessionRecord, SessionStore,
 };
+use crate::store::{StoreError, REVOCATION_MARGIN};
 use crate::TokenInfo;
 
 /// The latest time a revocation marker is kept until (9999-12-31): stores such as Redis can't express
@@ -259,7 +259,7 @@ impl SessionsBuilder {
                 issuer: self.issuer,
                 // With the `metrics` feature every store call is timed (the revocation check is not wrapped).
                 #[cfg(feature = "metrics")]
-                store: Arc::new(crate::session::timed_store::Timed(self.store)),
+                store: Arc::new(crate::store::timed::Timed(self.store)),
                 #[cfg(not(feature = "metrics"))]
                 store: self.store,
                 refresh_ttl,

@@ -1,7 +1,7 @@
 //! The session store contract ([`SessionStore`] and its request and answer types); the contract is described in
 //! the [`session`](crate::session) module.
 
-use crate::revocation::{RevocationCheck, StoreFuture};
+use crate::store::{RevocationCheck, StoreFuture};
 
 /// A session (one login = one refresh-token family), as stored. Stores build it with [`SessionRecord::new`];
 /// fields may be added without breaking them.

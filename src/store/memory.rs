@@ -5,10 +5,10 @@ use std::fmt;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use crate::revocation::{Lookup, RevocationCheck, StoreError, StoreFuture};
-use crate::session::presented::{Presented, StoredTokens};
-use crate::session::revocations::Revocations;
-use crate::session::store::{
+use crate::store::presented::{Presented, StoredTokens};
+use crate::store::revocations::Revocations;
+use crate::store::{Lookup, RevocationCheck, StoreError, StoreFuture};
+use crate::store::{
     NewSession, RefreshGrant, RotateOutcome, RotateRequest, SessionRecord, SessionStore,
 };
 use crate::TokenInfo;

@@ -4,7 +4,7 @@
 
 use subtle::ConstantTimeEq;
 
-use crate::session::store::RefreshGrant;
+use crate::store::RefreshGrant;
 
 /// What a store keeps of a session's refresh tokens: constant size, whatever the number of rotations.
 #[derive(Debug, Clone)]

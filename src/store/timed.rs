@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::extension::TokenInfo;
-use crate::revocation::{Lookup, RevocationCheck, StoreFuture};
-use crate::session::store::{NewSession, RotateOutcome, RotateRequest, SessionStore};
+use crate::store::{Lookup, RevocationCheck, StoreFuture};
+use crate::store::{NewSession, RotateOutcome, RotateRequest, SessionStore};
 
 pub(crate) struct Timed(pub(crate) Arc<dyn SessionStore>);
 

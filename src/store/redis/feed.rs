@@ -33,10 +33,10 @@ use std::time::{Duration, Instant};
 use redis::ErrorKind;
 
 use crate::clock::SharedClock;
-use crate::session::mirror::Mirror;
-use crate::session::redis_connection::{Connection, FeedClient};
-use crate::session::redis_keys::{subject_of, Layout, Marker};
-use crate::session::revocations::Revocations;
+use crate::store::mirror::Mirror;
+use crate::store::redis::connection::{Connection, FeedClient};
+use crate::store::redis::keys::{subject_of, Layout, Marker};
+use crate::store::revocations::Revocations;
 
 /// How long a blocking read waits for entries before it returns empty (and marks the mirror fresh).
 const BLOCK: Duration = Duration::from_secs(1);

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 
-use crate::revocation::StoreError;
-use crate::session::key_prefix::is_plain_prefix;
+use crate::store::key_prefix::is_plain_prefix;
+use crate::store::StoreError;
 
 /// The longest prefix accepted.
 const MAX_PREFIX_LEN: usize = 64;

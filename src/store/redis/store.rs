@@ -7,12 +7,12 @@ use std::time::Duration;
 use redis::Script;
 
 use crate::clock::{Clock, SharedClock, SystemClock};
-use crate::revocation::{Lookup, RevocationCheck, StoreError, StoreFuture};
-use crate::session::mirror::{Mirror, DEFAULT_MAX_FEED_LAG};
-use crate::session::redis_connection::{open, Connection, Target};
-use crate::session::redis_keys::{subject_member, Layout, Marker};
-use crate::session::redis_mirror::{follow, FEED_RETENTION};
-use crate::session::store::{
+use crate::store::mirror::{Mirror, DEFAULT_MAX_FEED_LAG};
+use crate::store::redis::connection::{open, Connection, Target};
+use crate::store::redis::feed::{follow, FEED_RETENTION};
+use crate::store::redis::keys::{subject_member, Layout, Marker};
+use crate::store::{Lookup, RevocationCheck, StoreError, StoreFuture};
+use crate::store::{
     NewSession, RefreshGrant, RotateOutcome, RotateRequest, SessionRecord, SessionStore,
 };
 use crate::TokenInfo;

@@ -46,9 +46,9 @@ macro_rules! on_pool {
     ($backend:expr, |$pool:ident| $body:expr) => {
         match $backend {
             #[cfg(feature = "postgres")]
-            $crate::session::sql_dialect::Backend::Postgres($pool) => async { $body }.await,
+            $crate::store::sql::dialect::Backend::Postgres($pool) => async { $body }.await,
             #[cfg(feature = "sqlite")]
-            $crate::session::sql_dialect::Backend::Sqlite($pool) => async { $body }.await,
+            $crate::store::sql::dialect::Backend::Sqlite($pool) => async { $body }.await,
         }
     };
 }
@@ -56,7 +56,7 @@ pub(crate) use on_pool;
 
 /// Whether `prefix` can start table names unquoted: `[A-Za-z_][A-Za-z0-9_]*`, at most 40 characters.
 pub(crate) fn is_valid_prefix(prefix: &str) -> bool {
-    crate::session::key_prefix::is_plain_prefix(prefix, 40, &[])
+    crate::store::key_prefix::is_plain_prefix(prefix, 40, &[])
 }
 
 /// The schema: three tables, created if missing (idempotent).

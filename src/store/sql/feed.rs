@@ -22,12 +22,12 @@ use std::time::{Duration, Instant};
 
 use sqlx::Row;
 
-use crate::revocation::StoreError;
-use crate::session::mirror::Mirror;
-use crate::session::revocations::Revocations;
-use crate::session::sql_dialect::{
+use crate::store::mirror::Mirror;
+use crate::store::revocations::Revocations;
+use crate::store::sql::dialect::{
     on_pool, Backend, Statements, LOG_BATCH, MARKER_PAGE, SWEEP_BATCH,
 };
+use crate::store::StoreError;
 
 /// How long a missing log number is waited for, at least (and at least twice the store's call timeout plus
 /// five seconds: a commit already sent can land after its caller gave up).

@@ -8,14 +8,14 @@ use std::time::Duration;
 
 use sqlx::Row;
 
-use crate::revocation::{Lookup, RevocationCheck, StoreError, StoreFuture};
-use crate::session::mirror::{Mirror, DEFAULT_MAX_FEED_LAG};
-use crate::session::presented::{Presented, StoredTokens};
-use crate::session::sql_dialect::{
+use crate::store::mirror::{Mirror, DEFAULT_MAX_FEED_LAG};
+use crate::store::presented::{Presented, StoredTokens};
+use crate::store::sql::dialect::{
     is_valid_prefix, on_pool, schema, Backend, SqlDialect, Statements, SCHEMA_LOCK,
 };
-use crate::session::sql_feed::{sql_error, Feed, Marker, SWEEP_EVERY};
-use crate::session::store::{
+use crate::store::sql::feed::{sql_error, Feed, Marker, SWEEP_EVERY};
+use crate::store::{Lookup, RevocationCheck, StoreError, StoreFuture};
+use crate::store::{
     NewSession, RefreshGrant, RotateOutcome, RotateRequest, SessionRecord, SessionStore,
 };
 use crate::TokenInfo;
