@@ -13,12 +13,12 @@
 //! A session keeps a constant amount of state however often it is refreshed: the current refresh token's
 //! generation and hash, the previous token's hash (for the grace period and for reuse detection without the
 //! server key), and when the last rotation happened. Older generations are recognised by
-//! [`Sessions`], which tags every refresh token with a server key: the store answers
+//! [`Sessions`](crate::Sessions), which tags every refresh token with a server key: the store answers
 //! [`RotateOutcome::Outdated`] and `Sessions` checks the presented token's tag.
 //!
 //! Stores never choose how long a revocation lasts: every revocation carries its `until`, computed by
-//! [`Sessions`] in one place (the covered tokens' latest expiry plus
-//! [`REVOCATION_MARGIN`](crate::REVOCATION_MARGIN)).
+//! [`Sessions`](crate::Sessions) in one place (the covered tokens' latest expiry plus
+//! [`REVOCATION_MARGIN`]).
 //!
 //! Four stores come with the crate: [`MemoryStore`] (one process, bounded), `RedisStore` (feature `redis`, many
 //! processes), `SqlStore` (features `postgres`, `sqlite`: in your database, surviving restarts), and any type of
