@@ -15,10 +15,10 @@ use crate::pipeline::config::AuthConfig;
 use crate::pipeline::dpop::refuse_bound;
 use crate::pipeline::verify::{verify_now, verify_without_wait};
 use crate::rejection::DefaultResponder;
-use crate::resource_metadata::ProtectedResourceMetadata;
 use crate::service::JwtAuth;
 use crate::token::claims::RegisteredClaims;
 use crate::token::verifier::Unverified;
+use crate::well_known::resource_metadata::ProtectedResourceMetadata;
 
 /// Verifies the bearer JWT of every request and hands its claims to the inner service.
 ///

@@ -65,7 +65,8 @@
 //!
 //! | module | what it covers |
 //! |---|---|
-//! | [`keys`] | verification and signing keys, key rotation, issuer routing, remote JWK Sets (feature `jwks`); the issuer's own JWK Set is [`JwksEndpoint`] |
+//! | [`keys`] | verification keys, issuer routing, remote JWK Sets (feature `jwks`) |
+//! | [`issuer`] | signing access tokens, signing keys, key rotation and retirement, the issuer's own JWK Set ([`JwksEndpoint`]) |
 //! | [`session`] | login, refresh-token rotation and reuse detection, logout, the refresh and revoke endpoints |
 //! | [`store`] | where sessions and revocations are kept: the store contract, what the layer checks per token, how long a revocation lasts, and the memory, Redis and SQL stores |
 //! | [`sliding`] | sliding sessions: which actions renew a token, when, and how the new token is delivered |
@@ -137,15 +138,13 @@ mod error;
 mod extension;
 mod future;
 pub mod grpc;
-mod issue;
-mod json_document;
-mod jwks_endpoint;
+pub mod issuer;
+mod jose;
 pub mod keys;
 mod layer;
 mod pipeline;
 pub mod rejection;
 mod request_uri;
-mod resource_metadata;
 mod service;
 pub mod session;
 pub mod sliding;
@@ -159,6 +158,7 @@ mod token;
 mod tonic;
 mod trace;
 mod unread_body;
+mod well_known;
 
 #[cfg(feature = "axum")]
 pub use crate::axum::{ClaimsRejection, Unauthenticated};
@@ -169,20 +169,18 @@ pub use dpop::{Dpop, DpopBuilder, DpopPolicy, DpopProof};
 pub use error::{AuthError, AuthErrorKind, ConfigError};
 pub use extension::{Claims, TokenInfo};
 pub use future::ResponseFuture;
-pub use issue::{
-    AccessToken, IssueError, SessionClaims, TokenIssuer, TokenIssuerBuilder, DEFAULT_ACCESS_TTL,
+pub use issuer::{
+    AccessToken, IssueError, JwksEndpoint, SessionClaims, SigningKey, TokenIssuer,
+    TokenIssuerBuilder, DEFAULT_ACCESS_TTL, JWKS_PATH,
 };
+pub use jose::json::{DEFAULT_MAX_JSON_DEPTH, DEFAULT_MAX_JSON_MEMBERS};
 pub use jsonwebtoken::jwk::Jwk;
 pub use jsonwebtoken::{Algorithm, DecodingKey};
-pub use jwks_endpoint::{JwksEndpoint, JWKS_PATH};
 #[cfg(feature = "jwks")]
 pub use keys::{FetchError, FetchFuture, FetchedDocument, HyperFetcher, Jwks, JwksFetcher};
-pub use keys::{SigningKey, TrustedIssuer, VerificationKey};
+pub use keys::{TrustedIssuer, VerificationKey};
 pub use layer::JwtAuthLayer;
 pub use rejection::{DefaultResponder, GrpcResponder, JsonResponder, Rejection, Responder};
-pub use resource_metadata::{
-    ProtectedResourceMetadata, ResourceMetadataService, RESOURCE_METADATA_PATH,
-};
 pub use service::JwtAuth;
 pub use session::{
     RefreshEndpoint, RevokeEndpoint, SessionError, Sessions, SessionsBuilder, TokenPair,
@@ -205,5 +203,7 @@ pub use store::{
 };
 pub use token::cache::DEFAULT_TOKEN_CACHE_BYTES;
 pub use token::claims::{Audience, RegisteredClaims};
-pub use token::json::{DEFAULT_MAX_JSON_DEPTH, DEFAULT_MAX_JSON_MEMBERS};
 pub use token::source::{token_source_fn, BearerHeader, CookieSource, TokenSource, TokenSourceFn};
+pub use well_known::resource_metadata::{
+    ProtectedResourceMetadata, ResourceMetadataService, RESOURCE_METADATA_PATH,
+};

@@ -88,7 +88,6 @@ mod htu;
 mod nonce;
 mod proof;
 mod replay;
-mod thumbprint;
 
 use std::fmt;
 use std::sync::Arc;
@@ -102,16 +101,16 @@ use jsonwebtoken::{Algorithm, AlgorithmFamily};
 
 use crate::clock::{Clock, SharedClock, SystemClock};
 use crate::error::{AuthError, AuthErrorKind, ConfigError};
-use crate::issue::random_bytes;
-use crate::json_document::oauth_error;
+use crate::jose::random::random_bytes;
 use crate::store::Lookup;
+use crate::well_known::document::oauth_error;
 
+pub use crate::jose::thumbprint::jwk_thumbprint;
 pub(crate) use proof::{verify, Partition, ProofTarget};
 use replay::NotRecorded;
 pub use replay::{
     MemoryReplayCache, ReplayCache, DEFAULT_REPLAY_CAPACITY, DEFAULT_TOKEN_ENDPOINT_CAPACITY,
 };
-pub use thumbprint::jwk_thumbprint;
 
 /// The request header that carries the proof.
 pub const DPOP_HEADER: HeaderName = HeaderName::from_static("dpop");

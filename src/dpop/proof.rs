@@ -14,11 +14,11 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-use crate::dpop::thumbprint::jwk_thumbprint;
 use crate::dpop::{DpopInner, DpopProof};
 use crate::error::{AuthError, AuthErrorKind};
+use crate::jose::jws::{decode_segment, media_type_is, CompactJws};
+use crate::jose::thumbprint::jwk_thumbprint;
 use crate::keys::material::rsa_bits;
-use crate::token::jws::{decode_segment, media_type_is, CompactJws};
 
 /// Longest `jti` accepted, in bytes (the RFC asks for at least 96 bits of randomness, about 16 characters).
 const MAX_JTI_LEN: usize = 256;
@@ -64,7 +64,7 @@ fn refused(member: &'static str) -> AuthError {
 /// A part of the proof: a JSON object with unique member names at every level, within bounds.
 fn strict_object(segment: &str, member: &'static str) -> Result<Map<String, Value>, AuthError> {
     let json = decode_segment(segment).map_err(|_| refused(member))?;
-    crate::token::json::strict_object(&json).ok_or_else(|| refused(member))
+    crate::jose::json::strict_object(&json).ok_or_else(|| refused(member))
 }
 
 /// Whether `jwk` is a key of `alg`'s type and curve, of acceptable strength.

@@ -47,7 +47,7 @@
 //!
 //! # Signing keys
 //!
-//! A [`SigningKey`] signs the tokens a [`TokenIssuer`](crate::TokenIssuer) mints; it is made from the same forms
+//! A [`SigningKey`](crate::SigningKey) (in [`issuer`](crate::issuer)) signs the tokens a [`TokenIssuer`](crate::TokenIssuer) mints; it is made from the same forms
 //! (HMAC secret, PEM, DER) with the same checks as a verification key.
 //!
 //! The issuer rotates its key while serving: [`stage`](crate::TokenIssuer::stage) publishes the next key (in
@@ -59,13 +59,10 @@
 // `Jwks` exists only with its feature; docs.rs builds every feature.
 #![cfg_attr(not(feature = "jwks"), allow(rustdoc::broken_intra_doc_links))]
 
-pub(crate) mod issuer_keys;
 #[cfg(feature = "jwks")]
 pub(crate) mod jwks;
 pub(crate) mod key_set;
 pub(crate) mod material;
-pub(crate) mod ring;
-pub(crate) mod signing;
 pub(crate) mod source;
 pub(crate) mod trust;
 pub(crate) mod verification;
@@ -73,6 +70,5 @@ pub(crate) mod verification;
 #[cfg(feature = "jwks")]
 #[cfg_attr(docsrs, doc(cfg(feature = "jwks")))]
 pub use jwks::{FetchError, FetchFuture, FetchedDocument, HyperFetcher, Jwks, JwksFetcher};
-pub use signing::SigningKey;
 pub use trust::TrustedIssuer;
 pub use verification::VerificationKey;

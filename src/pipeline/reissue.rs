@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use http::{Method, Uri};
 
+use crate::jose::jws::{decode_segment, CompactJws};
 use crate::sliding::{PendingReissue, Sliding};
 use crate::token::cache::CachedToken;
-use crate::token::jws::{decode_segment, CompactJws};
 
 /// A sliding reissue, when this request is an action and the token is due. Only tokens verified by the
 /// sliding issuer's own key are candidates (a remote or partner token passes through unchanged).

@@ -21,8 +21,8 @@ use tower_service::Service;
 
 use crate::dpop::{Dpop, DpopPolicy};
 use crate::error::{AuthError, AuthErrorKind};
-use crate::json_document::{json_response, oauth_error};
 use crate::session::sessions::{SessionError, Sessions};
+use crate::well_known::document::{json_response, oauth_error};
 use crate::{JwtAuthLayer, TokenInfo};
 
 /// Largest request body the endpoints read.
@@ -176,7 +176,7 @@ struct RevokeRequest {
 /// A JSON body that must be an object (serde would read a struct from an array too), with unique member names
 /// (a repeated field is malformed, as in a form).
 fn json_object<T: DeserializeOwned>(body: &[u8]) -> Result<T, Refusal> {
-    let object = crate::token::json::strict_object(body).ok_or(Refusal::INVALID_REQUEST)?;
+    let object = crate::jose::json::strict_object(body).ok_or(Refusal::INVALID_REQUEST)?;
     serde_json::from_value(serde_json::Value::Object(object)).map_err(|_| Refusal::INVALID_REQUEST)
 }
 
@@ -358,7 +358,7 @@ fn revoked() -> Response<Full<Bytes>> {
 
 /// Three segments whose first decodes to a JSON object: the shape of a JWS, not yet verified.
 fn looks_like_jwt(token: &str) -> bool {
-    use crate::token::jws::{decode_segment, CompactJws};
+    use crate::jose::jws::{decode_segment, CompactJws};
     CompactJws::split(token)
         .ok()
         .and_then(|jws| decode_segment(jws.header).ok())

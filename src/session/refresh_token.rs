@@ -6,7 +6,7 @@ use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
-use crate::issue::{random_bytes, random_id};
+use crate::jose::random::{random_bytes, random_id};
 
 const PREFIX: &str = "rt_";
 /// Longest decimal generation accepted (u64::MAX has 20 digits).

@@ -10,7 +10,8 @@ use serde::{Serialize, Serializer};
 use crate::clock::SharedClock;
 use crate::dpop::DpopProof;
 use crate::error::ConfigError;
-use crate::issue::{random_bytes, AccessToken, IssueError, SessionClaims, TokenIssuer};
+use crate::issuer::token_issuer::{AccessToken, IssueError, SessionClaims, TokenIssuer};
+use crate::jose::random::random_bytes;
 use crate::session::refresh_token::RefreshToken;
 use crate::store::{
     NewSession, RefreshGrant, RotateOutcome, RotateRequest, SessionRecord, SessionStore,

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use std::cell::Cell;
 
 use crate::error::{AuthError, AuthErrorKind};
-use crate::token::json::{for_each_member, CowStr, JsonLimits};
+use crate::jose::json::{for_each_member, CowStr, JsonLimits};
 
 /// The registered claims of an access token, the default claims type of the layer.
 ///

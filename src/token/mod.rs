@@ -2,8 +2,6 @@
 
 pub(crate) mod cache;
 pub(crate) mod claims;
-pub(crate) mod json;
-pub(crate) mod jws;
 pub(crate) mod source;
 pub(crate) mod validation;
 pub(crate) mod verifier;

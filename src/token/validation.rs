@@ -1,8 +1,8 @@
 //! Claims validation rules (RFC 7519 §4.1, RFC 8725 §3.8–3.12, RFC 9068 §4), built once per layer.
 
 use crate::error::{AuthError, AuthErrorKind, ConfigError};
+use crate::jose::jws::media_type_is;
 use crate::token::claims::{ClaimsView, REGISTERED_CLAIMS};
-use crate::token::jws::media_type_is;
 
 /// The largest leeway the builder accepts, in seconds.
 pub(crate) const MAX_LEEWAY: u64 = 300;

@@ -8,12 +8,12 @@ use jsonwebtoken::crypto::CryptoProvider;
 use serde::de::DeserializeOwned;
 
 use crate::error::{AuthError, AuthErrorKind};
+use crate::jose::json::JsonLimits;
+use crate::jose::jws::{decode_segment, parse_object, CompactJws, JoseHeader};
 use crate::keys::material::MAX_KID_LEN;
 use crate::keys::source::{KeyLookup, KeyWait};
 use crate::keys::trust::TrustDomains;
 use crate::token::claims::{parse_claims, ClaimsView};
-use crate::token::json::JsonLimits;
-use crate::token::jws::{decode_segment, parse_object, CompactJws, JoseHeader};
 use crate::token::validation::Validation;
 use crate::{RegisteredClaims, TokenInfo};
 

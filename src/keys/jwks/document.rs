@@ -10,9 +10,9 @@ use jsonwebtoken::Algorithm;
 use serde::de::DeserializeSeed;
 use serde_json::value::RawValue;
 
+use crate::jose::json::Skip;
 use crate::keys::material::MAX_KID_LEN;
 use crate::keys::verification::VerificationKey;
-use crate::token::json::Skip;
 
 /// The usable keys of one document: by `kid`, and those without one. A key without `alg` appears once per
 /// allowed algorithm of its type, each bound to that one algorithm.

@@ -2,7 +2,7 @@
 
 use bytes::Bytes;
 
-use crate::issue::TokenIssuer;
+use crate::issuer::token_issuer::TokenIssuer;
 
 /// The path the issuer's JWK Set is conventionally served at.
 pub const JWKS_PATH: &str = "/.well-known/jwks.json";
@@ -33,7 +33,7 @@ impl JwksEndpoint {
     }
 }
 
-crate::json_document::document_service!(
+crate::well_known::document::document_service!(
     JwksEndpoint,
     |endpoint| Bytes::from(
         serde_json::to_vec(&endpoint.issuer.jwks()).expect("a JWK Set serializes")

@@ -18,8 +18,9 @@ use serde_json::{Map, Value};
 
 use crate::clock::{Clock, SharedClock, SystemClock};
 use crate::error::ConfigError;
-use crate::keys::ring::KeyRing;
-use crate::keys::signing::SigningKey;
+use crate::issuer::ring::KeyRing;
+use crate::issuer::signing::SigningKey;
+use crate::jose::random::random_id;
 
 /// Default access-token lifetime: 15 minutes (RFC 6750 §5.3 asks for an hour or less).
 pub const DEFAULT_ACCESS_TTL: Duration = Duration::from_secs(15 * 60);
@@ -489,17 +490,6 @@ fn check_signs(key: &SigningKey, provider: &CryptoProvider) -> Result<(), Config
     Ok(())
 }
 
-/// 128 random bits, base64url: used for `jti` and session ids.
-pub(crate) fn random_id() -> String {
-    URL_SAFE_NO_PAD.encode(random_bytes::<16>())
-}
-
-pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {
-    let mut bytes = [0u8; N];
-    getrandom::fill(&mut bytes).expect("the operating system's random number generator failed");
-    bytes
-}
-
 impl TokenIssuerBuilder {
     /// The `iss` written into tokens (required).
     pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
@@ -590,7 +580,7 @@ impl TokenIssuerBuilder {
                 ))?,
         };
         let client_id = self.client_id.or_else(|| {
-            crate::token::jws::media_type_is(&self.typ, "at+jwt").then(|| issuer.clone())
+            crate::jose::jws::media_type_is(&self.typ, "at+jwt").then(|| issuer.clone())
         });
         check_signs(&self.key, provider)?;
         let ring = KeyRing::new(self.key, &self.typ, provider)?;

@@ -70,7 +70,7 @@ macro_rules! document_service {
 
             fn call(&mut self, request: http::Request<B>) -> Self::Future {
                 let $this = &*self;
-                std::future::ready(Ok($crate::json_document::respond(
+                std::future::ready(Ok($crate::well_known::document::respond(
                     &request,
                     $body,
                     $content_type,

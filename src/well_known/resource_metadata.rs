@@ -155,7 +155,7 @@ pub struct ResourceMetadataService {
     body: Bytes,
 }
 
-crate::json_document::document_service!(
+crate::well_known::document::document_service!(
     ResourceMetadataService,
     |service| service.body.clone(),
     "application/json",

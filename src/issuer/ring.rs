@@ -15,8 +15,8 @@ use jsonwebtoken::{AlgorithmFamily, DecodingKey};
 use serde_json::{Map, Value};
 
 use crate::error::ConfigError;
+use crate::issuer::signing::SigningKey;
 use crate::keys::material::invalid;
-use crate::keys::signing::SigningKey;
 use crate::keys::verification::VerificationKey;
 
 /// A key of the ring: its private half (for the active key), and its public halves.

@@ -9,7 +9,7 @@ use std::fmt;
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
-use crate::token::json::{for_each_member, CowStr, JsonLimits, Skip};
+use crate::jose::json::{for_each_member, CowStr, JsonLimits, Skip};
 
 use crate::error::AuthErrorKind;
 

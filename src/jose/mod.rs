@@ -1,0 +1,8 @@
+//! What the token, DPoP-proof and key-set readers share: strict compact-JWS parsing and base64url
+//! (`jws.rs`), strict JSON with limits (`json.rs`), RFC 7638 thumbprints (`thumbprint.rs`) and randomness
+//! (`random.rs`).
+
+pub(crate) mod json;
+pub(crate) mod jws;
+pub(crate) mod random;
+pub(crate) mod thumbprint;
