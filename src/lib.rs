@@ -128,24 +128,16 @@ pub struct ReadmeDoctests;
 mod macros;
 
 pub mod authorize;
-#[cfg(feature = "axum")]
-mod axum;
-mod builder;
 mod clock;
 mod crypto;
 pub mod dpop;
 mod error;
 mod extension;
-mod future;
 pub mod grpc;
 pub mod issuer;
 mod jose;
 pub mod keys;
 mod layer;
-mod pipeline;
-pub mod rejection;
-mod request_uri;
-mod service;
 pub mod session;
 pub mod sliding;
 mod stats;
@@ -160,15 +152,11 @@ mod trace;
 mod unread_body;
 mod well_known;
 
-#[cfg(feature = "axum")]
-pub use crate::axum::{ClaimsRejection, Unauthenticated};
 pub use authorize::{Authorize, AuthorizeLayer};
-pub use builder::{JwtAuthBuilder, DEFAULT_MAX_TOKEN_SIZE};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use dpop::{Dpop, DpopBuilder, DpopPolicy, DpopProof};
 pub use error::{AuthError, AuthErrorKind, ConfigError};
 pub use extension::{Claims, TokenInfo};
-pub use future::ResponseFuture;
 pub use issuer::{
     AccessToken, IssueError, JwksEndpoint, SessionClaims, SigningKey, TokenIssuer,
     TokenIssuerBuilder, DEFAULT_ACCESS_TTL, JWKS_PATH,
@@ -179,9 +167,14 @@ pub use jsonwebtoken::{Algorithm, DecodingKey};
 #[cfg(feature = "jwks")]
 pub use keys::{FetchError, FetchFuture, FetchedDocument, HyperFetcher, Jwks, JwksFetcher};
 pub use keys::{TrustedIssuer, VerificationKey};
-pub use layer::JwtAuthLayer;
-pub use rejection::{DefaultResponder, GrpcResponder, JsonResponder, Rejection, Responder};
-pub use service::JwtAuth;
+pub use layer::auth_layer::JwtAuthLayer;
+pub use layer::builder::{JwtAuthBuilder, DEFAULT_MAX_TOKEN_SIZE};
+#[cfg(feature = "axum")]
+pub use layer::extract::{ClaimsRejection, Unauthenticated};
+pub use layer::future::ResponseFuture;
+pub use layer::rejection;
+pub use layer::rejection::{DefaultResponder, GrpcResponder, JsonResponder, Rejection, Responder};
+pub use layer::service::JwtAuth;
 pub use session::{
     RefreshEndpoint, RevokeEndpoint, SessionError, Sessions, SessionsBuilder, TokenPair,
     MAX_GRACE_PERIOD,

@@ -7,7 +7,7 @@ use tonic::server::NamedService;
 
 use crate::authorize::{Authorize, AuthorizeLayer};
 use crate::error::AuthError;
-use crate::service::JwtAuth;
+use crate::layer::service::JwtAuth;
 
 /// A protected tonic service keeps the name of the service it wraps, so `Server::add_service` routes to it.
 impl<S: NamedService, C, R> NamedService for JwtAuth<S, C, R> {
@@ -30,7 +30,7 @@ impl From<AuthError> for tonic::Status {
 }
 
 fn status(error: &AuthError, metadata: MetadataMap) -> tonic::Status {
-    crate::rejection::observe(error, true);
+    crate::layer::rejection::observe(error, true);
     let code = tonic::Code::from_i32(error.kind().grpc_code());
     tonic::Status::with_metadata(code, crate::grpc::message(error), metadata)
 }

@@ -15,8 +15,8 @@ use tower_service::Service;
 
 use crate::error::{AuthError, AuthErrorKind};
 use crate::extension::{Claims, TokenInfo};
-use crate::future::ResponseFuture;
-use crate::rejection::{Challenges, DefaultResponder, Refused, Responder};
+use crate::layer::future::ResponseFuture;
+use crate::layer::rejection::{Challenges, DefaultResponder, Refused, Responder};
 use crate::token::claims::RegisteredClaims;
 use requirements::Requirements;
 

@@ -430,7 +430,7 @@ macro_rules! endpoint_service {
                 let endpoint = self.clone();
                 let head = Head {
                     method: request.method().clone(),
-                    uri: crate::request_uri::client_uri(&request).clone(),
+                    uri: crate::layer::request_uri::client_uri(&request).clone(),
                     headers: request.headers().clone(),
                 };
                 Box::pin(async move {

@@ -8,13 +8,13 @@ use serde::de::DeserializeOwned;
 use crate::dpop::{replay_verdict, DpopProof};
 use crate::error::{AuthError, AuthErrorKind};
 use crate::extension::TokenInfo;
-use crate::pipeline::admission::{Admission, Outcome};
-use crate::pipeline::config::AuthConfig;
-use crate::pipeline::dpop::{bound_proof, proof_header, target};
-use crate::pipeline::find_token::find_token;
-use crate::pipeline::reissue::plan_reissue;
-use crate::pipeline::revocation::check_revocation;
-use crate::pipeline::verify::{verify_now, verify_without_wait};
+use crate::layer::pipeline::admission::{Admission, Outcome};
+use crate::layer::pipeline::config::AuthConfig;
+use crate::layer::pipeline::dpop::{bound_proof, proof_header, target};
+use crate::layer::pipeline::find_token::find_token;
+use crate::layer::pipeline::reissue::plan_reissue;
+use crate::layer::pipeline::revocation::check_revocation;
+use crate::layer::pipeline::verify::{verify_now, verify_without_wait};
 use crate::store::Lookup;
 use crate::token::cache::CachedToken;
 use crate::token::verifier::Unverified;
@@ -105,7 +105,7 @@ fn is_cors_preflight(method: &Method, headers: &HeaderMap) -> bool {
 /// An outcome awaited to its end (inside a future that already waits).
 async fn resolve<C: Send + Sync + 'static>(
     outcome: Outcome<C>,
-) -> Result<crate::pipeline::admission::ErasedAdmission, AuthError> {
+) -> Result<crate::layer::pipeline::admission::ErasedAdmission, AuthError> {
     match outcome {
         Outcome::Admitted(admission) => Ok(admission.erase()),
         Outcome::Pending(lookup) => lookup.await,

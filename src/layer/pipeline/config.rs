@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use crate::authorize::requirements::Requirements;
 use crate::clock::SharedClock;
-use crate::pipeline::dpop::LayerDpop;
-use crate::rejection::Challenges;
+use crate::layer::pipeline::dpop::LayerDpop;
+use crate::layer::rejection::Challenges;
 use crate::sliding::Sliding;
 use crate::store::RevocationCheck;
 use crate::token::cache::TokenCache;

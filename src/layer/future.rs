@@ -10,8 +10,8 @@ use http::{Request, Response};
 use pin_project_lite::pin_project;
 use tower_service::Service;
 
-use crate::pipeline::admission::PendingAdmission;
-use crate::rejection::{Refused, Reject};
+use crate::layer::pipeline::admission::PendingAdmission;
+use crate::layer::rejection::{Refused, Reject};
 use crate::sliding::PendingReissue;
 use crate::trace::RequestSpan;
 

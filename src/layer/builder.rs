@@ -16,10 +16,10 @@ use crate::jose::json::JsonLimits;
 use crate::keys::source::KeySource;
 use crate::keys::trust::{TrustDomains, TrustedIssuer};
 use crate::keys::verification::VerificationKey;
-use crate::layer::JwtAuthLayer;
-use crate::pipeline::config::AuthConfig;
-use crate::pipeline::dpop::LayerDpop;
-use crate::rejection::{
+use crate::layer::auth_layer::JwtAuthLayer;
+use crate::layer::pipeline::config::AuthConfig;
+use crate::layer::pipeline::dpop::LayerDpop;
+use crate::layer::rejection::{
     is_header_safe, Challenges, DefaultResponder, DpopChallenge, DEFAULT_REALM,
 };
 use crate::session::Sessions;

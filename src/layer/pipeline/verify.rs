@@ -4,7 +4,7 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{AuthError, AuthErrorKind};
 use crate::extension::{Claims, TokenInfo};
-use crate::pipeline::config::AuthConfig;
+use crate::layer::pipeline::config::AuthConfig;
 use crate::token::cache::CachedToken;
 use crate::token::verifier::Unverified;
 

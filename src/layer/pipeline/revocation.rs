@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use crate::error::{AuthError, AuthErrorKind};
-use crate::pipeline::admission::{Admission, Outcome};
+use crate::layer::pipeline::admission::{Admission, Outcome};
 use crate::store::{Lookup, RevocationCheck, StoreError};
 
 /// Consults the revocation store, if any: now when it answers now, otherwise as a future.

@@ -8,11 +8,11 @@ use http::{Request, Response};
 use serde::de::DeserializeOwned;
 use tower_service::Service;
 
-use crate::future::ResponseFuture;
-use crate::pipeline::admission::Outcome;
-use crate::pipeline::admit::admit;
-use crate::pipeline::config::AuthConfig;
-use crate::rejection::{DefaultResponder, Refused, Reject, Rejector, Responder};
+use crate::layer::future::ResponseFuture;
+use crate::layer::pipeline::admission::Outcome;
+use crate::layer::pipeline::admit::admit;
+use crate::layer::pipeline::config::AuthConfig;
+use crate::layer::rejection::{DefaultResponder, Refused, Reject, Rejector, Responder};
 use crate::token::claims::RegisteredClaims;
 use crate::trace::RequestSpan;
 
@@ -85,7 +85,7 @@ impl<S, C, R> JwtAuth<S, C, R> {
     {
         mark_sensitive(request.headers_mut(), &self.config.sensitive_headers);
         let action_uri = match self.config.sliding.is_some() || self.config.dpop.is_some() {
-            true => crate::request_uri::client_uri(&request),
+            true => crate::layer::request_uri::client_uri(&request),
             false => request.uri(),
         };
         let outcome = admit(

@@ -9,7 +9,7 @@ use http::StatusCode;
 
 use crate::error::{AuthError, AuthErrorKind};
 use crate::extension::{Claims, TokenInfo};
-use crate::rejection::{Challenges, DefaultResponder, Refused, Rejector};
+use crate::layer::rejection::{Challenges, DefaultResponder, Refused, Rejector};
 
 /// An [`AuthError`] answered without a layer's configuration: the RFC 6750 response of the default realm
 /// (`api`) with an empty body.
