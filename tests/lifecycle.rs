@@ -937,13 +937,19 @@ struct Flaky {
 }
 
 impl Flaky {
-    fn new(clock: &ManualClock) -> Self {
-        Self {
+    /// A well-behaved store (until told otherwise), sessions over it on a manual clock, and a layer wired to them.
+    fn sessions() -> (Self, Sessions, JwtAuthLayer) {
+        let clock = ManualClock::new(T0);
+        let store = Self {
             inner: MemoryStore::new(),
             clock: clock.clone(),
             partial: Arc::default(),
             race: Arc::default(),
-        }
+        };
+        let issuer = common::sessions::test_issuer(&clock, Duration::from_secs(600));
+        let sessions = Sessions::builder(issuer, store.clone()).build().unwrap();
+        let layer = JwtAuthLayer::builder().sessions(&sessions).build().unwrap();
+        (store, sessions, layer)
     }
 }
 
@@ -1026,16 +1032,8 @@ impl SessionStore for Flaky {
 /// working too, and the session can't come back when the marker lapses.
 #[tokio::test]
 async fn a_logout_that_failed_halfway_is_finished_by_the_next_one() {
-    let clock = ManualClock::new(T0);
-    let store = Flaky::new(&clock);
+    let (store, sessions, layer) = Flaky::sessions();
     *store.partial.lock().unwrap() = Some(Default::default());
-    let sessions = Sessions::builder(
-        common::sessions::test_issuer(&clock, Duration::from_secs(600)),
-        store.clone(),
-    )
-    .build()
-    .unwrap();
-    let layer = JwtAuthLayer::builder().sessions(&sessions).build().unwrap();
     let pair = sessions.login("alice", &scope()).await.unwrap();
     let (_, info) = layer.verify_token(pair.access_token()).unwrap();
     assert!(matches!(
@@ -1059,14 +1057,7 @@ async fn a_logout_that_failed_halfway_is_finished_by_the_next_one() {
 /// session of it survives the logout-all's marker; the next login works.
 #[tokio::test]
 async fn a_login_that_races_a_logout_everywhere_is_ended_at_once() {
-    let clock = ManualClock::new(T0);
-    let store = Flaky::new(&clock);
-    let sessions = Sessions::builder(
-        common::sessions::test_issuer(&clock, Duration::from_secs(600)),
-        store.clone(),
-    )
-    .build()
-    .unwrap();
+    let (store, sessions, layer) = Flaky::sessions();
     store.race.store(true, std::sync::atomic::Ordering::SeqCst);
     let raced = sessions.login("alice", &scope()).await;
     assert!(
@@ -1080,7 +1071,6 @@ async fn a_login_that_races_a_logout_everywhere_is_ended_at_once() {
         "the subject's and the session's markers, no live session"
     );
     let again = sessions.login("alice", &scope()).await.unwrap();
-    let layer = JwtAuthLayer::builder().sessions(&sessions).build().unwrap();
     assert_eq!(
         send(&layer, bearer(again.access_token())).await.status(),
         StatusCode::OK
