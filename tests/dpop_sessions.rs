@@ -76,6 +76,11 @@ async fn refresh(
     )
 }
 
+/// The refresh answered `status` with the OAuth error `error`.
+fn refused(answer: &(StatusCode, Value, HeaderMap), status: StatusCode, error: &str) {
+    assert_eq!((answer.0, &answer.1["error"]), (status, &json!(error)));
+}
+
 fn refresh_proof(f: &Fixture, key: &ProofKey) -> String {
     key.proof_at(
         "POST",
@@ -111,21 +116,21 @@ async fn a_bound_pair_carries_the_key_and_only_its_holder_refreshes() {
     let endpoint = RefreshEndpoint::new(f.sessions.clone()).dpop(&dpop, DpopPolicy::Allowed);
 
     // Stolen: without the key, or with a proof by another key, nothing happens.
-    let (status, body, _) = refresh(&endpoint, pair.refresh_token(), None).await;
-    assert_eq!(
-        (status, &body["error"]),
-        (StatusCode::BAD_REQUEST, &json!("invalid_grant"))
+    refused(
+        &refresh(&endpoint, pair.refresh_token(), None).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_grant",
     );
     let thief = ProofKey::ed25519();
-    let (status, body, _) = refresh(
-        &endpoint,
-        pair.refresh_token(),
-        Some(&refresh_proof(&f, &thief)),
-    )
-    .await;
-    assert_eq!(
-        (status, &body["error"]),
-        (StatusCode::BAD_REQUEST, &json!("invalid_grant"))
+    refused(
+        &refresh(
+            &endpoint,
+            pair.refresh_token(),
+            Some(&refresh_proof(&f, &thief)),
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+        "invalid_grant",
     );
     // Tampering with the binding part matches nothing either.
     let (rest, _) = pair.refresh_token().rsplit_once('.').unwrap();
@@ -173,12 +178,9 @@ async fn a_replayed_proof_rotates_nothing() {
     let (status, body, _) = refresh(&endpoint, pair.refresh_token(), Some(&proof)).await;
     assert_eq!(status, StatusCode::OK);
     let next = body["refresh_token"].as_str().unwrap().to_owned();
-    let (status, body, headers) = refresh(&endpoint, &next, Some(&proof)).await;
-    assert_eq!(
-        (status, &body["error"]),
-        (StatusCode::BAD_REQUEST, &json!("invalid_dpop_proof"))
-    );
-    assert!(!headers.contains_key("www-authenticate"), "a token error");
+    let answer = refresh(&endpoint, &next, Some(&proof)).await;
+    refused(&answer, StatusCode::BAD_REQUEST, "invalid_dpop_proof");
+    assert!(!answer.2.contains_key("www-authenticate"), "a token error");
     let (status, _, _) = refresh(&endpoint, &next, Some(&refresh_proof(&f, &key))).await;
     assert_eq!(status, StatusCode::OK, "the replay rotated nothing");
 }
@@ -212,10 +214,10 @@ async fn the_endpoint_policies_and_nonces() {
     let key = ProofKey::es256();
     let pair = f.sessions.login("alice", &json!({})).await.unwrap();
     let required = RefreshEndpoint::new(f.sessions.clone()).dpop(&rules(&f), DpopPolicy::Required);
-    let (status, body, _) = refresh(&required, pair.refresh_token(), None).await;
-    assert_eq!(
-        (status, &body["error"]),
-        (StatusCode::BAD_REQUEST, &json!("invalid_dpop_proof"))
+    refused(
+        &refresh(&required, pair.refresh_token(), None).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_dpop_proof",
     );
     let off = RefreshEndpoint::new(f.sessions.clone()).dpop(&rules(&f), DpopPolicy::Off);
     let (status, body, _) =
@@ -234,12 +236,9 @@ async fn the_endpoint_policies_and_nonces() {
         .unwrap();
     let endpoint = RefreshEndpoint::new(f.sessions.clone()).dpop(&with_nonce, DpopPolicy::Allowed);
     let current = body["refresh_token"].as_str().unwrap();
-    let (status, body, headers) = refresh(&endpoint, current, Some(&refresh_proof(&f, &key))).await;
-    assert_eq!(
-        (status, &body["error"]),
-        (StatusCode::BAD_REQUEST, &json!("use_dpop_nonce"))
-    );
-    let nonce = headers["dpop-nonce"].to_str().unwrap().to_owned();
+    let answer = refresh(&endpoint, current, Some(&refresh_proof(&f, &key))).await;
+    refused(&answer, StatusCode::BAD_REQUEST, "use_dpop_nonce");
+    let nonce = answer.2["dpop-nonce"].to_str().unwrap().to_owned();
     let proof = key.proof_with("POST", &format!("{ORIGIN}/refresh"), None, |_, c| {
         c.insert("iat".into(), f.clock.now_secs().into());
         c.insert("nonce".into(), nonce.into());
