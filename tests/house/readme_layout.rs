@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 fn listed() -> BTreeSet<String> {
-    let readme = include_str!("../README.md");
+    let readme = include_str!("../../README.md");
     let layout = readme
         .split("## Layout")
         .nth(1)

@@ -82,11 +82,12 @@
 //! carried unchanged and a `scope` parameter can't widen it).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 
 /// This file's own source: the map above.
 const SOURCE: &str = include_str!("checklist.rs");
 
-/// The test files' folder.
+/// The test files' folder (each area of tests is a folder in it).
 const TESTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/");
 
 /// The rows of the map: item number → `Some((file, test))`, or `None` where the item does not apply.
@@ -132,9 +133,36 @@ fn items_that_do_not_apply() -> BTreeSet<u32> {
         .collect()
 }
 
+/// Every Rust file under `tests/`, in the areas' folders too.
+fn test_files() -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut folders = vec![PathBuf::from(TESTS)];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if path.extension().and_then(|e| e.to_str()) == Some("rs") {
+                files.push(path);
+            }
+        }
+    }
+    files
+}
+
+/// A behaviour file's stem: `bearer_header` for `tests/layer/bearer_header.rs`.
+fn stem(path: &Path) -> String {
+    path.file_stem().unwrap().to_str().unwrap().to_owned()
+}
+
+/// The source of the one behaviour file named `file`, in whichever area's folder it is.
 fn read_test_file(file: &str) -> String {
-    std::fs::read_to_string(format!("{TESTS}{file}.rs"))
-        .unwrap_or_else(|e| panic!("tests/{file}.rs: {e}"))
+    let found: Vec<PathBuf> = test_files()
+        .into_iter()
+        .filter(|path| stem(path) == file)
+        .collect();
+    assert_eq!(found.len(), 1, "one file tests/**/{file}.rs: {found:?}");
+    std::fs::read_to_string(&found[0]).unwrap()
 }
 
 /// Whether `source` has exactly one `fn name(` and it carries a test attribute.
@@ -179,7 +207,7 @@ fn the_checklist_map_names_every_item_once_and_only_tests_that_exist() {
         assert!(name.starts_with(&prefix), "item {item}: {name}");
         assert!(
             is_test_fn(&read_test_file(file), name),
-            "item {item}: no test fn {name} in tests/{file}.rs"
+            "item {item}: no test fn {name} in tests/**/{file}.rs"
         );
         mapped.insert((file.clone(), name.clone()));
     }
@@ -193,12 +221,8 @@ fn the_checklist_map_names_every_item_once_and_only_tests_that_exist() {
     assert_eq!(untested, items_that_do_not_apply());
 
     // And every item test in the test files is in the map.
-    for entry in std::fs::read_dir(TESTS).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().and_then(|e| e.to_str()) != Some("rs") {
-            continue;
-        }
-        let file = path.file_stem().unwrap().to_str().unwrap().to_owned();
+    for path in test_files() {
+        let file = stem(&path);
         let source = std::fs::read_to_string(&path).unwrap();
         // Spelled in two halves so that this file's own source does not match.
         for (at, _) in source.match_indices(concat!("fn ", "item_")) {
