@@ -1,6 +1,6 @@
 //! The layer on an axum Router: `layer`, `route_layer`, and the `Claims` extractors.
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use axum::routing::{get, post};

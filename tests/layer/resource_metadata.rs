@@ -1,7 +1,7 @@
 //! RFC 9728 protected resource metadata: the document built from the layer, the service that serves it, and
 //! `resource_metadata` in the layer's challenges (§5.1).
 
-mod common;
+use crate::common;
 
 use common::*;
 use http::{Request, StatusCode};

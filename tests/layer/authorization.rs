@@ -1,6 +1,6 @@
 //! Scopes, predicates, optional mode and the shape of every rejection (RFC 6750 §3).
 
-mod common;
+use crate::common;
 
 use common::*;
 use http::{Request, StatusCode};

@@ -4,7 +4,7 @@
 //! 127.0.0.1 (an axum app behind the layer, and the demo), with bodies sometimes sent in a second write (right
 //! after the head, or after a pause, as a loaded client does), while other threads load the CPU.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

@@ -1,6 +1,6 @@
 //! RFC 6750 §2: how the token travels, checked through the layer (and §3.1: the challenge when none came).
 
-mod common;
+use crate::common;
 
 use common::*;
 use http::{Request, StatusCode};

@@ -1,6 +1,6 @@
 //! A real hyper 1.x server on 127.0.0.1 with the layer, driven by a real HTTP client.
 
-mod common;
+use crate::common;
 
 use std::convert::Infallible;
 

@@ -1,6 +1,6 @@
 //! The verified-token cache: repeat tokens skip the signature check, and nothing else.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

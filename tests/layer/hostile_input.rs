@@ -1,6 +1,6 @@
 //! A flood of invalid tokens costs one failed parse each: no store lookups, no key-set fetches.
 
-mod common;
+use crate::common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

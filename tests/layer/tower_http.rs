@@ -2,10 +2,10 @@
 //! exactly what is tested): preflights, 404 and 405 stay themselves, CORS headers on 401s, the sliding header
 //! exposed to browsers, and TraceLayer reading the AuthError.
 
-mod common;
+use crate::common;
 
 #[allow(dead_code)]
-#[path = "../examples/axum_tower_http.rs"]
+#[path = "../../examples/axum_tower_http.rs"]
 mod example;
 
 use std::time::Duration;
@@ -197,20 +197,12 @@ async fn rejections_carry_cors_headers_and_the_sliding_header_is_exposed() {
     assert_eq!(response.status(), StatusCode::OK);
 }
 
-/// One recorder for the whole test binary: callsite interest is global, and a thread-local subscriber misses
-/// events whose callsites other test threads registered first.
-fn recorder() -> &'static Recorder {
-    static RECORDER: std::sync::OnceLock<Recorder> = std::sync::OnceLock::new();
-    RECORDER.get_or_init(|| {
-        let recorder = Recorder::default();
-        tracing::subscriber::set_global_default(recorder.clone()).unwrap();
-        recorder
-    })
-}
-
 #[tokio::test]
 async fn trace_layer_logs_the_reason_of_each_rejection_and_never_the_token() {
-    let recorder = recorder();
+    // This thread's subscriber (the test runs on it alone): the binary's other tests, on their own threads,
+    // are not recorded. Setting it registers it with every callsite, so none is missed.
+    let recorder = Recorder::default();
+    let _recording = tracing::subscriber::set_default(recorder.clone());
     let s = setup();
     let token = login(&s, "read").await;
     s.clock.advance(3600);
@@ -222,7 +214,7 @@ async fn trace_layer_logs_the_reason_of_each_rejection_and_never_the_token() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     let events = recorder.events.lock().unwrap();
-    // Only this test makes an expired token.
+    // Only this test's requests are recorded: one expired token.
     let refused: Vec<_> = events
         .iter()
         .filter(|e| e.contains("request refused by jwt auth") && e.contains("reason=Expired"))

@@ -1,7 +1,7 @@
 //! Property tests: issue → verify round trips, any single-byte change of a valid token is refused, and the
 //! bearer header parser accepts exactly the RFC 6750 grammar (checked against an independent oracle).
 
-mod common;
+use crate::common;
 
 use common::sessions::system_issuer;
 use common::*;

@@ -1,7 +1,7 @@
 //! Claims validation (RFC 7519 §2 and §4, RFC 8725 §3.8–3.12, RFC 9068, RFC 9700 §2.3): dates, issuer,
 //! audience, duplicates, explicit typing and the access-token profile.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

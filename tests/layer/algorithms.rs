@@ -1,7 +1,7 @@
 //! Keys and algorithms: every family verifies its own tokens, and nothing else (RFC 7515, 7518, 7519 §7.2,
 //! 8725 §3.1–3.10): the compact form, the JOSE header, signatures, key sizes and key selection.
 
-mod common;
+use crate::common;
 
 use common::*;
 use http::StatusCode;

@@ -1,7 +1,7 @@
 //! The tower contract: readiness is delegated, the ready service is the one called, and the public types are
 //! Send, Sync and Clone.
 
-mod common;
+use crate::common;
 
 use std::convert::Infallible;
 
