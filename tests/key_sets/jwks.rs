@@ -2,7 +2,7 @@
 //! documents, and keys bound to their issuer (RFC 8725 §3.8).
 #![cfg(feature = "jwks")]
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

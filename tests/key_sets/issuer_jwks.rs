@@ -2,7 +2,7 @@
 //! needs no restart, and other processes verify the tokens through the published set — before and after a
 //! rotation — while retired keys stay published until their tokens have expired.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
