@@ -3,7 +3,7 @@
 //! processes share sessions.
 #![cfg(feature = "redis")]
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

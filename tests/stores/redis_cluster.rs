@@ -3,7 +3,7 @@
 //! (a logout on one is refused by the other; checks make no round trip).
 #![cfg(feature = "redis")]
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

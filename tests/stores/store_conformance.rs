@@ -1,10 +1,10 @@
 //! The store conformance suite (`tower_jwt_auth::testing`, feature `test-util`: rotation, reuse detection,
 //! concurrent refreshes, grace period, caps, logout, revocation) against the crate's own stores: the memory
 //! store, (feature `redis`) a real Redis server per case, and the SQL store on SQLite (in memory and in a
-//! file) and on a real PostgreSQL server (features `sqlite`, `postgres`). `tests/custom_store.rs` runs it against a store
+//! file) and on a real PostgreSQL server (features `sqlite`, `postgres`). `tests/stores/custom_store.rs` runs it against a store
 //! written outside the crate.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -3,7 +3,7 @@
 //! (503) and the store recovers by itself, one row per session, sweeps, schema and prefix.
 #![cfg(any(feature = "postgres", feature = "sqlite"))]
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -4,7 +4,7 @@
 //! the mirror holds only live revocations.
 #![cfg(feature = "redis")]
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
