@@ -1,7 +1,7 @@
 //! DPoP-bound sessions (RFC 9449 §5): a login bound to the client's key, refresh tokens only its holder can
 //! use, sliding that keeps the binding, and proofs that are used once across instances sharing Redis.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

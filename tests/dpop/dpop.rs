@@ -2,7 +2,7 @@
 //! (`common::dpop_proofs`), the token binding (§6, §7), the policies and their challenges (§7.1), server
 //! nonces (§8), and what handlers and the metadata see.
 
-mod common;
+use crate::common;
 
 use std::convert::Infallible;
 use std::time::Duration;
