@@ -1,7 +1,7 @@
 //! The demo's DPoP contract, driven over HTTP as its clients do: bound pairs from `/login` and `/refresh`, proofs
 //! on every protected route, replays refused everywhere, the `DPOP` and `PUBLIC_URL` settings, and the metadata.
 
-mod common;
+use crate::common;
 
 use common::demo::{call, call_with, start, Demo};
 use common::dpop_proofs::ProofKey;

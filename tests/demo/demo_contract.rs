@@ -1,7 +1,7 @@
 //! The demo server's contract (README, "The demo server"), checked against the real example binary on
 //! 127.0.0.1 — the binary `cargo test` builds beside the tests.
 
-mod common;
+use crate::common;
 
 use common::demo::{self, Demo};
 use http::StatusCode;
