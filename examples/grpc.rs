@@ -15,7 +15,7 @@
 //! `PERMISSION_DENIED`. Without a valid token a call fails with `UNAUTHENTICATED`, the reason in the status
 //! message and the RFC 6750 challenge in its `www-authenticate` metadata. The proto is
 //! `examples/grpc/profile.proto`; its generated code is committed (`examples/grpc/demo.v1.rs`, kept current
-//! by `tests/grpc_codegen.rs`), so no protoc is needed. Try it with grpcurl:
+//! by `tests/grpc/grpc_codegen.rs`), so no protoc is needed. Try it with grpcurl:
 //!
 //! ```text
 //! grpcurl -plaintext -import-path examples/grpc -proto profile.proto \

@@ -31,6 +31,6 @@ fn committed_grpc_code_is_what_the_proto_generates() {
     assert!(
         committed == generated,
         "examples/grpc/demo.v1.rs is not what examples/grpc/profile.proto generates: run \
-         UPDATE_GENERATED=1 cargo test --all-features --test grpc_codegen"
+         UPDATE_GENERATED=1 cargo test --all-features --test grpc -- grpc_codegen"
     );
 }

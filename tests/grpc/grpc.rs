@@ -2,7 +2,7 @@
 //! binary `cargo test` builds), an in-process tonic server for the store-down case and for `named_layer`, and
 //! the wire shape of gRPC rejections through `oneshot`.
 
-mod common;
+use crate::common;
 
 use common::*;
 use http::StatusCode;
@@ -17,7 +17,7 @@ use tower_jwt_auth::{
 
 #[allow(clippy::all, missing_docs, unreachable_pub)]
 mod demo_v1 {
-    include!("../examples/grpc/demo.v1.rs");
+    include!("../../examples/grpc/demo.v1.rs");
 }
 
 use demo_v1::profile_client::ProfileClient;
