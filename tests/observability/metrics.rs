@@ -2,7 +2,7 @@
 //! back from `metrics-util`'s debugging recorder.
 #![cfg(feature = "metrics")]
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

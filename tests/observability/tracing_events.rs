@@ -1,7 +1,7 @@
 //! With the `tracing` feature: one event per rejection, carrying the reason kind and never the token.
 #![cfg(feature = "tracing")]
 
-mod common;
+use crate::common;
 
 use common::trace_recorder::Recorder;
 use common::*;
