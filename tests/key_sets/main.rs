@@ -4,5 +4,5 @@
 #[path = "../common/mod.rs"]
 mod common;
 
-mod jwks;
 mod issuer_jwks;
+mod jwks;

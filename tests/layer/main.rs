@@ -5,16 +5,17 @@
 #[path = "../common/mod.rs"]
 mod common;
 
-mod bearer_header;
-mod claims_validation;
 mod algorithms;
 mod authorization;
 mod axum_router;
-mod hyper_server;
-mod tower_contract;
-mod tower_http;
-mod token_cache;
+mod bearer_header;
+mod claims_validation;
 mod hostile_input;
+mod hyper_server;
 mod keep_alive;
 mod properties;
 mod resource_metadata;
+mod token_cache;
+mod token_size_limits;
+mod tower_contract;
+mod tower_http;

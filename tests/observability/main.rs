@@ -4,5 +4,5 @@
 #[path = "../common/mod.rs"]
 mod common;
 
-mod tracing_events;
 mod metrics;
+mod tracing_events;

@@ -4,9 +4,9 @@
 #[path = "../common/mod.rs"]
 mod common;
 
-mod store_conformance;
 mod custom_store;
-mod redis_store;
-mod redis_mirror;
 mod redis_cluster;
+mod redis_mirror;
+mod redis_store;
 mod sql_store;
+mod store_conformance;

@@ -1,6 +1,6 @@
 //! Sliding sessions: reissue on configured actions after a 2xx, past the threshold, capped by the session.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! The asynchronous revocation path: the ready inner service moves into the future, store answers decide,
 //! and a store failure is a 503, never an accepted token.
 
-mod common;
+use crate::common;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

@@ -1,7 +1,7 @@
 //! The refresh (RFC 6749 §5–6) and revocation (RFC 7009) endpoints, mounted on an axum router, and the
 //! refresh-token rules behind them (rotation, reuse, idle expiry, hashed storage: RFC 6749 §10.4, RFC 9700).
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

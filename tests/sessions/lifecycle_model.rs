@@ -2,10 +2,10 @@
 //! random sequences of logins, refreshes (current, previous, older, concurrent), sliding actions, logouts,
 //! logouts everywhere, revocations and time steps, checked step by step against a reference model — here against
 //! `MemoryStore`, a real `RedisStore` (a fresh server per case) and the `SqlStore` on SQLite and a real
-//! PostgreSQL server. `tests/custom_store.rs` runs it against a
+//! PostgreSQL server. `tests/stores/custom_store.rs` runs it against a
 //! store written outside the crate.
 
-mod common;
+use crate::common;
 
 use tower_jwt_auth::testing::check_lifecycle_model;
 
