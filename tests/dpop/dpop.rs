@@ -677,7 +677,7 @@ async fn hostile_proofs_and_tokens_get_a_precise_4xx_and_never_reach_the_replay_
 }
 
 #[tokio::test]
-async fn review_hardening_binding_first_paths_typ_rsa_and_other_confirmations() {
+async fn the_binding_is_judged_before_the_scopes() {
     // The binding is judged before the scopes: a stolen bound token learns nothing about them.
     let scoped = admin_only();
     let key = ProofKey::es256();
@@ -692,7 +692,12 @@ async fn review_hardening_binding_first_paths_typ_rsa_and_other_confirmations() 
         &call(&scoped, dpop_request(&token, Some(&stranger))).await,
         "jkt",
     );
+}
 
+#[tokio::test]
+async fn request_paths_with_dot_segments_match_no_proof() {
+    let key = ProofKey::es256();
+    let token = bound_token(&key);
     let layer = layer(DpopPolicy::Allowed);
     // A request path with dot segments matches no proof: the router sees it raw.
     for path in ["/x/../orders/7", "/orders/./7", "/x/%2e%2e/orders/7"] {
@@ -704,6 +709,13 @@ async fn review_hardening_binding_first_paths_typ_rsa_and_other_confirmations() 
             .unwrap();
         assert_invalid_proof(&call(&layer, request).await, "htu");
     }
+}
+
+#[tokio::test]
+async fn a_proof_typ_may_spell_out_its_media_type() {
+    let key = ProofKey::es256();
+    let token = bound_token(&key);
+    let layer = layer(DpopPolicy::Allowed);
     // `typ` is a media type: `application/` may be spelled out.
     let proof = key.proof_with("POST", &htu(), Some(&token), |h, _| {
         h.insert("typ".into(), "application/DPoP+JWT".into());
@@ -714,6 +726,11 @@ async fn review_hardening_binding_first_paths_typ_rsa_and_other_confirmations() 
             .status(),
         StatusCode::OK
     );
+}
+
+#[tokio::test]
+async fn an_rsa_proof_key_with_an_exponent_of_one_is_refused() {
+    let layer = layer(DpopPolicy::Allowed);
     // RSA proof keys: an exponent of 1 is no key.
     let rsa = ProofKey::rsa(Algorithm::PS256);
     let token = bound_token(&rsa);
@@ -724,6 +741,11 @@ async fn review_hardening_binding_first_paths_typ_rsa_and_other_confirmations() 
         &call(&layer, dpop_request(&token, Some(&weak))).await,
         "jwk",
     );
+}
+
+#[tokio::test]
+async fn a_token_bound_by_another_method_is_refused_not_taken_as_a_bearer_token() {
+    let layer = layer(DpopPolicy::Allowed);
     // A token bound by a method no layer checks (mTLS) is refused, never taken as a bearer token.
     let mtls = hs256(&with_claim(
         claims(),
