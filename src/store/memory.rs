@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use crate::store::presented::{Presented, StoredTokens};
+use crate::store::presented::{judge_rotation, Presented, StoredTokens};
 use crate::store::revocations::Revocations;
 use crate::store::{Lookup, RevocationCheck, StoreError, StoreFuture};
 use crate::store::{
@@ -256,16 +256,15 @@ impl SessionStore for MemoryStore {
         let Some(entry) = sessions.sessions.get_mut(&request.session_id) else {
             return Self::ready(Ok(RotateOutcome::Invalid));
         };
-        if now >= entry.record.expires_at {
-            return Self::ready(Ok(RotateOutcome::Invalid));
-        }
-        let tokens = &mut entry.tokens;
-        let outcome = match tokens.judge(
+        let judged = judge_rotation(
+            Some((&entry.tokens, entry.record.expires_at)),
             request.generation,
             &request.secret_hash,
             now,
             request.grace_period,
-        ) {
+        );
+        let tokens = &mut entry.tokens;
+        let outcome = match judged {
             Presented::Current => {
                 let successor = RefreshGrant {
                     generation: tokens.current.generation.saturating_add(1),

@@ -35,6 +35,7 @@ where
     logout_revokes_the_refresh_token_and_the_access_token(make_store().await).await;
     logout_all_ends_every_session_of_the_subject(make_store().await).await;
     revoking_a_refresh_token_ends_its_session(make_store().await).await;
+    super::rotation_follows_the_refresh_decision(make_store().await).await;
 }
 
 async fn access_status(h: &Harness, pair: &TokenPair) -> StatusCode {

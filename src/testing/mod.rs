@@ -60,6 +60,7 @@ mod conformance;
 mod handlers;
 mod harness;
 mod lifecycle_model;
+mod refresh_decision;
 
 pub use conformance::*;
 pub use handlers::{authenticate, authenticate_as, token_info};
@@ -67,6 +68,7 @@ pub use harness::{
     claims_of, Harness, StoreUnderTest, T0, TEST_AUDIENCE, TEST_ISSUER, TEST_SECRET,
 };
 pub use lifecycle_model::check_lifecycle_model;
+pub use refresh_decision::rotation_follows_the_refresh_decision;
 
 /// One `#[tokio::test]` per conformance case, each with a fresh store from `$make_store` (an expression of type
 /// `impl Future<Output = StoreUnderTest>`, evaluated once per case). Needs `tokio` (with `macros` and `rt`) among
@@ -88,6 +90,7 @@ macro_rules! store_conformance_tests {
             logout_revokes_the_refresh_token_and_the_access_token,
             logout_all_ends_every_session_of_the_subject,
             revoking_a_refresh_token_ends_its_session,
+            rotation_follows_the_refresh_decision,
         );
     };
     (@cases $how:tt; $($case:ident),* $(,)?) => {
