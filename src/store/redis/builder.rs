@@ -119,26 +119,7 @@ impl RedisStoreBuilder {
         while !store.mirror.is_fresh() && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
-        match store.eviction_policy.as_deref() {
-            Some("noeviction") => {}
-            Some(policy) => tracing::warn!(
-                policy,
-                "Redis maxmemory-policy is not noeviction: a full Redis may evict revocation markers and \
-                 re-validate revoked tokens; set maxmemory-policy noeviction"
-            ),
-            None => tracing::warn!(
-                "could not read Redis maxmemory-policy (Redis unreachable, or CONFIG disabled); make sure it is \
-                 noeviction, or evicted revocation markers re-validate revoked tokens"
-            ),
-        }
-        if let Some(skew) = store.clock_skew.filter(|s| s.abs() > MAX_CLOCK_SKEW) {
-            tracing::warn!(
-                skew_seconds = skew,
-                "the application's clock differs from Redis's TIME by more than {MAX_CLOCK_SKEW} s: revocation \
-                 markers are pruned by Redis's clock, so one behind it shortens every revocation by the \
-                 difference; synchronise both clocks (NTP)"
-            );
-        }
+        store.warn_about_the_server();
         Ok(store)
     }
 }
@@ -167,6 +148,31 @@ impl RedisStore {
             timeout: DEFAULT_REDIS_TIMEOUT,
             max_feed_lag: DEFAULT_MAX_FEED_LAG,
             clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// Logs a `tracing` warning unless the eviction policy is `noeviction`, and when the clocks differ by more
+    /// than [`MAX_CLOCK_SKEW`] (see the type's docs).
+    fn warn_about_the_server(&self) {
+        match self.eviction_policy.as_deref() {
+            Some("noeviction") => {}
+            Some(policy) => tracing::warn!(
+                policy,
+                "Redis maxmemory-policy is not noeviction: a full Redis may evict revocation markers and \
+                 re-validate revoked tokens; set maxmemory-policy noeviction"
+            ),
+            None => tracing::warn!(
+                "could not read Redis maxmemory-policy (Redis unreachable, or CONFIG disabled); make sure it is \
+                 noeviction, or evicted revocation markers re-validate revoked tokens"
+            ),
+        }
+        if let Some(skew) = self.clock_skew.filter(|s| s.abs() > MAX_CLOCK_SKEW) {
+            tracing::warn!(
+                skew_seconds = skew,
+                "the application's clock differs from Redis's TIME by more than {MAX_CLOCK_SKEW} s: revocation \
+                 markers are pruned by Redis's clock, so one behind it shortens every revocation by the \
+                 difference; synchronise both clocks (NTP)"
+            );
         }
     }
 

@@ -1,10 +1,10 @@
 //! The Redis store's revocations: markers recorded and announced by one script each, sessions ended marker
 //! first, logout everywhere, and the check the layer makes (answered by the local mirror).
 
+use crate::extension::TokenInfo;
 use crate::store::redis::keys::{subject_member, Marker};
 use crate::store::redis::store::RedisStore;
 use crate::store::{Lookup, RevocationCheck, StoreError, StoreFuture};
-use crate::TokenInfo;
 
 /// How many times logout-all reads the session index again for logins that raced it.
 const SUBJECT_PASSES: usize = 8;
@@ -64,71 +64,101 @@ impl RedisStore {
         until: i64,
     ) -> StoreFuture<()> {
         let store = self.clone();
-        let marker_keys = [
-            self.layout.markers(Marker::Subject),
-            self.layout.not_before(),
-            self.layout.feed(),
-        ];
-        let index_key = self.layout.subject_sessions(subject);
-        let member = subject_member(issuer, subject);
         let (issuer, subject) = (issuer.to_owned(), subject.to_owned());
         self.boxed(async move {
             // First refuse the subject's older tokens (unless an equal or later logout-all already does), then read
             // its sessions and end each one (each atomic, in its own slot), and take from the index only the
             // sessions that were ended. A login that lands meanwhile stays indexed, and the next pass (or the next
             // logout-all) ends it.
-            let (iss, sub) = (issuer.clone(), subject.clone());
             store
-                .run(|mut connection, scripts| async move {
-                    scripts
-                        .mark_subject
-                        .key(&marker_keys[0])
-                        .key(&marker_keys[1])
-                        .key(&marker_keys[2])
-                        .arg(&member)
-                        .arg(not_before)
-                        .arg(until.max(1))
-                        .arg(&iss)
-                        .arg(&sub)
-                        .invoke_async::<i64>(&mut connection)
-                        .await
-                })
+                .mark_subject(&issuer, &subject, not_before, until.max(1))
                 .await?;
             store
                 .mirror
                 .write()
                 .revoke_subject(&issuer, &subject, not_before, until.max(1));
+            let index_key = store.layout.subject_sessions(&subject);
             for _ in 0..SUBJECT_PASSES {
-                let idx_key = index_key.clone();
-                let sessions: Vec<String> = store
-                    .run(|mut connection, scripts| async move {
-                        scripts
-                            .subject_sessions
-                            .key(&idx_key)
-                            .arg(not_before)
-                            .invoke_async(&mut connection)
-                            .await
-                    })
-                    .await?;
-                if sessions.is_empty() {
+                if !store
+                    .end_indexed_sessions(&index_key, not_before, until)
+                    .await?
+                {
                     break;
                 }
-                for session_id in &sessions {
-                    store.revoke_session_now(session_id, until).await?;
-                }
-                let idx_key = index_key.clone();
-                store
-                    .run(|mut connection, _| async move {
-                        redis::cmd("ZREM")
-                            .arg(&idx_key)
-                            .arg(&sessions)
-                            .query_async::<()>(&mut connection)
-                            .await
-                    })
-                    .await?;
             }
             Ok(())
         })
+    }
+
+    /// Records that `subject` of `issuer` is logged out everywhere before `not_before` (one script: the later
+    /// not-before and the later until are kept, and announced).
+    async fn mark_subject(
+        &self,
+        issuer: &str,
+        subject: &str,
+        not_before: i64,
+        until: i64,
+    ) -> Result<(), StoreError> {
+        let marker_keys = [
+            self.layout.markers(Marker::Subject),
+            self.layout.not_before(),
+            self.layout.feed(),
+        ];
+        let member = subject_member(issuer, subject);
+        let (iss, sub) = (issuer.to_owned(), subject.to_owned());
+        self.run(|mut connection, scripts| async move {
+            scripts
+                .mark_subject
+                .key(&marker_keys[0])
+                .key(&marker_keys[1])
+                .key(&marker_keys[2])
+                .arg(&member)
+                .arg(not_before)
+                .arg(until)
+                .arg(&iss)
+                .arg(&sub)
+                .invoke_async::<i64>(&mut connection)
+                .await
+        })
+        .await
+        .map(drop)
+    }
+
+    /// One pass of logout-all: reads the subject's indexed sessions (pruning ended ones), ends each, and takes
+    /// the ended ones from the index; `false` when there were none.
+    async fn end_indexed_sessions(
+        &self,
+        index_key: &str,
+        not_before: i64,
+        until: i64,
+    ) -> Result<bool, StoreError> {
+        let idx_key = index_key.to_owned();
+        let sessions: Vec<String> = self
+            .run(|mut connection, scripts| async move {
+                scripts
+                    .subject_sessions
+                    .key(&idx_key)
+                    .arg(not_before)
+                    .invoke_async(&mut connection)
+                    .await
+            })
+            .await?;
+        if sessions.is_empty() {
+            return Ok(false);
+        }
+        for session_id in &sessions {
+            self.revoke_session_now(session_id, until).await?;
+        }
+        let idx_key = index_key.to_owned();
+        self.run(|mut connection, _| async move {
+            redis::cmd("ZREM")
+                .arg(&idx_key)
+                .arg(&sessions)
+                .query_async::<()>(&mut connection)
+                .await
+        })
+        .await?;
+        Ok(true)
     }
 }
 

@@ -3,7 +3,7 @@
 use crate::store::redis::scripts::session_invocation;
 use crate::store::redis::store::{hex, parse_hash, parse_i64, parse_u64, session_from, RedisStore};
 use crate::store::{
-    NewSession, RefreshGrant, RotateOutcome, RotateRequest, SessionStore, StoreFuture,
+    NewSession, RefreshGrant, RotateOutcome, RotateRequest, SessionStore, StoreError, StoreFuture,
 };
 
 impl SessionStore for RedisStore {
@@ -47,35 +47,8 @@ impl SessionStore for RedisStore {
 
     fn rotate(&self, request: RotateRequest) -> StoreFuture<RotateOutcome> {
         let store = self.clone();
-        let session_key = self.layout.session(&request.session_id);
-        let marking = self.session_marking();
         self.boxed(async move {
-            let sid = request.session_id.clone();
-            let args = (
-                request.generation,
-                hex(&request.secret_hash),
-                request.now,
-                request.grace_period,
-                hex(&request.successor.secret_hash),
-                request.successor.expires_at,
-                request.revoke_until.max(1),
-            );
-            let reply: Vec<String> = store
-                .run(|mut connection, scripts| async move {
-                    let (generation, hash, now, grace, successor_hash, successor_exp, until) = args;
-                    session_invocation(&scripts.rotate, &session_key, &marking)
-                        .arg(generation)
-                        .arg(hash)
-                        .arg(now)
-                        .arg(grace)
-                        .arg(successor_hash)
-                        .arg(successor_exp)
-                        .arg(until)
-                        .arg(&sid)
-                        .invoke_async(&mut connection)
-                        .await
-                })
-                .await?;
+            let reply = store.run_rotate(&request).await?;
             let session_id = request.session_id;
             Ok(match reply.first().map(String::as_str) {
                 Some("rotated") => RotateOutcome::Rotated {
@@ -156,5 +129,38 @@ impl SessionStore for RedisStore {
         until: i64,
     ) -> StoreFuture<()> {
         self.revoke_subject_everywhere(issuer, subject, not_before, until)
+    }
+}
+
+impl RedisStore {
+    /// Runs the `ROTATE` script for `request`: its reply (the outcome's name first, then the session's fields).
+    async fn run_rotate(&self, request: &RotateRequest) -> Result<Vec<String>, StoreError> {
+        let session_key = self.layout.session(&request.session_id);
+        let marking = self.session_marking();
+        let sid = request.session_id.clone();
+        let args = (
+            request.generation,
+            hex(&request.secret_hash),
+            request.now,
+            request.grace_period,
+            hex(&request.successor.secret_hash),
+            request.successor.expires_at,
+            request.revoke_until.max(1),
+        );
+        self.run(|mut connection, scripts| async move {
+            let (generation, hash, now, grace, successor_hash, successor_exp, until) = args;
+            session_invocation(&scripts.rotate, &session_key, &marking)
+                .arg(generation)
+                .arg(hash)
+                .arg(now)
+                .arg(grace)
+                .arg(successor_hash)
+                .arg(successor_exp)
+                .arg(until)
+                .arg(&sid)
+                .invoke_async(&mut connection)
+                .await
+        })
+        .await
     }
 }

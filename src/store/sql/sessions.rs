@@ -88,11 +88,15 @@ impl SqlStore {
         .map_err(sql_error)
     }
 
-    async fn rotate_now(&self, request: RotateRequest) -> Result<RotateOutcome, StoreError> {
+    /// The conditional `UPDATE` that rotates the current token, not expired, in a live session: the outcome when
+    /// it updated the row, `None` when the presented token is not that.
+    async fn rotate_current(
+        &self,
+        request: &RotateRequest,
+    ) -> Result<Option<RotateOutcome>, StoreError> {
         let now = request.now;
-        self.observe(now);
         let s = &self.inner.feed.statements;
-        let rotated = on_pool!(&self.inner.feed.backend, |pool| {
+        on_pool!(&self.inner.feed.backend, |pool| {
             let row = sqlx::query(&s.rotate)
                 .bind(&request.session_id)
                 .bind(request.generation as i64)
@@ -119,8 +123,13 @@ impl SqlStore {
             })
             .transpose()
         })
-        .map_err(sql_error)?;
-        if let Some(rotated) = rotated {
+        .map_err(sql_error)
+    }
+
+    async fn rotate_now(&self, request: RotateRequest) -> Result<RotateOutcome, StoreError> {
+        let now = request.now;
+        self.observe(now);
+        if let Some(rotated) = self.rotate_current(&request).await? {
             return Ok(rotated);
         }
         // Not the current token (or not any more): the previous one (a retry, or reuse), an older one, or
