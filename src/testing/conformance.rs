@@ -1,5 +1,6 @@
 //! The store conformance suite: refresh-token rotation, reuse detection, grace period, caps, logout and
-//! revocation (RFC 6749 §6, RFC 9700 §4.14), through [`Sessions`](crate::Sessions) and a layer wired to them.
+//! revocation (RFC 6749 §6, RFC 9700 §4.14), through [`Sessions`](crate::Sessions) and a layer wired to them
+//! (and, in `refresh_decision.rs`, the store's own `rotate` held to the refresh decision).
 //! Each case takes a fresh store and panics, naming what failed, when the store breaks the contract.
 
 use std::future::Future;

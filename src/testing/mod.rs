@@ -5,7 +5,9 @@
 //! The suite drives a store the way production does: through [`Sessions`](crate::Sessions) and a
 //! [`JwtAuthLayer`](crate::JwtAuthLayer) wired to them, on a [`ManualClock`](crate::ManualClock), and checks what a user would see (refresh outcomes, 200 or 401 for access tokens). Its
 //! cases cover rotation, reuse detection (any older generation revokes the family), concurrent refreshes (exactly
-//! one winner), the grace period, idle and absolute lifetimes, logout, logout everywhere and revocation. The
+//! one winner), the grace period, idle and absolute lifetimes, logout, logout everywhere and revocation. One
+//! case, [`rotation_follows_the_refresh_decision`], calls the store's `rotate` directly instead: a table of
+//! presented-token states, each outcome held to the crate's one statement of the refresh decision. The
 //! lifecycle model test runs random sequences of all of these, plus sliding actions and time steps into the
 //! leeway, and compares every access token ever issued with a reference model after every step.
 //!
