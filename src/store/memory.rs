@@ -63,6 +63,26 @@ struct SessionEntry {
     tokens: StoredTokens,
 }
 
+impl SessionEntry {
+    /// Rotates the current token at `now`: `successor` (its expiry capped at the session end) becomes current,
+    /// the current one previous.
+    fn rotate(&mut self, successor: RefreshGrant, now: i64) -> RotateOutcome {
+        let tokens = &mut self.tokens;
+        let successor = RefreshGrant {
+            generation: tokens.current.generation.saturating_add(1),
+            expires_at: successor.expires_at.min(self.record.expires_at),
+            ..successor
+        };
+        tokens.previous_hash = Some(tokens.current.secret_hash);
+        tokens.current = successor.clone();
+        tokens.rotated_at = now;
+        RotateOutcome::Rotated {
+            session: self.record.clone(),
+            successor,
+        }
+    }
+}
+
 impl fmt::Debug for MemoryStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MemoryStore")
@@ -263,25 +283,11 @@ impl SessionStore for MemoryStore {
             now,
             request.grace_period,
         );
-        let tokens = &mut entry.tokens;
         let outcome = match judged {
-            Presented::Current => {
-                let successor = RefreshGrant {
-                    generation: tokens.current.generation.saturating_add(1),
-                    expires_at: request.successor.expires_at.min(entry.record.expires_at),
-                    ..request.successor
-                };
-                tokens.previous_hash = Some(tokens.current.secret_hash);
-                tokens.current = successor.clone();
-                tokens.rotated_at = now;
-                RotateOutcome::Rotated {
-                    session: entry.record.clone(),
-                    successor,
-                }
-            }
+            Presented::Current => entry.rotate(request.successor, now),
             Presented::Retry => RotateOutcome::Retried {
                 session: entry.record.clone(),
-                successor: tokens.current.clone(),
+                successor: entry.tokens.current.clone(),
             },
             Presented::Reuse => {
                 let subject = entry.record.subject.clone();
