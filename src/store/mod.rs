@@ -3,11 +3,11 @@
 //! `RedisStore` (feature `redis`, many processes, one Redis or a Cluster) and `SqlStore` (features `postgres`,
 //! `sqlite`: in your database, surviving restarts).
 //!
-//! This room knows token facts ([`TokenInfo`](crate::TokenInfo)), its errors and the clock (and, with the `metrics`
-//! feature, the crate's metric names); never the layer, the sessions or the DPoP rules that use it (the DPoP replay
-//! cache the shared stores offer is implemented in `dpop`, over the stores' one-time keys). The networked stores
-//! answer revocation checks from a local mirror that follows a feed of revocations (a Redis stream, a SQL log table),
-//! so the layer's check makes no round trip.
+//! This room knows token facts ([`TokenInfo`](crate::TokenInfo)), its errors and the clock; never the layer, the
+//! sessions, the metrics or the DPoP rules that use it (the DPoP replay cache the shared stores offer is implemented
+//! in `dpop`, over the stores' one-time keys; the timed wrapper `Sessions` puts around its store is handed the
+//! recorder). The networked stores answer revocation checks from a local mirror that follows a feed of revocations (a
+//! Redis stream, a SQL log table), so the layer's check makes no round trip.
 //!
 //! The session store contract: every method is one atomic operation, so SQL (one transaction) and Redis (one
 //! Lua script) can implement it with the same guarantees as [`MemoryStore`].
