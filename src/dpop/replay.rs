@@ -193,6 +193,24 @@ impl ReplayCache for MemoryReplayCache {
     }
 }
 
+/// The DPoP replay cache of every instance on this Redis: `SET NX` with the proof's remaining window as its
+/// expiry, so a proof used at one instance is refused at all of them, and the keys expire by themselves.
+#[cfg(feature = "redis")]
+impl ReplayCache for crate::store::RedisStore {
+    fn first_use(&self, key: &[u8; 32], now: i64, until: i64) -> Lookup<bool> {
+        self.remember_once(key, now, until)
+    }
+}
+
+/// The DPoP replay cache of every instance on this database: a proof's first use inserts its row, a replay
+/// finds it (until it expires; sweeps remove the expired ones).
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
+impl ReplayCache for crate::store::SqlStore {
+    fn first_use(&self, key: &[u8; 32], now: i64, until: i64) -> Lookup<bool> {
+        self.remember_once(key, now, until)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

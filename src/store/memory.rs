@@ -5,13 +5,13 @@ use std::fmt;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use crate::store::presented::{Presented, StoredTokens};
+use crate::extension::TokenInfo;
+use crate::store::presented::{judge_rotation, Presented, StoredTokens};
 use crate::store::revocations::Revocations;
 use crate::store::{Lookup, RevocationCheck, StoreError, StoreFuture};
 use crate::store::{
     NewSession, RefreshGrant, RotateOutcome, RotateRequest, SessionRecord, SessionStore,
 };
-use crate::TokenInfo;
 
 /// Default bound on stored sessions.
 const DEFAULT_CAPACITY: usize = 1_000_000;
@@ -61,6 +61,26 @@ struct SessionState {
 struct SessionEntry {
     record: SessionRecord,
     tokens: StoredTokens,
+}
+
+impl SessionEntry {
+    /// Rotates the current token at `now`: `successor` (its expiry capped at the session end) becomes current,
+    /// the current one previous.
+    fn rotate(&mut self, successor: RefreshGrant, now: i64) -> RotateOutcome {
+        let tokens = &mut self.tokens;
+        let successor = RefreshGrant {
+            generation: tokens.current.generation.saturating_add(1),
+            expires_at: successor.expires_at.min(self.record.expires_at),
+            ..successor
+        };
+        tokens.previous_hash = Some(tokens.current.secret_hash);
+        tokens.current = successor.clone();
+        tokens.rotated_at = now;
+        RotateOutcome::Rotated {
+            session: self.record.clone(),
+            successor,
+        }
+    }
 }
 
 impl fmt::Debug for MemoryStore {
@@ -256,33 +276,18 @@ impl SessionStore for MemoryStore {
         let Some(entry) = sessions.sessions.get_mut(&request.session_id) else {
             return Self::ready(Ok(RotateOutcome::Invalid));
         };
-        if now >= entry.record.expires_at {
-            return Self::ready(Ok(RotateOutcome::Invalid));
-        }
-        let tokens = &mut entry.tokens;
-        let outcome = match tokens.judge(
+        let judged = judge_rotation(
+            Some((&entry.tokens, entry.record.expires_at)),
             request.generation,
             &request.secret_hash,
             now,
             request.grace_period,
-        ) {
-            Presented::Current => {
-                let successor = RefreshGrant {
-                    generation: tokens.current.generation.saturating_add(1),
-                    expires_at: request.successor.expires_at.min(entry.record.expires_at),
-                    ..request.successor
-                };
-                tokens.previous_hash = Some(tokens.current.secret_hash);
-                tokens.current = successor.clone();
-                tokens.rotated_at = now;
-                RotateOutcome::Rotated {
-                    session: entry.record.clone(),
-                    successor,
-                }
-            }
+        );
+        let outcome = match judged {
+            Presented::Current => entry.rotate(request.successor, now),
             Presented::Retry => RotateOutcome::Retried {
                 session: entry.record.clone(),
-                successor: tokens.current.clone(),
+                successor: entry.tokens.current.clone(),
             },
             Presented::Reuse => {
                 let subject = entry.record.subject.clone();

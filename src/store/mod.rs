@@ -3,9 +3,11 @@
 //! `RedisStore` (feature `redis`, many processes, one Redis or a Cluster) and `SqlStore` (features `postgres`,
 //! `sqlite`: in your database, surviving restarts).
 //!
-//! This room knows token facts ([`TokenInfo`](crate::TokenInfo)), its errors and the clock; never the layer or
-//! the sessions that use it. The networked stores answer revocation checks from a local mirror that follows a
-//! feed of revocations (a Redis stream, a SQL log table), so the layer's check makes no round trip.
+//! This room knows token facts ([`TokenInfo`](crate::TokenInfo)), its errors and the clock; never the layer, the
+//! sessions, the metrics or the DPoP rules that use it (the DPoP replay cache the shared stores offer is implemented
+//! in `dpop`, over the stores' one-time keys; the timed wrapper `Sessions` puts around its store is handed the
+//! recorder). The networked stores answer revocation checks from a local mirror that follows a feed of revocations (a
+//! Redis stream, a SQL log table), so the layer's check makes no round trip.
 //!
 //! The session store contract: every method is one atomic operation, so SQL (one transaction) and Redis (one
 //! Lua script) can implement it with the same guarantees as [`MemoryStore`].
@@ -20,14 +22,13 @@
 //! [`Sessions`](crate::Sessions) in one place (the covered tokens' latest expiry plus
 //! [`REVOCATION_MARGIN`]).
 //!
-//! Four stores come with the crate: [`MemoryStore`] (one process, bounded), `RedisStore` (feature `redis`, many
-//! processes), `SqlStore` (features `postgres`, `sqlite`: in your database, surviving restarts), and any type of
-//! yours implementing [`SessionStore`] (see its docs for a complete example; with the
-//! `test-util` feature, the `testing` module runs the crate's store conformance suite and lifecycle model
-//! test against it).
-//!
+//! Besides the three stores that come with the crate, any type of yours implementing [`SessionStore`] works
+//! (see its docs for a complete example; with the `test-util` feature, the `testing` module runs the crate's
+//! store conformance suite and lifecycle model test against it).
 
 mod contract;
+#[cfg(any(feature = "redis", feature = "postgres", feature = "sqlite"))]
+mod follower;
 #[cfg(any(feature = "redis", feature = "postgres", feature = "sqlite"))]
 mod key_prefix;
 mod memory;

@@ -1,6 +1,14 @@
 //! What a presented refresh token is to its session, given what the store keeps of it (the current token, the
-//! previous token's hash, when the last rotation happened): the one decision the memory and SQL stores make
-//! for a rotation and for revoking a refresh token (the Redis store makes the same one in its script).
+//! previous token's hash, when the last rotation happened, when the session ends): **the one statement of the
+//! refresh decision** — rotate, hand out the same successor again (a retry inside the grace period), revoke the
+//! family (reuse), leave an older generation to `Sessions` (outdated), or refuse (invalid).
+//!
+//! The memory and SQL stores call [`judge_rotation`] for a rotation and [`StoredTokens::is_current_or_previous`]
+//! for revoking a refresh token. The Redis store must decide atomically inside Redis, so its `ROTATE` script
+//! (`redis/scripts.rs`) states the same decision again in Lua; the store conformance suite
+//! (`testing::rotation_follows_the_refresh_decision`) checks every store against this module: it runs a table of
+//! presented-token states through each store's `rotate` and compares the outcome with what [`judge_rotation`]
+//! says, so memory, SQL and Redis cannot drift from it.
 
 use subtle::ConstantTimeEq;
 
@@ -32,6 +40,23 @@ pub(crate) enum Presented {
 /// Compares two SHA-256 hashes in constant time.
 pub(crate) fn same_hash(a: &[u8; 32], b: &[u8; 32]) -> bool {
     a.ct_eq(b).into()
+}
+
+/// The whole decision for a rotation: an unknown session (`None`) or one past its end (the `i64`) accepts
+/// nothing; otherwise what [`StoredTokens::judge`] says.
+pub(crate) fn judge_rotation(
+    session: Option<(&StoredTokens, i64)>,
+    generation: u64,
+    secret_hash: &[u8; 32],
+    now: i64,
+    grace_period: i64,
+) -> Presented {
+    match session {
+        Some((tokens, session_end)) if now < session_end => {
+            tokens.judge(generation, secret_hash, now, grace_period)
+        }
+        _ => Presented::Invalid,
+    }
 }
 
 impl StoredTokens {

@@ -1,43 +1,60 @@
 //! With the `metrics` feature, [`Sessions`](crate::Sessions) reaches its store through this wrapper: every call's
-//! latency, and its failures, by operation. The revocation check passes straight through (it is the request path,
+//! latency, and its failures, by operation, handed to the recorder the sessions give it (the crate's metrics; the
+//! store room records nothing itself). The revocation check passes straight through (it is the request path,
 //! and answers without waiting for the stores the crate ships).
-
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::extension::TokenInfo;
 use crate::store::{Lookup, RevocationCheck, StoreFuture};
 use crate::store::{NewSession, RotateOutcome, RotateRequest, SessionStore};
 
-pub(crate) struct Timed(pub(crate) Arc<dyn SessionStore>);
+/// What a timed call reports: the operation (`create_session`, `rotate`, `revoke_*`), its latency, whether it
+/// succeeded.
+pub(crate) type Record = fn(&'static str, Duration, bool);
 
-fn timed<T: Send + 'static>(operation: &'static str, call: StoreFuture<T>) -> StoreFuture<T> {
-    let started = Instant::now();
-    Box::pin(async move {
-        let result = call.await;
-        crate::stats::store_call(operation, started.elapsed(), result.is_ok());
-        result
-    })
+/// A store whose every session call is timed and handed to `record`.
+pub(crate) struct Timed {
+    pub(crate) store: Arc<dyn SessionStore>,
+    pub(crate) record: Record,
+}
+
+impl Timed {
+    fn timed<T: Send + 'static>(
+        &self,
+        operation: &'static str,
+        call: StoreFuture<T>,
+    ) -> StoreFuture<T> {
+        let (started, record) = (Instant::now(), self.record);
+        Box::pin(async move {
+            let result = call.await;
+            record(operation, started.elapsed(), result.is_ok());
+            result
+        })
+    }
 }
 
 impl RevocationCheck for Timed {
     fn is_revoked(&self, token: &TokenInfo) -> Lookup<bool> {
-        self.0.is_revoked(token)
+        self.store.is_revoked(token)
     }
 }
 
 impl SessionStore for Timed {
     fn is_shared_or_persistent(&self) -> bool {
-        self.0.is_shared_or_persistent()
+        self.store.is_shared_or_persistent()
     }
     fn create_session(&self, session: NewSession) -> StoreFuture<()> {
-        timed("create_session", self.0.create_session(session))
+        self.timed("create_session", self.store.create_session(session))
     }
     fn rotate(&self, request: RotateRequest) -> StoreFuture<RotateOutcome> {
-        timed("rotate", self.0.rotate(request))
+        self.timed("rotate", self.store.rotate(request))
     }
     fn revoke_session(&self, session_id: &str, until: i64) -> StoreFuture<()> {
-        timed("revoke_session", self.0.revoke_session(session_id, until))
+        self.timed(
+            "revoke_session",
+            self.store.revoke_session(session_id, until),
+        )
     }
     fn revoke_refresh_token(
         &self,
@@ -47,12 +64,12 @@ impl SessionStore for Timed {
         until: i64,
     ) -> StoreFuture<bool> {
         let call = self
-            .0
+            .store
             .revoke_refresh_token(session_id, generation, secret_hash, until);
-        timed("revoke_refresh_token", call)
+        self.timed("revoke_refresh_token", call)
     }
     fn revoke_token(&self, jti: &str, until: i64) -> StoreFuture<()> {
-        timed("revoke_token", self.0.revoke_token(jti, until))
+        self.timed("revoke_token", self.store.revoke_token(jti, until))
     }
     fn revoke_subject(
         &self,
@@ -61,9 +78,10 @@ impl SessionStore for Timed {
         not_before: i64,
         until: i64,
     ) -> StoreFuture<()> {
-        timed(
+        self.timed(
             "revoke_subject",
-            self.0.revoke_subject(issuer, subject, not_before, until),
+            self.store
+                .revoke_subject(issuer, subject, not_before, until),
         )
     }
 }

@@ -1,5 +1,6 @@
 //! The store conformance suite: refresh-token rotation, reuse detection, grace period, caps, logout and
-//! revocation (RFC 6749 §6, RFC 9700 §4.14), through [`Sessions`](crate::Sessions) and a layer wired to them.
+//! revocation (RFC 6749 §6, RFC 9700 §4.14), through [`Sessions`](crate::Sessions) and a layer wired to them
+//! (and, in `refresh_decision.rs`, the store's own `rotate` held to the refresh decision).
 //! Each case takes a fresh store and panics, naming what failed, when the store breaks the contract.
 
 use std::future::Future;
@@ -35,6 +36,7 @@ where
     logout_revokes_the_refresh_token_and_the_access_token(make_store().await).await;
     logout_all_ends_every_session_of_the_subject(make_store().await).await;
     revoking_a_refresh_token_ends_its_session(make_store().await).await;
+    super::rotation_follows_the_refresh_decision(make_store().await).await;
 }
 
 async fn access_status(h: &Harness, pair: &TokenPair) -> StatusCode {

@@ -5,7 +5,9 @@
 //! The suite drives a store the way production does: through [`Sessions`](crate::Sessions) and a
 //! [`JwtAuthLayer`](crate::JwtAuthLayer) wired to them, on a [`ManualClock`](crate::ManualClock), and checks what a user would see (refresh outcomes, 200 or 401 for access tokens). Its
 //! cases cover rotation, reuse detection (any older generation revokes the family), concurrent refreshes (exactly
-//! one winner), the grace period, idle and absolute lifetimes, logout, logout everywhere and revocation. The
+//! one winner), the grace period, idle and absolute lifetimes, logout, logout everywhere and revocation. One
+//! case, [`rotation_follows_the_refresh_decision`], calls the store's `rotate` directly instead: a table of
+//! presented-token states, each outcome held to the crate's one statement of the refresh decision. The
 //! lifecycle model test runs random sequences of all of these, plus sliding actions and time steps into the
 //! leeway, and compares every access token ever issued with a reference model after every step.
 //!
@@ -60,6 +62,7 @@ mod conformance;
 mod handlers;
 mod harness;
 mod lifecycle_model;
+mod refresh_decision;
 
 pub use conformance::*;
 pub use handlers::{authenticate, authenticate_as, token_info};
@@ -67,6 +70,7 @@ pub use harness::{
     claims_of, Harness, StoreUnderTest, T0, TEST_AUDIENCE, TEST_ISSUER, TEST_SECRET,
 };
 pub use lifecycle_model::check_lifecycle_model;
+pub use refresh_decision::rotation_follows_the_refresh_decision;
 
 /// One `#[tokio::test]` per conformance case, each with a fresh store from `$make_store` (an expression of type
 /// `impl Future<Output = StoreUnderTest>`, evaluated once per case). Needs `tokio` (with `macros` and `rt`) among
@@ -88,6 +92,7 @@ macro_rules! store_conformance_tests {
             logout_revokes_the_refresh_token_and_the_access_token,
             logout_all_ends_every_session_of_the_subject,
             revoking_a_refresh_token_ends_its_session,
+            rotation_follows_the_refresh_decision,
         );
     };
     (@cases $how:tt; $($case:ident),* $(,)?) => {

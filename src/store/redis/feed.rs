@@ -6,17 +6,20 @@
 //!   nothing). The marker sets share the feed's hash slot, so this holds on a cluster too. The stream keeps ten
 //!   minutes of entries by Redis's clock (`XADD … MINID ~` with `TIME` in the script): the entry ids are Redis's
 //!   milliseconds, so an application clock running ahead must not pick the cut.
-//! - **Follow.** A background task reads the stream with a blocking `XREAD` from the last id it has seen, on its
-//!   own connection. A stream (rather than pub/sub) never drops an entry while a reader reconnects: it resumes
-//!   from its id.
-//! - **Gaps.** After every read the task compares the stream's counters (`XINFO STREAM`: entries ever added,
-//!   entries held) with how many it has read past. The stream only ever loses its oldest entries, so when it has
-//!   dropped more than the follower read past, some entries after the follower's position were trimmed before it
-//!   read them (a reader paused for longer than the retention, another writer trimming by a skewed clock, Redis's
-//!   clock stepping forward): it hydrates again at once. So it does when the stream was deleted and started over.
-//! - **Hydrate.** Before following, after every broken read or gap, and every five minutes, the task notes the
-//!   stream's position, then reads the marker sets (`ZSCAN`, `HSCAN` of the keys in the feed's slot — never the
-//!   rest of the keyspace), so nothing written while it was away is missed, however long that was.
+//! - **Follow.** A background task (the follower) reads the stream with a blocking `XREAD` from the last id it has
+//!   seen, on its own connection. A stream (rather than pub/sub) never drops an entry while a reader reconnects: it
+//!   resumes from its id.
+//! - **Gaps.** After every read the task compares the stream's counters (`XINFO STREAM`: entries ever added, entries
+//!   held) with how many it has read past. The stream only ever loses its oldest entries, so when it has dropped more
+//!   than the follower read past, some entries after the follower's position were trimmed before it read them (a
+//!   reader paused for longer than the retention, another writer trimming by a skewed clock, Redis's clock stepping
+//!   forward): it rehydrates at once. So it does when the stream was deleted and started over.
+//! - **Rehydrate.** Before following, after every broken read or gap, and every five minutes, the task notes the
+//!   stream's position, then reads the marker sets (`ZSCAN`, `HSCAN` of the keys in the feed's slot — never the rest
+//!   of the keyspace) on a new connection, so nothing written while it was away is missed, however long that was.
+//!
+//! The loop itself (when to rehydrate, when to read on, logging, stopping) is the follower shared with the SQL
+//! store (`store/follower.rs`); this file is the Redis [`Feed`].
 //! - **Fail closed.** Each successful read (at least one a second: the read blocks for one second at most) marks
 //!   the mirror fresh. Until the first hydration, and when the feed has been silent longer than the store's
 //!   `max_feed_lag`, checks fail with a [`StoreError`](crate::StoreError) (503 from the layer), never an accepted
@@ -27,16 +30,18 @@
 //!   application's clock, which computed them).
 
 use std::collections::HashMap;
-use std::sync::Weak;
 use std::time::{Duration, Instant};
 
 use redis::ErrorKind;
 
 use crate::clock::SharedClock;
+use crate::store::follower::{Feed, Read};
 use crate::store::mirror::Mirror;
 use crate::store::redis::connection::{Connection, FeedClient};
 use crate::store::redis::keys::{subject_of, Layout, Marker};
+use crate::store::redis::store::store_error;
 use crate::store::revocations::Revocations;
+use crate::store::StoreError;
 
 /// How long a blocking read waits for entries before it returns empty (and marks the mirror fresh).
 const BLOCK: Duration = Duration::from_secs(1);
@@ -45,9 +50,8 @@ const BLOCK: Duration = Duration::from_secs(1);
 pub(crate) const FEED_RETENTION: Duration = Duration::from_secs(600);
 /// Pause before reconnecting after a broken read.
 const RECONNECT_PAUSE: Duration = Duration::from_millis(200);
-/// How often the mirror reads every marker again, whatever the feed said: this bounds what no feed entry tells
-/// (a feed deleted by hand and started over, say).
-const REHYDRATION: Duration = Duration::from_secs(300);
+/// How often the mirror forgets revocations whose `until` has passed.
+const SWEEP_EVERY: Duration = Duration::from_secs(10);
 
 /// A stream entry, applied to the mirror.
 fn apply(revocations: &mut Revocations, fields: &HashMap<String, String>) {
@@ -97,9 +101,9 @@ async fn scan_pairs(
     }
 }
 
-/// Reads every marker into `revocations`: the marker sets and the subjects' not-before hash, all in the feed's
-/// slot (one node of a cluster).
-async fn hydrate(
+/// Reads every marker into `revocations` (a rehydration): the marker sets and the subjects' not-before hash, all in
+/// the feed's slot (one node of a cluster).
+async fn read_markers(
     connection: &mut Connection,
     layout: &Layout,
     revocations: &mut Revocations,
@@ -135,7 +139,7 @@ struct FeedState {
 }
 
 /// Where a follower is: the id it has read up to, and how many entries the stream had been given up to it.
-struct Position {
+pub(crate) struct Position {
     id: String,
     added: u64,
 }
@@ -193,36 +197,61 @@ impl FeedState {
 
 type StreamReply = Option<Vec<(String, Vec<(String, HashMap<String, String>)>)>>;
 
-/// Hydrates, then follows the feed until a read fails, a gap shows, or it is time to hydrate again.
-async fn follow_once(
-    mirror: &Weak<Mirror>,
-    client: &FeedClient,
-    layout: &Layout,
-    timeout: Duration,
-    clock: &SharedClock,
-) -> redis::RedisResult<()> {
-    let mut connection = client.connect(timeout, BLOCK).await?;
-    let feed = layout.feed();
-    // The stream's position first, then the markers: an entry written in between is read twice, never missed.
-    let mut position = FeedState::read(&mut connection, &feed).await?.position();
-    let mut hydrated = Revocations::default();
-    hydrate(&mut connection, layout, &mut hydrated).await?;
-    hydrated.sweep(clock.now());
-    let hydrated_at = Instant::now();
-    {
-        let Some(mirror) = mirror.upgrade() else {
-            return Ok(());
-        };
-        let mut revocations = mirror.write();
-        // Own writes made meanwhile stay: merging only ever adds or lengthens.
-        let mut hydrated = hydrated;
-        std::mem::swap(&mut *revocations, &mut hydrated);
-        revocations.merge(hydrated);
-        drop(revocations);
-        mirror.mark_fresh();
+/// The Redis stream the mirror follows, with the connection its blocking reads use.
+pub(crate) struct StreamFeed {
+    pub(crate) client: FeedClient,
+    pub(crate) layout: Layout,
+    pub(crate) timeout: Duration,
+    /// The application's clock: the mirror forgets lapsed revocations by it.
+    pub(crate) clock: SharedClock,
+    /// The connection of the current rehydration and the reads after it (none before the first).
+    connection: Option<Connection>,
+    swept_at: Instant,
+}
+
+impl StreamFeed {
+    pub(crate) fn new(
+        client: FeedClient,
+        layout: Layout,
+        timeout: Duration,
+        clock: SharedClock,
+    ) -> Self {
+        Self {
+            client,
+            layout,
+            timeout,
+            clock,
+            connection: None,
+            swept_at: Instant::now(),
+        }
     }
-    let mut swept_at = Instant::now();
-    loop {
+
+    /// A new connection, the stream's position, then every marker: an entry written in between is read twice,
+    /// never missed.
+    async fn read_all(&mut self) -> redis::RedisResult<(Position, Revocations)> {
+        self.connection = None;
+        let mut connection = self.client.connect(self.timeout, BLOCK).await?;
+        let position = FeedState::read(&mut connection, &self.layout.feed())
+            .await?
+            .position();
+        let mut read = Revocations::default();
+        read_markers(&mut connection, &self.layout, &mut read).await?;
+        read.sweep(self.clock.now());
+        self.connection = Some(connection);
+        Ok((position, read))
+    }
+
+    /// Reads the entries after `position` into `mirror` (blocking for [`BLOCK`] at most), then the stream's
+    /// counters: [`Read::Lost`] when entries after the position were trimmed before they were read.
+    async fn read_entries(
+        &mut self,
+        mirror: &Mirror,
+        position: &mut Position,
+    ) -> redis::RedisResult<Read> {
+        let feed = self.layout.feed();
+        let Some(connection) = self.connection.as_mut() else {
+            return Ok(Read::Lost);
+        };
         let reply: StreamReply = redis::cmd("XREAD")
             .arg("COUNT")
             .arg(1000)
@@ -231,11 +260,8 @@ async fn follow_once(
             .arg("STREAMS")
             .arg(&feed)
             .arg(&position.id)
-            .query_async(&mut connection)
+            .query_async(connection)
             .await?;
-        let Some(mirror) = mirror.upgrade() else {
-            return Ok(());
-        };
         if let Some(streams) = reply {
             let mut revocations = mirror.write();
             for (_, entries) in streams {
@@ -246,44 +272,60 @@ async fn follow_once(
                 }
             }
         }
-        if FeedState::read(&mut connection, &feed)
+        if FeedState::read(connection, &feed)
             .await?
-            .lost_entries_after(&position)
+            .lost_entries_after(position)
         {
-            tracing::warn!(
-                "Redis revocation feed: entries were trimmed before this process read them; reading every \
-                 marker again"
-            );
-            return Ok(());
+            return Ok(Read::Lost);
         }
-        if hydrated_at.elapsed() >= REHYDRATION {
-            // Hydrate again (the caller reconnects at once), staying fresh meanwhile.
-            mirror.mark_fresh();
-            return Ok(());
-        }
-        if swept_at.elapsed() >= Duration::from_secs(10) {
-            mirror.write().sweep(clock.now());
-            swept_at = Instant::now();
+        if self.swept_at.elapsed() >= SWEEP_EVERY {
+            mirror.write().sweep(self.clock.now());
+            self.swept_at = Instant::now();
         }
         mirror.mark_fresh();
+        Ok(Read::Followed)
     }
 }
 
-/// The background task: hydrate and follow, again after every failure, until the store is dropped.
-pub(crate) async fn follow(
-    mirror: Weak<Mirror>,
-    client: FeedClient,
-    layout: Layout,
-    timeout: Duration,
-    clock: SharedClock,
-) {
-    while mirror.strong_count() > 0 {
-        match follow_once(&mirror, &client, &layout, timeout, &clock).await {
-            Ok(()) => continue,
-            Err(e) => {
-                tracing::warn!(error = ?e.kind(), "Redis revocation feed broken; reconnecting")
-            }
+impl Feed for StreamFeed {
+    type Position = Position;
+
+    const NAME: &'static str = "Redis revocation feed";
+
+    /// The blocking reads are on the feed's own connection: after a failure it reconnects and rehydrates.
+    const REHYDRATE_AFTER_FAILURE: bool = true;
+
+    async fn rehydrate(
+        &mut self,
+        mirror: &Mirror,
+        _earlier: Option<&Position>,
+    ) -> Result<Position, StoreError> {
+        let (position, read) = self.read_all().await.map_err(store_error)?;
+        let mut revocations = mirror.write();
+        // Own writes made meanwhile stay: merging only ever adds or lengthens.
+        let mut read = read;
+        std::mem::swap(&mut *revocations, &mut read);
+        revocations.merge(read);
+        drop(revocations);
+        mirror.mark_fresh();
+        Ok(position)
+    }
+
+    async fn read_after(
+        &mut self,
+        mirror: &Mirror,
+        position: &mut Position,
+    ) -> Result<Read, StoreError> {
+        self.read_entries(mirror, position)
+            .await
+            .map_err(store_error)
+    }
+
+    /// A read blocks until entries come (a second at most): none after a step; a moment before reconnecting.
+    fn pause(&self, failed: bool) -> Duration {
+        match failed {
+            true => RECONNECT_PAUSE,
+            false => Duration::ZERO,
         }
-        tokio::time::sleep(RECONNECT_PAUSE).await;
     }
 }

@@ -1,0 +1,219 @@
+//! [`RedisStoreBuilder`]: configuring a [`RedisStore`], and what `build` checks of the server it reaches (its
+//! version, eviction policy and clock).
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::clock::{Clock, SharedClock, SystemClock};
+use crate::store::follower::{follow, Feed};
+use crate::store::mirror::{Mirror, DEFAULT_MAX_FEED_LAG};
+use crate::store::redis::connection::{open, Target};
+use crate::store::redis::feed::StreamFeed;
+use crate::store::redis::keys::Layout;
+use crate::store::redis::scripts::Scripts;
+use crate::store::redis::store::{KindStr, RedisStore};
+use crate::store::StoreError;
+
+/// How far the application's clock and Redis's may differ before the build warns.
+const MAX_CLOCK_SKEW: i64 = 5;
+
+/// The default time limit of one store call.
+pub const DEFAULT_REDIS_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// Builds a [`RedisStore`].
+#[derive(Clone)]
+pub struct RedisStoreBuilder {
+    target: Target,
+    prefix: String,
+    timeout: Duration,
+    max_feed_lag: Duration,
+    clock: SharedClock,
+}
+
+impl fmt::Debug for RedisStoreBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisStoreBuilder")
+            .field("target", &self.target)
+            .field("prefix", &self.prefix)
+            .field("timeout", &self.timeout)
+            .field("max_feed_lag", &self.max_feed_lag)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedisStoreBuilder {
+    /// Prefix of every key (default `tja`), so several applications can share one Redis: 1 to 64 ASCII
+    /// letters, digits, `_`, `-`, `.` or `:`, starting with a letter or `_` ([`build`](Self::build) refuses
+    /// anything else).
+    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = prefix.into();
+        self
+    }
+
+    /// Time limit of every store call, connecting included (default 500 ms).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// How long the revocation feed may be silent before revocation checks fail closed (default
+    /// [`DEFAULT_MAX_FEED_LAG`], 5 s; at least 2 s, since an idle feed answers once a second). Revocation checks
+    /// read a local mirror of Redis's revocations, fed by a Redis Stream: while the feed is broken for longer than
+    /// this, the layer answers 503 rather than accept a token it could not check; when Redis is back the mirror
+    /// catches up by itself, revocations made meanwhile included.
+    pub fn max_feed_lag(mut self, lag: Duration) -> Self {
+        self.max_feed_lag = lag.max(Duration::from_secs(2));
+        self
+    }
+
+    /// The application's clock: the system clock unless set; give the store your
+    /// [`TokenIssuer`](crate::TokenIssuer)'s clock when that is another. [`build`](Self::build) compares it with
+    /// Redis's `TIME` (see [`RedisStore::clock_skew`]), and the mirror forgets lapsed revocations by it. The
+    /// feed is trimmed, and lapsed markers pruned in Redis, by Redis's own clock whatever this one says.
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// Creates the store, checks that Redis is 7.0 or later (an error otherwise), reads its
+    /// `maxmemory-policy` and compares its clock with the application's (waiting at most the store's timeout for
+    /// each; a `tracing` warning unless the policy is `noeviction`, or when the clocks differ by more than 5 s;
+    /// see the type's docs). The connection is lazy: while Redis is unreachable the store's calls fail (503)
+    /// until it comes back. Errors for an invalid URL or prefix. Call it inside a tokio runtime.
+    pub async fn build(self) -> Result<RedisStore, StoreError> {
+        let layout = Layout::new(&self.prefix)?;
+        let (connection, client) = open(&self.target, self.timeout)
+            .map_err(|e| StoreError::new(format!("invalid Redis URL: {}", e.kind_str())))?;
+        let cluster = client.is_cluster();
+        let mirror = Mirror::new(self.max_feed_lag, StreamFeed::NAME);
+        let feed = StreamFeed::new(
+            client,
+            layout.clone(),
+            self.timeout,
+            Arc::clone(&self.clock),
+        );
+        tokio::spawn(follow(Arc::downgrade(&mirror), feed, None));
+        let mut store = RedisStore {
+            connection,
+            cluster,
+            layout,
+            mirror,
+            timeout: self.timeout,
+            scripts: Arc::new(Scripts::new()),
+            eviction_policy: None,
+            clock_skew: None,
+        };
+        if store
+            .read_major_version()
+            .await
+            .is_some_and(|major| major < 7)
+        {
+            return Err(StoreError::new("RedisStore needs Redis 7.0 or later"));
+        }
+        store.eviction_policy = store.read_eviction_policy().await;
+        store.clock_skew = store.read_clock_skew(&*self.clock).await;
+        // The mirror hydrates before the first check can pass; wait a little for it (checks fail closed until
+        // then, as while Redis is unreachable).
+        let deadline = tokio::time::Instant::now() + self.timeout + Duration::from_secs(1);
+        while !store.mirror.is_fresh() && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        store.warn_about_the_server();
+        Ok(store)
+    }
+}
+
+impl RedisStore {
+    /// Starts configuring a store for `url` (`redis://host:port/db`, `rediss://…` for TLS if your build of the
+    /// redis crate has it).
+    pub fn builder(url: impl Into<String>) -> RedisStoreBuilder {
+        Self::builder_for(Target::Single(url.into()))
+    }
+
+    /// Starts configuring a store on a Redis Cluster, given some of its nodes (`redis://host:port` each; the
+    /// others are discovered). Every multi-key script stays within one hash slot; see the key layout above.
+    pub fn cluster<I, S>(nodes: I) -> RedisStoreBuilder
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Self::builder_for(Target::Cluster(nodes.into_iter().map(Into::into).collect()))
+    }
+
+    fn builder_for(target: Target) -> RedisStoreBuilder {
+        RedisStoreBuilder {
+            target,
+            prefix: "tja".into(),
+            timeout: DEFAULT_REDIS_TIMEOUT,
+            max_feed_lag: DEFAULT_MAX_FEED_LAG,
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// Logs a `tracing` warning unless the eviction policy is `noeviction`, and when the clocks differ by more
+    /// than [`MAX_CLOCK_SKEW`] (see the type's docs).
+    fn warn_about_the_server(&self) {
+        match self.eviction_policy.as_deref() {
+            Some("noeviction") => {}
+            Some(policy) => tracing::warn!(
+                policy,
+                "Redis maxmemory-policy is not noeviction: a full Redis may evict revocation markers and \
+                 re-validate revoked tokens; set maxmemory-policy noeviction"
+            ),
+            None => tracing::warn!(
+                "could not read Redis maxmemory-policy (Redis unreachable, or CONFIG disabled); make sure it is \
+                 noeviction, or evicted revocation markers re-validate revoked tokens"
+            ),
+        }
+        if let Some(skew) = self.clock_skew.filter(|s| s.abs() > MAX_CLOCK_SKEW) {
+            tracing::warn!(
+                skew_seconds = skew,
+                "the application's clock differs from Redis's TIME by more than {MAX_CLOCK_SKEW} s: revocation \
+                 markers are pruned by Redis's clock, so one behind it shortens every revocation by the \
+                 difference; synchronise both clocks (NTP)"
+            );
+        }
+    }
+
+    /// The server's major version (`INFO server`), when Redis answers.
+    async fn read_major_version(&self) -> Option<u32> {
+        let info: String = self
+            .run(|mut connection, _| async move {
+                redis::cmd("INFO")
+                    .arg("server")
+                    .query_async(&mut connection)
+                    .await
+            })
+            .await
+            .ok()?;
+        info.lines()
+            .find_map(|line| line.strip_prefix("redis_version:"))
+            .and_then(|version| version.trim().split('.').next()?.parse().ok())
+    }
+
+    async fn read_eviction_policy(&self) -> Option<Arc<str>> {
+        let reply: Vec<String> = self
+            .run(|mut connection, _| async move {
+                redis::cmd("CONFIG")
+                    .arg("GET")
+                    .arg("maxmemory-policy")
+                    .query_async(&mut connection)
+                    .await
+            })
+            .await
+            .ok()?;
+        reply.get(1).map(|policy| Arc::from(policy.as_str()))
+    }
+
+    /// `clock` minus Redis's `TIME`, in whole seconds, when Redis answers.
+    async fn read_clock_skew(&self, clock: &dyn Clock) -> Option<i64> {
+        let (seconds, _micros): (i64, i64) = self
+            .run(|mut connection, _| async move {
+                redis::cmd("TIME").query_async(&mut connection).await
+            })
+            .await
+            .ok()?;
+        Some(clock.now() - seconds)
+    }
+}
