@@ -481,7 +481,7 @@ async fn app(public_url: &str) -> Result<Router, BoxError> {
     }
     let dpop = dpop.build()?;
     // One session cap for refresh and sliding: the policy comes from the sessions.
-    let sessions = Sessions::builder_shared(issuer, store)
+    let sessions = Sessions::builder(issuer, store)
         .refresh_ttl(env_secs("REFRESH_TTL_SECS", 1_209_600)?)
         .max_session(env_secs("MAX_SESSION_SECS", 30 * 24 * 3600)?)
         .successor_key(refresh_key)

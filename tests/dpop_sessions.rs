@@ -508,13 +508,11 @@ async fn a_bound_refresh_replayed_to_another_instance_on_redis_is_refused() {
                 .await
                 .unwrap(),
         );
-        let sessions = tower_jwt_auth::Sessions::builder_shared(
-            common::sessions::system_issuer(),
-            store.clone(),
-        )
-        .successor_key([9; 32])
-        .build()
-        .unwrap();
+        let sessions =
+            tower_jwt_auth::Sessions::builder(common::sessions::system_issuer(), store.clone())
+                .successor_key([9; 32])
+                .build()
+                .unwrap();
         let dpop = Dpop::builder()
             .public_url(ORIGIN)
             .replay_cache_shared(store)

@@ -1298,7 +1298,7 @@ impl tower_jwt_auth::SessionStore for OutOfProcess {
 
 /// `Sessions` over `store` without a successor key: refused, naming `.successor_key(..)`.
 fn refused_without_successor_key(store: impl tower_jwt_auth::SessionStore + Clone) {
-    let builder = || Sessions::builder_shared(test_issuer(), Arc::new(store.clone()));
+    let builder = || Sessions::builder(test_issuer(), Arc::new(store.clone()));
     let error = builder().build().unwrap_err();
     assert!(matches!(error, ConfigError::Missing(_)), "{error:?}");
     assert!(error.to_string().contains(".successor_key(..)"), "{error}");

@@ -56,7 +56,7 @@ fn setup_with(options: Options) -> Setup {
     } else {
         std::sync::Arc::new(store.clone())
     };
-    let sessions = Sessions::builder_shared(issuer.clone(), shared)
+    let sessions = Sessions::builder(issuer.clone(), shared)
         .max_session(Duration::from_secs(MAX_SESSION))
         .build()
         .unwrap();

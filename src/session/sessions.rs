@@ -276,16 +276,12 @@ impl SessionsBuilder {
 }
 
 impl Sessions {
-    /// Starts configuring sessions that mint access tokens with `issuer` and keep state in `store`.
+    /// Starts configuring sessions that mint access tokens with `issuer` and keep state in `store` (owned, or
+    /// shared as an `Arc<S>` or `Arc<dyn SessionStore>`).
     pub fn builder(issuer: TokenIssuer, store: impl SessionStore) -> SessionsBuilder {
-        Self::builder_shared(issuer, Arc::new(store))
-    }
-
-    /// Same as [`builder`](Self::builder), for a store already behind an `Arc`.
-    pub fn builder_shared(issuer: TokenIssuer, store: Arc<dyn SessionStore>) -> SessionsBuilder {
         SessionsBuilder {
             issuer,
-            store,
+            store: Arc::new(store),
             refresh_ttl: Duration::from_secs(14 * 24 * 3600),
             max_session: Duration::from_secs(30 * 24 * 3600),
             grace_period: Duration::ZERO,

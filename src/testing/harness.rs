@@ -144,7 +144,7 @@ impl Harness {
             .clock(clock.clone())
             .build()
             .expect("the test issuer");
-        let sessions = Sessions::builder_shared(issuer, Arc::clone(&store.store))
+        let sessions = Sessions::builder(issuer, Arc::clone(&store.store))
             .refresh_ttl(refresh_ttl)
             .max_session(max_session)
             .grace_period(grace)
