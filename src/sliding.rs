@@ -19,7 +19,7 @@
 //! use std::time::Duration;
 //! use http::Method;
 //! use tower_jwt_auth::{
-//!     Algorithm, JwtAuthLayer, MemoryStore, Sessions, SigningKey, SlidingPolicy, TokenIssuer,
+//!     Algorithm, JwtAuthLayer, MemoryStore, Sessions, SigningKey, sliding::SlidingPolicy, TokenIssuer,
 //! };
 //!
 //! let secret = [7; 32];
@@ -365,7 +365,7 @@ impl PendingReissue {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Algorithm, ManualClock, MemoryStore, SigningKey, TokenIssuer};
+    use crate::{clock::ManualClock, Algorithm, MemoryStore, SigningKey, TokenIssuer};
 
     /// A policy on `POST /posts`, wired to sessions of issuer `t` (100 s tokens, 1000 s sessions).
     fn policy(clock: &ManualClock) -> Sliding {

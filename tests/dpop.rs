@@ -574,9 +574,9 @@ async fn the_metadata_advertises_the_proof_algorithms() {
 struct CountingCache(std::sync::Arc<std::sync::atomic::AtomicUsize>);
 
 impl tower_jwt_auth::dpop::ReplayCache for CountingCache {
-    fn first_use(&self, _: &[u8; 32], _: i64, _: i64) -> tower_jwt_auth::Lookup<bool> {
+    fn first_use(&self, _: &[u8; 32], _: i64, _: i64) -> tower_jwt_auth::store::Lookup<bool> {
         self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        tower_jwt_auth::Lookup::Ready(Ok(true))
+        tower_jwt_auth::store::Lookup::Ready(Ok(true))
     }
 }
 

@@ -14,8 +14,8 @@ use jsonwebtoken::Algorithm;
 use serde_json::{json, Value};
 use tower::ServiceExt;
 use tower_jwt_auth::{
-    Jwks, JwksEndpoint, JwtAuthLayer, ManualClock, MemoryStore, Sessions, SigningKey, TokenIssuer,
-    JWKS_PATH, REVOCATION_MARGIN,
+    clock::ManualClock, issuer::JwksEndpoint, issuer::JWKS_PATH, keys::Jwks,
+    store::REVOCATION_MARGIN, JwtAuthLayer, MemoryStore, Sessions, SigningKey, TokenIssuer,
 };
 
 fn signing(alg: Algorithm, file: &str, kid: &str) -> SigningKey {
@@ -366,7 +366,7 @@ async fn the_demo_publishes_its_key_under_the_kid_its_tokens_carry() {
 
 #[tokio::test]
 async fn retiring_a_key_retires_it_in_a_layer_wired_to_the_sessions() {
-    use tower_jwt_auth::{ConfigError, TrustedIssuer, VerificationKey};
+    use tower_jwt_auth::{keys::TrustedIssuer, ConfigError, VerificationKey};
     let secret = [42u8; 32];
     let hmac = |secret: &[u8], kid: &str| {
         SigningKey::hmac(Algorithm::HS256, secret)

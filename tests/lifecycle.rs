@@ -13,10 +13,10 @@ use common::*;
 use http::StatusCode;
 use serde_json::json;
 use tower_jwt_auth::{
-    AuthError, AuthErrorKind, Claims, ConfigError, IssueError, JwtAuthLayer, ManualClock,
-    MemoryStore, RegisteredClaims, SessionClaims, SessionError, SessionStore, Sessions,
-    SlidingPolicy, TokenInfo, TokenIssuer, TokenPair, TrustedIssuer, VerificationKey,
-    REVOCATION_MARGIN,
+    clock::ManualClock, issuer::IssueError, issuer::SessionClaims, keys::TrustedIssuer,
+    session::SessionError, sliding::SlidingPolicy, store::REVOCATION_MARGIN, AuthError,
+    AuthErrorKind, Claims, ConfigError, JwtAuthLayer, MemoryStore, RegisteredClaims, SessionStore,
+    Sessions, TokenInfo, TokenIssuer, TokenPair, VerificationKey,
 };
 
 /// The access TTL and the layer's leeway in the fixtures.
@@ -56,7 +56,10 @@ fn partner_token(claims: &serde_json::Value) -> String {
 
 /// The tests' issuer with the default lifetime (the clock does not matter to these cases).
 fn test_issuer() -> TokenIssuer {
-    common::sessions::test_issuer(&ManualClock::new(now()), tower_jwt_auth::DEFAULT_ACCESS_TTL)
+    common::sessions::test_issuer(
+        &ManualClock::new(now()),
+        tower_jwt_auth::issuer::DEFAULT_ACCESS_TTL,
+    )
 }
 
 /// The facts of a token this fixture accepts.
@@ -312,7 +315,7 @@ async fn logout_all_is_per_issuer(f: Fixture) {
         .sessions(&f.sessions)
         .build()
         .unwrap();
-    let t = tower_jwt_auth::Clock::now(&f.clock);
+    let t = tower_jwt_auth::clock::Clock::now(&f.clock);
     let partner_token = partner_token(
         &json!({ "iss": PARTNER, "aud": AUDIENCE, "sub": "alice", "iat": t - 10, "exp": t + 3600, "sid": "idp-session" }),
     );
@@ -334,7 +337,7 @@ async fn logout_all_is_per_issuer(f: Fixture) {
 /// would outlive them (minted with a longer lifetime, or with none stated) instead of accepting them and
 /// forgetting their revocation later.
 async fn own_tokens_living_longer_than_max_ttl_are_refused(f: Fixture) {
-    let t = tower_jwt_auth::Clock::now(&f.clock);
+    let t = tower_jwt_auth::clock::Clock::now(&f.clock);
     let max_ttl = f.sessions.issuer().max_ttl().as_secs() as i64;
     for exp in [i64::MAX / 2, t + 100 * 365 * 86_400, t + max_ttl + 1] {
         let token = hs256(&json!({
@@ -494,7 +497,7 @@ async fn sliding_renews_only_tokens_its_issuer_minted_and_stamps_its_own_iss_and
     let (rsa_private, _) = key_pair(jsonwebtoken::Algorithm::RS256);
     let jwks = json!({ "keys": [jwks_server::jwk(jsonwebtoken::Algorithm::RS256, &rsa_private, "idp", true)] });
     let layer = JwtAuthLayer::builder()
-        .jwks(tower_jwt_auth::Jwks::document(jwks.to_string()))
+        .jwks(tower_jwt_auth::keys::Jwks::document(jwks.to_string()))
         .trust_issuer(PARTNER, partner_keys())
         .sessions(&sessions)
         .sliding(SlidingPolicy::new().action(http::Method::POST, "/posts"))
@@ -517,7 +520,7 @@ async fn sliding_renews_only_tokens_its_issuer_minted_and_stamps_its_own_iss_and
             )
         }
     };
-    let t = tower_jwt_auth::Clock::now(&clock);
+    let t = tower_jwt_auth::clock::Clock::now(&clock);
     let session_claims = |iss: &str| {
         json!({ "iss": iss, "aud": [AUDIENCE, "other-api"], "sub": "alice", "iat": t - 500, "exp": t + 60,
                 "sid": "s1", "auth_time": t - 500, "jti": "j" })
@@ -620,7 +623,7 @@ fn sliding_needs_the_sessions_and_the_issuers_key_and_each_setting_is_given_once
     // An invalid sliding cookie name is reported by build(), like every other setting.
     assert!(matches!(
         wired()
-            .sliding(policy().cookie("bad name", tower_jwt_auth::SameSite::Strict))
+            .sliding(policy().cookie("bad name", tower_jwt_auth::sliding::SameSite::Strict))
             .build(),
         Err(ConfigError::InvalidName(_))
     ));
@@ -865,7 +868,7 @@ async fn a_partner_token_naming_a_local_session_does_not_end_it() {
         .as_str()
         .unwrap()
         .to_owned();
-    let t = tower_jwt_auth::Clock::now(&f.clock);
+    let t = tower_jwt_auth::clock::Clock::now(&f.clock);
     let partner = partner_token(&json!({
         "iss": PARTNER, "aud": AUDIENCE, "sub": "alice", "iat": t, "exp": t + 60, "sid": sid, "jti": "partner-1"
     }));
@@ -953,8 +956,8 @@ impl Flaky {
     }
 }
 
-impl tower_jwt_auth::RevocationCheck for Flaky {
-    fn is_revoked(&self, token: &TokenInfo) -> tower_jwt_auth::Lookup<bool> {
+impl tower_jwt_auth::store::RevocationCheck for Flaky {
+    fn is_revoked(&self, token: &TokenInfo) -> tower_jwt_auth::store::Lookup<bool> {
         let marked = self
             .partial
             .lock()
@@ -962,7 +965,7 @@ impl tower_jwt_auth::RevocationCheck for Flaky {
             .as_ref()
             .is_some_and(|sids| token.session_id().is_some_and(|sid| sids.contains(sid)));
         match marked {
-            true => tower_jwt_auth::Lookup::Ready(Ok(true)),
+            true => tower_jwt_auth::store::Lookup::Ready(Ok(true)),
             false => self.inner.is_revoked(token),
         }
     }
@@ -971,11 +974,11 @@ impl tower_jwt_auth::RevocationCheck for Flaky {
 impl SessionStore for Flaky {
     fn create_session(
         &self,
-        session: tower_jwt_auth::NewSession,
-    ) -> tower_jwt_auth::StoreFuture<()> {
+        session: tower_jwt_auth::store::NewSession,
+    ) -> tower_jwt_auth::store::StoreFuture<()> {
         if self.race.swap(false, std::sync::atomic::Ordering::SeqCst) {
             self.clock.advance(1);
-            let now = tower_jwt_auth::Clock::now(&self.clock);
+            let now = tower_jwt_auth::clock::Clock::now(&self.clock);
             let subject = session.session.subject.clone();
             drop(self.inner.revoke_subject(ISSUER, &subject, now, now + 3600));
         }
@@ -983,18 +986,24 @@ impl SessionStore for Flaky {
     }
     fn rotate(
         &self,
-        request: tower_jwt_auth::RotateRequest,
-    ) -> tower_jwt_auth::StoreFuture<tower_jwt_auth::RotateOutcome> {
+        request: tower_jwt_auth::store::RotateRequest,
+    ) -> tower_jwt_auth::store::StoreFuture<tower_jwt_auth::store::RotateOutcome> {
         self.inner.rotate(request)
     }
-    fn revoke_session(&self, session_id: &str, until: i64) -> tower_jwt_auth::StoreFuture<()> {
+    fn revoke_session(
+        &self,
+        session_id: &str,
+        until: i64,
+    ) -> tower_jwt_auth::store::StoreFuture<()> {
         let mut partial = self.partial.lock().unwrap();
         if let Some(sids) = partial.as_mut() {
             if sids.is_empty() {
                 sids.insert(session_id.to_owned());
-                return Box::pin(std::future::ready(Err(tower_jwt_auth::StoreError::new(
-                    "the connection dropped after the marker was written",
-                ))));
+                return Box::pin(std::future::ready(Err(
+                    tower_jwt_auth::store::StoreError::new(
+                        "the connection dropped after the marker was written",
+                    ),
+                )));
             }
         }
         self.inner.revoke_session(session_id, until)
@@ -1005,11 +1014,11 @@ impl SessionStore for Flaky {
         generation: u64,
         secret_hash: [u8; 32],
         until: i64,
-    ) -> tower_jwt_auth::StoreFuture<bool> {
+    ) -> tower_jwt_auth::store::StoreFuture<bool> {
         self.inner
             .revoke_refresh_token(session_id, generation, secret_hash, until)
     }
-    fn revoke_token(&self, jti: &str, until: i64) -> tower_jwt_auth::StoreFuture<()> {
+    fn revoke_token(&self, jti: &str, until: i64) -> tower_jwt_auth::store::StoreFuture<()> {
         self.inner.revoke_token(jti, until)
     }
     fn revoke_subject(
@@ -1018,7 +1027,7 @@ impl SessionStore for Flaky {
         subject: &str,
         not_before: i64,
         until: i64,
-    ) -> tower_jwt_auth::StoreFuture<()> {
+    ) -> tower_jwt_auth::store::StoreFuture<()> {
         self.inner
             .revoke_subject(issuer, subject, not_before, until)
     }
@@ -1107,7 +1116,7 @@ async fn every_token_naming_the_sessions_issuer_is_held_to_its_max_ttl() {
         .sessions(&f.sessions)
         .build()
         .unwrap();
-    let t = tower_jwt_auth::Clock::now(&f.clock);
+    let t = tower_jwt_auth::clock::Clock::now(&f.clock);
     let max_ttl = f.sessions.issuer().max_ttl().as_secs() as i64;
     let sign = |exp: i64| {
         sign_raw(
@@ -1230,7 +1239,7 @@ async fn session_tokens_are_refused_where_their_session_cannot_be_checked() {
         status_of(&checked, pair.access_token()).await,
         StatusCode::OK
     );
-    let t = tower_jwt_auth::Clock::now(&f.clock);
+    let t = tower_jwt_auth::clock::Clock::now(&f.clock);
     let partner = partner_token(
         &json!({ "iss": PARTNER, "aud": AUDIENCE, "sub": "bob", "iat": t, "exp": t + 600, "sid": "p1" }),
     );
@@ -1254,23 +1263,26 @@ async fn session_tokens_are_refused_where_their_session_cannot_be_checked() {
 #[derive(Clone, Default)]
 struct OutOfProcess(MemoryStore);
 
-impl tower_jwt_auth::RevocationCheck for OutOfProcess {
-    fn is_revoked(&self, token: &TokenInfo) -> tower_jwt_auth::Lookup<bool> {
+impl tower_jwt_auth::store::RevocationCheck for OutOfProcess {
+    fn is_revoked(&self, token: &TokenInfo) -> tower_jwt_auth::store::Lookup<bool> {
         self.0.is_revoked(token)
     }
 }
 
 impl tower_jwt_auth::SessionStore for OutOfProcess {
-    fn create_session(&self, s: tower_jwt_auth::NewSession) -> tower_jwt_auth::StoreFuture<()> {
+    fn create_session(
+        &self,
+        s: tower_jwt_auth::store::NewSession,
+    ) -> tower_jwt_auth::store::StoreFuture<()> {
         self.0.create_session(s)
     }
     fn rotate(
         &self,
-        r: tower_jwt_auth::RotateRequest,
-    ) -> tower_jwt_auth::StoreFuture<tower_jwt_auth::RotateOutcome> {
+        r: tower_jwt_auth::store::RotateRequest,
+    ) -> tower_jwt_auth::store::StoreFuture<tower_jwt_auth::store::RotateOutcome> {
         self.0.rotate(r)
     }
-    fn revoke_session(&self, sid: &str, until: i64) -> tower_jwt_auth::StoreFuture<()> {
+    fn revoke_session(&self, sid: &str, until: i64) -> tower_jwt_auth::store::StoreFuture<()> {
         self.0.revoke_session(sid, until)
     }
     fn revoke_refresh_token(
@@ -1279,10 +1291,10 @@ impl tower_jwt_auth::SessionStore for OutOfProcess {
         generation: u64,
         hash: [u8; 32],
         until: i64,
-    ) -> tower_jwt_auth::StoreFuture<bool> {
+    ) -> tower_jwt_auth::store::StoreFuture<bool> {
         self.0.revoke_refresh_token(sid, generation, hash, until)
     }
-    fn revoke_token(&self, jti: &str, until: i64) -> tower_jwt_auth::StoreFuture<()> {
+    fn revoke_token(&self, jti: &str, until: i64) -> tower_jwt_auth::store::StoreFuture<()> {
         self.0.revoke_token(jti, until)
     }
     fn revoke_subject(
@@ -1291,7 +1303,7 @@ impl tower_jwt_auth::SessionStore for OutOfProcess {
         sub: &str,
         not_before: i64,
         until: i64,
-    ) -> tower_jwt_auth::StoreFuture<()> {
+    ) -> tower_jwt_auth::store::StoreFuture<()> {
         self.0.revoke_subject(iss, sub, not_before, until)
     }
 }

@@ -8,7 +8,7 @@ use http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use jsonwebtoken::Algorithm;
 use tower::ServiceExt;
-use tower_jwt_auth::{ConfigError, ProtectedResourceMetadata};
+use tower_jwt_auth::{well_known::ProtectedResourceMetadata, ConfigError};
 
 const RESOURCE: &str = "https://api.example.com/v1";
 
@@ -47,7 +47,7 @@ async fn the_layer_describes_itself_and_the_service_serves_it() {
     assert_eq!(post.status(), StatusCode::METHOD_NOT_ALLOWED);
     // A cookie source takes no RFC 9728 bearer method.
     let cookie_only = builder_for(Algorithm::HS256)
-        .token_source(tower_jwt_auth::CookieSource::new("at").unwrap())
+        .token_source(tower_jwt_auth::token::CookieSource::new("at").unwrap())
         .build()
         .unwrap();
     let json = serde_json::to_value(cookie_only.resource_metadata(RESOURCE)).unwrap();

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tower_jwt_auth::{Jwks, JwtAuthLayer};
+use tower_jwt_auth::{keys::Jwks, JwtAuthLayer};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };

@@ -51,7 +51,7 @@
 //! [`Dpop::record`] records its use; [`Sessions::login_with`](crate::Sessions::login_with) then binds the new
 //! pair to its key: the access token carries `cnf.jkt`, the pair's `token_type` is `DPoP`,
 //! and the refresh token is bound too (RFC 9449 §5): refreshing it needs a proof by the same key
-//! ([`RefreshEndpoint::dpop`](crate::RefreshEndpoint::dpop) reads it), and without one the refresh is
+//! ([`RefreshEndpoint::dpop`](crate::session::RefreshEndpoint::dpop) reads it), and without one the refresh is
 //! `invalid_grant` and changes nothing. Sliding keeps `cnf` on reissued tokens, and only bound requests — which
 //! carry a proof — reach it.
 //!
@@ -418,7 +418,7 @@ impl Dpop {
         }
     }
 
-    /// The answer of a token endpoint (a login handler, [`RefreshEndpoint`](crate::RefreshEndpoint)) to a proof
+    /// The answer of a token endpoint (a login handler, [`RefreshEndpoint`](crate::session::RefreshEndpoint)) to a proof
     /// [`verify`](Self::verify), [`record`](Self::record) or [`check`](Self::check) refused, as RFC 9449 §5 and
     /// RFC 6749 §5.2 say: 400 `{"error":"invalid_dpop_proof"}` (a replay included); 400
     /// `{"error":"use_dpop_nonce"}` with the nonce in `DPoP-Nonce` (RFC 9449 §8); 503 `temporarily_unavailable`
@@ -541,7 +541,7 @@ impl DpopBuilder {
     }
 
     /// How many token-endpoint proofs (checked by [`Dpop::record`], [`Dpop::check`] and
-    /// [`RefreshEndpoint`](crate::RefreshEndpoint)) this process keeps live at once (default
+    /// [`RefreshEndpoint`](crate::session::RefreshEndpoint)) this process keeps live at once (default
     /// [`DEFAULT_TOKEN_ENDPOINT_CAPACITY`], at least one). They are kept apart from resource proofs, which
     /// come with a verified access token, so a flood of self-signed proofs at a login can fill only this: token
     /// requests then get 503 until the flood's proofs age out (one proof window, about 95 s by default), while

@@ -372,7 +372,7 @@ impl TokenIssuer {
     /// Rotates to a new signing key, without a restart: new tokens are signed with `key` from now on, and the
     /// key it replaces stays published in [`jwks`](Self::jwks) — and accepted by every layer wired to sessions
     /// on this issuer — until every token it signed has expired (its lifetime plus
-    /// [`REVOCATION_MARGIN`](crate::REVOCATION_MARGIN), which covers any layer's leeway). Keys retired longer
+    /// [`REVOCATION_MARGIN`](crate::store::REVOCATION_MARGIN), which covers any layer's leeway). Keys retired longer
     /// ago are dropped.
     ///
     /// Both keys need `kid`s ([`SigningKey::with_kid`]), distinct from every key still published (except the
@@ -402,7 +402,7 @@ impl TokenIssuer {
 
     /// Publishes `key` ahead of its use: it joins [`jwks`](Self::jwks) (and the keys layers wired to these
     /// sessions trust) now, but signs nothing until [`rotate`](Self::rotate) activates it. Stage the next key
-    /// at least as long before the rotation as verifiers cache the JWK Set ([`JwksEndpoint`](crate::JwksEndpoint)
+    /// at least as long before the rotation as verifiers cache the JWK Set ([`JwksEndpoint`](crate::issuer::JwksEndpoint)
     /// lets them keep it 300 s), and no verifier ever meets a `kid` it has not fetched. Staging another key
     /// withdraws the one staged before. The key needs a `kid` no published key has.
     pub fn stage(&self, key: SigningKey) -> Result<(), ConfigError> {
@@ -428,7 +428,7 @@ impl TokenIssuer {
 
     /// The public keys of this issuer as a JWK Set (RFC 7517 §5): the active key and the retired keys still
     /// published, each with its `kid`, `alg` and `use: sig`. HMAC secrets are never published (the set is then
-    /// empty). Serve it with [`JwksEndpoint`](crate::JwksEndpoint).
+    /// empty). Serve it with [`JwksEndpoint`](crate::issuer::JwksEndpoint).
     pub fn jwks(&self) -> JwkSet {
         let now = self.inner.clock.now();
         JwkSet {
@@ -514,7 +514,7 @@ impl TokenIssuerBuilder {
     /// never shorter than it).
     ///
     /// Revocation markers ("log out everywhere", a session's end) are kept this long past the revocation (plus
-    /// [`REVOCATION_MARGIN`](crate::REVOCATION_MARGIN)), on every store, and a layer wired to
+    /// [`REVOCATION_MARGIN`](crate::store::REVOCATION_MARGIN)), on every store, and a layer wired to
     /// [`Sessions`](crate::Sessions) over this issuer refuses the issuer's tokens that live longer, or that have
     /// no `iat` (401 `invalid_token`, claim `exp` or `iat`): no accepted token can outlive a marker that covers
     /// it. When you shorten the ttl, keep `max_ttl` at the old ttl until the old tokens have expired, or their

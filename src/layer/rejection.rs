@@ -318,7 +318,7 @@ pub(crate) fn is_header_safe(text: &str) -> bool {
 ///
 /// ```
 /// use http::Response;
-/// use tower_jwt_auth::{Rejection, Responder};
+/// use tower_jwt_auth::{rejection::Rejection, rejection::Responder};
 ///
 /// #[derive(Debug, Clone)]
 /// struct PlainText;

@@ -42,7 +42,7 @@ type EndpointFuture =
 /// ```
 /// # fn sessions() -> tower_jwt_auth::Sessions { unimplemented!() }
 /// use axum::Router;
-/// use tower_jwt_auth::RefreshEndpoint;
+/// use tower_jwt_auth::session::RefreshEndpoint;
 ///
 /// # fn app() -> Router {
 /// Router::new().route_service("/refresh", RefreshEndpoint::new(sessions()))

@@ -324,7 +324,7 @@ impl Sessions {
 
     /// The marker lifetime for a session or subject revoked now: its tokens were all issued before now, so none
     /// expires later than now + the longest lifetime a token of the issuer can have
-    /// ([`TokenIssuerBuilder::max_ttl`](crate::TokenIssuerBuilder::max_ttl), which layers wired to these
+    /// ([`TokenIssuerBuilder::max_ttl`](crate::issuer::TokenIssuerBuilder::max_ttl), which layers wired to these
     /// sessions enforce), whatever the ttl was when they were minted.
     fn revoked_now_until(&self, now: i64) -> i64 {
         Self::marker_until(now.saturating_add(self.inner.issuer.max_ttl_secs()))

@@ -3,7 +3,7 @@
 //! and, for unit tests of your handlers, requests that look verified ([`authenticate`], [`token_info`]).
 //!
 //! The suite drives a store the way production does: through [`Sessions`](crate::Sessions) and a
-//! [`JwtAuthLayer`](crate::JwtAuthLayer) wired to them, on a [`ManualClock`](crate::ManualClock), and checks what a user would see (refresh outcomes, 200 or 401 for access tokens). Its
+//! [`JwtAuthLayer`](crate::JwtAuthLayer) wired to them, on a [`ManualClock`](crate::clock::ManualClock), and checks what a user would see (refresh outcomes, 200 or 401 for access tokens). Its
 //! cases cover rotation, reuse detection (any older generation revokes the family), concurrent refreshes (exactly
 //! one winner), the grace period, idle and absolute lifetimes, logout, logout everywhere and revocation. The
 //! lifecycle model test runs random sequences of all of these, plus sliding actions and time steps into the

@@ -18,7 +18,7 @@ pub(crate) struct Validation {
     pub(crate) required: Vec<&'static str>,
     pub(crate) max_age: Option<i64>,
     /// The layer's own session issuer and the longest lifetime (`exp - iat`) its tokens may have
-    /// ([`TokenIssuerBuilder::max_ttl`](crate::TokenIssuerBuilder::max_ttl)), which revocation markers are
+    /// ([`TokenIssuerBuilder::max_ttl`](crate::issuer::TokenIssuerBuilder::max_ttl)), which revocation markers are
     /// sized by: checked on the tokens its keys verify and on every token that names it.
     pub(crate) own_lifetime: Option<(String, i64)>,
     /// Refuse session tokens (`sid`): the layer can't check their session, so a logout would not reach them.

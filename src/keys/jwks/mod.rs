@@ -11,7 +11,7 @@
 //! ```no_run
 //! # async fn run() -> Result<(), tower_jwt_auth::ConfigError> {
 //! use std::time::Duration;
-//! use tower_jwt_auth::{Jwks, JwtAuthLayer};
+//! use tower_jwt_auth::{keys::Jwks, JwtAuthLayer};
 //!
 //! let auth = JwtAuthLayer::builder()
 //!     .issuer("https://auth.example.com/realms/main")
@@ -87,7 +87,7 @@ impl Default for Settings {
 }
 
 /// A remote (or static) JWK Set the layer trusts. Add it with
-/// [`JwtAuthBuilder::jwks`](crate::JwtAuthBuilder::jwks) or, per issuer, [`TrustedIssuer::jwks`](crate::TrustedIssuer::jwks).
+/// [`JwtAuthBuilder::jwks`](crate::JwtAuthBuilder::jwks) or, per issuer, [`TrustedIssuer::jwks`](crate::keys::TrustedIssuer::jwks).
 ///
 /// Defaults: algorithms RS*, PS*, ES256, ES384, EdDSA (never HMAC); 5 s fetch timeout; refresh every
 /// `max-age` (5 min without one) clamped to 1 min … 24 h; at most one refetch per 10 s for unknown `kid`s;

@@ -19,7 +19,7 @@
 //!   rest of the keyspace), so nothing written while it was away is missed, however long that was.
 //! - **Fail closed.** Each successful read (at least one a second: the read blocks for one second at most) marks
 //!   the mirror fresh. Until the first hydration, and when the feed has been silent longer than the store's
-//!   `max_feed_lag`, checks fail with a [`StoreError`](crate::StoreError) (503 from the layer), never an accepted
+//!   `max_feed_lag`, checks fail with a [`StoreError`](crate::store::StoreError) (503 from the layer), never an accepted
 //!   token.
 //! - **Own writes** go into the local mirror at once, so a process sees its own logouts immediately; other
 //!   processes see them when the stream delivers them.

@@ -185,7 +185,7 @@ fn marking(body: &str) -> Script {
 /// A [`SessionStore`] and [`RevocationCheck`] on Redis. Cloning shares the connection.
 ///
 /// ```no_run
-/// # async fn run() -> Result<(), tower_jwt_auth::StoreError> {
+/// # async fn run() -> Result<(), tower_jwt_auth::store::StoreError> {
 /// use std::time::Duration;
 /// use tower_jwt_auth::RedisStore;
 ///
@@ -205,7 +205,7 @@ fn marking(body: &str) -> Script {
 /// `{<prefix>:feed}`. A session is one hash however often it is refreshed (the current and previous refresh-token
 /// hashes, never the secrets), and expires when it idles out. Revocation markers are kept until the `until`
 /// [`Sessions`](crate::Sessions) computed for them (the covered tokens' latest expiry plus
-/// [`REVOCATION_MARGIN`](crate::REVOCATION_MARGIN)); a marker is only ever lengthened, and a revocation that
+/// [`REVOCATION_MARGIN`](crate::store::REVOCATION_MARGIN)); a marker is only ever lengthened, and a revocation that
 /// changes nothing (the same id already revoked until then or later) writes and announces nothing. Every call
 /// has a timeout; an unreachable or slow Redis is a [`StoreError`] (503 from the layer and the endpoints), and
 /// the connection manager reconnects by itself.
