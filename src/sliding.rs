@@ -230,11 +230,12 @@ impl SlidingPolicy {
     pub(crate) fn validate(&self) -> Result<(), ConfigError> {
         if self.header.is_none() && self.cookie.is_none() {
             return Err(ConfigError::Missing(
-                "a sliding delivery (header or cookie)",
+                "SlidingPolicy: a delivery for the renewed token: call .header(..) or .cookie(..)",
             ));
         }
         if let Some(cookie) = &self.cookie {
-            CookieSource::new(cookie.name.clone())?;
+            CookieSource::new(cookie.name.clone())
+                .map_err(|e| e.in_setting("SlidingPolicy::cookie"))?;
         }
         Ok(())
     }

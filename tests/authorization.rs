@@ -216,7 +216,10 @@ fn item_06_rfc6750_3_error_description_characters() {
     ));
     assert!(matches!(
         builder_for(Algorithm::HS256).realm("r\\").build(),
-        Err(ConfigError::InvalidName(_))
+        Err(ConfigError::InvalidName {
+            setting: "JwtAuthBuilder::realm",
+            ..
+        })
     ));
     assert!(builder_for(Algorithm::HS256).realm("a\"b").build().is_err());
     assert!(builder_for(Algorithm::HS256).realm("a\\b").build().is_err());

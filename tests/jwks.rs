@@ -371,7 +371,9 @@ async fn keys_without_alg_take_the_allowed_algorithms_of_their_type() {
             .jwks(hmac)
             .build()
             .unwrap_err(),
-        tower_jwt_auth::ConfigError::AlgorithmMismatch
+        tower_jwt_auth::ConfigError::HmacAlgorithm {
+            setting: "Jwks::algorithms"
+        }
     );
 }
 

@@ -625,7 +625,10 @@ fn sliding_needs_the_sessions_and_the_issuers_key_and_each_setting_is_given_once
         wired()
             .sliding(policy().cookie("bad name", tower_jwt_auth::sliding::SameSite::Strict))
             .build(),
-        Err(ConfigError::InvalidName(_))
+        Err(ConfigError::InvalidName {
+            setting: "SlidingPolicy::cookie",
+            ..
+        })
     ));
 }
 
@@ -1315,6 +1318,47 @@ fn refused_without_successor_key(store: impl tower_jwt_auth::SessionStore + Clon
     assert!(matches!(error, ConfigError::Missing(_)), "{error:?}");
     assert!(error.to_string().contains(".successor_key(..)"), "{error}");
     assert!(builder().successor_key([3; 32]).build().is_ok());
+}
+
+/// The sessions' builder names the duration that is out of range and the range it must be in; a shared store
+/// behind an `Arc` is still a store (it keeps saying it is process-local).
+#[test]
+fn sessions_builder_errors_name_their_setting() {
+    let grace = Sessions::builder(test_issuer(), MemoryStore::new())
+        .grace_period(Duration::from_secs(61))
+        .build()
+        .unwrap_err();
+    assert_eq!(grace.setting(), Some("SessionsBuilder::grace_period"));
+    assert_eq!(
+        grace.to_string(),
+        "SessionsBuilder::grace_period: invalid duration; it must be at most 60 seconds (MAX_GRACE_PERIOD)"
+    );
+    let idle = Sessions::builder(test_issuer(), Arc::new(MemoryStore::new()))
+        .refresh_ttl(Duration::ZERO)
+        .build()
+        .unwrap_err();
+    assert_eq!(
+        idle,
+        ConfigError::InvalidDuration {
+            setting: "SessionsBuilder::refresh_ttl",
+            expected: "between one second and 100 years"
+        }
+    );
+    let policy = SlidingPolicy::new().cookie("bad name", tower_jwt_auth::sliding::SameSite::Strict);
+    let sessions = Sessions::builder(test_issuer(), Arc::new(MemoryStore::new()))
+        .build()
+        .expect("an Arc'd memory store is process-local: no successor key needed");
+    let cookie = JwtAuthLayer::builder()
+        .sessions(&sessions)
+        .sliding(policy)
+        .build()
+        .unwrap_err();
+    assert!(
+        cookie
+            .to_string()
+            .starts_with("SlidingPolicy::cookie: invalid name `bad name`; use a non-empty name"),
+        "{cookie}"
+    );
 }
 
 #[tokio::test]

@@ -92,6 +92,15 @@ async fn every_challenge_names_the_metadata_url() {
         let refused = builder_for(Algorithm::HS256)
             .resource_metadata_url(bad)
             .build();
-        assert!(matches!(refused, Err(ConfigError::InvalidName(_))), "{bad}");
+        let error = refused.unwrap_err();
+        assert!(matches!(error, ConfigError::InvalidUrl { .. }), "{bad}");
+        // The message names the setting and the URL, and says what an accepted URL looks like.
+        let message = error.to_string();
+        assert!(
+            message.starts_with("JwtAuthBuilder::resource_metadata_url: ")
+                && message.contains(bad)
+                && message.contains("absolute http or https URL"),
+            "{message}"
+        );
     }
 }

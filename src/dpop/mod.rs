@@ -589,7 +589,8 @@ impl DpopBuilder {
     pub fn build(self) -> Result<Dpop, ConfigError> {
         if self.public_urls.is_empty() {
             return Err(ConfigError::Missing(
-                "a public URL for DPoP proofs (call .public_url(..))",
+                "DpopBuilder::public_url, the URL the proofs' htu must match: call \
+                 .public_url(\"https://api.example.com\")",
             ));
         }
         let bases = self
@@ -598,39 +599,53 @@ impl DpopBuilder {
             .map(|url| {
                 htu::normalize(url)
                     .map(|base| base.trim_end_matches('/').to_owned())
-                    .ok_or_else(|| ConfigError::InvalidName(url.clone()))
+                    .ok_or_else(|| ConfigError::InvalidUrl {
+                        setting: "DpopBuilder::public_url",
+                        url: url.clone(),
+                    })
             })
             .collect::<Result<Vec<_>, _>>()?;
         if self.algorithms.is_empty() {
-            return Err(ConfigError::Missing("a DPoP proof algorithm"));
+            return Err(ConfigError::Missing(
+                "DpopBuilder::algorithms, the algorithms proofs may use: list at least one (ES256, EdDSA, ...)",
+            ));
         }
         if self
             .algorithms
             .iter()
             .any(|alg| alg.family() == AlgorithmFamily::Hmac)
         {
-            return Err(ConfigError::AlgorithmMismatch);
+            return Err(ConfigError::HmacAlgorithm {
+                setting: "DpopBuilder::algorithms",
+            });
         }
-        let window = |d: Duration, what| match d <= MAX_WINDOW {
+        let window = |d: Duration, setting| match d <= MAX_WINDOW {
             true => Ok(d.as_secs() as i64),
-            false => Err(ConfigError::InvalidDuration(what)),
+            false => Err(ConfigError::InvalidDuration {
+                setting,
+                expected: "at most 300 seconds",
+            }),
         };
-        let max_age = window(self.max_age, "the DPoP proof age is at most 300 seconds")?;
-        let max_skew = window(self.max_skew, "the DPoP clock skew is at most 300 seconds")?;
+        let max_age = window(self.max_age, "DpopBuilder::proof_max_age")?;
+        let max_skew = window(self.max_skew, "DpopBuilder::clock_skew")?;
         if max_age == 0 {
-            return Err(ConfigError::InvalidDuration(
-                "the DPoP proof age must be positive",
-            ));
+            return Err(ConfigError::InvalidDuration {
+                setting: "DpopBuilder::proof_max_age",
+                expected: "between 1 and 300 seconds",
+            });
         }
         if self.max_proof_size == 0 {
-            return Err(ConfigError::InvalidMaxTokenSize);
+            return Err(ConfigError::InvalidSize {
+                setting: "DpopBuilder::max_proof_size",
+            });
         }
         let nonces = match self.nonce_window {
             None => None,
             Some(window) if window.as_secs() == 0 => {
-                return Err(ConfigError::InvalidDuration(
-                    "the DPoP nonce window must be at least one second",
-                ))
+                return Err(ConfigError::InvalidDuration {
+                    setting: "DpopBuilder::require_nonce",
+                    expected: "at least one second",
+                })
             }
             Some(window) => Some(nonce::Nonces {
                 key: self.nonce_key.unwrap_or_else(random_bytes::<32>),

@@ -2,7 +2,23 @@
 
 use std::fmt;
 
-/// An invalid configuration, reported when a layer, key or issuer is built, never while serving.
+use crate::token::claims::REGISTERED_CLAIMS;
+
+/// An invalid configuration, reported when a layer, key, issuer, sessions, DPoP rules, a key set or a sliding
+/// policy is built, never while serving.
+///
+/// One type for every builder, so an application that builds several of them in one function reports them
+/// with one `?`. A variant about one setting names it as `Builder::method` ([`setting`](Self::setting)), and
+/// every message says what was expected and how to fix it:
+///
+/// ```
+/// use tower_jwt_auth::{ConfigError, JwtAuthLayer};
+///
+/// let error = JwtAuthLayer::builder().max_token_size(0).allow_any_audience().allow_any_issuer().build();
+/// let error = error.unwrap_err();
+/// assert_eq!(error.setting(), Some("JwtAuthBuilder::max_token_size"));
+/// assert!(matches!(error, ConfigError::InvalidSize { .. }));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ConfigError {
@@ -27,6 +43,12 @@ pub enum ConfigError {
     InvalidKey(String),
     /// The algorithm cannot be used with this kind of key (for example an HMAC algorithm for an RSA key).
     AlgorithmMismatch,
+    /// An HMAC algorithm where only public-key algorithms work: DPoP proofs and remote key sets are checked
+    /// with the sender's public key.
+    HmacAlgorithm {
+        /// The setting, as `Builder::method`.
+        setting: &'static str,
+    },
     /// The JSON limits allow no member at all.
     InvalidJsonLimits,
     /// `.require(..)` was given before `.claims::<C>()`: the predicate was written for the old claims type.
@@ -43,18 +65,48 @@ pub enum ConfigError {
     MissingExpWithRevocation,
     /// A key id is empty or longer than 256 bytes.
     InvalidKeyId,
+    /// A key staged or rotated to under a key id the issuer already uses for another key.
+    KeyIdInUse {
+        /// The setting, as `Builder::method` (`TokenIssuer::stage`, `TokenIssuer::rotate`).
+        setting: &'static str,
+        /// The key id.
+        kid: String,
+    },
+    /// [`TokenIssuer::retire`](crate::TokenIssuer::retire) of a key id the issuer does not hold.
+    UnknownKeyId(String),
     /// Leeway above the allowed maximum (300 s).
     LeewayTooLarge,
-    /// The maximum token size is zero.
-    InvalidMaxTokenSize,
+    /// A size limit is zero ([`JwtAuthBuilder::max_token_size`](crate::JwtAuthBuilder::max_token_size),
+    /// [`DpopBuilder::max_proof_size`](crate::dpop::DpopBuilder::max_proof_size)).
+    InvalidSize {
+        /// The setting, as `Builder::method`.
+        setting: &'static str,
+    },
     /// A claim named as required is not one this crate knows how to check.
     UnknownRequiredClaim(String),
     /// A scope is empty or contains characters outside RFC 6749 §3.3 `scope-token`.
     InvalidScope(String),
-    /// A realm, cookie or header name contains characters that can't be sent in a header.
-    InvalidName(String),
+    /// A realm or cookie name contains characters that can't be sent in a header.
+    InvalidName {
+        /// The setting, as `Builder::method`.
+        setting: &'static str,
+        /// The name given.
+        name: String,
+    },
+    /// A URL that is not an absolute `http`/`https` URL with a host, or that can't be sent in a header.
+    InvalidUrl {
+        /// The setting, as `Builder::method`.
+        setting: &'static str,
+        /// The URL given.
+        url: String,
+    },
     /// A lifetime or duration is zero or out of range.
-    InvalidDuration(&'static str),
+    InvalidDuration {
+        /// The setting, as `Builder::method`.
+        setting: &'static str,
+        /// The range it must be in.
+        expected: &'static str,
+    },
     /// The cookie source needs a `Secure` cookie and a SameSite policy.
     InsecureCookie,
     /// An HMAC secret that is key text — a PEM, DER or JWK key — not random bytes: the algorithm-confusion setup
@@ -68,8 +120,44 @@ pub enum ConfigError {
     /// A remote key set URL (or the `jwks_uri` a discovery names) that is plain `http`: anyone on the path could
     /// swap the keys. Use `https`; `http` is allowed only for a loopback host, with `Jwks::allow_http()`.
     InsecureKeyUrl(String),
-    /// A mandatory setting was not given (for example the issuer's audience).
+    /// A mandatory setting was not given (for example the issuer's audience): which one, and how to give it.
     Missing(&'static str),
+}
+
+impl ConfigError {
+    /// The setting the error is about, as `Builder::method` (`"DpopBuilder::max_proof_size"`), for the
+    /// variants about one setting.
+    pub fn setting(&self) -> Option<&'static str> {
+        match self {
+            Self::HmacAlgorithm { setting }
+            | Self::InvalidSize { setting }
+            | Self::InvalidName { setting, .. }
+            | Self::InvalidUrl { setting, .. }
+            | Self::InvalidDuration { setting, .. }
+            | Self::KeyIdInUse { setting, .. } => Some(setting),
+            Self::UnknownKeyId(_) => Some("TokenIssuer::retire"),
+            Self::LeewayTooLarge => Some("JwtAuthBuilder::leeway"),
+            Self::InvalidJsonLimits => Some("JwtAuthBuilder::json_limits"),
+            Self::DuplicateIssuer(_) => Some("JwtAuthBuilder::trust_issuer"),
+            Self::UnknownRequiredClaim(_) => Some("JwtAuthBuilder::require_claims"),
+            Self::SlidingWithoutSessions => Some("JwtAuthBuilder::sliding"),
+            _ => None,
+        }
+    }
+
+    /// The same error, about `setting` instead (a value checked by a shared helper for several setters).
+    pub(crate) fn in_setting(mut self, new: &'static str) -> Self {
+        match &mut self {
+            Self::HmacAlgorithm { setting }
+            | Self::InvalidSize { setting }
+            | Self::InvalidName { setting, .. }
+            | Self::InvalidUrl { setting, .. }
+            | Self::InvalidDuration { setting, .. }
+            | Self::KeyIdInUse { setting, .. } => *setting = new,
+            _ => {}
+        }
+        self
+    }
 }
 
 impl fmt::Display for ConfigError {
@@ -78,21 +166,41 @@ impl fmt::Display for ConfigError {
             Self::NoCryptoProvider => f.write_str(
                 "no jsonwebtoken crypto provider: enable the `aws-lc-rs` or `rust-crypto` feature of tower-jwt-auth",
             ),
-            Self::NoKeys => f.write_str("no verification key configured"),
+            Self::NoKeys => f.write_str(
+                "no verification key configured: give the layer .key(..), .keys(..) or .jwks(..), wire \
+                 .sessions(..), and give every trust_issuer(..) at least one key",
+            ),
             Self::WeakHmacSecret { min_bytes, got_bytes } => write!(
                 f,
-                "HMAC secret too short: {got_bytes} bytes, at least {min_bytes} required (RFC 7518 section 3.2)"
+                "HMAC secret too short: {got_bytes} bytes, at least {min_bytes} required (RFC 7518 section 3.2); \
+                 use {min_bytes} or more random bytes"
             ),
-            Self::WeakRsaKey { bits } => {
-                write!(f, "RSA key too small: {bits} bits, at least 2048 required (RFC 7518 section 3.3)")
-            }
+            Self::WeakRsaKey { bits } => write!(
+                f,
+                "RSA key too small: {bits} bits, at least 2048 required (RFC 7518 section 3.3); use a 2048-bit \
+                 or larger key"
+            ),
             Self::InvalidKey(why) => write!(f, "invalid key: {why}"),
-            Self::AlgorithmMismatch => f.write_str("the algorithm does not fit the key type"),
-            Self::InvalidJsonLimits => f.write_str("the JSON limits must allow at least one member"),
+            Self::AlgorithmMismatch => f.write_str(
+                "the algorithm does not fit the key type: pick one of the key's family (HS* for a secret, RS*/PS* \
+                 for RSA, ES* for EC, EdDSA for Ed25519)",
+            ),
+            Self::HmacAlgorithm { setting } => write!(
+                f,
+                "{setting}: an HMAC algorithm (HS256, HS384, HS512) can't be used here, these are checked with \
+                 the sender's public key; list public-key algorithms (ES256, RS256, PS256, EdDSA, ...)"
+            ),
+            Self::InvalidJsonLimits => f.write_str(
+                "JwtAuthBuilder::json_limits: max_members must be at least 1; pass a positive limit (default 1024)",
+            ),
             Self::PredicateBeforeClaimsType => f.write_str(
                 "a claims predicate was given before .claims::<C>(): call .claims::<C>() first",
             ),
-            Self::DuplicateIssuer(issuer) => write!(f, "the issuer `{issuer}` is trusted twice"),
+            Self::DuplicateIssuer(issuer) => write!(
+                f,
+                "JwtAuthBuilder::trust_issuer: the issuer `{issuer}` is trusted twice; trust it once, with all \
+                 its keys in one TrustedIssuer"
+            ),
             Self::SlidingWithoutSessions => f.write_str(
                 "a sliding policy needs the sessions whose tokens it renews: call .sessions(&sessions)",
             ),
@@ -100,13 +208,47 @@ impl fmt::Display for ConfigError {
             Self::MissingExpWithRevocation => f.write_str(
                 "allow_missing_exp with a revocation store: a token without exp outlives every revocation",
             ),
-            Self::InvalidKeyId => f.write_str("key ids must be 1 to 256 bytes"),
-            Self::LeewayTooLarge => f.write_str("leeway must be at most 300 seconds"),
-            Self::InvalidMaxTokenSize => f.write_str("the maximum token size must be positive"),
-            Self::UnknownRequiredClaim(name) => write!(f, "unknown required claim `{name}`"),
-            Self::InvalidScope(scope) => write!(f, "invalid scope `{scope}`"),
-            Self::InvalidName(name) => write!(f, "invalid name `{name}`"),
-            Self::InvalidDuration(what) => write!(f, "invalid duration: {what}"),
+            Self::InvalidKeyId => f.write_str("key ids must be 1 to 256 bytes: give a shorter, non-empty kid"),
+            Self::KeyIdInUse { setting, kid } => write!(
+                f,
+                "{setting}: the kid `{kid}` already names another key of the issuer; give the new key a kid \
+                 of its own"
+            ),
+            Self::UnknownKeyId(kid) => write!(
+                f,
+                "TokenIssuer::retire: no key with kid `{kid}` is published; name a rotated or staged key"
+            ),
+            Self::LeewayTooLarge => f.write_str(
+                "JwtAuthBuilder::leeway must be at most 300 seconds: pass a shorter Duration (default 30 s)",
+            ),
+            Self::InvalidSize { setting } => write!(
+                f,
+                "{setting} must be positive: pass the largest size to accept, in bytes, or leave the default"
+            ),
+            Self::UnknownRequiredClaim(name) => write!(
+                f,
+                "JwtAuthBuilder::require_claims: unknown required claim `{name}`; name registered claims ({}), \
+                 or check other claims with .require(..)",
+                REGISTERED_CLAIMS.join(", ")
+            ),
+            Self::InvalidScope(scope) => write!(
+                f,
+                "invalid scope `{scope}`: a scope is a non-empty RFC 6749 scope-token (visible ASCII without \
+                 spaces, quotes or backslashes); pass each scope as its own item"
+            ),
+            Self::InvalidName { setting, name } => write!(
+                f,
+                "{setting}: invalid name `{name}`; use a non-empty name of visible ASCII characters without \
+                 quotes, backslashes or separators"
+            ),
+            Self::InvalidUrl { setting, url } => write!(
+                f,
+                "{setting}: `{url}` is not an absolute http or https URL with a host; pass one such as \
+                 `https://api.example.com/`, without quotes or control characters"
+            ),
+            Self::InvalidDuration { setting, expected } => {
+                write!(f, "{setting}: invalid duration; it must be {expected}")
+            }
             Self::Missing(what) => write!(f, "missing setting: {what}"),
             Self::InsecureCookie => {
                 f.write_str("token cookies must be Secure and have a SameSite policy (RFC 6750 section 5.3)")

@@ -562,22 +562,28 @@ impl TokenIssuerBuilder {
             Some(p) => p,
             None => crate::crypto::feature_provider()?,
         };
-        let issuer = self.issuer.ok_or(ConfigError::Missing("issuer"))?;
+        let issuer = self.issuer.ok_or(ConfigError::Missing(
+            "TokenIssuerBuilder::issuer, the `iss` of every token: call .issuer(\"https://auth.example.com\")",
+        ))?;
         if self.audience.is_empty() {
-            return Err(ConfigError::Missing("audience"));
+            return Err(ConfigError::Missing(
+                "TokenIssuerBuilder::audience, the `aud` of every token: call .audience(\"my-api\")",
+            ));
         }
         let ttl = i64::try_from(self.ttl.as_secs()).ok().filter(|t| *t > 0);
-        let ttl = ttl.ok_or(ConfigError::InvalidDuration(
-            "the token lifetime must be at least one second",
-        ))?;
+        let ttl = ttl.ok_or(ConfigError::InvalidDuration {
+            setting: "TokenIssuerBuilder::ttl",
+            expected: "at least one second",
+        })?;
         let max_ttl = match self.max_ttl {
             None => ttl,
             Some(max) => i64::try_from(max.as_secs())
                 .ok()
                 .filter(|max| *max >= ttl)
-                .ok_or(ConfigError::InvalidDuration(
-                    "max_ttl must be at least the token lifetime (ttl)",
-                ))?,
+                .ok_or(ConfigError::InvalidDuration {
+                    setting: "TokenIssuerBuilder::max_ttl",
+                    expected: "at least the token lifetime (ttl)",
+                })?,
         };
         let client_id = self.client_id.or_else(|| {
             crate::jose::jws::media_type_is(&self.typ, "at+jwt").then(|| issuer.clone())

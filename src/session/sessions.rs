@@ -194,11 +194,14 @@ impl fmt::Debug for SessionsBuilder {
     }
 }
 
-fn seconds(d: Duration, what: &'static str) -> Result<i64, ConfigError> {
+fn seconds(d: Duration, setting: &'static str) -> Result<i64, ConfigError> {
     i64::try_from(d.as_secs())
         .ok()
         .filter(|s| *s > 0 && *s <= LONGEST_LIFETIME)
-        .ok_or(ConfigError::InvalidDuration(what))
+        .ok_or(ConfigError::InvalidDuration {
+            setting,
+            expected: "between one second and 100 years",
+        })
 }
 
 impl SessionsBuilder {
@@ -235,22 +238,17 @@ impl SessionsBuilder {
 
     /// Checks the settings and builds the sessions.
     pub fn build(self) -> Result<Sessions, ConfigError> {
-        let refresh_ttl = seconds(
-            self.refresh_ttl,
-            "refresh_ttl must be between one second and 100 years",
-        )?;
-        let max_session = seconds(
-            self.max_session,
-            "max_session must be between one second and 100 years",
-        )?;
+        let refresh_ttl = seconds(self.refresh_ttl, "SessionsBuilder::refresh_ttl")?;
+        let max_session = seconds(self.max_session, "SessionsBuilder::max_session")?;
         if self.grace_period > MAX_GRACE_PERIOD {
-            return Err(ConfigError::InvalidDuration(
-                "the grace period is at most 60 seconds",
-            ));
+            return Err(ConfigError::InvalidDuration {
+                setting: "SessionsBuilder::grace_period",
+                expected: "at most 60 seconds (MAX_GRACE_PERIOD)",
+            });
         }
         if self.successor_key.is_none() && self.store.is_shared_or_persistent() {
             return Err(ConfigError::Missing(
-                "a stable .successor_key(..) for a shared or persistent store (Redis, SQL): the same 32 secret \
+                "SessionsBuilder::successor_key: a stable .successor_key(..) for a shared or persistent store (Redis, SQL): the same 32 secret \
                  bytes on every instance and across restarts, or reuse of an old refresh token goes undetected",
             ));
         }

@@ -217,7 +217,10 @@ impl CookieSource {
                 .bytes()
                 .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b));
         if !valid {
-            return Err(crate::ConfigError::InvalidName(name));
+            return Err(crate::ConfigError::InvalidName {
+                setting: "CookieSource::new",
+                name,
+            });
         }
         Ok(Self { name })
     }

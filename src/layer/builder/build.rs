@@ -24,6 +24,9 @@ use crate::token::verifier::Verifier;
 /// The revocation store and clock the layer checks with: its own, or its sessions'.
 type StoreAndClock = (Option<Arc<dyn RevocationCheck>>, Option<SharedClock>);
 
+/// The sessions' issuer's name and its key ring as a key source.
+type OwnKeys = Option<(String, Box<dyn KeySource>)>;
+
 impl<C, R> JwtAuthBuilder<C, R> {
     /// Checks the configuration and builds the layer.
     pub fn build(self) -> Result<JwtAuthLayer<C, R>, ConfigError> {
@@ -88,12 +91,14 @@ impl Settings {
     fn check_accepted_parties(&self) -> Result<(), ConfigError> {
         if self.validation.audiences.is_empty() && !self.any_audience {
             return Err(ConfigError::Missing(
-                "an audience (call .audience(..), or .allow_any_audience() on purpose)",
+                "JwtAuthBuilder::audience, the `aud` tokens must name: call .audience(..), or \
+                 .allow_any_audience() on purpose",
             ));
         }
         if self.validation.issuers.is_empty() && !self.any_issuer {
             return Err(ConfigError::Missing(
-                "an issuer (call .issuer(..), wire .sessions(..), or .allow_any_issuer() on purpose)",
+                "JwtAuthBuilder::issuer, the `iss` tokens must name: call .issuer(..), wire .sessions(..), or \
+                 .allow_any_issuer() on purpose",
             ));
         }
         Ok(())
@@ -106,12 +111,13 @@ impl Settings {
         };
         if self.revocation.is_some() {
             return Err(ConfigError::Conflict(
-                "a revocation store beside sessions, which check their own store",
+                "JwtAuthBuilder::revocation beside .sessions(..), which check their own store: remove \
+                 .revocation(..)",
             ));
         }
         if self.clock.is_some() {
             return Err(ConfigError::Conflict(
-                "a clock beside sessions, which bring their issuer's clock",
+                "JwtAuthBuilder::clock beside .sessions(..), which bring their issuer's clock: remove .clock(..)",
             ));
         }
         let store: Arc<dyn RevocationCheck> = sessions.store().clone();
@@ -129,7 +135,7 @@ impl Settings {
             && !self.unbounded_lifetime
         {
             return Err(ConfigError::Missing(
-                "the longest lifetime of the tokens a revocation store covers: .max_age(..) set to their \
+                "JwtAuthBuilder::max_age, the longest lifetime of the tokens a revocation store covers: .max_age(..) set to their \
                  issuer's max_ttl, so no token outlives the marker that revokes it (or \
                  .allow_unbounded_token_lifetime() for a store whose revocations never lapse)",
             ));
@@ -139,10 +145,7 @@ impl Settings {
 
     /// The sessions' issuer's own keys, rotations and retirements included, trusted without being given again;
     /// a static copy would outlive `TokenIssuer::retire`, so it is refused.
-    fn own_keys(
-        &self,
-        provider: &'static CryptoProvider,
-    ) -> Result<Option<(String, Box<dyn KeySource>)>, ConfigError> {
+    fn own_keys(&self, provider: &'static CryptoProvider) -> Result<OwnKeys, ConfigError> {
         let Some(sessions) = &self.sessions else {
             return Ok(None);
         };
@@ -154,7 +157,7 @@ impl Settings {
             .chain(self.named_issuers.iter().flat_map(|(_, t)| &t.keys));
         if own.holds_any(static_keys, provider) {
             return Err(ConfigError::Conflict(
-                "a key of the sessions' issuer given again with .key(..) or trust_issuer: a layer \
+                "JwtAuthBuilder::key: a key of the sessions' issuer given again with .key(..) or trust_issuer: a layer \
                  wired to .sessions(..) trusts that issuer's keys through its key ring (rotate, stage, \
                  retire), and a static copy would keep a retired key trusted; remove the static key",
             ));

@@ -109,7 +109,9 @@ impl<C, R> JwtAuthBuilder<C, R> {
     /// Largest token accepted, in bytes (default 8 KiB); larger ones are refused before any decoding.
     pub fn max_token_size(mut self, bytes: usize) -> Self {
         if bytes == 0 {
-            return self.fail(ConfigError::InvalidMaxTokenSize);
+            return self.fail(ConfigError::InvalidSize {
+                setting: "JwtAuthBuilder::max_token_size",
+            });
         }
         self.settings.max_token_size = bytes;
         self

@@ -59,7 +59,7 @@ impl<C, R> JwtAuthBuilder<C, R> {
             .any(|jwks| jwks.oidc_issuer().is_some_and(|own| own != issuer))
         {
             return self.fail(ConfigError::Conflict(
-                "a Jwks::oidc(..) key set trusted for another issuer: its keys are the keys of the issuer it \
+                "JwtAuthBuilder::trust_issuer: a Jwks::oidc(..) key set trusted for another issuer: its keys are the keys of the issuer it \
                  discovers; pass it to .jwks(..), or to trust_issuer(..) under that issuer's name",
             ));
         }

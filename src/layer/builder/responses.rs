@@ -20,7 +20,7 @@ impl<C, R> JwtAuthBuilder<C, R> {
                 self.settings.sources.push(Box::new(source));
                 self
             }
-            Err(e) => self.fail(e),
+            Err(e) => self.fail(e.in_setting("JwtAuthBuilder::cookie")),
         }
     }
 
@@ -44,7 +44,10 @@ impl<C, R> JwtAuthBuilder<C, R> {
     pub fn realm(mut self, realm: impl Into<String>) -> Self {
         let realm = realm.into();
         if !is_header_safe(&realm) {
-            return self.fail(ConfigError::InvalidName(realm));
+            return self.fail(ConfigError::InvalidName {
+                setting: "JwtAuthBuilder::realm",
+                name: realm,
+            });
         }
         self.settings.realm = realm;
         self
@@ -60,7 +63,10 @@ impl<C, R> JwtAuthBuilder<C, R> {
         let url = url.into();
         let absolute = url.starts_with("https://") || url.starts_with("http://");
         if !absolute || !is_header_safe(&url) {
-            return self.fail(ConfigError::InvalidName(url));
+            return self.fail(ConfigError::InvalidUrl {
+                setting: "JwtAuthBuilder::resource_metadata_url",
+                url,
+            });
         }
         self.settings.resource_metadata = Some(url);
         self
