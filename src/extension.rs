@@ -3,7 +3,7 @@
 use std::ops::Deref;
 use std::sync::Arc;
 
-use crate::token::claims::ClaimsView;
+use crate::token::claims_view::ClaimsView;
 use crate::RegisteredClaims;
 
 /// The verified claims of the request's token, as the type the layer was built for.

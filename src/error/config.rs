@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::token::claims::REGISTERED_CLAIMS;
+use crate::token::claims_view::REGISTERED_CLAIMS;
 
 /// An invalid configuration, reported when a layer, key, issuer, sessions, DPoP rules, a key set or a sliding
 /// policy is built, never while serving.

@@ -2,7 +2,7 @@
 
 use bytes::Bytes;
 
-use crate::issuer::token_issuer::TokenIssuer;
+use crate::issuer::TokenIssuer;
 
 /// The path the issuer's JWK Set is conventionally served at.
 pub const JWKS_PATH: &str = "/.well-known/jwks.json";

@@ -21,7 +21,7 @@ use tower_service::Service;
 
 use crate::dpop::{Dpop, DpopPolicy};
 use crate::error::{AuthError, AuthErrorKind};
-use crate::session::sessions::{SessionError, Sessions};
+use crate::session::{SessionError, Sessions};
 use crate::well_known::document::{json_response, oauth_error};
 use crate::{JwtAuthLayer, TokenInfo};
 

@@ -2,7 +2,7 @@
 
 use crate::error::{AuthError, AuthErrorKind, ConfigError};
 use crate::jose::jws::media_type_is;
-use crate::token::claims::{ClaimsView, REGISTERED_CLAIMS};
+use crate::token::claims_view::{ClaimsView, REGISTERED_CLAIMS};
 
 /// The largest leeway the builder accepts, in seconds.
 pub(crate) const MAX_LEEWAY: u64 = 300;
@@ -191,7 +191,8 @@ mod tests {
     use super::*;
 
     fn check(v: &Validation, json: &str, now: i64) -> Result<(), AuthErrorKind> {
-        let view = crate::token::claims::parse_claims(json.as_bytes(), Default::default()).unwrap();
+        let view =
+            crate::token::claims_view::parse_claims(json.as_bytes(), Default::default()).unwrap();
         v.check_claims(&view, now).map_err(|error| error.kind())
     }
 
