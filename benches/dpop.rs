@@ -17,7 +17,7 @@ use http::{Method, Request, Response};
 use serde_json::json;
 use tower::{Service, ServiceExt};
 use tower_jwt_auth::dpop::{Dpop, DpopPolicy, ReplayCache};
-use tower_jwt_auth::Lookup;
+use tower_jwt_auth::store::Lookup;
 
 #[path = "../tests/common/mod.rs"]
 mod common;

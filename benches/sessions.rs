@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use tower_jwt_auth::{
-    Algorithm, Lookup, MemoryStore, RevocationCheck, Sessions, SigningKey, TokenInfo, TokenIssuer,
+    store::Lookup, store::RevocationCheck, Algorithm, MemoryStore, Sessions, SigningKey, TokenInfo,
+    TokenIssuer,
 };
 
 fn sessions(store: MemoryStore) -> Sessions {

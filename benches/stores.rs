@@ -33,7 +33,7 @@ fn sessions(store: Arc<dyn SessionStore>) -> Sessions {
         .build()
         .unwrap();
     // Redis and SQL are shared stores: they need a stable successor key.
-    Sessions::builder_shared(issuer, store)
+    Sessions::builder(issuer, store)
         .successor_key([9; 32])
         .build()
         .unwrap()

@@ -158,7 +158,7 @@ fn bench(c: &mut Criterion) {
 /// non-action route (verify only).
 fn sliding(c: &mut Criterion) {
     use std::time::Duration;
-    use tower_jwt_auth::{MemoryStore, Sessions, SigningKey, SlidingPolicy, TokenIssuer};
+    use tower_jwt_auth::{sliding::SlidingPolicy, MemoryStore, Sessions, SigningKey, TokenIssuer};
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
@@ -243,7 +243,7 @@ fn rejections(c: &mut Criterion) {
     };
     let mut plain = base().build().unwrap().layer(tower::service_fn(trivial));
     let mut json = base()
-        .responder(tower_jwt_auth::JsonResponder)
+        .responder(tower_jwt_auth::rejection::JsonResponder)
         .build()
         .unwrap()
         .layer(tower::service_fn(|_: Request<()>| {

@@ -40,8 +40,8 @@ use axum::Router;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::trace::TraceLayer;
 use tower_jwt_auth::{
-    Algorithm, AuthError, JwtAuthLayer, MemoryStore, Sessions, SigningKey, SlidingPolicy,
-    TokenInfo, TokenIssuer, DEFAULT_SLIDING_HEADER,
+    sliding::SlidingPolicy, sliding::DEFAULT_SLIDING_HEADER, Algorithm, AuthError, JwtAuthLayer,
+    MemoryStore, Sessions, SigningKey, TokenInfo, TokenIssuer,
 };
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;

@@ -24,9 +24,10 @@ use serde_json::{json, Value};
 use tokio::sync::Semaphore;
 use tower_jwt_auth::dpop::{jwk_thumbprint, Dpop, DpopPolicy, ReplayCache};
 use tower_jwt_auth::{
-    Algorithm, Claims, JsonResponder, JwksEndpoint, JwtAuthLayer, MemoryStore,
-    ProtectedResourceMetadata, RefreshEndpoint, RevokeEndpoint, SessionStore, Sessions, SigningKey,
-    SlidingPolicy, TokenInfo, TokenIssuer, JWKS_PATH,
+    issuer::JwksEndpoint, issuer::JWKS_PATH, rejection::JsonResponder, session::RefreshEndpoint,
+    session::RevokeEndpoint, sliding::SlidingPolicy, well_known::ProtectedResourceMetadata,
+    Algorithm, Claims, JwtAuthLayer, MemoryStore, SessionStore, Sessions, SigningKey, TokenInfo,
+    TokenIssuer,
 };
 
 /// Demo users: name, argon2id hash of the password, and granted scopes. Passwords: alice-pass, bob-pass.
@@ -277,7 +278,7 @@ async fn login(
             Json(pair),
         )
             .into_response(),
-        Err(tower_jwt_auth::SessionError::Unavailable(_)) => {
+        Err(tower_jwt_auth::session::SessionError::Unavailable(_)) => {
             error_response(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable")
         }
         Err(_) => error_response(StatusCode::INTERNAL_SERVER_ERROR, "server_error"),
@@ -332,7 +333,7 @@ async fn create_post(info: TokenInfo) -> Response {
 async fn logout(State(state): State<AppState>, info: TokenInfo) -> Response {
     match state.sessions.logout(&info).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(tower_jwt_auth::SessionError::Unavailable(_)) => {
+        Err(tower_jwt_auth::session::SessionError::Unavailable(_)) => {
             error_response(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable")
         }
         Err(_) => error_response(StatusCode::BAD_REQUEST, "invalid_request"),
@@ -345,7 +346,7 @@ async fn logout_all(State(state): State<AppState>, info: TokenInfo) -> Response 
     };
     match state.sessions.logout_all(subject).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(tower_jwt_auth::SessionError::Unavailable(_)) => {
+        Err(tower_jwt_auth::session::SessionError::Unavailable(_)) => {
             error_response(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable")
         }
         Err(_) => error_response(StatusCode::BAD_REQUEST, "invalid_request"),
@@ -481,7 +482,7 @@ async fn app(public_url: &str) -> Result<Router, BoxError> {
     }
     let dpop = dpop.build()?;
     // One session cap for refresh and sliding: the policy comes from the sessions.
-    let sessions = Sessions::builder_shared(issuer, store)
+    let sessions = Sessions::builder(issuer, store)
         .refresh_ttl(env_secs("REFRESH_TTL_SECS", 1_209_600)?)
         .max_session(env_secs("MAX_SESSION_SECS", 30 * 24 * 3600)?)
         .successor_key(refresh_key)
@@ -494,7 +495,7 @@ async fn app(public_url: &str) -> Result<Router, BoxError> {
         // Tokens signed by the keys of this JWK Set are accepted too (same issuer and audience rules).
         eprintln!("also trusting the keys of {url}");
         // https, or http on a loopback host (a local identity provider); any other http URL is refused.
-        auth = auth.jwks(tower_jwt_auth::Jwks::url(&url)?.allow_http());
+        auth = auth.jwks(tower_jwt_auth::keys::Jwks::url(&url)?.allow_http());
     }
     // One call wires the layer to the sessions (issuer, its keys and their rotations, audience, revocation
     // store, clock); the sliding policy names only its actions.

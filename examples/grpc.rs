@@ -33,7 +33,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use tonic::transport::Server;
 use tonic::{Request, Response, Status};
 use tower_jwt_auth::{
-    Algorithm, AuthorizeLayer, JwtAuth, JwtAuthLayer, TokenInfo, VerificationKey,
+    authorize::AuthorizeLayer, layer::JwtAuth, Algorithm, JwtAuthLayer, TokenInfo, VerificationKey,
 };
 
 /// The code generated from `examples/grpc/profile.proto`.

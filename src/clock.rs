@@ -34,7 +34,7 @@ impl Clock for SystemClock {
 /// A clock that only moves when told to; clones share the same time.
 ///
 /// ```
-/// use tower_jwt_auth::{Clock, ManualClock};
+/// use tower_jwt_auth::{clock::Clock, clock::ManualClock};
 /// let clock = ManualClock::new(1_000);
 /// clock.advance(60);
 /// assert_eq!(clock.now(), 1_060);

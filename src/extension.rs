@@ -3,7 +3,7 @@
 use std::ops::Deref;
 use std::sync::Arc;
 
-use crate::token::claims::ClaimsView;
+use crate::token::claims_view::ClaimsView;
 use crate::RegisteredClaims;
 
 /// The verified claims of the request's token, as the type the layer was built for.
@@ -158,7 +158,7 @@ impl TokenInfo {
     /// Whether a key of the layer's own session issuer (the [`Sessions`](crate::Sessions) it is wired to)
     /// verified the token, rather than a static, remote or partner key. Only such tokens slide, end a local
     /// session on [`Sessions::logout`](crate::Sessions::logout), or are held to the issuer's
-    /// [`max_ttl`](crate::TokenIssuerBuilder::max_ttl).
+    /// [`max_ttl`](crate::issuer::TokenIssuerBuilder::max_ttl).
     pub fn is_own_token(&self) -> bool {
         self.0.own
     }

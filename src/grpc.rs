@@ -16,8 +16,8 @@
 //! `Status`'s metadata), `cache-control: no-store` and the [`AuthError`] in its extensions. Plain HTTP requests
 //! through the same layer keep their RFC 6750 answers. The built-in responders send the empty body a
 //! trailers-only answer needs; a responder of your own gets the gRPC status and headers put on whatever it
-//! returns, so give it an empty body when [`Rejection::is_grpc`](crate::Rejection::is_grpc).
-//! [`GrpcResponder`](crate::GrpcResponder) answers in gRPC form even when a request does not say it is gRPC
+//! returns, so give it an empty body when [`Rejection::is_grpc`](crate::rejection::Rejection::is_grpc).
+//! [`GrpcResponder`](crate::rejection::GrpcResponder) answers in gRPC form even when a request does not say it is gRPC
 //! (a translating proxy in front, for example). A refused call never gets a sliding renewal.
 //!
 //! # Protecting tonic services
@@ -29,9 +29,9 @@
 //!
 //! A handler reads the verified token from the request's extensions — tonic's `Request::extensions()` are
 //! the HTTP request's — as [`TokenInfo`](crate::TokenInfo) or [`Claims<C>`](crate::Claims). A requirement for
-//! one method only is an [`AuthorizeLayer`](crate::AuthorizeLayer) checked in that handler: with the `tonic`
+//! one method only is an [`AuthorizeLayer`](crate::authorize::AuthorizeLayer) checked in that handler: with the `tonic`
 //! feature, `AuthorizeLayer::check_status` answers as the layer would (`PERMISSION_DENIED`, the challenge in the
-//! metadata); [`AuthorizeLayer::check`](crate::AuthorizeLayer::check) returns the [`AuthError`], which `?` turns
+//! metadata); [`AuthorizeLayer::check`](crate::authorize::AuthorizeLayer::check) returns the [`AuthError`], which `?` turns
 //! into a `Status` with the same code and message:
 //!
 //! ```no_run
@@ -39,7 +39,7 @@
 //! # use demo::{profile_server::ProfileServer, MeReply, MeRequest, WriteReply, WriteRequest};
 //! use tonic::service::LayerExt as _;
 //! use tonic::{transport::Server, Request, Response, Status};
-//! use tower_jwt_auth::{Algorithm, AuthorizeLayer, JwtAuthLayer, TokenInfo, VerificationKey};
+//! use tower_jwt_auth::{Algorithm, authorize::AuthorizeLayer, JwtAuthLayer, TokenInfo, VerificationKey};
 //!
 //! struct Profile {
 //!     needs_write: AuthorizeLayer,

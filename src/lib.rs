@@ -59,24 +59,33 @@
 //! # }
 //! ```
 //!
-//! # Guides
+//! # Where things live
 //!
-//! Each capability has a module whose page is its guide; every item is also exported at the crate root.
+//! The crate root holds the types every user touches: the layer and its builder ([`JwtAuthLayer`],
+//! [`JwtAuthBuilder`]), what a handler reads ([`Claims`], [`TokenInfo`], [`RegisteredClaims`]), why a request
+//! or a configuration was refused ([`AuthError`], [`AuthErrorKind`], [`ConfigError`]), keys ([`Algorithm`],
+//! [`VerificationKey`], [`SigningKey`]), the issuer and sessions ([`TokenIssuer`], [`Sessions`],
+//! [`SessionsBuilder`], [`TokenPair`]) and the stores ([`SessionStore`], [`MemoryStore`], `RedisStore`,
+//! `SqlStore`). Everything else lives in its module, whose page is its guide:
 //!
 //! | module | what it covers |
 //! |---|---|
+//! | [`layer`] | the layer's service and future, its defaults (token size, JSON limits, token cache), axum extractor rejections |
+//! | [`token`] | where the token is read from (bearer header, cookie, your own source), the registered claims |
 //! | [`keys`] | verification keys, issuer routing, remote JWK Sets (feature `jwks`) |
-//! | [`issuer`] | signing access tokens, signing keys, key rotation and retirement, the issuer's own JWK Set ([`JwksEndpoint`]) |
+//! | [`issuer`] | signing access tokens, signing keys, key rotation and retirement, the issuer's own JWK Set |
 //! | [`session`] | login, refresh-token rotation and reuse detection, logout, the refresh and revoke endpoints |
-//! | [`store`] | where sessions and revocations are kept: the store contract, what the layer checks per token, how long a revocation lasts, and the memory, Redis and SQL stores |
+//! | [`store`] | where sessions and revocations are kept: the store contract and its types, what the layer checks per token, how long a revocation lasts, and the memory, Redis and SQL stores |
 //! | [`sliding`] | sliding sessions: which actions renew a token, when, and how the new token is delivered |
 //! | [`authorize`] | scopes and claims predicates, for the whole layer or per route |
 //! | [`rejection`] | RFC 6750 responses and challenges, and shaping their bodies with a `Responder` |
 //! | [`dpop`] | sender-constrained tokens (RFC 9449): proofs, bound tokens, bound refresh tokens, replay and nonces |
+//! | [`well_known`] | RFC 9728 protected resource metadata |
 //! | [`grpc`] | gRPC answers (`grpc-status` 16/7/14), protecting tonic services beside an open health service |
+//! | [`clock`] | the time source ([`clock::ManualClock`] for tests) |
+//! | [`error`] | the error types (also at the root) |
 //!
-//! The verified-token cache is described on [`JwtAuthBuilder::token_cache_size`]; RFC 9728 protected resource
-//! metadata on [`ProtectedResourceMetadata`].
+//! The verified-token cache is described on [`JwtAuthBuilder::token_cache_size`].
 //!
 //! # Features
 //!
@@ -128,16 +137,16 @@ pub struct ReadmeDoctests;
 mod macros;
 
 pub mod authorize;
-mod clock;
+pub mod clock;
 mod crypto;
 pub mod dpop;
-mod error;
+pub mod error;
 mod extension;
 pub mod grpc;
 pub mod issuer;
 mod jose;
 pub mod keys;
-mod layer;
+pub mod layer;
 pub mod session;
 pub mod sliding;
 mod stats;
@@ -145,58 +154,24 @@ pub mod store;
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod testing;
-mod token;
+pub mod token;
 #[cfg(feature = "tonic")]
 mod tonic;
 mod trace;
 mod unread_body;
-mod well_known;
+pub mod well_known;
 
-pub use authorize::{Authorize, AuthorizeLayer};
-pub use clock::{Clock, ManualClock, SystemClock};
-pub use dpop::{Dpop, DpopBuilder, DpopPolicy, DpopProof};
 pub use error::{AuthError, AuthErrorKind, ConfigError};
 pub use extension::{Claims, TokenInfo};
-pub use issuer::{
-    AccessToken, IssueError, JwksEndpoint, SessionClaims, SigningKey, TokenIssuer,
-    TokenIssuerBuilder, DEFAULT_ACCESS_TTL, JWKS_PATH,
-};
-pub use jose::json::{DEFAULT_MAX_JSON_DEPTH, DEFAULT_MAX_JSON_MEMBERS};
-pub use jsonwebtoken::jwk::Jwk;
-pub use jsonwebtoken::{Algorithm, DecodingKey};
-#[cfg(feature = "jwks")]
-pub use keys::{FetchError, FetchFuture, FetchedDocument, HyperFetcher, Jwks, JwksFetcher};
-pub use keys::{TrustedIssuer, VerificationKey};
-pub use layer::auth_layer::JwtAuthLayer;
-pub use layer::builder::{JwtAuthBuilder, DEFAULT_MAX_TOKEN_SIZE};
-#[cfg(feature = "axum")]
-pub use layer::extract::{ClaimsRejection, Unauthenticated};
-pub use layer::future::ResponseFuture;
+pub use issuer::{SigningKey, TokenIssuer};
+pub use jsonwebtoken::Algorithm;
+pub use keys::VerificationKey;
 pub use layer::rejection;
-pub use layer::rejection::{DefaultResponder, GrpcResponder, JsonResponder, Rejection, Responder};
-pub use layer::service::JwtAuth;
-pub use session::{
-    RefreshEndpoint, RevokeEndpoint, SessionError, Sessions, SessionsBuilder, TokenPair,
-    MAX_GRACE_PERIOD,
-};
-pub use sliding::{
-    ActionMatcher, Reissue, SameSite, SlidingPolicy, Threshold, DEFAULT_SLIDING_HEADER,
-};
-#[cfg(any(feature = "redis", feature = "postgres", feature = "sqlite"))]
-pub use store::DEFAULT_MAX_FEED_LAG;
-pub use store::{
-    Lookup, MemoryStore, NewSession, RefreshGrant, RevocationCheck, RotateOutcome, RotateRequest,
-    SessionRecord, SessionStore, StoreError, StoreFuture, REVOCATION_MARGIN,
-};
+pub use layer::{JwtAuthBuilder, JwtAuthLayer};
+pub use session::{Sessions, SessionsBuilder, TokenPair};
 #[cfg(feature = "redis")]
-pub use store::{RedisStore, RedisStoreBuilder, DEFAULT_REDIS_TIMEOUT};
+pub use store::RedisStore;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
-pub use store::{
-    SqlDialect, SqlStore, SqlStoreBuilder, DEFAULT_POLL_INTERVAL, DEFAULT_SQL_TIMEOUT,
-};
-pub use token::cache::DEFAULT_TOKEN_CACHE_BYTES;
-pub use token::claims::{Audience, RegisteredClaims};
-pub use token::source::{token_source_fn, BearerHeader, CookieSource, TokenSource, TokenSourceFn};
-pub use well_known::resource_metadata::{
-    ProtectedResourceMetadata, ResourceMetadataService, RESOURCE_METADATA_PATH,
-};
+pub use store::SqlStore;
+pub use store::{MemoryStore, SessionStore};
+pub use token::RegisteredClaims;

@@ -19,7 +19,7 @@
 //! use std::time::Duration;
 //! use http::Method;
 //! use tower_jwt_auth::{
-//!     Algorithm, JwtAuthLayer, MemoryStore, Sessions, SigningKey, SlidingPolicy, TokenIssuer,
+//!     Algorithm, JwtAuthLayer, MemoryStore, Sessions, SigningKey, sliding::SlidingPolicy, TokenIssuer,
 //! };
 //!
 //! let secret = [7; 32];
@@ -230,11 +230,12 @@ impl SlidingPolicy {
     pub(crate) fn validate(&self) -> Result<(), ConfigError> {
         if self.header.is_none() && self.cookie.is_none() {
             return Err(ConfigError::Missing(
-                "a sliding delivery (header or cookie)",
+                "SlidingPolicy: a delivery for the renewed token: call .header(..) or .cookie(..)",
             ));
         }
         if let Some(cookie) = &self.cookie {
-            CookieSource::new(cookie.name.clone())?;
+            CookieSource::new(cookie.name.clone())
+                .map_err(|e| e.in_setting("SlidingPolicy::cookie"))?;
         }
         Ok(())
     }
@@ -365,7 +366,7 @@ impl PendingReissue {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Algorithm, ManualClock, MemoryStore, SigningKey, TokenIssuer};
+    use crate::{clock::ManualClock, Algorithm, MemoryStore, SigningKey, TokenIssuer};
 
     /// A policy on `POST /posts`, wired to sessions of issuer `t` (100 s tokens, 1000 s sessions).
     fn policy(clock: &ManualClock) -> Sliding {

@@ -3,7 +3,7 @@
 
 use http::{HeaderMap, HeaderValue, Uri};
 use libfuzzer_sys::fuzz_target;
-use tower_jwt_auth::{BearerHeader, TokenSource};
+use tower_jwt_auth::token::{BearerHeader, TokenSource};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(value) = HeaderValue::from_bytes(data) else { return };

@@ -3,7 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tower_jwt_auth::{Jwks, JwtAuthLayer};
+use tower_jwt_auth::keys::Jwks;
+use tower_jwt_auth::JwtAuthLayer;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };

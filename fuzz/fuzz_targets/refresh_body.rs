@@ -8,7 +8,8 @@ use http::Request;
 use http_body_util::Full;
 use libfuzzer_sys::fuzz_target;
 use tower::ServiceExt;
-use tower_jwt_auth::{Algorithm, MemoryStore, RefreshEndpoint, Sessions, SigningKey, TokenIssuer};
+use tower_jwt_auth::session::RefreshEndpoint;
+use tower_jwt_auth::{Algorithm, MemoryStore, Sessions, SigningKey, TokenIssuer};
 
 fn endpoint() -> &'static RefreshEndpoint {
     static ENDPOINT: OnceLock<RefreshEndpoint> = OnceLock::new();

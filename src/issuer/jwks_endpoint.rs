@@ -2,7 +2,7 @@
 
 use bytes::Bytes;
 
-use crate::issuer::token_issuer::TokenIssuer;
+use crate::issuer::TokenIssuer;
 
 /// The path the issuer's JWK Set is conventionally served at.
 pub const JWKS_PATH: &str = "/.well-known/jwks.json";
@@ -11,11 +11,11 @@ pub const JWKS_PATH: &str = "/.well-known/jwks.json";
 /// [`rotate`](TokenIssuer::rotate) that still verify live tokens, each with its `kid`. HMAC secrets are never
 /// published (the set is empty). `GET` and `HEAD`; anything else is 405. Every answer reads the issuer's keys
 /// as they are now, so a rotation shows at once; `Cache-Control: public, max-age=300` lets verifiers keep it
-/// five minutes, and a verifier that meets a new `kid` refetches (as [`Jwks`](crate::Jwks) does).
+/// five minutes, and a verifier that meets a new `kid` refetches (as [`Jwks`](crate::keys::Jwks) does).
 ///
 /// ```
 /// use axum::Router;
-/// use tower_jwt_auth::{Algorithm, JwksEndpoint, SigningKey, TokenIssuer, JWKS_PATH};
+/// use tower_jwt_auth::{Algorithm, issuer::JwksEndpoint, SigningKey, TokenIssuer, issuer::JWKS_PATH};
 ///
 /// let key = SigningKey::hmac(Algorithm::HS256, &[7; 32]).unwrap();
 /// let issuer = TokenIssuer::builder(key).issuer("demo").audience("api").build().unwrap();

@@ -7,7 +7,7 @@ use jsonwebtoken::crypto::CryptoProvider;
 use jsonwebtoken::Algorithm;
 
 use crate::error::AuthErrorKind;
-use crate::issuer::token_issuer::TokenIssuer;
+use crate::issuer::TokenIssuer;
 use crate::keys::source::{KeyLookup, KeySource, SelectedKey};
 use crate::keys::verification::VerificationKey;
 

@@ -75,10 +75,14 @@ impl KeyRing {
         provider: &CryptoProvider,
     ) -> Result<Self, ConfigError> {
         let kid = key.kid.as_deref().ok_or(ConfigError::Missing(
-            "a kid on the staged key: tokens name the key that signed them",
+            "TokenIssuer::stage: a kid on the staged key, as tokens name the key that signed them; give it \
+             one with SigningKey::with_kid(..)",
         ))?;
         if self.kid_in_use(kid, now) {
-            return Err(ConfigError::InvalidKeyId);
+            return Err(ConfigError::KeyIdInUse {
+                setting: "TokenIssuer::stage",
+                kid: kid.to_owned(),
+            });
         }
         let mut keys: Vec<RingKey> = self
             .keys
@@ -105,7 +109,7 @@ impl KeyRing {
     pub(crate) fn retire(&self, kid: &str) -> Result<Self, ConfigError> {
         if self.active.kid.as_deref() == Some(kid) {
             return Err(ConfigError::Conflict(
-                "retiring the active key: rotate to another key first",
+                "TokenIssuer::retire of the active key: rotate to another key first",
             ));
         }
         let keys: Vec<RingKey> = self
@@ -115,7 +119,7 @@ impl KeyRing {
             .cloned()
             .collect();
         if keys.len() == self.keys.len() {
-            return Err(ConfigError::InvalidKeyId);
+            return Err(ConfigError::UnknownKeyId(kid.to_owned()));
         }
         Ok(Self {
             keys,
@@ -137,11 +141,15 @@ impl KeyRing {
     ) -> Result<Self, ConfigError> {
         let (Some(old), Some(new)) = (self.active.kid.as_deref(), key.kid.as_deref()) else {
             return Err(ConfigError::Missing(
-                "a kid on both signing keys: tokens name the key that signed them",
+                "TokenIssuer::rotate: a kid on both signing keys, as tokens name the key that signed them; \
+                 give them one with SigningKey::with_kid(..)",
             ));
         };
         if self.kid_in_use(new, now) || old == new {
-            return Err(ConfigError::InvalidKeyId);
+            return Err(ConfigError::KeyIdInUse {
+                setting: "TokenIssuer::rotate",
+                kid: new.to_owned(),
+            });
         }
         let fresh = public_halves(&key, provider, i64::MAX)?;
         // Verifiers may have cached the staged key under this kid: the key must be that one.
@@ -153,7 +161,8 @@ impl KeyRing {
             let (staged, fresh) = (&staged.verification, &fresh.verification);
             if staged.algorithm() != fresh.algorithm() || !staged.same_material(fresh, provider) {
                 return Err(ConfigError::Conflict(
-                    "the key differs from the one staged under its kid",
+                    "TokenIssuer::rotate to a key that differs from the one staged under its kid: rotate to \
+                     the staged key, or stage the new one first",
                 ));
             }
         }

@@ -19,7 +19,7 @@
 //! token signed with issuer A's key is refused (RFC 8725 §3.8).
 //!
 //! ```
-//! use tower_jwt_auth::{Algorithm, JwtAuthLayer, TrustedIssuer, VerificationKey};
+//! use tower_jwt_auth::{Algorithm, JwtAuthLayer, keys::TrustedIssuer, VerificationKey};
 //!
 //! let ours = VerificationKey::hmac(Algorithm::HS256, &[1; 32]).unwrap().with_kid("2026-12").unwrap();
 //! let partner = TrustedIssuer::new().key(VerificationKey::hmac(Algorithm::HS256, &[2; 32]).unwrap());
@@ -51,7 +51,7 @@
 //! (HMAC secret, PEM, DER) with the same checks as a verification key.
 //!
 //! The issuer rotates its key while serving: [`stage`](crate::TokenIssuer::stage) publishes the next key (in
-//! [`TokenIssuer::jwks`](crate::TokenIssuer::jwks), served by [`JwksEndpoint`](crate::JwksEndpoint)) before it
+//! [`TokenIssuer::jwks`](crate::TokenIssuer::jwks), served by [`JwksEndpoint`](crate::issuer::JwksEndpoint)) before it
 //! signs anything, [`rotate`](crate::TokenIssuer::rotate) makes it sign, and the key it replaces stays published
 //! until every token it signed has expired. A layer wired to the issuer's sessions trusts all of these keys by
 //! itself; other services trust them through the published set ([`Jwks::url`]).
@@ -67,6 +67,8 @@ pub(crate) mod source;
 pub(crate) mod trust;
 pub(crate) mod verification;
 
+pub use jsonwebtoken::jwk::Jwk;
+pub use jsonwebtoken::DecodingKey;
 #[cfg(feature = "jwks")]
 #[cfg_attr(docsrs, doc(cfg(feature = "jwks")))]
 pub use jwks::{FetchError, FetchFuture, FetchedDocument, HyperFetcher, Jwks, JwksFetcher};

@@ -95,7 +95,7 @@ impl KeyDomain {
 /// Keys trusted for tokens of one named issuer: see [`JwtAuthBuilder::trust_issuer`](crate::JwtAuthBuilder::trust_issuer).
 ///
 /// ```
-/// use tower_jwt_auth::{Algorithm, TrustedIssuer, VerificationKey};
+/// use tower_jwt_auth::{Algorithm, keys::TrustedIssuer, VerificationKey};
 /// let partner = TrustedIssuer::new().key(VerificationKey::hmac(Algorithm::HS256, &[3; 32]).unwrap());
 /// # let _ = partner;
 /// ```

@@ -43,7 +43,7 @@ impl<C: DeserializeOwned + 'static, R> JwtAuthLayer<C, R> {
     ///
     /// Remote key sets are not fetched here: a `kid` they don't know yet is refused as unknown (the layer itself
     /// waits for a fetch). It does **not** consult the revocation store, which may need to wait: call
-    /// [`RevocationCheck::is_revoked`](crate::RevocationCheck::is_revoked) with the returned [`TokenInfo`] when you
+    /// [`RevocationCheck::is_revoked`](crate::store::RevocationCheck::is_revoked) with the returned [`TokenInfo`] when you
     /// configured one.
     ///
     /// ```
@@ -88,7 +88,7 @@ impl<C: Send + Sync + 'static, R: Clone> JwtAuthLayer<C, R> {
     ///
     /// ```
     /// use axum::{routing::post, Router};
-    /// use tower_jwt_auth::{Algorithm, JsonResponder, JwtAuthLayer, VerificationKey};
+    /// use tower_jwt_auth::{Algorithm, rejection::JsonResponder, JwtAuthLayer, VerificationKey};
     ///
     /// let auth = JwtAuthLayer::builder()
     ///     .key(VerificationKey::hmac(Algorithm::HS256, &[7; 32]).unwrap())
@@ -140,7 +140,7 @@ impl<C, R> JwtAuthLayer<C, R> {
     ///
     /// ```
     /// use axum::{routing::get, Router};
-    /// use tower_jwt_auth::{Algorithm, JwtAuthLayer, ProtectedResourceMetadata, VerificationKey};
+    /// use tower_jwt_auth::{Algorithm, JwtAuthLayer, well_known::ProtectedResourceMetadata, VerificationKey};
     ///
     /// let resource = "https://api.example.com";
     /// let metadata_url = ProtectedResourceMetadata::well_known_url(resource);

@@ -1,4 +1,4 @@
-//! The response future of [`JwtAuth`](crate::JwtAuth) and [`Authorize`](crate::Authorize).
+//! The response future of [`JwtAuth`](crate::layer::JwtAuth) and [`Authorize`](crate::authorize::Authorize).
 
 use std::fmt;
 use std::future::Future;

@@ -1,6 +1,16 @@
-//! The verifying middleware: [`JwtAuthLayer`](crate::JwtAuthLayer) and its builder, the
-//! [`JwtAuth`](crate::JwtAuth) service and its future, the request pipeline (one file per step), the RFC 6750
-//! rejections and their responders, and the axum extractors.
+//! The verifying middleware: [`JwtAuthLayer`] and its [`JwtAuthBuilder`], the [`JwtAuth`] service and its
+//! [`ResponseFuture`], the RFC 6750 [`rejection`]s and their responders, and the axum extractors.
+//!
+//! [`JwtAuthLayer`] and [`JwtAuthBuilder`] are also at the crate root. This page holds what configures them
+//! beyond the builder's methods: the defaults of [`max_token_size`](JwtAuthBuilder::max_token_size)
+//! ([`DEFAULT_MAX_TOKEN_SIZE`]), [`json_limits`](JwtAuthBuilder::json_limits) ([`DEFAULT_MAX_JSON_MEMBERS`],
+//! [`DEFAULT_MAX_JSON_DEPTH`]) and [`token_cache_size`](JwtAuthBuilder::token_cache_size)
+//! ([`DEFAULT_TOKEN_CACHE_BYTES`]), and the types a stack names: the service and future (tower), the axum
+//! rejections of the extractors (feature `axum`).
+//!
+//! Inside: `builder/` (the builder's settings by concern, and `build()`'s checks), `service.rs` and
+//! `future.rs` (the tower service), `pipeline/` (one file per step of a request), `rejection.rs` (challenges,
+//! responders), `extract.rs` (axum extractors), `request_uri.rs`.
 
 pub(crate) mod auth_layer;
 pub(crate) mod builder;
@@ -11,3 +21,13 @@ pub(crate) mod pipeline;
 pub mod rejection;
 pub(crate) mod request_uri;
 pub(crate) mod service;
+
+pub use crate::jose::json::{DEFAULT_MAX_JSON_DEPTH, DEFAULT_MAX_JSON_MEMBERS};
+pub use crate::token::cache::DEFAULT_TOKEN_CACHE_BYTES;
+pub use auth_layer::JwtAuthLayer;
+pub use builder::{JwtAuthBuilder, DEFAULT_MAX_TOKEN_SIZE};
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub use extract::{ClaimsRejection, Unauthenticated};
+pub use future::ResponseFuture;
+pub use service::JwtAuth;

@@ -21,7 +21,7 @@ use tower_service::Service;
 
 use crate::dpop::{Dpop, DpopPolicy};
 use crate::error::{AuthError, AuthErrorKind};
-use crate::session::sessions::{SessionError, Sessions};
+use crate::session::{SessionError, Sessions};
 use crate::well_known::document::{json_response, oauth_error};
 use crate::{JwtAuthLayer, TokenInfo};
 
@@ -42,7 +42,7 @@ type EndpointFuture =
 /// ```
 /// # fn sessions() -> tower_jwt_auth::Sessions { unimplemented!() }
 /// use axum::Router;
-/// use tower_jwt_auth::RefreshEndpoint;
+/// use tower_jwt_auth::session::RefreshEndpoint;
 ///
 /// # fn app() -> Router {
 /// Router::new().route_service("/refresh", RefreshEndpoint::new(sessions()))

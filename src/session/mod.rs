@@ -52,9 +52,18 @@
 //! [`RefreshEndpoint`] (RFC 6749 §6) and [`RevokeEndpoint`] (RFC 7009) are tower services over [`Sessions`], for
 //! axum's `route_service`, hyper or tonic.
 
+mod builder;
 mod endpoint;
+mod login;
+mod logout;
+mod pair;
+mod refresh;
 mod refresh_token;
+mod session_error;
 mod sessions;
 
+pub use builder::{SessionsBuilder, MAX_GRACE_PERIOD};
 pub use endpoint::{RefreshEndpoint, RevokeEndpoint};
-pub use sessions::{SessionError, Sessions, SessionsBuilder, TokenPair, MAX_GRACE_PERIOD};
+pub use pair::TokenPair;
+pub use session_error::SessionError;
+pub use sessions::Sessions;

@@ -144,10 +144,10 @@ pub enum RotateOutcome {
 /// ```
 /// use std::sync::atomic::{AtomicU64, Ordering};
 /// use std::sync::Arc;
-/// use tower_jwt_auth::{
-///     Lookup, MemoryStore, NewSession, RevocationCheck, RotateOutcome, RotateRequest, SessionStore,
-///     StoreFuture, TokenInfo,
+/// use tower_jwt_auth::store::{
+///     Lookup, NewSession, RevocationCheck, RotateOutcome, RotateRequest, StoreFuture,
 /// };
+/// use tower_jwt_auth::{MemoryStore, SessionStore, TokenInfo};
 ///
 /// #[derive(Clone, Default)]
 /// struct CountingStore {
@@ -197,7 +197,7 @@ pub enum RotateOutcome {
 /// # let _ = CountingStore::default();
 /// ```
 ///
-/// Stores that answer from the network return [`Lookup::Pending`](crate::Lookup::Pending) from `is_revoked`.
+/// Stores that answer from the network return [`Lookup::Pending`](crate::store::Lookup::Pending) from `is_revoked`.
 /// Records read back from storage are built with [`SessionRecord::new`] and [`RefreshGrant::new`].
 pub trait SessionStore: RevocationCheck {
     /// Stores a new session and its first refresh token.

@@ -39,6 +39,7 @@ pub(crate) mod presented;
 mod redis;
 mod revocation;
 mod revocations;
+mod shared;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 mod sql;
 #[cfg(feature = "metrics")]

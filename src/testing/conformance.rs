@@ -10,7 +10,7 @@ use http::StatusCode;
 use serde_json::json;
 
 use super::harness::{claims_of, Harness, StoreUnderTest, T0};
-use crate::{AuthErrorKind, Clock, SessionError, TokenPair};
+use crate::{clock::Clock, session::SessionError, AuthErrorKind, TokenPair};
 
 fn scope() -> serde_json::Value {
     json!({ "scope": "read write" })

@@ -15,8 +15,8 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::{
-    Algorithm, AuthError, JwtAuthLayer, ManualClock, SessionStore, Sessions, SigningKey,
-    SlidingPolicy, TokenInfo, TokenIssuer,
+    clock::ManualClock, sliding::SlidingPolicy, Algorithm, AuthError, JwtAuthLayer, SessionStore,
+    Sessions, SigningKey, TokenInfo, TokenIssuer,
 };
 
 /// The time every case starts at (2030-03-17), far from any real clock.
@@ -144,7 +144,7 @@ impl Harness {
             .clock(clock.clone())
             .build()
             .expect("the test issuer");
-        let sessions = Sessions::builder_shared(issuer, Arc::clone(&store.store))
+        let sessions = Sessions::builder(issuer, Arc::clone(&store.store))
             .refresh_ttl(refresh_ttl)
             .max_session(max_session)
             .grace_period(grace)
@@ -226,7 +226,7 @@ impl Harness {
         let response = send(&self.sliding, bearer(Request::post("/posts"), token)).await;
         let renewed = response
             .headers()
-            .get(crate::DEFAULT_SLIDING_HEADER)
+            .get(crate::sliding::DEFAULT_SLIDING_HEADER)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
         (response.status(), renewed)

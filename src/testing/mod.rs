@@ -3,7 +3,7 @@
 //! and, for unit tests of your handlers, requests that look verified ([`authenticate`], [`token_info`]).
 //!
 //! The suite drives a store the way production does: through [`Sessions`](crate::Sessions) and a
-//! [`JwtAuthLayer`](crate::JwtAuthLayer) wired to them, on a [`ManualClock`](crate::ManualClock), and checks what a user would see (refresh outcomes, 200 or 401 for access tokens). Its
+//! [`JwtAuthLayer`](crate::JwtAuthLayer) wired to them, on a [`ManualClock`](crate::clock::ManualClock), and checks what a user would see (refresh outcomes, 200 or 401 for access tokens). Its
 //! cases cover rotation, reuse detection (any older generation revokes the family), concurrent refreshes (exactly
 //! one winner), the grace period, idle and absolute lifetimes, logout, logout everywhere and revocation. One
 //! case, [`rotation_follows_the_refresh_decision`], calls the store's `rotate` directly instead: a table of

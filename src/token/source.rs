@@ -16,7 +16,7 @@ use crate::error::{AuthError, AuthErrorKind};
 ///
 /// ```
 /// use http::{HeaderMap, Uri};
-/// use tower_jwt_auth::{AuthError, TokenSource};
+/// use tower_jwt_auth::{AuthError, token::TokenSource};
 ///
 /// /// Reads the token from a custom `X-Api-Token` header.
 /// #[derive(Debug)]
@@ -66,7 +66,7 @@ impl<F> fmt::Debug for TokenSourceFn<F> {
 /// from the request, which a closure can only say through this function's signature).
 ///
 /// ```
-/// use tower_jwt_auth::{token_source_fn, Algorithm, JwtAuthLayer, VerificationKey};
+/// use tower_jwt_auth::{token::token_source_fn, Algorithm, JwtAuthLayer, VerificationKey};
 ///
 /// let layer = JwtAuthLayer::builder()
 ///     .key(VerificationKey::hmac(Algorithm::HS256, &[7; 32]).unwrap())
@@ -199,7 +199,7 @@ pub(crate) fn is_b64token(token: &[u8]) -> bool {
 /// state-changing routes on non-GET methods (RFC 6750 §5.3).
 ///
 /// ```
-/// use tower_jwt_auth::CookieSource;
+/// use tower_jwt_auth::token::CookieSource;
 /// let source = CookieSource::new("access_token").unwrap();
 /// assert_eq!(source.name(), "access_token");
 /// ```
@@ -217,7 +217,10 @@ impl CookieSource {
                 .bytes()
                 .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b));
         if !valid {
-            return Err(crate::ConfigError::InvalidName(name));
+            return Err(crate::ConfigError::InvalidName {
+                setting: "CookieSource::new",
+                name,
+            });
         }
         Ok(Self { name })
     }

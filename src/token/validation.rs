@@ -2,7 +2,7 @@
 
 use crate::error::{AuthError, AuthErrorKind, ConfigError};
 use crate::jose::jws::media_type_is;
-use crate::token::claims::{ClaimsView, REGISTERED_CLAIMS};
+use crate::token::claims_view::{ClaimsView, REGISTERED_CLAIMS};
 
 /// The largest leeway the builder accepts, in seconds.
 pub(crate) const MAX_LEEWAY: u64 = 300;
@@ -18,7 +18,7 @@ pub(crate) struct Validation {
     pub(crate) required: Vec<&'static str>,
     pub(crate) max_age: Option<i64>,
     /// The layer's own session issuer and the longest lifetime (`exp - iat`) its tokens may have
-    /// ([`TokenIssuerBuilder::max_ttl`](crate::TokenIssuerBuilder::max_ttl)), which revocation markers are
+    /// ([`TokenIssuerBuilder::max_ttl`](crate::issuer::TokenIssuerBuilder::max_ttl)), which revocation markers are
     /// sized by: checked on the tokens its keys verify and on every token that names it.
     pub(crate) own_lifetime: Option<(String, i64)>,
     /// Refuse session tokens (`sid`): the layer can't check their session, so a logout would not reach them.
@@ -191,7 +191,8 @@ mod tests {
     use super::*;
 
     fn check(v: &Validation, json: &str, now: i64) -> Result<(), AuthErrorKind> {
-        let view = crate::token::claims::parse_claims(json.as_bytes(), Default::default()).unwrap();
+        let view =
+            crate::token::claims_view::parse_claims(json.as_bytes(), Default::default()).unwrap();
         v.check_claims(&view, now).map_err(|error| error.kind())
     }
 

@@ -13,7 +13,7 @@ use crate::jose::jws::{decode_segment, parse_object, CompactJws, JoseHeader};
 use crate::keys::material::MAX_KID_LEN;
 use crate::keys::source::{KeyLookup, KeyWait};
 use crate::keys::trust::TrustDomains;
-use crate::token::claims::{parse_claims, ClaimsView};
+use crate::token::claims_view::{parse_claims, ClaimsView};
 use crate::token::validation::Validation;
 use crate::{RegisteredClaims, TokenInfo};
 

@@ -14,7 +14,7 @@ pub const RESOURCE_METADATA_PATH: &str = "/.well-known/oauth-protected-resource"
 /// [`JwtAuthBuilder::resource_metadata_url`](crate::JwtAuthBuilder::resource_metadata_url).
 ///
 /// ```
-/// use tower_jwt_auth::ProtectedResourceMetadata;
+/// use tower_jwt_auth::well_known::ProtectedResourceMetadata;
 ///
 /// let metadata = ProtectedResourceMetadata::new("https://api.example.com/v1")
 ///     .authorization_server("https://auth.example.com")

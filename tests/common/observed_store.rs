@@ -5,8 +5,8 @@
 use std::sync::{Arc, Mutex};
 
 use tower_jwt_auth::{
-    Lookup, MemoryStore, NewSession, RevocationCheck, RotateOutcome, RotateRequest, SessionStore,
-    StoreFuture, TokenInfo,
+    store::Lookup, store::NewSession, store::RevocationCheck, store::RotateOutcome,
+    store::RotateRequest, store::StoreFuture, MemoryStore, SessionStore, TokenInfo,
 };
 
 /// A [`MemoryStore`] that records every session write (as `Debug` text) and, when `asynchronous`, answers

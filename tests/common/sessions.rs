@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use tower_jwt_auth::testing::{Harness, StoreUnderTest};
 use tower_jwt_auth::{
-    Algorithm, JwtAuthLayer, ManualClock, MemoryStore, SessionStore, Sessions, SigningKey,
-    TokenIssuer, TokenIssuerBuilder,
+    clock::ManualClock, issuer::TokenIssuerBuilder, Algorithm, JwtAuthLayer, MemoryStore,
+    SessionStore, Sessions, SigningKey, TokenIssuer,
 };
 
 use super::redis_server::RedisServer;
@@ -353,8 +353,8 @@ pub async fn postgres_store_under_test() -> Option<StoreUnderTest> {
 /// 200. What stores keep for this must not grow with `n`.
 pub async fn login_refresh_and_revoke_each(h: &Harness, n: usize) {
     use tower::ServiceExt;
-    let endpoint =
-        tower_jwt_auth::RevokeEndpoint::new(h.sessions.clone()).with_access_tokens(h.layer.clone());
+    let endpoint = tower_jwt_auth::session::RevokeEndpoint::new(h.sessions.clone())
+        .with_access_tokens(h.layer.clone());
     let mut pair = h
         .sessions
         .login("mallory", &serde_json::json!({}))

@@ -574,9 +574,9 @@ async fn the_metadata_advertises_the_proof_algorithms() {
 struct CountingCache(std::sync::Arc<std::sync::atomic::AtomicUsize>);
 
 impl tower_jwt_auth::dpop::ReplayCache for CountingCache {
-    fn first_use(&self, _: &[u8; 32], _: i64, _: i64) -> tower_jwt_auth::Lookup<bool> {
+    fn first_use(&self, _: &[u8; 32], _: i64, _: i64) -> tower_jwt_auth::store::Lookup<bool> {
         self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        tower_jwt_auth::Lookup::Ready(Ok(true))
+        tower_jwt_auth::store::Lookup::Ready(Ok(true))
     }
 }
 
@@ -831,5 +831,55 @@ async fn stale_misdirected_foreign_and_replayed_proofs_are_refused_before_their_
     assert_invalid_proof(
         &call(&layer, dpop_request(&token, Some(&fresh))).await,
         "signature",
+    );
+}
+
+/// Each bad DPoP setting is reported as itself, named `DpopBuilder::…`, with what was expected: a zero proof
+/// size is a proof size (not the layer's token size), a bad URL a URL (not a name).
+#[test]
+fn dpop_builder_errors_name_their_setting() {
+    use tower_jwt_auth::ConfigError;
+    let zero = Dpop::builder()
+        .public_url(ORIGIN)
+        .max_proof_size(0)
+        .build()
+        .unwrap_err();
+    assert_eq!(
+        zero,
+        ConfigError::InvalidSize {
+            setting: "DpopBuilder::max_proof_size"
+        }
+    );
+    assert!(
+        zero.to_string()
+            .starts_with("DpopBuilder::max_proof_size must be positive: pass the largest size"),
+        "{zero}"
+    );
+    let url = Dpop::builder().public_url("not a url").build().unwrap_err();
+    assert_eq!(url.setting(), Some("DpopBuilder::public_url"));
+    assert!(matches!(url, ConfigError::InvalidUrl { .. }), "{url:?}");
+    assert!(
+        url.to_string()
+            .contains("`not a url` is not an absolute http or https URL"),
+        "{url}"
+    );
+    let hmac = Dpop::builder()
+        .public_url(ORIGIN)
+        .algorithms([Algorithm::HS256])
+        .build()
+        .unwrap_err();
+    assert_eq!(hmac.setting(), Some("DpopBuilder::algorithms"));
+    assert!(
+        hmac.to_string().contains("list public-key algorithms"),
+        "{hmac}"
+    );
+    let age = Dpop::builder()
+        .public_url(ORIGIN)
+        .proof_max_age(Duration::from_secs(301))
+        .build()
+        .unwrap_err();
+    assert_eq!(
+        age.to_string(),
+        "DpopBuilder::proof_max_age: invalid duration; it must be at most 300 seconds"
     );
 }

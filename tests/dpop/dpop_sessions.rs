@@ -14,7 +14,8 @@ use serde_json::{json, Value};
 use tower::{service_fn, Layer, ServiceExt};
 use tower_jwt_auth::dpop::{Dpop, DpopPolicy, MemoryReplayCache};
 use tower_jwt_auth::{
-    AuthErrorKind, JwtAuthLayer, RefreshEndpoint, SlidingPolicy, TokenInfo, TokenPair,
+    session::RefreshEndpoint, sliding::SlidingPolicy, AuthErrorKind, JwtAuthLayer, TokenInfo,
+    TokenPair,
 };
 
 const ORIGIN: &str = "https://api.example.com";
@@ -94,9 +95,9 @@ trait Secs {
     fn now_secs(&self) -> i64;
 }
 
-impl Secs for tower_jwt_auth::ManualClock {
+impl Secs for tower_jwt_auth::clock::ManualClock {
     fn now_secs(&self) -> i64 {
-        use tower_jwt_auth::Clock;
+        use tower_jwt_auth::clock::Clock;
         self.now()
     }
 }
@@ -283,7 +284,7 @@ async fn sliding_keeps_the_binding_and_reissues_only_to_the_key_holder() {
     assert_eq!(rejection_kind(&response), Some(AuthErrorKind::DpopRequired));
     assert!(response
         .headers()
-        .get(tower_jwt_auth::DEFAULT_SLIDING_HEADER)
+        .get(tower_jwt_auth::sliding::DEFAULT_SLIDING_HEADER)
         .is_none());
     let proof = key.proof_at(
         "POST",
@@ -297,7 +298,7 @@ async fn sliding_keeps_the_binding_and_reissues_only_to_the_key_holder() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    let reissued = response.headers()[tower_jwt_auth::DEFAULT_SLIDING_HEADER]
+    let reissued = response.headers()[tower_jwt_auth::sliding::DEFAULT_SLIDING_HEADER]
         .to_str()
         .unwrap()
         .to_owned();
@@ -419,7 +420,7 @@ async fn shared_database_replays(
     second: tower_jwt_auth::SqlStore,
 ) {
     use tower_jwt_auth::dpop::ReplayCache;
-    let clock = tower_jwt_auth::ManualClock::new(now());
+    let clock = tower_jwt_auth::clock::ManualClock::new(now());
     let rules = |store: tower_jwt_auth::SqlStore| {
         Dpop::builder()
             .public_url(ORIGIN)
@@ -452,7 +453,7 @@ async fn shared_database_replays(
 }
 
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
-fn key_proof_now(clock: &tower_jwt_auth::ManualClock) -> String {
+fn key_proof_now(clock: &tower_jwt_auth::clock::ManualClock) -> String {
     ProofKey::es256().proof_at("POST", &format!("{ORIGIN}/login"), None, clock.now_secs())
 }
 
@@ -508,13 +509,11 @@ async fn a_bound_refresh_replayed_to_another_instance_on_redis_is_refused() {
                 .await
                 .unwrap(),
         );
-        let sessions = tower_jwt_auth::Sessions::builder_shared(
-            common::sessions::system_issuer(),
-            store.clone(),
-        )
-        .successor_key([9; 32])
-        .build()
-        .unwrap();
+        let sessions =
+            tower_jwt_auth::Sessions::builder(common::sessions::system_issuer(), store.clone())
+                .successor_key([9; 32])
+                .build()
+                .unwrap();
         let dpop = Dpop::builder()
             .public_url(ORIGIN)
             .replay_cache_shared(store)

@@ -11,8 +11,8 @@ use tonic::metadata::MetadataValue;
 use tonic::{Code, Request, Status};
 use tower::{Layer as _, ServiceExt};
 use tower_jwt_auth::{
-    AuthError, AuthErrorKind, GrpcResponder, JsonResponder, JwtAuthLayer, Lookup, RevocationCheck,
-    StoreError, TokenInfo,
+    rejection::GrpcResponder, rejection::JsonResponder, store::Lookup, store::RevocationCheck,
+    store::StoreError, AuthError, AuthErrorKind, JwtAuthLayer, TokenInfo,
 };
 
 #[allow(clippy::all, missing_docs, unreachable_pub)]

@@ -14,8 +14,8 @@ use jsonwebtoken::Algorithm;
 use serde_json::{json, Value};
 use tower::ServiceExt;
 use tower_jwt_auth::{
-    Jwks, JwksEndpoint, JwtAuthLayer, ManualClock, MemoryStore, Sessions, SigningKey, TokenIssuer,
-    JWKS_PATH, REVOCATION_MARGIN,
+    clock::ManualClock, issuer::JwksEndpoint, issuer::JWKS_PATH, keys::Jwks,
+    store::REVOCATION_MARGIN, JwtAuthLayer, MemoryStore, Sessions, SigningKey, TokenIssuer,
 };
 
 fn signing(alg: Algorithm, file: &str, kid: &str) -> SigningKey {
@@ -366,7 +366,7 @@ async fn the_demo_publishes_its_key_under_the_kid_its_tokens_carry() {
 
 #[tokio::test]
 async fn retiring_a_key_retires_it_in_a_layer_wired_to_the_sessions() {
-    use tower_jwt_auth::{ConfigError, TrustedIssuer, VerificationKey};
+    use tower_jwt_auth::{keys::TrustedIssuer, ConfigError, VerificationKey};
     let secret = [42u8; 32];
     let hmac = |secret: &[u8], kid: &str| {
         SigningKey::hmac(Algorithm::HS256, secret)
@@ -486,4 +486,48 @@ async fn retiring_a_key_retires_it_in_a_layer_wired_to_the_sessions() {
         me(pair.access_token().to_owned()).await.status(),
         StatusCode::OK
     );
+}
+
+/// The issuer's builder and its key ring name the setting that is wrong and say what to give instead: a kid in
+/// use is reported as such (not as a malformed kid), a retire of an unknown kid names it.
+#[test]
+fn issuer_errors_name_their_setting() {
+    use tower_jwt_auth::ConfigError;
+    let clock = ManualClock::new(common::now());
+    let key = || signing(Algorithm::ES256, "ec256_private.pem", "k1");
+    let no_issuer = TokenIssuer::builder(key())
+        .audience("api")
+        .build()
+        .unwrap_err();
+    assert!(
+        no_issuer.to_string().starts_with(
+            "missing setting: TokenIssuerBuilder::issuer, the `iss` of every token: call .issuer("
+        ),
+        "{no_issuer}"
+    );
+    let ttl = TokenIssuer::builder(key())
+        .issuer("https://auth.test")
+        .audience("api")
+        .ttl(Duration::ZERO)
+        .build()
+        .unwrap_err();
+    assert_eq!(
+        ttl,
+        ConfigError::InvalidDuration {
+            setting: "TokenIssuerBuilder::ttl",
+            expected: "at least one second"
+        }
+    );
+    let issuer = issuer(key(), &clock);
+    let in_use = issuer
+        .rotate(signing(Algorithm::EdDSA, "ed25519_private.pem", "k1"))
+        .unwrap_err();
+    assert_eq!(
+        in_use.to_string(),
+        "TokenIssuer::rotate: the kid `k1` already names another key of the issuer; give the new key a kid of \
+         its own"
+    );
+    let unknown = issuer.retire("nope").unwrap_err();
+    assert_eq!(unknown, ConfigError::UnknownKeyId("nope".into()));
+    assert_eq!(unknown.setting(), Some("TokenIssuer::retire"));
 }

@@ -11,7 +11,9 @@ use common::*;
 use http::StatusCode;
 use jsonwebtoken::{Algorithm, EncodingKey};
 use serde_json::{json, Value};
-use tower_jwt_auth::{AuthErrorKind, Jwks, JwtAuthLayer, TrustedIssuer, VerificationKey};
+use tower_jwt_auth::{
+    keys::Jwks, keys::TrustedIssuer, AuthErrorKind, JwtAuthLayer, VerificationKey,
+};
 
 /// The RS256 test key as a JWK (with `alg`) named `kid`.
 fn rsa_key(kid: &str) -> Value {
@@ -369,7 +371,9 @@ async fn keys_without_alg_take_the_allowed_algorithms_of_their_type() {
             .jwks(hmac)
             .build()
             .unwrap_err(),
-        tower_jwt_auth::ConfigError::AlgorithmMismatch
+        tower_jwt_auth::ConfigError::HmacAlgorithm {
+            setting: "Jwks::algorithms"
+        }
     );
 }
 
@@ -494,8 +498,8 @@ fn discovery_hits(provider: &jwks_server::ProviderServer) -> usize {
 
 /// A fetcher that never reaches the network: every fetch fails.
 fn offline(jwks: Jwks) -> Jwks {
-    jwks.fetcher(|_: &http::Uri| -> tower_jwt_auth::FetchFuture {
-        Box::pin(async { Err(tower_jwt_auth::FetchError("offline".into())) })
+    jwks.fetcher(|_: &http::Uri| -> tower_jwt_auth::keys::FetchFuture {
+        Box::pin(async { Err(tower_jwt_auth::keys::FetchError("offline".into())) })
     })
 }
 
@@ -561,7 +565,7 @@ async fn a_discovery_naming_a_plain_http_jwks_uri_is_refused_with_an_error() {
     let asked = Arc::new(Mutex::new(Vec::<String>::new()));
     let fetcher = {
         let asked = Arc::clone(&asked);
-        move |uri: &http::Uri| -> tower_jwt_auth::FetchFuture {
+        move |uri: &http::Uri| -> tower_jwt_auth::keys::FetchFuture {
             asked.lock().unwrap().push(uri.to_string());
             let body = match uri.path() {
                 "/.well-known/openid-configuration" => json!({
@@ -571,7 +575,7 @@ async fn a_discovery_naming_a_plain_http_jwks_uri_is_refused_with_an_error() {
                 _ => json!({ "keys": [key_a()] }),
             };
             Box::pin(async move {
-                Ok(tower_jwt_auth::FetchedDocument {
+                Ok(tower_jwt_auth::keys::FetchedDocument {
                     status: StatusCode::OK,
                     headers: http::HeaderMap::new(),
                     body: body.to_string().into(),

@@ -574,7 +574,7 @@ fn mismatched_keys_missing_keys_and_repeated_issuers_are_build_errors() {
         .audience(AUDIENCE)
         .build()
         .is_ok());
-    let partner = || tower_jwt_auth::TrustedIssuer::new().key(dup());
+    let partner = || tower_jwt_auth::keys::TrustedIssuer::new().key(dup());
     assert_eq!(
         JwtAuthLayer::builder()
             .trust_issuer("https://partner.test", partner())

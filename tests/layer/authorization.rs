@@ -6,7 +6,7 @@ use common::*;
 use http::{Request, StatusCode};
 use jsonwebtoken::Algorithm;
 use serde_json::{json, Value};
-use tower_jwt_auth::{AuthErrorKind, ConfigError, JsonResponder, RegisteredClaims};
+use tower_jwt_auth::{rejection::JsonResponder, AuthErrorKind, ConfigError, RegisteredClaims};
 
 #[tokio::test]
 async fn item_51_rfc9068_2_2_3_scope() {
@@ -216,7 +216,10 @@ fn item_06_rfc6750_3_error_description_characters() {
     ));
     assert!(matches!(
         builder_for(Algorithm::HS256).realm("r\\").build(),
-        Err(ConfigError::InvalidName(_))
+        Err(ConfigError::InvalidName {
+            setting: "JwtAuthBuilder::realm",
+            ..
+        })
     ));
     assert!(builder_for(Algorithm::HS256).realm("a\"b").build().is_err());
     assert!(builder_for(Algorithm::HS256).realm("a\\b").build().is_err());
@@ -296,7 +299,7 @@ async fn per_route_requirements_derived_from_the_layer_reject_like_the_layer() {
     use tower::ServiceExt;
     let auth = builder_for(Algorithm::HS256)
         .realm("orders")
-        .responder(tower_jwt_auth::JsonResponder)
+        .responder(tower_jwt_auth::rejection::JsonResponder)
         .build()
         .unwrap();
     let app: axum::Router = axum::Router::new()
@@ -345,7 +348,7 @@ async fn per_route_requirements_derived_from_the_layer_reject_like_the_layer() {
 
 #[tokio::test]
 async fn a_responder_that_builds_its_own_response_keeps_the_rejection_contract() {
-    use tower_jwt_auth::{AuthError, AuthErrorKind, Rejection};
+    use tower_jwt_auth::{rejection::Rejection, AuthError, AuthErrorKind};
     // A closure responder that ignores Rejection::into_response entirely.
     let responder = |rejection: Rejection| {
         http::Response::builder()

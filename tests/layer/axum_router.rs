@@ -171,7 +171,7 @@ async fn extractors_refuse_through_the_layers_realm_and_responder() {
     let auth = builder_for(Algorithm::HS256)
         .optional()
         .realm("orders")
-        .responder(tower_jwt_auth::JsonResponder)
+        .responder(tower_jwt_auth::rejection::JsonResponder)
         .build()
         .unwrap();
     let app = Router::new()

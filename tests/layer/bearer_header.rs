@@ -182,7 +182,7 @@ async fn the_cookie_source_is_opt_in() {
 async fn custom_token_sources_plug_in() {
     #[derive(Debug)]
     struct ApiKeyHeader;
-    impl tower_jwt_auth::TokenSource for ApiKeyHeader {
+    impl tower_jwt_auth::token::TokenSource for ApiKeyHeader {
         fn extract<'r>(
             &self,
             headers: &'r http::HeaderMap,
@@ -206,7 +206,7 @@ async fn custom_token_sources_plug_in() {
 
 #[tokio::test]
 async fn a_closure_is_a_token_source() {
-    use tower_jwt_auth::{token_source_fn, AuthErrorKind};
+    use tower_jwt_auth::{token::token_source_fn, AuthErrorKind};
     let layer = builder_for(Algorithm::HS256)
         .token_source(token_source_fn(|headers, _uri| {
             match headers.get("x-api-token").map(|v| v.to_str()) {

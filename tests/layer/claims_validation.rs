@@ -11,7 +11,8 @@ use http::StatusCode;
 use jsonwebtoken::Algorithm;
 use serde_json::{json, Value};
 use tower_jwt_auth::{
-    AuthErrorKind, ConfigError, JwtAuthLayer, ManualClock, SigningKey, TokenIssuer, VerificationKey,
+    clock::ManualClock, AuthErrorKind, ConfigError, JwtAuthLayer, SigningKey, TokenIssuer,
+    VerificationKey,
 };
 
 fn kind(response: &http::Response<String>) -> AuthErrorKind {
@@ -48,7 +49,7 @@ fn rfc9068_layer() -> JwtAuthLayer {
 
 #[test]
 fn item_10_rfc6750_5_3_short_lived_tokens_with_audience() {
-    assert!(tower_jwt_auth::DEFAULT_ACCESS_TTL <= Duration::from_secs(15 * 60));
+    assert!(tower_jwt_auth::issuer::DEFAULT_ACCESS_TTL <= Duration::from_secs(15 * 60));
     let no_audience = TokenIssuer::builder(SigningKey::hmac(Algorithm::HS256, SECRET).unwrap())
         .issuer(ISSUER)
         .build();
@@ -536,7 +537,7 @@ async fn an_issuer_is_required_at_build_like_the_audience() {
         .audience(AUDIENCE)
         .trust_issuer(
             ISSUER,
-            tower_jwt_auth::TrustedIssuer::new()
+            tower_jwt_auth::keys::TrustedIssuer::new()
                 .key(VerificationKey::hmac(Algorithm::HS256, SECRET).unwrap())
         )
         .build()

@@ -9,7 +9,7 @@ use common::*;
 use http::StatusCode;
 use jsonwebtoken::Algorithm;
 use serde_json::json;
-use tower_jwt_auth::{Lookup, RevocationCheck, TokenInfo};
+use tower_jwt_auth::{store::Lookup, store::RevocationCheck, TokenInfo};
 
 #[derive(Clone, Default)]
 struct CountingStore(Arc<AtomicUsize>);
@@ -79,7 +79,7 @@ async fn malformed_tokens_never_cause_key_fetches() {
     use std::time::Duration;
     let key = common::jwks_server::jwk(Algorithm::RS256, &key_pair(Algorithm::RS256).0, "a", true);
     let provider = common::jwks_server::start(vec![key]).await;
-    let jwks = tower_jwt_auth::Jwks::url(&provider.jwks_url())
+    let jwks = tower_jwt_auth::keys::Jwks::url(&provider.jwks_url())
         .unwrap()
         .allow_http()
         .unknown_kid_interval(Duration::ZERO)

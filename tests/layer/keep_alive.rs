@@ -474,7 +474,7 @@ async fn refusals_that_leave_a_body_unread_say_connection_close() {
     // The crate's endpoints: a body refused unread (another content type, a GET) closes; a body read and then
     // refused (not a refresh token) keeps the connection.
     let f = common::sessions::fixture(Duration::from_secs(0));
-    let refresh = tower_jwt_auth::RefreshEndpoint::new(f.sessions.clone());
+    let refresh = tower_jwt_auth::session::RefreshEndpoint::new(f.sessions.clone());
     let text = [("content-length", "2"), ("content-type", "text/plain")];
     let unread = (refresh.clone())
         .oneshot(request("POST", http::Version::HTTP_11, &text, "{}"))
@@ -492,7 +492,7 @@ async fn refusals_that_leave_a_body_unread_say_connection_close() {
         (read.status(), closes(read.headers())),
         (StatusCode::BAD_REQUEST, None)
     );
-    let jwks = tower_jwt_auth::JwksEndpoint::new(f.sessions.issuer().clone());
+    let jwks = tower_jwt_auth::issuer::JwksEndpoint::new(f.sessions.issuer().clone());
     let unread = (jwks.clone())
         .oneshot(request("POST", http::Version::HTTP_11, &with_body, "{}"))
         .await

@@ -9,7 +9,7 @@ use http::{HeaderMap, HeaderValue, Uri};
 use jsonwebtoken::Algorithm;
 use proptest::prelude::*;
 use serde_json::{json, Value};
-use tower_jwt_auth::{BearerHeader, Claims, JwtAuthLayer, TokenSource};
+use tower_jwt_auth::{token::BearerHeader, token::TokenSource, Claims, JwtAuthLayer};
 
 fn layer() -> JwtAuthLayer<Value> {
     builder_for(Algorithm::HS256)

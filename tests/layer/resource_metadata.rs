@@ -8,7 +8,7 @@ use http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use jsonwebtoken::Algorithm;
 use tower::ServiceExt;
-use tower_jwt_auth::{ConfigError, ProtectedResourceMetadata};
+use tower_jwt_auth::{well_known::ProtectedResourceMetadata, ConfigError};
 
 const RESOURCE: &str = "https://api.example.com/v1";
 
@@ -47,7 +47,7 @@ async fn the_layer_describes_itself_and_the_service_serves_it() {
     assert_eq!(post.status(), StatusCode::METHOD_NOT_ALLOWED);
     // A cookie source takes no RFC 9728 bearer method.
     let cookie_only = builder_for(Algorithm::HS256)
-        .token_source(tower_jwt_auth::CookieSource::new("at").unwrap())
+        .token_source(tower_jwt_auth::token::CookieSource::new("at").unwrap())
         .build()
         .unwrap();
     let json = serde_json::to_value(cookie_only.resource_metadata(RESOURCE)).unwrap();
@@ -92,6 +92,15 @@ async fn every_challenge_names_the_metadata_url() {
         let refused = builder_for(Algorithm::HS256)
             .resource_metadata_url(bad)
             .build();
-        assert!(matches!(refused, Err(ConfigError::InvalidName(_))), "{bad}");
+        let error = refused.unwrap_err();
+        assert!(matches!(error, ConfigError::InvalidUrl { .. }), "{bad}");
+        // The message names the setting and the URL, and says what an accepted URL looks like.
+        let message = error.to_string();
+        assert!(
+            message.starts_with("JwtAuthBuilder::resource_metadata_url: ")
+                && message.contains(bad)
+                && message.contains("absolute http or https URL"),
+            "{message}"
+        );
     }
 }

@@ -8,7 +8,7 @@ use common::*;
 use http::StatusCode;
 use jsonwebtoken::Algorithm;
 use serde_json::json;
-use tower_jwt_auth::{AuthErrorKind, ManualClock, MemoryStore, SessionStore};
+use tower_jwt_auth::{clock::ManualClock, AuthErrorKind, MemoryStore, SessionStore};
 
 #[tokio::test]
 async fn repeat_tokens_are_served_from_the_cache() {

@@ -9,7 +9,7 @@ use common::*;
 use http::{Request, Response, StatusCode};
 use jsonwebtoken::Algorithm;
 use tower::Layer;
-use tower_jwt_auth::{JwtAuth, JwtAuthLayer, RegisteredClaims, ResponseFuture};
+use tower_jwt_auth::{layer::JwtAuth, layer::ResponseFuture, JwtAuthLayer, RegisteredClaims};
 
 fn assert_send_sync_clone<T: Send + Sync + Clone>() {}
 fn assert_send<T: Send>() {}

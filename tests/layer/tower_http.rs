@@ -17,7 +17,7 @@ use common::trace_recorder::Recorder;
 use common::*;
 use http::{Request, StatusCode};
 use tower::ServiceExt;
-use tower_jwt_auth::{ManualClock, MemoryStore, Sessions};
+use tower_jwt_auth::{clock::ManualClock, MemoryStore, Sessions};
 
 struct Setup {
     clock: ManualClock,

@@ -68,7 +68,7 @@ fn an_evicting_redis_is_warned_about_at_start() {
 fn a_claims_type_mismatch_is_logged_as_an_error_naming_the_type() {
     use axum::response::IntoResponse;
     let recorder = Recorder::default();
-    let rejection = tower_jwt_auth::ClaimsRejection::WrongClaimsType {
+    let rejection = tower_jwt_auth::layer::ClaimsRejection::WrongClaimsType {
         expected: "my_app::Claims",
     };
     let response =

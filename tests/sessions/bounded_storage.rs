@@ -11,7 +11,7 @@ use crate::common::sessions::{fixture_with, Fixture, T0};
 use crate::fixtures::{every_store, info, scope};
 use http::StatusCode;
 use serde_json::json;
-use tower_jwt_auth::{MemoryStore, SessionError};
+use tower_jwt_auth::{session::SessionError, MemoryStore};
 
 async fn storage_stays_constant_over_a_thousand_rotations(f: Fixture) {
     let first = f.sessions.login("alice", &scope()).await.unwrap();

@@ -14,8 +14,9 @@ use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use tower::ServiceExt;
 use tower_jwt_auth::{
-    Lookup, NewSession, RefreshEndpoint, RevocationCheck, RevokeEndpoint, RotateOutcome,
-    RotateRequest, SessionStore, Sessions, StoreError, StoreFuture, TokenInfo,
+    session::RefreshEndpoint, session::RevokeEndpoint, store::Lookup, store::NewSession,
+    store::RevocationCheck, store::RotateOutcome, store::RotateRequest, store::StoreError,
+    store::StoreFuture, SessionStore, Sessions, TokenInfo,
 };
 
 fn app(sessions: Sessions) -> Router {
@@ -357,7 +358,7 @@ async fn a_store_failure_is_503_at_every_endpoint() {
         .unwrap();
     assert!(matches!(
         sessions.login("alice", &()).await,
-        Err(tower_jwt_auth::SessionError::Unavailable(_))
+        Err(tower_jwt_auth::session::SessionError::Unavailable(_))
     ));
     let app = app(sessions);
     let body = json!({ "refresh_token": working.refresh_token() }).to_string();
@@ -468,7 +469,7 @@ async fn an_endpoint_without_access_token_support_says_unsupported_token_type() 
 async fn an_access_token_that_names_no_session_or_jti_cannot_be_revoked() {
     let f = fixture(Duration::ZERO);
     let app = revoking_app(&f);
-    let now = tower_jwt_auth::Clock::now(&f.clock);
+    let now = tower_jwt_auth::clock::Clock::now(&f.clock);
     let bare = common::hs256(&json!({
         "iss": common::ISSUER, "aud": common::AUDIENCE, "sub": "alice", "iat": now, "exp": now + 60
     }));
@@ -489,7 +490,7 @@ async fn revoking_an_access_token_whose_keys_cannot_be_fetched_is_503_not_200() 
         .port();
     let layer = tower_jwt_auth::JwtAuthLayer::builder()
         .jwks(
-            tower_jwt_auth::Jwks::url(&format!("http://127.0.0.1:{port}/jwks.json"))
+            tower_jwt_auth::keys::Jwks::url(&format!("http://127.0.0.1:{port}/jwks.json"))
                 .unwrap()
                 .allow_http()
                 .timeout(Duration::from_millis(300)),

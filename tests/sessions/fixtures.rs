@@ -4,7 +4,9 @@
 use crate::common::sessions::Fixture;
 use crate::common::*;
 use serde_json::json;
-use tower_jwt_auth::{ManualClock, TokenInfo, TokenIssuer, TrustedIssuer, VerificationKey};
+use tower_jwt_auth::{
+    clock::ManualClock, keys::TrustedIssuer, TokenInfo, TokenIssuer, VerificationKey,
+};
 
 /// The access TTL and the layer's leeway in the fixtures.
 pub(crate) const TTL: i64 = 600;
@@ -37,7 +39,7 @@ pub(crate) fn partner_token(claims: &serde_json::Value) -> String {
 pub(crate) fn test_issuer() -> TokenIssuer {
     crate::common::sessions::test_issuer(
         &ManualClock::new(now()),
-        tower_jwt_auth::DEFAULT_ACCESS_TTL,
+        tower_jwt_auth::issuer::DEFAULT_ACCESS_TTL,
     )
 }
 

@@ -44,7 +44,7 @@ async fn a_partner_token_naming_a_local_session_does_not_end_it() {
         .as_str()
         .unwrap()
         .to_owned();
-    let t = tower_jwt_auth::Clock::now(&f.clock);
+    let t = tower_jwt_auth::clock::Clock::now(&f.clock);
     let partner = partner_token(&json!({
         "iss": PARTNER, "aud": AUDIENCE, "sub": "alice", "iat": t, "exp": t + 60, "sid": sid, "jti": "partner-1"
     }));

@@ -9,7 +9,7 @@ use crate::common::*;
 use crate::fixtures::{scope, test_issuer, TTL};
 use http::StatusCode;
 use serde_json::json;
-use tower_jwt_auth::{IssueError, SessionClaims, SessionError};
+use tower_jwt_auth::{issuer::IssueError, issuer::SessionClaims, session::SessionError};
 
 #[test]
 fn application_claims_may_not_set_reserved_claims() {

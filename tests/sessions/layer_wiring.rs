@@ -10,7 +10,7 @@ use crate::fixtures::{info, partner_keys, partner_token, scope, PARTNER};
 use http::StatusCode;
 use serde_json::json;
 use tower_jwt_auth::{
-    AuthErrorKind, JwtAuthLayer, ManualClock, MemoryStore, Sessions, VerificationKey,
+    clock::ManualClock, AuthErrorKind, JwtAuthLayer, MemoryStore, Sessions, VerificationKey,
 };
 
 #[tokio::test]
@@ -101,7 +101,7 @@ async fn session_tokens_are_refused_where_their_session_cannot_be_checked() {
         status_of(&checked, pair.access_token()).await,
         StatusCode::OK
     );
-    let t = tower_jwt_auth::Clock::now(&f.clock);
+    let t = tower_jwt_auth::clock::Clock::now(&f.clock);
     let partner = partner_token(
         &json!({ "iss": PARTNER, "aud": AUDIENCE, "sub": "bob", "iat": t, "exp": t + 600, "sid": "p1" }),
     );

@@ -93,7 +93,7 @@ async fn logout_all_is_per_issuer(f: Fixture) {
         .sessions(&f.sessions)
         .build()
         .unwrap();
-    let t = tower_jwt_auth::Clock::now(&f.clock);
+    let t = tower_jwt_auth::clock::Clock::now(&f.clock);
     let partner_token = partner_token(
         &json!({ "iss": PARTNER, "aud": AUDIENCE, "sub": "alice", "iat": t - 10, "exp": t + 3600, "sid": "idp-session" }),
     );

@@ -9,6 +9,7 @@ mod common;
 mod fixtures;
 
 mod bounded_storage;
+mod builder_errors;
 mod endpoints;
 mod foreign_issuers;
 mod issued_claims;

@@ -10,7 +10,8 @@ use crate::common::*;
 use crate::fixtures::scope;
 use http::StatusCode;
 use tower_jwt_auth::{
-    JwtAuthLayer, ManualClock, MemoryStore, SessionError, SessionStore, Sessions, TokenInfo,
+    clock::ManualClock, session::SessionError, JwtAuthLayer, MemoryStore, SessionStore, Sessions,
+    TokenInfo,
 };
 
 /// A memory store that can misbehave the way a networked store can: `partial` — the first session revocation
@@ -42,8 +43,8 @@ impl Flaky {
     }
 }
 
-impl tower_jwt_auth::RevocationCheck for Flaky {
-    fn is_revoked(&self, token: &TokenInfo) -> tower_jwt_auth::Lookup<bool> {
+impl tower_jwt_auth::store::RevocationCheck for Flaky {
+    fn is_revoked(&self, token: &TokenInfo) -> tower_jwt_auth::store::Lookup<bool> {
         let marked = self
             .partial
             .lock()
@@ -51,7 +52,7 @@ impl tower_jwt_auth::RevocationCheck for Flaky {
             .as_ref()
             .is_some_and(|sids| token.session_id().is_some_and(|sid| sids.contains(sid)));
         match marked {
-            true => tower_jwt_auth::Lookup::Ready(Ok(true)),
+            true => tower_jwt_auth::store::Lookup::Ready(Ok(true)),
             false => self.inner.is_revoked(token),
         }
     }
@@ -60,11 +61,11 @@ impl tower_jwt_auth::RevocationCheck for Flaky {
 impl SessionStore for Flaky {
     fn create_session(
         &self,
-        session: tower_jwt_auth::NewSession,
-    ) -> tower_jwt_auth::StoreFuture<()> {
+        session: tower_jwt_auth::store::NewSession,
+    ) -> tower_jwt_auth::store::StoreFuture<()> {
         if self.race.swap(false, std::sync::atomic::Ordering::SeqCst) {
             self.clock.advance(1);
-            let now = tower_jwt_auth::Clock::now(&self.clock);
+            let now = tower_jwt_auth::clock::Clock::now(&self.clock);
             let subject = session.session.subject.clone();
             drop(self.inner.revoke_subject(ISSUER, &subject, now, now + 3600));
         }
@@ -72,18 +73,24 @@ impl SessionStore for Flaky {
     }
     fn rotate(
         &self,
-        request: tower_jwt_auth::RotateRequest,
-    ) -> tower_jwt_auth::StoreFuture<tower_jwt_auth::RotateOutcome> {
+        request: tower_jwt_auth::store::RotateRequest,
+    ) -> tower_jwt_auth::store::StoreFuture<tower_jwt_auth::store::RotateOutcome> {
         self.inner.rotate(request)
     }
-    fn revoke_session(&self, session_id: &str, until: i64) -> tower_jwt_auth::StoreFuture<()> {
+    fn revoke_session(
+        &self,
+        session_id: &str,
+        until: i64,
+    ) -> tower_jwt_auth::store::StoreFuture<()> {
         let mut partial = self.partial.lock().unwrap();
         if let Some(sids) = partial.as_mut() {
             if sids.is_empty() {
                 sids.insert(session_id.to_owned());
-                return Box::pin(std::future::ready(Err(tower_jwt_auth::StoreError::new(
-                    "the connection dropped after the marker was written",
-                ))));
+                return Box::pin(std::future::ready(Err(
+                    tower_jwt_auth::store::StoreError::new(
+                        "the connection dropped after the marker was written",
+                    ),
+                )));
             }
         }
         self.inner.revoke_session(session_id, until)
@@ -94,11 +101,11 @@ impl SessionStore for Flaky {
         generation: u64,
         secret_hash: [u8; 32],
         until: i64,
-    ) -> tower_jwt_auth::StoreFuture<bool> {
+    ) -> tower_jwt_auth::store::StoreFuture<bool> {
         self.inner
             .revoke_refresh_token(session_id, generation, secret_hash, until)
     }
-    fn revoke_token(&self, jti: &str, until: i64) -> tower_jwt_auth::StoreFuture<()> {
+    fn revoke_token(&self, jti: &str, until: i64) -> tower_jwt_auth::store::StoreFuture<()> {
         self.inner.revoke_token(jti, until)
     }
     fn revoke_subject(
@@ -107,7 +114,7 @@ impl SessionStore for Flaky {
         subject: &str,
         not_before: i64,
         until: i64,
-    ) -> tower_jwt_auth::StoreFuture<()> {
+    ) -> tower_jwt_auth::store::StoreFuture<()> {
         self.inner
             .revoke_subject(issuer, subject, not_before, until)
     }

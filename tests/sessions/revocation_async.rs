@@ -11,7 +11,9 @@ use http::{Request, Response, StatusCode};
 use jsonwebtoken::Algorithm;
 use tokio::sync::Notify;
 use tower::Layer;
-use tower_jwt_auth::{AuthErrorKind, Lookup, RevocationCheck, StoreError, TokenInfo};
+use tower_jwt_auth::{
+    store::Lookup, store::RevocationCheck, store::StoreError, AuthErrorKind, TokenInfo,
+};
 
 /// A network-like store: answers only when released, as revoked or not, or with an error.
 #[derive(Clone, Default)]
@@ -36,7 +38,7 @@ impl RevocationCheck for RemoteStore {
 }
 
 type Mocked = tower_test::mock::Spawn<
-    tower_jwt_auth::JwtAuth<tower_test::mock::Mock<Request<String>, Response<String>>>,
+    tower_jwt_auth::layer::JwtAuth<tower_test::mock::Mock<Request<String>, Response<String>>>,
 >;
 type MockHandle = tower_test::mock::Handle<Request<String>, Response<String>>;
 

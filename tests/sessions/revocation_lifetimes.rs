@@ -11,15 +11,15 @@ use crate::fixtures::{every_store, info, scope};
 use http::StatusCode;
 use serde_json::json;
 use tower_jwt_auth::{
-    AuthError, AuthErrorKind, JwtAuthLayer, ManualClock, MemoryStore, Sessions, VerificationKey,
-    REVOCATION_MARGIN,
+    clock::ManualClock, store::REVOCATION_MARGIN, AuthError, AuthErrorKind, JwtAuthLayer,
+    MemoryStore, Sessions, VerificationKey,
 };
 
 /// Revocation markers are sized by the issuer's `max_ttl`, so the layer refuses the issuer's own tokens that
 /// would outlive them (minted with a longer lifetime, or with none stated) instead of accepting them and
 /// forgetting their revocation later.
 async fn own_tokens_living_longer_than_max_ttl_are_refused(f: Fixture) {
-    let t = tower_jwt_auth::Clock::now(&f.clock);
+    let t = tower_jwt_auth::clock::Clock::now(&f.clock);
     let max_ttl = f.sessions.issuer().max_ttl().as_secs() as i64;
     for exp in [i64::MAX / 2, t + 100 * 365 * 86_400, t + max_ttl + 1] {
         let token = hs256(&json!({
@@ -134,7 +134,7 @@ async fn every_token_naming_the_sessions_issuer_is_held_to_its_max_ttl() {
         .sessions(&f.sessions)
         .build()
         .unwrap();
-    let t = tower_jwt_auth::Clock::now(&f.clock);
+    let t = tower_jwt_auth::clock::Clock::now(&f.clock);
     let max_ttl = f.sessions.issuer().max_ttl().as_secs() as i64;
     let sign = |exp: i64| {
         sign_raw(

@@ -13,8 +13,8 @@ use http::{Method, Request, StatusCode};
 use serde_json::json;
 use tower::ServiceExt;
 use tower_jwt_auth::{
-    JwtAuthLayer, ManualClock, MemoryStore, SameSite, SessionStore, Sessions, SlidingPolicy,
-    TokenIssuer,
+    clock::ManualClock, sliding::SameSite, sliding::SlidingPolicy, JwtAuthLayer, MemoryStore,
+    SessionStore, Sessions, TokenIssuer,
 };
 
 const T0: i64 = 2_000_000_000;
@@ -56,7 +56,7 @@ fn setup_with(options: Options) -> Setup {
     } else {
         std::sync::Arc::new(store.clone())
     };
-    let sessions = Sessions::builder_shared(issuer.clone(), shared)
+    let sessions = Sessions::builder(issuer.clone(), shared)
         .max_session(Duration::from_secs(MAX_SESSION))
         .build()
         .unwrap();
@@ -70,7 +70,7 @@ fn setup_with(options: Options) -> Setup {
     }
     let mut builder = JwtAuthLayer::builder().sessions(&sessions).sliding(policy);
     if options.cookie_source {
-        builder = builder.token_source(tower_jwt_auth::CookieSource::new("at").unwrap());
+        builder = builder.token_source(tower_jwt_auth::token::CookieSource::new("at").unwrap());
     }
     let app = Router::new()
         .route("/posts", post(|| async { StatusCode::CREATED }))
@@ -122,7 +122,7 @@ async fn renewed(
 
 fn login(s: &Setup) -> String {
     let claims = json!({ "scope": "read write", "tenant": 7 });
-    let session = tower_jwt_auth::SessionClaims {
+    let session = tower_jwt_auth::issuer::SessionClaims {
         session_id: Some("sid-1"),
         auth_time: Some(T0),
         not_after: None,
@@ -238,7 +238,7 @@ async fn renewed_tokens_never_outlive_the_session_cap() {
 #[tokio::test]
 async fn a_token_without_auth_time_counts_iat_as_session_start() {
     let s = setup();
-    let session = tower_jwt_auth::SessionClaims {
+    let session = tower_jwt_auth::issuer::SessionClaims {
         session_id: Some("sid-2"),
         auth_time: None,
         not_after: None,
@@ -371,7 +371,7 @@ async fn sliding_works_behind_an_asynchronous_revocation_check() {
         asynchronous: true,
         ..Options::default()
     });
-    let session = tower_jwt_auth::SessionClaims {
+    let session = tower_jwt_auth::issuer::SessionClaims {
         session_id: Some("s-async"),
         auth_time: Some(T0),
         not_after: None,

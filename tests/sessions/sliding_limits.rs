@@ -13,7 +13,8 @@ use crate::fixtures::{
 use http::StatusCode;
 use serde_json::json;
 use tower_jwt_auth::{
-    ConfigError, JwtAuthLayer, ManualClock, MemoryStore, Sessions, SlidingPolicy, VerificationKey,
+    clock::ManualClock, sliding::SlidingPolicy, ConfigError, JwtAuthLayer, MemoryStore, Sessions,
+    VerificationKey,
 };
 
 async fn sliding_never_renews_an_expired_token_inside_the_leeway(f: Fixture) {
@@ -76,7 +77,7 @@ async fn sliding_renews_only_tokens_its_issuer_minted_and_stamps_its_own_iss_and
     let (rsa_private, _) = key_pair(jsonwebtoken::Algorithm::RS256);
     let jwks = json!({ "keys": [jwks_server::jwk(jsonwebtoken::Algorithm::RS256, &rsa_private, "idp", true)] });
     let layer = JwtAuthLayer::builder()
-        .jwks(tower_jwt_auth::Jwks::document(jwks.to_string()))
+        .jwks(tower_jwt_auth::keys::Jwks::document(jwks.to_string()))
         .trust_issuer(PARTNER, partner_keys())
         .sessions(&sessions)
         .sliding(SlidingPolicy::new().action(http::Method::POST, "/posts"))
@@ -99,7 +100,7 @@ async fn sliding_renews_only_tokens_its_issuer_minted_and_stamps_its_own_iss_and
             )
         }
     };
-    let t = tower_jwt_auth::Clock::now(&clock);
+    let t = tower_jwt_auth::clock::Clock::now(&clock);
     let session_claims = |iss: &str| {
         json!({ "iss": iss, "aud": [AUDIENCE, "other-api"], "sub": "alice", "iat": t - 500, "exp": t + 60,
                 "sid": "s1", "auth_time": t - 500, "jti": "j" })
@@ -202,9 +203,12 @@ fn sliding_needs_the_sessions_and_the_issuers_key_and_each_setting_is_given_once
     // An invalid sliding cookie name is reported by build(), like every other setting.
     assert!(matches!(
         wired()
-            .sliding(policy().cookie("bad name", tower_jwt_auth::SameSite::Strict))
+            .sliding(policy().cookie("bad name", tower_jwt_auth::sliding::SameSite::Strict))
             .build(),
-        Err(ConfigError::InvalidName(_))
+        Err(ConfigError::InvalidName {
+            setting: "SlidingPolicy::cookie",
+            ..
+        })
     ));
 }
 

@@ -10,23 +10,26 @@ use tower_jwt_auth::{ConfigError, MemoryStore, Sessions, TokenInfo};
 #[derive(Clone, Default)]
 struct OutOfProcess(MemoryStore);
 
-impl tower_jwt_auth::RevocationCheck for OutOfProcess {
-    fn is_revoked(&self, token: &TokenInfo) -> tower_jwt_auth::Lookup<bool> {
+impl tower_jwt_auth::store::RevocationCheck for OutOfProcess {
+    fn is_revoked(&self, token: &TokenInfo) -> tower_jwt_auth::store::Lookup<bool> {
         self.0.is_revoked(token)
     }
 }
 
 impl tower_jwt_auth::SessionStore for OutOfProcess {
-    fn create_session(&self, s: tower_jwt_auth::NewSession) -> tower_jwt_auth::StoreFuture<()> {
+    fn create_session(
+        &self,
+        s: tower_jwt_auth::store::NewSession,
+    ) -> tower_jwt_auth::store::StoreFuture<()> {
         self.0.create_session(s)
     }
     fn rotate(
         &self,
-        r: tower_jwt_auth::RotateRequest,
-    ) -> tower_jwt_auth::StoreFuture<tower_jwt_auth::RotateOutcome> {
+        r: tower_jwt_auth::store::RotateRequest,
+    ) -> tower_jwt_auth::store::StoreFuture<tower_jwt_auth::store::RotateOutcome> {
         self.0.rotate(r)
     }
-    fn revoke_session(&self, sid: &str, until: i64) -> tower_jwt_auth::StoreFuture<()> {
+    fn revoke_session(&self, sid: &str, until: i64) -> tower_jwt_auth::store::StoreFuture<()> {
         self.0.revoke_session(sid, until)
     }
     fn revoke_refresh_token(
@@ -35,10 +38,10 @@ impl tower_jwt_auth::SessionStore for OutOfProcess {
         generation: u64,
         hash: [u8; 32],
         until: i64,
-    ) -> tower_jwt_auth::StoreFuture<bool> {
+    ) -> tower_jwt_auth::store::StoreFuture<bool> {
         self.0.revoke_refresh_token(sid, generation, hash, until)
     }
-    fn revoke_token(&self, jti: &str, until: i64) -> tower_jwt_auth::StoreFuture<()> {
+    fn revoke_token(&self, jti: &str, until: i64) -> tower_jwt_auth::store::StoreFuture<()> {
         self.0.revoke_token(jti, until)
     }
     fn revoke_subject(
@@ -47,14 +50,14 @@ impl tower_jwt_auth::SessionStore for OutOfProcess {
         sub: &str,
         not_before: i64,
         until: i64,
-    ) -> tower_jwt_auth::StoreFuture<()> {
+    ) -> tower_jwt_auth::store::StoreFuture<()> {
         self.0.revoke_subject(iss, sub, not_before, until)
     }
 }
 
 /// `Sessions` over `store` without a successor key: refused, naming `.successor_key(..)`.
 fn refused_without_successor_key(store: impl tower_jwt_auth::SessionStore + Clone) {
-    let builder = || Sessions::builder_shared(test_issuer(), Arc::new(store.clone()));
+    let builder = || Sessions::builder(test_issuer(), Arc::new(store.clone()));
     let error = builder().build().unwrap_err();
     assert!(matches!(error, ConfigError::Missing(_)), "{error:?}");
     assert!(error.to_string().contains(".successor_key(..)"), "{error}");

@@ -8,8 +8,9 @@ use std::sync::{Arc, Mutex};
 
 use tower_jwt_auth::testing::{self, StoreUnderTest};
 use tower_jwt_auth::{
-    Lookup, NewSession, RefreshGrant, RevocationCheck, RotateOutcome, RotateRequest, SessionRecord,
-    SessionStore, StoreError, StoreFuture, TokenInfo,
+    store::Lookup, store::NewSession, store::RefreshGrant, store::RevocationCheck,
+    store::RotateOutcome, store::RotateRequest, store::SessionRecord, store::StoreError,
+    store::StoreFuture, SessionStore, TokenInfo,
 };
 
 #[derive(Clone)]

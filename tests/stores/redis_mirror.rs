@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use common::redis_server::{self, RedisServer};
 use http::StatusCode;
 use tower_jwt_auth::testing::{Harness, StoreUnderTest};
-use tower_jwt_auth::{RedisStore, RevocationCheck, SessionStore};
+use tower_jwt_auth::{store::RevocationCheck, RedisStore, SessionStore};
 
 async fn store(server: &RedisServer) -> RedisStore {
     RedisStore::builder(server.url())

@@ -15,8 +15,8 @@ use common::*;
 use http::{Request, StatusCode};
 use tower::ServiceExt;
 use tower_jwt_auth::{
-    Algorithm, JwtAuthLayer, RedisStore, RefreshEndpoint, SessionStore, Sessions, SigningKey,
-    TokenIssuer, VerificationKey,
+    session::RefreshEndpoint, Algorithm, JwtAuthLayer, RedisStore, SessionStore, Sessions,
+    SigningKey, TokenIssuer, VerificationKey,
 };
 
 /// How long the revocation feed may be silent in these tests before checks fail closed.
@@ -159,7 +159,7 @@ async fn redis_down_means_503_and_recovery_needs_no_restart() {
     }
     assert!(matches!(
         sessions.login("carol", &serde_json::json!({})).await,
-        Err(tower_jwt_auth::SessionError::Unavailable(_))
+        Err(tower_jwt_auth::session::SessionError::Unavailable(_))
     ));
 
     // The server comes back empty (no persistence here): the app reconnects by itself.
@@ -413,7 +413,7 @@ async fn an_instance_eleven_minutes_ahead_of_redis_still_announces_its_revocatio
     };
     // B runs on the system clock (Redis's); A's clock is 11 minutes ahead.
     let (router_b, sessions_b, _) = app(&server.url(), "skew").await;
-    let ahead = tower_jwt_auth::ManualClock::new(now() + 11 * 60);
+    let ahead = tower_jwt_auth::clock::ManualClock::new(now() + 11 * 60);
     let recorder = common::trace_recorder::Recorder::default();
     let store_a = {
         let _recording = tracing::subscriber::set_default(recorder.clone());
@@ -544,7 +544,7 @@ async fn storage_after_revoking_every_access_token(n: usize) -> (usize, u64) {
         .route_service("/refresh", RefreshEndpoint::new(f.sessions.clone()))
         .route_service(
             "/revoke",
-            tower_jwt_auth::RevokeEndpoint::new(f.sessions.clone())
+            tower_jwt_auth::session::RevokeEndpoint::new(f.sessions.clone())
                 .with_access_tokens(f.layer.clone()),
         );
     let pair = f.sessions.login("alice", &()).await.unwrap();

@@ -12,7 +12,8 @@ use http::StatusCode;
 use serde_json::json;
 use tower_jwt_auth::testing::{Harness, StoreUnderTest};
 use tower_jwt_auth::{
-    SessionError, SessionStore, SqlDialect, SqlStore, SqlStoreBuilder, TokenInfo,
+    session::SessionError, store::SqlDialect, store::SqlStoreBuilder, SessionStore, SqlStore,
+    TokenInfo,
 };
 
 fn harness(store: SqlStore) -> Harness {
@@ -73,9 +74,11 @@ async fn logout(h: &Harness, token: &str) {
 fn revoked(store: &SqlStore, token: &str) -> Option<bool> {
     let info: TokenInfo =
         tower_jwt_auth::testing::token_info(&tower_jwt_auth::testing::claims_of(token));
-    match tower_jwt_auth::RevocationCheck::is_revoked(store, &info) {
-        tower_jwt_auth::Lookup::Ready(result) => result.ok(),
-        tower_jwt_auth::Lookup::Pending(_) => panic!("the SQL store answers from its mirror"),
+    match tower_jwt_auth::store::RevocationCheck::is_revoked(store, &info) {
+        tower_jwt_auth::store::Lookup::Ready(result) => result.ok(),
+        tower_jwt_auth::store::Lookup::Pending(_) => {
+            panic!("the SQL store answers from its mirror")
+        }
     }
 }
 
@@ -422,11 +425,13 @@ async fn out_of_order(url: &str, prefix: &str, sequence_at: Option<i64>, hold: D
     let token = |jti: &str| {
         tower_jwt_auth::testing::token_info(&json!({ "jti": jti, "sub": "x", "exp": until }))
     };
-    let revoked =
-        |jti: &str| match tower_jwt_auth::RevocationCheck::is_revoked(&follower, &token(jti)) {
-            tower_jwt_auth::Lookup::Ready(result) => result.unwrap(),
-            tower_jwt_auth::Lookup::Pending(_) => unreachable!(),
-        };
+    let revoked = |jti: &str| match tower_jwt_auth::store::RevocationCheck::is_revoked(
+        &follower,
+        &token(jti),
+    ) {
+        tower_jwt_auth::store::Lookup::Ready(result) => result.unwrap(),
+        tower_jwt_auth::store::Lookup::Pending(_) => unreachable!(),
+    };
     within(Duration::from_secs(2), || revoked("fast")).await;
     assert!(!revoked("slow"), "not committed yet");
     tokio::time::sleep(hold).await;
@@ -478,9 +483,9 @@ async fn thousands_of_revocations_are_hydrated_in_pages_and_followed_in_batches(
     let info = tower_jwt_auth::testing::token_info(
         &json!({ "jti": "jti-2500", "sub": "x", "exp": until }),
     );
-    match tower_jwt_auth::RevocationCheck::is_revoked(&hydrated, &info) {
-        tower_jwt_auth::Lookup::Ready(result) => assert!(result.unwrap()),
-        tower_jwt_auth::Lookup::Pending(_) => unreachable!(),
+    match tower_jwt_auth::store::RevocationCheck::is_revoked(&hydrated, &info) {
+        tower_jwt_auth::store::Lookup::Ready(result) => assert!(result.unwrap()),
+        tower_jwt_auth::store::Lookup::Pending(_) => unreachable!(),
     }
 }
 

@@ -9,7 +9,7 @@ use crate::common;
 use std::time::Duration;
 
 use common::sessions::{fixture_with, memory_store_under_test};
-use tower_jwt_auth::{MemoryStore, SessionError, Sessions, SigningKey, TokenIssuer};
+use tower_jwt_auth::{session::SessionError, MemoryStore, Sessions, SigningKey, TokenIssuer};
 
 mod memory_store {
     use super::*;

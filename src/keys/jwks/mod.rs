@@ -11,7 +11,7 @@
 //! ```no_run
 //! # async fn run() -> Result<(), tower_jwt_auth::ConfigError> {
 //! use std::time::Duration;
-//! use tower_jwt_auth::{Jwks, JwtAuthLayer};
+//! use tower_jwt_auth::{keys::Jwks, JwtAuthLayer};
 //!
 //! let auth = JwtAuthLayer::builder()
 //!     .issuer("https://auth.example.com/realms/main")
@@ -87,7 +87,7 @@ impl Default for Settings {
 }
 
 /// A remote (or static) JWK Set the layer trusts. Add it with
-/// [`JwtAuthBuilder::jwks`](crate::JwtAuthBuilder::jwks) or, per issuer, [`TrustedIssuer::jwks`](crate::TrustedIssuer::jwks).
+/// [`JwtAuthBuilder::jwks`](crate::JwtAuthBuilder::jwks) or, per issuer, [`TrustedIssuer::jwks`](crate::keys::TrustedIssuer::jwks).
 ///
 /// Defaults: algorithms RS*, PS*, ES256, ES384, EdDSA (never HMAC); 5 s fetch timeout; refresh every
 /// `max-age` (5 min without one) clamped to 1 min … 24 h; at most one refetch per 10 s for unknown `kid`s;
@@ -115,12 +115,17 @@ impl fmt::Debug for Jwks {
 
 /// An absolute `http(s)` URL with a host.
 fn parse_uri(text: &str) -> Result<Uri, ConfigError> {
-    let uri: Uri = text
-        .parse()
-        .map_err(|_| ConfigError::InvalidName(text.to_owned()))?;
+    let uri: Uri = text.parse().map_err(|_| invalid_url(text))?;
     match uri.scheme_str() {
         Some("https" | "http") if uri.host().is_some() => Ok(uri),
-        _ => Err(ConfigError::InvalidName(text.to_owned())),
+        _ => Err(invalid_url(text)),
+    }
+}
+
+fn invalid_url(text: &str) -> ConfigError {
+    ConfigError::InvalidUrl {
+        setting: "Jwks::url",
+        url: text.to_owned(),
     }
 }
 
@@ -167,7 +172,8 @@ impl Jwks {
         let discovery = parse_uri(&format!(
             "{}/.well-known/openid-configuration",
             issuer.trim_end_matches('/')
-        ))?;
+        ))
+        .map_err(|e| e.in_setting("Jwks::oidc"))?;
         Ok(Self::with_source(Source::Oidc {
             issuer: issuer.to_owned(),
             discovery,
@@ -250,7 +256,9 @@ impl Jwks {
             .iter()
             .any(|a| a.family() == jsonwebtoken::AlgorithmFamily::Hmac)
         {
-            return Err(ConfigError::AlgorithmMismatch);
+            return Err(ConfigError::HmacAlgorithm {
+                setting: "Jwks::algorithms",
+            });
         }
         match &self.source {
             Source::Url(uri) | Source::Oidc { discovery: uri, .. } => {
@@ -260,9 +268,10 @@ impl Jwks {
         }
         if self.settings.min_refresh > self.settings.max_refresh || self.settings.timeout.is_zero()
         {
-            return Err(ConfigError::InvalidDuration(
-                "JWKS refresh bounds or timeout",
-            ));
+            return Err(ConfigError::InvalidDuration {
+                setting: "Jwks::refresh_bounds / Jwks::timeout",
+                expected: "a minimum refresh no longer than the maximum, and a timeout above zero",
+            });
         }
         let fetcher = self
             .fetcher

@@ -1,4 +1,4 @@
-//! The request pipeline of [`JwtAuth`](crate::JwtAuth), one file per step, in the order a request meets them:
+//! The request pipeline of [`JwtAuth`](crate::layer::JwtAuth), one file per step, in the order a request meets them:
 //!
 //! 1. [`find_token`](find_token::find_token): the one token the request carries (or none), and whether it came
 //!    with the DPoP scheme (and its proof);
@@ -11,7 +11,7 @@
 //! 4. [`revocation`](revocation::check_revocation): the revocation store, answering now or later, then the
 //!    proof's single use (so only a live token's holder takes room in the replay cache);
 //! 5. [`admission`]: what goes into the request extensions (and the reissue the response will carry);
-//! 6. the inner service and the reissue, in [`ResponseFuture`](crate::ResponseFuture);
+//! 6. the inner service and the reissue, in [`ResponseFuture`](crate::layer::ResponseFuture);
 //! 7. [`reject`](reject): any refusal becomes the responder's response, with the rejection contract enforced.
 //!
 //! [`admit`](admit::admit) runs steps 1–5 and says whether the request is decided now or waits (for a key fetch

@@ -8,11 +8,12 @@ use std::time::Duration;
 use crate::clock::{Clock, SharedClock, SystemClock};
 use crate::store::follower::{follow, Feed};
 use crate::store::mirror::{Mirror, DEFAULT_MAX_FEED_LAG};
+use crate::store::redis::connection::KindStr;
 use crate::store::redis::connection::{open, Target};
 use crate::store::redis::feed::StreamFeed;
 use crate::store::redis::keys::Layout;
 use crate::store::redis::scripts::Scripts;
-use crate::store::redis::store::{KindStr, RedisStore};
+use crate::store::redis::store::RedisStore;
 use crate::store::StoreError;
 
 /// How far the application's clock and Redis's may differ before the build warns.

@@ -10,6 +10,8 @@ use redis::cluster::{ClusterClient, ClusterConfig};
 use redis::cluster_async::ClusterConnection;
 use redis::{Cmd, Pipeline, RedisFuture, RedisResult, Value};
 
+use crate::store::StoreError;
+
 /// Where the store's Redis is.
 #[derive(Debug, Clone)]
 pub(crate) enum Target {
@@ -132,5 +134,21 @@ impl FeedClient {
     /// Whether this is a cluster (a session's slot is not the markers', see the store docs).
     pub(crate) fn is_cluster(&self) -> bool {
         matches!(self, Self::Cluster(_))
+    }
+}
+
+/// A Redis error as the store's error: its kind only (never a command, key or value).
+pub(super) fn store_error(e: redis::RedisError) -> StoreError {
+    StoreError::new(format!("Redis {}", e.kind_str()))
+}
+
+/// Short, value-free description of a Redis error (never a key or a value).
+pub(super) trait KindStr {
+    fn kind_str(&self) -> String;
+}
+
+impl KindStr for redis::RedisError {
+    fn kind_str(&self) -> String {
+        format!("{:?}", self.kind())
     }
 }

@@ -22,7 +22,7 @@
 //! store (`store/follower.rs`); this file is the Redis [`Feed`].
 //! - **Fail closed.** Each successful read (at least one a second: the read blocks for one second at most) marks
 //!   the mirror fresh. Until the first hydration, and when the feed has been silent longer than the store's
-//!   `max_feed_lag`, checks fail with a [`StoreError`](crate::StoreError) (503 from the layer), never an accepted
+//!   `max_feed_lag`, checks fail with a [`StoreError`](crate::store::StoreError) (503 from the layer), never an accepted
 //!   token.
 //! - **Own writes** go into the local mirror at once, so a process sees its own logouts immediately; other
 //!   processes see them when the stream delivers them.
@@ -37,9 +37,8 @@ use redis::ErrorKind;
 use crate::clock::SharedClock;
 use crate::store::follower::{Feed, Read};
 use crate::store::mirror::Mirror;
-use crate::store::redis::connection::{Connection, FeedClient};
+use crate::store::redis::connection::{store_error, Connection, FeedClient};
 use crate::store::redis::keys::{subject_of, Layout, Marker};
-use crate::store::redis::store::store_error;
 use crate::store::revocations::Revocations;
 use crate::store::StoreError;
 

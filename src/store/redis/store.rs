@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::store::mirror::Mirror;
-use crate::store::redis::connection::Connection;
+use crate::store::redis::connection::{store_error, Connection};
 use crate::store::redis::keys::{Layout, Marker};
 use crate::store::redis::scripts::Scripts;
 use crate::store::{Lookup, SessionRecord, StoreError, StoreFuture};
@@ -14,7 +14,7 @@ use crate::store::{Lookup, SessionRecord, StoreError, StoreFuture};
 /// Redis. Cloning shares the connection.
 ///
 /// ```no_run
-/// # async fn run() -> Result<(), tower_jwt_auth::StoreError> {
+/// # async fn run() -> Result<(), tower_jwt_auth::store::StoreError> {
 /// use std::time::Duration;
 /// use tower_jwt_auth::RedisStore;
 ///
@@ -34,7 +34,7 @@ use crate::store::{Lookup, SessionRecord, StoreError, StoreFuture};
 /// `{<prefix>:feed}`. A session is one hash however often it is refreshed (the current and previous refresh-token
 /// hashes, never the secrets), and expires when it idles out. Revocation markers are kept until the `until`
 /// [`Sessions`](crate::Sessions) computed for them (the covered tokens' latest expiry plus
-/// [`REVOCATION_MARGIN`](crate::REVOCATION_MARGIN)); a marker is only ever lengthened, and a revocation that
+/// [`REVOCATION_MARGIN`](crate::store::REVOCATION_MARGIN)); a marker is only ever lengthened, and a revocation that
 /// changes nothing (the same id already revoked until then or later) writes and announces nothing. Every call
 /// has a timeout; an unreachable or slow Redis is a [`StoreError`] (503 from the layer and the endpoints), and
 /// the connection manager reconnects by itself.
@@ -114,21 +114,6 @@ impl fmt::Debug for RedisStore {
             .field("timeout", &self.timeout)
             .finish_non_exhaustive()
     }
-}
-
-/// Short, value-free description of a Redis error (never a key or a value).
-pub(super) trait KindStr {
-    fn kind_str(&self) -> String;
-}
-
-impl KindStr for redis::RedisError {
-    fn kind_str(&self) -> String {
-        format!("{:?}", self.kind())
-    }
-}
-
-pub(super) fn store_error(e: redis::RedisError) -> StoreError {
-    StoreError::new(format!("Redis {}", e.kind_str()))
 }
 
 pub(super) fn hex(bytes: &[u8; 32]) -> String {

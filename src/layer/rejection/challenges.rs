@@ -1,55 +1,16 @@
-//! RFC 6750 §3 rejection responses, and the [`Responder`] trait to shape their bodies.
+//! The `WWW-Authenticate` challenges of a realm (RFC 6750 §3, RFC 9449 §7.1, RFC 9728 §5.1), prepared once.
 
 use std::fmt::{self, Write as _};
 use std::sync::Arc;
 
 use http::header::{self, HeaderValue};
-use http::{HeaderMap, Method, Request, Response, Version};
+use http::Response;
 
+use super::{observe, Refused, Rejection, Responder};
 use crate::error::{AuthError, AuthErrorKind};
 
 /// The realm of `WWW-Authenticate` challenges unless configured.
 pub(crate) const DEFAULT_REALM: &str = "api";
-
-/// Builds rejection responses, also once an asynchronous decision (key fetch, store lookup) has answered.
-pub(crate) trait Reject<B>: Send + Sync {
-    /// The response to `error`, shaped for the refused `request`.
-    fn reject(&self, error: AuthError, request: Refused) -> Response<B>;
-}
-
-/// What shapes the answer to a refused request besides the error: whether it is a gRPC call (answered in gRPC
-/// form), and whether it has a body that the refusal leaves unread (the answer then closes the HTTP/1
-/// connection and says so, see [`unread_body`](crate::unread_body)).
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Refused {
-    pub(crate) grpc: bool,
-    pub(crate) unread_body: bool,
-}
-
-impl Refused {
-    /// The refused request with this method, version and headers.
-    pub(crate) fn of(method: &Method, version: Version, headers: &HeaderMap) -> Self {
-        Self {
-            grpc: crate::grpc::is_grpc(method, headers),
-            unread_body: crate::unread_body::has_body(version, headers),
-        }
-    }
-
-    /// The refused `request`.
-    pub(crate) fn request<B>(request: &Request<B>) -> Self {
-        Self::of(request.method(), request.version(), request.headers())
-    }
-}
-
-/// The layer's way of answering, put into the extensions of requests it lets through without a token (optional
-/// mode), so an extractor that then refuses answers exactly as the layer would (realm, responder, contract).
-pub(crate) struct Rejector<B>(pub(crate) Arc<dyn Reject<B>>);
-
-impl<B> Clone for Rejector<B> {
-    fn clone(&self) -> Self {
-        Self(Arc::clone(&self.0))
-    }
-}
 
 /// The `WWW-Authenticate` challenges of one realm, prepared once per error kind and scheme (and for the one
 /// scope text a set of requirements names), so a flood of bad tokens formats nothing. Cloning is cheap.
@@ -235,69 +196,6 @@ impl Challenges {
     }
 }
 
-/// Counts and traces one rejection (feature `tracing`: the kind, the HTTP status — 200 for a gRPC answer, with
-/// `grpc_status` — and, for claim failures, the claim's name; never the token or a claim's value).
-pub(crate) fn observe(error: &AuthError, grpc: bool) {
-    #[cfg(feature = "tracing")]
-    {
-        let (status, grpc_status) = match grpc {
-            true => (200, Some(error.kind().grpc_code())),
-            false => (error.status().as_u16(), None),
-        };
-        tracing::debug!(
-            kind = ?error.kind(),
-            status,
-            grpc_status,
-            claim = error.claim(),
-            "jwt auth rejected a request"
-        );
-    }
-    let _ = grpc;
-    crate::stats::denied(error.kind());
-}
-
-/// A refused request: the error, and the `WWW-Authenticate` challenge RFC 6750 §3 prescribes for it.
-#[derive(Debug, Clone)]
-pub struct Rejection {
-    error: AuthError,
-    challenge: Option<HeaderValue>,
-    grpc: bool,
-}
-
-impl Rejection {
-    /// Why the request was refused.
-    pub fn error(&self) -> &AuthError {
-        &self.error
-    }
-
-    /// The `WWW-Authenticate` value; `None` for 503 (store unavailable), which is not an authentication failure.
-    pub fn challenge(&self) -> Option<&HeaderValue> {
-        self.challenge.as_ref()
-    }
-
-    /// Whether the refused request is a gRPC call (`content-type: application/grpc…`). Its response becomes a
-    /// trailers-only gRPC answer unless the responder sets `grpc-status` itself (see [`grpc`](crate::grpc));
-    /// give such a response an empty body.
-    pub fn is_grpc(&self) -> bool {
-        self.grpc
-    }
-
-    /// A response with the rejection's status, `WWW-Authenticate` header, `Cache-Control: no-store`, the
-    /// [`AuthError`] in its extensions, and the given body. (For a gRPC request the layer then makes it the
-    /// gRPC answer: HTTP 200 with `grpc-status`.)
-    pub fn into_response<B>(self, body: B) -> Response<B> {
-        let mut response = Response::new(body);
-        *response.status_mut() = self.error.status();
-        let headers = response.headers_mut();
-        if let Some(challenge) = self.challenge {
-            headers.insert(header::WWW_AUTHENTICATE, challenge);
-        }
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        response.extensions_mut().insert(self.error);
-        response
-    }
-}
-
 /// Keeps only the characters RFC 6750 §3 allows in quoted attributes: `%x20-21 / %x23-5B / %x5D-7E`.
 pub(crate) fn sanitize(text: &str) -> String {
     text.chars()
@@ -308,111 +206,6 @@ pub(crate) fn sanitize(text: &str) -> String {
 /// Whether `text` may stand inside a quoted challenge attribute unchanged.
 pub(crate) fn is_header_safe(text: &str) -> bool {
     sanitize(text) == text
-}
-
-/// Turns a [`Rejection`] into a response with a body of type `B`.
-///
-/// [`DefaultResponder`] sends an empty body (for any `B: Default`); [`JsonResponder`] sends
-/// `{"error":"…","error_description":"…"}`; [`GrpcResponder`] answers every request in gRPC form. gRPC calls
-/// get a gRPC answer from any of them (see [`Rejection::is_grpc`]). Write your own for other formats:
-///
-/// ```
-/// use http::Response;
-/// use tower_jwt_auth::{Rejection, Responder};
-///
-/// #[derive(Debug, Clone)]
-/// struct PlainText;
-///
-/// impl Responder<String> for PlainText {
-///     fn respond(&self, rejection: Rejection) -> Response<String> {
-///         // A gRPC call's answer is trailers-only: the layer adds its status, the body stays empty.
-///         let text = match rejection.is_grpc() {
-///             true => String::new(),
-///             false => rejection.error().to_string(),
-///         };
-///         rejection.into_response(text)
-///     }
-/// }
-/// ```
-pub trait Responder<B>: Send + Sync + 'static {
-    /// The response for this rejection. Keep the status of [`Rejection::into_response`] unless you have a
-    /// reason not to. Whatever you return, the layer puts the [`AuthError`] into its extensions and adds the
-    /// `WWW-Authenticate` challenge if you did not set one.
-    fn respond(&self, rejection: Rejection) -> Response<B>;
-}
-
-/// Closures `Fn(Rejection) -> Response<B>` are responders too.
-impl<B, F> Responder<B> for F
-where
-    F: Fn(Rejection) -> Response<B> + Send + Sync + 'static,
-{
-    fn respond(&self, rejection: Rejection) -> Response<B> {
-        self(rejection)
-    }
-}
-
-/// Empty-bodied RFC 6750 responses (the default).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct DefaultResponder;
-
-impl<B: Default> Responder<B> for DefaultResponder {
-    fn respond(&self, rejection: Rejection) -> Response<B> {
-        rejection.into_response(B::default())
-    }
-}
-
-/// RFC 6750 responses with an OAuth-style JSON body: `{"error":"invalid_token","error_description":"…"}`. The
-/// body of each kind is prepared once, not serialized per rejection.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct JsonResponder;
-
-/// The JSON body of each error kind, in [`AuthErrorKind::index`] order, made once per process.
-fn json_body(kind: AuthErrorKind) -> &'static str {
-    static BODIES: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
-        AuthErrorKind::ALL
-            .iter()
-            .map(|kind| {
-                let code = kind.error_code().unwrap_or(match kind {
-                    AuthErrorKind::Unavailable => "temporarily_unavailable",
-                    _ => "unauthorized",
-                });
-                serde_json::json!({ "error": code, "error_description": kind.description() })
-                    .to_string()
-            })
-            .collect()
-    });
-    &BODIES[kind.index()]
-}
-
-impl<B: From<&'static str>> Responder<B> for JsonResponder {
-    fn respond(&self, rejection: Rejection) -> Response<B> {
-        if rejection.is_grpc() {
-            // Trailers-only: the outcome is in `grpc-status`, the body stays empty.
-            return rejection.into_response(B::from(""));
-        }
-        let body = json_body(rejection.error().kind());
-        let mut response = rejection.into_response(B::from(body));
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
-        response
-    }
-}
-
-/// gRPC answers for every request, even one whose `content-type` does not say gRPC (behind a translating
-/// proxy, say): HTTP 200, `content-type: application/grpc`, `grpc-status` 16, 7 or 14 and a `grpc-message`,
-/// with an empty body. The built-in responders already answer gRPC calls this way; see [`grpc`](crate::grpc).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct GrpcResponder;
-
-impl<B: Default> Responder<B> for GrpcResponder {
-    fn respond(&self, rejection: Rejection) -> Response<B> {
-        let error = rejection.error().clone();
-        let mut response = rejection.into_response(B::default());
-        crate::grpc::answer(&mut response, &error);
-        response
-    }
 }
 
 #[cfg(test)]

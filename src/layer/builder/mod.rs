@@ -1,0 +1,179 @@
+//! [`JwtAuthBuilder`]: every setting of the verifying layer, checked once at `build()`.
+
+use std::fmt;
+use std::sync::Arc;
+
+use jsonwebtoken::crypto::CryptoProvider;
+
+use crate::authorize::requirements::Requirements;
+use crate::clock::SharedClock;
+use crate::error::ConfigError;
+use crate::jose::json::JsonLimits;
+use crate::keys::trust::TrustedIssuer;
+use crate::layer::auth_layer::JwtAuthLayer;
+use crate::layer::pipeline::dpop::LayerDpop;
+use crate::layer::rejection::{DefaultResponder, DEFAULT_REALM};
+use crate::session::Sessions;
+use crate::sliding::SlidingPolicy;
+use crate::store::RevocationCheck;
+use crate::token::cache::DEFAULT_TOKEN_CACHE_BYTES;
+use crate::token::claims::RegisteredClaims;
+use crate::token::source::{BearerHeader, TokenSource};
+use crate::token::validation::Validation;
+
+mod build;
+mod claims;
+mod keys;
+mod responses;
+mod sessions;
+
+/// Largest accepted token unless configured (RFC 8725 gives no number; 8 KiB fits any sane JWT).
+pub const DEFAULT_MAX_TOKEN_SIZE: usize = 8 * 1024;
+
+/// Builds a [`JwtAuthLayer`]. Start with [`JwtAuthLayer::builder`].
+///
+/// Defaults: token from `Authorization: Bearer`; `exp` required; an audience required at build time; 30 s leeway;
+/// `iat` in the future refused;
+/// tokens over 8 KiB refused before decoding; realm `api`; empty-bodied rejections; no revocation store.
+///
+/// ```
+/// use std::time::Duration;
+/// use tower_jwt_auth::{Algorithm, JwtAuthLayer, rejection::JsonResponder, VerificationKey};
+///
+/// let layer = JwtAuthLayer::builder()
+///     .key(VerificationKey::hmac(Algorithm::HS256, &[7; 32]).unwrap())
+///     .issuer("https://auth.example.com")
+///     .audience("orders-api")
+///     .access_token_type()
+///     .leeway(Duration::from_secs(10))
+///     .require_scopes(["orders:read"])
+///     .realm("orders")
+///     .responder(JsonResponder)
+///     .build()
+///     .unwrap();
+/// # let _ = layer;
+/// ```
+pub struct JwtAuthBuilder<C = RegisteredClaims, R = DefaultResponder> {
+    settings: Settings,
+    requirements: Requirements<C>,
+    responder: R,
+}
+
+/// Everything that does not depend on the claims or responder types, so those can change mid-build.
+struct Settings {
+    default_keys: TrustedIssuer,
+    named_issuers: Vec<(String, TrustedIssuer)>,
+    validation: Validation,
+    max_token_size: usize,
+    sources: Vec<Box<dyn TokenSource>>,
+    optional: bool,
+    bypass_cors_preflight: bool,
+    /// Set by `.clock(..)`; otherwise the sessions' clock, or the system clock.
+    clock: Option<SharedClock>,
+    realm: String,
+    /// RFC 9728: the protected resource metadata URL the challenges name.
+    resource_metadata: Option<String>,
+    /// DPoP proof rules, and the policy (set only when it is not `Off`).
+    dpop: Option<LayerDpop>,
+    revocation: Option<Arc<dyn RevocationCheck>>,
+    sessions: Option<Sessions>,
+    sliding: Option<SlidingPolicy>,
+    cache_bytes: u64,
+    any_audience: bool,
+    any_issuer: bool,
+    /// Session tokens (with `sid`) accepted by a layer that can't check their session.
+    unchecked_sessions: bool,
+    /// Set by `.allow_unbounded_token_lifetime()`.
+    unbounded_lifetime: bool,
+    json_limits: JsonLimits,
+    provider: Option<&'static CryptoProvider>,
+    /// The first invalid setting, reported by `build()`.
+    error: Option<ConfigError>,
+}
+
+impl<C, R> fmt::Debug for JwtAuthBuilder<C, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JwtAuthBuilder")
+            .field("keys", &self.settings.default_keys)
+            .field("sources", &self.settings.sources)
+            .field("optional", &self.settings.optional)
+            .field("realm", &self.settings.realm)
+            .finish_non_exhaustive()
+    }
+}
+
+impl JwtAuthLayer {
+    /// Starts configuring a layer (claims type [`RegisteredClaims`], empty-bodied rejections).
+    pub fn builder() -> JwtAuthBuilder {
+        JwtAuthBuilder::new()
+    }
+}
+
+impl JwtAuthBuilder {
+    fn new() -> Self {
+        Self {
+            settings: Settings {
+                default_keys: TrustedIssuer::new(),
+                named_issuers: Vec::new(),
+                validation: Validation::default(),
+                max_token_size: DEFAULT_MAX_TOKEN_SIZE,
+                sources: vec![Box::new(BearerHeader)],
+                optional: false,
+                bypass_cors_preflight: false,
+                clock: None,
+                realm: DEFAULT_REALM.to_owned(),
+                resource_metadata: None,
+                dpop: None,
+                revocation: None,
+                sessions: None,
+                sliding: None,
+                cache_bytes: DEFAULT_TOKEN_CACHE_BYTES,
+                any_audience: false,
+                any_issuer: false,
+                unchecked_sessions: false,
+                unbounded_lifetime: false,
+                json_limits: JsonLimits::default(),
+                provider: None,
+                error: None,
+            },
+            requirements: Requirements::default(),
+            responder: DefaultResponder,
+        }
+    }
+}
+
+impl<C, R> JwtAuthBuilder<C, R> {
+    fn fail(mut self, error: ConfigError) -> Self {
+        self.settings.error.get_or_insert(error);
+        self
+    }
+
+    /// Changes the claims type handlers receive (default [`RegisteredClaims`]). Keeps the required scopes; a
+    /// predicate given before (for the old type) makes [`build`](Self::build) fail with
+    /// [`ConfigError::PredicateBeforeClaimsType`].
+    pub fn claims<C2>(mut self) -> JwtAuthBuilder<C2, R> {
+        if self.requirements.has_predicate() {
+            self.settings
+                .error
+                .get_or_insert(ConfigError::PredicateBeforeClaimsType);
+        }
+        let mut requirements = Requirements::default();
+        if let Err(e) = requirements.add_scopes(self.requirements.scopes().to_vec()) {
+            self.settings.error.get_or_insert(e);
+        }
+        JwtAuthBuilder {
+            settings: self.settings,
+            requirements,
+            responder: self.responder,
+        }
+    }
+
+    /// Changes how rejections are turned into responses (default: empty bodies).
+    pub fn responder<R2>(self, responder: R2) -> JwtAuthBuilder<C, R2> {
+        JwtAuthBuilder {
+            settings: self.settings,
+            requirements: self.requirements,
+            responder,
+        }
+    }
+}
