@@ -11,7 +11,9 @@ use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Metadata, Subscriber};
 
-#[derive(Clone, Default)]
+/// A recorder for one thread (`tracing::subscriber::with_default` or `set_default`): test binaries run their
+/// tests on many threads, and only this thread's events are recorded.
+#[derive(Clone)]
 pub struct Recorder {
     /// Every event's fields, prefixed with the names of the spans it happened in (`[jwt_auth] kind=… `), and
     /// followed by its level (`level=WARN`).
@@ -22,6 +24,47 @@ pub struct Recorder {
     /// The spans each thread has entered, innermost last.
     entered: Arc<Mutex<HashMap<ThreadId, Vec<u64>>>>,
     metadata: Arc<Mutex<Vec<&'static Metadata<'static>>>>,
+}
+
+impl Default for Recorder {
+    fn default() -> Self {
+        keep_every_callsite_interested();
+        Self {
+            events: Arc::default(),
+            spans: Arc::default(),
+            next: Arc::default(),
+            entered: Arc::default(),
+            metadata: Arc::default(),
+        }
+    }
+}
+
+/// Installs [`Discard`] as the process-wide subscriber, once. Callsite interest is process-wide: while a
+/// recorder is the only subscriber, a callsite first reached on a thread without one is cached as uninterested
+/// (tokio-rs/tracing#3611), and the recorder misses its events. With a process-wide subscriber interested in
+/// everything, no callsite is ever cached as uninterested.
+fn keep_every_callsite_interested() {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        let _ = tracing::subscriber::set_global_default(Discard);
+    });
+}
+
+/// Interested in every callsite, records nothing: what threads without a recorder report to.
+struct Discard;
+
+impl Subscriber for Discard {
+    fn enabled(&self, _: &Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, _: &Attributes<'_>) -> Id {
+        Id::from_u64(1)
+    }
+    fn record(&self, _: &Id, _: &Record<'_>) {}
+    fn record_follows_from(&self, _: &Id, _: &Id) {}
+    fn event(&self, _: &Event<'_>) {}
+    fn enter(&self, _: &Id) {}
+    fn exit(&self, _: &Id) {}
 }
 
 struct Fields(String);

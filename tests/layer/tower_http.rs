@@ -200,7 +200,7 @@ async fn rejections_carry_cors_headers_and_the_sliding_header_is_exposed() {
 #[tokio::test]
 async fn trace_layer_logs_the_reason_of_each_rejection_and_never_the_token() {
     // This thread's subscriber (the test runs on it alone): the binary's other tests, on their own threads,
-    // are not recorded. Setting it registers it with every callsite, so none is missed.
+    // are not recorded.
     let recorder = Recorder::default();
     let _recording = tracing::subscriber::set_default(recorder.clone());
     let s = setup();
