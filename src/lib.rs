@@ -132,7 +132,6 @@ mod clock;
 mod crypto;
 pub mod dpop;
 mod error;
-mod extension;
 pub mod grpc;
 pub mod issuer;
 mod jose;
@@ -156,7 +155,6 @@ pub use authorize::{Authorize, AuthorizeLayer};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use dpop::{Dpop, DpopBuilder, DpopPolicy, DpopProof};
 pub use error::{AuthError, AuthErrorKind, ConfigError};
-pub use extension::{Claims, TokenInfo};
 pub use issuer::{
     AccessToken, IssueError, JwksEndpoint, SessionClaims, SigningKey, TokenIssuer,
     TokenIssuerBuilder, DEFAULT_ACCESS_TTL, JWKS_PATH,
@@ -196,6 +194,7 @@ pub use store::{
 };
 pub use token::cache::DEFAULT_TOKEN_CACHE_BYTES;
 pub use token::claims::{Audience, RegisteredClaims};
+pub use token::info::{Claims, TokenInfo};
 pub use token::source::{token_source_fn, BearerHeader, CookieSource, TokenSource, TokenSourceFn};
 pub use well_known::resource_metadata::{
     ProtectedResourceMetadata, ResourceMetadataService, RESOURCE_METADATA_PATH,

@@ -55,8 +55,8 @@ use http::{HeaderMap, Method, Response};
 use serde_json::{Map, Value};
 
 use crate::error::ConfigError;
-use crate::extension::TokenInfo;
 use crate::session::Sessions;
+use crate::token::info::TokenInfo;
 use crate::token::source::CookieSource;
 
 /// The response header that carries a reissued token unless configured otherwise. Browsers can read it only

@@ -14,10 +14,10 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::error::{AuthError, AuthErrorKind};
-use crate::extension::{Claims, TokenInfo};
 use crate::layer::future::ResponseFuture;
 use crate::layer::rejection::{Challenges, DefaultResponder, Refused, Responder};
 use crate::token::claims::RegisteredClaims;
+use crate::token::info::{Claims, TokenInfo};
 use requirements::Requirements;
 
 /// A per-route authorization layer, derived from the [`JwtAuthLayer`](crate::JwtAuthLayer) in front with

@@ -99,7 +99,7 @@ use jsonwebtoken::Algorithm;
 
 pub use crate::jose::thumbprint::jwk_thumbprint;
 pub use builder::DpopBuilder;
-pub(crate) use proof::{verify, Partition, ProofTarget};
+pub(crate) use proof::{Partition, ProofTarget};
 pub use replay::{
     MemoryReplayCache, ReplayCache, DEFAULT_REPLAY_CAPACITY, DEFAULT_TOKEN_ENDPOINT_CAPACITY,
 };

@@ -10,13 +10,13 @@ use serde::de::DeserializeOwned;
 use crate::authorize::requirements::Requirements;
 use crate::authorize::AuthorizeLayer;
 use crate::error::{AuthError, ConfigError};
-use crate::extension::{Claims, TokenInfo};
 use crate::layer::pipeline::config::AuthConfig;
 use crate::layer::pipeline::dpop::refuse_bound;
 use crate::layer::pipeline::verify::{verify_now, verify_without_wait};
 use crate::layer::rejection::DefaultResponder;
 use crate::layer::service::JwtAuth;
 use crate::token::claims::RegisteredClaims;
+use crate::token::info::{Claims, TokenInfo};
 use crate::token::verifier::Unverified;
 use crate::well_known::resource_metadata::ProtectedResourceMetadata;
 

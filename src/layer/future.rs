@@ -160,7 +160,7 @@ where
                     span.admitted(
                         request
                             .extensions()
-                            .get::<crate::extension::TokenInfo>()
+                            .get::<crate::token::info::TokenInfo>()
                             .and_then(|info| info.subject()),
                     );
                     let future = service.call(request);

@@ -5,9 +5,9 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::extension::TokenInfo;
 use crate::store::{Lookup, RevocationCheck, StoreFuture};
 use crate::store::{NewSession, RotateOutcome, RotateRequest, SessionStore};
+use crate::token::info::TokenInfo;
 
 pub(crate) struct Timed(pub(crate) Arc<dyn SessionStore>);
 
