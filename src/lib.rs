@@ -138,7 +138,7 @@ mod jose;
 pub mod keys;
 mod layer;
 pub mod session;
-pub mod sliding;
+pub use session::sliding;
 mod stats;
 pub mod store;
 #[cfg(feature = "test-util")]

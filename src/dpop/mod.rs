@@ -89,6 +89,7 @@ mod htu;
 mod nonce;
 mod proof;
 mod replay;
+pub(crate) mod request_uri;
 mod rules;
 mod token_endpoint;
 

@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use jsonwebtoken::crypto::CryptoProvider;
 
-use crate::authorize::requirements::Requirements;
 use crate::clock::{Clock, SharedClock, SystemClock};
 use crate::dpop::{Dpop, DpopPolicy};
 use crate::error::ConfigError;
@@ -22,11 +21,12 @@ use crate::layer::pipeline::dpop::LayerDpop;
 use crate::layer::rejection::{
     is_header_safe, Challenges, DefaultResponder, DpopChallenge, DEFAULT_REALM,
 };
+use crate::session::sliding::{Sliding, SlidingPolicy};
 use crate::session::Sessions;
-use crate::sliding::{Sliding, SlidingPolicy};
 use crate::store::RevocationCheck;
 use crate::token::cache::{TokenCache, DEFAULT_TOKEN_CACHE_BYTES};
 use crate::token::claims::RegisteredClaims;
+use crate::token::requirements::Requirements;
 use crate::token::source::{BearerHeader, CookieSource, TokenSource};
 use crate::token::validation::{Validation, MAX_LEEWAY};
 use crate::token::verifier::Verifier;

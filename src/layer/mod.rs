@@ -9,5 +9,5 @@ pub(crate) mod extract;
 pub(crate) mod future;
 pub(crate) mod pipeline;
 pub mod rejection;
-pub(crate) mod request_uri;
+mod revoke;
 pub(crate) mod service;

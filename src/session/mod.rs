@@ -61,6 +61,7 @@ mod refresh;
 mod refresh_token;
 mod session_error;
 mod sessions;
+pub mod sliding;
 
 pub use builder::{SessionsBuilder, MAX_GRACE_PERIOD};
 pub use endpoint::{RefreshEndpoint, RevokeEndpoint};
