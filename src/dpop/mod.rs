@@ -99,11 +99,10 @@ use http::HeaderName;
 use jsonwebtoken::Algorithm;
 
 pub use crate::jose::thumbprint::jwk_thumbprint;
+pub use crate::store::ReplayCache;
 pub use builder::DpopBuilder;
 pub(crate) use proof::{Partition, ProofTarget};
-pub use replay::{
-    MemoryReplayCache, ReplayCache, DEFAULT_REPLAY_CAPACITY, DEFAULT_TOKEN_ENDPOINT_CAPACITY,
-};
+pub use replay::{MemoryReplayCache, DEFAULT_REPLAY_CAPACITY, DEFAULT_TOKEN_ENDPOINT_CAPACITY};
 pub(crate) use rules::DpopInner;
 pub use rules::{Dpop, DpopProof};
 pub use token_endpoint::VerifiedProof;

@@ -99,7 +99,7 @@ impl SessionsBuilder {
                 issuer: self.issuer,
                 // With the `metrics` feature every store call is timed (the revocation check is not wrapped).
                 #[cfg(feature = "metrics")]
-                store: Arc::new(crate::store::timed::Timed(self.store)),
+                store: Arc::new(crate::session::timed_store::Timed(self.store)),
                 #[cfg(not(feature = "metrics"))]
                 store: self.store,
                 refresh_ttl,

@@ -36,12 +36,11 @@ mod mirror;
 pub(crate) mod presented;
 #[cfg(feature = "redis")]
 mod redis;
+mod replay_cache;
 mod revocation;
 mod revocations;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 mod sql;
-#[cfg(feature = "metrics")]
-pub(crate) mod timed;
 
 pub use contract::{
     NewSession, RefreshGrant, RotateOutcome, RotateRequest, SessionRecord, SessionStore,
@@ -51,6 +50,7 @@ pub use memory::MemoryStore;
 pub use mirror::DEFAULT_MAX_FEED_LAG;
 #[cfg(feature = "redis")]
 pub use redis::{RedisStore, RedisStoreBuilder, DEFAULT_REDIS_TIMEOUT};
+pub use replay_cache::ReplayCache;
 pub use revocation::{Lookup, RevocationCheck, StoreError, StoreFuture, REVOCATION_MARGIN};
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 pub use sql::{SqlDialect, SqlStore, SqlStoreBuilder, DEFAULT_POLL_INTERVAL, DEFAULT_SQL_TIMEOUT};

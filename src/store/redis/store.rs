@@ -665,7 +665,7 @@ impl RevocationCheck for RedisStore {
 
 /// The DPoP replay cache of every instance on this Redis: `SET NX` with the proof's remaining window as its
 /// expiry, so a proof used at one instance is refused at all of them, and the keys expire by themselves.
-impl crate::dpop::ReplayCache for RedisStore {
+impl crate::store::ReplayCache for RedisStore {
     fn first_use(&self, key: &[u8; 32], now: i64, until: i64) -> Lookup<bool> {
         let store = self.clone();
         let key = self.layout.replay(&hex(key));

@@ -357,7 +357,7 @@ impl SqlStoreBuilder {
 
 /// The DPoP replay cache of every instance on this database: a proof's first use inserts its row, a replay
 /// finds it (until it expires; sweeps remove the expired ones).
-impl crate::dpop::ReplayCache for SqlStore {
+impl crate::store::ReplayCache for SqlStore {
     fn first_use(&self, key: &[u8; 32], now: i64, until: i64) -> Lookup<bool> {
         self.observe(now);
         let store = self.clone();
