@@ -141,14 +141,13 @@ pub mod clock;
 mod crypto;
 pub mod dpop;
 pub mod error;
-mod extension;
 pub mod grpc;
 pub mod issuer;
 mod jose;
 pub mod keys;
 pub mod layer;
 pub mod session;
-pub mod sliding;
+pub use session::sliding;
 mod stats;
 pub mod store;
 #[cfg(feature = "test-util")]
@@ -162,7 +161,6 @@ mod unread_body;
 pub mod well_known;
 
 pub use error::{AuthError, AuthErrorKind, ConfigError};
-pub use extension::{Claims, TokenInfo};
 pub use issuer::{SigningKey, TokenIssuer};
 pub use jsonwebtoken::Algorithm;
 pub use keys::VerificationKey;
@@ -175,3 +173,4 @@ pub use store::RedisStore;
 pub use store::SqlStore;
 pub use store::{MemoryStore, SessionStore};
 pub use token::RegisteredClaims;
+pub use token::{Claims, TokenInfo};

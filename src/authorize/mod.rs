@@ -2,7 +2,10 @@
 //! ([`JwtAuthBuilder::require_scopes`](crate::JwtAuthBuilder::require_scopes)) or per route
 //! ([`AuthorizeLayer`]).
 
-pub(crate) mod requirements;
+mod derive;
+mod future;
+
+pub use future::AuthorizeFuture;
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -14,11 +17,10 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::error::{AuthError, AuthErrorKind};
-use crate::extension::{Claims, TokenInfo};
-use crate::layer::future::ResponseFuture;
 use crate::layer::rejection::{Challenges, DefaultResponder, Refused, Responder};
 use crate::token::claims::RegisteredClaims;
-use requirements::Requirements;
+use crate::token::info::{Claims, TokenInfo};
+use crate::token::requirements::Requirements;
 
 /// A per-route authorization layer, derived from the [`JwtAuthLayer`](crate::JwtAuthLayer) in front with
 /// [`require_scopes`](crate::JwtAuthLayer::require_scopes) or [`require`](crate::JwtAuthLayer::require), so it
@@ -185,7 +187,7 @@ where
 {
     type Response = Response<ResBody>;
     type Error = S::Error;
-    type Future = ResponseFuture<S, ReqBody, ResBody>;
+    type Future = AuthorizeFuture<S::Future, ResBody>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
@@ -193,8 +195,8 @@ where
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         match self.shared.evaluate(request.extensions()) {
-            Ok(()) => ResponseFuture::inner(self.inner.call(request)),
-            Err(error) => ResponseFuture::rejected({
+            Ok(()) => AuthorizeFuture::inner(self.inner.call(request)),
+            Err(error) => AuthorizeFuture::rejected({
                 crate::trace::RequestSpan::refused_in(request.extensions(), &error);
                 self.shared.challenges.respond(
                     &self.shared.responder,

@@ -89,6 +89,8 @@ mod htu;
 mod nonce;
 mod proof;
 mod replay;
+mod replay_cache;
+pub(crate) mod request_uri;
 mod rules;
 mod token_endpoint;
 
@@ -99,10 +101,9 @@ use jsonwebtoken::Algorithm;
 
 pub use crate::jose::thumbprint::jwk_thumbprint;
 pub use builder::DpopBuilder;
-pub(crate) use proof::{verify, Partition, ProofTarget};
-pub use replay::{
-    MemoryReplayCache, ReplayCache, DEFAULT_REPLAY_CAPACITY, DEFAULT_TOKEN_ENDPOINT_CAPACITY,
-};
+pub(crate) use proof::{Partition, ProofTarget};
+pub use replay::{MemoryReplayCache, DEFAULT_REPLAY_CAPACITY, DEFAULT_TOKEN_ENDPOINT_CAPACITY};
+pub use replay_cache::ReplayCache;
 pub(crate) use rules::DpopInner;
 pub use rules::{Dpop, DpopProof};
 pub use token_endpoint::VerifiedProof;

@@ -14,7 +14,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-use crate::dpop::{DpopInner, DpopProof};
+use super::{htu, ReplayCache};
+use crate::dpop::{Dpop, DpopInner, DpopProof};
 use crate::error::{AuthError, AuthErrorKind};
 use crate::jose::jws::{decode_segment, media_type_is, CompactJws};
 use crate::jose::thumbprint::jwk_thumbprint;
@@ -228,4 +229,44 @@ fn check_claims<'c>(
         }
     }
     Ok((iat, jti))
+}
+
+impl DpopInner {
+    /// Whether the proof `key` is known to be used already, answered at once (before its signature is checked):
+    /// in this process's record of token-endpoint proofs, or a resource replay cache that can tell.
+    pub(crate) fn known_used(&self, partition: Partition, key: &[u8; 32], now: i64) -> bool {
+        match partition {
+            Partition::Resource => self.replay.known_used(key, now),
+            Partition::TokenEndpoint => self.token_proofs.known_used(key, now),
+        }
+    }
+
+    /// Whether the proof's `htu` names `path` under one of the public URLs. A request path with dot segments
+    /// matches nothing: the router would see it raw.
+    pub(crate) fn matches_htu(&self, htu_value: &str, path: &str) -> bool {
+        if htu::is_unusual_path(path) {
+            return false;
+        }
+        let (Some(htu_value), Some(path)) = (htu::normalize(htu_value), htu::normalize_path(path))
+        else {
+            return false;
+        };
+        self.bases.iter().any(|base| {
+            htu_value
+                .strip_prefix(base.as_str())
+                .is_some_and(|rest| rest == path)
+        })
+    }
+}
+
+impl Dpop {
+    /// Verifies a proof for `target` at `now` (no replay check yet).
+    pub(crate) fn verify_at(
+        &self,
+        proof: &str,
+        target: &ProofTarget<'_>,
+        now: i64,
+    ) -> Result<DpopProof, AuthError> {
+        verify(&self.inner, proof, target, now)
+    }
 }

@@ -8,7 +8,7 @@ use jsonwebtoken::crypto::CryptoProvider;
 use jsonwebtoken::Algorithm;
 
 use super::replay::MemoryReplayCache;
-use super::{htu, nonce, verify, Partition, ProofTarget, ReplayCache, DPOP_HEADER};
+use super::{nonce, ReplayCache, DPOP_HEADER};
 use crate::clock::SharedClock;
 use crate::error::{AuthError, AuthErrorKind};
 use crate::store::Lookup;
@@ -76,34 +76,6 @@ impl fmt::Debug for Dpop {
     }
 }
 
-impl DpopInner {
-    /// Whether the proof `key` is known to be used already, answered at once (before its signature is checked):
-    /// in this process's record of token-endpoint proofs, or a resource replay cache that can tell.
-    pub(crate) fn known_used(&self, partition: Partition, key: &[u8; 32], now: i64) -> bool {
-        match partition {
-            Partition::Resource => self.replay.known_used(key, now),
-            Partition::TokenEndpoint => self.token_proofs.known_used(key, now),
-        }
-    }
-
-    /// Whether the proof's `htu` names `path` under one of the public URLs. A request path with dot segments
-    /// matches nothing: the router would see it raw.
-    pub(crate) fn matches_htu(&self, htu_value: &str, path: &str) -> bool {
-        if htu::is_unusual_path(path) {
-            return false;
-        }
-        let (Some(htu_value), Some(path)) = (htu::normalize(htu_value), htu::normalize_path(path))
-        else {
-            return false;
-        };
-        self.bases.iter().any(|base| {
-            htu_value
-                .strip_prefix(base.as_str())
-                .is_some_and(|rest| rest == path)
-        })
-    }
-}
-
 impl Dpop {
     /// The accepted algorithms, as challenges and metadata name them.
     pub fn algorithm_names(&self) -> impl Iterator<Item = &str> {
@@ -132,16 +104,6 @@ impl Dpop {
             .to_str()
             .map(Some)
             .map_err(|_| AuthError::of_claim(AuthErrorKind::InvalidDpopProof, "header").with_dpop())
-    }
-
-    /// Verifies a proof for `target` at `now` (no replay check yet).
-    pub(crate) fn verify_at(
-        &self,
-        proof: &str,
-        target: &ProofTarget<'_>,
-        now: i64,
-    ) -> Result<DpopProof, AuthError> {
-        verify(&self.inner, proof, target, now)
     }
 
     /// Records the use of a resource proof (one whose access token verified): `Ok(true)` the first time.

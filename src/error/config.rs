@@ -2,8 +2,6 @@
 
 use std::fmt;
 
-use crate::token::claims_view::REGISTERED_CLAIMS;
-
 /// An invalid configuration, reported when a layer, key, issuer, sessions, DPoP rules, a key set or a sliding
 /// policy is built, never while serving.
 ///
@@ -83,7 +81,12 @@ pub enum ConfigError {
         setting: &'static str,
     },
     /// A claim named as required is not one this crate knows how to check.
-    UnknownRequiredClaim(String),
+    UnknownRequiredClaim {
+        /// The name given.
+        name: String,
+        /// The registered claims the layer can require.
+        known: &'static [&'static str],
+    },
     /// A scope is empty or contains characters outside RFC 6749 §3.3 `scope-token`.
     InvalidScope(String),
     /// A realm or cookie name contains characters that can't be sent in a header.
@@ -139,7 +142,7 @@ impl ConfigError {
             Self::LeewayTooLarge => Some("JwtAuthBuilder::leeway"),
             Self::InvalidJsonLimits => Some("JwtAuthBuilder::json_limits"),
             Self::DuplicateIssuer(_) => Some("JwtAuthBuilder::trust_issuer"),
-            Self::UnknownRequiredClaim(_) => Some("JwtAuthBuilder::require_claims"),
+            Self::UnknownRequiredClaim { .. } => Some("JwtAuthBuilder::require_claims"),
             Self::SlidingWithoutSessions => Some("JwtAuthBuilder::sliding"),
             _ => None,
         }
@@ -225,11 +228,11 @@ impl fmt::Display for ConfigError {
                 f,
                 "{setting} must be positive: pass the largest size to accept, in bytes, or leave the default"
             ),
-            Self::UnknownRequiredClaim(name) => write!(
+            Self::UnknownRequiredClaim { name, known } => write!(
                 f,
                 "JwtAuthBuilder::require_claims: unknown required claim `{name}`; name registered claims ({}), \
                  or check other claims with .require(..)",
-                REGISTERED_CLAIMS.join(", ")
+                known.join(", ")
             ),
             Self::InvalidScope(scope) => write!(
                 f,

@@ -7,16 +7,14 @@ use tower_layer::Layer;
 
 use serde::de::DeserializeOwned;
 
-use crate::authorize::requirements::Requirements;
-use crate::authorize::AuthorizeLayer;
-use crate::error::{AuthError, ConfigError};
-use crate::extension::{Claims, TokenInfo};
+use crate::error::AuthError;
 use crate::layer::pipeline::config::AuthConfig;
 use crate::layer::pipeline::dpop::refuse_bound;
 use crate::layer::pipeline::verify::{verify_now, verify_without_wait};
 use crate::layer::rejection::DefaultResponder;
 use crate::layer::service::JwtAuth;
 use crate::token::claims::RegisteredClaims;
+use crate::token::info::{Claims, TokenInfo};
 use crate::token::verifier::Unverified;
 use crate::well_known::resource_metadata::ProtectedResourceMetadata;
 
@@ -25,7 +23,7 @@ use crate::well_known::resource_metadata::ProtectedResourceMetadata;
 /// Cloning is a pointer copy. Build one with [`JwtAuthLayer::builder`]; see the crate docs for axum and hyper
 /// examples.
 pub struct JwtAuthLayer<C = RegisteredClaims, R = DefaultResponder> {
-    config: Arc<AuthConfig<C, R>>,
+    pub(crate) config: Arc<AuthConfig<C, R>>,
 }
 
 impl<C, R> JwtAuthLayer<C, R> {
@@ -79,56 +77,6 @@ impl<C: DeserializeOwned + 'static, R> JwtAuthLayer<C, R> {
         wait.await;
         verify_without_wait(&self.config, token, self.config.clock.now(), &mut any)
             .map(|verified| verified.info)
-    }
-}
-
-impl<C: Send + Sync + 'static, R: Clone> JwtAuthLayer<C, R> {
-    /// A per-route layer (for axum's `route_layer`) requiring every one of `scopes`, with this layer's claims
-    /// type, realm and responder, so its 403s look like this layer's rejections.
-    ///
-    /// ```
-    /// use axum::{routing::post, Router};
-    /// use tower_jwt_auth::{Algorithm, rejection::JsonResponder, JwtAuthLayer, VerificationKey};
-    ///
-    /// let auth = JwtAuthLayer::builder()
-    ///     .key(VerificationKey::hmac(Algorithm::HS256, &[7; 32]).unwrap())
-    ///     .issuer("https://auth.example.com")
-    ///     .audience("api")
-    ///     .realm("orders")
-    ///     .responder(JsonResponder)
-    ///     .build()
-    ///     .unwrap();
-    /// let app: Router = Router::new()
-    ///     .route("/orders", post(|| async { "created" }))
-    ///     .route_layer(auth.require_scopes(["orders:write"]).unwrap())
-    ///     .layer(auth);
-    /// ```
-    pub fn require_scopes<I, S>(&self, scopes: I) -> Result<AuthorizeLayer<C, R>, ConfigError>
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        let mut requirements = Requirements::default();
-        requirements.add_scopes(scopes)?;
-        Ok(self.authorize(requirements))
-    }
-
-    /// A per-route layer requiring `predicate` of the claims, with this layer's claims type, realm and responder.
-    pub fn require(
-        &self,
-        predicate: impl Fn(&C) -> bool + Send + Sync + 'static,
-    ) -> AuthorizeLayer<C, R> {
-        let mut requirements = Requirements::default();
-        requirements.add_predicate(predicate);
-        self.authorize(requirements)
-    }
-
-    fn authorize(&self, requirements: Requirements<C>) -> AuthorizeLayer<C, R> {
-        AuthorizeLayer::from_parts(
-            requirements,
-            self.config.responder.clone(),
-            &self.config.challenges,
-        )
     }
 }
 

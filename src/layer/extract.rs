@@ -8,8 +8,8 @@ use http::request::Parts;
 use http::StatusCode;
 
 use crate::error::{AuthError, AuthErrorKind};
-use crate::extension::{Claims, TokenInfo};
 use crate::layer::rejection::{Challenges, DefaultResponder, Refused, Rejector};
+use crate::token::info::{Claims, TokenInfo};
 
 /// An [`AuthError`] answered without a layer's configuration: the RFC 6750 response of the default realm
 /// (`api`) with an empty body.

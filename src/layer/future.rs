@@ -1,4 +1,4 @@
-//! The response future of [`JwtAuth`](crate::layer::JwtAuth) and [`Authorize`](crate::authorize::Authorize).
+//! The response future of [`JwtAuth`](crate::layer::JwtAuth).
 
 use std::fmt;
 use std::future::Future;
@@ -12,11 +12,11 @@ use tower_service::Service;
 
 use crate::layer::pipeline::admission::PendingAdmission;
 use crate::layer::rejection::{Refused, Reject};
-use crate::sliding::PendingReissue;
+use crate::session::sliding::PendingReissue;
 use crate::trace::RequestSpan;
 
 pin_project! {
-    /// Response future of the authentication and authorization services.
+    /// Response future of the authentication service, [`JwtAuth`](crate::JwtAuth).
     ///
     /// A valid token on the synchronous path polls the inner service's future directly (no boxing); a rejected
     /// request resolves immediately; with a network revocation store, the ready inner service waits here for
@@ -160,7 +160,7 @@ where
                     span.admitted(
                         request
                             .extensions()
-                            .get::<crate::extension::TokenInfo>()
+                            .get::<crate::token::info::TokenInfo>()
                             .and_then(|info| info.subject()),
                     );
                     let future = service.call(request);

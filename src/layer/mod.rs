@@ -19,7 +19,7 @@ pub(crate) mod extract;
 pub(crate) mod future;
 pub(crate) mod pipeline;
 pub mod rejection;
-pub(crate) mod request_uri;
+mod revoke;
 pub(crate) mod service;
 
 pub use crate::jose::json::{DEFAULT_MAX_JSON_DEPTH, DEFAULT_MAX_JSON_MEMBERS};

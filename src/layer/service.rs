@@ -85,7 +85,7 @@ impl<S, C, R> JwtAuth<S, C, R> {
     {
         mark_sensitive(request.headers_mut(), &self.config.sensitive_headers);
         let action_uri = match self.config.sliding.is_some() || self.config.dpop.is_some() {
-            true => crate::layer::request_uri::client_uri(&request),
+            true => crate::dpop::request_uri::client_uri(&request),
             false => request.uri(),
         };
         let outcome = admit(

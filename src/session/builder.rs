@@ -98,7 +98,7 @@ impl SessionsBuilder {
                 issuer: self.issuer,
                 // With the `metrics` feature every store call is timed (the revocation check is not wrapped).
                 #[cfg(feature = "metrics")]
-                store: Arc::new(crate::store::timed::Timed {
+                store: Arc::new(crate::session::timed_store::Timed {
                     store: self.store,
                     record: crate::stats::store_call,
                 }),

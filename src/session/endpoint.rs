@@ -23,7 +23,7 @@ use crate::dpop::{Dpop, DpopPolicy};
 use crate::error::{AuthError, AuthErrorKind};
 use crate::session::{SessionError, Sessions};
 use crate::well_known::document::{json_response, oauth_error};
-use crate::{JwtAuthLayer, TokenInfo};
+use crate::TokenInfo;
 
 /// Largest request body the endpoints read.
 const MAX_BODY: usize = 8 * 1024;
@@ -113,7 +113,8 @@ pub struct RevokeEndpoint {
     access: Option<AccessVerifier>,
 }
 
-type AccessVerifier = Arc<
+/// How the endpoint verifies an access token it is asked to revoke.
+pub(crate) type AccessVerifier = Arc<
     dyn Fn(String) -> Pin<Box<dyn Future<Output = Result<TokenInfo, AuthError>> + Send>>
         + Send
         + Sync,
@@ -138,19 +139,11 @@ impl RevokeEndpoint {
         }
     }
 
-    /// Also revokes access tokens, verified the way `layer` verifies them (keys, algorithms, claims,
-    /// requirements, as [`JwtAuthLayer::verify_token`] does). A DPoP-bound token is revoked without a proof of
-    /// its key, as a bound refresh token is: revocation only takes access away, so possession is enough to
-    /// give it up (RFC 7009 leaves authenticating the client to the deployment: put yours in front).
-    pub fn with_access_tokens<C, R>(mut self, layer: JwtAuthLayer<C, R>) -> Self
-    where
-        C: DeserializeOwned + Send + Sync + 'static,
-        R: Send + Sync + 'static,
-    {
-        self.access = Some(Arc::new(move |token: String| {
-            let layer = layer.clone();
-            Box::pin(async move { layer.verify_token_waiting(&token).await })
-        }));
+    /// Verifies access tokens to revoke with `verify` (what
+    /// [`with_access_tokens`](Self::with_access_tokens) sets: that method belongs to the layer, which
+    /// sessions do not depend on).
+    pub(crate) fn access_verifier(mut self, verify: AccessVerifier) -> Self {
+        self.access = Some(verify);
         self
     }
 }
@@ -430,7 +423,7 @@ macro_rules! endpoint_service {
                 let endpoint = self.clone();
                 let head = Head {
                     method: request.method().clone(),
-                    uri: crate::layer::request_uri::client_uri(&request).clone(),
+                    uri: crate::dpop::request_uri::client_uri(&request).clone(),
                     headers: request.headers().clone(),
                 };
                 Box::pin(async move {

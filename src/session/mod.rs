@@ -61,6 +61,9 @@ mod refresh;
 mod refresh_token;
 mod session_error;
 mod sessions;
+pub mod sliding;
+#[cfg(feature = "metrics")]
+pub(crate) mod timed_store;
 
 pub use builder::{SessionsBuilder, MAX_GRACE_PERIOD};
 pub use endpoint::{RefreshEndpoint, RevokeEndpoint};

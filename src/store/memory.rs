@@ -5,13 +5,13 @@ use std::fmt;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use crate::extension::TokenInfo;
 use crate::store::presented::{judge_rotation, Presented, StoredTokens};
 use crate::store::revocations::Revocations;
 use crate::store::{Lookup, RevocationCheck, StoreError, StoreFuture};
 use crate::store::{
     NewSession, RefreshGrant, RotateOutcome, RotateRequest, SessionRecord, SessionStore,
 };
+use crate::token::info::TokenInfo;
 
 /// Default bound on stored sessions.
 const DEFAULT_CAPACITY: usize = 1_000_000;

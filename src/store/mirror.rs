@@ -8,9 +8,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
-use crate::extension::TokenInfo;
 use crate::store::revocations::Revocations;
 use crate::store::StoreError;
+use crate::token::info::TokenInfo;
 
 /// How long the revocation feed may be silent before checks fail closed, unless configured.
 pub const DEFAULT_MAX_FEED_LAG: Duration = Duration::from_secs(5);

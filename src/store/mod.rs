@@ -5,8 +5,8 @@
 //!
 //! This room knows token facts ([`TokenInfo`](crate::TokenInfo)), its errors and the clock; never the layer, the
 //! sessions, the metrics or the DPoP rules that use it (the DPoP replay cache the shared stores offer is implemented
-//! in `dpop`, over the stores' one-time keys; the timed wrapper `Sessions` puts around its store is handed the
-//! recorder). The networked stores answer revocation checks from a local mirror that follows a feed of revocations (a
+//! in `dpop`, over the stores' one-time keys; the timed wrapper `Sessions` puts around its store lives in
+//! `session`). The networked stores answer revocation checks from a local mirror that follows a feed of revocations (a
 //! Redis stream, a SQL log table), so the layer's check makes no round trip.
 //!
 //! The session store contract: every method is one atomic operation, so SQL (one transaction) and Redis (one
@@ -42,8 +42,6 @@ mod revocations;
 mod shared;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 mod sql;
-#[cfg(feature = "metrics")]
-pub(crate) mod timed;
 
 pub use contract::{
     NewSession, RefreshGrant, RotateOutcome, RotateRequest, SessionRecord, SessionStore,

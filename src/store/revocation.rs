@@ -5,7 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use crate::extension::TokenInfo;
+use crate::token::info::TokenInfo;
 
 /// How long a revocation outlives the latest expiry (`exp`) of the tokens it covers: the largest leeway a layer
 /// accepts (300 s, [`JwtAuthBuilder::leeway`](crate::JwtAuthBuilder::leeway)) plus 60 s for requests in flight.

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use crate::extension::TokenInfo;
+use crate::token::info::TokenInfo;
 
 /// Revocation markers by kind, each with the time it may be forgotten.
 #[derive(Debug, Default)]

@@ -2,9 +2,9 @@
 
 use http::Request;
 
-use crate::extension::{Claims, TokenInfo};
 use crate::jose::json::JsonLimits;
 use crate::token::claims_view::parse_claims;
+use crate::token::info::{Claims, TokenInfo};
 
 /// The [`TokenInfo`] the layer would insert for a token with these claims (a JSON object: `sub`, `scope`,
 /// `sid`, `exp`, …), for handler tests that take `TokenInfo` (or read it from the extensions).

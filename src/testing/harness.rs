@@ -226,7 +226,7 @@ impl Harness {
         let response = send(&self.sliding, bearer(Request::post("/posts"), token)).await;
         let renewed = response
             .headers()
-            .get(crate::sliding::DEFAULT_SLIDING_HEADER)
+            .get(crate::session::sliding::DEFAULT_SLIDING_HEADER)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
         (response.status(), renewed)

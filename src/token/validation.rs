@@ -46,7 +46,10 @@ impl Validation {
         let known = REGISTERED_CLAIMS
             .iter()
             .find(|c| **c == name)
-            .ok_or_else(|| ConfigError::UnknownRequiredClaim(name.to_owned()))?;
+            .ok_or_else(|| ConfigError::UnknownRequiredClaim {
+                name: name.to_owned(),
+                known: &REGISTERED_CLAIMS,
+            })?;
         if !self.required.contains(known) {
             self.required.push(known);
         }

@@ -1,8 +1,19 @@
-//! `src/` has no import circles: a file's `crate::…` paths (and those of the items the crate root re-exports)
-//! name the files it depends on, and no file depends on itself through others.
+//! `src/` has no module-level import circles, and `src/store/` depends only on the token facts it needs.
+//!
+//! Every path a file names — `crate::a::b::Item`, `super::Item`, each leaf of a `use` group (nested groups
+//! included) — is resolved to the file that defines the item, following the `pub use` re-exports of `lib.rs` and
+//! of every `mod.rs` (`crate::Foo` re-exported from `store::memory` is an edge to `store`). An edge between two
+//! files is an edge between the top-level modules of `src/` they belong to, or, inside one folder, between the
+//! two sibling submodules (files or folders) of that folder they belong to. A folder's `mod.rs` and its children
+//! may name each other freely (that is the folder itself).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+
+/// What `src/store/**` may import (modules and everything below them): the store itself, and token facts — the
+/// clock, the errors, a verified token's facts (`TokenInfo`, in `token::info`) and randomness (`jose`). Nothing
+/// of the layer, the sessions, the issuer, the keys, DPoP or the rest of `token`.
+const STORE_MAY_IMPORT: [&str; 5] = ["store", "clock", "error", "token::info", "jose"];
 
 /// Every `.rs` file below `dir`.
 fn files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -38,121 +49,386 @@ fn code(text: &str) -> String {
         .join("\n")
 }
 
-/// The longest module prefix of `path` that is a file of the crate.
-fn resolve<'m>(modules: &'m BTreeSet<String>, path: &str) -> Option<&'m String> {
-    let parts: Vec<&str> = path.split("::").collect();
-    (1..=parts.len())
-        .rev()
-        .find_map(|n| modules.get(&parts[..n].join("::")))
+/// The parent module: `a::b` → `a`, `a` → ``.
+fn parent(module: &str) -> &str {
+    module.rsplit_once("::").map_or("", |(head, _)| head)
 }
 
-/// Paths like `a::b::c` in `text` after `prefix` (also inside one level of `{…}` groups).
-fn paths_after(text: &str, prefix: &str) -> Vec<String> {
-    let mut found = Vec::new();
-    for (at, _) in text.match_indices(prefix) {
-        let rest = &text[at + prefix.len()..];
-        let head: String = rest
-            .chars()
-            .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
-            .collect();
-        let head = head.trim_end_matches(':').to_owned();
-        let after = &rest[head.len()..].trim_start_matches(':');
-        if let Some(group) = after.strip_prefix('{') {
-            let group = &group[..group.find('}').unwrap_or(group.len())];
-            for item in group.split(',') {
-                let item = item.split_whitespace().next().unwrap_or("");
-                if !item.is_empty() {
-                    found.push(if head.is_empty() {
-                        item.to_owned()
-                    } else {
-                        format!("{head}::{item}")
-                    });
-                }
+fn join(head: &str, tail: &str) -> String {
+    match (head.is_empty(), tail.is_empty()) {
+        (true, _) => tail.to_owned(),
+        (_, true) => head.to_owned(),
+        _ => format!("{head}::{tail}"),
+    }
+}
+
+/// The leaves of a use tree: `a::{b, c::{d, e as f}, self}` → `a::b`, `a::c::d`, `a::c::e`, `a`.
+fn expand(tree: &str) -> Vec<String> {
+    let tree = tree.trim();
+    let Some(open) = tree.find('{') else {
+        let leaf = tree.split(" as ").next().unwrap_or("").trim();
+        return vec![leaf.trim_end_matches("::").to_owned()];
+    };
+    let head = tree[..open].trim_end_matches("::");
+    let inner = &tree[open + 1..tree.rfind('}').unwrap_or(tree.len())];
+    let (mut items, mut depth, mut start) = (Vec::new(), 0, 0);
+    for (at, c) in inner.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth -= 1,
+            ',' if depth == 0 => {
+                items.push(&inner[start..at]);
+                start = at + 1;
             }
+            _ => {}
         }
-        if !head.is_empty() {
-            found.push(head);
+    }
+    items.push(&inner[start..]);
+    items
+        .into_iter()
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .flat_map(expand)
+        .map(|leaf| match leaf.as_str() {
+            "self" => head.to_owned(),
+            _ => join(head, &leaf),
+        })
+        .collect()
+}
+
+/// The `use` statements of a file (`pub use` and `pub(crate) use` included) as `(public, tree)`, and the code
+/// without them.
+fn split_uses(text: &str) -> (Vec<(bool, String)>, String) {
+    let (mut uses, mut rest) = (Vec::new(), String::new());
+    let mut remaining = text;
+    while let Some(at) = find_use(remaining) {
+        rest.push_str(&remaining[..at]);
+        let statement = &remaining[at..];
+        let end = statement.find(';').unwrap_or(statement.len());
+        let (visibility, tree) = statement[..end].split_once("use ").unwrap();
+        uses.push((visibility.trim().starts_with("pub"), tree.to_owned()));
+        remaining = &statement[(end + 1).min(statement.len())..];
+    }
+    rest.push_str(remaining);
+    (uses, rest)
+}
+
+/// Where the next `use` statement starts (at its `pub…` when it has one).
+fn find_use(text: &str) -> Option<usize> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        let body = trimmed
+            .strip_prefix("pub(crate) ")
+            .or_else(|| trimmed.strip_prefix("pub(super) "))
+            .or_else(|| trimmed.strip_prefix("pub "))
+            .unwrap_or(trimmed);
+        if body.starts_with("use ") {
+            return Some(offset + line.len() - trimmed.len());
+        }
+        offset += line.len();
+    }
+    None
+}
+
+/// Paths in code outside `use` statements: `crate::a::B`, `super::B`, `$crate::B`.
+fn inline_paths(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for prefix in ["crate::", "super::"] {
+        for (at, _) in text.match_indices(prefix) {
+            let before = text[..at].chars().next_back();
+            if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') {
+                continue;
+            }
+            let path: String = text[at..]
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
+                .collect();
+            found.push(path.trim_end_matches(':').to_owned());
         }
     }
     found
 }
 
-#[test]
-fn src_has_no_import_circles() {
+/// A path as the crate sees it from `module` (a file's module; `is_folder` for `mod.rs`/`lib.rs`): `crate::a`
+/// → `a`, `super::a` → the parent's `a`, `self::a` and a child module's `a::…` → below `module`.
+fn absolute(
+    path: &str,
+    module: &str,
+    is_folder: bool,
+    modules: &BTreeSet<String>,
+) -> Option<String> {
+    let path = path.trim_start_matches('$');
+    if let Some(rest) = path.strip_prefix("crate::") {
+        return Some(rest.to_owned());
+    }
+    let mut base = if is_folder {
+        module.to_owned()
+    } else {
+        parent(module).to_owned()
+    };
+    let mut rest = path;
+    if let Some(tail) = rest.strip_prefix("self::") {
+        return Some(join(module, tail));
+    }
+    let mut climbed = false;
+    while let Some(tail) = rest.strip_prefix("super::") {
+        if climbed || is_folder {
+            base = parent(&base).to_owned();
+        }
+        climbed = true;
+        rest = tail;
+    }
+    if climbed {
+        return Some(join(&base, rest));
+    }
+    // A relative path into a child module (`pub use sessions::Sessions;` in a `mod.rs`).
+    let head = rest.split("::").next().unwrap_or("");
+    let child = join(module, head);
+    (is_folder && modules.contains(&child)).then(|| join(module, rest))
+}
+
+struct Crate {
+    modules: BTreeSet<String>,
+    /// Per module, its re-exports: item name → the absolute path it names.
+    reexports: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+impl Crate {
+    /// The file module that defines what `path` names, following re-exports.
+    fn resolve(&self, path: &str, depth: usize) -> Option<String> {
+        let parts: Vec<&str> = path.split("::").filter(|p| !p.is_empty()).collect();
+        let n = (0..=parts.len())
+            .rev()
+            .find(|n| self.modules.contains(&parts[..*n].join("::")))?;
+        let module = parts[..n].join("::");
+        let Some(item) = parts.get(n) else {
+            return Some(module);
+        };
+        match self.reexports.get(&module).and_then(|r| r.get(*item)) {
+            Some(target) if depth < 16 => {
+                let rest = parts[n + 1..].join("::");
+                self.resolve(&join(target, &rest), depth + 1)
+                    .or(Some(module))
+            }
+            _ => Some(module),
+        }
+    }
+}
+
+/// The two ends of an edge between files, lifted to siblings: the children of their closest common folder they
+/// belong to. `None` when one contains the other (a folder and its own files).
+fn lift(from: &str, to: &str) -> Option<(String, String)> {
+    let a: Vec<&str> = from.split("::").collect();
+    let b: Vec<&str> = to.split("::").collect();
+    let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    if common == a.len() || common == b.len() {
+        return None;
+    }
+    Some((a[..=common].join("::"), b[..=common].join("::")))
+}
+
+/// Module-level edges, each with one file-level import that makes it.
+type Edges = BTreeMap<String, BTreeMap<String, String>>;
+
+fn graph() -> (Edges, BTreeMap<String, BTreeSet<String>>) {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut all = Vec::new();
     files(&src, &mut all);
-    let texts: BTreeMap<String, String> = all
-        .iter()
-        .map(|f| {
-            (
-                module_of(&src, f),
-                code(&std::fs::read_to_string(f).unwrap()),
-            )
-        })
-        .collect();
-    let modules: BTreeSet<String> = texts.keys().cloned().collect();
-    // What the crate root re-exports, by item name: `pub use keys::{SigningKey, …}` → `SigningKey` is in `keys`'s
-    // file (or the file below it that defines it).
-    let mut reexports = BTreeMap::new();
-    for line in texts[""].split(';') {
-        let Some(used) = line.trim().strip_prefix("pub use ") else {
-            continue;
-        };
-        for path in paths_after(&format!("crate::{used}"), "crate::") {
-            if let (Some(module), Some(item)) = (resolve(&modules, &path), path.rsplit("::").next())
-            {
-                reexports.insert(item.to_owned(), module.clone());
+    let mut parsed = BTreeMap::new();
+    for file in &all {
+        let is_folder = matches!(
+            file.file_name().and_then(|n| n.to_str()),
+            Some("mod.rs" | "lib.rs")
+        );
+        let text = code(&std::fs::read_to_string(file).unwrap());
+        parsed.insert(module_of(&src, file), (is_folder, split_uses(&text)));
+    }
+    let modules: BTreeSet<String> = parsed.keys().cloned().collect();
+    let mut krate = Crate {
+        modules: modules.clone(),
+        reexports: BTreeMap::new(),
+    };
+    for (module, (is_folder, (uses, _))) in &parsed {
+        for (_, tree) in uses.iter().filter(|(public, _)| *public) {
+            for leaf in expand(tree) {
+                let Some(target) = absolute(&leaf, module, *is_folder, &modules) else {
+                    continue;
+                };
+                let alias = tree_alias(tree, &leaf);
+                krate
+                    .reexports
+                    .entry(module.clone())
+                    .or_default()
+                    .insert(alias, target);
             }
         }
     }
-    let mut edges: BTreeMap<&String, BTreeSet<&String>> = BTreeMap::new();
-    for (module, text) in &texts {
+    let mut edges = Edges::new();
+    let mut file_edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (module, (is_folder, (uses, rest))) in &parsed {
         if module.is_empty() {
             continue;
         }
-        let targets = edges.entry(module).or_default();
-        for path in paths_after(text, "crate::") {
-            let target = match resolve(&modules, &path) {
-                Some(target) if !target.is_empty() => Some(target),
-                _ => path.split("::").next().and_then(|item| reexports.get(item)),
+        let paths = uses
+            .iter()
+            .flat_map(|(_, tree)| expand(tree))
+            .chain(inline_paths(rest));
+        for path in paths {
+            let Some(target) = absolute(&path, module, *is_folder, &modules)
+                .and_then(|absolute| krate.resolve(&absolute, 0))
+            else {
+                continue;
             };
-            if let Some(target) = target.filter(|t| *t != module && !t.is_empty()) {
-                // A parent module file naming its own children is not a dependency circle.
-                if !target.starts_with(&format!("{module}::")) {
-                    targets.insert(target);
-                }
+            if target.is_empty() {
+                continue;
+            }
+            file_edges
+                .entry(module.clone())
+                .or_default()
+                .insert(target.clone());
+            if let Some((from, to)) = lift(module, &target) {
+                let why = format!("{module} uses {path} (in {target})");
+                edges.entry(from).or_default().entry(to).or_insert(why);
             }
         }
     }
-    // Depth-first search for a back edge.
-    fn visit<'a>(
-        node: &'a String,
-        edges: &BTreeMap<&'a String, BTreeSet<&'a String>>,
-        path: &mut Vec<&'a String>,
-        done: &mut BTreeSet<&'a String>,
-    ) {
-        if done.contains(node) {
-            return;
+    (edges, file_edges)
+}
+
+/// The name a leaf of a `pub use` tree is re-exported as (`a::B as C` → `C`, `a::B` → `B`).
+fn tree_alias(tree: &str, leaf: &str) -> String {
+    let last = leaf.rsplit("::").next().unwrap_or(leaf).to_owned();
+    let flat: String = tree.split_whitespace().collect::<Vec<_>>().join(" ");
+    flat.split([',', '{', '}'])
+        .map(str::trim)
+        .find_map(|item| {
+            let (name, alias) = item.split_once(" as ")?;
+            (name.rsplit("::").next() == Some(last.as_str())).then(|| alias.trim().to_owned())
+        })
+        .unwrap_or(last)
+}
+
+/// The circles of the graph: its strongly connected components of more than one module, each as one circle.
+fn circles(edges: &Edges) -> Vec<Vec<String>> {
+    let reach = |start: &String| {
+        let mut seen = BTreeSet::new();
+        let mut stack = vec![start.clone()];
+        while let Some(node) = stack.pop() {
+            for next in edges.get(&node).into_iter().flat_map(|e| e.keys()) {
+                if seen.insert(next.clone()) {
+                    stack.push(next.clone());
+                }
+            }
         }
-        if let Some(start) = path.iter().position(|n| *n == node) {
-            let circle: Vec<&str> = path[start..].iter().map(|s| s.as_str()).collect();
-            panic!("import circle: {} -> {node}", circle.join(" -> "));
+        seen
+    };
+    let reachable: BTreeMap<&String, BTreeSet<String>> =
+        edges.keys().map(|node| (node, reach(node))).collect();
+    let mut found: Vec<Vec<String>> = Vec::new();
+    for (node, from_node) in &reachable {
+        if !from_node.contains(*node) || found.iter().any(|c| c.contains(*node)) {
+            continue;
         }
-        path.push(node);
-        for next in edges.get(node).into_iter().flatten() {
-            visit(next, edges, path, done);
-        }
-        path.pop();
-        done.insert(node);
+        let component: Vec<String> = from_node
+            .iter()
+            .filter(|other| reachable.get(other).is_some_and(|r| r.contains(*node)))
+            .cloned()
+            .collect();
+        found.push(component);
     }
-    let mut done = BTreeSet::new();
-    for node in edges.keys() {
-        visit(node, &edges, &mut Vec::new(), &mut done);
-    }
+    found
+}
+
+#[test]
+fn src_has_no_module_level_import_circles() {
+    let (edges, file_edges) = graph();
     assert!(
-        edges.len() > 30,
-        "the graph was read: {} files",
+        file_edges.len() > 60 && edges.len() > 20,
+        "the graph was read: {} files, {} modules",
+        file_edges.len(),
         edges.len()
     );
+    let circles = circles(&edges);
+    let report: Vec<String> = circles
+        .iter()
+        .map(|circle| {
+            let inside: Vec<&String> = circle
+                .iter()
+                .flat_map(|from| {
+                    edges[from]
+                        .iter()
+                        .filter(|(to, _)| circle.contains(to))
+                        .map(|(_, why)| why)
+                })
+                .collect();
+            format!(
+                "circle {{{}}}, made by:\n    {}",
+                circle.join(", "),
+                inside
+                    .iter()
+                    .map(|w| w.as_str())
+                    .collect::<Vec<_>>()
+                    .join("\n    ")
+            )
+        })
+        .collect();
+    assert!(
+        circles.is_empty(),
+        "module-level import circles:\n{}",
+        report.join("\n")
+    );
+}
+
+#[test]
+fn the_store_imports_only_token_facts() {
+    let (_, file_edges) = graph();
+    let store_files: Vec<_> = file_edges
+        .keys()
+        .filter(|m| *m == "store" || m.starts_with("store::"))
+        .collect();
+    assert!(store_files.len() > 5, "the store's files were read");
+    let forbidden: Vec<String> = store_files
+        .iter()
+        .flat_map(|file| {
+            file_edges[*file]
+                .iter()
+                .filter(|target| {
+                    !STORE_MAY_IMPORT.iter().any(|allowed| {
+                        *target == allowed || target.starts_with(&format!("{allowed}::"))
+                    })
+                })
+                .map(move |target| format!("{file} imports {target}"))
+        })
+        .collect();
+    assert!(
+        forbidden.is_empty(),
+        "src/store/ may import only {STORE_MAY_IMPORT:?}:\n{}",
+        forbidden.join("\n")
+    );
+}
+
+#[test]
+fn re_exports_and_groups_are_edges() {
+    // The reader itself: nested groups, aliases, `self`, and paths reached through re-exports.
+    assert_eq!(
+        expand("a::{b, c::{d, e as f}, self}"),
+        ["a::b", "a::c::d", "a::c::e", "a"]
+    );
+    assert_eq!(tree_alias("a::{B as C, D}", "a::B"), "C");
+    let (_, file_edges) = graph();
+    // `crate::MemoryStore` is re-exported by lib.rs from `store`, which re-exports it from `store::memory`.
+    let layer_or_testing_uses_memory = file_edges
+        .values()
+        .any(|targets| targets.contains("store::memory"));
+    assert!(layer_or_testing_uses_memory, "{file_edges:#?}");
+    assert_eq!(
+        lift("session::login", "store::contract"),
+        Some(("session".into(), "store".into()))
+    );
+    assert_eq!(
+        lift("layer::pipeline::verify", "layer::future"),
+        Some(("layer::pipeline".into(), "layer::future".into()))
+    );
+    assert_eq!(lift("dpop::builder", "dpop"), None);
 }

@@ -452,7 +452,7 @@ async fn required_claims_are_enforced() {
             .audience(AUDIENCE)
             .require_claims(["favourite_colour"])
             .build(),
-        Err(tower_jwt_auth::ConfigError::UnknownRequiredClaim(_))
+        Err(tower_jwt_auth::ConfigError::UnknownRequiredClaim { .. })
     ));
 }
 

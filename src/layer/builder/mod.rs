@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use jsonwebtoken::crypto::CryptoProvider;
 
-use crate::authorize::requirements::Requirements;
 use crate::clock::SharedClock;
 use crate::error::ConfigError;
 use crate::jose::json::JsonLimits;
@@ -13,11 +12,12 @@ use crate::keys::trust::TrustedIssuer;
 use crate::layer::auth_layer::JwtAuthLayer;
 use crate::layer::pipeline::dpop::LayerDpop;
 use crate::layer::rejection::{DefaultResponder, DEFAULT_REALM};
+use crate::session::sliding::SlidingPolicy;
 use crate::session::Sessions;
-use crate::sliding::SlidingPolicy;
 use crate::store::RevocationCheck;
 use crate::token::cache::DEFAULT_TOKEN_CACHE_BYTES;
 use crate::token::claims::RegisteredClaims;
+use crate::token::requirements::Requirements;
 use crate::token::source::{BearerHeader, TokenSource};
 use crate::token::validation::Validation;
 

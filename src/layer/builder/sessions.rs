@@ -7,8 +7,8 @@ use super::JwtAuthBuilder;
 use crate::clock::Clock;
 use crate::dpop::{Dpop, DpopPolicy};
 use crate::layer::pipeline::dpop::LayerDpop;
+use crate::session::sliding::SlidingPolicy;
 use crate::session::Sessions;
-use crate::sliding::SlidingPolicy;
 use crate::store::RevocationCheck;
 
 impl<C, R> JwtAuthBuilder<C, R> {

@@ -7,7 +7,7 @@ use std::pin::Pin;
 use http::Extensions;
 
 use crate::error::AuthError;
-use crate::sliding::PendingReissue;
+use crate::session::sliding::PendingReissue;
 use crate::token::cache::CachedToken;
 
 /// A verified request: what goes into its extensions, and the reissue its response will carry if it is a

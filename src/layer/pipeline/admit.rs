@@ -7,7 +7,6 @@ use serde::de::DeserializeOwned;
 
 use crate::dpop::{replay_verdict, DpopProof};
 use crate::error::{AuthError, AuthErrorKind};
-use crate::extension::TokenInfo;
 use crate::layer::pipeline::admission::{Admission, Outcome};
 use crate::layer::pipeline::config::AuthConfig;
 use crate::layer::pipeline::dpop::{bound_proof, proof_header, target};
@@ -17,6 +16,7 @@ use crate::layer::pipeline::revocation::check_revocation;
 use crate::layer::pipeline::verify::{verify_now, verify_without_wait};
 use crate::store::Lookup;
 use crate::token::cache::CachedToken;
+use crate::token::info::TokenInfo;
 use crate::token::verifier::Unverified;
 
 /// Decides a request: synchronously when it can, otherwise as a future. `client_uri` is the URI the client

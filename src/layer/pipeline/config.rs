@@ -4,13 +4,13 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use crate::authorize::requirements::Requirements;
 use crate::clock::SharedClock;
 use crate::layer::pipeline::dpop::LayerDpop;
 use crate::layer::rejection::Challenges;
-use crate::sliding::Sliding;
+use crate::session::sliding::Sliding;
 use crate::store::RevocationCheck;
 use crate::token::cache::TokenCache;
+use crate::token::requirements::Requirements;
 use crate::token::source::TokenSource;
 use crate::token::verifier::Verifier;
 

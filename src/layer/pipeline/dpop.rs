@@ -6,7 +6,7 @@ use http::{HeaderMap, Method, Uri};
 
 use crate::dpop::{Dpop, DpopProof, Partition, ProofTarget};
 use crate::error::{AuthError, AuthErrorKind};
-use crate::extension::TokenInfo;
+use crate::token::info::TokenInfo;
 
 /// A layer's DPoP settings: the proof rules, and whether bearer tokens are refused.
 #[derive(Debug, Clone)]

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use http::{Method, Uri};
 
 use crate::jose::jws::{decode_segment, CompactJws};
-use crate::sliding::{PendingReissue, Sliding};
+use crate::session::sliding::{PendingReissue, Sliding};
 use crate::token::cache::CachedToken;
 
 /// A sliding reissue, when this request is an action and the token is due. Only tokens verified by the

@@ -3,9 +3,9 @@
 use serde::de::DeserializeOwned;
 
 use crate::error::{AuthError, AuthErrorKind};
-use crate::extension::{Claims, TokenInfo};
 use crate::layer::pipeline::config::AuthConfig;
 use crate::token::cache::CachedToken;
+use crate::token::info::{Claims, TokenInfo};
 use crate::token::verifier::Unverified;
 
 /// How a verified token must have been sent: its DPoP binding against the request's proof (or its absence),

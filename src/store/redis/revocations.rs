@@ -1,10 +1,10 @@
 //! The Redis store's revocations: markers recorded and announced by one script each, sessions ended marker
 //! first, logout everywhere, and the check the layer makes (answered by the local mirror).
 
-use crate::extension::TokenInfo;
 use crate::store::redis::keys::{subject_member, Marker};
 use crate::store::redis::store::RedisStore;
 use crate::store::{Lookup, RevocationCheck, StoreError, StoreFuture};
+use crate::token::info::TokenInfo;
 
 /// How many times logout-all reads the session index again for logins that raced it.
 const SUBJECT_PASSES: usize = 8;

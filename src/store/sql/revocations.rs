@@ -1,12 +1,12 @@
 //! The SQL store's revocations: a marker and its log row written in one transaction (with the sessions a
 //! revocation ends), put into the local mirror at once, and the check the layer makes (answered by the mirror).
 
-use crate::extension::TokenInfo;
 use crate::store::sql::dialect::on_pool;
 use crate::store::sql::feed::sql_error;
 use crate::store::sql::marker::Marker;
 use crate::store::sql::store::SqlStore;
 use crate::store::{Lookup, RevocationCheck, StoreError};
+use crate::token::info::TokenInfo;
 
 /// Upserts a marker (keeping the later `until` and not-before) and, when that changed the stored marker,
 /// appends its log row, on `$executor`: a revocation that changes nothing writes and announces nothing.

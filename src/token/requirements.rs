@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::error::{AuthError, AuthErrorKind, ConfigError};
-use crate::extension::TokenInfo;
+use crate::token::info::TokenInfo;
 
 type Predicate<C> = Arc<dyn Fn(&C) -> bool + Send + Sync>;
 

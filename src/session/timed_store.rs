@@ -5,9 +5,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::extension::TokenInfo;
 use crate::store::{Lookup, RevocationCheck, StoreFuture};
 use crate::store::{NewSession, RotateOutcome, RotateRequest, SessionStore};
+use crate::token::info::TokenInfo;
 
 /// What a timed call reports: the operation (`create_session`, `rotate`, `revoke_*`), its latency, whether it
 /// succeeded.
