@@ -61,7 +61,7 @@
 //! | 54 | RFC 6749 §6 | the old refresh token is discarded | `endpoints::item_54_rfc6749_6_the_old_refresh_token_is_discarded` |
 //! | 55 | RFC 6749 §10.4 | only a hash of the refresh secret is stored | `endpoints::item_55_rfc6749_10_4_only_a_hash_of_the_secret_is_stored` |
 //! | 56 | RFC 6749 §5.1 | token responses are `no-store`; a bad token is `invalid_grant` | `endpoints::item_56_rfc6749_5_1_token_responses_are_not_cached` |
-//! | 57 | RFC 9700 §2.2.1 | sender-constrained access tokens (DPoP; mTLS does not apply) | `dpop::item_57_rfc9700_2_2_1_sender_constrained_tokens` |
+//! | 57 | RFC 9700 §2.2.1 | sender-constrained access tokens (DPoP; mTLS does not apply) | `bound_tokens::item_57_rfc9700_2_2_1_sender_constrained_tokens` |
 //! | 58 | RFC 9700 §2.2.2 | rotation; reuse revokes the active refresh token | `endpoints::item_58_rfc9700_2_2_2_rotation_and_reuse_revokes_the_active_token` |
 //! | 59 | RFC 9700 §4.14.2 | idle expiry and revocation on security events | `endpoints::item_59_rfc9700_4_14_2_idle_expiry_and_security_events` |
 //! | 60 | RFC 9700 §2.3 | access tokens restricted to an audience | `claims_validation::item_60_rfc9700_2_3_audience_restricted_tokens` |
