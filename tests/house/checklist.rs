@@ -34,10 +34,10 @@
 //! | 27 | RFC 7518 §3.2 | HMAC keys at least as long as the hash | `key_material::item_27_rfc7518_3_2_hmac_key_size` |
 //! | 28 | RFC 7518 §3.3 | RSA keys of 2048 bits or more | `key_material::item_28_rfc7518_3_3_rsa_key_size` |
 //! | 29 | RFC 7518 §3.4 | ECDSA signatures are fixed-width `R‖S`, no DER, no zero | `algorithms::item_29_rfc7518_3_4_ecdsa_signature_form` |
-//! | 30 | RFC 7517 §5 | unusable keys are skipped without failing the set | `jwks::item_30_rfc7517_5_unknown_key_types_are_skipped` |
-//! | 31 | RFC 7517 §4 | duplicate JWK members are refused | `jwks::item_31_rfc7517_4_duplicate_jwk_members_are_refused` |
-//! | 32 | RFC 7517 §4.2 | `use` and `key_ops` | `jwks::item_32_rfc7517_4_2_use_and_key_ops` |
-//! | 33 | RFC 7517 §4.4 | a JWK's `alg` binds the key | `jwks::item_33_rfc7517_4_4_jwk_alg_binds_the_key` |
+//! | 30 | RFC 7517 §5 | unusable keys are skipped without failing the set | `jwk_members::item_30_rfc7517_5_unknown_key_types_are_skipped` |
+//! | 31 | RFC 7517 §4 | duplicate JWK members are refused | `jwk_members::item_31_rfc7517_4_duplicate_jwk_members_are_refused` |
+//! | 32 | RFC 7517 §4.2 | `use` and `key_ops` | `jwk_members::item_32_rfc7517_4_2_use_and_key_ops` |
+//! | 33 | RFC 7517 §4.4 | a JWK's `alg` binds the key | `jwk_members::item_33_rfc7517_4_4_jwk_alg_binds_the_key` |
 //! | 34 | RFC 7517 §4.5 | `kid` is bounded and selects only trusted keys | `key_selection::item_34_rfc7517_4_5_kid_is_bounded_and_only_selects_trusted_keys` |
 //! | 35 | RFC 8725 §3.1 | each key is used with exactly one algorithm | `algorithms::item_35_rfc8725_3_1_each_key_one_algorithm` |
 //! | 36 | RFC 8725 §3.2 | `none` is never accepted | `algorithms::item_36_rfc8725_3_2_none_is_never_accepted` |
@@ -46,7 +46,7 @@
 //! | 39 | RFC 8725 §3.5 | no passwords as HMAC keys (partially applicable) | `key_material::item_39_rfc8725_3_5_hmac_keys_are_raw_bytes_of_hash_length` |
 //! | 40 | RFC 8725 §3.6 | `zip` is refused | `jws_structure::item_40_rfc8725_3_6_zip_is_refused` |
 //! | 41 | RFC 8725 §3.7 | UTF-8 only | `jws_structure::item_41_rfc8725_3_7_utf8_only` |
-//! | 42 | RFC 8725 §3.8 | keys belong to their issuer | `jwks::item_42_rfc8725_3_8_keys_belong_to_the_issuer` |
+//! | 42 | RFC 8725 §3.8 | keys belong to their issuer | `issuer_binding::item_42_rfc8725_3_8_keys_belong_to_the_issuer` |
 //! | 43 | RFC 8725 §3.9 | `aud` is mandatory by default | `issuer_and_audience::item_43_rfc8725_3_9_audience_is_mandatory_by_default` |
 //! | 44 | RFC 8725 §3.10 | `kid` only selects configured keys; `jku`/`x5u` never fetched | `key_selection::item_44_rfc8725_3_10_kid_and_key_urls` |
 //! | 45 | RFC 8725 §3.11 | explicit typing: access tokens are `at+jwt` | `token_profile::item_45_rfc8725_3_11_explicit_typing` |
