@@ -57,17 +57,17 @@
 //! | 50 | RFC 9068 §4 | encrypted tokens | does not apply |
 //! | 51 | RFC 9068 §2.2.3 | scopes: 403 with `scope="a b"`, a failed profile 401 | `authorization::item_51_rfc9068_2_2_3_scope` |
 //! | 52 | RFC 6749 §6 | refresh tokens bound to OAuth clients | does not apply |
-//! | 53 | RFC 6749 §6 | a refresh never widens the scope (partially applicable) | `endpoints::item_53_rfc6749_6_scope_is_carried_unchanged` |
-//! | 54 | RFC 6749 §6 | the old refresh token is discarded | `endpoints::item_54_rfc6749_6_the_old_refresh_token_is_discarded` |
-//! | 55 | RFC 6749 §10.4 | only a hash of the refresh secret is stored | `endpoints::item_55_rfc6749_10_4_only_a_hash_of_the_secret_is_stored` |
-//! | 56 | RFC 6749 §5.1 | token responses are `no-store`; a bad token is `invalid_grant` | `endpoints::item_56_rfc6749_5_1_token_responses_are_not_cached` |
+//! | 53 | RFC 6749 §6 | a refresh never widens the scope (partially applicable) | `refresh_endpoint::item_53_rfc6749_6_scope_is_carried_unchanged` |
+//! | 54 | RFC 6749 §6 | the old refresh token is discarded | `refresh_endpoint::item_54_rfc6749_6_the_old_refresh_token_is_discarded` |
+//! | 55 | RFC 6749 §10.4 | only a hash of the refresh secret is stored | `refresh_endpoint::item_55_rfc6749_10_4_only_a_hash_of_the_secret_is_stored` |
+//! | 56 | RFC 6749 §5.1 | token responses are `no-store`; a bad token is `invalid_grant` | `refresh_endpoint::item_56_rfc6749_5_1_token_responses_are_not_cached` |
 //! | 57 | RFC 9700 §2.2.1 | sender-constrained access tokens (DPoP; mTLS does not apply) | `bound_tokens::item_57_rfc9700_2_2_1_sender_constrained_tokens` |
-//! | 58 | RFC 9700 §2.2.2 | rotation; reuse revokes the active refresh token | `endpoints::item_58_rfc9700_2_2_2_rotation_and_reuse_revokes_the_active_token` |
-//! | 59 | RFC 9700 §4.14.2 | idle expiry and revocation on security events | `endpoints::item_59_rfc9700_4_14_2_idle_expiry_and_security_events` |
+//! | 58 | RFC 9700 §2.2.2 | rotation; reuse revokes the active refresh token | `refresh_endpoint::item_58_rfc9700_2_2_2_rotation_and_reuse_revokes_the_active_token` |
+//! | 59 | RFC 9700 §4.14.2 | idle expiry and revocation on security events | `refresh_endpoint::item_59_rfc9700_4_14_2_idle_expiry_and_security_events` |
 //! | 60 | RFC 9700 §2.3 | access tokens restricted to an audience | `issuer_and_audience::item_60_rfc9700_2_3_audience_restricted_tokens` |
-//! | 61 | RFC 7009 §2.1 | the revocation request | `endpoints::item_61_rfc7009_2_1_revocation_request` |
-//! | 62 | RFC 7009 §2.2 | unknown tokens get 200 and an empty body | `endpoints::item_62_rfc7009_2_2_unknown_tokens_get_200_and_an_empty_body` |
-//! | 63 | RFC 7009 §2.1 | revoking a refresh token revokes its access tokens | `endpoints::item_63_rfc7009_2_1_revoking_a_refresh_token_revokes_its_access_tokens` |
+//! | 61 | RFC 7009 §2.1 | the revocation request | `revoke_endpoint::item_61_rfc7009_2_1_revocation_request` |
+//! | 62 | RFC 7009 §2.2 | unknown tokens get 200 and an empty body | `revoke_endpoint::item_62_rfc7009_2_2_unknown_tokens_get_200_and_an_empty_body` |
+//! | 63 | RFC 7009 §2.1 | revoking a refresh token revokes its access tokens | `revoke_endpoint::item_63_rfc7009_2_1_revoking_a_refresh_token_revokes_its_access_tokens` |
 //!
 //! Items that do not apply, and why:
 //! - 38 (RFC 8725 §3.4, validating ECDH-ES inputs) and 50 (RFC 9068 §4, encrypted tokens): the crate does not
