@@ -80,7 +80,7 @@
 //! ```
 //!
 //! `examples/grpc.rs` is a complete server (`demo.v1.Profile` beside an open health service), and
-//! `tests/grpc/grpc.rs` drives it with a tonic client.
+//! `tests/grpc/grpc_example.rs` drives it with a tonic client.
 
 use std::sync::LazyLock;
 

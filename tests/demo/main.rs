@@ -1,7 +1,13 @@
-//! The demo example driven over HTTP as its clients do: its contract, and its DPoP contract.
+//! The demo example driven over HTTP as its clients do, one behaviour per file: its contract, its keys, its
+//! sessions, its password checks, its metrics, and its DPoP contract.
 
 #[path = "../common/mod.rs"]
 mod common;
+mod fixtures;
 
 mod demo_contract;
 mod demo_dpop;
+mod demo_keys;
+mod demo_metrics;
+mod demo_passwords;
+mod demo_sessions;

@@ -1,8 +1,12 @@
-//! gRPC: the grpc example driven by a tonic client (store down, rejection wire shape), and its committed
-//! generated code checked against what its proto generates.
+//! gRPC, one behaviour per file: the grpc example driven by a tonic client, an in-process tonic server with a
+//! store that is down, the wire shape of rejections, and the committed generated code checked against what its
+//! proto generates.
 
 #[path = "../common/mod.rs"]
 mod common;
+mod fixtures;
 
-mod grpc;
 mod grpc_codegen;
+mod grpc_example;
+mod grpc_rejections;
+mod grpc_store_down;

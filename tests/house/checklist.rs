@@ -14,60 +14,60 @@
 //! | 7 | RFC 6750 §3.1 | no credentials: a bare challenge without an error code | `bearer_header::item_07_rfc6750_3_1_no_credentials_no_error_code` |
 //! | 8 | RFC 6750 §3.1 | `invalid_request` 400, `invalid_token` 401, `insufficient_scope` 403 | `authorization::item_08_rfc6750_3_1_error_codes_and_statuses` |
 //! | 9 | RFC 6750 §5.3 | token cookies are `Secure`, `HttpOnly` and `SameSite` | `sliding::item_09_rfc6750_5_3_token_cookies_are_secure_with_samesite` |
-//! | 10 | RFC 6750 §5.3 | short-lived access tokens, always with an audience | `claims_validation::item_10_rfc6750_5_3_short_lived_tokens_with_audience` |
-//! | 11 | RFC 7519 §7.2 | exactly three segments (no JWE) | `algorithms::item_11_rfc7519_7_2_exactly_three_segments` |
-//! | 12 | RFC 7519 §7.2 | the header is strict base64url, UTF-8 and a JSON object | `algorithms::item_12_rfc7519_7_2_header_encoding_and_json` |
-//! | 13 | RFC 7519 §4 | duplicate claim and header names are refused | `claims_validation::item_13_rfc7519_4_duplicate_claims_are_refused` |
-//! | 14 | RFC 7519 §4.1.4 | `exp`, with and without leeway | `claims_validation::item_14_rfc7519_4_1_4_exp_with_and_without_leeway` |
-//! | 15 | RFC 7519 §4.1.5 | `nbf`, with leeway | `claims_validation::item_15_rfc7519_4_1_5_nbf_with_leeway` |
-//! | 16 | RFC 7519 §4.1.6 | `iat` in the future, and an optional `max_age` | `claims_validation::item_16_rfc7519_4_1_6_iat_in_the_future_and_max_age` |
-//! | 17 | RFC 7519 §2 | NumericDate is a JSON number (fractions allowed), nothing else | `claims_validation::item_17_rfc7519_2_numeric_dates_are_numbers` |
-//! | 18 | RFC 7519 §4.1.3 | `aud` is a string or an array of strings naming us | `claims_validation::item_18_rfc7519_4_1_3_audience` |
-//! | 19 | RFC 7519 §4.1.1 | `iss` is compared exactly, without normalisation | `claims_validation::item_19_rfc7519_4_1_1_issuer_is_compared_exactly` |
-//! | 20 | RFC 7519 §4 | unknown claims are ignored | `claims_validation::item_20_rfc7519_4_unknown_claims_are_ignored` |
+//! | 10 | RFC 6750 §5.3 | short-lived access tokens, always with an audience | `issuer_and_audience::item_10_rfc6750_5_3_short_lived_tokens_with_audience` |
+//! | 11 | RFC 7519 §7.2 | exactly three segments (no JWE) | `jws_structure::item_11_rfc7519_7_2_exactly_three_segments` |
+//! | 12 | RFC 7519 §7.2 | the header is strict base64url, UTF-8 and a JSON object | `jws_structure::item_12_rfc7519_7_2_header_encoding_and_json` |
+//! | 13 | RFC 7519 §4 | duplicate claim and header names are refused | `claim_members::item_13_rfc7519_4_duplicate_claims_are_refused` |
+//! | 14 | RFC 7519 §4.1.4 | `exp`, with and without leeway | `time_claims::item_14_rfc7519_4_1_4_exp_with_and_without_leeway` |
+//! | 15 | RFC 7519 §4.1.5 | `nbf`, with leeway | `time_claims::item_15_rfc7519_4_1_5_nbf_with_leeway` |
+//! | 16 | RFC 7519 §4.1.6 | `iat` in the future, and an optional `max_age` | `time_claims::item_16_rfc7519_4_1_6_iat_in_the_future_and_max_age` |
+//! | 17 | RFC 7519 §2 | NumericDate is a JSON number (fractions allowed), nothing else | `time_claims::item_17_rfc7519_2_numeric_dates_are_numbers` |
+//! | 18 | RFC 7519 §4.1.3 | `aud` is a string or an array of strings naming us | `issuer_and_audience::item_18_rfc7519_4_1_3_audience` |
+//! | 19 | RFC 7519 §4.1.1 | `iss` is compared exactly, without normalisation | `issuer_and_audience::item_19_rfc7519_4_1_1_issuer_is_compared_exactly` |
+//! | 20 | RFC 7519 §4 | unknown claims are ignored | `claim_members::item_20_rfc7519_4_unknown_claims_are_ignored` |
 //! | 21 | RFC 7519 §7.2 | only acceptable algorithms | `algorithms::item_21_rfc7519_7_2_only_acceptable_algorithms` |
-//! | 22 | RFC 7515 §4.1.1 | `alg` is required and case-sensitive | `algorithms::item_22_rfc7515_4_1_1_alg_is_required_and_case_sensitive` |
-//! | 23 | RFC 7515 §4.1.11 | `crit` is refused in every form | `algorithms::item_23_rfc7515_4_1_11_crit` |
+//! | 22 | RFC 7515 §4.1.1 | `alg` is required and case-sensitive | `jws_structure::item_22_rfc7515_4_1_1_alg_is_required_and_case_sensitive` |
+//! | 23 | RFC 7515 §4.1.11 | `crit` is refused in every form | `jws_structure::item_23_rfc7515_4_1_11_crit` |
 //! | 24 | RFC 7515 §5.2 | a changed bit anywhere fails the signature | `algorithms::item_24_rfc7515_5_2_any_flipped_bit_is_refused` |
-//! | 25 | RFC 7515 §10.3 | `jku`, `jwk`, `x5u`, `x5c` are never followed | `algorithms::item_25_rfc7515_10_3_key_headers_are_never_followed` |
-//! | 26 | RFC 7515 §2 | strict base64url: no padding, canonical trailing bits | `algorithms::item_26_rfc7515_2_strict_base64url` |
-//! | 27 | RFC 7518 §3.2 | HMAC keys at least as long as the hash | `algorithms::item_27_rfc7518_3_2_hmac_key_size` |
-//! | 28 | RFC 7518 §3.3 | RSA keys of 2048 bits or more | `algorithms::item_28_rfc7518_3_3_rsa_key_size` |
+//! | 25 | RFC 7515 §10.3 | `jku`, `jwk`, `x5u`, `x5c` are never followed | `jws_structure::item_25_rfc7515_10_3_key_headers_are_never_followed` |
+//! | 26 | RFC 7515 §2 | strict base64url: no padding, canonical trailing bits | `jws_structure::item_26_rfc7515_2_strict_base64url` |
+//! | 27 | RFC 7518 §3.2 | HMAC keys at least as long as the hash | `key_material::item_27_rfc7518_3_2_hmac_key_size` |
+//! | 28 | RFC 7518 §3.3 | RSA keys of 2048 bits or more | `key_material::item_28_rfc7518_3_3_rsa_key_size` |
 //! | 29 | RFC 7518 §3.4 | ECDSA signatures are fixed-width `R‖S`, no DER, no zero | `algorithms::item_29_rfc7518_3_4_ecdsa_signature_form` |
-//! | 30 | RFC 7517 §5 | unusable keys are skipped without failing the set | `jwks::item_30_rfc7517_5_unknown_key_types_are_skipped` |
-//! | 31 | RFC 7517 §4 | duplicate JWK members are refused | `jwks::item_31_rfc7517_4_duplicate_jwk_members_are_refused` |
-//! | 32 | RFC 7517 §4.2 | `use` and `key_ops` | `jwks::item_32_rfc7517_4_2_use_and_key_ops` |
-//! | 33 | RFC 7517 §4.4 | a JWK's `alg` binds the key | `jwks::item_33_rfc7517_4_4_jwk_alg_binds_the_key` |
-//! | 34 | RFC 7517 §4.5 | `kid` is bounded and selects only trusted keys | `algorithms::item_34_rfc7517_4_5_kid_is_bounded_and_only_selects_trusted_keys` |
+//! | 30 | RFC 7517 §5 | unusable keys are skipped without failing the set | `jwk_members::item_30_rfc7517_5_unknown_key_types_are_skipped` |
+//! | 31 | RFC 7517 §4 | duplicate JWK members are refused | `jwk_members::item_31_rfc7517_4_duplicate_jwk_members_are_refused` |
+//! | 32 | RFC 7517 §4.2 | `use` and `key_ops` | `jwk_members::item_32_rfc7517_4_2_use_and_key_ops` |
+//! | 33 | RFC 7517 §4.4 | a JWK's `alg` binds the key | `jwk_members::item_33_rfc7517_4_4_jwk_alg_binds_the_key` |
+//! | 34 | RFC 7517 §4.5 | `kid` is bounded and selects only trusted keys | `key_selection::item_34_rfc7517_4_5_kid_is_bounded_and_only_selects_trusted_keys` |
 //! | 35 | RFC 8725 §3.1 | each key is used with exactly one algorithm | `algorithms::item_35_rfc8725_3_1_each_key_one_algorithm` |
 //! | 36 | RFC 8725 §3.2 | `none` is never accepted | `algorithms::item_36_rfc8725_3_2_none_is_never_accepted` |
-//! | 37 | RFC 8725 §3.3 | JWE and nested tokens are refused | `algorithms::item_37_rfc8725_3_3_jwe_and_nested_tokens_are_refused` |
+//! | 37 | RFC 8725 §3.3 | JWE and nested tokens are refused | `jws_structure::item_37_rfc8725_3_3_jwe_and_nested_tokens_are_refused` |
 //! | 38 | RFC 8725 §3.4 | validating cryptographic (ECDH-ES) inputs | does not apply |
-//! | 39 | RFC 8725 §3.5 | no passwords as HMAC keys (partially applicable) | `algorithms::item_39_rfc8725_3_5_hmac_keys_are_raw_bytes_of_hash_length` |
-//! | 40 | RFC 8725 §3.6 | `zip` is refused | `algorithms::item_40_rfc8725_3_6_zip_is_refused` |
-//! | 41 | RFC 8725 §3.7 | UTF-8 only | `algorithms::item_41_rfc8725_3_7_utf8_only` |
-//! | 42 | RFC 8725 §3.8 | keys belong to their issuer | `jwks::item_42_rfc8725_3_8_keys_belong_to_the_issuer` |
-//! | 43 | RFC 8725 §3.9 | `aud` is mandatory by default | `claims_validation::item_43_rfc8725_3_9_audience_is_mandatory_by_default` |
-//! | 44 | RFC 8725 §3.10 | `kid` only selects configured keys; `jku`/`x5u` never fetched | `algorithms::item_44_rfc8725_3_10_kid_and_key_urls` |
-//! | 45 | RFC 8725 §3.11 | explicit typing: access tokens are `at+jwt` | `claims_validation::item_45_rfc8725_3_11_explicit_typing` |
-//! | 46 | RFC 8725 §3.12 | ID tokens are not access tokens | `claims_validation::item_46_rfc8725_3_12_id_tokens_are_not_access_tokens` |
-//! | 47 | RFC 9068 §2.1 | `typ` must be `at+jwt` | `claims_validation::item_47_rfc9068_2_1_typ_must_be_at_jwt` |
-//! | 48 | RFC 9068 §2.2 | the profile's required claims | `claims_validation::item_48_rfc9068_2_2_required_claims` |
-//! | 49 | RFC 9068 §4 | issuer, audience and expiry under the profile | `claims_validation::item_49_rfc9068_4_validation` |
+//! | 39 | RFC 8725 §3.5 | no passwords as HMAC keys (partially applicable) | `key_material::item_39_rfc8725_3_5_hmac_keys_are_raw_bytes_of_hash_length` |
+//! | 40 | RFC 8725 §3.6 | `zip` is refused | `jws_structure::item_40_rfc8725_3_6_zip_is_refused` |
+//! | 41 | RFC 8725 §3.7 | UTF-8 only | `jws_structure::item_41_rfc8725_3_7_utf8_only` |
+//! | 42 | RFC 8725 §3.8 | keys belong to their issuer | `issuer_binding::item_42_rfc8725_3_8_keys_belong_to_the_issuer` |
+//! | 43 | RFC 8725 §3.9 | `aud` is mandatory by default | `issuer_and_audience::item_43_rfc8725_3_9_audience_is_mandatory_by_default` |
+//! | 44 | RFC 8725 §3.10 | `kid` only selects configured keys; `jku`/`x5u` never fetched | `key_selection::item_44_rfc8725_3_10_kid_and_key_urls` |
+//! | 45 | RFC 8725 §3.11 | explicit typing: access tokens are `at+jwt` | `token_profile::item_45_rfc8725_3_11_explicit_typing` |
+//! | 46 | RFC 8725 §3.12 | ID tokens are not access tokens | `token_profile::item_46_rfc8725_3_12_id_tokens_are_not_access_tokens` |
+//! | 47 | RFC 9068 §2.1 | `typ` must be `at+jwt` | `token_profile::item_47_rfc9068_2_1_typ_must_be_at_jwt` |
+//! | 48 | RFC 9068 §2.2 | the profile's required claims | `token_profile::item_48_rfc9068_2_2_required_claims` |
+//! | 49 | RFC 9068 §4 | issuer, audience and expiry under the profile | `token_profile::item_49_rfc9068_4_validation` |
 //! | 50 | RFC 9068 §4 | encrypted tokens | does not apply |
 //! | 51 | RFC 9068 §2.2.3 | scopes: 403 with `scope="a b"`, a failed profile 401 | `authorization::item_51_rfc9068_2_2_3_scope` |
 //! | 52 | RFC 6749 §6 | refresh tokens bound to OAuth clients | does not apply |
-//! | 53 | RFC 6749 §6 | a refresh never widens the scope (partially applicable) | `endpoints::item_53_rfc6749_6_scope_is_carried_unchanged` |
-//! | 54 | RFC 6749 §6 | the old refresh token is discarded | `endpoints::item_54_rfc6749_6_the_old_refresh_token_is_discarded` |
-//! | 55 | RFC 6749 §10.4 | only a hash of the refresh secret is stored | `endpoints::item_55_rfc6749_10_4_only_a_hash_of_the_secret_is_stored` |
-//! | 56 | RFC 6749 §5.1 | token responses are `no-store`; a bad token is `invalid_grant` | `endpoints::item_56_rfc6749_5_1_token_responses_are_not_cached` |
-//! | 57 | RFC 9700 §2.2.1 | sender-constrained access tokens (DPoP; mTLS does not apply) | `dpop::item_57_rfc9700_2_2_1_sender_constrained_tokens` |
-//! | 58 | RFC 9700 §2.2.2 | rotation; reuse revokes the active refresh token | `endpoints::item_58_rfc9700_2_2_2_rotation_and_reuse_revokes_the_active_token` |
-//! | 59 | RFC 9700 §4.14.2 | idle expiry and revocation on security events | `endpoints::item_59_rfc9700_4_14_2_idle_expiry_and_security_events` |
-//! | 60 | RFC 9700 §2.3 | access tokens restricted to an audience | `claims_validation::item_60_rfc9700_2_3_audience_restricted_tokens` |
-//! | 61 | RFC 7009 §2.1 | the revocation request | `endpoints::item_61_rfc7009_2_1_revocation_request` |
-//! | 62 | RFC 7009 §2.2 | unknown tokens get 200 and an empty body | `endpoints::item_62_rfc7009_2_2_unknown_tokens_get_200_and_an_empty_body` |
-//! | 63 | RFC 7009 §2.1 | revoking a refresh token revokes its access tokens | `endpoints::item_63_rfc7009_2_1_revoking_a_refresh_token_revokes_its_access_tokens` |
+//! | 53 | RFC 6749 §6 | a refresh never widens the scope (partially applicable) | `refresh_endpoint::item_53_rfc6749_6_scope_is_carried_unchanged` |
+//! | 54 | RFC 6749 §6 | the old refresh token is discarded | `refresh_endpoint::item_54_rfc6749_6_the_old_refresh_token_is_discarded` |
+//! | 55 | RFC 6749 §10.4 | only a hash of the refresh secret is stored | `refresh_endpoint::item_55_rfc6749_10_4_only_a_hash_of_the_secret_is_stored` |
+//! | 56 | RFC 6749 §5.1 | token responses are `no-store`; a bad token is `invalid_grant` | `refresh_endpoint::item_56_rfc6749_5_1_token_responses_are_not_cached` |
+//! | 57 | RFC 9700 §2.2.1 | sender-constrained access tokens (DPoP; mTLS does not apply) | `bound_tokens::item_57_rfc9700_2_2_1_sender_constrained_tokens` |
+//! | 58 | RFC 9700 §2.2.2 | rotation; reuse revokes the active refresh token | `refresh_endpoint::item_58_rfc9700_2_2_2_rotation_and_reuse_revokes_the_active_token` |
+//! | 59 | RFC 9700 §4.14.2 | idle expiry and revocation on security events | `refresh_endpoint::item_59_rfc9700_4_14_2_idle_expiry_and_security_events` |
+//! | 60 | RFC 9700 §2.3 | access tokens restricted to an audience | `issuer_and_audience::item_60_rfc9700_2_3_audience_restricted_tokens` |
+//! | 61 | RFC 7009 §2.1 | the revocation request | `revoke_endpoint::item_61_rfc7009_2_1_revocation_request` |
+//! | 62 | RFC 7009 §2.2 | unknown tokens get 200 and an empty body | `revoke_endpoint::item_62_rfc7009_2_2_unknown_tokens_get_200_and_an_empty_body` |
+//! | 63 | RFC 7009 §2.1 | revoking a refresh token revokes its access tokens | `revoke_endpoint::item_63_rfc7009_2_1_revoking_a_refresh_token_revokes_its_access_tokens` |
 //!
 //! Items that do not apply, and why:
 //! - 38 (RFC 8725 §3.4, validating ECDH-ES inputs) and 50 (RFC 9068 §4, encrypted tokens): the crate does not

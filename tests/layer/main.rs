@@ -1,21 +1,31 @@
-//! The verifying layer, one behaviour per file: the bearer header, claims, algorithms, authorization, the layer
-//! in axum, hyper and tower-http, the tower contract, the verified-token cache, hostile input, keep-alive
-//! connections, properties, and RFC 9728 resource metadata.
+//! The verifying layer, one behaviour per file: the bearer header; time claims, issuer and audience, the
+//! access-token profile, the members of a claims set; the JWS structure, algorithms, key material and key
+//! selection; authorization; the layer in axum, hyper and tower-http, the tower contract, the verified-token
+//! cache, hostile input, keep-alive connections and `Connection: close`, properties, and RFC 9728 resource
+//! metadata.
 
 #[path = "../common/mod.rs"]
 mod common;
+mod fixtures;
 
 mod algorithms;
 mod authorization;
 mod axum_router;
 mod bearer_header;
-mod claims_validation;
+mod claim_members;
+mod connection_close;
 mod hostile_input;
 mod hyper_server;
+mod issuer_and_audience;
+mod jws_structure;
 mod keep_alive;
+mod key_material;
+mod key_selection;
 mod properties;
 mod resource_metadata;
+mod time_claims;
 mod token_cache;
+mod token_profile;
 mod token_size_limits;
 mod tower_contract;
 mod tower_http;

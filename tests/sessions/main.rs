@@ -2,15 +2,16 @@
 //! memory store, and a real Redis): logout, logout everywhere, refresh rotation and reuse, revocation lifetimes,
 //! bounded storage, what sliding renews, the claims of the sessions' tokens, partner issuers, a layer wired to the
 //! sessions, stores failing halfway, successor keys; the lifecycle model test, sliding sessions, the refresh and
-//! revoke endpoints, and the asynchronous revocation path.
+//! revoke endpoints and their errors, and the asynchronous revocation path.
 
 #[path = "../common/mod.rs"]
 mod common;
+mod endpoint_fixtures;
 mod fixtures;
 
 mod bounded_storage;
 mod builder_errors;
-mod endpoints;
+mod endpoint_errors;
 mod foreign_issuers;
 mod issued_claims;
 mod layer_wiring;
@@ -18,8 +19,10 @@ mod lifecycle_model;
 mod logout;
 mod logout_all;
 mod partial_failures;
+mod refresh_endpoint;
 mod revocation_async;
 mod revocation_lifetimes;
+mod revoke_endpoint;
 mod rotation_and_reuse;
 mod sliding;
 mod sliding_limits;
