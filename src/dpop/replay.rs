@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use crate::store::{Lookup, StoreError};
 
@@ -190,6 +190,19 @@ impl ReplayCache for MemoryReplayCache {
             .until
             .get(&short(key))
             .is_some_and(|until| *until >= now)
+    }
+}
+
+/// A cache behind an `Arc` is a cache: one [`DpopBuilder::replay_cache`](crate::dpop::DpopBuilder::replay_cache)
+/// takes both an owned cache and one shared with the rest of the application (or chosen at run time as
+/// `Arc<dyn ReplayCache>`).
+impl<C: ReplayCache + ?Sized> ReplayCache for Arc<C> {
+    fn first_use(&self, key: &[u8; 32], now: i64, until: i64) -> Lookup<bool> {
+        (**self).first_use(key, now, until)
+    }
+
+    fn known_used(&self, key: &[u8; 32], now: i64) -> bool {
+        (**self).known_used(key, now)
     }
 }
 

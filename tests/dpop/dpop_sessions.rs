@@ -516,7 +516,7 @@ async fn a_bound_refresh_replayed_to_another_instance_on_redis_is_refused() {
                 .unwrap();
         let dpop = Dpop::builder()
             .public_url(ORIGIN)
-            .replay_cache_shared(store)
+            .replay_cache(store)
             .build()
             .unwrap();
         let endpoint = RefreshEndpoint::new(sessions.clone()).dpop(&dpop, DpopPolicy::Allowed);
@@ -650,7 +650,7 @@ async fn a_flood_of_self_signed_token_endpoint_proofs_starves_no_resource_reques
     let dpop = Dpop::builder()
         .public_url(ORIGIN)
         .clock(f.clock.clone())
-        .replay_cache_shared(shared.clone())
+        .replay_cache(shared.clone())
         .token_endpoint_capacity(16)
         .build()
         .unwrap();
