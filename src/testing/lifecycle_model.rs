@@ -1,13 +1,12 @@
 //! The session lifecycle model test: random sequences of logins, refreshes (of the current, the previous and
 //! older tokens, and concurrent pairs), sliding actions, logouts, logouts everywhere, revocations, sweeps of what
 //! has expired, and time steps (also into the leeway window, and past the refresh tokens' idle expiry while
-//! sessions go on sliding), over a manual clock. After every step, every access token ever issued is
-//! checked against a small reference model: accepted exactly when the model says so (a revoked or logged-out
-//! token, session or subject is never accepted again; nothing is accepted past its session's cap), every refresh
-//! gives the model's outcome (reuse of any older token revokes the family), and, when the store can tell its
-//! size, storage is bounded by the sessions, not the rotations.
+//! sessions go on sliding), over a manual clock. After every step, every access token ever issued is checked
+//! against a small reference model (`session_model.rs`): accepted exactly when the model says so (a revoked or
+//! logged-out token, session or subject is never accepted again; nothing is accepted past its session's cap),
+//! every refresh gives the model's outcome (reuse of any older token revokes the family), and, when the store
+//! can tell its size, storage is bounded by the sessions, not the rotations.
 
-use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::time::Duration;
 
@@ -17,13 +16,9 @@ use proptest::test_runner::{Config, TestRunner};
 use serde_json::json;
 
 use super::harness::{claims_of, Harness, StoreUnderTest, T0};
+use super::session_model::{refreshed, Model, ModelSession, LEEWAY, MAX_SESSION, REFRESH_TTL, TTL};
 use crate::TokenPair;
 
-const TTL: i64 = 600;
-/// Refresh tokens idle out long before the session ends: a session that only slides outlives its refresh row.
-const REFRESH_TTL: i64 = 900;
-const MAX_SESSION: i64 = 3000;
-const LEEWAY: i64 = 30;
 const USERS: [&str; 2] = ["alice", "bob"];
 
 /// A position in a list whose length is known only when the step runs (the same fixed-point mapping as
@@ -83,87 +78,12 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-/// What the model knows of one session.
-struct ModelSession {
-    user: usize,
-    /// Refresh tokens by generation.
-    refresh: Vec<String>,
-    end: i64,
-    /// When the current refresh token idles out (never after `end`).
-    refresh_end: i64,
-    auth_time: i64,
-    revoked: bool,
-    /// The store has deleted the session's row (its refresh token idled out and a sweep ran).
-    swept: bool,
-}
-
-impl ModelSession {
-    /// Whether the store still holds the session's row: it does until a sweep after its refresh token idled
-    /// out (or it was revoked, which the model tracks separately).
-    fn stored(&self) -> bool {
-        !self.swept
-    }
-
-    /// Whether its current refresh token may still be used.
-    fn refreshable(&self, now: i64) -> bool {
-        !self.revoked && now < self.refresh_end
-    }
-}
-
-struct ModelAccess {
-    token: String,
-    session: usize,
-    iat: i64,
-    exp: i64,
-    jti: String,
-}
-
-#[derive(Default)]
-struct Model {
-    sessions: Vec<ModelSession>,
-    access: Vec<ModelAccess>,
-    revoked_jti: HashSet<String>,
-    not_before: HashMap<usize, i64>,
-    logins: usize,
-}
-
-impl Model {
-    fn accepted(&self, token: &ModelAccess, now: i64) -> bool {
-        let session = &self.sessions[token.session];
-        let alive = token.exp > now - LEEWAY && token.iat <= now + LEEWAY;
-        let logged_out = self
-            .not_before
-            .get(&session.user)
-            .is_some_and(|nb| token.iat < *nb);
-        alive && !session.revoked && !self.revoked_jti.contains(&token.jti) && !logged_out
-    }
-
-    fn issue(&mut self, session: usize, token: &str) {
-        let claims = claims_of(token);
-        self.access.push(ModelAccess {
-            token: token.to_owned(),
-            session,
-            iat: claims["iat"].as_i64().unwrap(),
-            exp: claims["exp"].as_i64().unwrap(),
-            jti: claims["jti"].as_str().unwrap().to_owned(),
-        });
-    }
-}
-
 async fn accepted(h: &Harness, token: &str) -> bool {
     match h.status(token).await {
         StatusCode::OK => true,
         StatusCode::UNAUTHORIZED => false,
         other => panic!("unexpected status {other}"),
     }
-}
-
-/// Applies a refresh outcome to the model: success issues a token and a generation, and moves the idle expiry.
-fn refreshed(model: &mut Model, session: usize, pair: &TokenPair, now: i64) {
-    let s = &mut model.sessions[session];
-    s.refresh.push(pair.refresh_token().to_owned());
-    s.refresh_end = (now + REFRESH_TTL).min(s.end);
-    model.issue(session, pair.access_token());
 }
 
 /// Runs `ops` against the system and the model, checking every access token after each step that applied.
