@@ -262,6 +262,23 @@ mod tests {
     }
 
     #[test]
+    fn a_cache_behind_an_arc_is_the_same_cache() {
+        let cache = Arc::new(MemoryReplayCache::new(4));
+        let shared: Arc<dyn ReplayCache> = Arc::new(Arc::clone(&cache));
+        assert_eq!(ready(shared.first_use(&[1; 32], 100, 160)), Ok(true));
+        assert_eq!(
+            ready(cache.first_use(&[1; 32], 110, 160)),
+            Ok(false),
+            "recorded in the one cache"
+        );
+        assert!(
+            shared.known_used(&[1; 32], 150),
+            "known_used forwarded, not the trait's default"
+        );
+        assert!(!shared.known_used(&[2; 32], 150));
+    }
+
+    #[test]
     fn holders_have_a_quota_that_frees_up_as_their_entries_expire() {
         let cache = MemoryReplayCache::new(10);
         let alice = Some(([1; 16], 2));
