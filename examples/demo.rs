@@ -478,7 +478,7 @@ async fn app(public_url: &str) -> Result<Router, BoxError> {
     // DPoP proofs name PUBLIC_URL + path; with a shared store, used proofs are shared too.
     let mut dpop = Dpop::builder().public_url(public_url);
     if let Some(replay) = replay {
-        dpop = dpop.replay_cache_shared(replay);
+        dpop = dpop.replay_cache(replay);
     }
     let dpop = dpop.build()?;
     // One session cap for refresh and sliding: the policy comes from the sessions.

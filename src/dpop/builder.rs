@@ -105,14 +105,10 @@ impl DpopBuilder {
     /// ([`RedisStore`](crate::RedisStore), [`SqlStore`](crate::SqlStore))
     /// takes every proof, so one used at an instance is refused at all of them; token-endpoint proofs reach it
     /// only through this process's [`token_endpoint_capacity`](Self::token_endpoint_capacity), which bounds
-    /// what callers without a valid access token can make it store.
-    pub fn replay_cache(self, cache: impl ReplayCache) -> Self {
-        self.replay_cache_shared(Arc::new(cache))
-    }
-
-    /// Same as [`replay_cache`](Self::replay_cache), for a cache already behind an `Arc`.
-    pub fn replay_cache_shared(mut self, cache: Arc<dyn ReplayCache>) -> Self {
-        self.replay = Some(cache);
+    /// what callers without a valid access token can make it store. A cache shared with the rest of the
+    /// application is given as it is: `Arc<C>` (also `Arc<dyn ReplayCache>`) is a [`ReplayCache`].
+    pub fn replay_cache(mut self, cache: impl ReplayCache) -> Self {
+        self.replay = Some(Arc::new(cache));
         self
     }
 
@@ -163,82 +159,16 @@ impl DpopBuilder {
 
     /// Checks the settings and builds the rules.
     pub fn build(self) -> Result<Dpop, ConfigError> {
-        if self.public_urls.is_empty() {
-            return Err(ConfigError::Missing(
-                "DpopBuilder::public_url, the URL the proofs' htu must match: call \
-                 .public_url(\"https://api.example.com\")",
-            ));
-        }
-        let bases = self
-            .public_urls
-            .iter()
-            .map(|url| {
-                htu::normalize(url)
-                    .map(|base| base.trim_end_matches('/').to_owned())
-                    .ok_or_else(|| ConfigError::InvalidUrl {
-                        setting: "DpopBuilder::public_url",
-                        url: url.clone(),
-                    })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        if self.algorithms.is_empty() {
-            return Err(ConfigError::Missing(
-                "DpopBuilder::algorithms, the algorithms proofs may use: list at least one (ES256, EdDSA, ...)",
-            ));
-        }
-        if self
-            .algorithms
-            .iter()
-            .any(|alg| alg.family() == AlgorithmFamily::Hmac)
-        {
-            return Err(ConfigError::HmacAlgorithm {
-                setting: "DpopBuilder::algorithms",
-            });
-        }
-        let window = |d: Duration, setting| match d <= MAX_WINDOW {
-            true => Ok(d.as_secs() as i64),
-            false => Err(ConfigError::InvalidDuration {
-                setting,
-                expected: "at most 300 seconds",
-            }),
-        };
-        let max_age = window(self.max_age, "DpopBuilder::proof_max_age")?;
-        let max_skew = window(self.max_skew, "DpopBuilder::clock_skew")?;
-        if max_age == 0 {
-            return Err(ConfigError::InvalidDuration {
-                setting: "DpopBuilder::proof_max_age",
-                expected: "between 1 and 300 seconds",
-            });
-        }
+        let bases = self.bases()?;
+        self.check_algorithms()?;
+        let (max_age, max_skew) = self.windows()?;
         if self.max_proof_size == 0 {
             return Err(ConfigError::InvalidSize {
                 setting: "DpopBuilder::max_proof_size",
             });
         }
-        let nonces = match self.nonce_window {
-            None => None,
-            Some(window) if window.as_secs() == 0 => {
-                return Err(ConfigError::InvalidDuration {
-                    setting: "DpopBuilder::require_nonce",
-                    expected: "at least one second",
-                })
-            }
-            Some(window) => Some(nonce::Nonces {
-                key: self.nonce_key.unwrap_or_else(random_bytes::<32>),
-                window: window.as_secs() as i64,
-            }),
-        };
-        let algs = self
-            .algorithms
-            .iter()
-            .map(|alg| {
-                serde_json::to_value(alg)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default()
-            })
-            .collect::<Vec<_>>()
-            .join(" ");
+        let nonces = self.nonces()?;
+        let algs = algorithm_names(&self.algorithms);
         let provider = match self.provider {
             Some(provider) => provider,
             None => crate::crypto::feature_provider()?,
@@ -263,4 +193,93 @@ impl DpopBuilder {
             }),
         })
     }
+
+    /// The public URLs, normalized and without a trailing `/`: at least one, each a valid URL.
+    fn bases(&self) -> Result<Vec<String>, ConfigError> {
+        if self.public_urls.is_empty() {
+            return Err(ConfigError::Missing(
+                "DpopBuilder::public_url, the URL the proofs' htu must match: call \
+                 .public_url(\"https://api.example.com\")",
+            ));
+        }
+        self.public_urls
+            .iter()
+            .map(|url| {
+                htu::normalize(url)
+                    .map(|base| base.trim_end_matches('/').to_owned())
+                    .ok_or_else(|| ConfigError::InvalidUrl {
+                        setting: "DpopBuilder::public_url",
+                        url: url.clone(),
+                    })
+            })
+            .collect()
+    }
+
+    /// At least one proof algorithm, none of them HMAC.
+    fn check_algorithms(&self) -> Result<(), ConfigError> {
+        if self.algorithms.is_empty() {
+            return Err(ConfigError::Missing(
+                "DpopBuilder::algorithms, the algorithms proofs may use: list at least one (ES256, EdDSA, ...)",
+            ));
+        }
+        if self
+            .algorithms
+            .iter()
+            .any(|alg| alg.family() == AlgorithmFamily::Hmac)
+        {
+            return Err(ConfigError::HmacAlgorithm {
+                setting: "DpopBuilder::algorithms",
+            });
+        }
+        Ok(())
+    }
+
+    /// The proof age and clock skew in seconds: each at most [`MAX_WINDOW`], the age at least one second.
+    fn windows(&self) -> Result<(i64, i64), ConfigError> {
+        let window = |d: Duration, setting| match d <= MAX_WINDOW {
+            true => Ok(d.as_secs() as i64),
+            false => Err(ConfigError::InvalidDuration {
+                setting,
+                expected: "at most 300 seconds",
+            }),
+        };
+        let max_age = window(self.max_age, "DpopBuilder::proof_max_age")?;
+        let max_skew = window(self.max_skew, "DpopBuilder::clock_skew")?;
+        if max_age == 0 {
+            return Err(ConfigError::InvalidDuration {
+                setting: "DpopBuilder::proof_max_age",
+                expected: "between 1 and 300 seconds",
+            });
+        }
+        Ok((max_age, max_skew))
+    }
+
+    /// The server nonces, when required: a window of at least one second, the configured key or a random one.
+    fn nonces(&self) -> Result<Option<nonce::Nonces>, ConfigError> {
+        match self.nonce_window {
+            None => Ok(None),
+            Some(window) if window.as_secs() == 0 => Err(ConfigError::InvalidDuration {
+                setting: "DpopBuilder::require_nonce",
+                expected: "at least one second",
+            }),
+            Some(window) => Ok(Some(nonce::Nonces {
+                key: self.nonce_key.unwrap_or_else(random_bytes::<32>),
+                window: window.as_secs() as i64,
+            })),
+        }
+    }
+}
+
+/// The algorithms' JOSE names, space-separated: the `algs="…"` of the challenges and the metadata.
+fn algorithm_names(algorithms: &[Algorithm]) -> String {
+    algorithms
+        .iter()
+        .map(|alg| {
+            serde_json::to_value(alg)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }

@@ -105,7 +105,43 @@ pub(crate) fn verify(
         return Err(refused("size"));
     }
     let jws = CompactJws::split(proof).map_err(|_| refused("jws"))?;
-    let header = strict_object(jws.header, "header")?;
+    let (alg, jwk) = header_key(config, jws.header)?;
+
+    // The claims, before the signature: a proof for another request, too old, or without the nonce is refused
+    // for the price of a JSON parse. Nothing read here is accepted until the signature over it verifies.
+    let claims = strict_object(jws.payload, "payload")?;
+    let (iat, jti) = check_claims(config, &claims, target, now)?;
+    let thumbprint = jwk_thumbprint(&jwk).ok_or_else(|| refused("jwk"))?;
+    if target.key.is_some_and(|expected| expected != thumbprint) {
+        return Err(refused("jkt"));
+    }
+    let replay_key = replay_key(&thumbprint, jti);
+    // A replay known here at once costs no signature either. This records nothing, so a forged proof can't
+    // use up anybody's `jti`; it only tells whether a proof already used was used (its `jti` is random, and
+    // whoever knows it has seen the proof).
+    if config.known_used(target.partition, &replay_key, now) {
+        return Err(refused("jti"));
+    }
+
+    check_signature(config, &jws, alg, &jwk)?;
+    // The signature covers the payload segment the claims above were parsed from: they are the signed claims.
+    Ok(DpopProof {
+        thumbprint,
+        issued_at: iat,
+        replay_key,
+        // Accepted while `iat` is at most `max_age` old: remembered that long, with a margin for instances whose
+        // clocks differ.
+        replay_until: iat
+            .saturating_add(config.max_age)
+            .saturating_add(config.max_skew)
+            .saturating_add(REPLAY_MARGIN),
+    })
+}
+
+/// The proof's JOSE header checked: `typ` is `dpop+jwt`, no `crit`, an accepted `alg`, and a public `jwk` of
+/// that algorithm's type and strength. Returns the algorithm and the key.
+fn header_key(config: &DpopInner, segment: &str) -> Result<(Algorithm, Jwk), AuthError> {
+    let header = strict_object(segment, "header")?;
     let typ = header.get("typ").and_then(Value::as_str);
     if !typ.is_some_and(|typ| media_type_is(typ, "dpop+jwt")) {
         return Err(refused("typ"));
@@ -129,47 +165,33 @@ pub(crate) fn verify(
     if !fits(alg, &jwk) {
         return Err(refused("jwk"));
     }
+    Ok((alg, jwk))
+}
 
-    // The claims, before the signature: a proof for another request, too old, or without the nonce is refused
-    // for the price of a JSON parse. Nothing read here is accepted until the signature over it verifies.
-    let claims = strict_object(jws.payload, "payload")?;
-    let (iat, jti) = check_claims(config, &claims, target, now)?;
-    let thumbprint = jwk_thumbprint(&jwk).ok_or_else(|| refused("jwk"))?;
-    if target.key.is_some_and(|expected| expected != thumbprint) {
-        return Err(refused("jkt"));
-    }
-    let replay_key: [u8; 32] = Sha256::new()
+/// Where a proof's use is recorded: a SHA-256 of its key's thumbprint and its `jti`.
+fn replay_key(thumbprint: &str, jti: &str) -> [u8; 32] {
+    Sha256::new()
         .chain_update(b"tower-jwt-auth dpop jti\0")
         .chain_update(thumbprint.as_bytes())
         .chain_update(b"\0")
         .chain_update(jti.as_bytes())
         .finalize()
-        .into();
-    // A replay known here at once costs no signature either. This records nothing, so a forged proof can't
-    // use up anybody's `jti`; it only tells whether a proof already used was used (its `jti` is random, and
-    // whoever knows it has seen the proof).
-    if config.known_used(target.partition, &replay_key, now) {
-        return Err(refused("jti"));
-    }
+        .into()
+}
 
-    let key = DecodingKey::from_jwk(&jwk).map_err(|_| refused("jwk"))?;
+/// Verifies the proof's signature over `header.payload` with its own `jwk`.
+fn check_signature(
+    config: &DpopInner,
+    jws: &CompactJws<'_>,
+    alg: Algorithm,
+    jwk: &Jwk,
+) -> Result<(), AuthError> {
+    let key = DecodingKey::from_jwk(jwk).map_err(|_| refused("jwk"))?;
     let signature = decode_segment(jws.signature).map_err(|_| refused("signature"))?;
     let verifier = (config.provider.verifier_factory)(&alg, &key).map_err(|_| refused("jwk"))?;
     verifier
         .verify(jws.signing_input.as_bytes(), &signature)
-        .map_err(|_| refused("signature"))?;
-    // The signature covers the payload segment the claims above were parsed from: they are the signed claims.
-    Ok(DpopProof {
-        thumbprint,
-        issued_at: iat,
-        replay_key,
-        // Accepted while `iat` is at most `max_age` old: remembered that long, with a margin for instances whose
-        // clocks differ.
-        replay_until: iat
-            .saturating_add(config.max_age)
-            .saturating_add(config.max_skew)
-            .saturating_add(REPLAY_MARGIN),
-    })
+        .map_err(|_| refused("signature"))
 }
 
 /// The claims of a proof checked against `target` at `now`: `htm`, `htu`, the `iat` window, the `jti`'s

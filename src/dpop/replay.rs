@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use crate::dpop::ReplayCache;
 use crate::store::{Lookup, StoreError};
@@ -171,6 +171,19 @@ impl ReplayCache for MemoryReplayCache {
     }
 }
 
+/// A cache behind an `Arc` is a cache: one [`DpopBuilder::replay_cache`](crate::dpop::DpopBuilder::replay_cache)
+/// takes both an owned cache and one shared with the rest of the application (or chosen at run time as
+/// `Arc<dyn ReplayCache>`).
+impl<C: ReplayCache + ?Sized> ReplayCache for Arc<C> {
+    fn first_use(&self, key: &[u8; 32], now: i64, until: i64) -> Lookup<bool> {
+        (**self).first_use(key, now, until)
+    }
+
+    fn known_used(&self, key: &[u8; 32], now: i64) -> bool {
+        (**self).known_used(key, now)
+    }
+}
+
 /// The DPoP replay cache of every instance on this Redis: `SET NX` with the proof's remaining window as its
 /// expiry, so a proof used at one instance is refused at all of them, and the keys expire by themselves.
 #[cfg(feature = "redis")]
@@ -224,6 +237,23 @@ mod tests {
         assert_eq!(cache.len(), 2, "2 expired too");
         assert!(cache.known_used(&[1; 32], 230) && !cache.known_used(&[1; 32], 231));
         assert!(!cache.known_used(&[2; 32], 171), "expired and dropped");
+    }
+
+    #[test]
+    fn a_cache_behind_an_arc_is_the_same_cache() {
+        let cache = Arc::new(MemoryReplayCache::new(4));
+        let shared: Arc<dyn ReplayCache> = Arc::new(Arc::clone(&cache));
+        assert_eq!(ready(shared.first_use(&[1; 32], 100, 160)), Ok(true));
+        assert_eq!(
+            ready(cache.first_use(&[1; 32], 110, 160)),
+            Ok(false),
+            "recorded in the one cache"
+        );
+        assert!(
+            shared.known_used(&[1; 32], 150),
+            "known_used forwarded, not the trait's default"
+        );
+        assert!(!shared.known_used(&[2; 32], 150));
     }
 
     #[test]

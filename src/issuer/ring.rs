@@ -213,9 +213,37 @@ fn public_halves(
     until: i64,
 ) -> Result<RingKey, ConfigError> {
     let alg = key.algorithm;
+    let (decoding, params) = public_key(key, provider)?;
+    let mut verification = VerificationKey::from_decoding_key(decoding, alg)?;
+    if let Some(kid) = &key.kid {
+        verification = verification.with_kid(kid.clone())?;
+    }
+    verification.issuer_key = true;
+    let jwk = params.map(|algorithm| Jwk {
+        common: CommonParameters {
+            public_key_use: Some(PublicKeyUse::Signature),
+            key_algorithm: Some(alg.into()),
+            key_id: key.kid.clone(),
+            ..CommonParameters::default()
+        },
+        algorithm,
+    });
+    Ok(RingKey {
+        verification: Arc::new(verification),
+        jwk,
+        until,
+    })
+}
+
+/// The decoding key of a signing key, and the public JWK parameters it publishes (none for an HMAC secret).
+fn public_key(
+    key: &SigningKey,
+    provider: &CryptoProvider,
+) -> Result<(DecodingKey, Option<AlgorithmParameters>), ConfigError> {
+    let alg = key.algorithm;
     let der = key.key.as_bytes();
     let b64 = |bytes: &[u8]| URL_SAFE_NO_PAD.encode(bytes);
-    let (decoding, params) = match alg.family() {
+    Ok(match alg.family() {
         AlgorithmFamily::Hmac => (DecodingKey::from_secret(der).map_err(invalid)?, None),
         AlgorithmFamily::Rsa => {
             let (n, e) =
@@ -253,24 +281,5 @@ fn public_halves(
             });
             (decoding, Some(params))
         }
-    };
-    let mut verification = VerificationKey::from_decoding_key(decoding, alg)?;
-    if let Some(kid) = &key.kid {
-        verification = verification.with_kid(kid.clone())?;
-    }
-    verification.issuer_key = true;
-    let jwk = params.map(|algorithm| Jwk {
-        common: CommonParameters {
-            public_key_use: Some(PublicKeyUse::Signature),
-            key_algorithm: Some(alg.into()),
-            key_id: key.kid.clone(),
-            ..CommonParameters::default()
-        },
-        algorithm,
-    });
-    Ok(RingKey {
-        verification: Arc::new(verification),
-        jwk,
-        until,
     })
 }

@@ -1,5 +1,6 @@
 //! [`TokenIssuer`]: signs access tokens (RFC 9068 profile: `typ: at+jwt`, `iss`, `aud`, `sub`, `iat`, `nbf`,
-//! `exp`, `jti`, plus the application's claims).
+//! `exp`, `jti`, `client_id` when configured, a session's `sid` and `auth_time`, `cnf` when DPoP-bound, plus
+//! the application's claims).
 //!
 //! JWT payloads are signed, not encrypted: anyone holding a token can read its claims. Never put secrets,
 //! passwords or personal data you would not show the user into claims.

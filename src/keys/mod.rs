@@ -1,4 +1,4 @@
-//! Keys: which keys verify a token, which key signs the tokens this service issues.
+//! Keys: which keys verify a token (the key that signs the tokens this service issues lives in `issuer`).
 //!
 //! # Verification keys
 //!

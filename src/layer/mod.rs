@@ -8,9 +8,9 @@
 //! ([`DEFAULT_TOKEN_CACHE_BYTES`]), and the types a stack names: the service and future (tower), the axum
 //! rejections of the extractors (feature `axum`).
 //!
-//! Inside: `builder/` (the builder's settings by concern, and `build()`'s checks), `service.rs` and
-//! `future.rs` (the tower service), `pipeline/` (one file per step of a request), `rejection.rs` (challenges,
-//! responders), `extract.rs` (axum extractors), `request_uri.rs`.
+//! Inside: `auth_layer.rs` (the layer), `builder/` (the builder's settings by concern, and `build()`'s checks),
+//! `service.rs` and `future.rs` (the tower service), `pipeline/` (one file per step of a request), `rejection/`
+//! (responses, challenges, responders), `extract.rs` (axum extractors).
 
 pub(crate) mod auth_layer;
 pub(crate) mod builder;

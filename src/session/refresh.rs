@@ -26,7 +26,27 @@ impl Sessions {
         let presented = Self::presented(refresh_token, jkt)?;
         let now = inner.clock.now();
         let successor = presented.successor(&inner.successor_key, jkt);
-        let request = RotateRequest {
+        let request = self.rotate_request(&presented, &successor, now);
+        let outcome = inner.store.rotate(request).await?;
+        crate::stats::refresh(match &outcome {
+            RotateOutcome::Rotated { .. } => "rotated",
+            RotateOutcome::Retried { .. } => "retried",
+            RotateOutcome::Reused { .. } => "reused",
+            RotateOutcome::Outdated if presented.is_authentic(&inner.successor_key) => "reused",
+            _ => "invalid",
+        });
+        self.answer(outcome, &presented, &successor, jkt, now).await
+    }
+
+    /// What the store is asked: rotate `presented` to `successor` at `now`.
+    fn rotate_request(
+        &self,
+        presented: &RefreshToken,
+        successor: &RefreshToken,
+        now: i64,
+    ) -> RotateRequest {
+        let inner = &*self.inner;
+        RotateRequest {
             session_id: presented.session_id().to_owned(),
             generation: presented.generation(),
             secret_hash: presented.secret_hash(),
@@ -38,19 +58,23 @@ impl Sessions {
             now,
             grace_period: inner.grace_period,
             revoke_until: self.revoked_now_until(now),
-        };
-        let outcome = inner.store.rotate(request).await?;
-        crate::stats::refresh(match &outcome {
-            RotateOutcome::Rotated { .. } => "rotated",
-            RotateOutcome::Retried { .. } => "retried",
-            RotateOutcome::Reused { .. } => "reused",
-            RotateOutcome::Outdated if presented.is_authentic(&inner.successor_key) => "reused",
-            _ => "invalid",
-        });
+        }
+    }
+
+    /// The answer to a refresh the store decided: the new pair, or `InvalidGrant` (ending the session when a
+    /// genuine older token was reused).
+    async fn answer(
+        &self,
+        outcome: RotateOutcome,
+        presented: &RefreshToken,
+        successor: &RefreshToken,
+        jkt: Option<&str>,
+        now: i64,
+    ) -> Result<TokenPair, SessionError> {
         match outcome {
             RotateOutcome::Rotated { session, .. } => {
                 let access = self.access_token(&session, jkt)?;
-                Ok(self.pair(access, &successor, now))
+                Ok(self.pair(access, successor, now))
             }
             RotateOutcome::Retried {
                 session,
@@ -63,13 +87,13 @@ impl Sessions {
                     return Err(SessionError::InvalidGrant);
                 }
                 let access = self.access_token(&session, jkt)?;
-                Ok(self.pair(access, &successor, now))
+                Ok(self.pair(access, successor, now))
             }
             RotateOutcome::Reused { .. } => {
                 Self::reuse_detected();
                 Err(SessionError::InvalidGrant)
             }
-            RotateOutcome::Outdated if presented.is_authentic(&inner.successor_key) => {
+            RotateOutcome::Outdated if presented.is_authentic(&self.inner.successor_key) => {
                 // A genuine token of an older generation: reuse.
                 self.end_session(presented.session_id(), self.revoked_now_until(now))
                     .await?;

@@ -1,13 +1,12 @@
 //! The session lifecycle model test: random sequences of logins, refreshes (of the current, the previous and
 //! older tokens, and concurrent pairs), sliding actions, logouts, logouts everywhere, revocations, sweeps of what
 //! has expired, and time steps (also into the leeway window, and past the refresh tokens' idle expiry while
-//! sessions go on sliding), over a manual clock. After every step, every access token ever issued is
-//! checked against a small reference model: accepted exactly when the model says so (a revoked or logged-out
-//! token, session or subject is never accepted again; nothing is accepted past its session's cap), every refresh
-//! gives the model's outcome (reuse of any older token revokes the family), and, when the store can tell its
-//! size, storage is bounded by the sessions, not the rotations.
+//! sessions go on sliding), over a manual clock. After every step, every access token ever issued is checked
+//! against a small reference model (`session_model.rs`): accepted exactly when the model says so (a revoked or
+//! logged-out token, session or subject is never accepted again; nothing is accepted past its session's cap),
+//! every refresh gives the model's outcome (reuse of any older token revokes the family), and, when the store
+//! can tell its size, storage is bounded by the sessions, not the rotations.
 
-use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::time::Duration;
 
@@ -17,13 +16,9 @@ use proptest::test_runner::{Config, TestRunner};
 use serde_json::json;
 
 use super::harness::{claims_of, Harness, StoreUnderTest, T0};
+use super::session_model::{refreshed, Model, ModelSession, LEEWAY, MAX_SESSION, REFRESH_TTL, TTL};
 use crate::TokenPair;
 
-const TTL: i64 = 600;
-/// Refresh tokens idle out long before the session ends: a session that only slides outlives its refresh row.
-const REFRESH_TTL: i64 = 900;
-const MAX_SESSION: i64 = 3000;
-const LEEWAY: i64 = 30;
 const USERS: [&str; 2] = ["alice", "bob"];
 
 /// A position in a list whose length is known only when the step runs (the same fixed-point mapping as
@@ -83,73 +78,6 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-/// What the model knows of one session.
-struct ModelSession {
-    user: usize,
-    /// Refresh tokens by generation.
-    refresh: Vec<String>,
-    end: i64,
-    /// When the current refresh token idles out (never after `end`).
-    refresh_end: i64,
-    auth_time: i64,
-    revoked: bool,
-    /// The store has deleted the session's row (its refresh token idled out and a sweep ran).
-    swept: bool,
-}
-
-impl ModelSession {
-    /// Whether the store still holds the session's row: it does until a sweep after its refresh token idled
-    /// out (or it was revoked, which the model tracks separately).
-    fn stored(&self) -> bool {
-        !self.swept
-    }
-
-    /// Whether its current refresh token may still be used.
-    fn refreshable(&self, now: i64) -> bool {
-        !self.revoked && now < self.refresh_end
-    }
-}
-
-struct ModelAccess {
-    token: String,
-    session: usize,
-    iat: i64,
-    exp: i64,
-    jti: String,
-}
-
-#[derive(Default)]
-struct Model {
-    sessions: Vec<ModelSession>,
-    access: Vec<ModelAccess>,
-    revoked_jti: HashSet<String>,
-    not_before: HashMap<usize, i64>,
-    logins: usize,
-}
-
-impl Model {
-    fn accepted(&self, token: &ModelAccess, now: i64) -> bool {
-        let session = &self.sessions[token.session];
-        let alive = token.exp > now - LEEWAY && token.iat <= now + LEEWAY;
-        let logged_out = self
-            .not_before
-            .get(&session.user)
-            .is_some_and(|nb| token.iat < *nb);
-        alive && !session.revoked && !self.revoked_jti.contains(&token.jti) && !logged_out
-    }
-
-    fn issue(&mut self, session: usize, token: &str) {
-        let claims = claims_of(token);
-        self.access.push(ModelAccess {
-            token: token.to_owned(),
-            session,
-            iat: claims["iat"].as_i64().unwrap(),
-            exp: claims["exp"].as_i64().unwrap(),
-            jti: claims["jti"].as_str().unwrap().to_owned(),
-        });
-    }
-}
-
 async fn accepted(h: &Harness, token: &str) -> bool {
     match h.status(token).await {
         StatusCode::OK => true,
@@ -158,162 +86,209 @@ async fn accepted(h: &Harness, token: &str) -> bool {
     }
 }
 
-/// Applies a refresh outcome to the model: success issues a token and a generation, and moves the idle expiry.
-fn refreshed(model: &mut Model, session: usize, pair: &TokenPair, now: i64) {
-    let s = &mut model.sessions[session];
-    s.refresh.push(pair.refresh_token().to_owned());
-    s.refresh_end = (now + REFRESH_TTL).min(s.end);
-    model.issue(session, pair.access_token());
-}
-
+/// Runs `ops` against the system and the model, checking every access token after each step that applied.
 async fn run(ops: Vec<Op>, sys: Harness) {
     let mut model = Model::default();
     let mut now = T0;
     for (step, op) in ops.into_iter().enumerate() {
         let context = format!("step {step}: {op:?}");
-        match op {
-            Op::Login(user) => {
-                let pair = sys.sessions.login(USERS[user], &json!({})).await.unwrap();
-                model.logins += 1;
-                model.sessions.push(ModelSession {
-                    user,
-                    refresh: vec![pair.refresh_token().to_owned()],
-                    end: now + MAX_SESSION,
-                    refresh_end: (now + REFRESH_TTL).min(now + MAX_SESSION),
-                    auth_time: now,
-                    revoked: false,
-                    swept: false,
-                });
-                model.issue(model.sessions.len() - 1, pair.access_token());
-            }
-            Op::Refresh(index, which) if !model.sessions.is_empty() => {
-                let s = index.index(model.sessions.len());
-                let session = &model.sessions[s];
-                let current = session.refresh.len() - 1;
-                let generation = match which {
-                    Which::Current => current,
-                    Which::Previous => current.saturating_sub(1),
-                    Which::Older(i) => i.index(current + 1),
-                };
-                let token = session.refresh[generation].clone();
-                let live = session.refreshable(now);
-                // Reuse is recognised while the store holds the session, also after its refresh token idled out.
-                let reuse_detected = !session.revoked && now < session.end && session.stored();
-                let result = sys.sessions.refresh(&token).await;
-                if live && generation == current {
-                    let pair = result.unwrap_or_else(|e| panic!("{context}: {e}"));
-                    refreshed(&mut model, s, &pair, now);
-                } else {
-                    assert!(result.is_err(), "{context}: refresh should fail");
-                    if reuse_detected && generation != current {
-                        // Reuse of an older generation: the family is revoked.
-                        model.sessions[s].revoked = true;
-                    }
-                }
-            }
-            Op::ConcurrentRefresh(index) if !model.sessions.is_empty() => {
-                let s = index.index(model.sessions.len());
-                let token = model.sessions[s].refresh.last().unwrap().clone();
-                let live = model.sessions[s].refreshable(now);
-                let (a, b) =
-                    tokio::join!(sys.sessions.refresh(&token), sys.sessions.refresh(&token));
-                let wins: Vec<TokenPair> = [a, b].into_iter().filter_map(Result::ok).collect();
-                if live {
-                    assert_eq!(wins.len(), 1, "{context}: exactly one rotation wins");
-                    refreshed(&mut model, s, &wins[0], now);
-                    // The loser presented the rotated token: reuse (no grace period).
-                    model.sessions[s].revoked = true;
-                } else {
-                    assert!(wins.is_empty(), "{context}");
-                }
-            }
-            Op::Slide(index) if !model.access.is_empty() => {
-                let a = index.index(model.access.len());
-                let token = &model.access[a];
-                let expected = model.accepted(token, now);
-                let (status, renewed) = sys.act(&token.token).await;
-                assert_eq!(status == StatusCode::OK, expected, "{context}");
-                let session = &model.sessions[token.session];
-                let cap = session.auth_time + MAX_SESSION;
-                let due = token.exp > now && token.exp - now < now - token.iat;
-                let gains = (now + TTL).min(cap) > token.exp;
-                assert_eq!(
-                    renewed.is_some(),
-                    expected && due && gains,
-                    "{context}: reissue decision"
-                );
-                if let Some(renewed) = renewed {
-                    let claims = claims_of(&renewed);
-                    assert!(
-                        claims["exp"].as_i64().unwrap() <= session.end,
-                        "{context}: past the cap"
-                    );
-                    let s = token.session;
-                    model.issue(s, &renewed);
-                }
-            }
-            Op::Logout(index) if !model.access.is_empty() => {
-                let a = index.index(model.access.len());
-                let token = &model.access[a];
-                if model.accepted(token, now) {
-                    let (_, info) = sys.layer.verify_token(&token.token).unwrap();
-                    sys.sessions.logout(&info).await.unwrap();
-                    model.revoked_jti.insert(token.jti.clone());
-                    let s = token.session;
-                    model.sessions[s].revoked = true;
-                }
-            }
-            Op::LogoutAll(user) => {
-                sys.sessions.logout_all(USERS[user]).await.unwrap();
-                for session in model.sessions.iter_mut().filter(|s| s.user == user) {
-                    session.revoked = true;
-                }
-                let nb = model.not_before.entry(user).or_insert(now);
-                *nb = (*nb).max(now);
-            }
-            Op::Revoke(index) if !model.sessions.is_empty() => {
-                let s = index.index(model.sessions.len());
-                let session = &model.sessions[s];
-                if session.revoked || now >= session.end {
-                    continue;
-                }
-                let token = session.refresh.last().unwrap().clone();
-                // Also once a sweep removed the session's row: a genuine token still ends its session (whose
-                // access tokens may still be sliding).
-                assert!(sys.sessions.revoke(&token).await.unwrap(), "{context}");
-                model.sessions[s].revoked = true;
-            }
-            Op::Sweep => {
-                // A login tells the store the time (stores never read a clock), then the store sweeps.
-                sys.sessions.login("sweeper", &json!({})).await.unwrap();
-                model.logins += 1;
-                if sys.sweep().await {
-                    for session in &mut model.sessions {
-                        session.swept |= session.refresh_end <= now;
-                    }
-                }
-            }
-            Op::Advance(seconds) => {
-                now += seconds;
-                sys.clock.set(now);
-            }
-            _ => continue,
+        if apply(&mut model, &mut now, &sys, op, &context).await {
+            check(&model, &sys, now, &context).await;
         }
-        for token in &model.access {
-            assert_eq!(
-                accepted(&sys, &token.token).await,
-                model.accepted(token, now),
-                "{context}: token of session {} (iat {}, exp {}) at {now}",
-                token.session,
-                token.iat,
-                token.exp,
-            );
-            assert!(token.exp <= model.sessions[token.session].end);
+    }
+}
+
+/// Applies one step to the system and the model; `false` when it did not apply (nothing to act on).
+async fn apply(model: &mut Model, now: &mut i64, sys: &Harness, op: Op, context: &str) -> bool {
+    match op {
+        Op::Login(user) => login(model, sys, user, *now).await,
+        Op::Refresh(index, which) if !model.sessions.is_empty() => {
+            refresh(model, sys, index, which, *now, context).await
         }
-        if let Some(size) = sys.store_size().await {
-            let bound = 3 * model.logins + 2 * USERS.len();
-            assert!(size <= bound, "{context}: store size {size} > {bound}");
+        Op::ConcurrentRefresh(index) if !model.sessions.is_empty() => {
+            concurrent_refresh(model, sys, index, *now, context).await
         }
+        Op::Slide(index) if !model.access.is_empty() => {
+            slide(model, sys, index, *now, context).await
+        }
+        Op::Logout(index) if !model.access.is_empty() => logout(model, sys, index, *now).await,
+        Op::LogoutAll(user) => {
+            sys.sessions.logout_all(USERS[user]).await.unwrap();
+            for session in model.sessions.iter_mut().filter(|s| s.user == user) {
+                session.revoked = true;
+            }
+            let nb = model.not_before.entry(user).or_insert(*now);
+            *nb = (*nb).max(*now);
+        }
+        Op::Revoke(index) if !model.sessions.is_empty() => {
+            return revoke(model, sys, index, *now, context).await
+        }
+        Op::Sweep => sweep(model, sys, *now).await,
+        Op::Advance(seconds) => {
+            *now += seconds;
+            sys.clock.set(*now);
+        }
+        _ => return false,
+    }
+    true
+}
+
+async fn login(model: &mut Model, sys: &Harness, user: usize, now: i64) {
+    let pair = sys.sessions.login(USERS[user], &json!({})).await.unwrap();
+    model.logins += 1;
+    model.sessions.push(ModelSession {
+        user,
+        refresh: vec![pair.refresh_token().to_owned()],
+        end: now + MAX_SESSION,
+        refresh_end: (now + REFRESH_TTL).min(now + MAX_SESSION),
+        auth_time: now,
+        revoked: false,
+        swept: false,
+    });
+    model.issue(model.sessions.len() - 1, pair.access_token());
+}
+
+/// Refreshes with the current, the previous or an older refresh token of a session.
+async fn refresh(
+    model: &mut Model,
+    sys: &Harness,
+    index: Pick,
+    which: Which,
+    now: i64,
+    context: &str,
+) {
+    let s = index.index(model.sessions.len());
+    let session = &model.sessions[s];
+    let current = session.refresh.len() - 1;
+    let generation = match which {
+        Which::Current => current,
+        Which::Previous => current.saturating_sub(1),
+        Which::Older(i) => i.index(current + 1),
+    };
+    let token = session.refresh[generation].clone();
+    let live = session.refreshable(now);
+    // Reuse is recognised while the store holds the session, also after its refresh token idled out.
+    let reuse_detected = !session.revoked && now < session.end && session.stored();
+    let result = sys.sessions.refresh(&token).await;
+    if live && generation == current {
+        let pair = result.unwrap_or_else(|e| panic!("{context}: {e}"));
+        refreshed(model, s, &pair, now);
+    } else {
+        assert!(result.is_err(), "{context}: refresh should fail");
+        if reuse_detected && generation != current {
+            // Reuse of an older generation: the family is revoked.
+            model.sessions[s].revoked = true;
+        }
+    }
+}
+
+/// Two refreshes with the same current refresh token at once.
+async fn concurrent_refresh(
+    model: &mut Model,
+    sys: &Harness,
+    index: Pick,
+    now: i64,
+    context: &str,
+) {
+    let s = index.index(model.sessions.len());
+    let token = model.sessions[s].refresh.last().unwrap().clone();
+    let live = model.sessions[s].refreshable(now);
+    let (a, b) = tokio::join!(sys.sessions.refresh(&token), sys.sessions.refresh(&token));
+    let wins: Vec<TokenPair> = [a, b].into_iter().filter_map(Result::ok).collect();
+    if live {
+        assert_eq!(wins.len(), 1, "{context}: exactly one rotation wins");
+        refreshed(model, s, &wins[0], now);
+        // The loser presented the rotated token: reuse (no grace period).
+        model.sessions[s].revoked = true;
+    } else {
+        assert!(wins.is_empty(), "{context}");
+    }
+}
+
+/// A sliding action with one of the access tokens: accepted as the model says, reissued when due.
+async fn slide(model: &mut Model, sys: &Harness, index: Pick, now: i64, context: &str) {
+    let a = index.index(model.access.len());
+    let token = &model.access[a];
+    let expected = model.accepted(token, now);
+    let (status, renewed) = sys.act(&token.token).await;
+    assert_eq!(status == StatusCode::OK, expected, "{context}");
+    let session = &model.sessions[token.session];
+    let cap = session.auth_time + MAX_SESSION;
+    let due = token.exp > now && token.exp - now < now - token.iat;
+    let gains = (now + TTL).min(cap) > token.exp;
+    assert_eq!(
+        renewed.is_some(),
+        expected && due && gains,
+        "{context}: reissue decision"
+    );
+    if let Some(renewed) = renewed {
+        let claims = claims_of(&renewed);
+        assert!(
+            claims["exp"].as_i64().unwrap() <= session.end,
+            "{context}: past the cap"
+        );
+        let s = token.session;
+        model.issue(s, &renewed);
+    }
+}
+
+/// A logout with one of the access tokens, when it is still accepted.
+async fn logout(model: &mut Model, sys: &Harness, index: Pick, now: i64) {
+    let a = index.index(model.access.len());
+    let token = &model.access[a];
+    if model.accepted(token, now) {
+        let (_, info) = sys.layer.verify_token(&token.token).unwrap();
+        sys.sessions.logout(&info).await.unwrap();
+        model.revoked_jti.insert(token.jti.clone());
+        let s = token.session;
+        model.sessions[s].revoked = true;
+    }
+}
+
+/// Revokes a session with its current refresh token; `false` when it is already over (nothing to act on).
+async fn revoke(model: &mut Model, sys: &Harness, index: Pick, now: i64, context: &str) -> bool {
+    let s = index.index(model.sessions.len());
+    let session = &model.sessions[s];
+    if session.revoked || now >= session.end {
+        return false;
+    }
+    let token = session.refresh.last().unwrap().clone();
+    // Also once a sweep removed the session's row: a genuine token still ends its session (whose
+    // access tokens may still be sliding).
+    assert!(sys.sessions.revoke(&token).await.unwrap(), "{context}");
+    model.sessions[s].revoked = true;
+    true
+}
+
+async fn sweep(model: &mut Model, sys: &Harness, now: i64) {
+    // A login tells the store the time (a sweep on demand uses the latest time the store was told, not a
+    // clock), then the store sweeps.
+    sys.sessions.login("sweeper", &json!({})).await.unwrap();
+    model.logins += 1;
+    if sys.sweep().await {
+        for session in &mut model.sessions {
+            session.swept |= session.refresh_end <= now;
+        }
+    }
+}
+
+/// Every access token ever issued is accepted exactly when the model says so, none outlives its session, and
+/// the store (when it can tell its size) is bounded by the logins.
+async fn check(model: &Model, sys: &Harness, now: i64, context: &str) {
+    for token in &model.access {
+        assert_eq!(
+            accepted(sys, &token.token).await,
+            model.accepted(token, now),
+            "{context}: token of session {} (iat {}, exp {}) at {now}",
+            token.session,
+            token.iat,
+            token.exp,
+        );
+        assert!(token.exp <= model.sessions[token.session].end);
+    }
+    if let Some(size) = sys.store_size().await {
+        let bound = 3 * model.logins + 2 * USERS.len();
+        assert!(size <= bound, "{context}: store size {size} > {bound}");
     }
 }
 

@@ -63,6 +63,7 @@ mod handlers;
 mod harness;
 mod lifecycle_model;
 mod refresh_decision;
+mod session_model;
 
 pub use conformance::*;
 pub use handlers::{authenticate, authenticate_as, token_info};

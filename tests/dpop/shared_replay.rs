@@ -203,7 +203,7 @@ async fn a_bound_refresh_replayed_to_another_instance_on_redis_is_refused() {
                 .unwrap();
         let dpop = Dpop::builder()
             .public_url(ORIGIN)
-            .replay_cache_shared(store)
+            .replay_cache(store)
             .build()
             .unwrap();
         let endpoint = RefreshEndpoint::new(sessions.clone()).dpop(&dpop, DpopPolicy::Allowed);

@@ -64,7 +64,7 @@ async fn a_flood_of_self_signed_token_endpoint_proofs_starves_no_resource_reques
     let dpop = Dpop::builder()
         .public_url(ORIGIN)
         .clock(f.clock.clone())
-        .replay_cache_shared(shared.clone())
+        .replay_cache(shared.clone())
         .token_endpoint_capacity(16)
         .build()
         .unwrap();

@@ -275,7 +275,6 @@ impl Feed for LogFeed {
 }
 
 /// Seconds since the Unix epoch, from the system clock.
-/// Seconds since the Unix epoch, from the system clock.
 fn system_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
