@@ -3,7 +3,6 @@
 use jsonwebtoken::crypto::CryptoProvider;
 
 use super::JwtAuthBuilder;
-use crate::error::ConfigError;
 use crate::keys::trust::TrustedIssuer;
 use crate::keys::verification::VerificationKey;
 
@@ -49,7 +48,7 @@ impl<C, R> JwtAuthBuilder<C, R> {
     /// their (not yet verified) `iss` before any signature check, so a token naming one issuer but signed with
     /// another's key is refused (RFC 8725 §3.8). The issuer is added to the accepted issuers.
     ///
-    /// Trusting the same issuer twice is a build error ([`ConfigError::DuplicateIssuer`]).
+    /// Trusting the same issuer twice is a build error ([`ConfigError::DuplicateIssuer`](crate::ConfigError::DuplicateIssuer)).
     pub fn trust_issuer(mut self, issuer: impl Into<String>, keys: TrustedIssuer) -> Self {
         let issuer = issuer.into();
         #[cfg(feature = "jwks")]
@@ -58,7 +57,7 @@ impl<C, R> JwtAuthBuilder<C, R> {
             .iter()
             .any(|jwks| jwks.oidc_issuer().is_some_and(|own| own != issuer))
         {
-            return self.fail(ConfigError::Conflict(
+            return self.fail(crate::error::ConfigError::Conflict(
                 "JwtAuthBuilder::trust_issuer: a Jwks::oidc(..) key set trusted for another issuer: its keys are the keys of the issuer it \
                  discovers; pass it to .jwks(..), or to trust_issuer(..) under that issuer's name",
             ));
