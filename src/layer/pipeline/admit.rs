@@ -7,6 +7,7 @@ use serde::de::DeserializeOwned;
 
 use crate::dpop::{replay_verdict, DpopProof};
 use crate::error::{AuthError, AuthErrorKind};
+use crate::keys::source::KeyWait;
 use crate::layer::pipeline::admission::{Admission, Outcome};
 use crate::layer::pipeline::config::AuthConfig;
 use crate::layer::pipeline::dpop::{bound_proof, proof_header, target};
@@ -59,34 +60,60 @@ where
     let outcome = match verify_now(config, token, now, true, &mut bind) {
         Ok(verified) => decide(config, method, client_uri, token, verified, checked, now),
         Err(Unverified::Refused(error)) => Err(error),
-        Err(Unverified::WaitForKeys(wait)) => {
-            let (config, token, method, uri, proof) = (
-                Arc::clone(config),
-                token.to_owned(),
-                method.clone(),
-                client_uri.clone(),
-                proof.map(str::to_owned),
-            );
-            Ok(Outcome::Pending(Box::pin(async move {
-                wait.await;
-                // Look again, without waiting a second time: still unknown is a refusal.
-                let now = config.clock.now();
-                let mut checked = None;
-                let mut bind = |info: &TokenInfo| {
-                    let target = target(&method, &uri, &token);
-                    checked =
-                        bound_proof(config.dpop.as_ref(), proof.as_deref(), info, &target, now)?;
-                    Ok(())
-                };
-                let verified = verify_without_wait(&config, &token, now, &mut bind)?;
-                resolve(decide(
-                    &config, &method, &uri, &token, verified, checked, now,
-                )?)
-                .await
-            })))
-        }
+        Err(Unverified::WaitForKeys(wait)) => Ok(after_key_fetch(
+            Arc::clone(config),
+            token,
+            method,
+            client_uri,
+            proof,
+            wait,
+        )),
     };
-    // A request sent with the DPoP scheme is answered with a DPoP challenge, whatever refused it.
+    with_dpop_scheme(outcome, dpop_request)
+}
+
+/// The decision once the awaited key-set fetch is done: looks again without waiting a second time (still
+/// unknown is a refusal), then decides as [`admit`] would have.
+fn after_key_fetch<C, R>(
+    config: Arc<AuthConfig<C, R>>,
+    token: &str,
+    method: &Method,
+    client_uri: &Uri,
+    proof: Option<&str>,
+    wait: KeyWait,
+) -> Outcome<C>
+where
+    C: DeserializeOwned + Send + Sync + 'static,
+    R: Send + Sync + 'static,
+{
+    let (token, method, uri, proof) = (
+        token.to_owned(),
+        method.clone(),
+        client_uri.clone(),
+        proof.map(str::to_owned),
+    );
+    Outcome::Pending(Box::pin(async move {
+        wait.await;
+        let now = config.clock.now();
+        let mut checked = None;
+        let mut bind = |info: &TokenInfo| {
+            let target = target(&method, &uri, &token);
+            checked = bound_proof(config.dpop.as_ref(), proof.as_deref(), info, &target, now)?;
+            Ok(())
+        };
+        let verified = verify_without_wait(&config, &token, now, &mut bind)?;
+        resolve(decide(
+            &config, &method, &uri, &token, verified, checked, now,
+        )?)
+        .await
+    }))
+}
+
+/// A request sent with the DPoP scheme is answered with a DPoP challenge, whatever refused it.
+fn with_dpop_scheme<C: Send + Sync + 'static>(
+    outcome: Result<Outcome<C>, AuthError>,
+    dpop_request: bool,
+) -> Result<Outcome<C>, AuthError> {
     match (outcome, dpop_request) {
         (Err(error), true) => Err(error.with_dpop()),
         (Ok(Outcome::Pending(pending)), true) => Ok(Outcome::Pending(Box::pin(async move {
