@@ -39,6 +39,19 @@ pub enum ConfigError {
     },
     /// The key material could not be parsed, or does not fit the algorithm.
     InvalidKey(String),
+    /// A key of another kind than the constructor takes: a private key PEM given as a verification key, a
+    /// public one as a signing key, a key of another family or curve than the algorithm's, or text that is no
+    /// PEM key at all.
+    WrongKeyKind {
+        /// The constructor, as `Type::method` (`VerificationKey::from_pem`, `SigningKey::from_pem`).
+        setting: &'static str,
+        /// What it takes, e.g. `an EC P-256 public key PEM (-----BEGIN PUBLIC KEY-----)`.
+        expected: String,
+        /// What was given, e.g. `an EC P-256 private key (-----BEGIN PRIVATE KEY-----)`.
+        found: String,
+        /// How to fix it.
+        fix: &'static str,
+    },
     /// The algorithm cannot be used with this kind of key (for example an HMAC algorithm for an RSA key).
     AlgorithmMismatch,
     /// An HMAC algorithm where only public-key algorithms work: DPoP proofs and remote key sets are checked
@@ -57,6 +70,14 @@ pub enum ConfigError {
     /// [`sessions`](crate::JwtAuthBuilder::sessions) (which also makes their store the revocation check, so a
     /// revoked session never slides).
     SlidingWithoutSessions,
+    /// A sliding policy without actions, or an action whose path could never match a request (no leading `/`,
+    /// axum 0.7's `:id` or `*rest`, a parameter that is not a whole segment, a rest that is not last).
+    SlidingAction {
+        /// The path given; `None` when the policy has no actions at all.
+        path: Option<String>,
+        /// What is wrong, and what to write instead.
+        problem: String,
+    },
     /// One setting given two ways (say a clock or a revocation store beside the sessions that bring their own).
     Conflict(&'static str),
     /// Tokens without `exp` together with a revocation store: no revocation could outlive such a token.
@@ -137,7 +158,9 @@ impl ConfigError {
             | Self::InvalidName { setting, .. }
             | Self::InvalidUrl { setting, .. }
             | Self::InvalidDuration { setting, .. }
-            | Self::KeyIdInUse { setting, .. } => Some(setting),
+            | Self::KeyIdInUse { setting, .. }
+            | Self::WrongKeyKind { setting, .. } => Some(setting),
+            Self::SlidingAction { .. } => Some("SlidingPolicy::action"),
             Self::UnknownKeyId(_) => Some("TokenIssuer::retire"),
             Self::LeewayTooLarge => Some("JwtAuthBuilder::leeway"),
             Self::InvalidJsonLimits => Some("JwtAuthBuilder::json_limits"),
@@ -193,6 +216,12 @@ impl fmt::Display for ConfigError {
                 "{setting}: an HMAC algorithm (HS256, HS384, HS512) can't be used here, these are checked with \
                  the sender's public key; list public-key algorithms (ES256, RS256, PS256, EdDSA, ...)"
             ),
+            Self::WrongKeyKind {
+                setting,
+                expected,
+                found,
+                fix,
+            } => write!(f, "{setting}: expected {expected}, found {found}: {fix}"),
             Self::InvalidJsonLimits => f.write_str(
                 "JwtAuthBuilder::json_limits: max_members must be at least 1; pass a positive limit (default 1024)",
             ),
@@ -207,6 +236,7 @@ impl fmt::Display for ConfigError {
             Self::SlidingWithoutSessions => f.write_str(
                 "a sliding policy needs the sessions whose tokens it renews: call .sessions(&sessions)",
             ),
+            Self::SlidingAction { problem, .. } => write!(f, "SlidingPolicy::action: {problem}"),
             Self::Conflict(what) => write!(f, "configured twice: {what}"),
             Self::MissingExpWithRevocation => f.write_str(
                 "allow_missing_exp with a revocation store: a token without exp outlives every revocation",

@@ -57,11 +57,15 @@ impl TokenIssuer {
 
 /// Refuses a key its provider cannot sign with.
 pub(super) fn check_signs(key: &SigningKey, provider: &CryptoProvider) -> Result<(), ConfigError> {
-    let signer = (provider.signer_factory)(&key.algorithm, &key.key)
-        .map_err(|e| ConfigError::InvalidKey(e.to_string()))?;
-    signer
-        .try_sign(b"probe")
-        .map_err(|e| ConfigError::InvalidKey(e.to_string()))?;
+    let unusable = |e: &dyn std::fmt::Display| {
+        ConfigError::InvalidKey(format!(
+            "the crypto provider can't sign {:?} with this key ({e}); pass a private key of the algorithm's \
+             family and curve (SigningKey::from_pem names what a PEM holds)",
+            key.algorithm
+        ))
+    };
+    let signer = (provider.signer_factory)(&key.algorithm, &key.key).map_err(|e| unusable(&e))?;
+    signer.try_sign(b"probe").map_err(|e| unusable(&e))?;
     Ok(())
 }
 

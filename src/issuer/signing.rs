@@ -31,6 +31,10 @@ impl SigningKey {
     }
 
     /// A private key in PEM form (PKCS#1 or PKCS#8 for RSA, PKCS#8 for EC and Ed25519).
+    ///
+    /// A public key, a key of another family or curve than `algorithm`'s, an EC key in SEC1 form
+    /// (`BEGIN EC PRIVATE KEY`), an encrypted key, or text without a PEM key is refused here with
+    /// [`ConfigError::WrongKeyKind`], which names what was expected, what was found and the fix.
     pub fn from_pem(algorithm: Algorithm, pem: &[u8]) -> Result<Self, ConfigError> {
         Ok(Self::new(parse_pem(algorithm, pem)?, algorithm))
     }

@@ -8,12 +8,15 @@ use jsonwebtoken::errors::Error as JwtError;
 use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, EncodingKey};
 
 use crate::error::ConfigError;
+use crate::keys::pem_kind::{check_pem, wrong_kind, Half};
 
 /// Longest accepted key id, in bytes (RFC 7517 §4.5 leaves it open; we bound it).
 pub(crate) const MAX_KID_LEN: usize = 256;
 
 /// jsonwebtoken's two key types, which name their constructors alike.
 pub(crate) trait KeyMaterial: Sized {
+    /// The half of a key pair this type holds.
+    const HALF: Half;
     fn rsa_pem(pem: &[u8]) -> Result<Self, JwtError>;
     fn ec_pem(pem: &[u8]) -> Result<Self, JwtError>;
     fn ed_pem(pem: &[u8]) -> Result<Self, JwtError>;
@@ -24,8 +27,9 @@ pub(crate) trait KeyMaterial: Sized {
 }
 
 macro_rules! key_material {
-    ($key:ty) => {
+    ($key:ty, $half:expr) => {
         impl KeyMaterial for $key {
+            const HALF: Half = $half;
             fn rsa_pem(pem: &[u8]) -> Result<Self, JwtError> {
                 <$key>::from_rsa_pem(pem)
             }
@@ -51,21 +55,32 @@ macro_rules! key_material {
     };
 }
 
-key_material!(EncodingKey);
-key_material!(DecodingKey);
+key_material!(EncodingKey, Half::Private);
+key_material!(DecodingKey, Half::Public);
 
-/// A key of `algorithm`'s family from PEM (HMAC has no PEM form).
+/// A key of `algorithm`'s family from PEM (HMAC has no PEM form), of the half `K` holds: what the PEM block
+/// holds is checked first, so a wrong half or family is named rather than reported as jsonwebtoken's error.
 pub(crate) fn parse_pem<K: KeyMaterial>(
     algorithm: Algorithm,
     pem: &[u8],
 ) -> Result<K, ConfigError> {
+    if algorithm.family() == AlgorithmFamily::Hmac {
+        return Err(ConfigError::AlgorithmMismatch);
+    }
+    check_pem(algorithm, K::HALF, pem)?;
     match algorithm.family() {
         AlgorithmFamily::Rsa => K::rsa_pem(pem),
         AlgorithmFamily::Ec => K::ec_pem(pem),
-        AlgorithmFamily::Ed => K::ed_pem(pem),
-        AlgorithmFamily::Hmac => return Err(ConfigError::AlgorithmMismatch),
+        _ => K::ed_pem(pem),
     }
-    .map_err(invalid)
+    .map_err(|_| {
+        wrong_kind(
+            algorithm,
+            K::HALF,
+            "a PEM block whose key can't be read".to_owned(),
+            "check that the file is complete and unmodified (openssl pkey -in key.pem -noout tells)",
+        )
+    })
 }
 
 /// A key of `algorithm`'s family from DER (HMAC has no DER form).

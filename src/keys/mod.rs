@@ -5,7 +5,17 @@
 //! A [`VerificationKey`] is bound to exactly one [`Algorithm`](crate::Algorithm) (RFC 8725 §3.1): a token whose
 //! `alg` differs is refused before any signature check, so an RSA public key can never be used as an HMAC
 //! secret. `none` is not an `Algorithm`, so it can never be configured. HMAC secrets shorter than the hash
-//! output, and RSA keys under 2048 bits, are refused when the key is made.
+//! output are refused when the key is made, RSA keys under 2048 bits when the layer is built.
+//!
+//! A PEM key is checked for its kind when it is made: [`VerificationKey::from_pem`] takes the public half
+//! (`-----BEGIN PUBLIC KEY-----`), [`SigningKey::from_pem`](crate::SigningKey::from_pem) the private one, each of
+//! the algorithm's family and curve. Anything else is a [`ConfigError::WrongKeyKind`](crate::ConfigError::WrongKeyKind) naming
+//! what was expected and what was found:
+//!
+//! ```text
+//! VerificationKey::from_pem: expected an EC P-256 public key PEM (-----BEGIN PUBLIC KEY-----), found an
+//! EC P-256 private key (-----BEGIN PRIVATE KEY-----): pass the public half (openssl pkey -in key.pem -pubout); ...
+//! ```
 //!
 //! Give several keys during a rotation: a token's `kid` selects among them, and keys sharing a `kid` (an
 //! overlap) are all tried. A token without `kid` is verified with the keys that have none, or with the keys of
@@ -63,6 +73,7 @@
 pub(crate) mod jwks;
 pub(crate) mod key_set;
 pub(crate) mod material;
+pub(crate) mod pem_kind;
 pub(crate) mod source;
 pub(crate) mod trust;
 pub(crate) mod verification;

@@ -52,6 +52,9 @@ impl VerificationKey {
 
     /// A public key in PEM form (`-----BEGIN PUBLIC KEY-----` or `BEGIN RSA PUBLIC KEY`), for RS*/PS*, ES256/ES384
     /// or EdDSA.
+    ///
+    /// A private key, a key of another family or curve than `algorithm`'s, or text without a PEM key is refused
+    /// here with [`ConfigError::WrongKeyKind`], which names what was expected, what was found and the fix.
     pub fn from_pem(algorithm: Algorithm, pem: &[u8]) -> Result<Self, ConfigError> {
         Self::new(parse_pem(algorithm, pem)?, algorithm)
     }
@@ -135,7 +138,8 @@ impl VerificationKey {
         match self.key.kind() {
             DecodingKeyKind::RsaModulusExponent { n, e } => Ok((n.clone(), e.clone())),
             DecodingKeyKind::SecretOrDer(der) => {
-                (provider.key_utils.rsa_pub_components_from_public_key)(der).map_err(invalid)
+                (provider.key_utils.rsa_pub_components_from_public_key)(der)
+                    .map_err(|e| unusable(self.algorithm, e))
             }
         }
     }
@@ -176,7 +180,16 @@ impl VerificationKey {
                 return Err(ConfigError::WeakRsaKey { bits });
             }
         }
-        (provider.verifier_factory)(&self.algorithm, &self.key).map_err(invalid)?;
+        (provider.verifier_factory)(&self.algorithm, &self.key)
+            .map_err(|e| unusable(self.algorithm, e))?;
         Ok(())
     }
+}
+
+/// A key the crypto provider can't verify with: what it said, and what to pass instead.
+fn unusable(algorithm: Algorithm, e: impl fmt::Display) -> ConfigError {
+    invalid(format!(
+        "the crypto provider can't verify {algorithm:?} with this key ({e}); pass a public key of the \
+         algorithm's family and curve (VerificationKey::from_pem names what a PEM holds)"
+    ))
 }

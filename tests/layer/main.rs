@@ -1,8 +1,8 @@
 //! The verifying layer, one behaviour per file: the bearer header; time claims, issuer and audience, the
-//! access-token profile, the members of a claims set; the JWS structure, algorithms, key material and key
-//! selection; authorization; the layer in axum, hyper and tower-http, the tower contract, the verified-token
-//! cache, hostile input, keep-alive connections and `Connection: close`, properties, and RFC 9728 resource
-//! metadata.
+//! access-token profile, the members of a claims set; the JWS structure, algorithms, key material, key kinds
+//! and key selection; authorization; the layer in axum, hyper and tower-http, the tower contract, the
+//! verified-token cache, hostile input, keep-alive connections and `Connection: close`, properties, and RFC 9728
+//! resource metadata.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -19,6 +19,7 @@ mod hyper_server;
 mod issuer_and_audience;
 mod jws_structure;
 mod keep_alive;
+mod key_kinds;
 mod key_material;
 mod key_selection;
 mod properties;

@@ -1,8 +1,8 @@
 //! Sessions, one behaviour per file, through the public API (the lifecycle guarantees against every store: the
 //! memory store, and a real Redis): logout, logout everywhere, refresh rotation and reuse, revocation lifetimes,
 //! bounded storage, what sliding renews, the claims of the sessions' tokens, partner issuers, a layer wired to the
-//! sessions, stores failing halfway, successor keys; the lifecycle model test, sliding sessions, the refresh and
-//! revoke endpoints and their errors, and the asynchronous revocation path.
+//! sessions, stores failing halfway, successor keys; the lifecycle model test, sliding sessions and their action
+//! paths, the refresh and revoke endpoints and their errors, and the asynchronous revocation path.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -26,4 +26,5 @@ mod revoke_endpoint;
 mod rotation_and_reuse;
 mod sliding;
 mod sliding_limits;
+mod sliding_paths;
 mod successor_key;

@@ -39,7 +39,8 @@
 //!     .sliding(
 //!         SlidingPolicy::new()
 //!             .action(Method::POST, "/posts")
-//!             .action(Method::POST, "/payments/*"),
+//!             .action(Method::POST, "/posts/{id}") // axum's syntax: one segment
+//!             .action(Method::POST, "/payments/*"), // any path below /payments/
 //!     )
 //!     .build()
 //!     .unwrap();
@@ -48,6 +49,7 @@
 //!
 //! [`Sessions`]: crate::Sessions
 
+mod action_path;
 mod policy;
 mod reissue;
 

@@ -7,6 +7,7 @@ use std::time::Duration;
 use http::header::HeaderName;
 use http::Method;
 
+use super::action_path::ActionPath;
 use crate::error::ConfigError;
 use crate::session::Sessions;
 use crate::token::info::TokenInfo;
@@ -30,24 +31,18 @@ impl<F: Fn(&Method, &str) -> bool + Send + Sync + 'static> ActionMatcher for F {
     }
 }
 
-/// One `METHOD path` rule: an exact path, or a prefix ending in `/*` that matches any deeper path.
+/// One `METHOD path` rule: the path as given, and its parsed form (or why it can never match, reported by
+/// [`JwtAuthBuilder::build`](crate::JwtAuthBuilder::build)).
 #[derive(Debug, Clone)]
 pub(super) struct Route {
     method: Method,
     path: String,
+    parsed: Result<ActionPath, String>,
 }
 
 impl Route {
     fn matches(&self, method: &Method, path: &str) -> bool {
-        if *method != self.method {
-            return false;
-        }
-        match self.path.strip_suffix("/*") {
-            Some(prefix) => path
-                .strip_prefix(prefix)
-                .is_some_and(|rest| rest.starts_with('/') && rest.len() > 1),
-            None => path == self.path,
-        }
+        *method == self.method && self.parsed.as_ref().is_ok_and(|p| p.matches(path))
     }
 }
 
@@ -118,8 +113,10 @@ impl Default for SlidingPolicy {
 }
 
 impl SlidingPolicy {
-    /// A policy with no actions yet (add them with [`action`](Self::action) or [`matcher`](Self::matcher): with
-    /// none, nothing slides), the half-lifetime threshold, and delivery in the [`DEFAULT_SLIDING_HEADER`].
+    /// A policy with no actions yet, the half-lifetime threshold, and delivery in the
+    /// [`DEFAULT_SLIDING_HEADER`]. Add actions with [`action`](Self::action) or [`matcher`](Self::matcher):
+    /// a policy without any is refused by [`JwtAuthBuilder::build`](crate::JwtAuthBuilder::build), as nothing
+    /// would ever slide.
     pub fn new() -> Self {
         Self {
             threshold: Threshold::HalfLifetime,
@@ -130,15 +127,26 @@ impl SlidingPolicy {
         }
     }
 
-    /// Adds an action: `method` on `path` exactly, or on anything below it when `path` ends in `/*`.
+    /// Adds an action: `method` on `path`, written as axum 0.8 routes are. Segments match exactly, except
+    /// `{name}`, which matches any one non-empty segment (`/posts/{id}` matches `/posts/7`), and a last
+    /// `{*name}` or `*`, which matches any non-empty rest (`/payments/*` matches `/payments/9` and
+    /// `/payments/9/refund`, not `/payments/`).
+    ///
+    /// A path that could never match a request is refused by
+    /// [`JwtAuthBuilder::build`](crate::JwtAuthBuilder::build) with [`ConfigError::SlidingAction`], which says
+    /// what to write instead: one without a leading `/`, axum 0.7's `:id` and `*rest` (write `{id}` and
+    /// `{*rest}`), a parameter that is not a whole segment (`/files/{name}.txt`), or a rest that is not last.
+    /// Use [`matcher`](Self::matcher) for other shapes.
     ///
     /// `path` is the full path the client requested. With the `axum` feature the layer reads it from axum
     /// 0.8's `OriginalUri`, so `/api/posts` matches also when the layer sits on a router nested at `/api`
     /// (which sees `/posts`); without axum, rules match the path the layer's service receives.
     pub fn action(mut self, method: Method, path: impl Into<String>) -> Self {
+        let path = path.into();
         self.routes.push(Route {
             method,
-            path: path.into(),
+            parsed: ActionPath::parse(&path),
+            path,
         });
         self
     }
@@ -179,7 +187,8 @@ impl SlidingPolicy {
         self
     }
 
-    /// Checks what the setters deferred: a delivery is configured, and the cookie name is valid.
+    /// Checks what the setters deferred: a delivery is configured, the cookie name is valid, and there are
+    /// actions, each of which can match a request.
     pub(crate) fn validate(&self) -> Result<(), ConfigError> {
         if self.header.is_none() && self.cookie.is_none() {
             return Err(ConfigError::Missing(
@@ -189,6 +198,22 @@ impl SlidingPolicy {
         if let Some(cookie) = &self.cookie {
             CookieSource::new(cookie.name.clone())
                 .map_err(|e| e.in_setting("SlidingPolicy::cookie"))?;
+        }
+        if self.routes.is_empty() && self.matcher.is_none() {
+            return Err(ConfigError::SlidingAction {
+                path: None,
+                problem: "the policy has no actions, so no token would ever slide; add one with \
+                          .action(Method::POST, \"/posts/{id}\") per action, or a .matcher(..)"
+                    .to_owned(),
+            });
+        }
+        for route in &self.routes {
+            if let Err(problem) = &route.parsed {
+                return Err(ConfigError::SlidingAction {
+                    path: Some(route.path.clone()),
+                    problem: problem.clone(),
+                });
+            }
         }
         Ok(())
     }
