@@ -123,12 +123,21 @@ fn find_use(text: &str) -> Option<usize> {
             .or_else(|| trimmed.strip_prefix("pub(super) "))
             .or_else(|| trimmed.strip_prefix("pub "))
             .unwrap_or(trimmed);
-        if body.starts_with("use ") {
+        if body.starts_with("use ") && is_use_tree(&text[offset + line.len() - body.len()..]) {
             return Some(offset + line.len() - trimmed.len());
         }
         offset += line.len();
     }
     None
+}
+
+/// Whether `statement` (starting at `use `) is a use declaration up to its `;`, not prose that happens to start
+/// a line with "use " (a continued string literal, for instance): only path characters may come before the `;`.
+fn is_use_tree(statement: &str) -> bool {
+    let end = statement.find(';').unwrap_or(statement.len());
+    statement["use ".len()..end]
+        .chars()
+        .all(|c| c.is_alphanumeric() || "_:{},*$ \n\t".contains(c))
 }
 
 /// Paths in code outside `use` statements: `crate::a::B`, `super::B`, `$crate::B`.
@@ -416,6 +425,9 @@ fn re_exports_and_groups_are_edges() {
         ["a::b", "a::c::d", "a::c::e", "a"]
     );
     assert_eq!(tree_alias("a::{B as C, D}", "a::B"), "C");
+    // A string literal continued on a line that starts with "use " is prose, not an import.
+    let (uses, _) = split_uses("let m = \"keys are\n    use a 2048-bit key\";\nuse crate::a::B;\n");
+    assert_eq!(uses, [(false, "crate::a::B".to_owned())]);
     let (_, file_edges) = graph();
     // `crate::MemoryStore` is re-exported by lib.rs from `store`, which re-exports it from `store::memory`.
     let layer_or_testing_uses_memory = file_edges
