@@ -97,7 +97,7 @@
 //! | `redis` | no | `RedisStore`: sessions and revocations shared by many processes |
 //! | `postgres`, `sqlite` | no | `SqlStore`: sessions and revocations in PostgreSQL or SQLite, surviving restarts |
 //! | `jwks` | no | remote keys: JWK Set URLs, OpenID Connect discovery, key cache |
-//! | `tracing` | no | a `jwt_auth` span per request (`sub` or `reason`), one debug event per rejection with its kind and failing claim's name (never the token) |
+//! | `tracing` | no | a `jwt_auth` span per request (`sub` or `reason`), one debug event per rejection with its kind, failing claim's name and, for claims that do not fit the claims type, serde's message (never the token); an error event for a per-route layer placed outside the auth layer and for a claims-type mismatch |
 //! | `metrics` | no | counters and histograms through the `metrics` facade (see [Metrics](#metrics)) |
 //! | `tonic` | no | `NamedService` for the layers' services, `AuthError` into `tonic::Status` (see [`grpc`]) |
 //! | `test-util` | no | [`testing`]: the store conformance suite and lifecycle model test for your own store |

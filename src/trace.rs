@@ -4,7 +4,8 @@
 //! metrics) when it is refused — by the layer, a per-route requirement or an extractor. Values are recorded
 //! into this span itself (never into whatever span is current), and only when a subscriber enabled it; the
 //! services further in find it in the request's extensions. Never a token, never a claim's value other than
-//! the subject. Without the feature all of this compiles away.
+//! the subject — except inside the rejection event's `detail`, serde's message for claims that do not fit the
+//! claims type, which quotes a mistyped value as serde does. Without the feature all of this compiles away.
 
 use http::Extensions;
 

@@ -2,13 +2,17 @@
 //! [`require`](JwtAuthLayer::require) take its claims type, realm and responder. Written here, beside
 //! [`AuthorizeLayer`], so that `layer/` never depends on `authorize/`.
 
+use std::sync::Arc;
+
+use http::{HeaderMap, Uri};
+
 use crate::error::ConfigError;
 use crate::layer::auth_layer::JwtAuthLayer;
 use crate::token::requirements::Requirements;
 
 use super::AuthorizeLayer;
 
-impl<C: Send + Sync + 'static, R: Clone> JwtAuthLayer<C, R> {
+impl<C: Send + Sync + 'static, R: Clone + Send + Sync + 'static> JwtAuthLayer<C, R> {
     /// A per-route layer (for axum's `route_layer`) requiring every one of `scopes`, with this layer's claims
     /// type, realm and responder, so its 403s look like this layer's rejections.
     ///
@@ -50,10 +54,14 @@ impl<C: Send + Sync + 'static, R: Clone> JwtAuthLayer<C, R> {
     }
 
     fn authorize(&self, requirements: Requirements<C>) -> AuthorizeLayer<C, R> {
+        let config = Arc::clone(&self.config);
         AuthorizeLayer::from_parts(
             requirements,
             self.config.responder.clone(),
             &self.config.challenges,
+            Arc::new(move |headers: &HeaderMap, uri: &Uri| {
+                config.carries_credentials(headers, uri)
+            }),
         )
     }
 }

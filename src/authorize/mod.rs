@@ -4,6 +4,7 @@
 
 mod derive;
 mod future;
+mod misplaced;
 
 pub use future::AuthorizeFuture;
 
@@ -21,12 +22,20 @@ use crate::layer::rejection::{Challenges, DefaultResponder, Refused, Responder};
 use crate::token::claims::RegisteredClaims;
 use crate::token::info::{Claims, TokenInfo};
 use crate::token::requirements::Requirements;
+use misplaced::{is_misplaced, misplaced_response, CredentialsProbe};
 
 /// A per-route authorization layer, derived from the [`JwtAuthLayer`](crate::JwtAuthLayer) in front with
 /// [`require_scopes`](crate::JwtAuthLayer::require_scopes) or [`require`](crate::JwtAuthLayer::require), so it
 /// has that layer's claims type, realm, responder and tracing: put it inside (after) the layer, for example with
 /// axum's `route_layer`. Requests whose token lacks a scope, or fails the predicate, get 403
-/// `insufficient_scope`; requests that carry no verified token (optional mode) get 401.
+/// `insufficient_scope`; requests that carry no token at all (optional mode) get 401.
+///
+/// Placed the wrong way round — outside the layer, so it runs before the token is verified — it sees requests
+/// that carry credentials (a token the layer's sources or its DPoP scheme find, even a malformed one) but no
+/// verified token. It answers those with a bare 500 (`Cache-Control: no-store`, empty body) instead of a 401
+/// that would read as "no token sent", and (feature `tracing`) an error event naming the fix. Requests without
+/// credentials still get the 401 challenge. In axum, the layer added last runs first:
+/// `.route_layer(auth.require_scopes(..))` *before* `.layer(auth)`, as below.
 ///
 /// ```
 /// use axum::{routing::post, Router};
@@ -52,14 +61,18 @@ struct AuthorizeShared<C, R> {
     requirements: Requirements<C>,
     responder: R,
     challenges: Challenges,
+    /// Whether a request carries credentials the layer in front would read.
+    credentials: CredentialsProbe,
 }
 
 impl<C, R> AuthorizeLayer<C, R> {
-    /// A layer checking `requirements`, answering with `responder` in the realm of `challenges`.
+    /// A layer checking `requirements`, answering with `responder` in the realm of `challenges`; `credentials`
+    /// tells a request with credentials (the layer in front would have verified them) from one without.
     pub(crate) fn from_parts(
         requirements: Requirements<C>,
         responder: R,
         challenges: &Challenges,
+        credentials: CredentialsProbe,
     ) -> Self {
         let challenges = challenges.with_scope(requirements.scope_text());
         Self {
@@ -67,6 +80,7 @@ impl<C, R> AuthorizeLayer<C, R> {
                 requirements,
                 responder,
                 challenges,
+                credentials,
             }),
         }
     }
@@ -75,8 +89,9 @@ impl<C, R> AuthorizeLayer<C, R> {
 impl<C: Send + Sync + 'static, R> AuthorizeLayer<C, R> {
     /// Checks the requirements against a request's extensions, as the layer's service does: `Ok` when the
     /// verified token satisfies them, 403 `insufficient_scope` when it does not, 401 when there is no verified
-    /// token. For a requirement that only one method of a service has — a tonic handler, a hyper match arm —
-    /// where wrapping a service does not fit. The refusal is recorded in the request's `jwt_auth` span
+    /// token (it sees no headers, so it cannot tell a misplaced layer from a missing token). For a requirement
+    /// that only one method of a service has — a tonic handler, a hyper match arm — where wrapping a service
+    /// does not fit. The refusal is recorded in the request's `jwt_auth` span
     /// (feature `tracing`); it is counted and logged when it is answered: by
     /// [`check_status`](Self::check_status) (feature `tonic`, the `Status` the layer would send, challenge
     /// included), by `?` into `tonic::Status`, or by the `AuthError`'s axum response.
@@ -184,6 +199,7 @@ where
     S: Service<Request<ReqBody>, Response = Response<ResBody>>,
     C: Send + Sync + 'static,
     R: Responder<ResBody>,
+    ResBody: Default,
 {
     type Response = Response<ResBody>;
     type Error = S::Error;
@@ -196,6 +212,12 @@ where
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         match self.shared.evaluate(request.extensions()) {
             Ok(()) => AuthorizeFuture::inner(self.inner.call(request)),
+            Err(error)
+                if error.kind() == AuthErrorKind::Missing
+                    && is_misplaced(&self.shared.credentials, &request) =>
+            {
+                AuthorizeFuture::rejected(misplaced_response())
+            }
             Err(error) => AuthorizeFuture::rejected({
                 crate::trace::RequestSpan::refused_in(request.extensions(), &error);
                 self.shared.challenges.respond(

@@ -7,7 +7,9 @@ use http::StatusCode;
 
 use super::AuthErrorKind;
 
-/// A rejected request: its [`AuthErrorKind`] and, for scope failures, the scopes that were required.
+/// A rejected request: its [`AuthErrorKind`] and, for scope failures, the scopes that were required; for a
+/// claims set that does not fit the layer's claims type, the deserializer's explanation
+/// ([`detail`](Self::detail), for the application's log, never sent to clients).
 ///
 /// It is inserted into the extensions of every rejection response, so outer layers (logging, metrics) can see
 /// why a request was refused:
@@ -26,6 +28,7 @@ pub struct AuthError {
     claim: Option<&'static str>,
     dpop: bool,
     dpop_nonce: Option<Arc<str>>,
+    detail: Option<Arc<str>>,
 }
 
 impl AuthError {
@@ -37,7 +40,14 @@ impl AuthError {
             claim: None,
             dpop: false,
             dpop_nonce: None,
+            detail: None,
         }
+    }
+
+    /// The same error, explained by `detail` (see [`detail`](Self::detail)).
+    pub(crate) fn with_detail(mut self, detail: impl fmt::Display) -> Self {
+        self.detail = Some(detail.to_string().into());
+        self
     }
 
     /// The same error, for a request that used the DPoP scheme: its challenge is a `DPoP` one.
@@ -110,6 +120,18 @@ impl AuthError {
     /// Not sent to clients (the challenge's description stays fixed); for logs and the `tracing` event.
     pub fn claim(&self) -> Option<&'static str> {
         self.claim
+    }
+
+    /// Why the token's claims did not fit the layer's claims type, in the deserializer's words — for example
+    /// ``missing field `tenant` at line 1 column 96`` when a field was added to the claims struct while tokens
+    /// issued without it are still alive (give such fields `#[serde(default)]` or make them `Option<T>`, see
+    /// [`JwtAuthBuilder::claims`](crate::JwtAuthBuilder::claims)). `None` for every other error.
+    ///
+    /// For the application's log only: it is in the layer's `debug` event (feature `tracing`), never in a
+    /// response — the client gets the fixed description of [`AuthErrorKind::InvalidClaim`]. It may quote a
+    /// claim's value when that value has the wrong type, as serde's messages do.
+    pub fn detail(&self) -> Option<&str> {
+        self.detail.as_deref()
     }
 
     /// The scopes that were required, for `insufficient_scope` rejections.

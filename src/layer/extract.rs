@@ -84,13 +84,20 @@ pub enum ClaimsRejection {
     /// layer in front answers.
     Unauthenticated(Unauthenticated),
     /// The request *was* authenticated, but the layer in front decodes another claims type than the handler
-    /// asks for — a programming error, not an authentication failure: 500 naming the type, and (feature
-    /// `tracing`) an error event. Build the layer with `.claims::<C>()` for the `C` the handler extracts.
+    /// asks for — a programming error, not an authentication failure. The client gets a 500 with a generic
+    /// body (nothing of the server's types); the application gets the explanation — the type and the fix — in
+    /// this error's `Display` and (feature `tracing`) in an error event. Build the layer with `.claims::<C>()`
+    /// for the `C` the handler extracts; in a handler test, insert the claims with `testing::authenticate_as`
+    /// (feature `test-util`; plain `testing::authenticate` inserts `Claims<serde_json::Value>`).
     WrongClaimsType {
-        /// The claims type the handler asked for.
+        /// The claims type the handler asked for, by its public path (`tower_jwt_auth::RegisteredClaims`, not
+        /// the module it is defined in).
         expected: &'static str,
     },
 }
+
+/// The body of the 500 a claims-type mismatch gets: it says nothing of the server's types.
+const MISMATCH_BODY: &str = "internal server error";
 
 impl fmt::Display for ClaimsRejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -99,7 +106,9 @@ impl fmt::Display for ClaimsRejection {
             Self::WrongClaimsType { expected } => write!(
                 f,
                 "the handler extracts Claims<{expected}>, but the JwtAuthLayer in front was built for another \
-                 claims type: build it with .claims::<{expected}>()"
+                 claims type: build it with .claims::<{expected}>(). In a handler test without the layer: \
+                 testing::authenticate inserts Claims<serde_json::Value>; insert a {expected} with \
+                 testing::authenticate_as instead"
             ),
         }
     }
@@ -114,9 +123,21 @@ impl IntoResponse for ClaimsRejection {
             Self::WrongClaimsType { .. } => {
                 #[cfg(feature = "tracing")]
                 tracing::error!(error = %self, "claims type mismatch");
-                (StatusCode::INTERNAL_SERVER_ERROR, self.to_string()).into_response()
+                (StatusCode::INTERNAL_SERVER_ERROR, MISMATCH_BODY).into_response()
             }
         }
+    }
+}
+
+/// The path of `C` as an application writes it: the crate's own claims type by its re-export at the crate root
+/// (`std::any::type_name` names the private module it is defined in), `serde_json::Value` likewise.
+fn public_type_name<C: 'static>() -> &'static str {
+    match std::any::type_name::<C>() {
+        name if name == std::any::type_name::<crate::token::claims::RegisteredClaims>() => {
+            "tower_jwt_auth::RegisteredClaims"
+        }
+        "serde_json::value::Value" => "serde_json::Value",
+        name => name,
     }
 }
 
@@ -129,7 +150,7 @@ fn claims_of<C: Send + Sync + 'static>(
         Some(claims) => Ok(Some(claims.clone())),
         None if parts.extensions.get::<TokenInfo>().is_some() => {
             Err(ClaimsRejection::WrongClaimsType {
-                expected: std::any::type_name::<C>(),
+                expected: public_type_name::<C>(),
             })
         }
         None => Ok(None),

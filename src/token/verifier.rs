@@ -42,18 +42,20 @@ pub(crate) struct Verified<C> {
 }
 
 /// The claims as `C`. For the default [`RegisteredClaims`] they are built from the view already parsed, instead
-/// of parsing the payload a second time.
+/// of parsing the payload a second time. A claims set that does not fit `C` is an invalid claim, explained by
+/// serde's message (for the application's log: [`AuthError::detail`]).
 fn typed_claims<C: DeserializeOwned + 'static>(
     view: &ClaimsView<'_>,
     payload: &[u8],
-) -> Result<C, AuthErrorKind> {
+) -> Result<C, AuthError> {
     if TypeId::of::<C>() == TypeId::of::<RegisteredClaims>() {
         let registered: Box<dyn Any> = Box::new(view.to_registered());
         if let Ok(claims) = registered.downcast::<C>() {
             return Ok(*claims);
         }
     }
-    serde_json::from_slice(payload).map_err(|_| AuthErrorKind::InvalidClaim)
+    serde_json::from_slice(payload)
+        .map_err(|error| AuthError::from(AuthErrorKind::InvalidClaim).with_detail(error))
 }
 
 impl Verifier {

@@ -151,9 +151,10 @@ async fn a_claims_type_the_layer_was_not_built_for_is_a_loud_500_not_a_401() {
             !response.headers().contains_key("www-authenticate"),
             "not an authentication failure"
         );
+        // The explanation is for the application (see below), not the client: no type, no crate path.
         let text = body_text(response).await;
         assert!(
-            text.contains("RegisteredClaims") && text.contains(".claims::<"),
+            !text.contains("Claims") && !text.contains("tower_jwt_auth::"),
             "{text}"
         );
     }
@@ -217,4 +218,57 @@ async fn extractors_refuse_through_the_layers_realm_and_responder() {
     let token = hs256(&claims());
     let response = app.oneshot(get_with("/info", Some(&token))).await.unwrap();
     assert_eq!(body_text(response).await, "alice");
+}
+
+#[tokio::test]
+async fn a_claims_type_mismatch_explains_itself_to_the_app_by_public_paths_not_to_the_client() {
+    use tower_jwt_auth::layer::ClaimsRejection;
+    #[derive(serde::Deserialize)]
+    struct AppClaims {
+        #[allow(dead_code)]
+        sub: String,
+    }
+    async fn explained(claims: Result<Claims<RegisteredClaims>, ClaimsRejection>) -> String {
+        claims
+            .map(|_| String::new())
+            .unwrap_or_else(|e| e.to_string())
+    }
+    async fn app_claims(_: Claims<AppClaims>) {}
+    // The layer decodes JSON values; the handlers ask for the crate's claims type and for the app's own.
+    let layer = builder_for(Algorithm::HS256)
+        .claims::<serde_json::Value>()
+        .build()
+        .unwrap();
+    let app = Router::new()
+        .route("/explained", get(explained))
+        .route("/app", get(app_claims))
+        .layer(layer);
+    let token = format!("Bearer {}", hs256(&claims()));
+    let get_with_token = |path: &str| {
+        Request::get(path)
+            .header("authorization", &token)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let text = body_text(
+        app.clone()
+            .oneshot(get_with_token("/explained"))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        text.contains("Claims<tower_jwt_auth::RegisteredClaims>")
+            && text.contains(".claims::<tower_jwt_auth::RegisteredClaims>()")
+            && text.contains("testing::authenticate_as"),
+        "the error names the re-exported path, the fix and the test helpers: {text}"
+    );
+    assert!(!text.contains("token::claims"), "no private path: {text}");
+    let response = app.oneshot(get_with_token("/app")).await.unwrap();
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let text = body_text(response).await;
+    assert!(
+        !text.contains("AppClaims") && !text.contains("axum_router::") && !text.contains("Claims<"),
+        "{text}"
+    );
 }

@@ -8,7 +8,7 @@ use common::*;
 use http::StatusCode;
 use jsonwebtoken::Algorithm;
 use serde_json::json;
-use tower_jwt_auth::AuthErrorKind;
+use tower_jwt_auth::{rejection::JsonResponder, AuthError, AuthErrorKind};
 
 #[tokio::test]
 async fn item_13_rfc7519_4_duplicate_claims_are_refused() {
@@ -94,4 +94,62 @@ async fn custom_claims_types_reach_the_handler() {
     .await
     .unwrap();
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn claims_that_do_not_fit_the_type_keep_serdes_message_for_the_app_never_for_the_client() {
+    // A field added to the claims struct while tokens issued without it are still alive.
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct V2Claims {
+        sub: String,
+        tenant: String,
+    }
+    let token = hs256(&claims());
+    let layer = builder_for(Algorithm::HS256)
+        .claims::<V2Claims>()
+        .responder(JsonResponder)
+        .build()
+        .unwrap();
+    let error = layer.verify_token(&token).unwrap_err();
+    assert_eq!(error.kind(), AuthErrorKind::InvalidClaim);
+    let detail = error.detail().expect("serde's message is kept");
+    assert!(detail.contains("missing field `tenant`"), "{detail}");
+    assert!(
+        !error.to_string().contains("tenant"),
+        "Display stays the fixed description"
+    );
+    // Through the layer: the client's body and challenge say nothing of it; the AuthError in the extensions does.
+    let response = send(&layer, bearer(&token)).await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert!(
+        !response.body().contains("tenant") && !challenge(&response).contains("tenant"),
+        "{:?}",
+        response
+    );
+    let sent = response.extensions().get::<AuthError>().unwrap();
+    assert_eq!(sent.detail(), Some(detail));
+    // Other refusals carry no detail.
+    let expired = with_claim(claims(), "exp", json!(now() - 3600));
+    assert_eq!(
+        layer.verify_token(&hs256(&expired)).unwrap_err().detail(),
+        None
+    );
+
+    // The documented fix: `#[serde(default)]` / `Option<T>` lets the old tokens verify.
+    #[derive(Debug, serde::Deserialize)]
+    struct Lenient {
+        sub: String,
+        #[serde(default)]
+        tenant: Option<String>,
+    }
+    let lenient = builder_for(Algorithm::HS256)
+        .claims::<Lenient>()
+        .build()
+        .unwrap();
+    let (claims, _) = lenient.verify_token(&token).unwrap();
+    assert_eq!(
+        (claims.sub.as_str(), claims.tenant.as_deref()),
+        ("alice", None)
+    );
 }

@@ -1,8 +1,8 @@
 //! The verifying layer, one behaviour per file: the bearer header; time claims, issuer and audience, the
 //! access-token profile, the members of a claims set; the JWS structure, algorithms, key material, key kinds
-//! and key selection; authorization; the layer in axum, hyper and tower-http, the tower contract, the
-//! verified-token cache, hostile input, keep-alive connections and `Connection: close`, properties, and RFC 9728
-//! resource metadata.
+//! and key selection; authorization, and a per-route layer placed outside the auth layer; the layer in axum,
+//! hyper and tower-http, the tower contract, the verified-token cache, hostile input, keep-alive connections and
+//! `Connection: close`, properties, and RFC 9728 resource metadata.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -22,6 +22,7 @@ mod keep_alive;
 mod key_kinds;
 mod key_material;
 mod key_selection;
+mod misplaced_authorization;
 mod properties;
 mod resource_metadata;
 mod time_claims;

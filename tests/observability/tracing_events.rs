@@ -291,3 +291,61 @@ fn the_span_gets_the_subject_on_the_asynchronous_path_and_the_reason_of_a_refusa
         handler[0]
     );
 }
+
+#[test]
+fn an_authorize_layer_outside_the_auth_layer_is_an_error_event_naming_the_fix() {
+    let recorder = Recorder::default();
+    let layer = builder_for(Algorithm::HS256).build().unwrap();
+    // Wrong way round: ServiceBuilder's first layer is the outermost, so the scope check runs first.
+    let wrong = tower::ServiceBuilder::new()
+        .layer(layer.require_scopes(["write"]).unwrap())
+        .layer(layer.clone());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    tracing::subscriber::with_default(recorder.clone(), || {
+        runtime.block_on(async {
+            let response = send(&wrong, bearer(&hs256(&claims()))).await;
+            assert_eq!(response.status(), http::StatusCode::INTERNAL_SERVER_ERROR);
+        })
+    });
+    let events = recorder.events.lock().unwrap();
+    assert!(
+        events.iter().any(|e| e.contains("level=ERROR")
+            && e.contains("AuthorizeLayer")
+            && e.contains(".route_layer(")
+            && e.contains(".layer(auth)")),
+        "{events:?}"
+    );
+}
+
+#[test]
+fn claims_that_do_not_fit_the_type_carry_serdes_message_in_the_debug_event() {
+    #[derive(serde::Deserialize)]
+    #[allow(dead_code)]
+    struct V2Claims {
+        sub: String,
+        tenant: String,
+    }
+    let recorder = Recorder::default();
+    let layer = builder_for(Algorithm::HS256)
+        .claims::<V2Claims>()
+        .build()
+        .unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    tracing::subscriber::with_default(recorder.clone(), || {
+        runtime.block_on(async {
+            let response = send(&layer, bearer(&hs256(&claims()))).await;
+            assert_eq!(response.status(), http::StatusCode::UNAUTHORIZED);
+        })
+    });
+    let events = recorder.events.lock().unwrap();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert!(
+        events[0].contains("kind=InvalidClaim") && events[0].contains("missing field `tenant`"),
+        "{}",
+        events[0]
+    );
+}

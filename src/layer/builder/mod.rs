@@ -151,6 +151,32 @@ impl<C, R> JwtAuthBuilder<C, R> {
     /// Changes the claims type handlers receive (default [`RegisteredClaims`]). Keeps the required scopes; a
     /// predicate given before (for the old type) makes [`build`](Self::build) fail with
     /// [`ConfigError::PredicateBeforeClaimsType`].
+    ///
+    /// Every token's claims set must deserialize into `C2`, or the token is refused as
+    /// [`AuthErrorKind::InvalidClaim`](crate::AuthErrorKind::InvalidClaim) (401, the fixed description). Why it
+    /// did not fit — serde's message, such as ``missing field `tenant` `` — is kept for the application in
+    /// [`AuthError::detail`](crate::AuthError::detail) and the rejection's `debug` event (feature `tracing`), never
+    /// sent to the client. So a field added to the struct while tokens issued without it are still alive refuses
+    /// every one of them: give it `#[serde(default)]` or make it an `Option<T>` until the old tokens have expired.
+    ///
+    /// ```
+    /// #[derive(serde::Deserialize)]
+    /// struct MyClaims {
+    ///     sub: String,
+    ///     /// Added in v2: tokens issued by v1 lack it, and still verify.
+    ///     #[serde(default)]
+    ///     tenant: Option<String>,
+    /// }
+    /// # use tower_jwt_auth::{Algorithm, JwtAuthLayer, VerificationKey};
+    /// let auth = JwtAuthLayer::builder()
+    ///     .key(VerificationKey::hmac(Algorithm::HS256, &[7; 32]).unwrap())
+    ///     .issuer("https://auth.example.com")
+    ///     .audience("api")
+    ///     .claims::<MyClaims>()
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = auth;
+    /// ```
     pub fn claims<C2>(mut self) -> JwtAuthBuilder<C2, R> {
         if self.requirements.has_predicate() {
             self.settings

@@ -3,6 +3,7 @@
 use http::{header, HeaderMap, Uri};
 
 use crate::error::{AuthError, AuthErrorKind};
+use crate::layer::pipeline::config::AuthConfig;
 use crate::token::source::{parse_credentials, TokenSource};
 
 /// A token found in a request.
@@ -62,4 +63,17 @@ fn has_query_token(uri: &Uri) -> bool {
         q.split('&')
             .any(|pair| pair.split('=').next() == Some("access_token"))
     })
+}
+
+impl<C, R> AuthConfig<C, R> {
+    /// Whether the request carries credentials this layer reads: a token (even a malformed one) that one of its
+    /// sources, or its DPoP scheme, finds. A per-route layer that sees them without a verified token knows it
+    /// was placed outside this layer. (An `Authorization` header of another scheme, `Basic` say, is no token:
+    /// the layer lets it through in optional mode, so it proves nothing.)
+    pub(crate) fn carries_credentials(&self, headers: &HeaderMap, uri: &Uri) -> bool {
+        !matches!(
+            find_token(&self.sources, self.dpop.is_some(), headers, uri),
+            Ok(None)
+        )
+    }
 }

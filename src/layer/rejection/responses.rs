@@ -48,7 +48,8 @@ impl<B> Clone for Rejector<B> {
 }
 
 /// Counts and traces one rejection (feature `tracing`: the kind, the HTTP status — 200 for a gRPC answer, with
-/// `grpc_status` — and, for claim failures, the claim's name; never the token or a claim's value).
+/// `grpc_status` — for claim failures the claim's name, and for claims that do not fit the claims type the
+/// deserializer's [`detail`](AuthError::detail); never the token).
 pub(crate) fn observe(error: &AuthError, grpc: bool) {
     #[cfg(feature = "tracing")]
     {
@@ -61,6 +62,7 @@ pub(crate) fn observe(error: &AuthError, grpc: bool) {
             status,
             grpc_status,
             claim = error.claim(),
+            detail = error.detail(),
             "jwt auth rejected a request"
         );
     }
