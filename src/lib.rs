@@ -59,6 +59,47 @@
 //! # }
 //! ```
 //!
+//! # Where the layer goes
+//!
+//! In axum the layer added last runs first, and where the auth layer sits decides what a stranger sees:
+//!
+//! - `.route_layer(auth)` authenticates only the routes of that router that matched: unknown paths stay 404,
+//!   routes of other routers stay public. `.layer(auth)` authenticates everything below it, 404s included
+//!   (an unknown path answers 401), and a `/login` route under it can never be reached without a token.
+//! - tower-http's `CorsLayer` goes **outside** the auth layer (added after it): it answers CORS preflights
+//!   itself, which browsers send without credentials, and puts its headers on the 401s. Placed inside, every
+//!   preflight is refused with 401 and the browser never sends the real request; the layer then warns once
+//!   (feature `tracing`) naming this fix. When the auth layer must stay outside, call
+//!   [`JwtAuthBuilder::bypass_cors_preflight`]: `OPTIONS` requests with `Access-Control-Request-Method` pass
+//!   unauthenticated.
+//! - `TraceLayer` goes outside too, so it sees the refusals: each carries its [`AuthError`] in the response
+//!   extensions.
+//!
+//! ```
+//! use axum::{routing::get, Router};
+//! use tower_http::{cors::CorsLayer, trace::TraceLayer};
+//! use tower_jwt_auth::{Algorithm, JwtAuthLayer, VerificationKey};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let auth = JwtAuthLayer::builder()
+//!     .key(VerificationKey::hmac(Algorithm::HS256, &[42u8; 32])?)
+//!     .issuer("https://auth.example.com")
+//!     .audience("my-api")
+//!     .build()?;
+//! let api = Router::new()
+//!     .route("/me", get(|| async { "me" }))
+//!     .route_layer(auth); // 3. innermost: only matched routes of this router
+//! let app: Router = Router::new()
+//!     .route("/healthz", get(|| async { "ok" })) // public
+//!     .nest("/api", api)
+//!     .layer(TraceLayer::new_for_http()) // 2. sees every refusal
+//!     .layer(CorsLayer::permissive()); // 1. outermost (added last): answers preflights
+//! # let _ = app; Ok(()) }
+//! ```
+//!
+//! The README's "Where the layer goes" has the full composition (exposing the sliding header, logging the
+//! refusal's reason), run by `examples/axum_tower_http.rs`.
+//!
 //! # Where things live
 //!
 //! The crate root holds the types every user touches: the layer and its builder ([`JwtAuthLayer`],
@@ -97,7 +138,7 @@
 //! | `redis` | no | `RedisStore`: sessions and revocations shared by many processes |
 //! | `postgres`, `sqlite` | no | `SqlStore`: sessions and revocations in PostgreSQL or SQLite, surviving restarts |
 //! | `jwks` | no | remote keys: JWK Set URLs, OpenID Connect discovery, key cache |
-//! | `tracing` | no | a `jwt_auth` span per request (`sub` or `reason`), one debug event per rejection with its kind, failing claim's name and, for claims that do not fit the claims type, serde's message (never the token); an error event for a per-route layer placed outside the auth layer and for a claims-type mismatch |
+//! | `tracing` | no | a `jwt_auth` span per request (`sub` or `reason`), one debug event per rejection with its kind, failing claim's name and, for claims that do not fit the claims type, serde's message (never the token); an error event for a per-route layer placed outside the auth layer and for a claims-type mismatch; a warning, once per layer, when it refuses a CORS preflight |
 //! | `metrics` | no | counters and histograms through the `metrics` facade (see [Metrics](#metrics)) |
 //! | `tonic` | no | `NamedService` for the layers' services, `AuthError` into `tonic::Status` (see [`grpc`]) |
 //! | `test-util` | no | [`testing`]: the store conformance suite and lifecycle model test for your own store |

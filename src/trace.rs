@@ -11,6 +11,30 @@ use http::Extensions;
 
 use crate::error::AuthError;
 
+/// What the layer says, once, the first time it refuses a CORS preflight (feature `tracing`). One per layer:
+/// a second layer misplaced the same way warns on its own.
+#[derive(Debug, Default)]
+pub(crate) struct PreflightWarning {
+    #[cfg(feature = "tracing")]
+    given: std::sync::atomic::AtomicBool,
+}
+
+impl PreflightWarning {
+    /// A preflight was refused: the first time, a warning naming the fix; never again for this layer.
+    pub(crate) fn refused(&self) {
+        #[cfg(feature = "tracing")]
+        if !self.given.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            tracing::warn!(
+                fix = "put CorsLayer outside the auth layer (add it after, with .layer, so it answers preflights first), \
+                       or call JwtAuthBuilder::bypass_cors_preflight()",
+                "the auth layer refused a CORS preflight (OPTIONS with Access-Control-Request-Method): browsers never \
+                 send credentials on a preflight, so this is almost always a layer-order mistake \
+                 (see the crate docs, \"Where the layer goes\"); said once per layer"
+            );
+        }
+    }
+}
+
 /// The span of one request (feature `tracing`), or nothing.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RequestSpan {

@@ -349,3 +349,59 @@ fn claims_that_do_not_fit_the_type_carry_serdes_message_in_the_debug_event() {
         events[0]
     );
 }
+
+#[test]
+fn a_refused_preflight_warns_once_naming_the_fix() {
+    let preflight = || {
+        http::Request::builder()
+            .method(http::Method::OPTIONS)
+            .uri("/")
+            .header("origin", "https://app.example.com")
+            .header("access-control-request-method", "GET")
+            .body(String::new())
+            .unwrap()
+    };
+    let recorder = Recorder::default();
+    let layer = builder_for(Algorithm::HS256).build().unwrap();
+    let other = builder_for(Algorithm::HS256).build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let warnings = |recorder: &Recorder| {
+        let events = recorder.events.lock().unwrap();
+        events
+            .iter()
+            .filter(|e| e.ends_with("level=WARN"))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    tracing::subscriber::with_default(recorder.clone(), || {
+        runtime.block_on(async {
+            // Not a preflight (no Access-Control-Request-Method): refused without a warning.
+            let plain_options = http::Request::builder()
+                .method(http::Method::OPTIONS)
+                .uri("/")
+                .body(String::new())
+                .unwrap();
+            assert_eq!(send(&layer, plain_options).await.status(), 401);
+            assert_eq!(send(&layer, request_with("/", &[])).await.status(), 401);
+            assert_eq!(warnings(&recorder), Vec::<String>::new());
+            assert_eq!(send(&layer, preflight()).await.status(), 401);
+            assert_eq!(send(&layer, preflight()).await.status(), 401);
+        })
+    });
+    let warned = warnings(&recorder);
+    assert_eq!(
+        warned.len(),
+        1,
+        "two refused preflights, one warning: {warned:?}"
+    );
+    for fix in ["CorsLayer", "bypass_cors_preflight", "Where the layer goes"] {
+        assert!(warned[0].contains(fix), "{fix} in {}", warned[0]);
+    }
+    // Once per layer: another layer misplaced the same way says so too.
+    tracing::subscriber::with_default(recorder.clone(), || {
+        runtime.block_on(async { send(&other, preflight()).await })
+    });
+    assert_eq!(warnings(&recorder).len(), 2, "{:?}", warnings(&recorder));
+}

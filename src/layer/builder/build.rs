@@ -20,6 +20,7 @@ use crate::session::Sessions;
 use crate::store::RevocationCheck;
 use crate::token::cache::TokenCache;
 use crate::token::verifier::Verifier;
+use crate::trace::PreflightWarning;
 
 /// The revocation store and clock the layer checks with: its own, or its sessions'.
 type StoreAndClock = (Option<Arc<dyn RevocationCheck>>, Option<SharedClock>);
@@ -74,6 +75,7 @@ impl<C, R> JwtAuthBuilder<C, R> {
             sources: settings.sources,
             optional: settings.optional,
             bypass_cors_preflight: settings.bypass_cors_preflight,
+            preflight_warning: PreflightWarning::default(),
             dpop: settings.dpop,
             requirements: self.requirements,
             clock: clock.unwrap_or_else(|| Arc::new(SystemClock)),

@@ -21,7 +21,8 @@ use crate::token::info::TokenInfo;
 use crate::token::verifier::Unverified;
 
 /// Decides a request: synchronously when it can, otherwise as a future. `client_uri` is the URI the client
-/// asked for (the one sliding actions and DPoP proofs name), `uri` the one the layer sees.
+/// asked for (the one sliding actions and DPoP proofs name), `uri` the one the layer sees. A CORS preflight
+/// passes when the layer was told to let them; refused, it warns once that the layer is probably misplaced.
 pub(crate) fn admit<C, R>(
     config: &Arc<AuthConfig<C, R>>,
     method: &Method,
@@ -33,10 +34,32 @@ where
     C: DeserializeOwned + Send + Sync + 'static,
     R: Send + Sync + 'static,
 {
-    if config.bypass_cors_preflight && is_cors_preflight(method, headers) {
+    if !is_cors_preflight(method, headers) {
+        return admit_token(config, method, headers, uri, client_uri);
+    }
+    if config.bypass_cors_preflight {
         crate::stats::cors_preflight_bypassed();
         return Ok(Outcome::Anonymous);
     }
+    let outcome = admit_token(config, method, headers, uri, client_uri);
+    if outcome.is_err() {
+        config.preflight_warning.refused();
+    }
+    outcome
+}
+
+/// Steps 1–5 for a request that is not a preflight let through: find the token, verify it, decide.
+fn admit_token<C, R>(
+    config: &Arc<AuthConfig<C, R>>,
+    method: &Method,
+    headers: &HeaderMap,
+    uri: &Uri,
+    client_uri: &Uri,
+) -> Result<Outcome<C>, AuthError>
+where
+    C: DeserializeOwned + Send + Sync + 'static,
+    R: Send + Sync + 'static,
+{
     let Some(found) = find_token(&config.sources, config.dpop.is_some(), headers, uri)? else {
         return if config.optional {
             Ok(Outcome::Anonymous)

@@ -13,6 +13,7 @@ use crate::token::cache::TokenCache;
 use crate::token::requirements::Requirements;
 use crate::token::source::TokenSource;
 use crate::token::verifier::Verifier;
+use crate::trace::PreflightWarning;
 
 /// Everything [`JwtAuthBuilder::build`](crate::JwtAuthBuilder::build) checked, for claims type `C` and responder `R`.
 pub(crate) struct AuthConfig<C, R> {
@@ -26,6 +27,8 @@ pub(crate) struct AuthConfig<C, R> {
     pub(crate) optional: bool,
     /// CORS preflights (`OPTIONS` with `Access-Control-Request-Method`) pass through unauthenticated.
     pub(crate) bypass_cors_preflight: bool,
+    /// Said once, the first time a preflight is refused anyway.
+    pub(crate) preflight_warning: PreflightWarning,
     /// Request headers that carry tokens, marked sensitive so no later layer logs them.
     pub(crate) sensitive_headers: Vec<http::HeaderName>,
     /// Scopes and predicates every token must satisfy.
