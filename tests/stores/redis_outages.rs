@@ -184,3 +184,78 @@ async fn redis_pid(server: &RedisServer) -> u32 {
         .parse()
         .unwrap()
 }
+
+#[tokio::test]
+async fn nothing_listening_builds_unless_fail_if_unreachable() {
+    // A port nobody listens on: bound, then released.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("redis://127.0.0.1:{port}");
+    let timeout = Duration::from_millis(200);
+    let builder = || tower_jwt_auth::RedisStore::builder(url.clone()).timeout(timeout);
+    assert!(builder().build().await.is_ok(), "lazy by default");
+    let error = builder()
+        .fail_if_unreachable()
+        .build()
+        .await
+        .unwrap_err()
+        .to_string();
+    for part in ["did not answer", "fail_if_unreachable", "start it"] {
+        assert!(error.contains(part), "{part} in {error}");
+    }
+    assert!(!error.contains(&port.to_string()), "no URL: {error}");
+    // A Redis that answers builds with the option.
+    let Some(server) = RedisServer::start(&[]) else {
+        return;
+    };
+    tower_jwt_auth::RedisStore::builder(server.url())
+        .fail_if_unreachable()
+        .build()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn an_evicting_redis_builds_unless_require_noeviction() {
+    let Some(server) = RedisServer::start(&[]) else {
+        return;
+    };
+    let set_policy = |policy: &'static str| {
+        let url = server.url();
+        async move {
+            let mut connection = redis::Client::open(url)
+                .unwrap()
+                .get_multiplexed_async_connection()
+                .await
+                .unwrap();
+            let () = redis::cmd("CONFIG")
+                .arg("SET")
+                .arg("maxmemory-policy")
+                .arg(policy)
+                .query_async(&mut connection)
+                .await
+                .unwrap();
+        }
+    };
+    let builder = || tower_jwt_auth::RedisStore::builder(server.url());
+    set_policy("allkeys-lru").await;
+    assert!(builder().build().await.is_ok(), "only a warning by default");
+    let error = builder()
+        .require_noeviction()
+        .build()
+        .await
+        .unwrap_err()
+        .to_string();
+    for part in [
+        "allkeys-lru",
+        "require_noeviction",
+        "CONFIG SET maxmemory-policy noeviction",
+    ] {
+        assert!(error.contains(part), "{part} in {error}");
+    }
+    set_policy("noeviction").await;
+    builder().require_noeviction().build().await.unwrap();
+}

@@ -30,6 +30,8 @@ pub struct RedisStoreBuilder {
     timeout: Duration,
     max_feed_lag: Duration,
     clock: SharedClock,
+    require_noeviction: bool,
+    fail_if_unreachable: bool,
 }
 
 impl fmt::Debug for RedisStoreBuilder {
@@ -39,6 +41,8 @@ impl fmt::Debug for RedisStoreBuilder {
             .field("prefix", &self.prefix)
             .field("timeout", &self.timeout)
             .field("max_feed_lag", &self.max_feed_lag)
+            .field("require_noeviction", &self.require_noeviction)
+            .field("fail_if_unreachable", &self.fail_if_unreachable)
             .finish_non_exhaustive()
     }
 }
@@ -77,11 +81,31 @@ impl RedisStoreBuilder {
         self
     }
 
+    /// Makes [`build`](Self::build) fail unless Redis's `maxmemory-policy` is `noeviction` (read with
+    /// `CONFIG GET`; a policy it cannot read fails too). Without it an evicting policy is only a `tracing`
+    /// warning, which nobody sees without a subscriber: under memory pressure Redis may then evict revocation
+    /// markers, and revoked tokens pass again. The error names the policy found and the fix
+    /// (`CONFIG SET maxmemory-policy noeviction`, and the same in `redis.conf`).
+    pub fn require_noeviction(mut self) -> Self {
+        self.require_noeviction = true;
+        self
+    }
+
+    /// Makes [`build`](Self::build) fail when Redis does not answer within the store's
+    /// [`timeout`](Self::timeout). Without it the store is built anyway (the connection is lazy) and its calls
+    /// fail with 503 until Redis answers.
+    pub fn fail_if_unreachable(mut self) -> Self {
+        self.fail_if_unreachable = true;
+        self
+    }
+
     /// Creates the store, checks that Redis is 7.0 or later (an error otherwise), reads its
     /// `maxmemory-policy` and compares its clock with the application's (waiting at most the store's timeout for
     /// each; a `tracing` warning unless the policy is `noeviction`, or when the clocks differ by more than 5 s;
     /// see the type's docs). The connection is lazy: while Redis is unreachable the store's calls fail (503)
-    /// until it comes back. Errors for an invalid URL or prefix. Call it inside a tokio runtime.
+    /// until it comes back — unless [`fail_if_unreachable`](Self::fail_if_unreachable) makes that an error, as
+    /// [`require_noeviction`](Self::require_noeviction) does an evicting policy. Errors for an invalid URL or
+    /// prefix. Call it inside a tokio runtime.
     pub async fn build(self) -> Result<RedisStore, StoreError> {
         let layout = Layout::new(&self.prefix)?;
         let (connection, client) = open(&self.target, self.timeout)
@@ -105,14 +129,17 @@ impl RedisStoreBuilder {
             eviction_policy: None,
             clock_skew: None,
         };
-        if store
-            .read_major_version()
-            .await
-            .is_some_and(|major| major < 7)
-        {
-            return Err(StoreError::new("RedisStore needs Redis 7.0 or later"));
+        match store.read_major_version().await {
+            Some(major) if major < 7 => {
+                return Err(StoreError::new("RedisStore needs Redis 7.0 or later"))
+            }
+            None if self.fail_if_unreachable => return Err(unreachable(self.timeout)),
+            _ => {}
         }
         store.eviction_policy = store.read_eviction_policy().await;
+        if self.require_noeviction {
+            refuse_eviction(store.eviction_policy.as_deref())?;
+        }
         store.clock_skew = store.read_clock_skew(&*self.clock).await;
         // The mirror hydrates before the first check can pass; wait a little for it (checks fail closed until
         // then, as while Redis is unreachable).
@@ -123,6 +150,28 @@ impl RedisStoreBuilder {
         store.warn_about_the_server();
         Ok(store)
     }
+}
+
+/// The error of [`RedisStoreBuilder::fail_if_unreachable`] (never the URL: it may hold a password).
+fn unreachable(timeout: Duration) -> StoreError {
+    StoreError::new(format!(
+        "Redis did not answer within {timeout:?} (fail_if_unreachable): start it or fix the URL, raise the \
+         timeout, or drop fail_if_unreachable() to start anyway and answer 503 until Redis is reachable"
+    ))
+}
+
+/// The error of [`RedisStoreBuilder::require_noeviction`], unless `policy` is `noeviction`.
+fn refuse_eviction(policy: Option<&str>) -> Result<(), StoreError> {
+    let found = match policy {
+        Some("noeviction") => return Ok(()),
+        Some(policy) => format!("Redis maxmemory-policy is {policy}"),
+        None => "could not read Redis maxmemory-policy (Redis unreachable, or CONFIG disabled)"
+            .to_owned(),
+    };
+    Err(StoreError::new(format!(
+        "{found}, and require_noeviction() was asked: an evicting Redis may drop revocation markers and accept \
+         revoked tokens again; run CONFIG SET maxmemory-policy noeviction (and set it in redis.conf)"
+    )))
 }
 
 impl RedisStore {
@@ -149,6 +198,8 @@ impl RedisStore {
             timeout: DEFAULT_REDIS_TIMEOUT,
             max_feed_lag: DEFAULT_MAX_FEED_LAG,
             clock: Arc::new(SystemClock),
+            require_noeviction: false,
+            fail_if_unreachable: false,
         }
     }
 

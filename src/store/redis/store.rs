@@ -63,8 +63,12 @@ use crate::store::{Lookup, SessionRecord, StoreError, StoreFuture};
 /// **Eviction:** configure Redis with `maxmemory-policy noeviction`. Under any evicting policy a full Redis may drop
 /// revocation markers (their sets have a TTL, so `volatile-*` policies pick them first), and a dropped marker
 /// silently re-validates a revoked token. [`RedisStoreBuilder::build`](super::RedisStoreBuilder::build) reads the
-/// policy and logs a `tracing` warning unless it is `noeviction`; [`RedisStore::eviction_policy`] tells what it
-/// found. With `noeviction`, a full Redis refuses writes: logins, refreshes and revocations answer 503.
+/// policy and logs a `tracing` warning unless it is `noeviction` (seen only with a subscriber);
+/// [`RedisStore::eviction_policy`] tells what it found, and
+/// [`RedisStoreBuilder::require_noeviction`](super::RedisStoreBuilder::require_noeviction) makes any other policy a
+/// build error. [`RedisStoreBuilder::fail_if_unreachable`](super::RedisStoreBuilder::fail_if_unreachable) does
+/// the same for a Redis that does not answer at build. With `noeviction`, a full Redis refuses writes: logins,
+/// refreshes and revocations answer 503.
 ///
 /// **Clocks:** markers are kept until times the application computes, and pruned by Redis's clock; the feed is
 /// trimmed by Redis's clock alone. [`RedisStoreBuilder::build`](super::RedisStoreBuilder::build) compares the
