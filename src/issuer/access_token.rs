@@ -62,6 +62,9 @@ pub struct SessionClaims<'a> {
 }
 
 /// Signing failed, or the application's claims do not serialize to a JSON object.
+///
+/// With the feature `axum` it is a response, as the [`SessionError`](crate::session::SessionError) it converts
+/// to: a passed session cap is 400 `invalid_grant`, anything else 500 `server_error` without its message.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum IssueError {

@@ -87,7 +87,7 @@ pub enum ClaimsRejection {
     /// asks for — a programming error, not an authentication failure. The client gets a 500 with a generic
     /// body (nothing of the server's types); the application gets the explanation — the type and the fix — in
     /// this error's `Display` and (feature `tracing`) in an error event. Build the layer with `.claims::<C>()`
-    /// for the `C` the handler extracts; in a handler test, insert the claims with `testing::authenticate_as`
+    /// for the `C` the handler extracts; in a handler test, insert the claims with `testing::authenticate_as::<C>`
     /// (feature `test-util`; plain `testing::authenticate` inserts `Claims<serde_json::Value>`).
     WrongClaimsType {
         /// The claims type the handler asked for, by its public path (`tower_jwt_auth::RegisteredClaims`, not
@@ -108,7 +108,7 @@ impl fmt::Display for ClaimsRejection {
                 "the handler extracts Claims<{expected}>, but the JwtAuthLayer in front was built for another \
                  claims type: build it with .claims::<{expected}>(). In a handler test without the layer: \
                  testing::authenticate inserts Claims<serde_json::Value>; insert a {expected} with \
-                 testing::authenticate_as instead"
+                 testing::authenticate_as::<{expected}>(&mut request, &claims_json) instead"
             ),
         }
     }

@@ -240,13 +240,8 @@ where
 }
 
 fn session_error(error: SessionError) -> Response<Full<Bytes>> {
-    match error {
-        SessionError::Unavailable(_) => {
-            oauth_error(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable")
-        }
-        SessionError::Issue(_) => oauth_error(StatusCode::INTERNAL_SERVER_ERROR, "server_error"),
-        _ => oauth_error(StatusCode::BAD_REQUEST, "invalid_grant"),
-    }
+    let (status, code) = error.oauth_status();
+    oauth_error(status, code)
 }
 
 /// The refresh token of a refresh request body.

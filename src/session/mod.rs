@@ -54,6 +54,7 @@
 
 mod builder;
 mod endpoint;
+mod error_response;
 mod login;
 mod logout;
 mod pair;

@@ -6,6 +6,27 @@ use crate::issuer::IssueError;
 use crate::store::StoreError;
 
 /// Why a session operation failed.
+///
+/// With the feature `axum` it is a response: a handler returning `Result<_, SessionError>` answers an RFC 6749
+/// error (`{"error": "...", "error_description": "..."}`, `Cache-Control: no-store`) with the status and code
+/// [`RefreshEndpoint`](crate::session::RefreshEndpoint) and [`RevokeEndpoint`](crate::session::RevokeEndpoint) use: 400
+/// `invalid_grant`, 503 `temporarily_unavailable` with `Retry-After`, 500 `server_error` (without the
+/// signer's message), 400 `unsupported_token_type` for the logout errors.
+///
+/// ```
+/// # #[cfg(feature = "axum")] {
+/// use axum::{extract::State, Json};
+/// use tower_jwt_auth::{session::SessionError, Sessions, TokenPair};
+///
+/// async fn refresh(
+///     State(sessions): State<Sessions>,
+///     Json(refresh_token): Json<String>,
+/// ) -> Result<Json<TokenPair>, SessionError> {
+///     Ok(Json(sessions.refresh(&refresh_token).await?))
+/// }
+/// let _: axum::routing::MethodRouter<Sessions> = axum::routing::post(refresh);
+/// # }
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum SessionError {

@@ -1,6 +1,7 @@
 //! For unit tests of your own handlers: the extensions a verified request carries, without a layer.
 
 use http::Request;
+use serde::de::DeserializeOwned;
 
 use crate::jose::json::JsonLimits;
 use crate::token::claims_view::parse_claims;
@@ -33,16 +34,45 @@ pub fn token_info(claims: &serde_json::Value) -> TokenInfo {
 /// assert_eq!(claims["scope"], "read write");
 /// ```
 pub fn authenticate<B>(request: &mut Request<B>, claims_json: &serde_json::Value) {
-    authenticate_as(request, claims_json, claims_json.clone());
+    authenticate_as::<serde_json::Value>(request, claims_json);
 }
 
-/// [`authenticate`] with claims of your own type `C` (the one your layer is built for), beside the
-/// [`TokenInfo`] of `claims_json`.
-pub fn authenticate_as<B, C: Send + Sync + 'static>(
-    request: &mut Request<B>,
+/// [`authenticate`] with claims of your own type `C` (the one your layer is built for with `.claims::<C>()`):
+/// `claims_json` deserialised into `C` as `Claims<C>`, beside its [`TokenInfo`], so a handler taking
+/// `Claims<C>` gets them as it would behind the layer.
+///
+/// ```
+/// use serde::Deserialize;
+/// use tower_jwt_auth::testing::authenticate_as;
+/// use tower_jwt_auth::{Claims, TokenInfo};
+///
+/// #[derive(Deserialize)]
+/// struct MyClaims {
+///     sub: String,
+///     role: String,
+/// }
+///
+/// let mut request = http::Request::new(());
+/// authenticate_as::<MyClaims>(&mut request, &serde_json::json!({ "sub": "alice", "role": "admin" }));
+/// let claims = request.extensions().get::<Claims<MyClaims>>().unwrap();
+/// assert_eq!((claims.sub.as_str(), claims.role.as_str()), ("alice", "admin"));
+/// assert_eq!(request.extensions().get::<TokenInfo>().unwrap().subject(), Some("alice"));
+/// ```
+///
+/// # Panics
+///
+/// When `claims_json` does not deserialise into `C` (naming `C` and serde's reason), or is not a claims
+/// object the layer could read: a test's mistake, not a runtime condition.
+pub fn authenticate_as<C: DeserializeOwned + Send + Sync + 'static>(
+    request: &mut Request<impl Sized>,
     claims_json: &serde_json::Value,
-    claims: C,
 ) {
+    let claims = C::deserialize(claims_json).unwrap_or_else(|error| {
+        panic!(
+            "testing::authenticate_as: the claims JSON does not fit {}: {error}",
+            std::any::type_name::<C>()
+        )
+    });
     let extensions = request.extensions_mut();
     extensions.insert(token_info(claims_json));
     extensions.insert(Claims::new(claims));

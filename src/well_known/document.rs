@@ -41,6 +41,17 @@ pub(crate) fn oauth_error(status: StatusCode, code: &str) -> Response<Full<Bytes
     json_response(status, serde_json::json!({ "error": code }).to_string())
 }
 
+/// An OAuth error answer with an `error_description` (RFC 6749 §5.2).
+#[cfg(feature = "axum")]
+pub(crate) fn described_oauth_error(
+    status: StatusCode,
+    code: &str,
+    description: &str,
+) -> Response<Full<Bytes>> {
+    let body = serde_json::json!({ "error": code, "error_description": description });
+    json_response(status, body.to_string())
+}
+
 /// A token endpoint's JSON answer: `Cache-Control: no-store` and `Pragma: no-cache` (RFC 6749 §5.1).
 pub(crate) fn json_response(status: StatusCode, body: String) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(Bytes::from(body)));

@@ -1,6 +1,6 @@
 //! The verifying layer, one behaviour per file: the bearer header; time claims, issuer and audience, the
 //! access-token profile, the members of a claims set; the JWS structure, algorithms, key material, key kinds
-//! and key selection; authorization, and a per-route layer placed outside the auth layer; the layer in axum,
+//! and key selection; authorization, and a per-route layer placed outside the auth layer; the handler test helpers; the layer in axum,
 //! hyper and tower-http, the tower contract, the verified-token cache, hostile input, keep-alive connections and
 //! `Connection: close`, properties, and RFC 9728 resource metadata.
 
@@ -14,6 +14,7 @@ mod axum_router;
 mod bearer_header;
 mod claim_members;
 mod connection_close;
+mod handler_test_helpers;
 mod hostile_input;
 mod hyper_server;
 mod issuer_and_audience;

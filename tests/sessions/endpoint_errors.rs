@@ -14,8 +14,8 @@ use tower_jwt_auth::{
     store::RotateRequest, store::StoreError, store::StoreFuture, SessionStore, Sessions, TokenInfo,
 };
 
-/// A store whose backend is down: every call fails.
-struct DownStore;
+/// A store whose backend is down: every call fails (also used by `error_responses`).
+pub(crate) struct DownStore;
 
 impl RevocationCheck for DownStore {
     fn is_revoked(&self, _: &TokenInfo) -> Lookup<bool> {

@@ -2,7 +2,7 @@
 //! memory store, and a real Redis): logout, logout everywhere, refresh rotation and reuse, revocation lifetimes,
 //! bounded storage, what sliding renews, the claims of the sessions' tokens, partner issuers, a layer wired to the
 //! sessions, stores failing halfway, successor keys; the lifecycle model test, sliding sessions and their action
-//! paths, the refresh and revoke endpoints and their errors, and the asynchronous revocation path.
+//! paths, the refresh and revoke endpoints and their errors, session and issue errors as axum responses, and the asynchronous revocation path.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -12,6 +12,7 @@ mod fixtures;
 mod bounded_storage;
 mod builder_errors;
 mod endpoint_errors;
+mod error_responses;
 mod foreign_issuers;
 mod issued_claims;
 mod layer_wiring;
