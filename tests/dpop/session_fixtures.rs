@@ -12,7 +12,8 @@ use tower::ServiceExt;
 use tower_jwt_auth::dpop::Dpop;
 use tower_jwt_auth::{session::RefreshEndpoint, TokenPair};
 
-pub(crate) const ORIGIN: &str = "https://api.example.com";
+/// The resource the session tests' proofs name: the same origin as every other DPoP test.
+pub(crate) use crate::fixtures::ORIGIN;
 
 pub(crate) fn rules(f: &Fixture) -> Dpop {
     Dpop::builder()
