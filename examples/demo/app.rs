@@ -1,0 +1,157 @@
+//! The demo's router: the layer, the sessions and every route.
+
+use std::time::Duration;
+
+use axum::http::{header, Method};
+use axum::routing::{get, post};
+use axum::Router;
+use serde_json::Value;
+use tower_jwt_auth::dpop::{jwk_thumbprint, Dpop, DpopPolicy};
+use tower_jwt_auth::{
+    issuer::JwksEndpoint, issuer::JWKS_PATH, rejection::JsonResponder, session::RefreshEndpoint,
+    session::RevokeEndpoint, sliding::SlidingPolicy, well_known::ProtectedResourceMetadata,
+    JwtAuthLayer, Sessions, SigningKey, TokenIssuer,
+};
+
+use crate::accounts::login;
+use crate::handlers::*;
+use crate::read_body::read_body_first;
+use crate::settings::*;
+use crate::stores::store;
+use crate::BoxError;
+
+#[derive(Clone)]
+pub(crate) struct AppState {
+    pub(crate) sessions: Sessions,
+    pub(crate) dpop: Dpop,
+    pub(crate) policy: DpopPolicy,
+}
+
+/// The Prometheus recorder the crate's `metrics` feature reports to, installed once per process.
+pub(crate) fn prometheus() -> Result<metrics_exporter_prometheus::PrometheusHandle, BoxError> {
+    static HANDLE: std::sync::OnceLock<metrics_exporter_prometheus::PrometheusHandle> =
+        std::sync::OnceLock::new();
+    if let Some(handle) = HANDLE.get() {
+        return Ok(handle.clone());
+    }
+    let handle = metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder()?;
+    Ok(HANDLE.get_or_init(|| handle).clone())
+}
+
+/// The demo's app; `public_url` is its external origin (`PUBLIC_URL`), the RFC 9728 resource identifier.
+pub(crate) async fn app(public_url: &str) -> Result<Router, BoxError> {
+    let metrics = prometheus()?;
+    let alg = algorithm(&env_or("JWT_ALG", "HS256"))?;
+    let issuer_name = env_or("JWT_ISSUER", "demo");
+    let audience = env_or("JWT_AUDIENCE", "demo-api");
+    let (signing, refresh_key) = keys(alg)?;
+    let issuer = |key: SigningKey| {
+        TokenIssuer::builder(key)
+            .issuer(&issuer_name)
+            .audience(&audience)
+            .ttl(env_secs("ACCESS_TTL_SECS", 900)?)
+            // Tokens minted by other tools with the demo's key may live up to a day: revocation markers are
+            // kept that long, and the demo's own tokens that claim longer lives are refused.
+            .max_ttl(env_secs("ACCESS_TTL_SECS", 900)?.max(Duration::from_secs(24 * 3600)))
+            .client_id("demo")
+            .build()
+            .map_err(BoxError::from)
+    };
+    // An asymmetric key is published at /.well-known/jwks.json under its RFC 7638 thumbprint as `kid`, which
+    // its tokens name; an HMAC secret is never published.
+    let signing = match issuer(signing.clone())?.jwks().keys.first() {
+        Some(public) => {
+            let kid = jwk_thumbprint(public).ok_or("the public key has no thumbprint")?;
+            signing.with_kid(&kid)?
+        }
+        None => signing,
+    };
+    let issuer = issuer(signing)?;
+    check_public_key(alg, &issuer, &issuer_name)?;
+    let (store, replay) = store().await?;
+    let policy = dpop_policy()?;
+    // DPoP proofs name PUBLIC_URL + path; with a shared store, used proofs are shared too.
+    let mut dpop = Dpop::builder().public_url(public_url);
+    if let Some(replay) = replay {
+        dpop = dpop.replay_cache(replay);
+    }
+    let dpop = dpop.build()?;
+    // One session cap for refresh and sliding: the policy comes from the sessions.
+    let sessions = Sessions::builder(issuer, store)
+        .refresh_ttl(env_secs("REFRESH_TTL_SECS", 1_209_600)?)
+        .max_session(env_secs("MAX_SESSION_SECS", 30 * 24 * 3600)?)
+        .successor_key(refresh_key)
+        .build()?;
+    let mut auth = JwtAuthLayer::builder();
+    if std::env::var("TOKEN_CACHE").as_deref() == Ok("0") {
+        auth = auth.disable_token_cache();
+    }
+    if let Ok(url) = std::env::var("JWKS_URL") {
+        // Tokens signed by the keys of this JWK Set are accepted too (same issuer and audience rules).
+        eprintln!("also trusting the keys of {url}");
+        // https, or http on a loopback host (a local identity provider); any other http URL is refused.
+        auth = auth.jwks(tower_jwt_auth::keys::Jwks::url(&url)?.allow_http());
+    }
+    // One call wires the layer to the sessions (issuer, its keys and their rotations, audience, revocation
+    // store, clock); the sliding policy names only its actions.
+    let auth = auth
+        .claims::<Value>()
+        .sessions(&sessions)
+        .sliding(SlidingPolicy::new().action(Method::POST, "/posts"))
+        .realm("demo")
+        .dpop(&dpop, policy)
+        .responder(JsonResponder)
+        // RFC 9728: every challenge points to the metadata document served below.
+        .resource_metadata_url(ProtectedResourceMetadata::well_known_url(public_url))
+        .build()?;
+    let metadata_url: http::Uri = ProtectedResourceMetadata::well_known_url(public_url).parse()?;
+    let metadata = auth
+        .resource_metadata(public_url)
+        .scopes_supported(["read", "write"])
+        .resource_name("tower-jwt-auth demo");
+    let protected = Router::new()
+        .route(
+            "/posts",
+            // Derived from the layer: same realm, responder and claims type.
+            post(create_post).route_layer(auth.require_scopes(["write"])?),
+        )
+        .route("/me", get(me))
+        .route("/logout", post(logout))
+        .route("/logout-all", post(logout_all))
+        .layer(auth.clone());
+    let state = AppState {
+        sessions: sessions.clone(),
+        dpop: dpop.clone(),
+        policy,
+    };
+    Ok(Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        // The crate's counters in the Prometheus text format, unauthenticated like /healthz (keep it on an
+        // internal network in production).
+        .route(
+            "/metrics",
+            get(move || {
+                let metrics = metrics.clone();
+                async move {
+                    (
+                        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+                        metrics.render(),
+                    )
+                }
+            }),
+        )
+        .route_service(metadata_url.path(), metadata.into_service())
+        .route("/login", post(login))
+        .route_service(JWKS_PATH, JwksEndpoint::new(sessions.issuer().clone()))
+        .route_service(
+            "/refresh",
+            RefreshEndpoint::new(sessions.clone()).dpop(&dpop, policy),
+        )
+        .route_service(
+            "/revoke",
+            RevokeEndpoint::new(sessions).with_access_tokens(auth),
+        )
+        .merge(protected)
+        .with_state(state)
+        .layer(axum::middleware::from_fn(read_body_first)))
+}
