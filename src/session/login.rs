@@ -1,8 +1,8 @@
-//! Starting a session: [`Sessions::login`] and [`Sessions::login_with`].
+//! Starting a session: [`Sessions::login`], [`Sessions::login_with`] and [`Sessions::login_with_options`].
 
 use serde::Serialize;
 
-use super::{SessionError, Sessions, TokenPair};
+use super::{LoginOptions, SessionError, Sessions, TokenPair};
 use crate::dpop::DpopProof;
 use crate::issuer::IssueError;
 use crate::session::refresh_token::RefreshToken;
@@ -30,11 +30,26 @@ impl Sessions {
         claims: &T,
         proof: Option<&DpopProof>,
     ) -> Result<TokenPair, SessionError> {
+        let mut options = LoginOptions::new();
+        if let Some(proof) = proof {
+            options = options.dpop(proof);
+        }
+        self.login_with_options(subject, claims, options).await
+    }
+
+    /// [`login`](Self::login) with everything else the login request shows ([`LoginOptions`]): a DPoP proof to
+    /// bind the pair to, the client's user agent.
+    pub async fn login_with_options<T: Serialize + ?Sized>(
+        &self,
+        subject: &str,
+        claims: &T,
+        options: LoginOptions,
+    ) -> Result<TokenPair, SessionError> {
         let inner = &*self.inner;
         let claims = serde_json::to_string(claims)
             .map_err(|e| SessionError::Issue(IssueError::Serialize(e)))?;
         let now = inner.clock.now();
-        let jkt = proof.map(DpopProof::thumbprint);
+        let jkt = options.dpop.as_ref().map(DpopProof::thumbprint);
         let refresh = RefreshToken::generate(&inner.successor_key, jkt);
         let session = SessionRecord {
             session_id: refresh.session_id().to_owned(),

@@ -57,6 +57,7 @@ mod endpoint;
 mod error_response;
 mod login;
 mod logout;
+mod options;
 mod pair;
 mod refresh;
 mod refresh_token;
@@ -68,6 +69,7 @@ pub(crate) mod timed_store;
 
 pub use builder::{SessionsBuilder, MAX_GRACE_PERIOD};
 pub use endpoint::{RefreshEndpoint, RevokeEndpoint};
+pub use options::{LoginOptions, RefreshOptions};
 pub use pair::TokenPair;
 pub use session_error::SessionError;
 pub use sessions::Sessions;

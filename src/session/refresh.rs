@@ -1,6 +1,6 @@
 //! Rotating a refresh token: [`Sessions::refresh`], reuse detection and the grace period.
 
-use super::{SessionError, Sessions, TokenPair};
+use super::{RefreshOptions, SessionError, Sessions, TokenPair};
 use crate::dpop::DpopProof;
 use crate::session::refresh_token::RefreshToken;
 use crate::store::{RefreshGrant, RotateOutcome, RotateRequest};
@@ -21,8 +21,22 @@ impl Sessions {
         refresh_token: &str,
         proof: Option<&DpopProof>,
     ) -> Result<TokenPair, SessionError> {
+        let mut options = RefreshOptions::new();
+        if let Some(proof) = proof {
+            options = options.dpop(proof);
+        }
+        self.refresh_with_options(refresh_token, options).await
+    }
+
+    /// [`refresh`](Self::refresh) with everything else the refresh request shows ([`RefreshOptions`]): the
+    /// DPoP proof, the client's user agent.
+    pub async fn refresh_with_options(
+        &self,
+        refresh_token: &str,
+        options: RefreshOptions,
+    ) -> Result<TokenPair, SessionError> {
         let inner = &*self.inner;
-        let jkt = proof.map(DpopProof::thumbprint);
+        let jkt = options.dpop.as_ref().map(DpopProof::thumbprint);
         let presented = Self::presented(refresh_token, jkt)?;
         let now = inner.clock.now();
         let successor = presented.successor(&inner.successor_key, jkt);
