@@ -162,6 +162,9 @@
 //! | `jwt_auth_sliding_reissued_total` | counter | — | tokens reissued on sliding actions |
 //! | `jwt_auth_store_call_seconds` | histogram | `operation` | session-store calls made by `Sessions` |
 //! | `jwt_auth_store_errors_total` | counter | `operation` | session-store calls that failed |
+//! | `jwt_auth_audit_events_total` | counter | `event` (`login`, `refresh`, `reuse_detected`, `logout`, `logout_all`, `revoke`, `session_ended`, `sliding_reissue`, `dpop_replay`) | audit events (see [`audit`]) |
+//! | `jwt_auth_refresh_reuse_detected_total` | counter | — | refresh-token reuse detected (each revoked its session) |
+//! | `jwt_auth_audit_dropped_total` | counter | — | audit events an `AuditChannel` dropped (queue full) |
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
@@ -177,6 +180,7 @@ pub struct ReadmeDoctests;
 #[macro_use]
 mod macros;
 
+pub mod audit;
 pub mod authorize;
 pub mod clock;
 mod crypto;

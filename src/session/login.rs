@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use super::{LoginOptions, SessionError, Sessions, TokenPair};
+use crate::audit::AuditEventKind;
 use crate::dpop::DpopProof;
 use crate::issuer::IssueError;
 use crate::session::refresh_token::RefreshToken;
@@ -89,6 +90,12 @@ impl Sessions {
                 "the login raced a logout everywhere of the same user; log in again",
             )));
         }
+        self.auditor().emit(
+            self.audit_event(AuditEventKind::Login)
+                .subject(Some(subject))
+                .session_id(Some(refresh.session_id()))
+                .user_agent(options.user_agent.as_deref()),
+        );
         Ok(self.pair(access, &refresh, now))
     }
 }

@@ -60,6 +60,7 @@ mod logout;
 mod options;
 mod pair;
 mod refresh;
+mod refresh_proof;
 mod refresh_token;
 mod session_error;
 mod sessions;
@@ -69,7 +70,7 @@ pub(crate) mod timed_store;
 
 pub use builder::{SessionsBuilder, MAX_GRACE_PERIOD};
 pub use endpoint::{RefreshEndpoint, RevokeEndpoint};
-pub use options::{LoginOptions, RefreshOptions};
+pub use options::{LoginOptions, RefreshOptions, MAX_USER_AGENT_LEN};
 pub use pair::TokenPair;
 pub use session_error::SessionError;
 pub use sessions::Sessions;

@@ -59,6 +59,10 @@ impl<C, R> JwtAuthBuilder<C, R> {
             provider,
         )?;
         let sliding = settings.sliding()?;
+        // Refused DPoP replays go to the sessions' audit hook (the one place it is configured).
+        if let (Some(dpop), Some(sessions)) = (&mut settings.dpop, &settings.sessions) {
+            dpop.audit = sessions.auditor().clone();
+        }
         let verifier = Verifier {
             domains,
             provider,
