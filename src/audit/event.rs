@@ -24,7 +24,7 @@ pub enum AuditEventKind {
     /// [`RevokeEndpoint`](crate::session::RevokeEndpoint)).
     Revoke,
     /// A user ended one of their sessions from the device list
-    /// (`Sessions::end_session_of`).
+    /// ([`Sessions::end_session_of`](crate::Sessions::end_session_of)).
     SessionEnded,
     /// A sliding action's response carried a renewed access token.
     SlidingReissue,

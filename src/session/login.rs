@@ -52,13 +52,14 @@ impl Sessions {
         let now = inner.clock.now();
         let jkt = options.dpop.as_ref().map(DpopProof::thumbprint);
         let refresh = RefreshToken::generate(&inner.successor_key, jkt);
-        let session = SessionRecord {
-            session_id: refresh.session_id().to_owned(),
-            subject: subject.to_owned(),
-            auth_time: now,
-            expires_at: now.saturating_add(inner.max_session),
+        let session = SessionRecord::new(
+            refresh.session_id(),
+            subject,
+            now,
+            now.saturating_add(inner.max_session),
             claims,
-        };
+        )
+        .with_user_agent(options.user_agent.clone());
         let access = self.access_token(&session, jkt)?;
         let grant = RefreshGrant {
             generation: refresh.generation(),

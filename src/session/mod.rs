@@ -53,6 +53,7 @@
 //! axum's `route_service`, hyper or tonic.
 
 mod builder;
+mod devices;
 mod endpoint;
 mod error_response;
 mod login;
@@ -69,6 +70,7 @@ pub mod sliding;
 pub(crate) mod timed_store;
 
 pub use builder::{SessionsBuilder, MAX_GRACE_PERIOD};
+pub use devices::{DeviceList, DeviceSession, DEVICE_PAGE_SIZE};
 pub use endpoint::{RefreshEndpoint, RevokeEndpoint};
 pub use options::{LoginOptions, RefreshOptions, MAX_USER_AGENT_LEN};
 pub use pair::TokenPair;

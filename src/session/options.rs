@@ -57,7 +57,7 @@ impl LoginOptions {
     }
 
     /// The client's `User-Agent` header, recorded with the session (cut to [`MAX_USER_AGENT_LEN`] bytes) for
-    /// the device list (`Sessions::sessions_of`) and the audit events.
+    /// the device list ([`Sessions::sessions_of`](crate::Sessions::sessions_of)) and the audit events.
     pub fn user_agent(mut self, user_agent: &str) -> Self {
         self.user_agent = Some(truncated_user_agent(user_agent));
         self
