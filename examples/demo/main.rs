@@ -8,6 +8,8 @@
 
 mod accounts;
 mod app;
+mod audit_log;
+mod devices;
 mod handlers;
 mod read_body;
 mod settings;

@@ -311,3 +311,33 @@ async fn user_agents_are_cut_and_the_channel_drops_rather_than_blocks() {
         ]
     );
 }
+
+#[tokio::test]
+async fn a_session_ended_from_the_device_list_is_reported_with_its_user_agent() {
+    let a = Audited::new();
+    let laptop = a.login("alice").await;
+    let phone = a
+        .sessions
+        .login_with_options(
+            "alice",
+            &json!({}),
+            LoginOptions::new().user_agent("phone/1"),
+        )
+        .await
+        .unwrap();
+    let bob = a.login("bob").await;
+    a.take();
+    let me = a.layer.verify_token(laptop.access_token()).unwrap().1;
+    // Another user's session: not ended, not reported.
+    assert!(!a.sessions.end_session_of(&me, &sid(&bob)).await.unwrap());
+    assert!(a.take().is_empty());
+    a.clock.advance(30);
+    assert!(a.sessions.end_session_of(&me, &sid(&phone)).await.unwrap());
+    let event = a.one(AuditEventKind::SessionEnded);
+    assert_event(
+        &event,
+        (Some("alice"), Some(&sid(&phone)), Some("phone/1")),
+        T0 + 30,
+        &phone,
+    );
+}
