@@ -207,7 +207,8 @@ pub enum RotateOutcome {
 /// use std::sync::atomic::{AtomicU64, Ordering};
 /// use std::sync::Arc;
 /// use tower_jwt_auth::store::{
-///     Lookup, NewSession, RevocationCheck, RotateOutcome, RotateRequest, StoreFuture,
+///     ListSessions, Lookup, NewSession, RevocationCheck, RotateOutcome, RotateRequest, SessionPage,
+///     SessionRecord, StoreFuture,
 /// };
 /// use tower_jwt_auth::{MemoryStore, SessionStore, TokenInfo};
 ///
@@ -249,6 +250,13 @@ pub enum RotateOutcome {
 ///     }
 ///     fn revoke_subject(&self, issuer: &str, subject: &str, not_before: i64, until: i64) -> StoreFuture<()> {
 ///         self.inner.revoke_subject(issuer, subject, not_before, until)
+///     }
+///     // The device list ("your devices"): a bounded page of a subject's live sessions, and one session by id.
+///     fn list_sessions(&self, request: ListSessions) -> StoreFuture<SessionPage> {
+///         self.inner.list_sessions(request)
+///     }
+///     fn find_session(&self, session_id: &str, now: i64) -> StoreFuture<Option<SessionRecord>> {
+///         self.inner.find_session(session_id, now)
 ///     }
 ///     // Process-local like the memory store it wraps (a store shared with other processes keeps the default,
 ///     // `true`, and its sessions need a stable successor key).
