@@ -96,17 +96,6 @@ impl SessionRecord {
         self
     }
 
-    /// The same record with what a device list shows, as a store reads it back: the last rotation (before any:
-    /// earlier than the start), the start, the user agent recorded at login.
-    pub(crate) fn with_device(
-        self,
-        (rotated_at, created_at, user_agent): (i64, i64, Option<String>),
-    ) -> Self {
-        self.with_created_at(created_at)
-            .with_last_refresh_at(rotated_at)
-            .with_user_agent(user_agent)
-    }
-
     /// The same record, with the user agent recorded at login.
     pub fn with_user_agent(mut self, user_agent: Option<String>) -> Self {
         self.user_agent = user_agent.filter(|ua| !ua.is_empty());
