@@ -113,7 +113,7 @@ pub(crate) async fn app(public_url: &str) -> Result<Router, BoxError> {
         .route(
             "/posts",
             // Derived from the layer: same realm, responder and claims type.
-            post(create_post).route_layer(auth.require_scopes(["write"])?),
+            post(create_post).route_layer(auth.require_scopes(["write"])),
         )
         .route("/me", get(me))
         .route("/logout", post(logout))
