@@ -107,6 +107,27 @@ impl JwtAuthLayer {
     pub fn builder() -> JwtAuthBuilder {
         JwtAuthBuilder::new()
     }
+
+    /// Starts configuring the layer for tokens that `sessions` mint — the one way to build it for sessions:
+    /// [`builder`](Self::builder)`().`[`sessions`](JwtAuthBuilder::sessions)`(sessions)`, so their issuer, its
+    /// keys (rotations and retirements included), audience, revocation store and clock are taken from them and
+    /// never configured a second time.
+    ///
+    /// ```
+    /// use tower_jwt_auth::{Algorithm, JwtAuthLayer, MemoryStore, Sessions, SigningKey, TokenIssuer};
+    ///
+    /// let issuer = TokenIssuer::builder(SigningKey::hmac(Algorithm::HS256, &[42u8; 32])?)
+    ///     .issuer("https://auth.example.com")
+    ///     .audience("my-api")
+    ///     .build()?;
+    /// let sessions = Sessions::builder(issuer, MemoryStore::new()).build()?;
+    /// let auth = JwtAuthLayer::for_sessions(&sessions).build()?;
+    /// # let _ = auth;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn for_sessions(sessions: &crate::session::Sessions) -> JwtAuthBuilder {
+        Self::builder().sessions(sessions)
+    }
 }
 
 impl JwtAuthBuilder {
