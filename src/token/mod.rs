@@ -15,7 +15,9 @@ pub(crate) mod requirements;
 pub(crate) mod source;
 pub(crate) mod validation;
 pub(crate) mod verifier;
+pub(crate) mod websocket;
 
 pub use claims::{Audience, RegisteredClaims};
 pub use info::{Claims, TokenInfo};
 pub use source::{token_source_fn, BearerHeader, CookieSource, TokenSource, TokenSourceFn};
+pub use websocket::ACCESS_TOKEN_PROTOCOL;

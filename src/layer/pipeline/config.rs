@@ -11,7 +11,9 @@ use crate::session::sliding::Sliding;
 use crate::store::RevocationCheck;
 use crate::token::cache::TokenCache;
 use crate::token::requirements::Requirements;
+use crate::session::CsrfTokens;
 use crate::token::source::TokenSource;
+use crate::token::websocket::WebSocketTokens;
 use crate::token::verifier::Verifier;
 use crate::trace::PreflightWarning;
 
@@ -21,6 +23,10 @@ pub(crate) struct AuthConfig<C, R> {
     pub(crate) verifier: Verifier,
     /// Where tokens are looked for (at most one may carry one).
     pub(crate) sources: Vec<Box<dyn TokenSource>>,
+    /// The WebSocket handshake sources the layer reads.
+    pub(crate) websocket: WebSocketTokens,
+    /// The CSRF guard of requests authenticated by cookie (`None`: no cookie source, or opted out).
+    pub(crate) csrf: Option<CsrfTokens>,
     /// DPoP-bound tokens and their proofs, when the layer takes them.
     pub(crate) dpop: Option<LayerDpop>,
     /// Requests without any token pass through without claims.
@@ -51,6 +57,8 @@ impl<C, R> fmt::Debug for AuthConfig<C, R> {
             .field("verifier", &self.verifier)
             .field("sources", &self.sources)
             .field("dpop", &self.dpop)
+            .field("websocket", &self.websocket)
+            .field("csrf", &self.csrf)
             .field("optional", &self.optional)
             .field("requirements", &self.requirements)
             .field("realm", &self.challenges.realm())
