@@ -69,11 +69,12 @@ pub mod sliding;
 #[cfg(feature = "metrics")]
 pub(crate) mod timed_store;
 
-pub use browser::{
-    BrowserLogoutEndpoint, BrowserRefreshEndpoint, BrowserSessions, BrowserSessionsBuilder, CsrfTokens,
-    DEFAULT_ACCESS_COOKIE, DEFAULT_CSRF_COOKIE, DEFAULT_CSRF_HEADER, DEFAULT_REFRESH_COOKIE,
-};
 pub(crate) use browser::is_cross_site as browser_is_cross_site;
+pub use browser::{
+    BrowserLogoutEndpoint, BrowserRefreshEndpoint, BrowserSessions, BrowserSessionsBuilder,
+    CsrfTokens, DEFAULT_ACCESS_COOKIE, DEFAULT_CSRF_COOKIE, DEFAULT_CSRF_HEADER,
+    DEFAULT_REFRESH_COOKIE,
+};
 pub use builder::{SessionsBuilder, MAX_GRACE_PERIOD};
 pub use endpoint::{RefreshEndpoint, RevokeEndpoint};
 pub use options::{LoginOptions, RefreshOptions};

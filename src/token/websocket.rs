@@ -36,8 +36,10 @@ pub(crate) fn is_upgrade(method: &Method, headers: &HeaderMap) -> bool {
 
 /// Whether the query names an `access_token` parameter at all.
 pub(crate) fn has_query_token(uri: &Uri) -> bool {
-    uri.query()
-        .is_some_and(|q| q.split('&').any(|pair| pair.split('=').next() == Some(QUERY_PARAMETER)))
+    uri.query().is_some_and(|q| {
+        q.split('&')
+            .any(|pair| pair.split('=').next() == Some(QUERY_PARAMETER))
+    })
 }
 
 /// The one `access_token` query parameter: none, or malformed (400) when repeated, empty, or outside the
@@ -136,12 +138,22 @@ mod tests {
     #[test]
     fn query_tokens() {
         let uri = |s: &str| s.parse::<Uri>().unwrap();
-        assert_eq!(query_token(&uri("/ws?a=1&access_token=x.y.z")).unwrap(), Some("x.y.z"));
+        assert_eq!(
+            query_token(&uri("/ws?a=1&access_token=x.y.z")).unwrap(),
+            Some("x.y.z")
+        );
         assert_eq!(query_token(&uri("/ws?a=1")).unwrap(), None);
-        for bad in ["/ws?access_token=", "/ws?access_token=a&access_token=b", "/ws?access_token=a%20b"] {
+        for bad in [
+            "/ws?access_token=",
+            "/ws?access_token=a&access_token=b",
+            "/ws?access_token=a%20b",
+        ] {
             assert!(query_token(&uri(bad)).is_err(), "{bad}");
         }
-        assert_eq!(redact_query(&uri("/ws?a=1&access_token=x&b=2")), "/ws?a=1&b=2");
+        assert_eq!(
+            redact_query(&uri("/ws?a=1&access_token=x&b=2")),
+            "/ws?a=1&b=2"
+        );
         assert_eq!(redact_query(&uri("/ws?access_token=x")), "/ws");
     }
 
@@ -152,10 +164,16 @@ mod tests {
             h.insert(header::SEC_WEBSOCKET_PROTOCOL, v.parse().unwrap());
             h
         };
-        assert_eq!(protocol_token(&headers("access_token, x.y.z")).unwrap(), Some("x.y.z"));
+        assert_eq!(
+            protocol_token(&headers("access_token, x.y.z")).unwrap(),
+            Some("x.y.z")
+        );
         assert_eq!(protocol_token(&headers("chat, v2")).unwrap(), None);
         assert!(protocol_token(&headers("access_token")).is_err());
-        assert_eq!(protocol_token(&headers("access_token, a, chat")).unwrap(), Some("a"));
+        assert_eq!(
+            protocol_token(&headers("access_token, a, chat")).unwrap(),
+            Some("a")
+        );
         let mut h = headers("chat, access_token, x.y.z");
         strip_protocol_token(&mut h);
         assert_eq!(h[header::SEC_WEBSOCKET_PROTOCOL], "chat, access_token");

@@ -90,7 +90,8 @@ async fn item_02_rfc6750_2_one_method_per_request() {
     let with_cookie = builder_for(Algorithm::HS256)
         .cookie("at")
         .allow_cookies_without_csrf()
-        .build().unwrap();
+        .build()
+        .unwrap();
     let token = hs256(&claims());
     let header = format!("Bearer {token}");
     // Header plus query string, whether or not the cookie source is on.
@@ -146,7 +147,8 @@ async fn item_04_rfc6750_2_3_query_tokens_are_off() {
     let with_cookie = builder_for(Algorithm::HS256)
         .cookie("at")
         .allow_cookies_without_csrf()
-        .build().unwrap();
+        .build()
+        .unwrap();
     for layer in [hs256_layer(), with_cookie] {
         let query = Request::get(format!("/?access_token={}", hs256(&claims())))
             .body(String::new())
@@ -181,7 +183,8 @@ async fn the_cookie_source_is_opt_in() {
     let with_cookie = builder_for(Algorithm::HS256)
         .cookie("at")
         .allow_cookies_without_csrf()
-        .build().unwrap();
+        .build()
+        .unwrap();
     let response = send(&with_cookie, request()).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.body(), "alice");
@@ -253,7 +256,8 @@ async fn token_headers_are_marked_sensitive_for_the_layers_further_in() {
     let layer = builder_for(Algorithm::HS256)
         .cookie("at")
         .allow_cookies_without_csrf()
-        .build().unwrap();
+        .build()
+        .unwrap();
     let seen = |request: Request<String>| async move {
         let sensitive = |name: &str| request.headers().get(name).map(|v| v.is_sensitive());
         let body = format!("{:?} {:?}", sensitive("authorization"), sensitive("cookie"));

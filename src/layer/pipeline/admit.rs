@@ -84,7 +84,9 @@ where
     };
     let ambient = found.ambient();
     let outcome = match verify_now(config, token, now, true, &mut bind) {
-        Ok(verified) => decide(config, method, client_uri, token, verified, checked, now, ambient),
+        Ok(verified) => decide(
+            config, method, client_uri, token, verified, checked, now, ambient,
+        ),
         Err(Unverified::Refused(error)) => Err(error),
         Err(Unverified::WaitForKeys(wait)) => Ok(after_key_fetch(
             Arc::clone(config),
@@ -104,7 +106,11 @@ where
 
 /// The decision once the awaited key-set fetch is done: looks again without waiting a second time (still
 /// unknown is a refusal), then decides as [`admit`] would have.
-fn after_key_fetch<C, R>(config: Arc<AuthConfig<C, R>>, request: Request<'_>, wait: KeyWait) -> Outcome<C>
+fn after_key_fetch<C, R>(
+    config: Arc<AuthConfig<C, R>>,
+    request: Request<'_>,
+    wait: KeyWait,
+) -> Outcome<C>
 where
     C: DeserializeOwned + Send + Sync + 'static,
     R: Send + Sync + 'static,

@@ -8,13 +8,13 @@ use crate::clock::SharedClock;
 use crate::layer::pipeline::dpop::LayerDpop;
 use crate::layer::rejection::Challenges;
 use crate::session::sliding::Sliding;
+use crate::session::CsrfTokens;
 use crate::store::RevocationCheck;
 use crate::token::cache::TokenCache;
 use crate::token::requirements::Requirements;
-use crate::session::CsrfTokens;
 use crate::token::source::TokenSource;
-use crate::token::websocket::WebSocketTokens;
 use crate::token::verifier::Verifier;
+use crate::token::websocket::WebSocketTokens;
 use crate::trace::PreflightWarning;
 
 /// Everything [`JwtAuthBuilder::build`](crate::JwtAuthBuilder::build) checked, for claims type `C` and responder `R`.

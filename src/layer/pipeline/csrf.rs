@@ -31,7 +31,10 @@ pub(crate) fn csrf_evidence(
     headers: &HeaderMap,
 ) -> Option<CsrfEvidence> {
     let guard = guard.filter(|_| found.ambient())?;
-    let safe = matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE);
+    let safe = matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
+    );
     if safe && !is_upgrade(method, headers) {
         return None;
     }
@@ -59,13 +62,16 @@ pub(crate) fn check_csrf(
         return Ok(());
     };
     let refused = evidence.cross_site
-        || evidence.double_submit.as_ref().is_some_and(|(header, cookie)| {
-            !guard.check_double_submit(
-                header.as_ref().map(HeaderValue::as_bytes),
-                cookie.as_deref(),
-                info.session_id(),
-            )
-        });
+        || evidence
+            .double_submit
+            .as_ref()
+            .is_some_and(|(header, cookie)| {
+                !guard.check_double_submit(
+                    header.as_ref().map(HeaderValue::as_bytes),
+                    cookie.as_deref(),
+                    info.session_id(),
+                )
+            });
     match refused {
         true => Err(AuthErrorKind::InvalidCsrfToken.into()),
         false => Ok(()),

@@ -1,5 +1,6 @@
 //! Step 5a: a WebSocket handshake admitted with a token of its own sources hands the inner service a request
-//! without that token (the query parameter removed, the subprotocol pair cut to `access_token`), and its
+//! without that token (the query parameter removed from the URI and from axum's `OriginalUri`, the
+//! subprotocol pair cut to `access_token`), and its
 //! `101` answer selects the `access_token` subprotocol when the inner service selected none.
 
 use http::{Request, Response, StatusCode};
@@ -19,6 +20,14 @@ pub(crate) fn hand_over<C, R, B>(config: &AuthConfig<C, R>, request: &mut Reques
     }
     if sources.query && has_query_token(request.uri()) {
         *request.uri_mut() = redact_query(request.uri());
+        // axum's router keeps the URI it was given, for handlers and logs further in: redacted too.
+        #[cfg(feature = "axum")]
+        if let Some(original) = request
+            .extensions_mut()
+            .get_mut::<axum::extract::OriginalUri>()
+        {
+            original.0 = redact_query(&original.0);
+        }
     }
     let by_protocol = sources.protocol && matches!(protocol_token(request.headers()), Ok(Some(_)));
     if by_protocol {

@@ -113,7 +113,10 @@ impl Challenges {
     /// CSRF token (the credentials are fine; sending others would not help).
     fn format(&self, error: &AuthError) -> Option<HeaderValue> {
         let kind = error.kind();
-        if matches!(kind, AuthErrorKind::Unavailable | AuthErrorKind::InvalidCsrfToken) {
+        if matches!(
+            kind,
+            AuthErrorKind::Unavailable | AuthErrorKind::InvalidCsrfToken
+        ) {
             return None;
         }
         let offer_bearer = !self.dpop.as_ref().is_some_and(|d| d.required);

@@ -66,7 +66,8 @@ impl CookieNames {
                 .all(|b| b.is_ascii_graphic() && b != b';' && b != b',');
         if !path_ok {
             return Err(ConfigError::InvalidName {
-                setting: "BrowserSessionsBuilder::refresh_cookie (path: absolute, visible ASCII, no `;`)",
+                setting:
+                    "BrowserSessionsBuilder::refresh_cookie (path: absolute, visible ASCII, no `;`)",
                 name: self.refresh_path.clone(),
             });
         }

@@ -71,7 +71,11 @@ fn csrf_refused() -> Response<Full<Bytes>> {
 }
 
 /// Rotates the cookies of the refresh cookie's session, once the CSRF token proves the page sent it.
-async fn refresh(browser: BrowserSessions, method: Method, headers: HeaderMap) -> Response<Full<Bytes>> {
+async fn refresh(
+    browser: BrowserSessions,
+    method: Method,
+    headers: HeaderMap,
+) -> Response<Full<Bytes>> {
     if method != Method::POST {
         return method_not_allowed();
     }
@@ -82,7 +86,10 @@ async fn refresh(browser: BrowserSessions, method: Method, headers: HeaderMap) -
         return oauth_error(StatusCode::BAD_REQUEST, "invalid_request");
     };
     let Some(parsed) = RefreshToken::parse(token) else {
-        return cleared(&browser, oauth_error(StatusCode::BAD_REQUEST, "invalid_grant"));
+        return cleared(
+            &browser,
+            oauth_error(StatusCode::BAD_REQUEST, "invalid_grant"),
+        );
     };
     let csrf = browser.csrf();
     let header = headers.get(csrf.header()).map(HeaderValue::as_bytes);
@@ -91,10 +98,17 @@ async fn refresh(browser: BrowserSessions, method: Method, headers: HeaderMap) -
         return csrf_refused();
     }
     let mut options = RefreshOptions::new();
-    if let Some(agent) = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()) {
+    if let Some(agent) = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+    {
         options = options.user_agent(agent);
     }
-    match browser.sessions().refresh_with_options(token, options).await {
+    match browser
+        .sessions()
+        .refresh_with_options(token, options)
+        .await
+    {
         Ok(pair) => {
             let mut response = no_content();
             browser.set_cookies(&pair, response.headers_mut());
@@ -106,13 +120,20 @@ async fn refresh(browser: BrowserSessions, method: Method, headers: HeaderMap) -
 }
 
 /// The response, with the cookies cleared: the session behind them is over.
-fn cleared(browser: &BrowserSessions, mut response: Response<Full<Bytes>>) -> Response<Full<Bytes>> {
+fn cleared(
+    browser: &BrowserSessions,
+    mut response: Response<Full<Bytes>>,
+) -> Response<Full<Bytes>> {
     browser.clear_cookies(response.headers_mut());
     response
 }
 
 /// Revokes the verified token's session and clears the cookies.
-async fn logout(browser: BrowserSessions, method: Method, info: Option<TokenInfo>) -> Response<Full<Bytes>> {
+async fn logout(
+    browser: BrowserSessions,
+    method: Method,
+    info: Option<TokenInfo>,
+) -> Response<Full<Bytes>> {
     if method != Method::POST {
         return method_not_allowed();
     }

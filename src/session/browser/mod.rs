@@ -46,12 +46,12 @@ use crate::error::ConfigError;
 use crate::session::refresh_token::RefreshToken;
 use crate::session::{LoginOptions, SessionError, Sessions, TokenPair};
 
+use cookies::CookieNames;
 pub(crate) use cookies::SetCookie;
 pub use cookies::{DEFAULT_ACCESS_COOKIE, DEFAULT_REFRESH_COOKIE};
-use cookies::CookieNames;
+pub(crate) use csrf::is_cross_site;
 pub use csrf::{CsrfTokens, DEFAULT_CSRF_COOKIE, DEFAULT_CSRF_HEADER};
 pub use endpoints::{BrowserLogoutEndpoint, BrowserRefreshEndpoint};
-pub(crate) use csrf::is_cross_site;
 
 /// [`Sessions`] whose pairs are delivered as cookies, with their CSRF tokens. Cloning is cheap. Build with
 /// [`BrowserSessions::builder`].
@@ -134,7 +134,13 @@ impl BrowserSessions {
         let csrf = self.csrf.mint(refresh.session_id());
         let names = &self.names;
         for (name, value, path, max_age, http_only) in [
-            (&names.access, pair.access_token(), "/", pair.expires_in(), true),
+            (
+                &names.access,
+                pair.access_token(),
+                "/",
+                pair.expires_in(),
+                true,
+            ),
             (
                 &names.refresh,
                 pair.refresh_token(),
