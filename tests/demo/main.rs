@@ -5,9 +5,11 @@
 mod common;
 mod fixtures;
 
+mod demo_browser;
 mod demo_contract;
 mod demo_dpop;
 mod demo_keys;
 mod demo_metrics;
 mod demo_passwords;
 mod demo_sessions;
+mod demo_websocket;
