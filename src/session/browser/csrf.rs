@@ -115,6 +115,14 @@ impl CsrfTokens {
     }
 }
 
+/// `Sec-Fetch-Site: cross-site`: the browser says another site's page sent the request.
+pub(crate) fn is_cross_site(headers: &http::HeaderMap) -> bool {
+    headers
+        .get_all("sec-fetch-site")
+        .iter()
+        .any(|value| value.as_bytes().eq_ignore_ascii_case(b"cross-site"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,12 +154,4 @@ mod tests {
         let other = t.mint("s1");
         assert!(!t.check_double_submit(Some(other.as_bytes()), Some(&token), Some("s1")));
     }
-}
-
-/// `Sec-Fetch-Site: cross-site`: the browser says another site's page sent the request.
-pub(crate) fn is_cross_site(headers: &http::HeaderMap) -> bool {
-    headers
-        .get_all("sec-fetch-site")
-        .iter()
-        .any(|value| value.as_bytes().eq_ignore_ascii_case(b"cross-site"))
 }
