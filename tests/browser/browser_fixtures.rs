@@ -162,8 +162,17 @@ pub(crate) struct Browser {
 impl Browser {
     pub(crate) fn new(server: &TlsServer) -> Self {
         let jar = Arc::new(Jar::default());
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(server.certificate.clone().into()).unwrap();
+        let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::aws_lc_rs::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
         let client = reqwest::Client::builder()
-            .add_root_certificate(reqwest::Certificate::from_der(&server.certificate).unwrap())
+            .use_preconfigured_tls(tls)
             .resolve("localhost", server.address)
             .cookie_provider(jar.clone())
             .build()
