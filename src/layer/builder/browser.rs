@@ -15,7 +15,9 @@ impl<C, R> JwtAuthBuilder<C, R> {
     /// authenticated by an `Authorization` header are not concerned. A sliding reissue of a token that came by
     /// cookie renews the access cookie (`Set-Cookie` only, never the reissue header).
     ///
-    /// Wire the same sessions with [`sessions`](Self::sessions): the cookie's tokens are theirs.
+    /// The CSRF token is bound to the token's session (`sid`): a cookie token without one can't pass the guard
+    /// on a state-changing request (every token [`BrowserSessions`] deliver has one). Wire the same sessions
+    /// with [`sessions`](Self::sessions): the cookie's tokens are theirs.
     pub fn browser_sessions(mut self, browser: &BrowserSessions) -> Self {
         match CookieSource::new(browser.access_cookie()) {
             Ok(source) => self.settings.sources.push(Box::new(source)),
