@@ -89,6 +89,8 @@ pub(crate) fn browser_app() -> BrowserApp {
             }),
         )
         .route_service("/auth/refresh", browser.refresh_endpoint())
+        // The logout endpoint outside the layer too: it then takes the refresh cookie.
+        .route_service("/auth/end", browser.logout_endpoint())
         .merge(protected);
     BrowserApp {
         clock,

@@ -255,3 +255,56 @@ async fn sliding_renews_the_access_cookie_only() {
     assert_eq!(bearer.status(), StatusCode::CREATED);
     assert!(bearer.headers().get("x-access-token").is_some());
 }
+
+#[tokio::test]
+async fn logout_outside_the_layer_takes_the_refresh_cookie_when_the_access_cookie_has_expired() {
+    let app = browser_app();
+    let server = serve_tls(app.router).await;
+    let browser = logged_in(&server, "alice").await;
+    let refresh = browser.cookie("/auth/refresh", "__Secure-refresh").unwrap();
+    app.clock.advance(TTL as i64 + 60);
+    assert_eq!(
+        browser.get("/me").send().await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let forged = browser.post("/auth/end").send().await.unwrap();
+    assert_eq!(
+        forged.status(),
+        StatusCode::FORBIDDEN,
+        "no CSRF token: no logout"
+    );
+    let other = logged_in(&server, "bob").await;
+    let foreign = browser
+        .post("/auth/end")
+        .header("x-csrf-token", other.csrf());
+    assert_eq!(
+        foreign.send().await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    let anonymous = Browser::new(&server)
+        .post("/auth/end")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    let out = browser.post_with_csrf("/auth/end").send().await.unwrap();
+    assert_eq!(out.status(), StatusCode::NO_CONTENT);
+    assert!(set_cookies(&out).iter().all(|c| c.contains("Max-Age=0")));
+    assert!(browser
+        .cookie("/auth/refresh", "__Secure-refresh")
+        .is_none());
+    assert!(
+        app.sessions.refresh(&refresh).await.is_err(),
+        "the session is revoked"
+    );
+    // bob's session is untouched.
+    assert_eq!(
+        other
+            .post_with_csrf("/auth/refresh")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+}

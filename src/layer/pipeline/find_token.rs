@@ -63,12 +63,13 @@ pub(crate) fn find_token<'r, C, R>(
     if config.dpop.is_some() {
         take(dpop_token(headers)?, Via::Dpop)?;
     }
-    let upgrade = is_upgrade(method, headers);
-    let read_query = upgrade && config.websocket.query;
+    let websocket = config.websocket;
+    let upgrade = (websocket.query || websocket.protocol) && is_upgrade(method, headers);
+    let read_query = upgrade && websocket.query;
     if read_query {
         take(query_token(uri)?, Via::Query)?;
     }
-    if upgrade && config.websocket.protocol {
+    if upgrade && websocket.protocol {
         take(protocol_token(headers)?, Via::Protocol)?;
     }
     if found.is_some() && !read_query && has_query_token(uri) {

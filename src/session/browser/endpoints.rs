@@ -36,11 +36,14 @@ pub struct BrowserRefreshEndpoint {
     browser: BrowserSessions,
 }
 
-/// `POST` endpoint behind the verifying layer (which checked the access cookie and the CSRF token): revokes
-/// the session of the verified token, as [`Sessions::logout`](crate::Sessions::logout), and answers 204 with
-/// the three cookies cleared (`Max-Age=0`). Without a verified token in the request (mounted outside the
-/// layer) it answers 401 `invalid_token` and changes nothing; 405 for other methods; 503 when the store is
-/// down.
+/// `POST` endpoint that revokes a browser session and answers 204 with the three cookies cleared (`Max-Age=0`).
+///
+/// Behind the verifying layer (which checked the access cookie and the CSRF token) it revokes the session of
+/// the verified token, as [`Sessions::logout`](crate::Sessions::logout). Without a verified token (mounted
+/// outside the layer, say on the refresh path, so a user whose access cookie has expired can still log out) it
+/// takes the refresh cookie instead, with the same CSRF rule as [`BrowserRefreshEndpoint`], and revokes its
+/// session as [`Sessions::revoke`](crate::Sessions::revoke); without either, 401 `invalid_token` and nothing
+/// changes. 403 `invalid_csrf_token` as for a refresh; 405 for other methods; 503 when the store is down.
 #[derive(Debug, Clone)]
 pub struct BrowserLogoutEndpoint {
     browser: BrowserSessions,
@@ -70,6 +73,41 @@ fn csrf_refused() -> Response<Full<Bytes>> {
     oauth_error(StatusCode::FORBIDDEN, "invalid_csrf_token")
 }
 
+/// The refresh cookie of a request the page sent: the CSRF header equal to the CSRF cookie and minted for the
+/// refresh token's session, not cross-site. `Err` is the answer: `missing()` without a refresh cookie, 400
+/// `invalid_grant` (cookies cleared) for one that is no refresh token, 403 `invalid_csrf_token`.
+fn refresh_cookie<'h>(
+    browser: &BrowserSessions,
+    headers: &'h HeaderMap,
+    missing: fn() -> Response<Full<Bytes>>,
+) -> Result<&'h str, Response<Full<Bytes>>> {
+    if super::csrf::is_cross_site(headers) {
+        return Err(csrf_refused());
+    }
+    let Ok(Some(token)) = find_cookie(headers, browser.refresh_cookie()) else {
+        return Err(missing());
+    };
+    let Some(parsed) = RefreshToken::parse(token) else {
+        let invalid = oauth_error(StatusCode::BAD_REQUEST, "invalid_grant");
+        return Err(cleared(browser, invalid));
+    };
+    let csrf = browser.csrf();
+    let header = headers.get(csrf.header()).map(HeaderValue::as_bytes);
+    let cookie = find_cookie(headers, csrf.cookie()).ok().flatten();
+    match csrf.check_double_submit(header, cookie, Some(parsed.session_id())) {
+        true => Ok(token),
+        false => Err(csrf_refused()),
+    }
+}
+
+fn invalid_request() -> Response<Full<Bytes>> {
+    oauth_error(StatusCode::BAD_REQUEST, "invalid_request")
+}
+
+fn invalid_token() -> Response<Full<Bytes>> {
+    oauth_error(StatusCode::UNAUTHORIZED, "invalid_token")
+}
+
 /// Rotates the cookies of the refresh cookie's session, once the CSRF token proves the page sent it.
 async fn refresh(
     browser: BrowserSessions,
@@ -79,24 +117,10 @@ async fn refresh(
     if method != Method::POST {
         return method_not_allowed();
     }
-    if super::csrf::is_cross_site(&headers) {
-        return csrf_refused();
-    }
-    let Ok(Some(token)) = find_cookie(&headers, browser.refresh_cookie()) else {
-        return oauth_error(StatusCode::BAD_REQUEST, "invalid_request");
+    let token = match refresh_cookie(&browser, &headers, invalid_request) {
+        Ok(token) => token,
+        Err(response) => return response,
     };
-    let Some(parsed) = RefreshToken::parse(token) else {
-        return cleared(
-            &browser,
-            oauth_error(StatusCode::BAD_REQUEST, "invalid_grant"),
-        );
-    };
-    let csrf = browser.csrf();
-    let header = headers.get(csrf.header()).map(HeaderValue::as_bytes);
-    let cookie = find_cookie(&headers, csrf.cookie()).ok().flatten();
-    if !csrf.check_double_submit(header, cookie, Some(parsed.session_id())) {
-        return csrf_refused();
-    }
     let mut options = RefreshOptions::new();
     if let Some(agent) = headers
         .get(header::USER_AGENT)
@@ -128,22 +152,27 @@ fn cleared(
     response
 }
 
-/// Revokes the verified token's session and clears the cookies.
+/// Revokes the verified token's session, or else the refresh cookie's, and clears the cookies.
 async fn logout(
     browser: BrowserSessions,
     method: Method,
+    headers: HeaderMap,
     info: Option<TokenInfo>,
 ) -> Response<Full<Bytes>> {
     if method != Method::POST {
         return method_not_allowed();
     }
-    let Some(info) = info else {
-        return oauth_error(StatusCode::UNAUTHORIZED, "invalid_token");
+    let revoked = match info {
+        Some(info) => browser.sessions().logout(&info).await,
+        None => match refresh_cookie(&browser, &headers, invalid_token) {
+            Ok(token) => browser.sessions().revoke(token).await.map(drop),
+            Err(response) => return response,
+        },
     };
-    match browser.sessions().logout(&info).await {
+    match revoked {
         Ok(()) => cleared(&browser, no_content()),
         Err(error @ SessionError::Unavailable(_)) => session_error(error),
-        Err(_) => oauth_error(StatusCode::BAD_REQUEST, "invalid_request"),
+        Err(_) => invalid_request(),
     }
 }
 
@@ -181,6 +210,7 @@ head_endpoint!(BrowserRefreshEndpoint, |browser, request| {
     refresh(browser, parts.method, parts.headers)
 });
 head_endpoint!(BrowserLogoutEndpoint, |browser, request| {
-    let info = request.extensions().get::<TokenInfo>().cloned();
-    logout(browser, request.method().clone(), info)
+    let (parts, _) = request.into_parts();
+    let info = parts.extensions.get::<TokenInfo>().cloned();
+    logout(browser, parts.method, parts.headers, info)
 });
