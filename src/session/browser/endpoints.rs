@@ -73,30 +73,53 @@ fn csrf_refused() -> Response<Full<Bytes>> {
     oauth_error(StatusCode::FORBIDDEN, "invalid_csrf_token")
 }
 
-/// The refresh cookie of a request the page sent: the CSRF header equal to the CSRF cookie and minted for the
-/// refresh token's session, not cross-site. `Err` is the answer: `missing()` without a refresh cookie, 400
-/// `invalid_grant` (cookies cleared) for one that is no refresh token, 403 `invalid_csrf_token`.
+/// Why a request's refresh cookie is not taken.
+enum CookieRefusal {
+    /// No refresh cookie (or a malformed `Cookie` header).
+    Missing,
+    /// A refresh cookie that is no refresh token: 400 `invalid_grant`, cookies cleared.
+    NotARefreshToken,
+    /// Cross-site, or without the CSRF token of the refresh token's session: 403 `invalid_csrf_token`.
+    Csrf,
+}
+
+impl CookieRefusal {
+    /// The answer, with `missing` for a request without a refresh cookie.
+    fn answer(
+        self,
+        browser: &BrowserSessions,
+        missing: fn() -> Response<Full<Bytes>>,
+    ) -> Response<Full<Bytes>> {
+        match self {
+            Self::Missing => missing(),
+            Self::NotARefreshToken => cleared(
+                browser,
+                oauth_error(StatusCode::BAD_REQUEST, "invalid_grant"),
+            ),
+            Self::Csrf => csrf_refused(),
+        }
+    }
+}
+
+/// The refresh cookie of a request the page sent: not cross-site, with the CSRF header equal to the CSRF
+/// cookie and minted for the refresh token's session.
 fn refresh_cookie<'h>(
     browser: &BrowserSessions,
     headers: &'h HeaderMap,
-    missing: fn() -> Response<Full<Bytes>>,
-) -> Result<&'h str, Response<Full<Bytes>>> {
+) -> Result<&'h str, CookieRefusal> {
     if super::csrf::is_cross_site(headers) {
-        return Err(csrf_refused());
+        return Err(CookieRefusal::Csrf);
     }
     let Ok(Some(token)) = find_cookie(headers, browser.refresh_cookie()) else {
-        return Err(missing());
+        return Err(CookieRefusal::Missing);
     };
-    let Some(parsed) = RefreshToken::parse(token) else {
-        let invalid = oauth_error(StatusCode::BAD_REQUEST, "invalid_grant");
-        return Err(cleared(browser, invalid));
-    };
+    let parsed = RefreshToken::parse(token).ok_or(CookieRefusal::NotARefreshToken)?;
     let csrf = browser.csrf();
     let header = headers.get(csrf.header()).map(HeaderValue::as_bytes);
     let cookie = find_cookie(headers, csrf.cookie()).ok().flatten();
     match csrf.check_double_submit(header, cookie, Some(parsed.session_id())) {
         true => Ok(token),
-        false => Err(csrf_refused()),
+        false => Err(CookieRefusal::Csrf),
     }
 }
 
@@ -117,9 +140,9 @@ async fn refresh(
     if method != Method::POST {
         return method_not_allowed();
     }
-    let token = match refresh_cookie(&browser, &headers, invalid_request) {
+    let token = match refresh_cookie(&browser, &headers) {
         Ok(token) => token,
-        Err(response) => return response,
+        Err(refusal) => return refusal.answer(&browser, invalid_request),
     };
     let mut options = RefreshOptions::new();
     if let Some(agent) = headers
@@ -164,9 +187,9 @@ async fn logout(
     }
     let revoked = match info {
         Some(info) => browser.sessions().logout(&info).await,
-        None => match refresh_cookie(&browser, &headers, invalid_token) {
+        None => match refresh_cookie(&browser, &headers) {
             Ok(token) => browser.sessions().revoke(token).await.map(drop),
-            Err(response) => return response,
+            Err(refusal) => return refusal.answer(&browser, invalid_token),
         },
     };
     match revoked {
