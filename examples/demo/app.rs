@@ -7,6 +7,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde_json::Value;
 use tower_jwt_auth::dpop::{jwk_thumbprint, Dpop, DpopPolicy};
+use tower_jwt_auth::session::BrowserSessions;
 use tower_jwt_auth::{
     issuer::JwksEndpoint, issuer::JWKS_PATH, rejection::JsonResponder, session::RefreshEndpoint,
     session::RevokeEndpoint, sliding::SlidingPolicy, well_known::ProtectedResourceMetadata,
@@ -14,10 +15,12 @@ use tower_jwt_auth::{
 };
 
 use crate::accounts::login;
+use crate::browser::browser_login;
 use crate::handlers::*;
 use crate::read_body::read_body_first;
 use crate::settings::*;
 use crate::stores::store;
+use crate::websocket::websocket;
 use crate::BoxError;
 
 #[derive(Clone)]
@@ -25,6 +28,7 @@ pub(crate) struct AppState {
     pub(crate) sessions: Sessions,
     pub(crate) dpop: Dpop,
     pub(crate) policy: DpopPolicy,
+    pub(crate) browser: BrowserSessions,
 }
 
 /// The Prometheus recorder the crate's `metrics` feature reports to, installed once per process.
@@ -82,6 +86,8 @@ pub(crate) async fn app(public_url: &str) -> Result<Router, BoxError> {
         .max_session(env_secs("MAX_SESSION_SECS", 30 * 24 * 3600)?)
         .successor_key(refresh_key)
         .build()?;
+    // Browsers get the pair as cookies; the refresh cookie travels to /browser/* only.
+    let browser = BrowserSessions::builder(&sessions, "/browser").build()?;
     let mut auth = JwtAuthLayer::builder();
     if std::env::var("TOKEN_CACHE").as_deref() == Ok("0") {
         auth = auth.disable_token_cache();
@@ -97,6 +103,9 @@ pub(crate) async fn app(public_url: &str) -> Result<Router, BoxError> {
     let auth = auth
         .claims::<Value>()
         .sessions(&sessions)
+        .browser_sessions(&browser)
+        .websocket_query_token()
+        .websocket_protocol_token()
         .sliding(SlidingPolicy::new().action(Method::POST, "/posts"))
         .realm("demo")
         .dpop(&dpop, policy)
@@ -118,11 +127,14 @@ pub(crate) async fn app(public_url: &str) -> Result<Router, BoxError> {
         .route("/me", get(me))
         .route("/logout", post(logout))
         .route("/logout-all", post(logout_all))
+        .route("/ws", get(websocket))
+        .route_service("/browser/logout", browser.logout_endpoint())
         .layer(auth.clone());
     let state = AppState {
         sessions: sessions.clone(),
         dpop: dpop.clone(),
         policy,
+        browser: browser.clone(),
     };
     Ok(Router::new()
         .route("/healthz", get(|| async { "ok" }))
@@ -142,6 +154,8 @@ pub(crate) async fn app(public_url: &str) -> Result<Router, BoxError> {
         )
         .route_service(metadata_url.path(), metadata.into_service())
         .route("/login", post(login))
+        .route("/browser/login", post(browser_login))
+        .route_service("/browser/refresh", browser.refresh_endpoint())
         .route_service(JWKS_PATH, JwksEndpoint::new(sessions.issuer().clone()))
         .route_service(
             "/refresh",

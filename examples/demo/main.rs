@@ -8,10 +8,12 @@
 
 mod accounts;
 mod app;
+mod browser;
 mod handlers;
 mod read_body;
 mod settings;
 mod stores;
+mod websocket;
 
 use std::net::SocketAddr;
 

@@ -108,6 +108,11 @@ auth_error_kinds! {
     /// A token without `cnf.jkt` was sent with the DPoP scheme (401 `invalid_token`).
     NotDpopBound => "not_dpop_bound", UNAUTHORIZED, 16, INVALID_TOKEN,
         "the access token is not bound to a DPoP key";
+    /// A request authenticated by a cookie, with a method that changes state (anything but `GET`, `HEAD`,
+    /// `OPTIONS`, `TRACE`), lacks a valid CSRF token bound to its session, or says `Sec-Fetch-Site:
+    /// cross-site` (403 `invalid_csrf_token`, no `WWW-Authenticate` challenge: the token itself is fine).
+    InvalidCsrfToken => "invalid_csrf_token", FORBIDDEN, 7, Some("invalid_csrf_token"),
+        "the request lacks a valid CSRF token for its session";
 }
 
 impl AuthErrorKind {
@@ -158,7 +163,7 @@ mod tests {
 
     #[test]
     fn every_kind_is_listed_at_its_index() {
-        assert_eq!(AuthErrorKind::ALL.len(), 22);
+        assert_eq!(AuthErrorKind::ALL.len(), 23);
         for (i, kind) in AuthErrorKind::ALL.iter().enumerate() {
             assert_eq!(kind.index(), i, "{kind:?}");
         }

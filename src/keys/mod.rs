@@ -69,8 +69,8 @@
 // `Jwks` exists only with its feature; docs.rs builds every feature.
 #![cfg_attr(not(feature = "jwks"), allow(rustdoc::broken_intra_doc_links))]
 
-#[cfg(feature = "jwks")]
 pub(crate) mod der_kind;
+#[cfg(feature = "jwks")]
 pub(crate) mod jwks;
 pub(crate) mod key_set;
 pub(crate) mod material;

@@ -239,7 +239,7 @@ where
     Ok((kind, body.to_bytes()))
 }
 
-fn session_error(error: SessionError) -> Response<Full<Bytes>> {
+pub(super) fn session_error(error: SessionError) -> Response<Full<Bytes>> {
     let (status, code) = error.oauth_status();
     oauth_error(status, code)
 }

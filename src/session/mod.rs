@@ -50,8 +50,10 @@
 //! # Endpoints
 //!
 //! [`RefreshEndpoint`] (RFC 6749 §6) and [`RevokeEndpoint`] (RFC 7009) are tower services over [`Sessions`], for
-//! axum's `route_service`, hyper or tonic.
+//! axum's `route_service`, hyper or tonic. For browsers, [`BrowserSessions`] deliver the pair as cookies with a
+//! CSRF token bound to the session, through [`BrowserRefreshEndpoint`] and [`BrowserLogoutEndpoint`].
 
+mod browser;
 mod builder;
 mod endpoint;
 mod error_response;
@@ -68,6 +70,12 @@ pub mod sliding;
 #[cfg(feature = "metrics")]
 pub(crate) mod timed_store;
 
+pub(crate) use browser::is_cross_site as browser_is_cross_site;
+pub use browser::{
+    BrowserLogoutEndpoint, BrowserRefreshEndpoint, BrowserSessions, BrowserSessionsBuilder,
+    CsrfTokens, DEFAULT_ACCESS_COOKIE, DEFAULT_CSRF_COOKIE, DEFAULT_CSRF_HEADER,
+    DEFAULT_REFRESH_COOKIE,
+};
 pub use builder::{SessionsBuilder, MAX_GRACE_PERIOD};
 pub use endpoint::{RefreshEndpoint, RevokeEndpoint};
 pub use logout_endpoint::LogoutEndpoint;

@@ -155,3 +155,15 @@ impl Sessions {
         }
     }
 }
+
+impl Sessions {
+    /// The server key of refresh tokens (CSRF keys are derived from it).
+    pub(super) fn successor_key(&self) -> &[u8; 32] {
+        &self.inner.successor_key
+    }
+
+    /// How long a refresh token lives unused, in seconds.
+    pub(super) fn refresh_ttl_secs(&self) -> i64 {
+        self.inner.refresh_ttl
+    }
+}

@@ -5,6 +5,7 @@
 mod common;
 mod fixtures;
 
+mod demo_browser;
 mod demo_contract;
 mod demo_dpop;
 mod demo_keys;
@@ -12,3 +13,4 @@ mod demo_metrics;
 mod demo_passwords;
 mod demo_redis_warnings;
 mod demo_sessions;
+mod demo_websocket;

@@ -59,6 +59,7 @@ impl<C, R> JwtAuthBuilder<C, R> {
             provider,
         )?;
         let sliding = settings.sliding()?;
+        let csrf = settings.csrf_guard()?;
         let verifier = Verifier {
             domains,
             provider,
@@ -73,6 +74,8 @@ impl<C, R> JwtAuthBuilder<C, R> {
                 .challenges()
                 .with_scope(self.requirements.scope_text()),
             sources: settings.sources,
+            websocket: settings.websocket,
+            csrf,
             optional: settings.optional,
             bypass_cors_preflight: settings.bypass_cors_preflight,
             preflight_warning: PreflightWarning::default(),
@@ -178,6 +181,7 @@ impl Settings {
                 Ok(Some(Arc::new(Sliding {
                     policy,
                     sessions: Sessions::clone(sessions),
+                    browser: self.browser.clone(),
                 })))
             }
         }
@@ -190,10 +194,15 @@ impl Settings {
             .dpop
             .iter()
             .flat_map(|_| [http::header::AUTHORIZATION, crate::dpop::DPOP_HEADER]);
+        let protocol = self
+            .websocket
+            .protocol
+            .then_some(http::header::SEC_WEBSOCKET_PROTOCOL);
         self.sources
             .iter()
             .flat_map(|source| source.headers().iter().cloned())
             .chain(dpop)
+            .chain(protocol)
             .collect()
     }
 

@@ -13,14 +13,16 @@ use crate::layer::auth_layer::JwtAuthLayer;
 use crate::layer::pipeline::dpop::LayerDpop;
 use crate::layer::rejection::{DefaultResponder, DEFAULT_REALM};
 use crate::session::sliding::SlidingPolicy;
-use crate::session::Sessions;
+use crate::session::{BrowserSessions, Sessions};
 use crate::store::RevocationCheck;
 use crate::token::cache::DEFAULT_TOKEN_CACHE_BYTES;
 use crate::token::claims::RegisteredClaims;
 use crate::token::requirements::Requirements;
 use crate::token::source::{BearerHeader, TokenSource};
 use crate::token::validation::Validation;
+use crate::token::websocket::WebSocketTokens;
 
+mod browser;
 mod build;
 mod claims;
 mod keys;
@@ -102,6 +104,12 @@ struct Settings {
     provider: Option<&'static CryptoProvider>,
     /// The first invalid setting, reported by `build()`.
     error: Option<ConfigError>,
+    /// Browser sessions: their access cookie is a source, their CSRF tokens guard it.
+    browser: Option<BrowserSessions>,
+    /// Set by `.allow_cookies_without_csrf()`.
+    cookies_without_csrf: bool,
+    /// The WebSocket handshake sources.
+    websocket: WebSocketTokens,
 }
 
 impl<C, R> fmt::Debug for JwtAuthBuilder<C, R> {
@@ -169,6 +177,9 @@ impl JwtAuthBuilder {
                 json_limits: JsonLimits::default(),
                 provider: None,
                 error: None,
+                browser: None,
+                cookies_without_csrf: false,
+                websocket: WebSocketTokens::default(),
             },
             requirements: Requirements::default(),
             responder: DefaultResponder,

@@ -109,10 +109,14 @@ impl Challenges {
 
     /// `Bearer realm="…"[, error="…", error_description="…"][, scope="…"][, resource_metadata="…"]`, and/or
     /// `DPoP realm="…"[, error…], algs="…"[, resource_metadata="…"]`: the error goes into the challenge of
-    /// the scheme the request used. None for 503, which is not an authentication failure.
+    /// the scheme the request used. None for 503, which is not an authentication failure, nor for a refused
+    /// CSRF token (the credentials are fine; sending others would not help).
     fn format(&self, error: &AuthError) -> Option<HeaderValue> {
         let kind = error.kind();
-        if kind == AuthErrorKind::Unavailable {
+        if matches!(
+            kind,
+            AuthErrorKind::Unavailable | AuthErrorKind::InvalidCsrfToken
+        ) {
             return None;
         }
         let offer_bearer = !self.dpop.as_ref().is_some_and(|d| d.required);
