@@ -6,6 +6,7 @@ mod derive;
 mod future;
 mod misplaced;
 
+pub use crate::token::step_up::StepUp;
 pub use future::AuthorizeFuture;
 
 use std::fmt;

@@ -108,6 +108,15 @@ auth_error_kinds! {
     /// A token without `cnf.jkt` was sent with the DPoP scheme (401 `invalid_token`).
     NotDpopBound => "not_dpop_bound", UNAUTHORIZED, 16, INVALID_TOKEN,
         "the access token is not bound to a DPoP key";
+    /// A certificate-bound token (`cnf["x5t#S256"]`, RFC 8705) came without the client certificate it names —
+    /// none, another one, or a layer that reads no certificates (401 `invalid_token`).
+    CertificateMismatch => "certificate_mismatch", UNAUTHORIZED, 16, INVALID_TOKEN,
+        "the access token is bound to a client certificate the request did not present";
+    /// The user's authentication is too weak (`acr`) or too old (`auth_time`) for the resource: step up
+    /// (401 `insufficient_user_authentication`, RFC 9470 §3, with `acr_values` and/or `max_age`).
+    InsufficientUserAuthentication => "insufficient_user_authentication", UNAUTHORIZED, 16,
+        Some("insufficient_user_authentication"),
+        "a stronger or more recent authentication is required";
 }
 
 impl AuthErrorKind {
@@ -158,7 +167,7 @@ mod tests {
 
     #[test]
     fn every_kind_is_listed_at_its_index() {
-        assert_eq!(AuthErrorKind::ALL.len(), 22);
+        assert_eq!(AuthErrorKind::ALL.len(), 24);
         for (i, kind) in AuthErrorKind::ALL.iter().enumerate() {
             assert_eq!(kind.index(), i, "{kind:?}");
         }

@@ -13,6 +13,7 @@ pub(crate) mod claims_view;
 pub(crate) mod info;
 pub(crate) mod requirements;
 pub(crate) mod source;
+pub(crate) mod step_up;
 pub(crate) mod validation;
 pub(crate) mod verifier;
 

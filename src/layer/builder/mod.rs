@@ -22,6 +22,7 @@ use crate::token::source::{BearerHeader, TokenSource};
 use crate::token::validation::Validation;
 
 mod build;
+mod certificates;
 mod claims;
 mod keys;
 mod responses;
@@ -89,6 +90,8 @@ struct Settings {
     provider: Option<&'static CryptoProvider>,
     /// The first invalid setting, reported by `build()`.
     error: Option<ConfigError>,
+    /// Where client certificates come from (certificate-bound tokens are refused without).
+    certificates: Option<crate::certificate::ClientCertificates>,
 }
 
 impl<C, R> fmt::Debug for JwtAuthBuilder<C, R> {
@@ -135,6 +138,7 @@ impl JwtAuthBuilder {
                 json_limits: JsonLimits::default(),
                 provider: None,
                 error: None,
+                certificates: None,
             },
             requirements: Requirements::default(),
             responder: DefaultResponder,

@@ -5,10 +5,12 @@ use std::sync::Arc;
 use http::{HeaderMap, Method, Uri};
 use serde::de::DeserializeOwned;
 
+use crate::certificate::ClientCertificate;
 use crate::dpop::{replay_verdict, DpopProof};
 use crate::error::{AuthError, AuthErrorKind};
 use crate::keys::source::KeyWait;
 use crate::layer::pipeline::admission::{Admission, Outcome};
+use crate::layer::pipeline::certificate::check_certificate;
 use crate::layer::pipeline::config::AuthConfig;
 use crate::layer::pipeline::dpop::{bound_proof, proof_header, target};
 use crate::layer::pipeline::find_token::find_token;
@@ -23,25 +25,27 @@ use crate::token::verifier::Unverified;
 /// Decides a request: synchronously when it can, otherwise as a future. `client_uri` is the URI the client
 /// asked for (the one sliding actions and DPoP proofs name), `uri` the one the layer sees. A CORS preflight
 /// passes when the layer was told to let them; refused, it warns once that the layer is probably misplaced.
+/// `certificate` is the request's client certificate from the layer's source (none when it reads none).
 pub(crate) fn admit<C, R>(
     config: &Arc<AuthConfig<C, R>>,
     method: &Method,
     headers: &HeaderMap,
     uri: &Uri,
     client_uri: &Uri,
+    certificate: Option<&ClientCertificate>,
 ) -> Result<Outcome<C>, AuthError>
 where
     C: DeserializeOwned + Send + Sync + 'static,
     R: Send + Sync + 'static,
 {
     if !is_cors_preflight(method, headers) {
-        return admit_token(config, method, headers, uri, client_uri);
+        return admit_token(config, method, headers, uri, client_uri, certificate);
     }
     if config.bypass_cors_preflight {
         crate::stats::cors_preflight_bypassed();
         return Ok(Outcome::Anonymous);
     }
-    let outcome = admit_token(config, method, headers, uri, client_uri);
+    let outcome = admit_token(config, method, headers, uri, client_uri, certificate);
     if outcome.is_err() {
         config.preflight_warning.refused();
     }
@@ -55,6 +59,7 @@ fn admit_token<C, R>(
     headers: &HeaderMap,
     uri: &Uri,
     client_uri: &Uri,
+    certificate: Option<&ClientCertificate>,
 ) -> Result<Outcome<C>, AuthError>
 where
     C: DeserializeOwned + Send + Sync + 'static,
@@ -78,7 +83,7 @@ where
     let mut bind = |info: &TokenInfo| {
         let target = target(method, client_uri, token);
         checked = bound_proof(config.dpop.as_ref(), proof, info, &target, now)?;
-        Ok(())
+        check_certificate(certificate, info)
     };
     let outcome = match verify_now(config, token, now, true, &mut bind) {
         Ok(verified) => decide(config, method, client_uri, token, verified, checked, now),
@@ -89,6 +94,7 @@ where
             method,
             client_uri,
             proof,
+            certificate.cloned(),
             wait,
         )),
     };
@@ -103,6 +109,7 @@ fn after_key_fetch<C, R>(
     method: &Method,
     client_uri: &Uri,
     proof: Option<&str>,
+    certificate: Option<ClientCertificate>,
     wait: KeyWait,
 ) -> Outcome<C>
 where
@@ -122,7 +129,7 @@ where
         let mut bind = |info: &TokenInfo| {
             let target = target(&method, &uri, &token);
             checked = bound_proof(config.dpop.as_ref(), proof.as_deref(), info, &target, now)?;
-            Ok(())
+            check_certificate(certificate.as_ref(), info)
         };
         let verified = verify_without_wait(&config, &token, now, &mut bind)?;
         resolve(decide(
