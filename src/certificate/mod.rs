@@ -164,6 +164,10 @@ mod tests {
             Some(ClientCertificate::from_der(b"abc"))
         );
         let envoy = ClientCertificates::trusted_header(CertificateHeader::envoy());
-        assert_eq!(envoy.certificate_of(&request), None, "the extension is ignored");
+        assert_eq!(
+            envoy.certificate_of(&request),
+            None,
+            "the extension is ignored"
+        );
     }
 }

@@ -8,8 +8,8 @@ use tower_layer::Layer;
 use serde::de::DeserializeOwned;
 
 use crate::error::AuthError;
-use crate::layer::pipeline::config::AuthConfig;
 use crate::layer::pipeline::certificate::check_certificate;
+use crate::layer::pipeline::config::AuthConfig;
 use crate::layer::pipeline::dpop::refuse_bound;
 use crate::layer::pipeline::verify::{verify_now, verify_without_wait};
 use crate::layer::rejection::DefaultResponder;

@@ -39,6 +39,9 @@ pub(crate) struct ClaimsView<'a> {
     pub(crate) acr: Option<Cow<'a, str>>,
     /// `amr` (RFC 8176): the authentication methods used, an array of strings.
     pub(crate) amr: Option<AudienceView<'a>>,
+    /// `session_exp`: the end of the session of a token whose `auth_time` a step-up moved (this crate's
+    /// sessions write it; sliding caps renewals at it).
+    pub(crate) session_exp: Option<i64>,
 }
 
 /// A NumericDate claim that is present (so `null` is an error, not "absent").
@@ -51,7 +54,7 @@ impl<'de> Deserialize<'de> for Date {
 }
 
 /// The registered claims the crate reads (and that can be made mandatory).
-pub(crate) const REGISTERED_CLAIMS: [&str; 14] = [
+pub(crate) const REGISTERED_CLAIMS: [&str; 15] = [
     "exp",
     "nbf",
     "iat",
@@ -66,6 +69,7 @@ pub(crate) const REGISTERED_CLAIMS: [&str; 14] = [
     "cnf",
     "acr",
     "amr",
+    "session_exp",
 ];
 
 /// Parses a claims set (a JSON object; arrays and other values are refused) within `limits`. A registered
@@ -132,6 +136,7 @@ impl<'de> Visitor<'de> for ClaimsSeed<'_> {
                     (view.cnf_jkt, view.cnf_x5t, view.cnf_other) = (cnf.jkt, cnf.x5t, cnf.other);
                 }
                 "acr" => view.acr = text(map)?,
+                "session_exp" => view.session_exp = date(map)?,
                 "amr" => view.amr = Some(map.next_value_seed(AudienceSeed::array(limits))?),
                 // A registered claim without an arm is read as an application claim (never a panic).
                 _ => return Ok(false),
@@ -338,7 +343,10 @@ mod tests {
         assert!(bound.cnf_jkt.is_none() && !bound.cnf_other);
         assert_eq!(bound.cnf_x5t.unwrap(), "x");
         assert!(view(r#"{"cnf":{"jwk":{}}}"#).unwrap().cnf_other);
-        assert_eq!(view(r#"{"amr":["pwd","otp"]}"#).unwrap().amr.unwrap().0, ["pwd", "otp"]);
+        assert_eq!(
+            view(r#"{"amr":["pwd","otp"]}"#).unwrap().amr.unwrap().0,
+            ["pwd", "otp"]
+        );
         assert!(view(r#"{"amr":"pwd"}"#).is_err() && view(r#"{"acr":1}"#).is_err());
         for bad in [
             r#"{"cnf":"abc"}"#,

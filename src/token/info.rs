@@ -69,6 +69,7 @@ struct Facts {
     x5t: Option<String>,
     acr: Option<String>,
     amr: Option<Vec<String>>,
+    session_exp: Option<i64>,
     /// Verified by a key of the layer's own session issuer.
     own: bool,
 }
@@ -95,6 +96,7 @@ impl TokenInfo {
                 .amr
                 .as_ref()
                 .map(|amr| amr.0.iter().map(|m| m.to_string()).collect()),
+            session_exp: view.session_exp,
             own,
         }))
     }
@@ -225,6 +227,12 @@ impl TokenInfo {
     /// ([`Sessions::reauthenticate`](crate::Sessions::reauthenticate)).
     pub fn auth_time(&self) -> Option<i64> {
         self.0.auth_time
+    }
+
+    /// The absolute end of the token's session (`session_exp`), written by this crate's sessions once a
+    /// step-up has moved `auth_time` past the session's start: sliding never renews a token beyond it.
+    pub fn session_expires_at(&self) -> Option<i64> {
+        self.0.session_exp
     }
 
     /// The authentication context class the user authenticated with (`acr`, OIDC Core §2), as step-up

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use crate::clock::SharedClock;
 use crate::error::{AuthError, ConfigError};
-use crate::token::requirements::is_scope_token;
 use crate::token::info::TokenInfo;
+use crate::token::requirements::is_scope_token;
 
 /// A step-up requirement (RFC 9470): the authentication context classes (`acr`) a token may name, and/or how
 /// long ago (`auth_time`) the user may have authenticated. Build a per-route layer from it with
@@ -63,25 +63,22 @@ impl StepUp {
                 "StepUp::acr_values or StepUp::max_age (a step-up requirement that asks for nothing)",
             ));
         }
-        if let Some(bad) = self
-            .acr_values
-            .iter()
-            .find(|v| !is_scope_token(v))
-        {
+        if let Some(bad) = self.acr_values.iter().find(|v| !is_scope_token(v)) {
             return Err(ConfigError::InvalidName {
                 setting: "StepUp::acr_values",
                 name: bad.clone(),
             });
         }
-        let max_age = match self.max_age {
-            None => None,
-            Some(age) => Some(i64::try_from(age.as_secs()).map_err(|_| {
-                ConfigError::InvalidDuration {
-                    setting: "StepUp::max_age",
-                    expected: "at most i64::MAX seconds",
-                }
-            })?),
-        };
+        let max_age =
+            match self.max_age {
+                None => None,
+                Some(age) => Some(i64::try_from(age.as_secs()).map_err(|_| {
+                    ConfigError::InvalidDuration {
+                        setting: "StepUp::max_age",
+                        expected: "at most i64::MAX seconds",
+                    }
+                })?),
+            };
         let acr_text = (!self.acr_values.is_empty()).then(|| self.acr_values.join(" ").into());
         Ok(StepUpCheck {
             acr_values: self.acr_values,

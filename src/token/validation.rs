@@ -182,6 +182,7 @@ fn has_claim(c: &ClaimsView<'_>, name: &str) -> bool {
         "cnf" => c.cnf_jkt.is_some() || c.cnf_x5t.is_some(),
         "acr" => c.acr.is_some(),
         "amr" => c.amr.is_some(),
+        "session_exp" => c.session_exp.is_some(),
         "iss" => c.iss.is_some(),
         "aud" => c.aud.is_some(),
         "sub" => c.sub.is_some(),
