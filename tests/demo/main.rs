@@ -11,3 +11,4 @@ mod demo_keys;
 mod demo_metrics;
 mod demo_passwords;
 mod demo_sessions;
+mod demo_strong_auth;
