@@ -109,7 +109,7 @@ auth_error_kinds! {
     NotDpopBound => "not_dpop_bound", UNAUTHORIZED, 16, INVALID_TOKEN,
         "the access token is not bound to a DPoP key";
     /// A certificate-bound token (`cnf["x5t#S256"]`, RFC 8705) came without the client certificate it names —
-    /// none, another one, or a layer that reads no certificates (401 `invalid_token`).
+    /// none, or another one — on a layer that reads client certificates (401 `invalid_token`).
     CertificateMismatch => "certificate_mismatch", UNAUTHORIZED, 16, INVALID_TOKEN,
         "the access token is bound to a client certificate the request did not present";
     /// The user's authentication is too weak (`acr`) or too old (`auth_time`) for the resource: step up

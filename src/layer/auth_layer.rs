@@ -61,7 +61,7 @@ impl<C: DeserializeOwned + 'static, R> JwtAuthLayer<C, R> {
         let now = self.config.clock.now();
         let mut unbound = |info: &TokenInfo| {
             refuse_bound(info)?;
-            check_certificate(None, info)
+            check_certificate(self.config.certificates.is_some(), None, info)
         };
         let verified = verify_without_wait(&self.config, token, now, &mut unbound)?;
         Ok((verified.claims, verified.info))

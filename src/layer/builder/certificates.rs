@@ -7,8 +7,9 @@ impl<C, R> JwtAuthBuilder<C, R> {
     /// Accepts certificate-bound tokens (`cnf["x5t#S256"]`, RFC 8705 §3) on requests whose client certificate,
     /// taken from `source`, has that thumbprint; any other such request — no certificate, another one — is 401
     /// `invalid_token` ([`AuthErrorKind::CertificateMismatch`](crate::AuthErrorKind::CertificateMismatch)).
-    /// Without this setting every certificate-bound token is refused the same way, and no certificate nor
-    /// header is ever read. Tokens without the binding are unaffected; the RFC 9728 metadata then says
+    /// Without this setting no certificate nor header is ever read, and every certificate-bound token is
+    /// refused (401 `invalid_token`, [`AuthErrorKind::InvalidClaim`](crate::AuthErrorKind::InvalidClaim) for its
+    /// `cnf`: a binding the layer can't check). Tokens without the binding are unaffected; the RFC 9728 metadata then says
     /// `tls_client_certificate_bound_access_tokens: true`.
     ///
     /// A token is bound either to a DPoP key or to a certificate, never both (such a token is refused).

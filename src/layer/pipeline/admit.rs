@@ -83,7 +83,7 @@ where
     let mut bind = |info: &TokenInfo| {
         let target = target(method, client_uri, token);
         checked = bound_proof(config.dpop.as_ref(), proof, info, &target, now)?;
-        check_certificate(certificate, info)
+        check_certificate(config.certificates.is_some(), certificate, info)
     };
     let outcome = match verify_now(config, token, now, true, &mut bind) {
         Ok(verified) => decide(config, method, client_uri, token, verified, checked, now),
@@ -129,7 +129,7 @@ where
         let mut bind = |info: &TokenInfo| {
             let target = target(&method, &uri, &token);
             checked = bound_proof(config.dpop.as_ref(), proof.as_deref(), info, &target, now)?;
-            check_certificate(certificate.as_ref(), info)
+            check_certificate(config.certificates.is_some(), certificate.as_ref(), info)
         };
         let verified = verify_without_wait(&config, &token, now, &mut bind)?;
         resolve(decide(

@@ -6,9 +6,11 @@ use crate::certificate::ClientCertificate;
 use crate::error::{AuthError, AuthErrorKind};
 use crate::token::info::TokenInfo;
 
-/// Refuses a certificate-bound token unless `certificate` — the request's, from the layer's configured source,
-/// `None` when the layer reads none — is the one it names.
+/// Refuses a certificate-bound token unless `certificate` — the request's, from the layer's configured source —
+/// is the one it names. A layer that reads no certificates (`reads` false) can't check the binding at all: such
+/// a token is refused for its `cnf`, as any confirmation method the layer does not check.
 pub(crate) fn check_certificate(
+    reads: bool,
     certificate: Option<&ClientCertificate>,
     info: &TokenInfo,
 ) -> Result<(), AuthError> {
@@ -16,6 +18,7 @@ pub(crate) fn check_certificate(
         return Ok(());
     };
     match certificate {
+        _ if !reads => Err(AuthError::of_claim(AuthErrorKind::InvalidClaim, "cnf")),
         Some(certificate) if certificate.matches(bound) => Ok(()),
         _ => Err(AuthErrorKind::CertificateMismatch.into()),
     }
