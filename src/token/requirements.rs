@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::error::{AuthError, AuthErrorKind, ConfigError};
 use crate::token::info::TokenInfo;
+use crate::token::is_scope_token;
 use crate::token::step_up::StepUpCheck;
 
 type Predicate<C> = Arc<dyn Fn(&C) -> bool + Send + Sync>;
@@ -49,14 +50,6 @@ impl<C> fmt::Debug for Requirements<C> {
             .field("step_up", &self.step_up)
             .finish()
     }
-}
-
-/// RFC 6749 §3.3: `scope-token = 1*( %x21 / %x23-5B / %x5D-7E )`.
-pub(crate) fn is_scope_token(scope: &str) -> bool {
-    !scope.is_empty()
-        && scope
-            .bytes()
-            .all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E))
 }
 
 impl<C> Requirements<C> {

@@ -8,7 +8,7 @@ use std::time::Duration;
 use crate::clock::SharedClock;
 use crate::error::{AuthError, ConfigError};
 use crate::token::info::TokenInfo;
-use crate::token::requirements::is_scope_token;
+use crate::token::is_scope_token;
 
 /// A step-up requirement (RFC 9470): the authentication context classes (`acr`) a token may name, and/or how
 /// long ago (`auth_time`) the user may have authenticated. Build a per-route layer from it with

@@ -238,3 +238,55 @@ async fn an_unbound_pair_refreshed_with_a_certificate_is_bound_from_then_on() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn a_dpop_proof_wins_over_the_connection_certificate() {
+    use tower_jwt_auth::dpop::Dpop;
+    use tower_jwt_auth::session::{LoginOptions, RefreshOptions};
+
+    let (pki, h) = (Pki::new(), harness());
+    let alice = pki.client("alice").certificate();
+    let dpop = Dpop::builder()
+        .public_url("https://api.example")
+        .clock(h.clock.clone())
+        .build()
+        .unwrap();
+    let key = crate::common::dpop_proofs::ProofKey::ed25519();
+    let mut headers = http::HeaderMap::new();
+    let text = key.proof_at(
+        "POST",
+        "https://api.example/login",
+        None,
+        tower_jwt_auth::testing::T0,
+    );
+    headers.insert("dpop", text.parse().unwrap());
+    let uri: http::Uri = "/login".parse().unwrap();
+    let verified = dpop
+        .verify(&http::Method::POST, &uri, &headers, None)
+        .unwrap()
+        .unwrap();
+    let proof = dpop.record(verified).await.unwrap();
+    let both = LoginOptions::new().dpop(&proof).client_certificate(&alice);
+    let pair = h
+        .sessions
+        .login_with_options("alice", &json!({}), both)
+        .await
+        .unwrap();
+    let claims = claims_of(pair.access_token());
+    assert_eq!(
+        claims["cnf"],
+        json!({ "jkt": key.thumbprint() }),
+        "bound to the key only"
+    );
+    assert_eq!(serde_json::to_value(&pair).unwrap()["token_type"], "DPoP");
+    // The pair stays bound to the key: the certificate alone refreshes nothing.
+    let with_certificate = RefreshOptions::new().client_certificate(&alice);
+    let refused = h
+        .sessions
+        .refresh_with_options(pair.refresh_token(), with_certificate)
+        .await;
+    assert!(matches!(
+        refused,
+        Err(tower_jwt_auth::session::SessionError::InvalidGrant)
+    ));
+}
