@@ -126,7 +126,8 @@ impl ProtectedResourceMetadata {
     }
 
     /// Says the resource supports certificate-bound access tokens (`tls_client_certificate_bound_access_tokens:
-    /// true`, RFC 9728 §2 and RFC 8705 §3.4); [`JwtAuthLayer::resource_metadata`] sets it when the layer reads
+    /// true`, RFC 9728 §2 and RFC 8705 §3.4);
+    /// [`JwtAuthLayer::resource_metadata`](crate::JwtAuthLayer::resource_metadata) sets it when the layer reads
     /// client certificates ([`JwtAuthBuilder::client_certificates`](crate::JwtAuthBuilder::client_certificates)).
     pub fn certificate_bound_tokens(mut self) -> Self {
         self.tls_client_certificate_bound_access_tokens = Some(true);
