@@ -69,7 +69,7 @@
 //!     .issuer("demo")
 //!     .audience("demo-api")
 //!     .build()?;
-//! let profile = Profile { needs_write: auth.require_scopes(["write"])? };
+//! let profile = Profile { needs_write: auth.require_scopes(["write"]) };
 //! let (_reporter, health) = tonic_health::server::health_reporter();
 //! Server::builder()
 //!     .add_service(health) // open

@@ -14,7 +14,6 @@ use tower_jwt_auth::session::LoginOptions;
 use tower_jwt_auth::JwtAuthLayer;
 
 use crate::app::AppState;
-use crate::BoxError;
 
 /// A password and a one-time code.
 pub(crate) const MFA: &str = "urn:demo:mfa";
@@ -40,14 +39,12 @@ pub(crate) fn authentication(user: &str, otp: Option<&str>) -> Option<LoginOptio
 /// `POST /payments`: a token with scope `write` (else 403 `insufficient_scope`), then a multi-factor login at
 /// most five minutes old (else 401 `insufficient_user_authentication`, `acr_values="urn:demo:mfa"`,
 /// `max_age=300`): 201 `{"id"}`.
-pub(crate) fn payments_route(
-    auth: &JwtAuthLayer<Value, JsonResponder>,
-) -> Result<MethodRouter<AppState>, BoxError> {
+pub(crate) fn payments_route(auth: &JwtAuthLayer<Value, JsonResponder>) -> MethodRouter<AppState> {
     let recent_mfa = StepUp::new().acr_values([MFA]).max_age(PAYMENT_MAX_AGE);
     // The layer added last runs first: the scope, then the step-up.
-    Ok(post(create_payment)
-        .route_layer(auth.require_authentication(recent_mfa)?)
-        .route_layer(auth.require_scopes(["write"])?))
+    post(create_payment)
+        .route_layer(auth.require_authentication(recent_mfa))
+        .route_layer(auth.require_scopes(["write"]))
 }
 
 async fn create_payment() -> Response {

@@ -51,7 +51,7 @@ use misplaced::{is_misplaced, misplaced_response, CredentialsProbe};
 ///     .unwrap();
 /// let app: Router = Router::new()
 ///     .route("/posts", post(|| async { "created" }))
-///     .route_layer(auth.require_scopes(["write"]).unwrap())
+///     .route_layer(auth.require_scopes(["write"]))
 ///     .layer(auth);
 /// ```
 pub struct AuthorizeLayer<C = RegisteredClaims, R = DefaultResponder> {
@@ -107,7 +107,7 @@ impl<C: Send + Sync + 'static, R> AuthorizeLayer<C, R> {
     ///     .audience("api")
     ///     .build()
     ///     .unwrap();
-    /// let needs_write = auth.require_scopes(["write"]).unwrap();
+    /// let needs_write = auth.require_scopes(["write"]);
     /// let mut request = http::Request::new(());
     /// request.extensions_mut().insert(token_info(&serde_json::json!({"sub": "ada", "scope": "read"})));
     /// let error = needs_write.check(request.extensions()).unwrap_err();

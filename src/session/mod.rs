@@ -59,6 +59,7 @@ mod endpoint_certificates;
 mod error_response;
 mod login;
 mod logout;
+mod logout_endpoint;
 mod options;
 mod pair;
 mod reauthenticate;
@@ -72,6 +73,7 @@ pub(crate) mod timed_store;
 
 pub use builder::{SessionsBuilder, MAX_GRACE_PERIOD};
 pub use endpoint::{RefreshEndpoint, RevokeEndpoint};
+pub use logout_endpoint::LogoutEndpoint;
 pub use options::{LoginOptions, RefreshOptions};
 pub use pair::TokenPair;
 pub use session_error::SessionError;

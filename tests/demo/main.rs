@@ -10,5 +10,6 @@ mod demo_dpop;
 mod demo_keys;
 mod demo_metrics;
 mod demo_passwords;
+mod demo_redis_warnings;
 mod demo_sessions;
 mod demo_strong_auth;

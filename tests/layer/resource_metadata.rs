@@ -80,7 +80,7 @@ async fn every_challenge_names_the_metadata_url() {
     assert_attributes_once(&challenge(&invalid));
     let stack = tower::ServiceBuilder::new()
         .layer(layer.clone())
-        .layer(layer.require_scopes(["admin"]).unwrap());
+        .layer(layer.require_scopes(["admin"]));
     let forbidden = send(&stack, bearer(&hs256(&claims()))).await;
     assert_eq!(forbidden.status(), StatusCode::FORBIDDEN);
     let scoped = challenge(&forbidden);

@@ -24,8 +24,8 @@ const MFA: &str = "urn:x:mfa";
 fn payments(auth: &JwtAuthLayer, step_up: StepUp) -> Router {
     Router::new()
         .route("/payments", post(|| async { StatusCode::CREATED }))
-        .route_layer(auth.require_authentication(step_up).unwrap())
-        .route_layer(auth.require_scopes(["write"]).unwrap())
+        .route_layer(auth.require_authentication(step_up))
+        .route_layer(auth.require_scopes(["write"]))
         .layer(auth.clone())
 }
 
@@ -166,12 +166,19 @@ async fn grpc_clients_get_unauthenticated_with_the_challenge() {
 fn requirements_that_ask_nothing_or_cannot_be_said_are_build_errors() {
     let h = Harness::new(memory_store_under_test(), Duration::ZERO);
     let auth = layer(&h, None);
-    let nothing = auth.require_authentication(StepUp::new()).unwrap_err();
+    let nothing = auth.try_require_authentication(StepUp::new()).unwrap_err();
     assert!(matches!(nothing, ConfigError::Missing(_)), "{nothing}");
     for bad in ["", "two words", "quote\"d"] {
         let error = auth
-            .require_authentication(StepUp::new().acr_values([bad]))
+            .try_require_authentication(StepUp::new().acr_values([bad]))
             .unwrap_err();
         assert_eq!(error.setting(), Some("StepUp::acr_values"), "{bad:?}");
     }
+}
+
+#[test]
+#[should_panic(expected = "JwtAuthLayer::require_authentication")]
+fn a_requirement_written_in_code_that_asks_nothing_stops_the_program_at_start_up() {
+    let h = Harness::new(memory_store_under_test(), Duration::ZERO);
+    let _ = layer(&h, None).require_authentication(StepUp::new());
 }
