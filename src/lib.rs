@@ -198,6 +198,7 @@ pub struct ReadmeDoctests;
 mod macros;
 
 pub mod authorize;
+pub mod certificate;
 pub mod clock;
 mod crypto;
 pub mod dpop;

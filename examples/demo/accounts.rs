@@ -18,6 +18,8 @@ use tower_jwt_auth::dpop::DpopPolicy;
 
 use crate::app::AppState;
 use crate::handlers::error_response;
+use crate::payments::authentication;
+use crate::tls::RequestCertificate;
 
 /// Demo users: name, argon2id hash of the password, and granted scopes. Passwords: alice-pass, bob-pass.
 pub(crate) const USERS: &[(&str, &str, &str)] = &[
@@ -40,6 +42,9 @@ pub(crate) struct Login {
     /// The OAuth client the tokens are for (RFC 9068 `client_id`); `demo` when the login names none.
     #[serde(default)]
     client_id: Option<String>,
+    /// The user's one-time code: with it the login is multi-factor (see `payments.rs`).
+    #[serde(default)]
+    otp: Option<String>,
 }
 
 /// A JSON body that is an object (serde alone would also read the struct from an array).
@@ -106,6 +111,7 @@ pub(crate) async fn check_password(
 pub(crate) async fn login(
     State(state): State<AppState>,
     OriginalUri(uri): OriginalUri,
+    RequestCertificate(certificate): RequestCertificate,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -126,6 +132,7 @@ pub(crate) async fn login(
         username,
         password,
         client_id,
+        otp,
     }) = json_object::<Login>(&body)
     else {
         return error_response(StatusCode::BAD_REQUEST, "invalid_request");
@@ -140,6 +147,9 @@ pub(crate) async fn login(
         Ok(None) => return error_response(StatusCode::UNAUTHORIZED, "invalid_credentials"),
         Err(busy) => return busy,
     };
+    let Some(mut options) = authentication(name, otp.as_deref()) else {
+        return error_response(StatusCode::UNAUTHORIZED, "invalid_credentials");
+    };
     // Used up now: a replayed proof binds nothing (400 invalid_dpop_proof), or 503 when it can't be recorded.
     let proof = match proof {
         Some(proof) => match state.dpop.record(proof).await {
@@ -152,9 +162,16 @@ pub(crate) async fn login(
     if let Some(client_id) = client_id {
         claims["client_id"] = client_id.into();
     }
+    // A DPoP proof wins over the client certificate: the pair is bound to one or the other.
+    if let Some(proof) = &proof {
+        options = options.dpop(proof);
+    }
+    if let Some(certificate) = &certificate {
+        options = options.client_certificate(certificate);
+    }
     match state
         .sessions
-        .login_with(name, &claims, proof.as_ref())
+        .login_with_options(name, &claims, options)
         .await
     {
         Ok(pair) => (

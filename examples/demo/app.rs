@@ -17,11 +17,14 @@ use tower_jwt_auth::{
 use crate::accounts::login;
 use crate::browser::browser_login;
 use crate::handlers::*;
+use crate::payments::{payments_route, MFA, PASSWORD_ONLY};
 use crate::read_body::read_body_first;
 use crate::settings::*;
 use crate::stores::store;
+use crate::tls::certificate_source;
 use crate::websocket::websocket;
 use crate::BoxError;
+use tower_jwt_auth::certificate::ClientCertificates;
 
 #[derive(Clone)]
 pub(crate) struct AppState {
@@ -29,6 +32,8 @@ pub(crate) struct AppState {
     pub(crate) dpop: Dpop,
     pub(crate) policy: DpopPolicy,
     pub(crate) browser: BrowserSessions,
+    /// Where client certificates come from (TLS_CLIENT_CA or CLIENT_CERT_HEADER), if anywhere.
+    pub(crate) certificates: Option<ClientCertificates>,
 }
 
 /// The Prometheus recorder the crate's `metrics` feature reports to, installed once per process.
@@ -88,7 +93,11 @@ pub(crate) async fn app(public_url: &str) -> Result<Router, BoxError> {
         .build()?;
     // Browsers get the pair as cookies; the refresh cookie travels to /browser/* only.
     let browser = BrowserSessions::builder(&sessions, "/browser").build()?;
+    let certificates = certificate_source()?;
     let mut auth = JwtAuthLayer::builder();
+    if let Some(source) = &certificates {
+        auth = auth.client_certificates(source.clone());
+    }
     if std::env::var("TOKEN_CACHE").as_deref() == Ok("0") {
         auth = auth.disable_token_cache();
     }
@@ -117,6 +126,7 @@ pub(crate) async fn app(public_url: &str) -> Result<Router, BoxError> {
     let metadata = auth
         .resource_metadata(public_url)
         .scopes_supported(["read", "write"])
+        .acr_values_supported([MFA, PASSWORD_ONLY])
         .resource_name("tower-jwt-auth demo");
     let protected = Router::new()
         .route(
@@ -124,6 +134,7 @@ pub(crate) async fn app(public_url: &str) -> Result<Router, BoxError> {
             // Derived from the layer: same realm, responder and claims type.
             post(create_post).route_layer(auth.require_scopes(["write"])),
         )
+        .route("/payments", payments_route(&auth))
         .route("/me", get(me))
         .route("/logout", post(logout))
         .route("/logout-all", post(logout_all))
@@ -135,6 +146,7 @@ pub(crate) async fn app(public_url: &str) -> Result<Router, BoxError> {
         dpop: dpop.clone(),
         policy,
         browser: browser.clone(),
+        certificates: certificates.clone(),
     };
     Ok(Router::new()
         .route("/healthz", get(|| async { "ok" }))
@@ -157,10 +169,13 @@ pub(crate) async fn app(public_url: &str) -> Result<Router, BoxError> {
         .route("/browser/login", post(browser_login))
         .route_service("/browser/refresh", browser.refresh_endpoint())
         .route_service(JWKS_PATH, JwksEndpoint::new(sessions.issuer().clone()))
-        .route_service(
-            "/refresh",
-            RefreshEndpoint::new(sessions.clone()).dpop(&dpop, policy),
-        )
+        .route_service("/refresh", {
+            let refresh = RefreshEndpoint::new(sessions.clone()).dpop(&dpop, policy);
+            match certificates {
+                Some(source) => refresh.client_certificates(source),
+                None => refresh,
+            }
+        })
         .route_service(
             "/revoke",
             RevokeEndpoint::new(sessions).with_access_tokens(auth),

@@ -1,6 +1,7 @@
 //! Per-route layers derived from a [`JwtAuthLayer`]: [`require_scopes`](JwtAuthLayer::require_scopes) (with
-//! [`try_require_scopes`](JwtAuthLayer::try_require_scopes) for configured scopes) and
-//! [`require`](JwtAuthLayer::require) take its claims type, realm and responder. Written here, beside
+//! [`try_require_scopes`](JwtAuthLayer::try_require_scopes) for configured scopes),
+//! [`require`](JwtAuthLayer::require) and [`require_authentication`](JwtAuthLayer::require_authentication) take
+//! its claims type, realm and responder. Written here, beside
 //! [`AuthorizeLayer`], so that `layer/` never depends on `authorize/`.
 
 use std::sync::Arc;
@@ -11,7 +12,7 @@ use crate::error::ConfigError;
 use crate::layer::auth_layer::JwtAuthLayer;
 use crate::token::requirements::Requirements;
 
-use super::AuthorizeLayer;
+use super::{AuthorizeLayer, StepUp};
 
 impl<C: Send + Sync + 'static, R: Clone + Send + Sync + 'static> JwtAuthLayer<C, R> {
     /// A per-route layer (for axum's `route_layer`) requiring every one of `scopes`, with this layer's claims
@@ -111,6 +112,55 @@ impl<C: Send + Sync + 'static, R: Clone + Send + Sync + 'static> JwtAuthLayer<C,
         let mut requirements = Requirements::default();
         requirements.add_predicate(predicate);
         self.authorize(requirements)
+    }
+
+    /// A per-route layer requiring the user's authentication `step_up` describes (RFC 9470): an accepted
+    /// `acr`, an `auth_time` recent enough by this layer's clock. A token that fails gets 401
+    /// `insufficient_user_authentication` with the requirement's `acr_values="…"` and `max_age=N` (gRPC:
+    /// `UNAUTHENTICATED`), in this layer's realm, through its responder. Requirements read from configuration go
+    /// through [`try_require_authentication`](Self::try_require_authentication).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use axum::{routing::post, Router};
+    /// use tower_jwt_auth::{authorize::StepUp, Algorithm, JwtAuthLayer, VerificationKey};
+    ///
+    /// let auth = JwtAuthLayer::builder()
+    ///     .key(VerificationKey::hmac(Algorithm::HS256, &[7; 32]).unwrap())
+    ///     .issuer("https://auth.example.com")
+    ///     .audience("api")
+    ///     .build()
+    ///     .unwrap();
+    /// let recent_mfa = StepUp::new()
+    ///     .acr_values(["urn:example:mfa"])
+    ///     .max_age(Duration::from_secs(300));
+    /// let app: Router = Router::new()
+    ///     .route("/payments", post(|| async { "paid" }))
+    ///     .route_layer(auth.require_authentication(recent_mfa))
+    ///     .layer(auth);
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// At start-up, for a requirement that asks for nothing or an `acr` value that can't stand in the challenge
+    /// (not a scope-token: empty, or with a space, quote or backslash), naming the value and the rule.
+    #[track_caller]
+    pub fn require_authentication(&self, step_up: StepUp) -> AuthorizeLayer<C, R> {
+        match self.try_require_authentication(step_up) {
+            Ok(layer) => layer,
+            Err(error) => panic!("JwtAuthLayer::require_authentication: {error}"),
+        }
+    }
+
+    /// [`require_authentication`](Self::require_authentication) for requirements that come from configuration:
+    /// one that asks for nothing, or an `acr` value that can't stand in the challenge, is a [`ConfigError`].
+    pub fn try_require_authentication(
+        &self,
+        step_up: StepUp,
+    ) -> Result<AuthorizeLayer<C, R>, ConfigError> {
+        let mut requirements = Requirements::default();
+        requirements.set_step_up(step_up.into_check(Arc::clone(&self.config.clock))?);
+        Ok(self.authorize(requirements))
     }
 
     fn authorize(&self, requirements: Requirements<C>) -> AuthorizeLayer<C, R> {

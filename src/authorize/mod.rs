@@ -6,6 +6,7 @@ mod derive;
 mod future;
 mod misplaced;
 
+pub use crate::token::step_up::StepUp;
 pub use future::AuthorizeFuture;
 
 use std::fmt;
@@ -28,7 +29,9 @@ use misplaced::{is_misplaced, misplaced_response, CredentialsProbe};
 /// [`require_scopes`](crate::JwtAuthLayer::require_scopes) or [`require`](crate::JwtAuthLayer::require), so it
 /// has that layer's claims type, realm, responder and tracing: put it inside (after) the layer, for example with
 /// axum's `route_layer`. Requests whose token lacks a scope, or fails the predicate, get 403
-/// `insufficient_scope`; requests that carry no token at all (optional mode) get 401.
+/// `insufficient_scope`; a token that fails a step-up requirement
+/// ([`require_authentication`](crate::JwtAuthLayer::require_authentication)) gets 401
+/// `insufficient_user_authentication`; requests that carry no token at all (optional mode) get 401.
 ///
 /// Placed the wrong way round — outside the layer, so it runs before the token is verified — it sees requests
 /// that carry credentials (a token the layer's sources or its DPoP scheme find, even a malformed one) but no

@@ -89,12 +89,18 @@ impl<S, C, R> JwtAuth<S, C, R> {
             true => crate::dpop::request_uri::client_uri(&request),
             false => request.uri(),
         };
+        let certificate = self
+            .config
+            .certificates
+            .as_ref()
+            .and_then(|source| source.certificate_in(request.extensions(), request.headers()));
         let outcome = admit(
             &self.config,
             request.method(),
             request.headers(),
             request.uri(),
             action_uri,
+            certificate.as_ref(),
         );
         let mut select_protocol = false;
         if outcome.is_ok() {

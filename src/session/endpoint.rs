@@ -19,9 +19,10 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use tower_service::Service;
 
+use crate::certificate::ClientCertificates;
 use crate::dpop::{Dpop, DpopPolicy};
 use crate::error::{AuthError, AuthErrorKind};
-use crate::session::{SessionError, Sessions};
+use crate::session::{RefreshOptions, SessionError, Sessions};
 use crate::well_known::document::{json_response, oauth_error};
 use crate::TokenInfo;
 
@@ -52,6 +53,7 @@ type EndpointFuture =
 pub struct RefreshEndpoint {
     sessions: Sessions,
     dpop: Option<(Dpop, DpopPolicy)>,
+    pub(super) certificates: Option<ClientCertificates>,
 }
 
 impl RefreshEndpoint {
@@ -60,6 +62,7 @@ impl RefreshEndpoint {
         Self {
             sessions,
             dpop: None,
+            certificates: None,
         }
     }
 
@@ -88,6 +91,7 @@ struct Head {
     method: Method,
     uri: http::Uri,
     headers: http::HeaderMap,
+    extensions: http::Extensions,
 }
 
 /// `POST` endpoint for RFC 7009 token revocation: `token=…` (form) or `{"token":"…"}` (JSON), with an optional
@@ -327,7 +331,10 @@ async fn refresh(endpoint: RefreshEndpoint, token: String, head: Head) -> Respon
             Err(error) => return dpop.token_endpoint_refusal(&error),
         },
     };
-    match sessions.refresh_with(&token, proof.as_ref()).await {
+    let certificate = (endpoint.certificates.as_ref())
+        .and_then(|source| source.certificate_in(&head.extensions, &head.headers));
+    let options = RefreshOptions::of(proof.as_ref(), certificate.as_ref());
+    match sessions.refresh_with_options(&token, options).await {
         Ok(pair) => json_response(
             StatusCode::OK,
             serde_json::to_string(&pair).expect("a pair serializes"),
@@ -420,6 +427,7 @@ macro_rules! endpoint_service {
                     method: request.method().clone(),
                     uri: crate::dpop::request_uri::client_uri(&request).clone(),
                     headers: request.headers().clone(),
+                    extensions: request.extensions().clone(),
                 };
                 Box::pin(async move {
                     Ok(match token_from(request, $parse).await {

@@ -32,8 +32,9 @@
 //! Refresh tokens are opaque: `rt_<session>.<generation>.<secret>` — a 128-bit session id (base64url), the token's
 //! generation in its session (decimal, 0 at login), and a 256-bit secret (base64url). The store keeps only
 //! SHA-256(secret). A token bound to a DPoP key (see [`dpop`](crate::dpop)) has a fourth part, the key's
-//! thumbprint, which both the tag and the stored hash cover: a bound token stripped of its binding, or moved to
-//! another key, matches nothing.
+//! thumbprint; one bound to a client certificate (see [`certificate`](crate::certificate)) ends in
+//! `.x5t.<thumbprint>`. Both the tag and the stored hash cover the binding: a bound token stripped of its
+//! binding, or moved to another key or certificate, matches nothing.
 //!
 //! The secret is 128 bits of entropy followed by a 128-bit tag, an HMAC under the server key of the session id,
 //! the generation and the entropy. The tag lets [`Sessions`] recognise *any* earlier token of a
@@ -56,12 +57,14 @@
 mod browser;
 mod builder;
 mod endpoint;
+mod endpoint_certificates;
 mod error_response;
 mod login;
 mod logout;
 mod logout_endpoint;
 mod options;
 mod pair;
+mod reauthenticate;
 mod refresh;
 mod refresh_token;
 mod session_error;

@@ -35,6 +35,7 @@ mod memory;
 #[cfg(any(feature = "redis", feature = "postgres", feature = "sqlite"))]
 mod mirror;
 pub(crate) mod presented;
+mod reauthentication;
 #[cfg(feature = "redis")]
 mod redis;
 mod revocation;
@@ -49,6 +50,7 @@ pub use contract::{
 pub use memory::MemoryStore;
 #[cfg(any(feature = "redis", feature = "postgres", feature = "sqlite"))]
 pub use mirror::DEFAULT_MAX_FEED_LAG;
+pub use reauthentication::Reauthentication;
 #[cfg(feature = "redis")]
 pub use redis::{RedisStore, RedisStoreBuilder, DEFAULT_REDIS_TIMEOUT};
 pub use revocation::{Lookup, RevocationCheck, StoreError, StoreFuture, REVOCATION_MARGIN};

@@ -51,6 +51,10 @@ impl<S: SessionStore + ?Sized> SessionStore for Arc<S> {
         (**self).revoke_subject(issuer, subject, not_before, until)
     }
 
+    fn reauthenticate(&self, request: crate::store::Reauthentication) -> StoreFuture<bool> {
+        (**self).reauthenticate(request)
+    }
+
     fn is_shared_or_persistent(&self) -> bool {
         (**self).is_shared_or_persistent()
     }

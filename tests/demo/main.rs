@@ -13,4 +13,5 @@ mod demo_metrics;
 mod demo_passwords;
 mod demo_redis_warnings;
 mod demo_sessions;
+mod demo_strong_auth;
 mod demo_websocket;

@@ -85,6 +85,7 @@ impl<C, R> JwtAuthBuilder<C, R> {
             revocation,
             sliding,
             cache: (settings.cache_bytes > 0).then(|| TokenCache::new(settings.cache_bytes)),
+            certificates: settings.certificates,
             responder: self.responder,
             _claims: PhantomData,
         }))

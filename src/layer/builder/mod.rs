@@ -24,6 +24,7 @@ use crate::token::websocket::WebSocketTokens;
 
 mod browser;
 mod build;
+mod certificates;
 mod claims;
 mod keys;
 mod responses;
@@ -110,6 +111,8 @@ struct Settings {
     cookies_without_csrf: bool,
     /// The WebSocket handshake sources.
     websocket: WebSocketTokens,
+    /// Where client certificates come from (certificate-bound tokens are refused without).
+    certificates: Option<crate::certificate::ClientCertificates>,
 }
 
 impl<C, R> fmt::Debug for JwtAuthBuilder<C, R> {
@@ -180,6 +183,7 @@ impl JwtAuthBuilder {
                 browser: None,
                 cookies_without_csrf: false,
                 websocket: WebSocketTokens::default(),
+                certificates: None,
             },
             requirements: Requirements::default(),
             responder: DefaultResponder,

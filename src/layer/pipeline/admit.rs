@@ -5,10 +5,12 @@ use std::sync::Arc;
 use http::{HeaderMap, Method, Uri};
 use serde::de::DeserializeOwned;
 
+use crate::certificate::ClientCertificate;
 use crate::dpop::{replay_verdict, DpopProof};
 use crate::error::{AuthError, AuthErrorKind};
 use crate::keys::source::KeyWait;
 use crate::layer::pipeline::admission::{Admission, Outcome};
+use crate::layer::pipeline::certificate::check_certificate;
 use crate::layer::pipeline::config::AuthConfig;
 use crate::layer::pipeline::csrf::{check_csrf, csrf_evidence, CsrfEvidence};
 use crate::layer::pipeline::dpop::{bound_proof, proof_header, target};
@@ -24,25 +26,27 @@ use crate::token::verifier::Unverified;
 /// Decides a request: synchronously when it can, otherwise as a future. `client_uri` is the URI the client
 /// asked for (the one sliding actions and DPoP proofs name), `uri` the one the layer sees. A CORS preflight
 /// passes when the layer was told to let them; refused, it warns once that the layer is probably misplaced.
+/// `certificate` is the request's client certificate from the layer's source (none when it reads none).
 pub(crate) fn admit<C, R>(
     config: &Arc<AuthConfig<C, R>>,
     method: &Method,
     headers: &HeaderMap,
     uri: &Uri,
     client_uri: &Uri,
+    certificate: Option<&ClientCertificate>,
 ) -> Result<Outcome<C>, AuthError>
 where
     C: DeserializeOwned + Send + Sync + 'static,
     R: Send + Sync + 'static,
 {
     if !is_cors_preflight(method, headers) {
-        return admit_token(config, method, headers, uri, client_uri);
+        return admit_token(config, method, headers, uri, client_uri, certificate);
     }
     if config.bypass_cors_preflight {
         crate::stats::cors_preflight_bypassed();
         return Ok(Outcome::Anonymous);
     }
-    let outcome = admit_token(config, method, headers, uri, client_uri);
+    let outcome = admit_token(config, method, headers, uri, client_uri, certificate);
     if outcome.is_err() {
         config.preflight_warning.refused();
     }
@@ -56,6 +60,7 @@ fn admit_token<C, R>(
     headers: &HeaderMap,
     uri: &Uri,
     client_uri: &Uri,
+    certificate: Option<&ClientCertificate>,
 ) -> Result<Outcome<C>, AuthError>
 where
     C: DeserializeOwned + Send + Sync + 'static,
@@ -80,7 +85,8 @@ where
     let mut bind = |info: &TokenInfo| {
         let target = target(method, client_uri, token);
         checked = bound_proof(config.dpop.as_ref(), proof, info, &target, now)?;
-        check_csrf(config.csrf.as_ref(), csrf.as_ref(), info)
+        check_csrf(config.csrf.as_ref(), csrf.as_ref(), info)?;
+        check_certificate(config.certificates.is_some(), certificate, info)
     };
     let ambient = found.ambient();
     let outcome = match verify_now(config, token, now, true, &mut bind) {
@@ -97,6 +103,7 @@ where
                 proof,
                 csrf,
                 ambient,
+                certificate: certificate.cloned(),
             },
             wait,
         )),
@@ -121,7 +128,7 @@ where
         request.client_uri.clone(),
         request.proof.map(str::to_owned),
     );
-    let (csrf, ambient) = (request.csrf, request.ambient);
+    let (csrf, ambient, certificate) = (request.csrf, request.ambient, request.certificate);
     Outcome::Pending(Box::pin(async move {
         wait.await;
         let now = config.clock.now();
@@ -129,7 +136,8 @@ where
         let mut bind = |info: &TokenInfo| {
             let target = target(&method, &uri, &token);
             checked = bound_proof(config.dpop.as_ref(), proof.as_deref(), info, &target, now)?;
-            check_csrf(config.csrf.as_ref(), csrf.as_ref(), info)
+            check_csrf(config.csrf.as_ref(), csrf.as_ref(), info)?;
+            check_certificate(config.certificates.is_some(), certificate.as_ref(), info)
         };
         let verified = verify_without_wait(&config, &token, now, &mut bind)?;
         resolve(decide(
@@ -148,6 +156,8 @@ struct Request<'r> {
     csrf: Option<CsrfEvidence>,
     /// The token came by cookie: a sliding reissue goes into the cookie only.
     ambient: bool,
+    /// The request's client certificate, for a certificate-bound token.
+    certificate: Option<ClientCertificate>,
 }
 
 /// A request sent with the DPoP scheme is answered with a DPoP challenge, whatever refused it.

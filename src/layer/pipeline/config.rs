@@ -4,6 +4,7 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
+use crate::certificate::ClientCertificates;
 use crate::clock::SharedClock;
 use crate::layer::pipeline::dpop::LayerDpop;
 use crate::layer::rejection::Challenges;
@@ -47,6 +48,8 @@ pub(crate) struct AuthConfig<C, R> {
     /// The sliding policy, wired to its sessions.
     pub(crate) sliding: Option<Arc<Sliding>>,
     pub(crate) cache: Option<TokenCache<C>>,
+    /// Where client certificates come from, when the layer accepts certificate-bound tokens.
+    pub(crate) certificates: Option<ClientCertificates>,
     pub(crate) responder: R,
     pub(crate) _claims: PhantomData<fn() -> C>,
 }

@@ -7,7 +7,8 @@
 //!    authorization requirements — one "verify now" path shared by the synchronous
 //!    path, the path after a remote key fetch, and [`JwtAuthLayer::verify_token`](crate::JwtAuthLayer::verify_token);
 //! 3. [`dpop`](dpop::bound_proof): a bound token only with a valid proof of its key (checked after the token, so
-//!    an invalid token costs no proof verification; the proof's single use is recorded after step 4), and
+//!    an invalid token costs no proof verification; the proof's single use is recorded after step 4),
+//!    [`certificate`](certificate::check_certificate): a certificate-bound token only with its certificate, and
 //!    [`reissue`](reissue::plan_reissue): whether a sliding action gets a fresh token;
 //! 4. [`revocation`](revocation::check_revocation): the revocation store, answering now or later, then the
 //!    proof's single use (so only a live token's holder takes room in the replay cache);
@@ -21,6 +22,7 @@
 
 pub(crate) mod admission;
 pub(crate) mod admit;
+pub(crate) mod certificate;
 pub(crate) mod config;
 pub(crate) mod csrf;
 pub(crate) mod dpop;

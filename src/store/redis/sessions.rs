@@ -121,6 +121,11 @@ impl SessionStore for RedisStore {
         self.revoke_token_now(jti, until)
     }
 
+    fn reauthenticate(&self, request: crate::store::Reauthentication) -> StoreFuture<bool> {
+        let store = self.clone();
+        self.boxed(async move { store.reauthenticate_session(request).await })
+    }
+
     fn revoke_subject(
         &self,
         issuer: &str,
