@@ -54,7 +54,7 @@ pub fn app(sessions: &Sessions) -> Result<Router, BoxError> {
         .build()?;
     let posts = Router::new()
         .route("/posts", post(|| async { StatusCode::CREATED }))
-        .route_layer(auth.require_scopes(["write"])?);
+        .route_layer(auth.require_scopes(["write"]));
     let api = Router::new()
         .route("/me", get(me))
         .merge(posts)

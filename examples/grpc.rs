@@ -110,7 +110,7 @@ async fn main() -> Result<(), BoxError> {
         .audience(env_or("JWT_AUDIENCE", "demo-api"))
         .build()?;
     let profile = ProfileService {
-        needs_write: auth.require_scopes(["write"])?,
+        needs_write: auth.require_scopes(["write"]),
         written: AtomicU64::new(0),
     };
 

@@ -7,7 +7,7 @@
 //!
 //! | rejection | HTTP | `grpc-status` |
 //! |---|---|---|
-//! | no token, malformed credentials, invalid, expired or revoked token | 200 | `UNAUTHENTICATED` (16) |
+//! | no token, malformed credentials, invalid, expired or revoked token; a step-up required (RFC 9470) | 200 | `UNAUTHENTICATED` (16) |
 //! | a required scope or claims check failed | 200 | `PERMISSION_DENIED` (7) |
 //! | the revocation or session store cannot answer | 200 | `UNAVAILABLE` (14) |
 //!
@@ -69,7 +69,7 @@
 //!     .issuer("demo")
 //!     .audience("demo-api")
 //!     .build()?;
-//! let profile = Profile { needs_write: auth.require_scopes(["write"])? };
+//! let profile = Profile { needs_write: auth.require_scopes(["write"]) };
 //! let (_reporter, health) = tonic_health::server::health_reporter();
 //! Server::builder()
 //!     .add_service(health) // open

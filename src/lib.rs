@@ -8,6 +8,26 @@
 //!
 //! JWT payloads are signed, not encrypted: anyone holding a token can read its claims.
 //!
+//! # Common tasks
+//!
+//! | I want to… | start here |
+//! |---|---|
+//! | protect axum routes with a bearer token | the example below, then [Where the layer goes](#where-the-layer-goes) (`route_layer`, CORS, tracing order) |
+//! | require scopes or a claim on one route | [`JwtAuthLayer::require_scopes`], [`JwtAuthLayer::require`] ([`authorize`]) |
+//! | read my own claims type | [`JwtAuthBuilder::claims`], [`Claims`] (a `#[serde(flatten)]` [`RegisteredClaims`] serves issuing and reading) |
+//! | issue tokens at login, refresh them, log out | [`session`]: [`Sessions`], [`JwtAuthLayer::for_sessions`], [`session::RefreshEndpoint`], [`session::LogoutEndpoint`], [`session::RevokeEndpoint`] |
+//! | keep active users signed in (sliding sessions) | [`sliding`], [`JwtAuthBuilder::sliding`] |
+//! | accept an identity provider's tokens (Keycloak, Auth0, Entra ID) | [`keys`] (`Jwks::url`, OpenID Connect discovery; feature `jwks`), [`JwtAuthBuilder::trust_issuer`] |
+//! | run many instances | `RedisStore` (feature `redis`), [`SessionsBuilder::successor_key`] (one key for every instance) |
+//! | keep sessions across restarts | `SqlStore` (features `postgres`, `sqlite`) |
+//! | protect a gRPC service | [`grpc`] (tonic, feature `tonic`) |
+//! | bind tokens to the client's key | [`dpop`] (RFC 9449) |
+//! | rotate or retire signing keys | [`issuer`]: [`TokenIssuer::rotate`], [`TokenIssuer::retire`], [`issuer::JwksEndpoint`] |
+//! | test my handlers without tokens | [`testing`] (feature `test-util`): `authenticate_as`, the store conformance suite |
+//! | see why a request was refused | [`AuthError`] in the response extensions; feature `tracing` (one event per refusal); [Metrics](#metrics) |
+//! | shape the 401/403 bodies | [`rejection`]: `Responder`, [`rejection::JsonResponder`] |
+//! | write my own store | [`store`], [`SessionStore`] |
+//!
 //! # axum
 //!
 //! ```
@@ -183,6 +203,7 @@ mod macros;
 
 pub mod audit;
 pub mod authorize;
+pub mod certificate;
 pub mod clock;
 mod crypto;
 pub mod dpop;

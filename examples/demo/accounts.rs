@@ -16,11 +16,12 @@ use serde_json::{json, Value};
 use tokio::sync::Semaphore;
 use tower_jwt_auth::audit::AuditEventKind;
 use tower_jwt_auth::dpop::DpopPolicy;
-use tower_jwt_auth::session::LoginOptions;
 use tower_jwt_auth::AuthError;
 
 use crate::app::AppState;
 use crate::handlers::error_response;
+use crate::payments::authentication;
+use crate::tls::RequestCertificate;
 
 /// Demo users: name, argon2id hash of the password, and granted scopes. Passwords: alice-pass, bob-pass.
 pub(crate) const USERS: &[(&str, &str, &str)] = &[
@@ -43,6 +44,9 @@ pub(crate) struct Login {
     /// The OAuth client the tokens are for (RFC 9068 `client_id`); `demo` when the login names none.
     #[serde(default)]
     client_id: Option<String>,
+    /// The user's one-time code: with it the login is multi-factor (see `payments.rs`).
+    #[serde(default)]
+    otp: Option<String>,
 }
 
 /// A JSON body that is an object (serde alone would also read the struct from an array).
@@ -133,6 +137,7 @@ fn user_agent(headers: &HeaderMap) -> Option<&str> {
 pub(crate) async fn login(
     State(state): State<AppState>,
     OriginalUri(uri): OriginalUri,
+    RequestCertificate(certificate): RequestCertificate,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -153,6 +158,7 @@ pub(crate) async fn login(
         username,
         password,
         client_id,
+        otp,
     }) = json_object::<Login>(&body)
     else {
         return error_response(StatusCode::BAD_REQUEST, "invalid_request");
@@ -167,6 +173,9 @@ pub(crate) async fn login(
         Ok(None) => return error_response(StatusCode::UNAUTHORIZED, "invalid_credentials"),
         Err(busy) => return busy,
     };
+    let Some(mut options) = authentication(name, otp.as_deref()) else {
+        return error_response(StatusCode::UNAUTHORIZED, "invalid_credentials");
+    };
     // Used up now: a replayed proof binds nothing (400 invalid_dpop_proof), or 503 when it can't be recorded.
     let proof = match proof {
         Some(proof) => match state.dpop.record(proof).await {
@@ -179,14 +188,14 @@ pub(crate) async fn login(
     if let Some(client_id) = client_id {
         claims["client_id"] = client_id.into();
     }
-    let mut options = LoginOptions::new();
+    // A DPoP proof wins over the client certificate: the pair is bound to one or the other.
     if let Some(proof) = &proof {
         options = options.dpop(proof);
     }
-    if let Some(user_agent) = headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-    {
+    if let Some(certificate) = &certificate {
+        options = options.client_certificate(certificate);
+    }
+    if let Some(user_agent) = user_agent(&headers) {
         options = options.user_agent(user_agent);
     }
     match state

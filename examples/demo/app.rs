@@ -7,6 +7,7 @@ use axum::routing::{delete, get, post};
 use axum::Router;
 use serde_json::Value;
 use tower_jwt_auth::dpop::{jwk_thumbprint, Dpop, DpopPolicy};
+use tower_jwt_auth::session::BrowserSessions;
 use tower_jwt_auth::{
     issuer::JwksEndpoint, issuer::JWKS_PATH, rejection::JsonResponder, session::RefreshEndpoint,
     session::RevokeEndpoint, sliding::SlidingPolicy, well_known::ProtectedResourceMetadata,
@@ -15,18 +16,26 @@ use tower_jwt_auth::{
 
 use crate::accounts::login;
 use crate::audit_log::audit_log;
+use crate::browser::browser_login;
 use crate::devices::{end_session, list_sessions};
 use crate::handlers::*;
+use crate::payments::{payments_route, MFA, PASSWORD_ONLY};
 use crate::read_body::read_body_first;
 use crate::settings::*;
 use crate::stores::store;
+use crate::tls::certificate_source;
+use crate::websocket::websocket;
 use crate::BoxError;
+use tower_jwt_auth::certificate::ClientCertificates;
 
 #[derive(Clone)]
 pub(crate) struct AppState {
     pub(crate) sessions: Sessions,
     pub(crate) dpop: Dpop,
     pub(crate) policy: DpopPolicy,
+    pub(crate) browser: BrowserSessions,
+    /// Where client certificates come from (TLS_CLIENT_CA or CLIENT_CERT_HEADER), if anywhere.
+    pub(crate) certificates: Option<ClientCertificates>,
 }
 
 /// The Prometheus recorder the crate's `metrics` feature reports to, installed once per process.
@@ -87,7 +96,13 @@ pub(crate) async fn app(public_url: &str) -> Result<Router, BoxError> {
         sessions = sessions.audit(sink);
     }
     let sessions = sessions.build()?;
+    // Browsers get the pair as cookies; the refresh cookie travels to /browser/* only.
+    let browser = BrowserSessions::builder(&sessions, "/browser").build()?;
+    let certificates = certificate_source()?;
     let mut auth = JwtAuthLayer::builder();
+    if let Some(source) = &certificates {
+        auth = auth.client_certificates(source.clone());
+    }
     if std::env::var("TOKEN_CACHE").as_deref() == Ok("0") {
         auth = auth.disable_token_cache();
     }
@@ -102,6 +117,9 @@ pub(crate) async fn app(public_url: &str) -> Result<Router, BoxError> {
     let auth = auth
         .claims::<Value>()
         .sessions(&sessions)
+        .browser_sessions(&browser)
+        .websocket_query_token()
+        .websocket_protocol_token()
         .sliding(SlidingPolicy::new().action(Method::POST, "/posts"))
         .realm("demo")
         .dpop(&dpop, policy)
@@ -113,23 +131,29 @@ pub(crate) async fn app(public_url: &str) -> Result<Router, BoxError> {
     let metadata = auth
         .resource_metadata(public_url)
         .scopes_supported(["read", "write"])
+        .acr_values_supported([MFA, PASSWORD_ONLY])
         .resource_name("tower-jwt-auth demo");
     let protected = Router::new()
         .route(
             "/posts",
             // Derived from the layer: same realm, responder and claims type.
-            post(create_post).route_layer(auth.require_scopes(["write"])?),
+            post(create_post).route_layer(auth.require_scopes(["write"])),
         )
+        .route("/payments", payments_route(&auth))
         .route("/me", get(me))
         .route("/logout", post(logout))
         .route("/logout-all", post(logout_all))
         .route("/sessions", get(list_sessions))
         .route("/sessions/{id}", delete(end_session))
+        .route("/ws", get(websocket))
+        .route_service("/browser/logout", browser.logout_endpoint())
         .layer(auth.clone());
     let state = AppState {
         sessions: sessions.clone(),
         dpop: dpop.clone(),
         policy,
+        browser: browser.clone(),
+        certificates: certificates.clone(),
     };
     Ok(Router::new()
         .route("/healthz", get(|| async { "ok" }))
@@ -149,11 +173,16 @@ pub(crate) async fn app(public_url: &str) -> Result<Router, BoxError> {
         )
         .route_service(metadata_url.path(), metadata.into_service())
         .route("/login", post(login))
+        .route("/browser/login", post(browser_login))
+        .route_service("/browser/refresh", browser.refresh_endpoint())
         .route_service(JWKS_PATH, JwksEndpoint::new(sessions.issuer().clone()))
-        .route_service(
-            "/refresh",
-            RefreshEndpoint::new(sessions.clone()).dpop(&dpop, policy),
-        )
+        .route_service("/refresh", {
+            let refresh = RefreshEndpoint::new(sessions.clone()).dpop(&dpop, policy);
+            match certificates {
+                Some(source) => refresh.client_certificates(source),
+                None => refresh,
+            }
+        })
         .route_service(
             "/revoke",
             RevokeEndpoint::new(sessions).with_access_tokens(auth),

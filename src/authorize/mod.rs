@@ -6,6 +6,7 @@ mod derive;
 mod future;
 mod misplaced;
 
+pub use crate::token::step_up::StepUp;
 pub use future::AuthorizeFuture;
 
 use std::fmt;
@@ -28,7 +29,9 @@ use misplaced::{is_misplaced, misplaced_response, CredentialsProbe};
 /// [`require_scopes`](crate::JwtAuthLayer::require_scopes) or [`require`](crate::JwtAuthLayer::require), so it
 /// has that layer's claims type, realm, responder and tracing: put it inside (after) the layer, for example with
 /// axum's `route_layer`. Requests whose token lacks a scope, or fails the predicate, get 403
-/// `insufficient_scope`; requests that carry no token at all (optional mode) get 401.
+/// `insufficient_scope`; a token that fails a step-up requirement
+/// ([`require_authentication`](crate::JwtAuthLayer::require_authentication)) gets 401
+/// `insufficient_user_authentication`; requests that carry no token at all (optional mode) get 401.
 ///
 /// Placed the wrong way round — outside the layer, so it runs before the token is verified — it sees requests
 /// that carry credentials (a token the layer's sources or its DPoP scheme find, even a malformed one) but no
@@ -50,7 +53,7 @@ use misplaced::{is_misplaced, misplaced_response, CredentialsProbe};
 ///     .unwrap();
 /// let app: Router = Router::new()
 ///     .route("/posts", post(|| async { "created" }))
-///     .route_layer(auth.require_scopes(["write"]).unwrap())
+///     .route_layer(auth.require_scopes(["write"]))
 ///     .layer(auth);
 /// ```
 pub struct AuthorizeLayer<C = RegisteredClaims, R = DefaultResponder> {
@@ -106,7 +109,7 @@ impl<C: Send + Sync + 'static, R> AuthorizeLayer<C, R> {
     ///     .audience("api")
     ///     .build()
     ///     .unwrap();
-    /// let needs_write = auth.require_scopes(["write"]).unwrap();
+    /// let needs_write = auth.require_scopes(["write"]);
     /// let mut request = http::Request::new(());
     /// request.extensions_mut().insert(token_info(&serde_json::json!({"sub": "ada", "scope": "read"})));
     /// let error = needs_write.check(request.extensions()).unwrap_err();

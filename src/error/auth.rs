@@ -31,6 +31,15 @@ pub struct AuthError {
     detail: Option<Arc<str>>,
     /// A DPoP proof refused because it was used before (an audit event, `dpop_replay`).
     replayed: bool,
+    /// What an `insufficient_user_authentication` challenge asks for (RFC 9470 §3).
+    step_up: Option<Arc<StepUpParams>>,
+}
+
+/// The parameters of an `insufficient_user_authentication` challenge.
+#[derive(Debug, PartialEq, Eq)]
+struct StepUpParams {
+    acr_values: Option<Arc<str>>,
+    max_age: Option<u64>,
 }
 
 impl AuthError {
@@ -44,6 +53,7 @@ impl AuthError {
             dpop_nonce: None,
             detail: None,
             replayed: false,
+            step_up: None,
         }
     }
 
@@ -57,6 +67,32 @@ impl AuthError {
     /// itself may report as the audit event `dpop_replay` with [`Sessions::report`](crate::Sessions::report)).
     pub fn is_dpop_replay(&self) -> bool {
         self.replayed
+    }
+
+    /// A 401 `insufficient_user_authentication` error (RFC 9470 §3) asking for an authentication of one of the
+    /// space-separated `acr_values` and/or one at most `max_age` seconds old; the challenge names only the
+    /// parameters given.
+    pub fn insufficient_user_authentication(
+        acr_values: Option<Arc<str>>,
+        max_age: Option<u64>,
+    ) -> Self {
+        Self {
+            step_up: Some(Arc::new(StepUpParams {
+                acr_values,
+                max_age,
+            })),
+            ..Self::new(AuthErrorKind::InsufficientUserAuthentication)
+        }
+    }
+
+    /// The `acr_values` an `insufficient_user_authentication` error asks for (space separated).
+    pub fn acr_values(&self) -> Option<&str> {
+        self.step_up.as_ref()?.acr_values.as_deref()
+    }
+
+    /// The `max_age` (seconds) an `insufficient_user_authentication` error asks for.
+    pub fn max_age(&self) -> Option<u64> {
+        self.step_up.as_ref()?.max_age
     }
 
     /// The same error, explained by `detail` (see [`detail`](Self::detail)).

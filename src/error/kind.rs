@@ -108,6 +108,20 @@ auth_error_kinds! {
     /// A token without `cnf.jkt` was sent with the DPoP scheme (401 `invalid_token`).
     NotDpopBound => "not_dpop_bound", UNAUTHORIZED, 16, INVALID_TOKEN,
         "the access token is not bound to a DPoP key";
+    /// A request authenticated by a cookie, with a method that changes state (anything but `GET`, `HEAD`,
+    /// `OPTIONS`, `TRACE`), lacks a valid CSRF token bound to its session, or says `Sec-Fetch-Site:
+    /// cross-site` (403 `invalid_csrf_token`, no `WWW-Authenticate` challenge: the token itself is fine).
+    InvalidCsrfToken => "invalid_csrf_token", FORBIDDEN, 7, Some("invalid_csrf_token"),
+        "the request lacks a valid CSRF token for its session";
+    /// A certificate-bound token (`cnf["x5t#S256"]`, RFC 8705) came without the client certificate it names —
+    /// none, or another one — on a layer that reads client certificates (401 `invalid_token`).
+    CertificateMismatch => "certificate_mismatch", UNAUTHORIZED, 16, INVALID_TOKEN,
+        "the access token is bound to a client certificate the request did not present";
+    /// The user's authentication is too weak (`acr`) or too old (`auth_time`) for the resource: step up
+    /// (401 `insufficient_user_authentication`, RFC 9470 §3, with `acr_values` and/or `max_age`).
+    InsufficientUserAuthentication => "insufficient_user_authentication", UNAUTHORIZED, 16,
+        Some("insufficient_user_authentication"),
+        "a stronger or more recent authentication is required";
 }
 
 impl AuthErrorKind {
@@ -158,7 +172,7 @@ mod tests {
 
     #[test]
     fn every_kind_is_listed_at_its_index() {
-        assert_eq!(AuthErrorKind::ALL.len(), 22);
+        assert_eq!(AuthErrorKind::ALL.len(), 25);
         for (i, kind) in AuthErrorKind::ALL.iter().enumerate() {
             assert_eq!(kind.index(), i, "{kind:?}");
         }

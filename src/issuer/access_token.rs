@@ -48,7 +48,7 @@ impl AccessToken {
     }
 }
 
-/// Session facts written into a token: `sid` and `auth_time`, and a hard cap on `exp`.
+/// Session facts written into a token: `sid` and `auth_time`, a hard cap on `exp`, and its binding.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SessionClaims<'a> {
     /// The session (refresh family) id, written as `sid`.
@@ -59,6 +59,12 @@ pub struct SessionClaims<'a> {
     pub not_after: Option<i64>,
     /// The RFC 7638 thumbprint of the DPoP key the token is bound to, written as `cnf.jkt` (RFC 9449 §6.1).
     pub dpop_thumbprint: Option<&'a str>,
+    /// The RFC 8705 SHA-256 thumbprint of the client certificate the token is bound to, written as
+    /// `cnf["x5t#S256"]` — unless `dpop_thumbprint` is given: a token is bound to one or the other.
+    pub certificate_thumbprint: Option<&'a str>,
+    /// The session's absolute end, written as `session_exp` when given: sliding caps renewed tokens at it,
+    /// for a session whose `auth_time` (moved by a step-up) no longer marks its start.
+    pub session_expires_at: Option<i64>,
 }
 
 /// Signing failed, or the application's claims do not serialize to a JSON object.
@@ -79,12 +85,13 @@ pub enum IssueError {
     /// A claim the crate reads has the wrong type (`client_id` must be a string).
     NotAString(&'static str),
     /// The application claims set a claim the crate manages itself (`sub`, `iss`, `aud`, `iat`, `nbf`, `exp`,
-    /// `jti`, `sid`, `auth_time`, `cnf`); pass the subject as the subject, and leave the rest to the issuer.
+    /// `jti`, `sid`, `auth_time`, `cnf`, `session_exp`); pass the subject as the subject, and leave the rest to the
+    /// issuer.
     ReservedClaim(&'static str),
 }
 
 /// Claims [`TokenIssuer`] and [`Sessions`](crate::Sessions) set themselves; application claims may not.
-pub(crate) const RESERVED_CLAIMS: [&str; 10] = [
+pub(crate) const RESERVED_CLAIMS: [&str; 11] = [
     "sub",
     "iss",
     "aud",
@@ -95,6 +102,7 @@ pub(crate) const RESERVED_CLAIMS: [&str; 10] = [
     "sid",
     "auth_time",
     "cnf",
+    "session_exp",
 ];
 
 impl fmt::Display for IssueError {

@@ -97,7 +97,8 @@ impl TokenIssuer {
     }
 
     /// Issues an access token that belongs to a session: `sid` and `auth_time` are written, `exp` is capped at
-    /// `session.not_after`, and `cnf.jkt` binds it to a DPoP key when `session.dpop_thumbprint` is given.
+    /// `session.not_after`, and `cnf.jkt` binds it to a DPoP key when `session.dpop_thumbprint` is given, or
+    /// else `cnf["x5t#S256"]` to a client certificate when `session.certificate_thumbprint` is.
     pub fn issue_for_session<T: Serialize + ?Sized>(
         &self,
         subject: &str,
@@ -137,6 +138,11 @@ impl TokenIssuer {
         }
         if let Some(jkt) = session.dpop_thumbprint {
             payload.insert("cnf".into(), serde_json::json!({ "jkt": jkt }));
+        } else if let Some(x5t) = session.certificate_thumbprint {
+            payload.insert("cnf".into(), serde_json::json!({ "x5t#S256": x5t }));
+        }
+        if let Some(end) = session.session_expires_at {
+            payload.insert("session_exp".into(), end.into());
         }
         self.finish(payload, now, expires_at)
     }

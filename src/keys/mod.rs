@@ -5,7 +5,7 @@
 //! A [`VerificationKey`] is bound to exactly one [`Algorithm`](crate::Algorithm) (RFC 8725 §3.1): a token whose
 //! `alg` differs is refused before any signature check, so an RSA public key can never be used as an HMAC
 //! secret. `none` is not an `Algorithm`, so it can never be configured. HMAC secrets shorter than the hash
-//! output are refused when the key is made, RSA keys under 2048 bits when the layer is built.
+//! output and RSA keys under 2048 bits are refused when the key is made.
 //!
 //! A PEM key is checked for its kind when it is made: [`VerificationKey::from_pem`] takes the public half
 //! (`-----BEGIN PUBLIC KEY-----`), [`SigningKey::from_pem`](crate::SigningKey::from_pem) the private one, each of
@@ -69,6 +69,7 @@
 // `Jwks` exists only with its feature; docs.rs builds every feature.
 #![cfg_attr(not(feature = "jwks"), allow(rustdoc::broken_intra_doc_links))]
 
+pub(crate) mod der_kind;
 #[cfg(feature = "jwks")]
 pub(crate) mod jwks;
 pub(crate) mod key_set;

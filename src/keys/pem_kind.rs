@@ -46,7 +46,7 @@ impl Half {
 }
 
 /// The key family (and curve) an algorithm verifies, as written in messages (each takes "an").
-fn family_of(algorithm: Algorithm) -> &'static str {
+pub(crate) fn family_of(algorithm: Algorithm) -> &'static str {
     match algorithm {
         Algorithm::ES256 => "EC P-256",
         Algorithm::ES384 => "EC P-384",
@@ -82,7 +82,7 @@ fn first_block(pem: &[u8]) -> Option<(String, Option<Vec<u8>>)> {
 }
 
 /// The family a DER key names: the curve for EC keys (the curve OID follows the EC OID), else the key type.
-fn family_in(der: &[u8]) -> Option<&'static str> {
+pub(crate) fn family_in(der: &[u8]) -> Option<&'static str> {
     let has = |oid: &[u8]| der.windows(oid.len()).any(|w| w == oid);
     KEY_OIDS
         .iter()

@@ -7,14 +7,16 @@ use jsonwebtoken::jwk::Jwk;
 use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, DecodingKeyKind};
 
 use crate::error::ConfigError;
+use crate::keys::der_kind::{check_der, check_rsa};
 use crate::keys::material::{
     check_hmac, checked_kid, invalid, parse_der, parse_pem, parse_secret, rsa_bits,
 };
+use crate::keys::pem_kind::Half;
 
 /// A verification key bound to exactly one algorithm, with an optional key id.
 ///
 /// `none` is not an [`Algorithm`], so it can never be configured. HMAC secrets shorter than the hash output and
-/// RSA keys under 2048 bits are refused.
+/// RSA keys under 2048 bits are refused when the key is made.
 ///
 /// ```
 /// use tower_jwt_auth::{Algorithm, VerificationKey};
@@ -47,7 +49,11 @@ impl fmt::Debug for VerificationKey {
 impl VerificationKey {
     /// An HMAC secret for HS256, HS384 or HS512. Use random bytes from a CSPRNG, never a password (RFC 8725 §3.5).
     pub fn hmac(algorithm: Algorithm, secret: &[u8]) -> Result<Self, ConfigError> {
-        Self::new(parse_secret(algorithm, secret)?, algorithm)
+        Self::new(
+            parse_secret(algorithm, secret)?,
+            algorithm,
+            "VerificationKey::hmac",
+        )
     }
 
     /// A public key in PEM form (`-----BEGIN PUBLIC KEY-----` or `BEGIN RSA PUBLIC KEY`), for RS*/PS*, ES256/ES384
@@ -55,14 +61,25 @@ impl VerificationKey {
     ///
     /// A private key, a key of another family or curve than `algorithm`'s, or text without a PEM key is refused
     /// here with [`ConfigError::WrongKeyKind`], which names what was expected, what was found and the fix.
+    /// An RSA key under 2048 bits is refused here too ([`ConfigError::WeakRsaKey`]).
     pub fn from_pem(algorithm: Algorithm, pem: &[u8]) -> Result<Self, ConfigError> {
-        Self::new(parse_pem(algorithm, pem)?, algorithm)
+        Self::new(
+            parse_pem(algorithm, pem)?,
+            algorithm,
+            "VerificationKey::from_pem",
+        )
     }
 
     /// A public key in DER form: PKCS#1 `RSAPublicKey` for RSA, the uncompressed point for EC, the 32 raw bytes
     /// for Ed25519 (the forms jsonwebtoken expects).
+    ///
+    /// Bytes of another form (a `SubjectPublicKeyInfo`, a private key, a point of another curve) are refused
+    /// here with [`ConfigError::WrongKeyKind`] naming the form expected and a fix, and an RSA key under 2048
+    /// bits with [`ConfigError::WeakRsaKey`].
     pub fn from_der(algorithm: Algorithm, der: &[u8]) -> Result<Self, ConfigError> {
-        Self::new(parse_der(algorithm, der)?, algorithm)
+        let key: DecodingKey = parse_der(algorithm, der)?;
+        check_der(algorithm, &key, "VerificationKey::from_der")?;
+        Self::new(key, algorithm, "VerificationKey::from_der")
     }
 
     /// A key from a JWK (RFC 7517). The JWK's `alg` binds the key when present; otherwise `algorithm` must be
@@ -90,7 +107,7 @@ impl VerificationKey {
         if key.family() == AlgorithmFamily::Hmac {
             check_hmac(algorithm, key.try_get_as_bytes().map_err(invalid)?)?;
         }
-        let key = Self::new(key, algorithm)?;
+        let key = Self::new(key, algorithm, "VerificationKey::from_jwk")?;
         match &jwk.common.key_id {
             Some(kid) => key.with_kid(kid.clone()),
             None => Ok(key),
@@ -102,13 +119,19 @@ impl VerificationKey {
         if key.family() == AlgorithmFamily::Hmac {
             check_hmac(algorithm, key.try_get_as_bytes().map_err(invalid)?)?;
         }
-        Self::new(key, algorithm)
+        Self::new(key, algorithm, "VerificationKey::from_decoding_key")
     }
 
-    fn new(key: DecodingKey, algorithm: Algorithm) -> Result<Self, ConfigError> {
+    /// The key, once its family fits `algorithm` and an RSA key is 2048 bits or more.
+    fn new(
+        key: DecodingKey,
+        algorithm: Algorithm,
+        setting: &'static str,
+    ) -> Result<Self, ConfigError> {
         if key.family() != algorithm.family() {
             return Err(ConfigError::AlgorithmMismatch);
         }
+        check_rsa(algorithm, Half::Public, &key, setting)?;
         Ok(Self {
             key,
             algorithm,

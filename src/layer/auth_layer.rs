@@ -8,6 +8,7 @@ use tower_layer::Layer;
 use serde::de::DeserializeOwned;
 
 use crate::error::AuthError;
+use crate::layer::pipeline::certificate::check_certificate;
 use crate::layer::pipeline::config::AuthConfig;
 use crate::layer::pipeline::dpop::refuse_bound;
 use crate::layer::pipeline::verify::{verify_now, verify_without_wait};
@@ -55,9 +56,14 @@ impl<C: DeserializeOwned + 'static, R> JwtAuthLayer<C, R> {
     /// assert_eq!(layer.verify_token("not.a.token").unwrap_err().kind(), AuthErrorKind::InvalidToken);
     /// ```
     pub fn verify_token(&self, token: &str) -> Result<(Claims<C>, TokenInfo), AuthError> {
-        // No proof comes with it: a DPoP-bound token is refused, as the layer refuses it as a bearer token.
+        // No proof nor certificate comes with it: a DPoP-bound token is refused, as the layer refuses it as a
+        // bearer token, and so is a certificate-bound one.
         let now = self.config.clock.now();
-        let verified = verify_without_wait(&self.config, token, now, &mut refuse_bound)?;
+        let mut unbound = |info: &TokenInfo| {
+            refuse_bound(info)?;
+            check_certificate(self.config.certificates.is_some(), None, info)
+        };
+        let verified = verify_without_wait(&self.config, token, now, &mut unbound)?;
         Ok((verified.claims, verified.info))
     }
 
@@ -112,6 +118,9 @@ impl<C, R> JwtAuthLayer<C, R> {
         }
         for method in self.config.sources.iter().filter_map(|s| s.bearer_method()) {
             metadata = metadata.bearer_method(method);
+        }
+        if self.config.certificates.is_some() {
+            metadata = metadata.certificate_bound_tokens();
         }
         if let Some(dpop) = &self.config.dpop {
             metadata = metadata.dpop(dpop.rules.algorithm_names(), dpop.required);

@@ -11,6 +11,7 @@ use pin_project_lite::pin_project;
 use tower_service::Service;
 
 use crate::layer::pipeline::admission::PendingAdmission;
+use crate::layer::pipeline::handshake::select_protocol;
 use crate::layer::rejection::{Refused, Reject};
 use crate::session::sliding::PendingReissue;
 use crate::trace::RequestSpan;
@@ -29,6 +30,8 @@ pin_project! {
         state: State<S, ReqBody, ResBody>,
         // The layer's request span (feature `tracing`), entered on every poll.
         span: RequestSpan,
+        // The token came in `Sec-WebSocket-Protocol`: a 101 answer selects `access_token`.
+        select_protocol: bool,
     }
 }
 
@@ -67,11 +70,18 @@ where
         self
     }
 
+    /// The same future; with `select`, a `101` answer selects the `access_token` subprotocol.
+    pub(crate) fn selecting_protocol(mut self, select: bool) -> Self {
+        self.select_protocol = select;
+        self
+    }
+
     /// The inner future, whose 2xx response gets the reissued token.
     pub(crate) fn sliding(future: S::Future, reissue: Option<Box<PendingReissue>>) -> Self {
         Self {
             state: State::Inner { future, reissue },
             span: RequestSpan::default(),
+            select_protocol: false,
         }
     }
 
@@ -81,6 +91,7 @@ where
                 response: Some(response),
             },
             span: RequestSpan::default(),
+            select_protocol: false,
         }
     }
 
@@ -102,6 +113,7 @@ where
                 }),
             },
             span: RequestSpan::default(),
+            select_protocol: false,
         }
     }
 }
@@ -124,6 +136,9 @@ where
                     let mut result = ready!(future.poll(cx));
                     if let (Ok(response), Some(reissue)) = (&mut result, reissue.take()) {
                         reissue.apply(response);
+                    }
+                    if let (Ok(response), true) = (&mut result, *this.select_protocol) {
+                        select_protocol(response);
                     }
                     return Poll::Ready(result);
                 }

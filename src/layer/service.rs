@@ -12,6 +12,7 @@ use crate::layer::future::ResponseFuture;
 use crate::layer::pipeline::admission::Outcome;
 use crate::layer::pipeline::admit::admit;
 use crate::layer::pipeline::config::AuthConfig;
+use crate::layer::pipeline::handshake::hand_over;
 use crate::layer::rejection::{DefaultResponder, Refused, Reject, Rejector, Responder};
 use crate::token::claims::RegisteredClaims;
 use crate::trace::RequestSpan;
@@ -88,15 +89,25 @@ impl<S, C, R> JwtAuth<S, C, R> {
             true => crate::dpop::request_uri::client_uri(&request),
             false => request.uri(),
         };
+        let certificate = self
+            .config
+            .certificates
+            .as_ref()
+            .and_then(|source| source.certificate_in(request.extensions(), request.headers()));
         let outcome = admit(
             &self.config,
             request.method(),
             request.headers(),
             request.uri(),
             action_uri,
+            certificate.as_ref(),
         );
+        let mut select_protocol = false;
         if outcome.is_ok() {
             span.hand_on(request.extensions_mut());
+            if !matches!(outcome, Ok(Outcome::Anonymous)) {
+                select_protocol = hand_over(&self.config, &mut request);
+            }
         }
         match outcome {
             Ok(Outcome::Anonymous) => {
@@ -110,6 +121,7 @@ impl<S, C, R> JwtAuth<S, C, R> {
                 span.admitted(admission.token.info.subject());
                 let reissue = admission.apply(request.extensions_mut());
                 ResponseFuture::sliding(self.inner.call(request), reissue)
+                    .selecting_protocol(select_protocol)
             }
             Ok(Outcome::Pending(decision)) => {
                 // The instance in `self` is the one `poll_ready` readied: move it into the future and keep a
@@ -117,6 +129,7 @@ impl<S, C, R> JwtAuth<S, C, R> {
                 let clone = self.inner.clone();
                 let ready = std::mem::replace(&mut self.inner, clone);
                 ResponseFuture::pending(decision, ready, request, self.config.clone())
+                    .selecting_protocol(select_protocol)
             }
             Err(error) => {
                 span.refused(&error);

@@ -20,6 +20,7 @@ use serde::Deserialize;
 use tower_service::Service;
 
 use crate::audit::AuditEventKind;
+use crate::certificate::ClientCertificates;
 use crate::dpop::{Dpop, DpopPolicy};
 use crate::error::{AuthError, AuthErrorKind};
 use crate::session::options::user_agent_of;
@@ -55,6 +56,7 @@ type EndpointFuture =
 pub struct RefreshEndpoint {
     sessions: Sessions,
     dpop: Option<(Dpop, DpopPolicy)>,
+    pub(super) certificates: Option<ClientCertificates>,
 }
 
 impl RefreshEndpoint {
@@ -63,6 +65,7 @@ impl RefreshEndpoint {
         Self {
             sessions,
             dpop: None,
+            certificates: None,
         }
     }
 
@@ -91,6 +94,7 @@ struct Head {
     method: Method,
     uri: http::Uri,
     headers: http::HeaderMap,
+    extensions: http::Extensions,
 }
 
 /// `POST` endpoint for RFC 7009 token revocation: `token=…` (form) or `{"token":"…"}` (JSON), with an optional
@@ -242,7 +246,7 @@ where
     Ok((kind, body.to_bytes()))
 }
 
-fn session_error(error: SessionError) -> Response<Full<Bytes>> {
+pub(super) fn session_error(error: SessionError) -> Response<Full<Bytes>> {
     error.endpoint_response()
 }
 
@@ -308,16 +312,15 @@ where
 /// What an endpoint does with the token its body carries.
 async fn refresh(endpoint: RefreshEndpoint, token: String, head: Head) -> Response<Full<Bytes>> {
     let sessions = endpoint.sessions;
-    let head = (&head.method, &head.uri, &head.headers);
-    let proof = match refresh_proof(&sessions, endpoint.dpop.as_ref(), &token, head).await {
+    let request = (&head.method, &head.uri, &head.headers);
+    let proof = match refresh_proof(&sessions, endpoint.dpop.as_ref(), &token, request).await {
         Ok(proof) => proof,
         Err(refusal) => return refusal,
     };
-    let mut options = RefreshOptions::new();
-    if let Some(proof) = &proof {
-        options = options.dpop(proof);
-    }
-    if let Some(user_agent) = user_agent_of(head.2) {
+    let certificate = (endpoint.certificates.as_ref())
+        .and_then(|source| source.certificate_in(&head.extensions, &head.headers));
+    let mut options = RefreshOptions::of(proof.as_ref(), certificate.as_ref());
+    if let Some(user_agent) = user_agent_of(&head.headers) {
         options = options.user_agent(user_agent);
     }
     match sessions.refresh_with_options(&token, options).await {
@@ -416,6 +419,7 @@ macro_rules! endpoint_service {
                     method: request.method().clone(),
                     uri: crate::dpop::request_uri::client_uri(&request).clone(),
                     headers: request.headers().clone(),
+                    extensions: request.extensions().clone(),
                 };
                 Box::pin(async move {
                     Ok(match token_from(request, $parse).await {

@@ -38,8 +38,9 @@ impl Sessions {
         self.login_with_options(subject, claims, options).await
     }
 
-    /// [`login`](Self::login) with everything else the login request shows ([`LoginOptions`]): a DPoP proof to
-    /// bind the pair to, the client's user agent.
+    /// [`login`](Self::login) with everything else the login request shows ([`LoginOptions`]): a DPoP proof or
+    /// a client certificate to bind the pair to, the client's user agent, how the user authenticated (`acr`,
+    /// `amr`).
     pub async fn login_with_options<T: Serialize + ?Sized>(
         &self,
         subject: &str,
@@ -47,11 +48,10 @@ impl Sessions {
         options: LoginOptions,
     ) -> Result<TokenPair, SessionError> {
         let inner = &*self.inner;
-        let claims = serde_json::to_string(claims)
-            .map_err(|e| SessionError::Issue(IssueError::Serialize(e)))?;
+        let claims = with_authentication(claims, options.acr.as_deref(), options.amr.as_deref())?;
         let now = inner.clock.now();
-        let jkt = options.dpop.as_ref().map(DpopProof::thumbprint);
-        let refresh = RefreshToken::generate(&inner.successor_key, jkt);
+        let binding = Self::binding(options.dpop.as_ref(), options.certificate.as_ref(), None);
+        let refresh = RefreshToken::generate(&inner.successor_key, binding);
         let session = SessionRecord::new(
             refresh.session_id(),
             subject,
@@ -60,7 +60,7 @@ impl Sessions {
             claims,
         )
         .with_user_agent(options.user_agent.clone());
-        let access = self.access_token(&session, jkt)?;
+        let access = self.access_token(&session, refresh.binding())?;
         let grant = RefreshGrant {
             generation: refresh.generation(),
             secret_hash: refresh.secret_hash(),
@@ -99,4 +99,33 @@ impl Sessions {
         );
         Ok(self.pair(access, &refresh, now))
     }
+}
+
+/// The session's stored claims: the application's `claims` (a JSON object), with `acr` and `amr` when given
+/// (which the application's claims may then not name themselves).
+pub(super) fn with_authentication<T: Serialize + ?Sized>(
+    claims: &T,
+    acr: Option<&str>,
+    amr: Option<&[String]>,
+) -> Result<String, SessionError> {
+    let serialize = |e| SessionError::Issue(IssueError::Serialize(e));
+    if acr.is_none() && amr.is_none() {
+        return serde_json::to_string(claims).map_err(serialize);
+    }
+    let mut object = match serde_json::to_value(claims).map_err(serialize)? {
+        serde_json::Value::Object(object) => object,
+        serde_json::Value::Null => serde_json::Map::new(),
+        _ => return Err(SessionError::Issue(IssueError::ClaimsNotAnObject)),
+    };
+    for (name, value) in [
+        ("acr", acr.map(serde_json::Value::from)),
+        ("amr", amr.map(serde_json::Value::from)),
+    ] {
+        let Some(value) = value else { continue };
+        if object.contains_key(name) {
+            return Err(SessionError::Issue(IssueError::ReservedClaim(name)));
+        }
+        object.insert(name.to_owned(), value);
+    }
+    serde_json::to_string(&object).map_err(serialize)
 }

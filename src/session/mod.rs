@@ -32,8 +32,9 @@
 //! Refresh tokens are opaque: `rt_<session>.<generation>.<secret>` — a 128-bit session id (base64url), the token's
 //! generation in its session (decimal, 0 at login), and a 256-bit secret (base64url). The store keeps only
 //! SHA-256(secret). A token bound to a DPoP key (see [`dpop`](crate::dpop)) has a fourth part, the key's
-//! thumbprint, which both the tag and the stored hash cover: a bound token stripped of its binding, or moved to
-//! another key, matches nothing.
+//! thumbprint; one bound to a client certificate (see [`certificate`](crate::certificate)) ends in
+//! `.x5t.<thumbprint>`. Both the tag and the stored hash cover the binding: a bound token stripped of its
+//! binding, or moved to another key or certificate, matches nothing.
 //!
 //! The secret is 128 bits of entropy followed by a 128-bit tag, an HMAC under the server key of the session id,
 //! the generation and the entropy. The tag lets [`Sessions`] recognise *any* earlier token of a
@@ -58,16 +59,21 @@
 //! # Endpoints
 //!
 //! [`RefreshEndpoint`] (RFC 6749 §6) and [`RevokeEndpoint`] (RFC 7009) are tower services over [`Sessions`], for
-//! axum's `route_service`, hyper or tonic.
+//! axum's `route_service`, hyper or tonic. For browsers, [`BrowserSessions`] deliver the pair as cookies with a
+//! CSRF token bound to the session, through [`BrowserRefreshEndpoint`] and [`BrowserLogoutEndpoint`].
 
+mod browser;
 mod builder;
 mod devices;
 mod endpoint;
+mod endpoint_certificates;
 mod error_response;
 mod login;
 mod logout;
+mod logout_endpoint;
 mod options;
 mod pair;
+mod reauthenticate;
 mod refresh;
 mod refresh_proof;
 mod refresh_token;
@@ -77,9 +83,16 @@ pub mod sliding;
 #[cfg(feature = "metrics")]
 pub(crate) mod timed_store;
 
+pub(crate) use browser::is_cross_site as browser_is_cross_site;
+pub use browser::{
+    BrowserLogoutEndpoint, BrowserRefreshEndpoint, BrowserSessions, BrowserSessionsBuilder,
+    CsrfTokens, DEFAULT_ACCESS_COOKIE, DEFAULT_CSRF_COOKIE, DEFAULT_CSRF_HEADER,
+    DEFAULT_REFRESH_COOKIE,
+};
 pub use builder::{SessionsBuilder, MAX_GRACE_PERIOD};
 pub use devices::{DeviceList, DeviceSession, DEVICE_PAGE_SIZE};
 pub use endpoint::{RefreshEndpoint, RevokeEndpoint};
+pub use logout_endpoint::LogoutEndpoint;
 pub use options::{LoginOptions, RefreshOptions, MAX_USER_AGENT_LEN};
 pub use pair::TokenPair;
 pub use session_error::SessionError;

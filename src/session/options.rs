@@ -1,5 +1,6 @@
 //! What a login or a refresh request tells about its client: [`LoginOptions`] and [`RefreshOptions`].
 
+use crate::certificate::ClientCertificate;
 use crate::dpop::DpopProof;
 
 /// The longest user agent recorded, in bytes: a longer one is cut (at a character boundary) to this.
@@ -40,6 +41,9 @@ pub(crate) fn user_agent_of(headers: &http::HeaderMap) -> Option<&str> {
 pub struct LoginOptions {
     pub(crate) dpop: Option<DpopProof>,
     pub(crate) user_agent: Option<String>,
+    pub(crate) certificate: Option<ClientCertificate>,
+    pub(crate) acr: Option<String>,
+    pub(crate) amr: Option<Vec<String>>,
 }
 
 impl LoginOptions {
@@ -62,6 +66,34 @@ impl LoginOptions {
         self.user_agent = Some(truncated_user_agent(user_agent));
         self
     }
+
+    /// Binds the pair to the client certificate of the login's TLS connection (RFC 8705 §3): the access tokens
+    /// carry `cnf["x5t#S256"]`, the refresh token is bound the same way (refreshing needs the certificate), and
+    /// `token_type` stays `Bearer`. A [`dpop`](Self::dpop) proof given too wins: a pair is bound to one or the
+    /// other, and a client that sends a DPoP proof asked for DPoP.
+    pub fn client_certificate(mut self, certificate: &ClientCertificate) -> Self {
+        self.certificate = Some(certificate.clone());
+        self
+    }
+
+    /// How the user authenticated: the authentication context class (`acr`, e.g. `urn:example:mfa`), written
+    /// into every access token of the session, kept by refresh and sliding, and raised by
+    /// [`Sessions::reauthenticate`](crate::Sessions::reauthenticate). The application's claims may then not
+    /// name `acr` themselves.
+    pub fn acr(mut self, acr: &str) -> Self {
+        self.acr = Some(acr.to_owned());
+        self
+    }
+
+    /// The authentication methods used (`amr`, RFC 8176: `["pwd", "otp"]`), kept like [`acr`](Self::acr).
+    pub fn amr<I, S>(mut self, methods: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.amr = Some(methods.into_iter().map(Into::into).collect());
+        self
+    }
 }
 
 /// Everything [`Sessions::refresh_with_options`](crate::Sessions::refresh_with_options) takes from the refresh
@@ -72,6 +104,7 @@ impl LoginOptions {
 pub struct RefreshOptions {
     pub(crate) dpop: Option<DpopProof>,
     pub(crate) user_agent: Option<String>,
+    pub(crate) certificate: Option<ClientCertificate>,
 }
 
 impl RefreshOptions {
@@ -93,5 +126,26 @@ impl RefreshOptions {
     pub fn user_agent(mut self, user_agent: &str) -> Self {
         self.user_agent = Some(truncated_user_agent(user_agent));
         self
+    }
+
+    /// The client certificate of the refresh request's TLS connection. A certificate-bound refresh token needs
+    /// its own certificate: without it, or with another, the refresh is
+    /// [`SessionError::InvalidGrant`](crate::session::SessionError::InvalidGrant) and nothing rotates. An
+    /// unbound token refreshed with a certificate (and no DPoP proof, which wins) gets a pair bound to it from
+    /// then on.
+    pub fn client_certificate(mut self, certificate: &ClientCertificate) -> Self {
+        self.certificate = Some(certificate.clone());
+        self
+    }
+}
+
+impl RefreshOptions {
+    /// The options of a refresh request with this (checked) DPoP proof and client certificate.
+    pub(crate) fn of(proof: Option<&DpopProof>, certificate: Option<&ClientCertificate>) -> Self {
+        Self {
+            dpop: proof.cloned(),
+            certificate: certificate.cloned(),
+            ..Self::default()
+        }
     }
 }

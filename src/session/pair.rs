@@ -11,6 +11,32 @@ use crate::issuer::AccessToken;
 ///
 /// Serializes as `{"access_token","refresh_token","token_type":"Bearer","expires_in"}`, with `"token_type":
 /// "DPoP"` for a pair bound to a DPoP key (RFC 9449 §5). `Debug` redacts both tokens.
+///
+/// With the `axum` feature it is a response itself — 200, that JSON, `Cache-Control: no-store` and `Pragma:
+/// no-cache` (RFC 6749 §5.1) — so a login handler is the password check and one call:
+///
+/// ```
+/// use axum::{routing::post, Json, Router};
+/// use serde::Deserialize;
+/// use serde_json::json;
+/// use tower_jwt_auth::session::SessionError;
+/// use tower_jwt_auth::{Sessions, TokenPair};
+///
+/// #[derive(Deserialize)]
+/// struct Credentials {
+///     username: String,
+///     password: String,
+/// }
+///
+/// async fn login(sessions: Sessions, Json(user): Json<Credentials>) -> Result<TokenPair, SessionError> {
+///     // Your password check here (a 401 of yours when it fails).
+///     # let _ = user.password;
+///     sessions.login(&user.username, &json!({ "scope": "read" })).await
+/// }
+/// # fn app(sessions: Sessions) -> Router {
+/// Router::new().route("/login", post(move |body| login(sessions.clone(), body)))
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct TokenPair {
     pub(super) access: AccessToken,
@@ -68,5 +94,15 @@ impl Serialize for TokenPair {
         s.serialize_field("token_type", self.token_type())?;
         s.serialize_field("expires_in", &self.expires_in)?;
         s.end()
+    }
+}
+
+/// 200 with the pair as JSON, `Cache-Control: no-store` and `Pragma: no-cache` (RFC 6749 §5.1).
+#[cfg(feature = "axum")]
+impl axum_core::response::IntoResponse for TokenPair {
+    fn into_response(self) -> axum_core::response::Response {
+        let body = serde_json::to_string(&self).expect("a token pair serializes");
+        crate::well_known::document::json_response(http::StatusCode::OK, body)
+            .map(axum_core::body::Body::new)
     }
 }

@@ -2,8 +2,9 @@
 
 use super::{RefreshOptions, SessionError, Sessions, TokenPair};
 use crate::audit::AuditEventKind;
+use crate::certificate::ClientCertificate;
 use crate::dpop::DpopProof;
-use crate::session::refresh_token::RefreshToken;
+use crate::session::refresh_token::{Binding, RefreshToken};
 use crate::store::{RefreshGrant, RotateOutcome, RotateRequest, SessionRecord};
 
 impl Sessions {
@@ -30,7 +31,9 @@ impl Sessions {
     }
 
     /// [`refresh`](Self::refresh) with everything else the refresh request shows ([`RefreshOptions`]): the
-    /// DPoP proof, the client's user agent.
+    /// DPoP proof, the client certificate, the client's user agent. A bound refresh token keeps its binding
+    /// (and needs its key's proof or its certificate); an unbound one is bound to the proof's key, or else to
+    /// the certificate.
     pub async fn refresh_with_options(
         &self,
         refresh_token: &str,
@@ -38,9 +41,18 @@ impl Sessions {
     ) -> Result<TokenPair, SessionError> {
         let inner = &*self.inner;
         let jkt = options.dpop.as_ref().map(DpopProof::thumbprint);
-        let presented = Self::presented(refresh_token, jkt)?;
+        let x5t = options
+            .certificate
+            .as_ref()
+            .map(ClientCertificate::thumbprint);
+        let presented = Self::presented(refresh_token, jkt, x5t)?;
         let now = inner.clock.now();
-        let successor = presented.successor(&inner.successor_key, jkt);
+        let binding = Self::binding(
+            options.dpop.as_ref(),
+            options.certificate.as_ref(),
+            Some(&presented),
+        );
+        let successor = presented.successor(&inner.successor_key, binding);
         let request = self.rotate_request(&presented, &successor, now);
         let outcome = inner.store.rotate(request).await?;
         crate::stats::refresh(match &outcome {
@@ -51,7 +63,7 @@ impl Sessions {
             _ => "invalid",
         });
         let user_agent = options.user_agent.as_deref();
-        self.answer(outcome, &presented, &successor, jkt, now, user_agent)
+        self.answer(outcome, &presented, &successor, now, user_agent)
             .await
     }
 
@@ -85,13 +97,12 @@ impl Sessions {
         outcome: RotateOutcome,
         presented: &RefreshToken,
         successor: &RefreshToken,
-        jkt: Option<&str>,
         now: i64,
         user_agent: Option<&str>,
     ) -> Result<TokenPair, SessionError> {
         match outcome {
             RotateOutcome::Rotated { session, .. } => {
-                let access = self.access_token(&session, jkt)?;
+                let access = self.access_token(&session, successor.binding())?;
                 self.refreshed(&session, user_agent);
                 Ok(self.pair(access, successor, now))
             }
@@ -105,7 +116,7 @@ impl Sessions {
                 {
                     return Err(SessionError::InvalidGrant);
                 }
-                let access = self.access_token(&session, jkt)?;
+                let access = self.access_token(&session, successor.binding())?;
                 self.refreshed(&session, user_agent);
                 Ok(self.pair(access, successor, now))
             }
@@ -127,27 +138,39 @@ impl Sessions {
         }
     }
 
-    /// A refresh token parsed, and fit for a proof by `jkt` (or none): a bound token only with its own key.
+    /// A refresh token parsed, and fit for a proof by `jkt` and the client certificate `x5t` (either may be
+    /// missing): a DPoP-bound token only with a proof of its own key, a certificate-bound one only with its own
+    /// certificate.
     pub(super) fn presented(
         refresh_token: &str,
         jkt: Option<&str>,
+        x5t: Option<&str>,
     ) -> Result<RefreshToken, SessionError> {
         let presented = RefreshToken::parse(refresh_token).ok_or(SessionError::InvalidGrant)?;
-        if presented.jkt().is_some_and(|bound| Some(bound) != jkt) {
+        let fits = match presented.binding() {
+            None => true,
+            Some(Binding::Dpop(bound)) => Some(bound.as_str()) == jkt,
+            Some(Binding::Certificate(bound)) => Some(bound.as_str()) == x5t,
+        };
+        if !fits {
             return Err(SessionError::InvalidGrant);
         }
         Ok(presented)
     }
 
     /// The session of a refresh token sent with a DPoP proof by `jkt`, judged before the proof is recorded and
-    /// without the store: well formed, bound to `jkt` if bound at all, and tagged under the successor key (so
+    /// without the store: well formed, bound to `jkt` if bound to a key (a certificate binding is judged by the
+    /// refresh itself), and tagged under the successor key (so
     /// minted by these sessions, some generation). A forged token makes nobody record anything.
     pub(crate) fn genuine_refresh_session(
         &self,
         refresh_token: &str,
         jkt: &str,
     ) -> Result<String, SessionError> {
-        let presented = Self::presented(refresh_token, Some(jkt))?;
+        let presented = RefreshToken::parse(refresh_token).ok_or(SessionError::InvalidGrant)?;
+        if presented.jkt().is_some_and(|bound| bound != jkt) {
+            return Err(SessionError::InvalidGrant);
+        }
         if !presented.is_authentic(&self.inner.successor_key) {
             return Err(SessionError::InvalidGrant);
         }

@@ -17,13 +17,36 @@ pub(crate) struct RefreshToken {
     session_id: String,
     generation: u64,
     secret: [u8; 32],
-    /// The thumbprint of the DPoP key the token is bound to (RFC 9449 §5): written as a fourth part, covered by
-    /// the tag and by the stored hash, so it can be neither removed nor changed.
-    jkt: Option<String>,
+    /// What the token is bound to: written after the secret, covered by the tag and by the stored hash, so it
+    /// can be neither removed nor changed.
+    binding: Option<Binding>,
+}
+
+/// What a refresh token (and its pair's access tokens) is bound to: one DPoP key or one client certificate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Binding {
+    /// The thumbprint of a DPoP key (RFC 9449 §5), written as a fourth part: `.<jkt>`.
+    Dpop(String),
+    /// The SHA-256 thumbprint of a client certificate (RFC 8705 §3), written as `.x5t.<thumbprint>`.
+    Certificate(String),
+}
+
+impl Binding {
+    /// What the tag and the stored hash cover besides the secret (none for an unbound token, so unbound tokens
+    /// minted before certificate binding existed stay valid).
+    fn covered(binding: Option<&Self>) -> Vec<u8> {
+        match binding {
+            None => Vec::new(),
+            Some(Self::Dpop(jkt)) => [b"\0jkt\0".as_slice(), jkt.as_bytes()].concat(),
+            Some(Self::Certificate(x5t)) => [b"\0x5t\0".as_slice(), x5t.as_bytes()].concat(),
+        }
+    }
 }
 
 /// Longest thumbprint a bound token carries (a SHA-256 thumbprint is 43 characters).
 const MAX_JKT_LEN: usize = 128;
+/// The part naming a certificate binding.
+const CERTIFICATE_PART: &str = "x5t";
 
 fn mac(key: &[u8; 32], purpose: &[u8], session_id: &str, generation: u64, data: &[u8]) -> [u8; 32] {
     let mut mac =
@@ -42,13 +65,10 @@ impl RefreshToken {
         generation: u64,
         entropy: [u8; 16],
         key: &[u8; 32],
-        jkt: Option<String>,
+        binding: Option<Binding>,
     ) -> Self {
         let mut tagged = entropy.to_vec();
-        if let Some(jkt) = &jkt {
-            tagged.extend_from_slice(b"\0jkt\0");
-            tagged.extend_from_slice(jkt.as_bytes());
-        }
+        tagged.extend_from_slice(&Binding::covered(binding.as_ref()));
         let tag = mac(
             key,
             b"tower-jwt-auth refresh tag\0",
@@ -63,24 +83,18 @@ impl RefreshToken {
             session_id,
             generation,
             secret,
-            jkt,
+            binding,
         }
     }
 
-    /// The first token of a new session (with a fresh session id), bound to the DPoP key `jkt` when given.
-    pub(crate) fn generate(key: &[u8; 32], jkt: Option<&str>) -> Self {
-        Self::with_entropy(
-            random_id(),
-            0,
-            random_bytes::<16>(),
-            key,
-            jkt.map(str::to_owned),
-        )
+    /// The first token of a new session (with a fresh session id), bound to `binding` when given.
+    pub(crate) fn generate(key: &[u8; 32], binding: Option<Binding>) -> Self {
+        Self::with_entropy(random_id(), 0, random_bytes::<16>(), key, binding)
     }
 
-    /// The next generation of this token, derived from this one's secret under `key`, bound to `jkt` when
-    /// given (the same key as this one's, or a first key for an unbound token).
-    pub(crate) fn successor(&self, key: &[u8; 32], jkt: Option<&str>) -> Self {
+    /// The next generation of this token, derived from this one's secret under `key`, bound to `binding` when
+    /// given (this one's binding, or a first one for an unbound token).
+    pub(crate) fn successor(&self, key: &[u8; 32], binding: Option<Binding>) -> Self {
         let generation = self.generation.saturating_add(1);
         let derived = mac(
             key,
@@ -91,13 +105,7 @@ impl RefreshToken {
         );
         let mut entropy = [0u8; 16];
         entropy.copy_from_slice(&derived[..16]);
-        Self::with_entropy(
-            self.session_id.clone(),
-            generation,
-            entropy,
-            key,
-            jkt.map(str::to_owned),
-        )
+        Self::with_entropy(self.session_id.clone(), generation, entropy, key, binding)
     }
 
     /// Whether this token was minted under `key` (its tag verifies), whatever its generation.
@@ -109,29 +117,28 @@ impl RefreshToken {
             self.generation,
             entropy,
             key,
-            self.jkt.clone(),
+            self.binding.clone(),
         );
         subtle::ConstantTimeEq::ct_eq(&expected.secret[..], &self.secret[..]).into()
     }
 
-    /// Parses `rt_<session>.<generation>.<secret>[.<jkt>]` strictly (canonical base64url, no leading zeros).
+    /// Parses `rt_<session>.<generation>.<secret>[.<jkt> | .x5t.<thumbprint>]` strictly (canonical base64url,
+    /// no leading zeros).
     pub(crate) fn parse(token: &str) -> Option<Self> {
         let mut parts = token.strip_prefix(PREFIX)?.split('.');
-        let (Some(session_id), Some(generation), Some(secret), jkt, None) = (
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-        ) else {
+        let (Some(session_id), Some(generation), Some(secret)) =
+            (parts.next(), parts.next(), parts.next())
+        else {
             return None;
         };
-        let jkt_ok = jkt.is_none_or(|jkt| {
-            !jkt.is_empty() && jkt.len() <= MAX_JKT_LEN && URL_SAFE_NO_PAD.decode(jkt).is_ok()
-        });
-        if !jkt_ok {
-            return None;
-        }
+        let binding = match (parts.next(), parts.next(), parts.next()) {
+            (None, _, _) => None,
+            (Some(CERTIFICATE_PART), Some(x5t), None) => {
+                Some(Binding::Certificate(thumbprint(x5t)?))
+            }
+            (Some(jkt), None, _) => Some(Binding::Dpop(thumbprint(jkt)?)),
+            _ => return None,
+        };
         if URL_SAFE_NO_PAD.decode(session_id).ok()?.len() != 16 {
             return None;
         }
@@ -148,13 +155,21 @@ impl RefreshToken {
             session_id: session_id.to_owned(),
             generation,
             secret,
-            jkt: jkt.map(str::to_owned),
+            binding,
         })
+    }
+
+    /// What the token is bound to.
+    pub(crate) fn binding(&self) -> Option<&Binding> {
+        self.binding.as_ref()
     }
 
     /// The thumbprint of the DPoP key the token is bound to.
     pub(crate) fn jkt(&self) -> Option<&str> {
-        self.jkt.as_deref()
+        match &self.binding {
+            Some(Binding::Dpop(jkt)) => Some(jkt),
+            _ => None,
+        }
     }
 
     pub(crate) fn session_id(&self) -> &str {
@@ -168,11 +183,11 @@ impl RefreshToken {
     /// The hash the store keeps: of the secret, and of the key binding, so a token stripped of its binding
     /// matches nothing.
     pub(crate) fn secret_hash(&self) -> [u8; 32] {
-        let mut hash = Sha256::new().chain_update(self.secret);
-        if let Some(jkt) = &self.jkt {
-            hash = hash.chain_update(b"\0jkt\0").chain_update(jkt.as_bytes());
-        }
-        hash.finalize().into()
+        Sha256::new()
+            .chain_update(self.secret)
+            .chain_update(Binding::covered(self.binding.as_ref()))
+            .finalize()
+            .into()
     }
 
     pub(crate) fn encode(&self) -> String {
@@ -182,12 +197,24 @@ impl RefreshToken {
             self.generation,
             URL_SAFE_NO_PAD.encode(self.secret)
         );
-        if let Some(jkt) = &self.jkt {
-            text.push('.');
-            text.push_str(jkt);
+        match &self.binding {
+            None => {}
+            Some(Binding::Dpop(jkt)) => {
+                text.push('.');
+                text.push_str(jkt);
+            }
+            Some(Binding::Certificate(x5t)) => {
+                text.push_str(&format!(".{CERTIFICATE_PART}.{x5t}"));
+            }
         }
         text
     }
+}
+
+/// A thumbprint part: non-empty base64url of bounded length.
+fn thumbprint(part: &str) -> Option<String> {
+    let ok = !part.is_empty() && part.len() <= MAX_JKT_LEN && URL_SAFE_NO_PAD.decode(part).is_ok();
+    ok.then(|| part.to_owned())
 }
 
 #[cfg(test)]
@@ -248,7 +275,7 @@ mod tests {
     #[test]
     fn a_binding_can_be_neither_removed_nor_changed() {
         const JKT: &str = "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs";
-        let bound = RefreshToken::generate(&KEY, Some(JKT));
+        let bound = RefreshToken::generate(&KEY, Some(Binding::Dpop(JKT.into())));
         let text = bound.encode();
         assert!(text.ends_with(&format!(".{JKT}")));
         let parsed = RefreshToken::parse(&text).unwrap();
@@ -267,8 +294,41 @@ mod tests {
                 .unwrap();
         assert!(!moved.is_authentic(&KEY));
         assert_ne!(moved.secret_hash(), bound.secret_hash());
-        let next = bound.successor(&KEY, Some(JKT));
+        let next = bound.successor(&KEY, Some(Binding::Dpop(JKT.into())));
         assert_eq!(next.jkt(), Some(JKT));
         assert!(next.is_authentic(&KEY));
+    }
+
+    #[test]
+    fn a_certificate_binding_can_be_neither_removed_nor_changed_nor_passed_for_a_key() {
+        const X5T: &str = "ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0";
+        let bound = RefreshToken::generate(&KEY, Some(Binding::Certificate(X5T.into())));
+        let text = bound.encode();
+        assert!(text.ends_with(&format!(".x5t.{X5T}")));
+        let parsed = RefreshToken::parse(&text).unwrap();
+        assert_eq!(parsed.binding(), Some(&Binding::Certificate(X5T.into())));
+        assert_eq!(parsed.jkt(), None);
+        assert!(parsed.is_authentic(&KEY));
+        let stripped =
+            RefreshToken::parse(text.strip_suffix(&format!(".x5t.{X5T}")).unwrap()).unwrap();
+        assert!(!stripped.is_authentic(&KEY));
+        assert_ne!(stripped.secret_hash(), bound.secret_hash());
+        let as_key = RefreshToken::parse(&text.replace(".x5t.", ".")).unwrap();
+        assert_eq!(as_key.jkt(), Some(X5T));
+        assert!(
+            !as_key.is_authentic(&KEY),
+            "a certificate binding is not a key binding"
+        );
+        assert_ne!(as_key.secret_hash(), bound.secret_hash());
+        for bad in [
+            format!("{text}.x"),
+            format!("{text}x=="),
+            text.replace(".x5t.", ".x5u."),
+        ] {
+            let parsed = RefreshToken::parse(&bad);
+            assert!(parsed.is_none_or(|p| !p.is_authentic(&KEY)), "{bad}");
+        }
+        let next = bound.successor(&KEY, Some(Binding::Certificate(X5T.into())));
+        assert!(next.is_authentic(&KEY) && next.encode().ends_with(X5T));
     }
 }

@@ -6,9 +6,11 @@ use std::time::Duration;
 
 use super::{SessionError, TokenPair};
 use crate::audit::{AuditEvent, AuditEventKind, Auditor};
+use crate::certificate::ClientCertificate;
 use crate::clock::SharedClock;
+use crate::dpop::DpopProof;
 use crate::issuer::{AccessToken, IssueError, SessionClaims, TokenIssuer};
-use crate::session::refresh_token::RefreshToken;
+use crate::session::refresh_token::{Binding, RefreshToken};
 use crate::store::REVOCATION_MARGIN;
 use crate::store::{SessionRecord, SessionStore};
 use crate::TokenInfo;
@@ -146,18 +148,48 @@ impl Sessions {
         Ok(())
     }
 
+    /// What a new pair is bound to: a bound refresh token's own binding; otherwise the DPoP proof's key, which
+    /// wins over a client certificate (a client that sends a proof asked for DPoP), or the certificate.
+    pub(super) fn binding(
+        proof: Option<&DpopProof>,
+        certificate: Option<&ClientCertificate>,
+        presented: Option<&RefreshToken>,
+    ) -> Option<Binding> {
+        if let Some(bound) = presented.and_then(RefreshToken::binding) {
+            return Some(bound.clone());
+        }
+        match (proof, certificate) {
+            (Some(proof), _) => Some(Binding::Dpop(proof.thumbprint().to_owned())),
+            (None, Some(certificate)) => {
+                Some(Binding::Certificate(certificate.thumbprint().to_owned()))
+            }
+            (None, None) => None,
+        }
+    }
+
     pub(super) fn access_token(
         &self,
         session: &SessionRecord,
-        dpop_thumbprint: Option<&str>,
+        binding: Option<&Binding>,
     ) -> Result<AccessToken, SessionError> {
         let claims: serde_json::Value = serde_json::from_str(&session.claims)
             .map_err(|e| SessionError::Issue(IssueError::Serialize(e)))?;
+        // A step-up moved `auth_time` past the session's start: its tokens carry the session's end for sliding.
+        let stepped_up =
+            session.auth_time.saturating_add(self.inner.max_session) > session.expires_at;
         let session_claims = SessionClaims {
             session_id: Some(&session.session_id),
             auth_time: Some(session.auth_time),
             not_after: Some(session.expires_at),
-            dpop_thumbprint,
+            dpop_thumbprint: match binding {
+                Some(Binding::Dpop(jkt)) => Some(jkt),
+                _ => None,
+            },
+            certificate_thumbprint: match binding {
+                Some(Binding::Certificate(x5t)) => Some(x5t),
+                _ => None,
+            },
+            session_expires_at: stepped_up.then_some(session.expires_at),
         };
         Ok(self
             .inner
@@ -173,5 +205,17 @@ impl Sessions {
             expires_in,
             dpop_bound: refresh.jkt().is_some(),
         }
+    }
+}
+
+impl Sessions {
+    /// The server key of refresh tokens (CSRF keys are derived from it).
+    pub(super) fn successor_key(&self) -> &[u8; 32] {
+        &self.inner.successor_key
+    }
+
+    /// How long a refresh token lives unused, in seconds.
+    pub(super) fn refresh_ttl_secs(&self) -> i64 {
+        self.inner.refresh_ttl
     }
 }

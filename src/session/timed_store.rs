@@ -72,6 +72,9 @@ impl SessionStore for Timed {
     fn revoke_token(&self, jti: &str, until: i64) -> StoreFuture<()> {
         self.timed("revoke_token", self.store.revoke_token(jti, until))
     }
+    fn reauthenticate(&self, request: crate::store::Reauthentication) -> StoreFuture<bool> {
+        self.timed("reauthenticate", self.store.reauthenticate(request))
+    }
     fn revoke_subject(
         &self,
         issuer: &str,

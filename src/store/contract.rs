@@ -12,8 +12,8 @@ pub struct SessionRecord {
     pub session_id: String,
     /// The user (`sub`).
     pub subject: String,
-    /// The `auth_time` its access tokens carry: the session start, unless the application renewed the
-    /// authentication since.
+    /// When the user authenticated (`auth_time`): the session start, or its latest step-up
+    /// ([`SessionStore::reauthenticate`]).
     pub auth_time: i64,
     /// Absolute end of the session: no token of it lives longer.
     pub expires_at: i64,
@@ -314,6 +314,17 @@ pub trait SessionStore: RevocationCheck {
         let _ = (session_id, now);
         Box::pin(std::future::ready(Err(StoreError::new(
             "this session store does not look sessions up (SessionStore::find_session)",
+        ))))
+    }
+
+    /// A step-up on a live session: replaces its claims and `auth_time` if session `session_id` exists, is
+    /// `subject`'s and has not ended at `now` (see [`Reauthentication`](crate::store::Reauthentication));
+    /// returns whether it did. Its end and refresh tokens are untouched. Stores written before step-up answer
+    /// with an error (the default), so a step-up never silently does nothing.
+    fn reauthenticate(&self, request: crate::store::Reauthentication) -> StoreFuture<bool> {
+        let _ = request;
+        Box::pin(std::future::ready(Err(crate::store::StoreError::new(
+            "this session store does not support re-authentication (SessionStore::reauthenticate)",
         ))))
     }
 

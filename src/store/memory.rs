@@ -315,6 +315,23 @@ impl SessionStore for MemoryStore {
         Self::ready(Ok(()))
     }
 
+    fn reauthenticate(&self, request: crate::store::Reauthentication) -> StoreFuture<bool> {
+        self.observe(request.now);
+        let mut sessions = self.lock_sessions();
+        let entry = sessions
+            .sessions
+            .get_mut(&request.session_id)
+            .filter(|entry| {
+                entry.record.subject == request.subject && entry.record.expires_at > request.now
+            });
+        let Some(entry) = entry else {
+            return Self::ready(Ok(false));
+        };
+        entry.record.auth_time = request.auth_time;
+        entry.record.claims = request.claims;
+        Self::ready(Ok(true))
+    }
+
     fn rotate(&self, request: RotateRequest) -> StoreFuture<RotateOutcome> {
         let now = request.now;
         self.observe(now);

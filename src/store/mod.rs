@@ -36,6 +36,7 @@ mod memory;
 #[cfg(any(feature = "redis", feature = "postgres", feature = "sqlite"))]
 mod mirror;
 pub(crate) mod presented;
+mod reauthentication;
 #[cfg(feature = "redis")]
 mod redis;
 mod revocation;
@@ -52,6 +53,7 @@ pub use listing::{ListSessions, SessionCursor, MAX_SESSION_PAGE};
 pub use memory::MemoryStore;
 #[cfg(any(feature = "redis", feature = "postgres", feature = "sqlite"))]
 pub use mirror::DEFAULT_MAX_FEED_LAG;
+pub use reauthentication::Reauthentication;
 #[cfg(feature = "redis")]
 pub use redis::{RedisStore, RedisStoreBuilder, DEFAULT_REDIS_TIMEOUT};
 pub use revocation::{Lookup, RevocationCheck, StoreError, StoreFuture, REVOCATION_MARGIN};

@@ -60,6 +60,10 @@ impl<S: SessionStore + ?Sized> SessionStore for Arc<S> {
         (**self).find_session(session_id, now)
     }
 
+    fn reauthenticate(&self, request: crate::store::Reauthentication) -> StoreFuture<bool> {
+        (**self).reauthenticate(request)
+    }
+
     fn is_shared_or_persistent(&self) -> bool {
         (**self).is_shared_or_persistent()
     }

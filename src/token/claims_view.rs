@@ -31,8 +31,17 @@ pub(crate) struct ClaimsView<'a> {
     pub(crate) aud: Option<AudienceView<'a>>,
     /// `cnf.jkt` (RFC 9449 §6.1): the thumbprint of the DPoP key the token is bound to.
     pub(crate) cnf_jkt: Option<Cow<'a, str>>,
-    /// `cnf` names another confirmation method (an mTLS certificate, `x5t#S256`, …), which no layer can check.
+    /// `cnf["x5t#S256"]` (RFC 8705 §3.1): the thumbprint of the client certificate the token is bound to.
+    pub(crate) cnf_x5t: Option<Cow<'a, str>>,
+    /// `cnf` names another confirmation method (`jwk`, `x5t`, …), which no layer can check.
     pub(crate) cnf_other: bool,
+    /// `acr` (OIDC Core §2): the authentication context class the user authenticated with.
+    pub(crate) acr: Option<Cow<'a, str>>,
+    /// `amr` (RFC 8176): the authentication methods used, an array of strings.
+    pub(crate) amr: Option<AudienceView<'a>>,
+    /// `session_exp`: the end of the session of a token whose `auth_time` a step-up moved (this crate's
+    /// sessions write it; sliding caps renewals at it).
+    pub(crate) session_exp: Option<i64>,
 }
 
 /// A NumericDate claim that is present (so `null` is an error, not "absent").
@@ -45,7 +54,7 @@ impl<'de> Deserialize<'de> for Date {
 }
 
 /// The registered claims the crate reads (and that can be made mandatory).
-pub(crate) const REGISTERED_CLAIMS: [&str; 12] = [
+pub(crate) const REGISTERED_CLAIMS: [&str; 15] = [
     "exp",
     "nbf",
     "iat",
@@ -58,6 +67,9 @@ pub(crate) const REGISTERED_CLAIMS: [&str; 12] = [
     "client_id",
     "auth_time",
     "cnf",
+    "acr",
+    "amr",
+    "session_exp",
 ];
 
 /// Parses a claims set (a JSON object; arrays and other values are refused) within `limits`. A registered
@@ -118,11 +130,14 @@ impl<'de> Visitor<'de> for ClaimsSeed<'_> {
                 "sid" => view.sid = text(map)?,
                 "scope" => view.scope = text(map)?,
                 "client_id" => view.client_id = text(map)?,
-                "aud" => view.aud = Some(map.next_value_seed(AudienceSeed(limits))?),
+                "aud" => view.aud = Some(map.next_value_seed(AudienceSeed(limits, false))?),
                 "cnf" => {
-                    let (jkt, other) = map.next_value_seed(ConfirmationSeed(limits))?;
-                    (view.cnf_jkt, view.cnf_other) = (jkt, other);
+                    let cnf = map.next_value_seed(ConfirmationSeed(limits))?;
+                    (view.cnf_jkt, view.cnf_x5t, view.cnf_other) = (cnf.jkt, cnf.x5t, cnf.other);
                 }
+                "acr" => view.acr = text(map)?,
+                "session_exp" => view.session_exp = date(map)?,
+                "amr" => view.amr = Some(map.next_value_seed(AudienceSeed::array(limits))?),
                 // A registered claim without an arm is read as an application claim (never a panic).
                 _ => return Ok(false),
             }
@@ -156,35 +171,47 @@ impl ClaimsView<'_> {
     }
 }
 
-/// The `cnf` claim (RFC 7800): an object; its `jkt` member, when present, must be a string. Whether it names
-/// other confirmation methods (`x5t#S256`, …) is reported, so such a token is refused rather than taken as a
-/// bearer token.
+/// The `cnf` claim (RFC 7800): an object; its `jkt` (RFC 9449) and `x5t#S256` (RFC 8705) members, when
+/// present, must be strings. Whether it names other confirmation methods (`jwk`, …) is reported, so such a
+/// token is refused rather than taken as a bearer token.
 struct ConfirmationSeed(JsonLimits);
 
+/// What a `cnf` claim names.
+#[derive(Default)]
+struct Confirmation<'a> {
+    jkt: Option<Cow<'a, str>>,
+    x5t: Option<Cow<'a, str>>,
+    other: bool,
+}
+
 impl<'de> DeserializeSeed<'de> for ConfirmationSeed {
-    type Value = (Option<Cow<'de, str>>, bool);
+    type Value = Confirmation<'de>;
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_map(self)
     }
 }
 
 impl<'de> Visitor<'de> for ConfirmationSeed {
-    type Value = (Option<Cow<'de, str>>, bool);
+    type Value = Confirmation<'de>;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a confirmation object")
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        let (mut jkt, mut other) = (None, false);
+        let mut cnf = Confirmation::default();
         let depth = self.0.max_depth.saturating_sub(1);
         for_each_member(map, self.0, depth, |name, map| {
-            if name != "jkt" {
-                other = true;
-                return Ok(false);
-            }
-            jkt = Some(map.next_value::<CowStr<'de>>()?.0);
+            let slot = match name {
+                "jkt" => &mut cnf.jkt,
+                "x5t#S256" => &mut cnf.x5t,
+                _ => {
+                    cnf.other = true;
+                    return Ok(false);
+                }
+            };
+            *slot = Some(map.next_value::<CowStr<'de>>()?.0);
             Ok(true)
         })?;
-        Ok((jkt, other))
+        Ok(cnf)
     }
 }
 
@@ -192,7 +219,14 @@ impl<'de> Visitor<'de> for ConfirmationSeed {
 #[derive(Debug)]
 pub(crate) struct AudienceView<'a>(pub(crate) Vec<Cow<'a, str>>);
 
-struct AudienceSeed(JsonLimits);
+/// Reads `aud` (a string or an array), or with `array_only` a claim that must be an array of strings (`amr`).
+struct AudienceSeed(JsonLimits, bool);
+
+impl AudienceSeed {
+    fn array(limits: JsonLimits) -> Self {
+        Self(limits, true)
+    }
+}
 
 impl<'de> DeserializeSeed<'de> for AudienceSeed {
     type Value = AudienceView<'de>;
@@ -207,10 +241,16 @@ impl<'de> Visitor<'de> for AudienceSeed {
         f.write_str("a string or an array of strings")
     }
     fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(AudienceView(vec![Cow::Borrowed(v)]))
+        match self.1 {
+            true => Err(de::Error::custom("an array of strings")),
+            false => Ok(AudienceView(vec![Cow::Borrowed(v)])),
+        }
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(AudienceView(vec![Cow::Owned(v.to_owned())]))
+        match self.1 {
+            true => Err(de::Error::custom("an array of strings")),
+            false => Ok(AudienceView(vec![Cow::Owned(v.to_owned())])),
+        }
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         let mut all = Vec::new();
@@ -299,13 +339,19 @@ mod tests {
             view(r#"{"cnf":{"jkt":"abc"}}"#).unwrap().cnf_jkt.unwrap(),
             "abc"
         );
-        assert!(view(r#"{"cnf":{"x5t#S256":"x"}}"#)
-            .unwrap()
-            .cnf_jkt
-            .is_none());
+        let bound = view(r#"{"cnf":{"x5t#S256":"x"}}"#).unwrap();
+        assert!(bound.cnf_jkt.is_none() && !bound.cnf_other);
+        assert_eq!(bound.cnf_x5t.unwrap(), "x");
+        assert!(view(r#"{"cnf":{"jwk":{}}}"#).unwrap().cnf_other);
+        assert_eq!(
+            view(r#"{"amr":["pwd","otp"]}"#).unwrap().amr.unwrap().0,
+            ["pwd", "otp"]
+        );
+        assert!(view(r#"{"amr":"pwd"}"#).is_err() && view(r#"{"acr":1}"#).is_err());
         for bad in [
             r#"{"cnf":"abc"}"#,
             r#"{"cnf":{"jkt":1}}"#,
+            r#"{"cnf":{"x5t#S256":1}}"#,
             r#"{"cnf":{"jkt":"a","jkt":"b"}}"#,
         ] {
             assert!(view(bad).is_err(), "{bad}");

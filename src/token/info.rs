@@ -65,6 +65,11 @@ struct Facts {
     auth_time: Option<i64>,
     client_id: Option<String>,
     jkt: Option<String>,
+    /// `cnf["x5t#S256"]`: the thumbprint of the client certificate the token is bound to.
+    x5t: Option<String>,
+    acr: Option<String>,
+    amr: Option<Vec<String>>,
+    session_exp: Option<i64>,
     /// Verified by a key of the layer's own session issuer.
     own: bool,
 }
@@ -85,6 +90,13 @@ impl TokenInfo {
             auth_time: view.auth_time,
             client_id: view.client_id.as_deref().map(str::to_owned),
             jkt: view.cnf_jkt.as_deref().map(str::to_owned),
+            x5t: view.cnf_x5t.as_deref().map(str::to_owned),
+            acr: view.acr.as_deref().map(str::to_owned),
+            amr: view
+                .amr
+                .as_ref()
+                .map(|amr| amr.0.iter().map(|m| m.to_string()).collect()),
+            session_exp: view.session_exp,
             own,
         }))
     }
@@ -211,9 +223,34 @@ impl TokenInfo {
         self.0.exp
     }
 
-    /// Session start (`auth_time`).
+    /// When the user last authenticated (`auth_time`): the session start, or its latest step-up
+    /// ([`Sessions::reauthenticate`](crate::Sessions::reauthenticate)).
     pub fn auth_time(&self) -> Option<i64> {
         self.0.auth_time
+    }
+
+    /// The absolute end of the token's session (`session_exp`), written by this crate's sessions once a
+    /// step-up has moved `auth_time` past the session's start: sliding never renews a token beyond it.
+    pub fn session_expires_at(&self) -> Option<i64> {
+        self.0.session_exp
+    }
+
+    /// The authentication context class the user authenticated with (`acr`, OIDC Core §2), as step-up
+    /// requirements (`authorize::StepUp`) compare it.
+    pub fn acr(&self) -> Option<&str> {
+        self.0.acr.as_deref()
+    }
+
+    /// The authentication methods used (`amr`, RFC 8176), such as `["pwd", "otp"]`; empty without the claim.
+    pub fn amr(&self) -> &[String] {
+        self.0.amr.as_deref().unwrap_or_default()
+    }
+
+    /// The thumbprint of the client certificate the token is bound to (`cnf["x5t#S256"]`, RFC 8705 §3.1). A
+    /// layer admits such a token only on a request with that certificate, so in a handler `Some` means the
+    /// request came with it.
+    pub fn certificate_thumbprint(&self) -> Option<&str> {
+        self.0.x5t.as_deref()
     }
 
     /// The thumbprint of the DPoP key the token is bound to (`cnf.jkt`, RFC 9449 §6.1). A layer admits such a
@@ -223,8 +260,9 @@ impl TokenInfo {
         self.0.jkt.as_deref()
     }
 
-    /// Whether the token is DPoP-bound, so the request that carried it proved possession of the key.
+    /// Whether the token is sender-constrained — DPoP-bound, or bound to a client certificate — so the request
+    /// that carried it proved possession of the key or came with the certificate.
     pub fn is_sender_constrained(&self) -> bool {
-        self.0.jkt.is_some()
+        self.0.jkt.is_some() || self.0.x5t.is_some()
     }
 }

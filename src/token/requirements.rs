@@ -5,6 +5,8 @@ use std::sync::Arc;
 
 use crate::error::{AuthError, AuthErrorKind, ConfigError};
 use crate::token::info::TokenInfo;
+use crate::token::is_scope_token;
+use crate::token::step_up::StepUpCheck;
 
 type Predicate<C> = Arc<dyn Fn(&C) -> bool + Send + Sync>;
 
@@ -14,6 +16,8 @@ pub(crate) struct Requirements<C> {
     /// The required scopes joined by spaces, for the `scope="…"` challenge attribute.
     scope_text: Arc<str>,
     predicate: Option<Predicate<C>>,
+    /// How strong and recent the user's authentication must be (RFC 9470).
+    step_up: Option<Arc<StepUpCheck>>,
 }
 
 impl<C> Default for Requirements<C> {
@@ -22,6 +26,7 @@ impl<C> Default for Requirements<C> {
             scopes: Vec::new(),
             scope_text: "".into(),
             predicate: None,
+            step_up: None,
         }
     }
 }
@@ -32,6 +37,7 @@ impl<C> Clone for Requirements<C> {
             scopes: self.scopes.clone(),
             scope_text: self.scope_text.clone(),
             predicate: self.predicate.clone(),
+            step_up: self.step_up.clone(),
         }
     }
 }
@@ -41,16 +47,9 @@ impl<C> fmt::Debug for Requirements<C> {
         f.debug_struct("Requirements")
             .field("scopes", &self.scopes)
             .field("predicate", &self.predicate.is_some())
+            .field("step_up", &self.step_up)
             .finish()
     }
-}
-
-/// RFC 6749 §3.3: `scope-token = 1*( %x21 / %x23-5B / %x5D-7E )`.
-fn is_scope_token(scope: &str) -> bool {
-    !scope.is_empty()
-        && scope
-            .bytes()
-            .all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E))
 }
 
 impl<C> Requirements<C> {
@@ -83,6 +82,11 @@ impl<C> Requirements<C> {
         });
     }
 
+    /// Requires the authentication `step_up` describes (replacing any earlier one).
+    pub(crate) fn set_step_up(&mut self, step_up: StepUpCheck) {
+        self.step_up = Some(Arc::new(step_up));
+    }
+
     /// Whether a claims predicate was given (it can't survive a change of the claims type).
     pub(crate) fn has_predicate(&self) -> bool {
         self.predicate.is_some()
@@ -97,10 +101,11 @@ impl<C> Requirements<C> {
         &self.scope_text
     }
 
-    /// 403 `insufficient_scope` unless every required scope is granted and the predicate holds. Scopes need only
-    /// the token's [`TokenInfo`]; a predicate without claims of type `C` to judge refuses.
+    /// 403 `insufficient_scope` unless every required scope is granted and the predicate holds, then 401
+    /// `insufficient_user_authentication` unless the step-up requirement holds. Scopes and step-up need only the
+    /// token's [`TokenInfo`]; a predicate without claims of type `C` to judge refuses.
     pub(crate) fn check(&self, info: &TokenInfo, claims: Option<&C>) -> Result<(), AuthError> {
-        let refused = |error: AuthError| match info.is_sender_constrained() {
+        let refused = |error: AuthError| match info.dpop_thumbprint().is_some() {
             // A bound token came with a DPoP proof: the refusal is a DPoP challenge.
             true => Err(error.with_dpop()),
             false => Err(error),
@@ -111,9 +116,13 @@ impl<C> Requirements<C> {
             )));
         }
         match (&self.predicate, claims) {
-            (None, _) => Ok(()),
-            (Some(predicate), Some(claims)) if predicate(claims) => Ok(()),
-            _ => refused(AuthErrorKind::InsufficientScope.into()),
+            (None, _) => {}
+            (Some(predicate), Some(claims)) if predicate(claims) => {}
+            _ => return refused(AuthErrorKind::InsufficientScope.into()),
+        }
+        match &self.step_up {
+            Some(step_up) => step_up.check(info).or_else(refused),
+            None => Ok(()),
         }
     }
 }

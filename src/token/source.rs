@@ -50,6 +50,14 @@ pub trait TokenSource: fmt::Debug + Send + Sync + 'static {
     fn bearer_method(&self) -> Option<&'static str> {
         None
     }
+
+    /// Whether the browser attaches this credential by itself (a cookie): then a request authenticated by it
+    /// may have been sent by another site's page, and the layer's CSRF guard checks every such request that
+    /// changes state (see [`JwtAuthBuilder::browser_sessions`](crate::JwtAuthBuilder::browser_sessions)).
+    /// `false` by default; [`CookieSource`] says `true`, and so must any source of yours that reads a cookie.
+    fn ambient(&self) -> bool {
+        false
+    }
 }
 
 /// A [`TokenSource`] made of a closure, as tower's `service_fn` makes a service: see [`token_source_fn`].
@@ -194,9 +202,10 @@ pub(crate) fn is_b64token(token: &[u8]) -> bool {
 
 /// A token in a named cookie, for browser clients (opt-in).
 ///
-/// Cookies travel with every request a browser makes, so this source needs CSRF protection: issue the cookie
-/// `Secure`, `HttpOnly` and `SameSite=Strict` or `Lax` (the sliding-session cookie delivery does), and keep
-/// state-changing routes on non-GET methods (RFC 6750 §5.3).
+/// Cookies travel with every request a browser makes, so a layer with this source guards against CSRF: a
+/// request it authenticates with a method that changes state must carry a CSRF token bound to its session (see
+/// [`JwtAuthBuilder::browser_sessions`](crate::JwtAuthBuilder::browser_sessions), which also issues the cookies
+/// `Secure`, `HttpOnly` and `SameSite=Strict`). Keep state-changing routes on non-GET methods (RFC 6750 §5.3).
 ///
 /// ```
 /// use tower_jwt_auth::token::CookieSource;
@@ -241,24 +250,37 @@ impl TokenSource for CookieSource {
         headers: &'r HeaderMap,
         _uri: &'r Uri,
     ) -> Result<Option<&'r str>, AuthError> {
-        let mut found = None;
-        for value in headers.get_all(header::COOKIE) {
-            let Ok(value) = value.to_str() else { continue };
-            for pair in value.split(';') {
-                let Some((name, token)) = pair.trim().split_once('=') else {
-                    continue;
-                };
-                if name != self.name {
-                    continue;
-                }
-                if found.is_some() || token.is_empty() || !is_b64token(token.as_bytes()) {
-                    return Err(AuthErrorKind::Malformed.into());
-                }
-                found = Some(token);
-            }
-        }
-        Ok(found)
+        find_cookie(headers, &self.name)
     }
+
+    fn ambient(&self) -> bool {
+        true
+    }
+}
+
+/// The value of the one cookie called `name` in the request's `Cookie` headers: none, or malformed (400) when
+/// it comes twice, empty, or outside the `b64token` grammar (a planted duplicate is never silently chosen).
+pub(crate) fn find_cookie<'r>(
+    headers: &'r HeaderMap,
+    name: &str,
+) -> Result<Option<&'r str>, AuthError> {
+    let mut found = None;
+    for value in headers.get_all(header::COOKIE) {
+        let Ok(value) = value.to_str() else { continue };
+        for pair in value.split(';') {
+            let Some((key, token)) = pair.trim().split_once('=') else {
+                continue;
+            };
+            if key != name {
+                continue;
+            }
+            if found.is_some() || token.is_empty() || !is_b64token(token.as_bytes()) {
+                return Err(AuthErrorKind::Malformed.into());
+            }
+            found = Some(token);
+        }
+    }
+    Ok(found)
 }
 
 #[cfg(test)]

@@ -105,8 +105,9 @@ impl Validation {
     pub(crate) fn check_claims(&self, claims: &ClaimsView<'_>, now: i64) -> Result<(), AuthError> {
         use AuthErrorKind::{InvalidAudience, InvalidIssuer, MissingClaim};
         self.check_times(claims.exp, claims.nbf, claims.iat, now)?;
-        // A token bound by a confirmation method no layer checks (mTLS) must not pass as a bearer token.
-        if claims.cnf_other {
+        // A token bound by a confirmation method no layer checks must not pass as a bearer token, nor one bound
+        // both to a DPoP key and to a certificate (the two exclude each other per token).
+        if claims.cnf_other || (claims.cnf_jkt.is_some() && claims.cnf_x5t.is_some()) {
             return Err(AuthError::of_claim(AuthErrorKind::InvalidClaim, "cnf"));
         }
         if !self.issuers.is_empty() {
@@ -178,7 +179,10 @@ fn has_claim(c: &ClaimsView<'_>, name: &str) -> bool {
         "nbf" => c.nbf.is_some(),
         "iat" => c.iat.is_some(),
         "auth_time" => c.auth_time.is_some(),
-        "cnf" => c.cnf_jkt.is_some(),
+        "cnf" => c.cnf_jkt.is_some() || c.cnf_x5t.is_some(),
+        "acr" => c.acr.is_some(),
+        "amr" => c.amr.is_some(),
+        "session_exp" => c.session_exp.is_some(),
         "iss" => c.iss.is_some(),
         "aud" => c.aud.is_some(),
         "sub" => c.sub.is_some(),

@@ -45,6 +45,10 @@ pub struct ProtectedResourceMetadata {
     #[serde(skip_serializing_if = "Option::is_none")]
     dpop_bound_access_tokens_required: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    tls_client_certificate_bound_access_tokens: Option<bool>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    acr_values_supported: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     resource_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     resource_documentation: Option<String>,
@@ -61,6 +65,8 @@ impl ProtectedResourceMetadata {
             bearer_methods_supported: Vec::new(),
             dpop_signing_alg_values_supported: Vec::new(),
             dpop_bound_access_tokens_required: None,
+            tls_client_certificate_bound_access_tokens: None,
+            acr_values_supported: Vec::new(),
             resource_name: None,
             resource_documentation: None,
         }
@@ -116,6 +122,26 @@ impl ProtectedResourceMetadata {
     {
         self.dpop_signing_alg_values_supported = algorithms.into_iter().map(Into::into).collect();
         self.dpop_bound_access_tokens_required = Some(bound_tokens_required);
+        self
+    }
+
+    /// Says the resource supports certificate-bound access tokens (`tls_client_certificate_bound_access_tokens:
+    /// true`, RFC 9728 §2 and RFC 8705 §3.4);
+    /// [`JwtAuthLayer::resource_metadata`](crate::JwtAuthLayer::resource_metadata) sets it when the layer reads
+    /// client certificates ([`JwtAuthBuilder::client_certificates`](crate::JwtAuthBuilder::client_certificates)).
+    pub fn certificate_bound_tokens(mut self) -> Self {
+        self.tls_client_certificate_bound_access_tokens = Some(true);
+        self
+    }
+
+    /// The authentication context classes the resource's step-up requirements ask for (`acr_values_supported`,
+    /// RFC 9728 §2), as [`StepUp::acr_values`](crate::authorize::StepUp::acr_values) names them.
+    pub fn acr_values_supported<I, S>(mut self, values: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.acr_values_supported = values.into_iter().map(Into::into).collect();
         self
     }
 

@@ -41,6 +41,7 @@ pub mod postgres_server;
 pub mod redis_cluster;
 pub mod redis_server;
 pub mod sessions;
+pub mod tls;
 pub mod trace_recorder;
 
 pub fn pem(name: &str) -> Vec<u8> {

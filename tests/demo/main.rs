@@ -6,10 +6,14 @@ mod common;
 mod fixtures;
 
 mod demo_audit_log;
+mod demo_browser;
 mod demo_contract;
 mod demo_devices;
 mod demo_dpop;
 mod demo_keys;
 mod demo_metrics;
 mod demo_passwords;
+mod demo_redis_warnings;
 mod demo_sessions;
+mod demo_strong_auth;
+mod demo_websocket;

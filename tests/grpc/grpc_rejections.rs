@@ -46,7 +46,7 @@ async fn grpc_rejections_are_trailers_only_grpc_responses_and_http_requests_keep
         .unwrap();
     let service = tower::ServiceBuilder::new()
         .layer(layer.clone())
-        .layer(layer.require_scopes(["admin"]).unwrap())
+        .layer(layer.require_scopes(["admin"]))
         .service_fn(echo);
     let cases = [
         (None, "16", AuthErrorKind::Missing),

@@ -110,7 +110,7 @@ async fn a_store_that_cannot_answer_is_unavailable_and_tonic_named_layer_works_t
     // A per-service requirement around a generated service: `AuthorizeLayer`'s service is a `NamedService`
     // too (feature `tonic`), so `add_service` takes the stack. Every method of the service needs the scope.
     let auth = builder_for(jsonwebtoken::Algorithm::HS256).build().unwrap();
-    let needs_admin = auth.require_scopes(["admin"]).unwrap();
+    let needs_admin = auth.require_scopes(["admin"]);
     let service = demo_v1::profile_server::ProfileServer::new(Echo);
     let mut client = serve(auth.layer(needs_admin.layer(service))).await;
     let status = assert_status(

@@ -140,8 +140,8 @@ async fn optional_mode_lets_anonymous_requests_through_but_not_bad_tokens() {
 #[tokio::test]
 async fn per_route_authorization_layer() {
     let auth = builder_for(Algorithm::HS256).optional().build().unwrap();
-    let write = auth.require_scopes(["write"]).unwrap();
-    let admin = auth.require_scopes(["admin"]).unwrap();
+    let write = auth.require_scopes(["write"]);
+    let admin = auth.require_scopes(["admin"]);
     let stack = |inner| {
         tower::ServiceBuilder::new()
             .layer(auth.clone())
@@ -270,7 +270,7 @@ async fn per_route_scopes_work_with_any_claims_type() {
         .unwrap();
     let stack = tower::ServiceBuilder::new()
         .layer(auth.clone())
-        .layer(auth.require_scopes(["write"]).unwrap());
+        .layer(auth.require_scopes(["write"]));
     assert_eq!(
         send(&stack, bearer(&hs256(&claims()))).await.status(),
         StatusCode::OK
@@ -304,7 +304,7 @@ async fn per_route_requirements_derived_from_the_layer_reject_like_the_layer() {
         .unwrap();
     let app: axum::Router = axum::Router::new()
         .route("/orders", post(|| async { "created" }))
-        .route_layer(auth.require_scopes(["orders:write"]).unwrap())
+        .route_layer(auth.require_scopes(["orders:write"]))
         .layer(auth.clone());
     let request = http::Request::post("/orders")
         .header("authorization", format!("Bearer {}", hs256(&claims())))
@@ -379,7 +379,7 @@ async fn a_responder_that_builds_its_own_response_keeps_the_rejection_contract()
     // The same for a derived per-route layer.
     let stack = tower::ServiceBuilder::new()
         .layer(layer.clone())
-        .layer(layer.require_scopes(["admin"]).unwrap());
+        .layer(layer.require_scopes(["admin"]));
     let forbidden = send(&stack, bearer(&hs256(&claims()))).await;
     assert_eq!(forbidden.status(), StatusCode::FORBIDDEN);
     assert!(forbidden.extensions().get::<AuthError>().is_some());
@@ -387,4 +387,27 @@ async fn a_responder_that_builds_its_own_response_keeps_the_rejection_contract()
         .to_str()
         .unwrap()
         .contains("insufficient_scope"));
+}
+
+/// Scope literals need no `?`: a bad one stops the program where the router is built, naming the scope.
+#[test]
+#[should_panic(expected = "JwtAuthLayer::require_scopes: invalid scope `orders write`")]
+fn per_route_scope_literal_that_is_not_a_scope_token_panics_at_start_up() {
+    let auth = builder_for(Algorithm::HS256).build().unwrap();
+    let _ = auth.require_scopes(["orders write"]);
+}
+
+/// Configured scopes go through `try_require_scopes`: the same rule as an error, and valid ones still check.
+#[tokio::test]
+async fn configured_scopes_are_checked_without_a_panic() {
+    let auth = builder_for(Algorithm::HS256).build().unwrap();
+    assert!(matches!(
+        auth.try_require_scopes(["quote\""]),
+        Err(ConfigError::InvalidScope(scope)) if scope == "quote\""
+    ));
+    let needs_admin = auth.try_require_scopes("read admin".split(' ')).unwrap();
+    let stack = tower::ServiceBuilder::new().layer(auth).layer(needs_admin);
+    let response = send(&stack, bearer(&hs256(&claims()))).await;
+    assert_rejected(&response, StatusCode::FORBIDDEN, Some("insufficient_scope"));
+    assert!(challenge(&response).contains("scope=\"read admin\""));
 }

@@ -73,7 +73,7 @@ async fn route_layer_protects_only_its_routes_and_option_claims_work() {
     let auth = builder_for(Algorithm::HS256).optional().build().unwrap();
     let app = Router::new()
         .route("/posts", post(|| async { StatusCode::CREATED }))
-        .route_layer(auth.require_scopes(["write"]).unwrap())
+        .route_layer(auth.require_scopes(["write"]))
         .route("/maybe", get(maybe))
         .route("/me", get(me))
         .layer(auth);

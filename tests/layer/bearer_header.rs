@@ -87,7 +87,11 @@ async fn item_01_rfc6750_2_1_b64token_syntax() {
 #[tokio::test]
 async fn item_02_rfc6750_2_one_method_per_request() {
     let plain = hs256_layer();
-    let with_cookie = builder_for(Algorithm::HS256).cookie("at").build().unwrap();
+    let with_cookie = builder_for(Algorithm::HS256)
+        .cookie("at")
+        .allow_cookies_without_csrf()
+        .build()
+        .unwrap();
     let token = hs256(&claims());
     let header = format!("Bearer {token}");
     // Header plus query string, whether or not the cookie source is on.
@@ -140,7 +144,11 @@ async fn item_03_rfc6750_2_2_form_body_tokens_are_off() {
 #[tokio::test]
 async fn item_04_rfc6750_2_3_query_tokens_are_off() {
     // Query-string tokens alone are not a source: no token, with or without the cookie source.
-    let with_cookie = builder_for(Algorithm::HS256).cookie("at").build().unwrap();
+    let with_cookie = builder_for(Algorithm::HS256)
+        .cookie("at")
+        .allow_cookies_without_csrf()
+        .build()
+        .unwrap();
     for layer in [hs256_layer(), with_cookie] {
         let query = Request::get(format!("/?access_token={}", hs256(&claims())))
             .body(String::new())
@@ -172,7 +180,11 @@ async fn the_cookie_source_is_opt_in() {
         StatusCode::UNAUTHORIZED,
         None,
     );
-    let with_cookie = builder_for(Algorithm::HS256).cookie("at").build().unwrap();
+    let with_cookie = builder_for(Algorithm::HS256)
+        .cookie("at")
+        .allow_cookies_without_csrf()
+        .build()
+        .unwrap();
     let response = send(&with_cookie, request()).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.body(), "alice");
@@ -241,7 +253,11 @@ async fn a_closure_is_a_token_source() {
 #[tokio::test]
 async fn token_headers_are_marked_sensitive_for_the_layers_further_in() {
     use tower::{Layer, ServiceExt};
-    let layer = builder_for(Algorithm::HS256).cookie("at").build().unwrap();
+    let layer = builder_for(Algorithm::HS256)
+        .cookie("at")
+        .allow_cookies_without_csrf()
+        .build()
+        .unwrap();
     let seen = |request: Request<String>| async move {
         let sensitive = |name: &str| request.headers().get(name).map(|v| v.is_sensitive());
         let body = format!("{:?} {:?}", sensitive("authorization"), sensitive("cookie"));

@@ -320,7 +320,7 @@ async fn the_layers_rejections_keep_the_connection_or_announce_its_close() {
         .route(
             "/posts",
             post(|body: Bytes| async move { (StatusCode::CREATED, body) })
-                .route_layer(auth.require_scopes(["write"]).unwrap()),
+                .route_layer(auth.require_scopes(["write"])),
         )
         .route("/me", get(|| async { "me" }))
         .layer(auth);

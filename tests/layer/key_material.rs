@@ -30,18 +30,39 @@ fn item_27_rfc7518_3_2_hmac_key_size() {
     assert!(VerificationKey::hmac(Algorithm::HS512, &[0; 63]).is_err());
 }
 
+/// A 1024-bit RSA key is refused when the key is made, by every constructor, public and private.
 #[test]
 fn item_28_rfc7518_3_3_rsa_key_size() {
-    let weak = VerificationKey::from_pem(Algorithm::RS256, &pem("rsa1024_public.pem")).unwrap();
+    let weak = ConfigError::WeakRsaKey { bits: 1024 };
+    let public = pem("rsa1024_public.pem");
     assert_eq!(
-        JwtAuthLayer::builder()
-            .issuer(ISSUER)
-            .audience(AUDIENCE)
-            .key(weak)
-            .build()
-            .unwrap_err(),
-        ConfigError::WeakRsaKey { bits: 1024 }
+        VerificationKey::from_pem(Algorithm::RS256, &public).unwrap_err(),
+        weak
     );
+    assert_eq!(
+        VerificationKey::from_pem(Algorithm::PS512, &public).unwrap_err(),
+        weak
+    );
+    let jwk: jsonwebtoken::jwk::Jwk =
+        serde_json::from_slice(&pem("rsa1024_public.jwk.json")).unwrap();
+    assert_eq!(
+        VerificationKey::from_jwk(&jwk, Some(Algorithm::RS256)).unwrap_err(),
+        weak
+    );
+    let decoding = jsonwebtoken::DecodingKey::from_rsa_pem(&public).unwrap();
+    assert_eq!(
+        VerificationKey::from_decoding_key(decoding, Algorithm::RS256).unwrap_err(),
+        weak
+    );
+    let private = pem("rsa1024_private.pem");
+    assert_eq!(
+        SigningKey::from_pem(Algorithm::RS256, &private).unwrap_err(),
+        weak
+    );
+    assert!(weak.to_string().contains("at least 2048"), "{weak}");
+    // 2048 bits and more pass.
+    assert!(VerificationKey::from_pem(Algorithm::RS256, &pem("rsa_public.pem")).is_ok());
+    assert!(SigningKey::from_pem(Algorithm::RS256, &pem("rsa4096_private.pem")).is_ok());
 }
 
 #[test]

@@ -14,6 +14,7 @@ mod axum_router;
 mod bearer_header;
 mod claim_members;
 mod connection_close;
+mod der_key_kinds;
 mod handler_test_helpers;
 mod hostile_input;
 mod hyper_server;

@@ -87,7 +87,7 @@ fn a_per_route_refusal_is_one_event_too() {
     let layer = builder_for(Algorithm::HS256).build().unwrap();
     let stack = tower::ServiceBuilder::new()
         .layer(layer.clone())
-        .layer(layer.require_scopes(["admin"]).unwrap());
+        .layer(layer.require_scopes(["admin"]));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
@@ -250,7 +250,7 @@ fn the_span_gets_the_subject_on_the_asynchronous_path_and_the_reason_of_a_refusa
         .max_age(std::time::Duration::from_secs(86_400))
         .build()
         .unwrap();
-    let needs_admin = layer.require_scopes(["admin"]).unwrap();
+    let needs_admin = layer.require_scopes(["admin"]);
     let service = tower::ServiceBuilder::new()
         .layer(layer.clone())
         .service_fn(move |request: http::Request<String>| {
@@ -298,7 +298,7 @@ fn an_authorize_layer_outside_the_auth_layer_is_an_error_event_naming_the_fix() 
     let layer = builder_for(Algorithm::HS256).build().unwrap();
     // Wrong way round: ServiceBuilder's first layer is the outermost, so the scope check runs first.
     let wrong = tower::ServiceBuilder::new()
-        .layer(layer.require_scopes(["write"]).unwrap())
+        .layer(layer.require_scopes(["write"]))
         .layer(layer.clone());
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()

@@ -27,11 +27,12 @@ async fn refresh(
     Ok(Json(sessions.refresh(token).await?))
 }
 
+/// The pair is a response itself: no `Json(..)` around it.
 async fn login(
     State(sessions): State<Sessions>,
     Json(claims): Json<Value>,
-) -> Result<Json<TokenPair>, SessionError> {
-    Ok(Json(sessions.login("alice", &claims).await?))
+) -> Result<TokenPair, SessionError> {
+    sessions.login("alice", &claims).await
 }
 
 async fn logout(
@@ -202,4 +203,29 @@ async fn a_token_without_a_session_is_400_unsupported_token_type() {
     );
     let (status, _, _) = send(&app, "/logout", json!({ "sub": "alice", "jti": "j1" })).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
+}
+
+#[tokio::test]
+async fn a_token_pair_answers_as_an_oauth_token_response() {
+    let f = fixture(Duration::ZERO);
+    let app = router(f.sessions.clone());
+    let (status, headers, text) = send(&app, "/login", json!({ "scope": "read" })).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    assert_eq!(headers["content-type"], "application/json");
+    assert_eq!(headers["cache-control"], "no-store");
+    assert_eq!(headers["pragma"], "no-cache");
+    let body = json_of(&text);
+    assert_eq!(body["token_type"], "Bearer");
+    assert!(body["expires_in"].as_i64().is_some_and(|s| s > 0));
+    let refreshed = f
+        .sessions
+        .refresh(body["refresh_token"].as_str().unwrap())
+        .await
+        .unwrap();
+    let (_, info) = f.layer.verify_token(refreshed.access_token()).unwrap();
+    assert_eq!(info.subject(), Some("alice"));
+    assert!(f
+        .layer
+        .verify_token(body["access_token"].as_str().unwrap())
+        .is_ok());
 }

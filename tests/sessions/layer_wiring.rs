@@ -15,13 +15,14 @@ use tower_jwt_auth::{
 
 #[tokio::test]
 async fn a_layer_wired_to_sessions_accepts_their_tokens_on_their_clock() {
-    // No .issuer(..), .audience(..), .revocation(..) or .clock(..): the sessions bring them.
+    // No .issuer(..), .audience(..), .revocation(..) or .clock(..): the sessions bring them (`for_sessions` is
+    // `builder().sessions(..)`).
     let clock = ManualClock::new(T0);
     let issuer = common::sessions::test_issuer(&clock, Duration::from_secs(600));
     let sessions = Sessions::builder(issuer, MemoryStore::new())
         .build()
         .unwrap();
-    let layer = JwtAuthLayer::builder().sessions(&sessions).build().unwrap();
+    let layer = JwtAuthLayer::for_sessions(&sessions).build().unwrap();
     let pair = sessions.login("alice", &json!({})).await.unwrap();
     assert_eq!(status_of(&layer, pair.access_token()).await, StatusCode::OK);
     // The layer verifies on the issuer's clock: at T0 + 601 the token has expired for it (30 s leeway).

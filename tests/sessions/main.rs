@@ -20,6 +20,7 @@ mod layer_wiring;
 mod lifecycle_model;
 mod logout;
 mod logout_all;
+mod logout_endpoint;
 mod partial_failures;
 mod refresh_endpoint;
 mod revocation_async;

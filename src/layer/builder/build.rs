@@ -63,6 +63,7 @@ impl<C, R> JwtAuthBuilder<C, R> {
         if let (Some(dpop), Some(sessions)) = (&mut settings.dpop, &settings.sessions) {
             dpop.audit = sessions.auditor().clone();
         }
+        let csrf = settings.csrf_guard()?;
         let verifier = Verifier {
             domains,
             provider,
@@ -77,6 +78,8 @@ impl<C, R> JwtAuthBuilder<C, R> {
                 .challenges()
                 .with_scope(self.requirements.scope_text()),
             sources: settings.sources,
+            websocket: settings.websocket,
+            csrf,
             optional: settings.optional,
             bypass_cors_preflight: settings.bypass_cors_preflight,
             preflight_warning: PreflightWarning::default(),
@@ -86,6 +89,7 @@ impl<C, R> JwtAuthBuilder<C, R> {
             revocation,
             sliding,
             cache: (settings.cache_bytes > 0).then(|| TokenCache::new(settings.cache_bytes)),
+            certificates: settings.certificates,
             responder: self.responder,
             _claims: PhantomData,
         }))
@@ -182,6 +186,7 @@ impl Settings {
                 Ok(Some(Arc::new(Sliding {
                     policy,
                     sessions: Sessions::clone(sessions),
+                    browser: self.browser.clone(),
                 })))
             }
         }
@@ -194,10 +199,15 @@ impl Settings {
             .dpop
             .iter()
             .flat_map(|_| [http::header::AUTHORIZATION, crate::dpop::DPOP_HEADER]);
+        let protocol = self
+            .websocket
+            .protocol
+            .then_some(http::header::SEC_WEBSOCKET_PROTOCOL);
         self.sources
             .iter()
             .flat_map(|source| source.headers().iter().cloned())
             .chain(dpop)
+            .chain(protocol)
             .collect()
     }
 

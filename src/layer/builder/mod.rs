@@ -13,15 +13,18 @@ use crate::layer::auth_layer::JwtAuthLayer;
 use crate::layer::pipeline::dpop::LayerDpop;
 use crate::layer::rejection::{DefaultResponder, DEFAULT_REALM};
 use crate::session::sliding::SlidingPolicy;
-use crate::session::Sessions;
+use crate::session::{BrowserSessions, Sessions};
 use crate::store::RevocationCheck;
 use crate::token::cache::DEFAULT_TOKEN_CACHE_BYTES;
 use crate::token::claims::RegisteredClaims;
 use crate::token::requirements::Requirements;
 use crate::token::source::{BearerHeader, TokenSource};
 use crate::token::validation::Validation;
+use crate::token::websocket::WebSocketTokens;
 
+mod browser;
 mod build;
+mod certificates;
 mod claims;
 mod keys;
 mod responses;
@@ -35,6 +38,19 @@ pub const DEFAULT_MAX_TOKEN_SIZE: usize = 8 * 1024;
 /// Defaults: token from `Authorization: Bearer`; `exp` required; an audience required at build time; 30 s leeway;
 /// `iat` in the future refused;
 /// tokens over 8 KiB refused before decoding; realm `api`; empty-bodied rejections; no revocation store.
+///
+/// Its methods, by concern:
+///
+/// | concern | methods |
+/// |---|---|
+/// | keys and issuers | [`key`](Self::key), [`keys`](Self::keys), [`jwks`](Self::jwks), [`issuer`](Self::issuer), [`trust_issuer`](Self::trust_issuer), [`allow_any_issuer`](Self::allow_any_issuer), [`crypto_provider`](Self::crypto_provider) |
+/// | what a token must say | [`audience`](Self::audience), [`allow_any_audience`](Self::allow_any_audience), [`leeway`](Self::leeway), [`allow_missing_exp`](Self::allow_missing_exp), [`require_type`](Self::require_type), [`access_token_type`](Self::access_token_type), [`rfc9068_profile`](Self::rfc9068_profile), [`require_claims`](Self::require_claims), [`max_age`](Self::max_age), [`require_scopes`](Self::require_scopes), [`require`](Self::require) |
+/// | the claims handlers read | [`claims`](Self::claims), [`json_limits`](Self::json_limits), [`max_token_size`](Self::max_token_size) |
+/// | sessions, revocation, time | [`sessions`](Self::sessions) (or [`JwtAuthLayer::for_sessions`]), [`allow_unchecked_sessions`](Self::allow_unchecked_sessions), [`revocation`](Self::revocation), [`allow_unbounded_token_lifetime`](Self::allow_unbounded_token_lifetime), [`clock`](Self::clock), [`sliding`](Self::sliding) |
+/// | sender-constrained tokens | [`dpop`](Self::dpop) |
+/// | where the token is read | [`token_source`](Self::token_source), [`cookie`](Self::cookie), [`optional`](Self::optional), [`bypass_cors_preflight`](Self::bypass_cors_preflight) |
+/// | how refusals look | [`realm`](Self::realm), [`responder`](Self::responder), [`resource_metadata_url`](Self::resource_metadata_url) |
+/// | speed | [`token_cache_size`](Self::token_cache_size), [`disable_token_cache`](Self::disable_token_cache) |
 ///
 /// ```
 /// use std::time::Duration;
@@ -89,6 +105,14 @@ struct Settings {
     provider: Option<&'static CryptoProvider>,
     /// The first invalid setting, reported by `build()`.
     error: Option<ConfigError>,
+    /// Browser sessions: their access cookie is a source, their CSRF tokens guard it.
+    browser: Option<BrowserSessions>,
+    /// Set by `.allow_cookies_without_csrf()`.
+    cookies_without_csrf: bool,
+    /// The WebSocket handshake sources.
+    websocket: WebSocketTokens,
+    /// Where client certificates come from (certificate-bound tokens are refused without).
+    certificates: Option<crate::certificate::ClientCertificates>,
 }
 
 impl<C, R> fmt::Debug for JwtAuthBuilder<C, R> {
@@ -106,6 +130,27 @@ impl JwtAuthLayer {
     /// Starts configuring a layer (claims type [`RegisteredClaims`], empty-bodied rejections).
     pub fn builder() -> JwtAuthBuilder {
         JwtAuthBuilder::new()
+    }
+
+    /// Starts configuring the layer for tokens that `sessions` mint — the one way to build it for sessions:
+    /// [`builder`](Self::builder)`().`[`sessions`](JwtAuthBuilder::sessions)`(sessions)`, so their issuer, its
+    /// keys (rotations and retirements included), audience, revocation store and clock are taken from them and
+    /// never configured a second time.
+    ///
+    /// ```
+    /// use tower_jwt_auth::{Algorithm, JwtAuthLayer, MemoryStore, Sessions, SigningKey, TokenIssuer};
+    ///
+    /// let issuer = TokenIssuer::builder(SigningKey::hmac(Algorithm::HS256, &[42u8; 32])?)
+    ///     .issuer("https://auth.example.com")
+    ///     .audience("my-api")
+    ///     .build()?;
+    /// let sessions = Sessions::builder(issuer, MemoryStore::new()).build()?;
+    /// let auth = JwtAuthLayer::for_sessions(&sessions).build()?;
+    /// # let _ = auth;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn for_sessions(sessions: &crate::session::Sessions) -> JwtAuthBuilder {
+        Self::builder().sessions(sessions)
     }
 }
 
@@ -135,6 +180,10 @@ impl JwtAuthBuilder {
                 json_limits: JsonLimits::default(),
                 provider: None,
                 error: None,
+                browser: None,
+                cookies_without_csrf: false,
+                websocket: WebSocketTokens::default(),
+                certificates: None,
             },
             requirements: Requirements::default(),
             responder: DefaultResponder,

@@ -13,7 +13,9 @@ impl<C, R> JwtAuthBuilder<C, R> {
     }
 
     /// Also reads the token from the cookie `name`, beside the current sources. A request that sends both
-    /// a bearer header and the cookie is refused (400). See [`CookieSource`] for the CSRF precautions.
+    /// a bearer header and the cookie is refused (400). A cookie needs a CSRF guard: wire
+    /// [`browser_sessions`](Self::browser_sessions) instead (its access cookie, guarded), or `build()` fails
+    /// unless you opt out with [`allow_cookies_without_csrf`](Self::allow_cookies_without_csrf).
     pub fn cookie(mut self, name: impl Into<String>) -> Self {
         match CookieSource::new(name) {
             Ok(source) => {

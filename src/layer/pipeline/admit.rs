@@ -5,11 +5,14 @@ use std::sync::Arc;
 use http::{HeaderMap, Method, Uri};
 use serde::de::DeserializeOwned;
 
+use crate::certificate::ClientCertificate;
 use crate::dpop::{replay_verdict, DpopProof};
 use crate::error::{AuthError, AuthErrorKind};
 use crate::keys::source::KeyWait;
 use crate::layer::pipeline::admission::{Admission, Outcome};
+use crate::layer::pipeline::certificate::check_certificate;
 use crate::layer::pipeline::config::AuthConfig;
+use crate::layer::pipeline::csrf::{check_csrf, csrf_evidence, CsrfEvidence};
 use crate::layer::pipeline::dpop::{bound_proof, proof_header, target};
 use crate::layer::pipeline::find_token::find_token;
 use crate::layer::pipeline::reissue::plan_reissue;
@@ -23,25 +26,27 @@ use crate::token::verifier::Unverified;
 /// Decides a request: synchronously when it can, otherwise as a future. `client_uri` is the URI the client
 /// asked for (the one sliding actions and DPoP proofs name), `uri` the one the layer sees. A CORS preflight
 /// passes when the layer was told to let them; refused, it warns once that the layer is probably misplaced.
+/// `certificate` is the request's client certificate from the layer's source (none when it reads none).
 pub(crate) fn admit<C, R>(
     config: &Arc<AuthConfig<C, R>>,
     method: &Method,
     headers: &HeaderMap,
     uri: &Uri,
     client_uri: &Uri,
+    certificate: Option<&ClientCertificate>,
 ) -> Result<Outcome<C>, AuthError>
 where
     C: DeserializeOwned + Send + Sync + 'static,
     R: Send + Sync + 'static,
 {
     if !is_cors_preflight(method, headers) {
-        return admit_token(config, method, headers, uri, client_uri);
+        return admit_token(config, method, headers, uri, client_uri, certificate);
     }
     if config.bypass_cors_preflight {
         crate::stats::cors_preflight_bypassed();
         return Ok(Outcome::Anonymous);
     }
-    let outcome = admit_token(config, method, headers, uri, client_uri);
+    let outcome = admit_token(config, method, headers, uri, client_uri, certificate);
     if outcome.is_err() {
         config.preflight_warning.refused();
     }
@@ -55,12 +60,13 @@ fn admit_token<C, R>(
     headers: &HeaderMap,
     uri: &Uri,
     client_uri: &Uri,
+    certificate: Option<&ClientCertificate>,
 ) -> Result<Outcome<C>, AuthError>
 where
     C: DeserializeOwned + Send + Sync + 'static,
     R: Send + Sync + 'static,
 {
-    let Some(found) = find_token(&config.sources, config.dpop.is_some(), headers, uri)? else {
+    let Some(found) = find_token(config, method, headers, uri)? else {
         return if config.optional {
             Ok(Outcome::Anonymous)
         } else {
@@ -69,26 +75,36 @@ where
     };
     let now = config.clock.now();
     let (token, proof) = match &config.dpop {
-        Some(_) if found.dpop => (found.token, Some(proof_header(headers)?)),
+        Some(_) if found.dpop() => (found.token, Some(proof_header(headers)?)),
         Some(dpop) if dpop.required => return Err(AuthErrorKind::DpopRequired.into()),
         _ => (found.token, None),
     };
     let dpop_request = proof.is_some();
+    let csrf = csrf_evidence(config.csrf.as_ref(), &found, method, headers);
     let mut checked = None;
     let mut bind = |info: &TokenInfo| {
         let target = target(method, client_uri, token);
         checked = bound_proof(config.dpop.as_ref(), proof, info, &target, now)?;
-        Ok(())
+        check_csrf(config.csrf.as_ref(), csrf.as_ref(), info)?;
+        check_certificate(config.certificates.is_some(), certificate, info)
     };
+    let ambient = found.ambient();
     let outcome = match verify_now(config, token, now, true, &mut bind) {
-        Ok(verified) => decide(config, method, client_uri, token, verified, checked, now),
+        Ok(verified) => decide(
+            config, method, client_uri, token, verified, checked, now, ambient,
+        ),
         Err(Unverified::Refused(error)) => Err(error),
         Err(Unverified::WaitForKeys(wait)) => Ok(after_key_fetch(
             Arc::clone(config),
-            token,
-            method,
-            client_uri,
-            proof,
+            Request {
+                token,
+                method,
+                client_uri,
+                proof,
+                csrf,
+                ambient,
+                certificate: certificate.cloned(),
+            },
             wait,
         )),
     };
@@ -99,10 +115,7 @@ where
 /// unknown is a refusal), then decides as [`admit`] would have.
 fn after_key_fetch<C, R>(
     config: Arc<AuthConfig<C, R>>,
-    token: &str,
-    method: &Method,
-    client_uri: &Uri,
-    proof: Option<&str>,
+    request: Request<'_>,
     wait: KeyWait,
 ) -> Outcome<C>
 where
@@ -110,11 +123,12 @@ where
     R: Send + Sync + 'static,
 {
     let (token, method, uri, proof) = (
-        token.to_owned(),
-        method.clone(),
-        client_uri.clone(),
-        proof.map(str::to_owned),
+        request.token.to_owned(),
+        request.method.clone(),
+        request.client_uri.clone(),
+        request.proof.map(str::to_owned),
     );
+    let (csrf, ambient, certificate) = (request.csrf, request.ambient, request.certificate);
     Outcome::Pending(Box::pin(async move {
         wait.await;
         let now = config.clock.now();
@@ -122,14 +136,28 @@ where
         let mut bind = |info: &TokenInfo| {
             let target = target(&method, &uri, &token);
             checked = bound_proof(config.dpop.as_ref(), proof.as_deref(), info, &target, now)?;
-            Ok(())
+            check_csrf(config.csrf.as_ref(), csrf.as_ref(), info)?;
+            check_certificate(config.certificates.is_some(), certificate.as_ref(), info)
         };
         let verified = verify_without_wait(&config, &token, now, &mut bind)?;
         resolve(decide(
-            &config, &method, &uri, &token, verified, checked, now,
+            &config, &method, &uri, &token, verified, checked, now, ambient,
         )?)
         .await
     }))
+}
+
+/// What the decision after a key fetch needs of the request.
+struct Request<'r> {
+    token: &'r str,
+    method: &'r Method,
+    client_uri: &'r Uri,
+    proof: Option<&'r str>,
+    csrf: Option<CsrfEvidence>,
+    /// The token came by cookie: a sliding reissue goes into the cookie only.
+    ambient: bool,
+    /// The request's client certificate, for a certificate-bound token.
+    certificate: Option<ClientCertificate>,
 }
 
 /// A request sent with the DPoP scheme is answered with a DPoP challenge, whatever refused it.
@@ -165,6 +193,7 @@ async fn resolve<C: Send + Sync + 'static>(
 
 /// Steps 3–5 for a token verified with its binding: the reissue plan, the revocation store, and last the
 /// proof's single use, so only the holder of a live token takes room in the replay cache.
+#[allow(clippy::too_many_arguments)]
 fn decide<C, R>(
     config: &AuthConfig<C, R>,
     method: &Method,
@@ -173,12 +202,14 @@ fn decide<C, R>(
     verified: CachedToken<C>,
     proof: Option<DpopProof>,
     now: i64,
+    ambient: bool,
 ) -> Result<Outcome<C>, AuthError>
 where
     C: Send + Sync + 'static,
 {
+    let sliding = config.sliding.as_ref();
     let admission = Admission {
-        reissue: plan_reissue(config.sliding.as_ref(), method, uri, token, &verified, now),
+        reissue: plan_reissue(sliding, method, uri, token, &verified, now, ambient),
         token: verified,
     };
     let (Some(proof), Some(dpop)) = (proof, &config.dpop) else {

@@ -4,15 +4,18 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
+use crate::certificate::ClientCertificates;
 use crate::clock::SharedClock;
 use crate::layer::pipeline::dpop::LayerDpop;
 use crate::layer::rejection::Challenges;
 use crate::session::sliding::Sliding;
+use crate::session::CsrfTokens;
 use crate::store::RevocationCheck;
 use crate::token::cache::TokenCache;
 use crate::token::requirements::Requirements;
 use crate::token::source::TokenSource;
 use crate::token::verifier::Verifier;
+use crate::token::websocket::WebSocketTokens;
 use crate::trace::PreflightWarning;
 
 /// Everything [`JwtAuthBuilder::build`](crate::JwtAuthBuilder::build) checked, for claims type `C` and responder `R`.
@@ -21,6 +24,10 @@ pub(crate) struct AuthConfig<C, R> {
     pub(crate) verifier: Verifier,
     /// Where tokens are looked for (at most one may carry one).
     pub(crate) sources: Vec<Box<dyn TokenSource>>,
+    /// The WebSocket handshake sources the layer reads.
+    pub(crate) websocket: WebSocketTokens,
+    /// The CSRF guard of requests authenticated by cookie (`None`: no cookie source, or opted out).
+    pub(crate) csrf: Option<CsrfTokens>,
     /// DPoP-bound tokens and their proofs, when the layer takes them.
     pub(crate) dpop: Option<LayerDpop>,
     /// Requests without any token pass through without claims.
@@ -41,6 +48,8 @@ pub(crate) struct AuthConfig<C, R> {
     /// The sliding policy, wired to its sessions.
     pub(crate) sliding: Option<Arc<Sliding>>,
     pub(crate) cache: Option<TokenCache<C>>,
+    /// Where client certificates come from, when the layer accepts certificate-bound tokens.
+    pub(crate) certificates: Option<ClientCertificates>,
     pub(crate) responder: R,
     pub(crate) _claims: PhantomData<fn() -> C>,
 }
@@ -51,6 +60,8 @@ impl<C, R> fmt::Debug for AuthConfig<C, R> {
             .field("verifier", &self.verifier)
             .field("sources", &self.sources)
             .field("dpop", &self.dpop)
+            .field("websocket", &self.websocket)
+            .field("csrf", &self.csrf)
             .field("optional", &self.optional)
             .field("requirements", &self.requirements)
             .field("realm", &self.challenges.realm())

@@ -1,45 +1,78 @@
-//! Step 1: the one token a request carries, and the scheme it came with.
+//! Step 1: the one token a request carries, and how it came: the scheme, a cookie, a WebSocket handshake.
 
-use http::{header, HeaderMap, Uri};
+use http::{header, HeaderMap, Method, Uri};
 
 use crate::error::{AuthError, AuthErrorKind};
 use crate::layer::pipeline::config::AuthConfig;
-use crate::token::source::{parse_credentials, TokenSource};
+use crate::token::source::parse_credentials;
+use crate::token::websocket::{has_query_token, is_upgrade, protocol_token, query_token};
 
 /// A token found in a request.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Found<'r> {
     pub(crate) token: &'r str,
-    /// Sent as `Authorization: DPoP …` (only looked for when the layer takes DPoP).
-    pub(crate) dpop: bool,
+    pub(crate) via: Via,
+}
+
+/// How the token came.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Via {
+    /// A configured source; `ambient` when the browser attaches it by itself (a cookie).
+    Source { ambient: bool },
+    /// `Authorization: DPoP …` (only looked for when the layer takes DPoP).
+    Dpop,
+    /// The `access_token` query parameter of a WebSocket handshake.
+    Query,
+    /// The `Sec-WebSocket-Protocol` pair of a WebSocket handshake.
+    Protocol,
+}
+
+impl Found<'_> {
+    /// Sent as `Authorization: DPoP …`.
+    pub(crate) fn dpop(&self) -> bool {
+        self.via == Via::Dpop
+    }
+
+    /// Attached by the browser itself (a cookie): the CSRF guard applies.
+    pub(crate) fn ambient(&self) -> bool {
+        self.via == Via::Source { ambient: true }
+    }
 }
 
 /// The token the request carries, if any. A token sent two ways (two sources, a source and the DPoP scheme,
-/// or a source and an `access_token` query parameter) is malformed (RFC 6750 §2).
-pub(crate) fn find_token<'r>(
-    sources: &[Box<dyn TokenSource>],
-    with_dpop: bool,
+/// or a source and an `access_token` query parameter the layer does not read) is malformed (RFC 6750 §2).
+pub(crate) fn find_token<'r, C, R>(
+    config: &AuthConfig<C, R>,
+    method: &Method,
     headers: &'r HeaderMap,
     uri: &'r Uri,
 ) -> Result<Option<Found<'r>>, AuthError> {
     let mut found = None;
-    for source in sources {
-        if let Some(token) = source.extract(headers, uri)? {
-            if found.is_some() {
-                return Err(AuthErrorKind::Malformed.into());
-            }
-            found = Some(Found { token, dpop: false });
+    let mut take = |token: Option<&'r str>, via: Via| match (token, found) {
+        (None, _) => Ok(()),
+        (Some(_), Some(_)) => Err(AuthError::from(AuthErrorKind::Malformed)),
+        (Some(token), None) => {
+            found = Some(Found { token, via });
+            Ok(())
         }
+    };
+    for source in &config.sources {
+        let ambient = source.ambient();
+        take(source.extract(headers, uri)?, Via::Source { ambient })?;
     }
-    if with_dpop {
-        if let Some(token) = dpop_token(headers)? {
-            if found.is_some() {
-                return Err(AuthErrorKind::Malformed.into());
-            }
-            found = Some(Found { token, dpop: true });
-        }
+    if config.dpop.is_some() {
+        take(dpop_token(headers)?, Via::Dpop)?;
     }
-    if found.is_some() && has_query_token(uri) {
+    let websocket = config.websocket;
+    let upgrade = (websocket.query || websocket.protocol) && is_upgrade(method, headers);
+    let read_query = upgrade && websocket.query;
+    if read_query {
+        take(query_token(uri)?, Via::Query)?;
+    }
+    if upgrade && websocket.protocol {
+        take(protocol_token(headers)?, Via::Protocol)?;
+    }
+    if found.is_some() && !read_query && has_query_token(uri) {
         return Err(AuthErrorKind::Malformed.into());
     }
     Ok(found)
@@ -58,22 +91,13 @@ fn dpop_token(headers: &HeaderMap) -> Result<Option<&str>, AuthError> {
     parse_credentials(value.as_bytes(), b"dpop")
 }
 
-fn has_query_token(uri: &Uri) -> bool {
-    uri.query().is_some_and(|q| {
-        q.split('&')
-            .any(|pair| pair.split('=').next() == Some("access_token"))
-    })
-}
-
 impl<C, R> AuthConfig<C, R> {
     /// Whether the request carries credentials this layer reads: a token (even a malformed one) that one of its
-    /// sources, or its DPoP scheme, finds. A per-route layer that sees them without a verified token knows it
-    /// was placed outside this layer. (An `Authorization` header of another scheme, `Basic` say, is no token:
-    /// the layer lets it through in optional mode, so it proves nothing.)
+    /// sources, or its DPoP scheme, finds (a handshake's, when the layer reads them, is looked for as if the
+    /// request were a `GET`). A per-route layer that sees them without a verified token knows it was placed
+    /// outside this layer. (An `Authorization` header of another scheme, `Basic` say, is no token: the layer
+    /// lets it through in optional mode, so it proves nothing.)
     pub(crate) fn carries_credentials(&self, headers: &HeaderMap, uri: &Uri) -> bool {
-        !matches!(
-            find_token(&self.sources, self.dpop.is_some(), headers, uri),
-            Ok(None)
-        )
+        !matches!(find_token(self, &Method::GET, headers, uri), Ok(None))
     }
 }

@@ -98,6 +98,10 @@ impl Challenges {
     /// The challenge for `error`: prepared, unless it names scopes nobody prepared (an error made by hand).
     pub(crate) fn challenge(&self, error: &AuthError) -> Option<HeaderValue> {
         let scheme = usize::from(error.used_dpop());
+        if error.acr_values().is_some() || error.max_age().is_some() {
+            // A step-up challenge names the route's requirement: formatted for the (valid) token refused.
+            return self.format(error);
+        }
         match (error.required_scope(), &self.scope) {
             (None, _) => {
                 self.by_kind[scheme * AuthErrorKind::ALL.len() + error.kind().index()].clone()
@@ -107,12 +111,17 @@ impl Challenges {
         }
     }
 
-    /// `Bearer realm="…"[, error="…", error_description="…"][, scope="…"][, resource_metadata="…"]`, and/or
+    /// `Bearer realm="…"[, error="…", error_description="…"][, scope="…"][, acr_values="…"][, max_age=N]
+    /// [, resource_metadata="…"]`, and/or
     /// `DPoP realm="…"[, error…], algs="…"[, resource_metadata="…"]`: the error goes into the challenge of
-    /// the scheme the request used. None for 503, which is not an authentication failure.
+    /// the scheme the request used. None for 503, which is not an authentication failure, nor for a refused
+    /// CSRF token (the credentials are fine; sending others would not help).
     fn format(&self, error: &AuthError) -> Option<HeaderValue> {
         let kind = error.kind();
-        if kind == AuthErrorKind::Unavailable {
+        if matches!(
+            kind,
+            AuthErrorKind::Unavailable | AuthErrorKind::InvalidCsrfToken
+        ) {
             return None;
         }
         let offer_bearer = !self.dpop.as_ref().is_some_and(|d| d.required);
@@ -145,6 +154,12 @@ impl Challenges {
             }
             if let Some(scope) = error.required_scope() {
                 let _ = write!(value, ", scope=\"{}\"", sanitize(scope));
+            }
+            if let Some(acr_values) = error.acr_values() {
+                let _ = write!(value, ", acr_values=\"{}\"", sanitize(acr_values));
+            }
+            if let Some(max_age) = error.max_age() {
+                let _ = write!(value, ", max_age={max_age}");
             }
         }
         if let Some(algs) = algs {

@@ -230,7 +230,8 @@ impl SlidingPolicy {
     /// The pure reissue decision for a verified token at `now`, under the issuer and session cap of
     /// `sessions`: `None` unless the token belongs to a session (`sid`) of that issuer (`iss`), its `exp` has not
     /// passed, it is past its threshold, and its session cap leaves room for a later expiry. A token without
-    /// `auth_time` counts its `iat` as the session start; without `iat` or `exp` nothing is reissued. (The layer
+    /// `auth_time` counts its `iat` as the session start; a token with `session_exp` (a session that stepped up)
+    /// is never renewed beyond it; without `iat` or `exp` nothing is reissued. (The layer
     /// also requires that the issuer's own key verified the token.)
     pub fn decide(&self, sessions: &Sessions, token: &TokenInfo, now: i64) -> Option<Reissue> {
         let (iat, exp) = (token.issued_at()?, token.expires_at()?);
@@ -250,7 +251,10 @@ impl SlidingPolicy {
             return None;
         }
         let session_start = token.auth_time().unwrap_or(iat);
-        let cap = session_start.saturating_add(sessions.max_session_secs());
+        // A step-up moves `auth_time` forward, never the session's end: its tokens carry that end.
+        let cap = session_start
+            .saturating_add(sessions.max_session_secs())
+            .min(token.session_expires_at().unwrap_or(i64::MAX));
         let expires_at = now.saturating_add(issuer.ttl_secs()).min(cap);
         (expires_at > exp && expires_at > now).then_some(Reissue {
             expires_at,

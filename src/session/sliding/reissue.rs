@@ -8,17 +8,19 @@ use http::{HeaderMap, Response};
 use serde_json::{Map, Value};
 
 use crate::audit::AuditEventKind;
-use crate::session::Sessions;
+use crate::session::{BrowserSessions, Sessions};
 use crate::token::info::TokenInfo;
 
 use super::policy::CookieDelivery;
 use super::{Reissue, SameSite, SlidingPolicy};
 
-/// A policy wired to the sessions whose tokens it renews (made by the layer's builder).
+/// A policy wired to the sessions whose tokens it renews (made by the layer's builder), and the browser
+/// sessions whose access cookie takes the tokens that came by cookie.
 #[derive(Debug, Clone)]
 pub(crate) struct Sliding {
     pub(crate) policy: SlidingPolicy,
     pub(crate) sessions: Sessions,
+    pub(crate) browser: Option<BrowserSessions>,
 }
 
 impl Sliding {
@@ -27,11 +29,20 @@ impl Sliding {
         self.policy.decide(&self.sessions, token, now)
     }
 
-    /// Signs the new token and writes it into the response, which must be a 2xx.
+    /// Whether a token that came by cookie can be renewed: into the browser sessions' access cookie, or the
+    /// policy's cookie.
+    pub(crate) fn delivers_cookie(&self) -> bool {
+        self.browser.is_some() || self.policy.cookie.is_some()
+    }
+
+    /// Signs the new token and writes it into the response, which must be a 2xx. A token that came by cookie
+    /// (`by_cookie`) is renewed in a cookie only — the browser sessions' access cookie when the layer has them,
+    /// else the policy's — never in a header the page's scripts could read.
     pub(crate) fn deliver<B>(
         &self,
         mut claims: Map<String, Value>,
         plan: Reissue,
+        by_cookie: bool,
         response: &mut Response<B>,
     ) {
         claims.insert("auth_time".into(), plan.session_start.into());
@@ -49,21 +60,23 @@ impl Sliding {
         );
         let policy = &self.policy;
         let headers = response.headers_mut();
-        if let Some(name) = &policy.header {
+        let max_age = plan.expires_at.saturating_sub(token.issued_at());
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if let (true, Some(browser)) = (by_cookie, &self.browser) {
+            browser
+                .access_cookie_for(token.as_str(), max_age)
+                .append_to(headers);
+            return;
+        }
+        if let Some(name) = policy.header.as_ref().filter(|_| !by_cookie) {
             if let Ok(mut value) = HeaderValue::from_str(token.as_str()) {
                 value.set_sensitive(true);
                 headers.insert(name.clone(), value);
             }
         }
         if let Some(cookie) = &policy.cookie {
-            set_cookie(
-                headers,
-                cookie,
-                token.as_str(),
-                plan.expires_at.saturating_sub(token.issued_at()),
-            );
+            set_cookie(headers, cookie, token.as_str(), max_age);
         }
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
 }
 
@@ -92,6 +105,8 @@ pub(crate) struct PendingReissue {
     pub(crate) sliding: Arc<Sliding>,
     pub(crate) claims: Map<String, Value>,
     pub(crate) plan: Reissue,
+    /// The token came by cookie: renewed in a cookie only.
+    pub(crate) by_cookie: bool,
 }
 
 impl PendingReissue {
@@ -104,7 +119,8 @@ impl PendingReissue {
             .get(crate::grpc::GRPC_STATUS)
             .is_some_and(|status| status != "0");
         if response.status().is_success() && !refused_grpc {
-            self.sliding.deliver(self.claims, self.plan, response);
+            self.sliding
+                .deliver(self.claims, self.plan, self.by_cookie, response);
         }
     }
 }
@@ -135,6 +151,7 @@ mod tests {
         Sliding {
             policy: SlidingPolicy::new().action(Method::POST, "/posts"),
             sessions,
+            browser: None,
         }
     }
 

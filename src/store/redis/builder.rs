@@ -82,9 +82,9 @@ impl RedisStoreBuilder {
     }
 
     /// Makes [`build`](Self::build) fail unless Redis's `maxmemory-policy` is `noeviction` (read with
-    /// `CONFIG GET`; a policy it cannot read fails too). Without it an evicting policy is only a `tracing`
-    /// warning, which nobody sees without a subscriber: under memory pressure Redis may then evict revocation
-    /// markers, and revoked tokens pass again. The error names the policy found and the fix
+    /// `CONFIG GET`; a policy it cannot read fails too). Without it an evicting policy is only a warning
+    /// (through `tracing`, or on standard error when no subscriber is installed): under memory pressure Redis
+    /// may then evict revocation markers, and revoked tokens pass again. The error names the policy found and the fix
     /// (`CONFIG SET maxmemory-policy noeviction`, and the same in `redis.conf`).
     pub fn require_noeviction(mut self) -> Self {
         self.require_noeviction = true;
@@ -101,8 +101,8 @@ impl RedisStoreBuilder {
 
     /// Creates the store, checks that Redis is 7.0 or later (an error otherwise), reads its
     /// `maxmemory-policy` and compares its clock with the application's (waiting at most the store's timeout for
-    /// each; a `tracing` warning unless the policy is `noeviction`, or when the clocks differ by more than 5 s;
-    /// see the type's docs). The connection is lazy: while Redis is unreachable the store's calls fail (503)
+    /// each; a warning unless the policy is `noeviction`, or when the clocks differ by more than 5 s — through
+    /// `tracing` when a subscriber is installed, else on standard error; see the type's docs). The connection is lazy: while Redis is unreachable the store's calls fail (503)
     /// until it comes back — unless [`fail_if_unreachable`](Self::fail_if_unreachable) makes that an error, as
     /// [`require_noeviction`](Self::require_noeviction) does an evicting policy. Errors for an invalid URL or
     /// prefix. Call it inside a tokio runtime.
@@ -203,28 +203,40 @@ impl RedisStore {
         }
     }
 
-    /// Logs a `tracing` warning unless the eviction policy is `noeviction`, and when the clocks differ by more
-    /// than [`MAX_CLOCK_SKEW`] (see the type's docs).
+    /// Warns unless the eviction policy is `noeviction`, and when the clocks differ by more than
+    /// [`MAX_CLOCK_SKEW`] (see the type's docs): a `tracing` warning when a subscriber listens, else a line on
+    /// standard error, so an application without a subscriber still hears about it.
     fn warn_about_the_server(&self) {
-        match self.eviction_policy.as_deref() {
-            Some("noeviction") => {}
-            Some(policy) => tracing::warn!(
-                policy,
-                "Redis maxmemory-policy is not noeviction: a full Redis may evict revocation markers and \
-                 re-validate revoked tokens; set maxmemory-policy noeviction"
-            ),
-            None => tracing::warn!(
-                "could not read Redis maxmemory-policy (Redis unreachable, or CONFIG disabled); make sure it is \
-                 noeviction, or evicted revocation markers re-validate revoked tokens"
-            ),
+        let unheard =
+            tracing::dispatcher::get_default(|d| d.is::<tracing::subscriber::NoSubscriber>());
+        let policy = self.eviction_policy.as_deref().unwrap_or("unreadable");
+        if policy != "noeviction" {
+            let found = match &self.eviction_policy {
+                Some(policy) => format!("Redis maxmemory-policy is {policy}, not noeviction"),
+                None => {
+                    "could not read Redis maxmemory-policy (Redis unreachable, or CONFIG disabled)"
+                        .into()
+                }
+            };
+            let message = format!(
+                "{found}: a full Redis may evict revocation markers and re-validate revoked tokens; set \
+                 maxmemory-policy noeviction, or build the store with require_noeviction() to refuse to start"
+            );
+            match unheard {
+                true => eprintln!("warning (tower-jwt-auth RedisStore): {message}"),
+                false => tracing::warn!(policy, "{message}"),
+            }
         }
         if let Some(skew) = self.clock_skew.filter(|s| s.abs() > MAX_CLOCK_SKEW) {
-            tracing::warn!(
-                skew_seconds = skew,
-                "the application's clock differs from Redis's TIME by more than {MAX_CLOCK_SKEW} s: revocation \
-                 markers are pruned by Redis's clock, so one behind it shortens every revocation by the \
-                 difference; synchronise both clocks (NTP)"
+            let message = format!(
+                "the application's clock differs from Redis's TIME by {skew} s, more than {MAX_CLOCK_SKEW} s: \
+                 revocation markers are pruned by Redis's clock, so one behind it shortens every revocation by \
+                 the difference; synchronise both clocks (NTP)"
             );
+            match unheard {
+                true => eprintln!("warning (tower-jwt-auth RedisStore): {message}"),
+                false => tracing::warn!(skew_seconds = skew, "{message}"),
+            }
         }
     }
 

@@ -134,6 +134,11 @@ impl SessionStore for RedisStore {
         self.boxed(async move { store.live_session(&session_id, now).await })
     }
 
+    fn reauthenticate(&self, request: crate::store::Reauthentication) -> StoreFuture<bool> {
+        let store = self.clone();
+        self.boxed(async move { store.reauthenticate_session(request).await })
+    }
+
     fn revoke_subject(
         &self,
         issuer: &str,

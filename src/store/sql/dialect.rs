@@ -177,6 +177,8 @@ pub(crate) struct Statements {
     /// Records a DPoP proof's use: one row affected the first time (or once the earlier use has expired).
     pub(crate) remember_proof: String,
     pub(crate) sweep_proofs: String,
+    /// A step-up: the claims and `auth_time` of a live session of the subject (one row affected).
+    pub(crate) reauthenticate: String,
 }
 
 /// What the device list reads of a session beside its record, in this order: the last rotation, the start (a
@@ -291,6 +293,10 @@ impl Statements {
             sweep_proofs: format!(
                 "DELETE FROM {p}dpop_proofs WHERE proof_key IN (SELECT proof_key FROM {p}dpop_proofs \
                  WHERE until_at < $1 LIMIT {SWEEP_BATCH}) AND until_at < $1"
+            ),
+            reauthenticate: format!(
+                "UPDATE {p}sessions SET auth_time = $3, claims = $4 \
+                 WHERE session_id = $1 AND subject = $2 AND expires_at > $5"
             ),
         }
     }

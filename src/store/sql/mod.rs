@@ -1,5 +1,5 @@
 //! `SqlStore`: sessions and revocations in PostgreSQL or SQLite — the store type and its guide (`store.rs`), its
-//! builder (`builder.rs`), sessions (`sessions.rs`) and revocations (`revocations.rs`), the schema and every
+//! builder (`builder.rs`), sessions (`sessions.rs`, step-ups in `reauthenticate.rs`) and revocations (`revocations.rs`), the schema and every
 //! statement in both dialects (`dialect.rs`), a revocation marker as its tables hold it (`marker.rs`), upgrading a sessions table of an earlier version
 //! (`migration.rs`), and the
 //! revocation log each process's mirror follows (`feed.rs`, with the follower's position and gaps in
@@ -12,6 +12,7 @@ mod listing;
 mod marker;
 mod migration;
 mod position;
+mod reauthenticate;
 mod revocations;
 mod sessions;
 mod store;

@@ -239,6 +239,11 @@ impl SessionStore for SqlStore {
         })
     }
 
+    fn reauthenticate(&self, request: crate::store::Reauthentication) -> StoreFuture<bool> {
+        let store = self.clone();
+        self.boxed(async move { store.reauthenticate_session(request).await })
+    }
+
     fn revoke_token(&self, jti: &str, until: i64) -> StoreFuture<()> {
         let (store, jti) = (self.clone(), jti.to_owned());
         self.boxed(async move { store.revoke(None, &[Marker::token(&jti, until)]).await })
