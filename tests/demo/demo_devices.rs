@@ -1,6 +1,7 @@
 //! The demo's "your devices" routes, driven over HTTP: `GET /sessions` lists the caller's live sessions with the
 //! contract's fields (only `user_agent` may be null, the caller's own marked `current`), and `DELETE
-//! /sessions/{id}` ends one of the caller's sessions (204) — another user's id and an unknown one are both 404.
+//! /sessions/{id}` ends one of the caller's sessions (204) — another user's id and an unknown one are both 404;
+//! a browser does both with its cookies, the DELETE only with the CSRF header.
 
 use crate::common;
 
@@ -186,4 +187,42 @@ async fn delete_ends_one_of_the_callers_sessions_and_nobody_elses() {
     )
     .await;
     assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_browser_lists_and_ends_sessions_with_its_cookies_and_the_csrf_header() {
+    use crate::demo_browser::{browse, browser_login};
+    let demo = start_demo(&[]);
+    let phone = login_as(&demo, "alice", Some("phone")).await;
+    let (login, mut cookies) = browser_login(&demo, "alice", "alice-pass").await;
+    assert_eq!(login.status, StatusCode::NO_CONTENT);
+    let listed = browse(&demo, &mut cookies, "GET", "/sessions", false, None).await;
+    assert_eq!(listed.status, StatusCode::OK, "a GET needs no CSRF header");
+    let sessions = listed.body["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), 2);
+    let current: Vec<&Value> = sessions.iter().filter(|s| s["current"] == true).collect();
+    assert_eq!(current.len(), 1);
+    assert_ne!(
+        current[0]["id"],
+        sid(&phone),
+        "the browser's own session is current"
+    );
+    let path = format!("/sessions/{}", sid(&phone));
+    let forged = browse(&demo, &mut cookies, "DELETE", &path, false, None).await;
+    assert_eq!(
+        (forged.status, &forged.body["error"]),
+        (StatusCode::FORBIDDEN, &json!("invalid_csrf_token")),
+        "a cookie-authenticated DELETE without the CSRF header"
+    );
+    assert_eq!(
+        me_status(&demo, &phone, "access_token").await,
+        StatusCode::OK,
+        "nothing ended"
+    );
+    let ended = browse(&demo, &mut cookies, "DELETE", &path, true, None).await;
+    assert_eq!(ended.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        me_status(&demo, &phone, "access_token").await,
+        StatusCode::UNAUTHORIZED
+    );
 }
