@@ -1,7 +1,7 @@
 //! The session store contract ([`SessionStore`] and its request and answer types); the contract is described in
 //! the [`session`](crate::session) module.
 
-use crate::store::{RevocationCheck, StoreFuture};
+use crate::store::{RevocationCheck, StoreError, StoreFuture};
 
 /// A session (one login = one refresh-token family), as stored. Stores build it with [`SessionRecord::new`];
 /// fields may be added without breaking them.
@@ -243,5 +243,37 @@ pub trait SessionStore: RevocationCheck {
     /// that keep sessions in this process only, answer `false`.
     fn is_shared_or_persistent(&self) -> bool {
         true
+    }
+
+    /// Revokes session `session_id` of **another** issuer — an identity provider whose back-channel logout
+    /// ended it ([`BackchannelLogout`](crate::session::BackchannelLogout)) — until `until`: access tokens whose
+    /// `iss` is `issuer` and whose `sid` is `session_id` are refused. No session of this store is touched, and
+    /// tokens of any other issuer with the same `sid` are not covered.
+    ///
+    /// The default fails (the logout then answers 503 and nothing is accepted as revoked): stores shared by
+    /// several processes must record the marker where every process sees it.
+    fn revoke_issuer_session(&self, issuer: &str, session_id: &str, until: i64) -> StoreFuture<()> {
+        let _ = (issuer, session_id, until);
+        Box::pin(std::future::ready(Err(StoreError::new(
+            "this store does not keep issuer-scoped revocations (revoke_issuer_session)",
+        ))))
+    }
+
+    /// Refuses `subject`'s access tokens of **another** issuer (an identity provider's back-channel logout
+    /// without `sid`) issued before `not_before`, until `until` (see
+    /// [`TokenInfo::is_logged_out_by`](crate::TokenInfo::is_logged_out_by)). Unlike
+    /// [`revoke_subject`](Self::revoke_subject) it ends no session of this store: the provider's `alice` is not
+    /// the local `alice`. The default fails, as [`revoke_issuer_session`](Self::revoke_issuer_session)'s does.
+    fn revoke_issuer_subject(
+        &self,
+        issuer: &str,
+        subject: &str,
+        not_before: i64,
+        until: i64,
+    ) -> StoreFuture<()> {
+        let _ = (issuer, subject, not_before, until);
+        Box::pin(std::future::ready(Err(StoreError::new(
+            "this store does not keep issuer-scoped revocations (revoke_issuer_subject)",
+        ))))
     }
 }

@@ -194,6 +194,15 @@ impl MemoryStore {
         self.write_revocations().revoke_session(session_id, until);
     }
 
+    /// Records an identity provider's revocation (touching no session), counting it as a write.
+    fn write_issuer_revocation(&self, revoke: impl FnOnce(&mut Revocations)) -> StoreFuture<()> {
+        let now = self.inner.latest_now.load(Ordering::SeqCst);
+        let mut sessions = self.lock_sessions();
+        self.count_write(&mut sessions, now);
+        revoke(&mut self.write_revocations());
+        Self::ready(Ok(()))
+    }
+
     fn ready<T: Send + 'static>(result: Result<T, StoreError>) -> StoreFuture<T> {
         Box::pin(std::future::ready(result))
     }
@@ -362,5 +371,19 @@ impl SessionStore for MemoryStore {
         self.write_revocations()
             .revoke_subject(issuer, subject, not_before, until);
         Self::ready(Ok(()))
+    }
+
+    fn revoke_issuer_session(&self, issuer: &str, session_id: &str, until: i64) -> StoreFuture<()> {
+        self.write_issuer_revocation(|r| r.revoke_issuer_session(issuer, session_id, until))
+    }
+
+    fn revoke_issuer_subject(
+        &self,
+        issuer: &str,
+        subject: &str,
+        not_before: i64,
+        until: i64,
+    ) -> StoreFuture<()> {
+        self.write_issuer_revocation(|r| r.revoke_subject(issuer, subject, not_before, until))
     }
 }

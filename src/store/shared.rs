@@ -54,4 +54,18 @@ impl<S: SessionStore + ?Sized> SessionStore for Arc<S> {
     fn is_shared_or_persistent(&self) -> bool {
         (**self).is_shared_or_persistent()
     }
+
+    fn revoke_issuer_session(&self, issuer: &str, session_id: &str, until: i64) -> StoreFuture<()> {
+        (**self).revoke_issuer_session(issuer, session_id, until)
+    }
+
+    fn revoke_issuer_subject(
+        &self,
+        issuer: &str,
+        subject: &str,
+        not_before: i64,
+        until: i64,
+    ) -> StoreFuture<()> {
+        (**self).revoke_issuer_subject(issuer, subject, not_before, until)
+    }
 }

@@ -130,6 +130,20 @@ impl SessionStore for RedisStore {
     ) -> StoreFuture<()> {
         self.revoke_subject_everywhere(issuer, subject, not_before, until)
     }
+
+    fn revoke_issuer_session(&self, issuer: &str, session_id: &str, until: i64) -> StoreFuture<()> {
+        self.revoke_issuer_session_now(issuer, session_id, until)
+    }
+
+    fn revoke_issuer_subject(
+        &self,
+        issuer: &str,
+        subject: &str,
+        not_before: i64,
+        until: i64,
+    ) -> StoreFuture<()> {
+        self.revoke_issuer_subject_now(issuer, subject, not_before, until)
+    }
 }
 
 impl RedisStore {

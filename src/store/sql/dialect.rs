@@ -64,7 +64,8 @@ pub(crate) fn is_valid_prefix(prefix: &str) -> bool {
 /// - `<prefix>sessions`: one row per live session, whatever its number of rotations — the current refresh
 ///   token's generation, SHA-256 hash and idle expiry, the previous token's hash, when it was rotated.
 /// - `<prefix>revocations`: the live revocation markers (`kind` `j` a token id, `s` a session, `n` a
-///   subject's "logged out everywhere" of one issuer), each kept until `until_at`.
+///   subject's "logged out everywhere" of one issuer, `p` an identity provider's session ended by its
+///   back-channel logout), each kept until `until_at`.
 /// - `<prefix>revocation_log`: every revocation, in order (`seq`), which each process's mirror follows.
 /// - `<prefix>dpop_proofs`: the DPoP proofs used (when the store is a replay cache), each kept until it expires.
 pub(crate) fn schema(dialect: SqlDialect, prefix: &str) -> Vec<String> {

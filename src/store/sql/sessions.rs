@@ -238,4 +238,22 @@ impl SessionStore for SqlStore {
                 .await
         })
     }
+
+    fn revoke_issuer_session(&self, issuer: &str, session_id: &str, until: i64) -> StoreFuture<()> {
+        let marker = Marker::issuer_session(issuer, session_id, until);
+        let store = self.clone();
+        self.boxed(async move { store.revoke(None, &[marker]).await })
+    }
+
+    fn revoke_issuer_subject(
+        &self,
+        issuer: &str,
+        subject: &str,
+        not_before: i64,
+        until: i64,
+    ) -> StoreFuture<()> {
+        let marker = Marker::subject(issuer, subject, not_before, until);
+        let store = self.clone();
+        self.boxed(async move { store.revoke(None, &[marker]).await })
+    }
 }
