@@ -79,3 +79,26 @@ pub(crate) fn store_call(operation: &'static str, elapsed: Duration, ok: bool) {
     }
     let _ = (operation, elapsed, ok);
 }
+
+/// A back-channel logout ended: `revoked`, `refused` (invalid or replayed) or `unavailable` (a store failed).
+pub(crate) fn backchannel_logout(outcome: &'static str) {
+    #[cfg(feature = "metrics")]
+    counter!("jwt_auth_backchannel_logout_total", "outcome" => outcome).increment(1);
+    let _ = outcome;
+}
+
+/// A token was looked up through a remote introspection endpoint: `hit` (answered by the cache), `call` (an
+/// answer came back), `failure` (no usable answer: unreachable, timed out, malformed).
+#[cfg_attr(not(feature = "jwks"), allow(dead_code))]
+pub(crate) fn introspection(outcome: &'static str) {
+    #[cfg(feature = "metrics")]
+    counter!("jwt_auth_introspection_total", "outcome" => outcome).increment(1);
+    let _ = outcome;
+}
+
+/// The introspection endpoint answered: `active`, `inactive` or `unauthorized` (client authentication failed).
+pub(crate) fn introspection_served(outcome: &'static str) {
+    #[cfg(feature = "metrics")]
+    counter!("jwt_auth_introspection_served_total", "outcome" => outcome).increment(1);
+    let _ = outcome;
+}

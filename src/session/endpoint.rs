@@ -28,8 +28,8 @@ use crate::TokenInfo;
 /// Largest request body the endpoints read.
 const MAX_BODY: usize = 8 * 1024;
 
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
-type EndpointFuture =
+pub(super) type BoxError = Box<dyn std::error::Error + Send + Sync>;
+pub(super) type EndpointFuture =
     Pin<Box<dyn Future<Output = Result<Response<Full<Bytes>>, Infallible>> + Send>>;
 
 /// `POST` endpoint that rotates a refresh token and answers with a new pair.
@@ -173,7 +173,7 @@ fn json_object<T: DeserializeOwned>(body: &[u8]) -> Result<T, Refusal> {
     serde_json::from_value(serde_json::Value::Object(object)).map_err(|_| Refusal::INVALID_REQUEST)
 }
 
-enum BodyKind {
+pub(super) enum BodyKind {
     Json,
     Form,
 }
@@ -191,7 +191,7 @@ fn body_kind(content_type: Option<&HeaderValue>) -> Option<BodyKind> {
 }
 
 /// The single value of form field `name`; a repeated field is malformed (RFC 6749 §3.2).
-fn form_field(body: &[u8], name: &str) -> Result<Option<String>, ()> {
+pub(super) fn form_field(body: &[u8], name: &str) -> Result<Option<String>, ()> {
     let mut found = None;
     for (key, value) in form_urlencoded::parse(body) {
         if key == name {
@@ -205,12 +205,12 @@ fn form_field(body: &[u8], name: &str) -> Result<Option<String>, ()> {
 }
 
 /// An OAuth error to answer with: status and `error` code.
-struct Refusal(StatusCode, &'static str);
+pub(super) struct Refusal(pub(super) StatusCode, pub(super) &'static str);
 
 impl Refusal {
-    const INVALID_REQUEST: Self = Self(StatusCode::BAD_REQUEST, "invalid_request");
+    pub(super) const INVALID_REQUEST: Self = Self(StatusCode::BAD_REQUEST, "invalid_request");
 
-    fn into_response(self) -> Response<Full<Bytes>> {
+    pub(super) fn into_response(self) -> Response<Full<Bytes>> {
         let mut response = oauth_error(self.0, self.1);
         if self.0 == StatusCode::METHOD_NOT_ALLOWED {
             response
@@ -283,7 +283,7 @@ fn revoked_token_of(kind: BodyKind, body: &[u8]) -> Result<RevokeRequest, Refusa
 }
 
 /// What a POST body carries, or the response refusing it.
-async fn token_from<B, T>(
+pub(super) async fn token_from<B, T>(
     request: Request<B>,
     parse: fn(BodyKind, &[u8]) -> Result<T, Refusal>,
 ) -> Result<T, Response<Full<Bytes>>>

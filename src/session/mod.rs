@@ -52,9 +52,11 @@
 //! [`RefreshEndpoint`] (RFC 6749 §6) and [`RevokeEndpoint`] (RFC 7009) are tower services over [`Sessions`], for
 //! axum's `route_service`, hyper or tonic.
 
+mod backchannel;
 mod builder;
 mod endpoint;
 mod error_response;
+mod introspection;
 mod login;
 mod logout;
 mod options;
@@ -67,8 +69,12 @@ pub mod sliding;
 #[cfg(feature = "metrics")]
 pub(crate) mod timed_store;
 
+pub use backchannel::BackchannelLogout;
+pub(crate) use backchannel::{LentVerification, LogoutVerifier};
 pub use builder::{SessionsBuilder, MAX_GRACE_PERIOD};
+pub(crate) use endpoint::AccessVerifier;
 pub use endpoint::{RefreshEndpoint, RevokeEndpoint};
+pub use introspection::IntrospectionEndpoint;
 pub use options::{LoginOptions, RefreshOptions};
 pub use pair::TokenPair;
 pub use session_error::SessionError;
