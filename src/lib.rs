@@ -183,6 +183,9 @@ mod crypto;
 pub mod dpop;
 pub mod error;
 pub mod grpc;
+#[cfg(feature = "introspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "introspection")))]
+pub mod introspection;
 pub mod issuer;
 mod jose;
 pub mod keys;

@@ -89,7 +89,7 @@ pub(crate) fn backchannel_logout(outcome: &'static str) {
 
 /// A token was looked up through a remote introspection endpoint: `hit` (answered by the cache), `call` (an
 /// answer came back), `failure` (no usable answer: unreachable, timed out, malformed).
-#[cfg_attr(not(feature = "jwks"), allow(dead_code))]
+#[cfg_attr(not(feature = "introspection"), allow(dead_code))]
 pub(crate) fn introspection(outcome: &'static str) {
     #[cfg(feature = "metrics")]
     counter!("jwt_auth_introspection_total", "outcome" => outcome).increment(1);

@@ -344,15 +344,6 @@ fn revoked() -> Response<Full<Bytes>> {
     response
 }
 
-/// Three segments whose first decodes to a JSON object: the shape of a JWS, not yet verified.
-fn looks_like_jwt(token: &str) -> bool {
-    use crate::jose::jws::{decode_segment, CompactJws};
-    CompactJws::split(token)
-        .ok()
-        .and_then(|jws| decode_segment(jws.header).ok())
-        .is_some_and(|header| header.first() == Some(&b'{'))
-}
-
 fn unsupported_token_type() -> Response<Full<Bytes>> {
     oauth_error(StatusCode::BAD_REQUEST, "unsupported_token_type")
 }
@@ -371,7 +362,7 @@ async fn revoke(
             Err(error) => session_error(error),
         };
     }
-    let looks_like_jwt = looks_like_jwt(&token);
+    let looks_like_jwt = crate::jose::jws::looks_like_jwt(&token);
     let Some(verify) = &endpoint.access else {
         return if looks_like_jwt || hint.as_deref() == Some("access_token") {
             unsupported_token_type()

@@ -47,7 +47,7 @@ pub(crate) struct Verified<C> {
 /// The claims as `C`. For the default [`RegisteredClaims`] they are built from the view already parsed, instead
 /// of parsing the payload a second time. A claims set that does not fit `C` is an invalid claim, explained by
 /// serde's message (for the application's log: [`AuthError::detail`]).
-fn typed_claims<C: DeserializeOwned + 'static>(
+pub(crate) fn typed_claims<C: DeserializeOwned + 'static>(
     view: &ClaimsView<'_>,
     payload: &[u8],
 ) -> Result<C, AuthError> {

@@ -51,13 +51,22 @@ impl<C, R> JwtAuthBuilder<C, R> {
             let issuer = sessions.issuer();
             (issuer.issuer_name().to_owned(), issuer.max_ttl_secs())
         });
+        #[cfg(feature = "introspection")]
+        let introspection = settings.introspection(&validation)?;
         let own = settings.own_keys(provider)?;
         let domains = TrustDomains::build(
             std::mem::take(&mut settings.default_keys),
             own,
             std::mem::take(&mut settings.named_issuers),
             provider,
-        )?;
+        );
+        #[cfg(feature = "introspection")]
+        // A layer that only introspects needs no keys: every JWT is then refused as signed by an unknown key.
+        let domains = match domains {
+            Err(ConfigError::NoKeys) if introspection.is_some() => Ok(TrustDomains::default()),
+            other => other,
+        };
+        let domains = domains?;
         let sliding = settings.sliding()?;
         let verifier = Verifier {
             domains,
@@ -82,6 +91,8 @@ impl<C, R> JwtAuthBuilder<C, R> {
             revocation,
             sliding,
             cache: (settings.cache_bytes > 0).then(|| TokenCache::new(settings.cache_bytes)),
+            #[cfg(feature = "introspection")]
+            introspection,
             responder: self.responder,
             _claims: PhantomData,
         }))
@@ -97,7 +108,11 @@ impl Settings {
                  .allow_any_audience() on purpose",
             ));
         }
-        if self.validation.issuers.is_empty() && !self.any_issuer {
+        #[cfg(feature = "introspection")]
+        let introspected = self.introspects_an_issuer();
+        #[cfg(not(feature = "introspection"))]
+        let introspected = false;
+        if self.validation.issuers.is_empty() && !self.any_issuer && !introspected {
             return Err(ConfigError::Missing(
                 "JwtAuthBuilder::issuer, the `iss` tokens must name: call .issuer(..), wire .sessions(..), or \
                  .allow_any_issuer() on purpose",

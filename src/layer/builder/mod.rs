@@ -23,6 +23,8 @@ use crate::token::validation::Validation;
 
 mod build;
 mod claims;
+#[cfg(feature = "introspection")]
+mod introspection;
 mod keys;
 mod responses;
 mod sessions;
@@ -89,6 +91,8 @@ struct Settings {
     provider: Option<&'static CryptoProvider>,
     /// The first invalid setting, reported by `build()`.
     error: Option<ConfigError>,
+    #[cfg(feature = "introspection")]
+    introspection: Option<crate::introspection::Introspection>,
 }
 
 impl<C, R> fmt::Debug for JwtAuthBuilder<C, R> {
@@ -135,6 +139,8 @@ impl JwtAuthBuilder {
                 json_limits: JsonLimits::default(),
                 provider: None,
                 error: None,
+                #[cfg(feature = "introspection")]
+                introspection: None,
             },
             requirements: Requirements::default(),
             responder: DefaultResponder,

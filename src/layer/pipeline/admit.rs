@@ -74,6 +74,15 @@ where
         _ => (found.token, None),
     };
     let dpop_request = proof.is_some();
+    #[cfg(feature = "introspection")]
+    if let Some(remote) = &config.introspection {
+        if remote.takes(token, config.verifier.json_limits) {
+            let outcome = crate::layer::pipeline::introspect::introspect(
+                config, token, method, client_uri, proof, now,
+            );
+            return with_dpop_scheme(outcome, dpop_request);
+        }
+    }
     let mut checked = None;
     let mut bind = |info: &TokenInfo| {
         let target = target(method, client_uri, token);
@@ -153,7 +162,7 @@ fn is_cors_preflight(method: &Method, headers: &HeaderMap) -> bool {
 }
 
 /// An outcome awaited to its end (inside a future that already waits).
-async fn resolve<C: Send + Sync + 'static>(
+pub(crate) async fn resolve<C: Send + Sync + 'static>(
     outcome: Outcome<C>,
 ) -> Result<crate::layer::pipeline::admission::ErasedAdmission, AuthError> {
     match outcome {
@@ -165,7 +174,7 @@ async fn resolve<C: Send + Sync + 'static>(
 
 /// Steps 3–5 for a token verified with its binding: the reissue plan, the revocation store, and last the
 /// proof's single use, so only the holder of a live token takes room in the replay cache.
-fn decide<C, R>(
+pub(crate) fn decide<C, R>(
     config: &AuthConfig<C, R>,
     method: &Method,
     uri: &Uri,

@@ -41,6 +41,9 @@ pub(crate) struct AuthConfig<C, R> {
     /// The sliding policy, wired to its sessions.
     pub(crate) sliding: Option<Arc<Sliding>>,
     pub(crate) cache: Option<TokenCache<C>>,
+    /// The remote introspection endpoint opaque tokens are accepted through.
+    #[cfg(feature = "introspection")]
+    pub(crate) introspection: Option<crate::layer::pipeline::introspect::LayerIntrospection<C>>,
     pub(crate) responder: R,
     pub(crate) _claims: PhantomData<fn() -> C>,
 }

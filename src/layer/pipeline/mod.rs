@@ -5,6 +5,8 @@
 //! 2. [`verify`](verify::verify_now): the token cache, or a full verification (size, structure, header, key,
 //!    signature, claims), then the authorization requirements — one "verify now" path shared by the synchronous
 //!    path, the path after a remote key fetch, and [`JwtAuthLayer::verify_token`](crate::JwtAuthLayer::verify_token);
+//!    or, for opaque tokens and the JWTs of an issuer that must be asked (feature `introspection`), `introspect`:
+//!    a remote RFC 7662 endpoint's (cached) answer, held to the same rules;
 //! 3. [`dpop`](dpop::bound_proof): a bound token only with a valid proof of its key (checked after the token, so
 //!    an invalid token costs no proof verification; the proof's single use is recorded after step 4), and
 //!    [`reissue`](reissue::plan_reissue): whether a sliding action gets a fresh token;
@@ -22,6 +24,8 @@ pub(crate) mod admit;
 pub(crate) mod config;
 pub(crate) mod dpop;
 pub(crate) mod find_token;
+#[cfg(feature = "introspection")]
+pub(crate) mod introspect;
 pub(crate) mod reissue;
 pub(crate) mod reject;
 pub(crate) mod revocation;
