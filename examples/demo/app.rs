@@ -14,7 +14,9 @@ use tower_jwt_auth::{
 };
 
 use crate::accounts::login;
+use crate::backchannel::provider;
 use crate::handlers::*;
+use crate::introspection::{introspect_endpoint, remote_introspection};
 use crate::read_body::read_body_first;
 use crate::settings::*;
 use crate::stores::store;
@@ -68,7 +70,8 @@ pub(crate) async fn app(public_url: &str) -> Result<Router, BoxError> {
     };
     let issuer = issuer(signing)?;
     check_public_key(alg, &issuer, &issuer_name)?;
-    let (store, replay) = store().await?;
+    let stores = store().await?;
+    let (store, replay) = stores.clone();
     let policy = dpop_policy()?;
     // DPoP proofs name PUBLIC_URL + path; with a shared store, used proofs are shared too.
     let mut dpop = Dpop::builder().public_url(public_url);
@@ -86,11 +89,13 @@ pub(crate) async fn app(public_url: &str) -> Result<Router, BoxError> {
     if std::env::var("TOKEN_CACHE").as_deref() == Ok("0") {
         auth = auth.disable_token_cache();
     }
-    if let Ok(url) = std::env::var("JWKS_URL") {
-        // Tokens signed by the keys of this JWK Set are accepted too (same issuer and audience rules).
-        eprintln!("also trusting the keys of {url}");
-        // https, or http on a loopback host (a local identity provider); any other http URL is refused.
-        auth = auth.jwks(tower_jwt_auth::keys::Jwks::url(&url)?.allow_http());
+    // Tokens signed by the keys of JWKS_URL are accepted too (for JWKS_ISSUER; same audience rules).
+    let provider = provider(&issuer_name);
+    if let Some(provider) = &provider {
+        auth = provider.trust(auth)?;
+    }
+    if let Some(introspection) = remote_introspection()? {
+        auth = auth.introspection(introspection);
     }
     // One call wires the layer to the sessions (issuer, its keys and their rotations, audience, revocation
     // store, clock); the sliding policy names only its actions.
@@ -119,12 +124,20 @@ pub(crate) async fn app(public_url: &str) -> Result<Router, BoxError> {
         .route("/logout", post(logout))
         .route("/logout-all", post(logout_all))
         .layer(auth.clone());
+    let logout = match &provider {
+        Some(provider) => provider.backchannel_logout(&auth, &audience, &sessions, &stores)?,
+        None => None,
+    };
     let state = AppState {
         sessions: sessions.clone(),
         dpop: dpop.clone(),
         policy,
     };
-    Ok(Router::new()
+    let mut router = Router::new();
+    if let Some(logout) = logout {
+        router = router.route_service("/backchannel-logout", logout);
+    }
+    Ok(router
         .route("/healthz", get(|| async { "ok" }))
         // The crate's counters in the Prometheus text format, unauthenticated like /healthz (keep it on an
         // internal network in production).
@@ -149,8 +162,9 @@ pub(crate) async fn app(public_url: &str) -> Result<Router, BoxError> {
         )
         .route_service(
             "/revoke",
-            RevokeEndpoint::new(sessions).with_access_tokens(auth),
+            RevokeEndpoint::new(sessions.clone()).with_access_tokens(auth.clone()),
         )
+        .route_service("/introspect", introspect_endpoint(&sessions, auth.clone())?)
         .merge(protected)
         .with_state(state)
         .layer(axum::middleware::from_fn(read_body_first)))

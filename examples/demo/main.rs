@@ -8,7 +8,9 @@
 
 mod accounts;
 mod app;
+mod backchannel;
 mod handlers;
+mod introspection;
 mod read_body;
 mod settings;
 mod stores;
