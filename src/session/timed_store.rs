@@ -84,4 +84,23 @@ impl SessionStore for Timed {
                 .revoke_subject(issuer, subject, not_before, until),
         )
     }
+    fn revoke_issuer_session(&self, issuer: &str, session_id: &str, until: i64) -> StoreFuture<()> {
+        self.timed(
+            "revoke_issuer_session",
+            self.store.revoke_issuer_session(issuer, session_id, until),
+        )
+    }
+    fn revoke_issuer_subject(
+        &self,
+        issuer: &str,
+        subject: &str,
+        not_before: i64,
+        until: i64,
+    ) -> StoreFuture<()> {
+        self.timed(
+            "revoke_issuer_subject",
+            self.store
+                .revoke_issuer_subject(issuer, subject, not_before, until),
+        )
+    }
 }
