@@ -10,4 +10,5 @@ mod demo_dpop;
 mod demo_keys;
 mod demo_metrics;
 mod demo_passwords;
+mod demo_providers;
 mod demo_sessions;
