@@ -34,7 +34,8 @@
 //! ```
 
 mod client;
-pub(crate) mod flight;
+mod flight;
+mod judged;
 
 use std::fmt;
 use std::time::Duration;
@@ -45,6 +46,7 @@ use crate::error::ConfigError;
 use crate::keys::jwks::is_loopback;
 
 pub(crate) use client::{Answer, IntrospectionClient};
+pub(crate) use judged::LayerIntrospection;
 
 /// Default time limit of one introspection call.
 pub const DEFAULT_INTROSPECTION_TIMEOUT: Duration = Duration::from_secs(3);
@@ -162,7 +164,8 @@ impl Introspection {
     /// The settings checked, and the client that calls the endpoint.
     pub(crate) fn start(self) -> Result<IntrospectionClient, ConfigError> {
         let secure = self.url.scheme_str() == Some("https");
-        if !secure && !(self.allow_http && is_loopback(&self.url)) {
+        let local = self.allow_http && is_loopback(&self.url);
+        if !(secure || local) {
             return Err(ConfigError::InvalidUrl {
                 setting: "Introspection::new (plain http is allowed only on a loopback host, with \
                           Introspection::allow_http)",

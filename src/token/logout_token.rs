@@ -40,7 +40,7 @@ pub(crate) fn check_logout_claims(
 ) -> Result<LogoutToken, &'static str> {
     let claims = crate::jose::json::strict_object(payload).ok_or("claims")?;
     let iss = text(&claims, "iss")?.ok_or("iss")?;
-    if !rules.issuers.iter().any(|trusted| *trusted == iss) {
+    if !rules.issuers.contains(&iss) {
         return Err("iss");
     }
     if !names_audience(claims.get("aud"), rules.audience) {

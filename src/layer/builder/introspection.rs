@@ -3,7 +3,7 @@
 use super::{JwtAuthBuilder, Settings};
 use crate::error::ConfigError;
 use crate::introspection::Introspection;
-use crate::layer::pipeline::introspect::LayerIntrospection;
+use crate::introspection::LayerIntrospection;
 use crate::token::validation::Validation;
 
 impl<C, R> JwtAuthBuilder<C, R> {
@@ -50,6 +50,6 @@ impl Settings {
                 return Err(ConfigError::ProviderIsOwnIssuer(provider.to_owned()));
             }
         }
-        LayerIntrospection::new(introspection, validation).map(Some)
+        LayerIntrospection::new(introspection, validation, self.json_limits).map(Some)
     }
 }

@@ -12,6 +12,8 @@ use crate::layer::pipeline::admission::{Admission, Outcome};
 use crate::layer::pipeline::config::AuthConfig;
 use crate::layer::pipeline::dpop::{bound_proof, proof_header, target};
 use crate::layer::pipeline::find_token::find_token;
+#[cfg(feature = "introspection")]
+use crate::layer::pipeline::introspect::{self, Introspected};
 use crate::layer::pipeline::reissue::plan_reissue;
 use crate::layer::pipeline::revocation::check_revocation;
 use crate::layer::pipeline::verify::{verify_now, verify_without_wait};
@@ -75,13 +77,22 @@ where
     };
     let dpop_request = proof.is_some();
     #[cfg(feature = "introspection")]
-    if let Some(remote) = &config.introspection {
-        if remote.takes(token, config.verifier.json_limits) {
-            let outcome = crate::layer::pipeline::introspect::introspect(
-                config, token, method, client_uri, proof, now,
-            );
-            return with_dpop_scheme(outcome, dpop_request);
-        }
+    if introspect::is_introspected(config, token) {
+        let outcome = match introspect::introspected(config, token, now) {
+            Ok(Introspected::Now(entry)) => {
+                admit_introspected(config, method, client_uri, token, proof, entry, now)
+            }
+            Ok(Introspected::Later(answer)) => Ok(after_introspection(
+                Arc::clone(config),
+                token,
+                method,
+                client_uri,
+                proof,
+                answer,
+            )),
+            Err(error) => Err(error),
+        };
+        return with_dpop_scheme(outcome, dpop_request);
     }
     let mut checked = None;
     let mut bind = |info: &TokenInfo| {
@@ -141,6 +152,59 @@ where
     }))
 }
 
+/// Steps 3–5 for a token its provider vouched for (feature `introspection`): the time rules, the binding and the
+/// requirements a verified token meets in step 2, then as [`decide`].
+#[cfg(feature = "introspection")]
+fn admit_introspected<C, R>(
+    config: &AuthConfig<C, R>,
+    method: &Method,
+    uri: &Uri,
+    token: &str,
+    proof: Option<&str>,
+    entry: CachedToken<C>,
+    now: i64,
+) -> Result<Outcome<C>, AuthError>
+where
+    C: Send + Sync + 'static,
+{
+    config.verifier.check_times(&entry.info, now)?;
+    let target = target(method, uri, token);
+    let checked = bound_proof(config.dpop.as_ref(), proof, &entry.info, &target, now)?;
+    config
+        .requirements
+        .check(&entry.info, Some(&entry.claims))?;
+    decide(config, method, uri, token, entry, checked, now)
+}
+
+/// The decision once the provider has answered, as [`admit_introspected`].
+#[cfg(feature = "introspection")]
+fn after_introspection<C, R>(
+    config: Arc<AuthConfig<C, R>>,
+    token: &str,
+    method: &Method,
+    client_uri: &Uri,
+    proof: Option<&str>,
+    answer: introspect::Answered<C>,
+) -> Outcome<C>
+where
+    C: Send + Sync + 'static,
+    R: Send + Sync + 'static,
+{
+    let (token, method, uri, proof) = (
+        token.to_owned(),
+        method.clone(),
+        client_uri.clone(),
+        proof.map(str::to_owned),
+    );
+    Outcome::Pending(Box::pin(async move {
+        let entry = answer.await?;
+        let now = config.clock.now();
+        let outcome =
+            admit_introspected(&config, &method, &uri, &token, proof.as_deref(), entry, now)?;
+        resolve(outcome).await
+    }))
+}
+
 /// A request sent with the DPoP scheme is answered with a DPoP challenge, whatever refused it.
 fn with_dpop_scheme<C: Send + Sync + 'static>(
     outcome: Result<Outcome<C>, AuthError>,
@@ -162,7 +226,7 @@ fn is_cors_preflight(method: &Method, headers: &HeaderMap) -> bool {
 }
 
 /// An outcome awaited to its end (inside a future that already waits).
-pub(crate) async fn resolve<C: Send + Sync + 'static>(
+async fn resolve<C: Send + Sync + 'static>(
     outcome: Outcome<C>,
 ) -> Result<crate::layer::pipeline::admission::ErasedAdmission, AuthError> {
     match outcome {
@@ -174,7 +238,7 @@ pub(crate) async fn resolve<C: Send + Sync + 'static>(
 
 /// Steps 3–5 for a token verified with its binding: the reissue plan, the revocation store, and last the
 /// proof's single use, so only the holder of a live token takes room in the replay cache.
-pub(crate) fn decide<C, R>(
+fn decide<C, R>(
     config: &AuthConfig<C, R>,
     method: &Method,
     uri: &Uri,

@@ -43,7 +43,7 @@ pub(crate) struct AuthConfig<C, R> {
     pub(crate) cache: Option<TokenCache<C>>,
     /// The remote introspection endpoint opaque tokens are accepted through.
     #[cfg(feature = "introspection")]
-    pub(crate) introspection: Option<crate::layer::pipeline::introspect::LayerIntrospection<C>>,
+    pub(crate) introspection: Option<crate::introspection::LayerIntrospection<C>>,
     pub(crate) responder: R,
     pub(crate) _claims: PhantomData<fn() -> C>,
 }

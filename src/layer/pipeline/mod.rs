@@ -6,7 +6,7 @@
 //!    signature, claims), then the authorization requirements — one "verify now" path shared by the synchronous
 //!    path, the path after a remote key fetch, and [`JwtAuthLayer::verify_token`](crate::JwtAuthLayer::verify_token);
 //!    or, for opaque tokens and the JWTs of an issuer that must be asked (feature `introspection`), `introspect`:
-//!    a remote RFC 7662 endpoint's (cached) answer, held to the same rules;
+//!    the claims of a remote RFC 7662 endpoint's (cached) answer, held to the same rules by `admit`;
 //! 3. [`dpop`](dpop::bound_proof): a bound token only with a valid proof of its key (checked after the token, so
 //!    an invalid token costs no proof verification; the proof's single use is recorded after step 4), and
 //!    [`reissue`](reissue::plan_reissue): whether a sliding action gets a fresh token;
