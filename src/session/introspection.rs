@@ -22,11 +22,13 @@ use crate::error::AuthErrorKind;
 use crate::session::endpoint::{
     form_field, token_from, AccessVerifier, BodyKind, BoxError, EndpointFuture, Refusal,
 };
+use crate::session::refresh_token::RefreshToken;
 use crate::session::Sessions;
+use crate::store::{RefreshTokenState, StoreError};
 use crate::token::info::TokenInfo;
 use crate::well_known::document::{json_response, oauth_error};
 
-/// `POST` endpoint for RFC 7662 token introspection of the sessions' own access tokens.
+/// `POST` endpoint for RFC 7662 token introspection of the sessions' own access and refresh tokens.
 ///
 /// - **Clients authenticate** with HTTP Basic (`client_secret_basic`): the id and secret are each
 ///   form-urlencoded inside the Basic credentials (RFC 6749 §2.3.1: a client sends `rs%2Dsecret` for
@@ -39,10 +41,13 @@ use crate::well_known::document::{json_response, oauth_error};
 ///   in the sessions' store — is answered `{"active":true,…}` with `scope`, `client_id`, `sub`, `exp`, `iat`,
 ///   `nbf`, `aud`, `iss`, `jti`, `token_type` (`Bearer`, or `DPoP` for a bound token) and `cnf` for a bound
 ///   token (those the token has).
-/// - **Anything else** — expired, revoked, foreign, malformed, unknown — is `{"active":false}` and nothing else.
-///   Refresh tokens are answered inactive too: whether one is its session's current token is the store's to
-///   know, and the store contract has no read for it yet. A token hinted `refresh_token` is looked at as an
-///   access token all the same (the hint only orders the search, RFC 7662 §2.1).
+/// - **A live refresh token** — tagged by these sessions, its session's current token, not idle past its expiry,
+///   in a session neither ended nor revoked ([`SessionStore::refresh_token_state`](crate::SessionStore::refresh_token_state))
+///   — is answered with `sub`, `exp` (its own expiry), `iss`, the session's `scope` and `client_id`,
+///   `token_type` `refresh_token`, and `cnf` when bound. Nothing is rotated.
+/// - **Anything else** — expired, revoked, rotated away, foreign, malformed, unknown — is `{"active":false}` and
+///   nothing else. The token's shape says which kind it is; `token_type_hint` only orders a search (RFC 7662
+///   §2.1), so a wrong hint changes nothing.
 /// - Every answer carries `Cache-Control: no-store`; a store that can't be asked is 503
 ///   `temporarily_unavailable`.
 #[derive(Clone)]
@@ -203,22 +208,96 @@ fn verified_audience(token: &str) -> Option<Value> {
     claims.remove("aud")
 }
 
+/// A live refresh token of `sessions`: well formed, tagged under the successor key (a forged one costs no store
+/// read), the store's current token of a live session, not revoked; with the key it is bound to.
+async fn live_refresh_token(
+    sessions: &Sessions,
+    token: &str,
+) -> Result<Option<(RefreshTokenState, Option<String>)>, StoreError> {
+    let Some(presented) = RefreshToken::parse(token) else {
+        return Ok(None);
+    };
+    if !presented.is_authentic(&sessions.inner.successor_key) {
+        return Ok(None);
+    }
+    let store = &sessions.inner.store;
+    let now = sessions.inner.clock.now();
+    let (sid, generation, hash) = (
+        presented.session_id(),
+        presented.generation(),
+        presented.secret_hash(),
+    );
+    let Some(state) = store
+        .refresh_token_state(sid, generation, hash, now)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let revoked = store
+        .is_revoked(&TokenInfo::of_session(sid))
+        .resolve()
+        .await?;
+    Ok((!revoked).then(|| (state, presented.jkt().map(str::to_owned))))
+}
+
+/// The RFC 7662 members of a live refresh token: its subject and expiry, the issuer, the session's `scope` and
+/// `client_id` (or the issuer's), `token_type` `refresh_token`, and `cnf` when bound.
+fn active_refresh(
+    sessions: &Sessions,
+    state: &RefreshTokenState,
+    jkt: Option<&str>,
+) -> Response<Full<Bytes>> {
+    crate::stats::introspection_served("active");
+    let claims: Map<String, Value> = serde_json::from_str(&state.claims).unwrap_or_default();
+    let issuer = sessions.issuer();
+    let mut answer = Map::new();
+    answer.insert("active".into(), Value::Bool(true));
+    if let Some(scope) = claims.get("scope").filter(|s| s.is_string()) {
+        answer.insert("scope".into(), scope.clone());
+    }
+    let client_id = claims
+        .get("client_id")
+        .and_then(Value::as_str)
+        .or(issuer.client_id());
+    if let Some(client_id) = client_id {
+        answer.insert("client_id".into(), Value::String(client_id.to_owned()));
+    }
+    answer.insert("sub".into(), Value::String(state.subject.clone()));
+    answer.insert("exp".into(), Value::from(state.expires_at));
+    answer.insert("iss".into(), Value::String(issuer.issuer_name().to_owned()));
+    answer.insert("token_type".into(), Value::String("refresh_token".into()));
+    if let Some(jkt) = jkt {
+        answer.insert("cnf".into(), serde_json::json!({ "jkt": jkt }));
+    }
+    json_response(StatusCode::OK, Value::Object(answer).to_string())
+}
+
+fn unavailable() -> Response<Full<Bytes>> {
+    oauth_error(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable")
+}
+
 async fn introspect(endpoint: IntrospectionEndpoint, token: String) -> Response<Full<Bytes>> {
+    // The token's own shape decides what it is; the hint only orders a search (RFC 7662 §2.1).
+    if Sessions::looks_like_refresh_token(&token) {
+        return match live_refresh_token(&endpoint.sessions, &token).await {
+            Ok(Some((state, jkt))) => active_refresh(&endpoint.sessions, &state, jkt.as_deref()),
+            Ok(None) => inactive(),
+            Err(_) => unavailable(),
+        };
+    }
     let Some(verify) = &endpoint.access else {
         return inactive();
     };
     let info = match verify(token.clone()).await {
         Ok(info) if info.is_own_token() => info,
         // The keys to check it with can't be had now: say so rather than call a live token inactive.
-        Err(error) if error.kind() == AuthErrorKind::Unavailable => {
-            return oauth_error(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable")
-        }
+        Err(error) if error.kind() == AuthErrorKind::Unavailable => return unavailable(),
         _ => return inactive(),
     };
     match endpoint.sessions.store().is_revoked(&info).resolve().await {
         Ok(false) => active(&info, &token),
         Ok(true) => inactive(),
-        Err(_) => oauth_error(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable"),
+        Err(_) => unavailable(),
     }
 }
 

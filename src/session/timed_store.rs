@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::store::{Lookup, RevocationCheck, StoreFuture};
-use crate::store::{NewSession, RotateOutcome, RotateRequest, SessionStore};
+use crate::store::{NewSession, RefreshTokenState, RotateOutcome, RotateRequest, SessionStore};
 use crate::token::info::TokenInfo;
 
 /// What a timed call reports: the operation (`create_session`, `rotate`, `revoke_*`), its latency, whether it
@@ -82,6 +82,19 @@ impl SessionStore for Timed {
             "revoke_subject",
             self.store
                 .revoke_subject(issuer, subject, not_before, until),
+        )
+    }
+    fn refresh_token_state(
+        &self,
+        session_id: &str,
+        generation: u64,
+        secret_hash: [u8; 32],
+        now: i64,
+    ) -> StoreFuture<Option<RefreshTokenState>> {
+        self.timed(
+            "refresh_token_state",
+            self.store
+                .refresh_token_state(session_id, generation, secret_hash, now),
         )
     }
     fn revoke_issuer_session(&self, issuer: &str, session_id: &str, until: i64) -> StoreFuture<()> {

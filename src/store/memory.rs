@@ -9,7 +9,8 @@ use crate::store::presented::{judge_rotation, Presented, StoredTokens};
 use crate::store::revocations::Revocations;
 use crate::store::{Lookup, RevocationCheck, StoreError, StoreFuture};
 use crate::store::{
-    NewSession, RefreshGrant, RotateOutcome, RotateRequest, SessionRecord, SessionStore,
+    NewSession, RefreshGrant, RefreshTokenState, RotateOutcome, RotateRequest, SessionRecord,
+    SessionStore,
 };
 use crate::token::info::TokenInfo;
 
@@ -371,6 +372,27 @@ impl SessionStore for MemoryStore {
         self.write_revocations()
             .revoke_subject(issuer, subject, not_before, until);
         Self::ready(Ok(()))
+    }
+
+    fn refresh_token_state(
+        &self,
+        session_id: &str,
+        generation: u64,
+        secret_hash: [u8; 32],
+        now: i64,
+    ) -> StoreFuture<Option<RefreshTokenState>> {
+        let sessions = self.lock_sessions();
+        let state = sessions.sessions.get(session_id).and_then(|entry| {
+            let (record, tokens) = (&entry.record, &entry.tokens);
+            tokens
+                .is_live(generation, &secret_hash, now, record.expires_at)
+                .then(|| {
+                    let claims = record.claims.clone();
+                    let expires_at = tokens.current.expires_at;
+                    RefreshTokenState::new(&record.subject, record.auth_time, expires_at, claims)
+                })
+        });
+        Self::ready(Ok(state))
     }
 
     fn revoke_issuer_session(&self, issuer: &str, session_id: &str, until: i64) -> StoreFuture<()> {

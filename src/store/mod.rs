@@ -44,7 +44,8 @@ mod shared;
 mod sql;
 
 pub use contract::{
-    NewSession, RefreshGrant, RotateOutcome, RotateRequest, SessionRecord, SessionStore,
+    NewSession, RefreshGrant, RefreshTokenState, RotateOutcome, RotateRequest, SessionRecord,
+    SessionStore,
 };
 pub use memory::MemoryStore;
 #[cfg(any(feature = "redis", feature = "postgres", feature = "sqlite"))]

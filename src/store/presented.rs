@@ -76,6 +76,20 @@ impl StoredTokens {
                 .is_some_and(|previous| same_hash(secret_hash, &previous))
     }
 
+    /// Whether `generation`/`secret_hash` is the current token, not expired at `now`, of a session that ends
+    /// after `now`: a refresh token that would rotate (what introspection calls active).
+    pub(crate) fn is_live(
+        &self,
+        generation: u64,
+        secret_hash: &[u8; 32],
+        now: i64,
+        session_end: i64,
+    ) -> bool {
+        now < session_end
+            && judge_rotation(Some((self, session_end)), generation, secret_hash, now, 0)
+                == Presented::Current
+    }
+
     /// The token `generation`/`secret_hash` presented at `now`, with `grace_period` seconds of retries.
     pub(crate) fn judge(
         &self,

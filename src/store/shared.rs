@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use crate::store::{
-    Lookup, NewSession, RevocationCheck, RotateOutcome, RotateRequest, SessionStore, StoreFuture,
+    Lookup, NewSession, RefreshTokenState, RevocationCheck, RotateOutcome, RotateRequest,
+    SessionStore, StoreFuture,
 };
 use crate::TokenInfo;
 
@@ -53,6 +54,16 @@ impl<S: SessionStore + ?Sized> SessionStore for Arc<S> {
 
     fn is_shared_or_persistent(&self) -> bool {
         (**self).is_shared_or_persistent()
+    }
+
+    fn refresh_token_state(
+        &self,
+        session_id: &str,
+        generation: u64,
+        secret_hash: [u8; 32],
+        now: i64,
+    ) -> StoreFuture<Option<RefreshTokenState>> {
+        (**self).refresh_token_state(session_id, generation, secret_hash, now)
     }
 
     fn revoke_issuer_session(&self, issuer: &str, session_id: &str, until: i64) -> StoreFuture<()> {

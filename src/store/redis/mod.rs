@@ -7,6 +7,7 @@ mod builder;
 mod connection;
 mod feed;
 mod keys;
+mod refresh_state;
 mod revocations;
 mod scripts;
 mod sessions;

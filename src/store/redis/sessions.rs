@@ -3,7 +3,8 @@
 use crate::store::redis::scripts::session_invocation;
 use crate::store::redis::store::{hex, parse_hash, parse_i64, parse_u64, session_from, RedisStore};
 use crate::store::{
-    NewSession, RefreshGrant, RotateOutcome, RotateRequest, SessionStore, StoreError, StoreFuture,
+    NewSession, RefreshGrant, RefreshTokenState, RotateOutcome, RotateRequest, SessionStore,
+    StoreError, StoreFuture,
 };
 
 impl SessionStore for RedisStore {
@@ -129,6 +130,16 @@ impl SessionStore for RedisStore {
         until: i64,
     ) -> StoreFuture<()> {
         self.revoke_subject_everywhere(issuer, subject, not_before, until)
+    }
+
+    fn refresh_token_state(
+        &self,
+        session_id: &str,
+        generation: u64,
+        secret_hash: [u8; 32],
+        now: i64,
+    ) -> StoreFuture<Option<RefreshTokenState>> {
+        self.read_refresh_token_state(session_id, generation, secret_hash, now)
     }
 
     fn revoke_issuer_session(&self, issuer: &str, session_id: &str, until: i64) -> StoreFuture<()> {

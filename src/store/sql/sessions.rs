@@ -9,8 +9,8 @@ use crate::store::sql::feed::sql_error;
 use crate::store::sql::marker::Marker;
 use crate::store::sql::store::SqlStore;
 use crate::store::{
-    NewSession, RefreshGrant, RotateOutcome, RotateRequest, SessionRecord, SessionStore,
-    StoreError, StoreFuture,
+    NewSession, RefreshGrant, RefreshTokenState, RotateOutcome, RotateRequest, SessionRecord,
+    SessionStore, StoreError, StoreFuture,
 };
 
 /// A stored session, as `read_session` returns it.
@@ -236,6 +236,29 @@ impl SessionStore for SqlStore {
             store
                 .revoke_everywhere(issuer, subject, not_before, until)
                 .await
+        })
+    }
+
+    fn refresh_token_state(
+        &self,
+        session_id: &str,
+        generation: u64,
+        secret_hash: [u8; 32],
+        now: i64,
+    ) -> StoreFuture<Option<RefreshTokenState>> {
+        let (store, session_id) = (self.clone(), session_id.to_owned());
+        self.boxed(async move {
+            let state = store.read_session(&session_id).await?.and_then(|stored| {
+                let StoredSession { record, tokens } = stored;
+                tokens
+                    .is_live(generation, &secret_hash, now, record.expires_at)
+                    .then(|| {
+                        let expires_at = tokens.current.expires_at;
+                        let (auth_time, claims) = (record.auth_time, record.claims);
+                        RefreshTokenState::new(record.subject, auth_time, expires_at, claims)
+                    })
+            });
+            Ok(state)
         })
     }
 
