@@ -359,3 +359,69 @@ async fn without_jwks_issuer_there_is_no_backchannel_logout() {
     );
     assert!(status.is_client_error() && status != StatusCode::BAD_REQUEST);
 }
+
+/// An independent OAuth client library (the `oauth2` crate, with hyper lent as its HTTP client) introspects a
+/// demo token: its `client_secret_basic` (id and secret form-urlencoded, RFC 6749 §2.3.1) authenticates, and
+/// it reads the answer as RFC 7662 says.
+#[tokio::test]
+async fn an_oauth2_client_library_introspects_the_demos_tokens() {
+    use oauth2::basic::BasicClient;
+    use oauth2::{
+        AccessToken, ClientId, ClientSecret, IntrospectionUrl, TokenIntrospectionResponse,
+    };
+
+    async fn send(request: oauth2::HttpRequest) -> Result<oauth2::HttpResponse, std::io::Error> {
+        use http_body_util::BodyExt;
+        let client: hyper_util::client::legacy::Client<_, http_body_util::Full<bytes::Bytes>> =
+            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                .build_http();
+        let (parts, body) = request.into_parts();
+        let request = http::Request::from_parts(parts, http_body_util::Full::new(body.into()));
+        let response = client
+            .request(request)
+            .await
+            .map_err(std::io::Error::other)?;
+        let (parts, body) = response.into_parts();
+        let body = body
+            .collect()
+            .await
+            .map_err(std::io::Error::other)?
+            .to_bytes();
+        Ok(http::Response::from_parts(parts, body.to_vec()))
+    }
+
+    let demo = start_demo(&[("INTROSPECT_CLIENTS", "resource server:p@ss w+rd/=%")]);
+    let access = login(&demo, "alice", "alice-pass").await.body["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let client = |secret: &str| {
+        BasicClient::new(ClientId::new("resource server".to_owned()))
+            .set_client_secret(ClientSecret::new(secret.to_owned()))
+            .set_introspection_url(
+                IntrospectionUrl::new(format!("{}/introspect", demo.base)).unwrap(),
+            )
+    };
+    let token = AccessToken::new(access);
+    let answer = client("p@ss w+rd/=%")
+        .introspect(&token)
+        .request_async(&send)
+        .await
+        .unwrap();
+    assert!(answer.active());
+    assert_eq!(answer.sub(), Some("alice"));
+    assert_eq!(answer.iss(), Some("demo"));
+    let scopes: Vec<String> = answer
+        .scopes()
+        .unwrap()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    assert_eq!(scopes, ["read", "write"]);
+    assert!(answer.exp().is_some());
+    let refused = client("wrong")
+        .introspect(&token)
+        .request_async(&send)
+        .await;
+    assert!(refused.is_err(), "401 for a wrong secret");
+}
