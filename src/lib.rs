@@ -167,6 +167,9 @@
 //! | `jwt_auth_introspection_total` | counter | `outcome` (`hit`, `call`, `failure`) | tokens looked up through a remote introspection endpoint: answered by the cache, by a call, or by none (503) |
 //! | `jwt_auth_introspection_served_total` | counter | `outcome` (`active`, `inactive`, `unauthorized`) | answers of the crate's own introspection endpoint |
 //! | `jwt_auth_backchannel_logout_total` | counter | `outcome` (`revoked`, `refused`, `unavailable`) | back-channel logouts: done, refused (invalid or replayed), or not done (a store failed) |
+//! | `jwt_auth_audit_events_total` | counter | `event` (`login`, `refresh`, `reuse_detected`, `logout`, `logout_all`, `revoke`, `session_ended`, `sliding_reissue`, `dpop_replay`, `backchannel_logout`) | audit events (see [`audit`]) |
+//! | `jwt_auth_refresh_reuse_detected_total` | counter | — | refresh-token reuse detected (each revoked its session) |
+//! | `jwt_auth_audit_dropped_total` | counter | — | audit events an `AuditChannel` dropped (queue full) |
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
@@ -182,6 +185,7 @@ pub struct ReadmeDoctests;
 #[macro_use]
 mod macros;
 
+pub mod audit;
 pub mod authorize;
 pub mod clock;
 mod crypto;

@@ -102,3 +102,22 @@ pub(crate) fn introspection_served(outcome: &'static str) {
     counter!("jwt_auth_introspection_served_total", "outcome" => outcome).increment(1);
     let _ = outcome;
 }
+
+/// An audit event was reported (`event`: its kind's name).
+pub(crate) fn audit_event(event: &'static str) {
+    #[cfg(feature = "metrics")]
+    counter!("jwt_auth_audit_events_total", "event" => event).increment(1);
+    let _ = event;
+}
+
+/// Refresh-token reuse was detected (and its session revoked).
+pub(crate) fn reuse_detected() {
+    #[cfg(feature = "metrics")]
+    counter!("jwt_auth_refresh_reuse_detected_total").increment(1);
+}
+
+/// An [`AuditChannel`](crate::audit::AuditChannel) dropped an event (queue full or receiver gone).
+pub(crate) fn audit_dropped() {
+    #[cfg(feature = "metrics")]
+    counter!("jwt_auth_audit_dropped_total").increment(1);
+}

@@ -15,6 +15,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use tokio::sync::Semaphore;
 use tower_jwt_auth::dpop::DpopPolicy;
+use tower_jwt_auth::session::LoginOptions;
 
 use crate::app::AppState;
 use crate::handlers::error_response;
@@ -152,9 +153,19 @@ pub(crate) async fn login(
     if let Some(client_id) = client_id {
         claims["client_id"] = client_id.into();
     }
+    let mut options = LoginOptions::new();
+    if let Some(proof) = &proof {
+        options = options.dpop(proof);
+    }
+    if let Some(user_agent) = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+    {
+        options = options.user_agent(user_agent);
+    }
     match state
         .sessions
-        .login_with(name, &claims, proof.as_ref())
+        .login_with_options(name, &claims, options)
         .await
     {
         Ok(pair) => (

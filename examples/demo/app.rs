@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use axum::http::{header, Method};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::Router;
 use serde_json::Value;
 use tower_jwt_auth::dpop::{jwk_thumbprint, Dpop, DpopPolicy};
@@ -14,7 +14,9 @@ use tower_jwt_auth::{
 };
 
 use crate::accounts::login;
+use crate::audit_log::audit_log;
 use crate::backchannel::provider;
+use crate::devices::{end_session, list_sessions};
 use crate::handlers::*;
 use crate::introspection::{introspect_endpoint, remote_introspection};
 use crate::read_body::read_body_first;
@@ -80,11 +82,14 @@ pub(crate) async fn app(public_url: &str) -> Result<Router, BoxError> {
     }
     let dpop = dpop.build()?;
     // One session cap for refresh and sliding: the policy comes from the sessions.
-    let sessions = Sessions::builder(issuer, store)
+    let mut sessions = Sessions::builder(issuer, store)
         .refresh_ttl(env_secs("REFRESH_TTL_SECS", 1_209_600)?)
         .max_session(env_secs("MAX_SESSION_SECS", 30 * 24 * 3600)?)
-        .successor_key(refresh_key)
-        .build()?;
+        .successor_key(refresh_key);
+    if let Some(sink) = audit_log()? {
+        sessions = sessions.audit(sink);
+    }
+    let sessions = sessions.build()?;
     let mut auth = JwtAuthLayer::builder();
     if std::env::var("TOKEN_CACHE").as_deref() == Ok("0") {
         auth = auth.disable_token_cache();
@@ -123,6 +128,8 @@ pub(crate) async fn app(public_url: &str) -> Result<Router, BoxError> {
         .route("/me", get(me))
         .route("/logout", post(logout))
         .route("/logout-all", post(logout_all))
+        .route("/sessions", get(list_sessions))
+        .route("/sessions/{id}", delete(end_session))
         .layer(auth.clone());
     let logout = match &provider {
         Some(provider) => provider.backchannel_logout(&auth, &audience, &sessions, &stores)?,

@@ -8,7 +8,9 @@
 
 mod accounts;
 mod app;
+mod audit_log;
 mod backchannel;
+mod devices;
 mod handlers;
 mod introspection;
 mod read_body;

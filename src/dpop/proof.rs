@@ -120,7 +120,7 @@ pub(crate) fn verify(
     // use up anybody's `jti`; it only tells whether a proof already used was used (its `jti` is random, and
     // whoever knows it has seen the proof).
     if config.known_used(target.partition, &replay_key, now) {
-        return Err(refused("jti"));
+        return Err(refused("jti").replayed());
     }
 
     check_signature(config, &jws, alg, &jwk)?;

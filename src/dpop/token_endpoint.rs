@@ -165,7 +165,9 @@ pub(crate) fn replay_verdict(
 ) -> Result<(), AuthError> {
     match answer {
         Ok(true) => Ok(()),
-        Ok(false) => Err(AuthError::of_claim(AuthErrorKind::InvalidDpopProof, "jti").with_dpop()),
+        Ok(false) => Err(AuthError::of_claim(AuthErrorKind::InvalidDpopProof, "jti")
+            .with_dpop()
+            .replayed()),
         Err(_) => Err(AuthErrorKind::Unavailable.into()),
     }
 }

@@ -29,6 +29,8 @@ pub struct AuthError {
     dpop: bool,
     dpop_nonce: Option<Arc<str>>,
     detail: Option<Arc<str>>,
+    /// A DPoP proof refused because it was used before (an audit event, `dpop_replay`).
+    replayed: bool,
 }
 
 impl AuthError {
@@ -41,7 +43,19 @@ impl AuthError {
             dpop: false,
             dpop_nonce: None,
             detail: None,
+            replayed: false,
         }
+    }
+
+    /// The same error, refusing a DPoP proof that was used before.
+    pub(crate) fn replayed(mut self) -> Self {
+        self.replayed = true;
+        self
+    }
+
+    /// Whether it refuses a DPoP proof that was used before.
+    pub(crate) fn is_replay(&self) -> bool {
+        self.replayed
     }
 
     /// The same error, explained by `detail` (see [`detail`](Self::detail)).

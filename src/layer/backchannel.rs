@@ -20,7 +20,8 @@ where
     /// client id at the provider), revoking through `store` (share the one your layers check, e.g. your
     /// sessions' [`Sessions::store`](crate::Sessions::store)). Logout tokens are verified with this layer's
     /// keys for `issuer` — the remote key set it trusts for that provider — waiting for one key-set fetch when
-    /// their `kid` is new. See [`BackchannelLogout`] for the rules and answers.
+    /// their `kid` is new. See [`BackchannelLogout`] for the rules and answers. Each logout it takes is a
+    /// `backchannel_logout` [audit event](crate::audit) of the sessions the layer is wired to.
     ///
     /// `issuer` must not be the layer's own session issuer (its sessions end through
     /// [`Sessions`](crate::Sessions), never by a provider's word): [`ConfigError::ProviderIsOwnIssuer`]; an
@@ -55,6 +56,7 @@ where
             verify,
             clock: Arc::clone(&self.config.clock),
             leeway: validation.leeway,
+            audit: self.config.audit.clone(),
         };
         Ok(BackchannelLogout::new(
             lent,

@@ -17,6 +17,7 @@ use http_body_util::Full;
 use sha2::{Digest, Sha256};
 use tower_service::Service;
 
+use crate::audit::{AuditEvent, AuditEventKind, Auditor};
 use crate::clock::SharedClock;
 use crate::dpop::{MemoryReplayCache, ReplayCache};
 use crate::error::{AuthError, AuthErrorKind};
@@ -68,6 +69,7 @@ pub struct BackchannelLogout {
     store: Arc<dyn SessionStore>,
     replay: Arc<dyn ReplayCache>,
     clock: SharedClock,
+    audit: Auditor,
     issuer: Arc<[String]>,
     audience: Arc<str>,
     max_age: Duration,
@@ -91,6 +93,8 @@ pub(crate) struct LentVerification {
     pub(crate) verify: LogoutVerifier,
     pub(crate) clock: SharedClock,
     pub(crate) leeway: i64,
+    /// The audit hook of the sessions the layer is wired to.
+    pub(crate) audit: Auditor,
 }
 
 impl BackchannelLogout {
@@ -106,6 +110,7 @@ impl BackchannelLogout {
             store,
             replay: Arc::new(MemoryReplayCache::new(REPLAY_CAPACITY)),
             clock: lent.clock,
+            audit: lent.audit,
             issuer: Arc::from(vec![issuer]),
             audience: audience.into(),
             max_age: DEFAULT_MAX_AGE,
@@ -185,7 +190,14 @@ impl BackchannelLogout {
             .resolve()
             .await
         {
-            Ok(true) => Ok(()),
+            Ok(true) => {
+                let event = AuditEvent::new(AuditEventKind::BackchannelLogout, now)
+                    .issuer(Some(&logout.iss))
+                    .subject(logout.sub.as_deref())
+                    .session_id(logout.sid.as_deref());
+                self.audit.emit(event);
+                Ok(())
+            }
             Ok(false) => Err(Refused::Invalid("jti")),
             Err(_) => Err(Refused::Unavailable),
         }

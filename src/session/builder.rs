@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::sessions::SessionsInner;
 use super::Sessions;
+use crate::audit::{AuditSink, Auditor};
 use crate::error::ConfigError;
 use crate::issuer::TokenIssuer;
 use crate::jose::random::random_bytes;
@@ -25,6 +26,7 @@ pub struct SessionsBuilder {
     max_session: Duration,
     grace_period: Duration,
     successor_key: Option<[u8; 32]>,
+    audit: Option<Arc<dyn AuditSink>>,
 }
 
 impl fmt::Debug for SessionsBuilder {
@@ -75,6 +77,16 @@ impl SessionsBuilder {
         self
     }
 
+    /// Sends the audit events of these sessions — and of the layers and refresh endpoints wired to them — to
+    /// `sink` (see [`audit`](crate::audit)): logins, refreshes, reuse, logouts, revocations, sessions ended from
+    /// the device list, sliding reissues, refused DPoP replays. `sink` is called on the request path and must
+    /// not block ([`AuditSink`]; [`AuditChannel`](crate::audit::AuditChannel) is a bounded queue that never
+    /// does). Without a sink the events still reach `tracing` and `metrics` when those features are on.
+    pub fn audit(mut self, sink: impl AuditSink) -> Self {
+        self.audit = Some(Arc::new(sink));
+        self
+    }
+
     /// Checks the settings and builds the sessions.
     pub fn build(self) -> Result<Sessions, ConfigError> {
         let refresh_ttl = seconds(self.refresh_ttl, "SessionsBuilder::refresh_ttl")?;
@@ -111,6 +123,7 @@ impl SessionsBuilder {
                     + i64::from(self.grace_period.subsec_nanos() > 0),
                 successor_key: self.successor_key.unwrap_or_else(random_bytes::<32>),
                 clock,
+                audit: Auditor::new(self.audit),
             }),
         })
     }
@@ -127,6 +140,7 @@ impl Sessions {
             max_session: Duration::from_secs(30 * 24 * 3600),
             grace_period: Duration::ZERO,
             successor_key: None,
+            audit: None,
         }
     }
 }

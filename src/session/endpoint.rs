@@ -19,9 +19,12 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use tower_service::Service;
 
+use crate::audit::AuditEventKind;
 use crate::dpop::{Dpop, DpopPolicy};
 use crate::error::{AuthError, AuthErrorKind};
-use crate::session::{SessionError, Sessions};
+use crate::session::options::user_agent_of;
+use crate::session::refresh_proof::refresh_proof;
+use crate::session::{RefreshOptions, SessionError, Sessions};
 use crate::well_known::document::{json_response, oauth_error};
 use crate::TokenInfo;
 
@@ -240,8 +243,7 @@ where
 }
 
 fn session_error(error: SessionError) -> Response<Full<Bytes>> {
-    let (status, code) = error.oauth_status();
-    oauth_error(status, code)
+    error.endpoint_response()
 }
 
 /// The refresh token of a refresh request body.
@@ -306,28 +308,19 @@ where
 /// What an endpoint does with the token its body carries.
 async fn refresh(endpoint: RefreshEndpoint, token: String, head: Head) -> Response<Full<Bytes>> {
     let sessions = endpoint.sessions;
-    let proof = match &endpoint.dpop {
-        None => None,
-        Some((dpop, policy)) => match dpop.verify(&head.method, &head.uri, &head.headers, None) {
-            Ok(None) if *policy == DpopPolicy::Required => {
-                return oauth_error(StatusCode::BAD_REQUEST, "invalid_dpop_proof")
-            }
-            Ok(None) => None,
-            Ok(Some(proof)) => {
-                // Recorded only for a genuine refresh token, against its session's quota.
-                let session = match sessions.genuine_refresh_session(&token, proof.thumbprint()) {
-                    Ok(session) => session,
-                    Err(error) => return session_error(error),
-                };
-                match dpop.record_for(proof, Some(&session)).await {
-                    Ok(proof) => Some(proof),
-                    Err(error) => return dpop.token_endpoint_refusal(&error),
-                }
-            }
-            Err(error) => return dpop.token_endpoint_refusal(&error),
-        },
+    let head = (&head.method, &head.uri, &head.headers);
+    let proof = match refresh_proof(&sessions, endpoint.dpop.as_ref(), &token, head).await {
+        Ok(proof) => proof,
+        Err(refusal) => return refusal,
     };
-    match sessions.refresh_with(&token, proof.as_ref()).await {
+    let mut options = RefreshOptions::new();
+    if let Some(proof) = &proof {
+        options = options.dpop(proof);
+    }
+    if let Some(user_agent) = user_agent_of(head.2) {
+        options = options.user_agent(user_agent);
+    }
+    match sessions.refresh_with_options(&token, options).await {
         Ok(pair) => json_response(
             StatusCode::OK,
             serde_json::to_string(&pair).expect("a pair serializes"),
@@ -379,7 +372,10 @@ async fn revoke(
         // Invalid, expired or foreign: nothing that could be accepted, so nothing to revoke (RFC 7009 §2.2).
         Err(_) => return revoked(),
     };
-    match sessions.logout(&info).await {
+    match sessions
+        .logout_reporting(&info, AuditEventKind::Revoke)
+        .await
+    {
         Ok(()) => revoked(),
         Err(SessionError::NotASessionToken | SessionError::NotVerifiedBySessions) => {
             unsupported_token_type()

@@ -22,6 +22,12 @@ impl SessionError {
         }
     }
 
+    /// The endpoints' answer to this error: its status and OAuth `error` code (no description).
+    pub(crate) fn endpoint_response(&self) -> http::Response<http_body_util::Full<bytes::Bytes>> {
+        let (status, code) = self.oauth_status();
+        crate::well_known::document::oauth_error(status, code)
+    }
+
     /// The `error_description` told to the client: fixed text, never the store's or signer's internals.
     #[cfg(feature = "axum")]
     fn oauth_description(&self) -> &'static str {

@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use super::{LoginOptions, SessionError, Sessions, TokenPair};
+use crate::audit::AuditEventKind;
 use crate::dpop::DpopProof;
 use crate::issuer::IssueError;
 use crate::session::refresh_token::RefreshToken;
@@ -51,13 +52,14 @@ impl Sessions {
         let now = inner.clock.now();
         let jkt = options.dpop.as_ref().map(DpopProof::thumbprint);
         let refresh = RefreshToken::generate(&inner.successor_key, jkt);
-        let session = SessionRecord {
-            session_id: refresh.session_id().to_owned(),
-            subject: subject.to_owned(),
-            auth_time: now,
-            expires_at: now.saturating_add(inner.max_session),
+        let session = SessionRecord::new(
+            refresh.session_id(),
+            subject,
+            now,
+            now.saturating_add(inner.max_session),
             claims,
-        };
+        )
+        .with_user_agent(options.user_agent.clone());
         let access = self.access_token(&session, jkt)?;
         let grant = RefreshGrant {
             generation: refresh.generation(),
@@ -89,6 +91,12 @@ impl Sessions {
                 "the login raced a logout everywhere of the same user; log in again",
             )));
         }
+        self.auditor().emit(
+            self.audit_event(AuditEventKind::Login)
+                .subject(Some(subject))
+                .session_id(Some(refresh.session_id()))
+                .user_agent(options.user_agent.as_deref()),
+        );
         Ok(self.pair(access, &refresh, now))
     }
 }

@@ -1,6 +1,7 @@
 //! Ending sessions: [`Sessions::logout`], [`Sessions::logout_all`] and [`Sessions::revoke`].
 
 use super::{SessionError, Sessions};
+use crate::audit::AuditEventKind;
 use crate::session::refresh_token::RefreshToken;
 use crate::TokenInfo;
 
@@ -15,6 +16,27 @@ impl Sessions {
     /// set's token whose `sid` happens to equal a local session id has only its `jti` revoked. A token that is
     /// refused already (logged out, revoked) is left as it is: nothing is written.
     pub async fn logout(&self, token: &TokenInfo) -> Result<(), SessionError> {
+        self.logout_reporting(token, AuditEventKind::Logout).await
+    }
+
+    /// [`logout`](Self::logout), reported as an audit event of `kind` (`logout`, or `revoke` when the
+    /// [`RevokeEndpoint`](super::RevokeEndpoint) revokes an access token).
+    pub(crate) async fn logout_reporting(
+        &self,
+        token: &TokenInfo,
+        kind: AuditEventKind,
+    ) -> Result<(), SessionError> {
+        self.end_by_token(token).await?;
+        self.auditor().emit(
+            self.audit_event(kind)
+                .issuer(token.issuer())
+                .subject(token.subject())
+                .session_id(token.session_id()),
+        );
+        Ok(())
+    }
+
+    async fn end_by_token(&self, token: &TokenInfo) -> Result<(), SessionError> {
         let inner = &*self.inner;
         let own_issuer = token.issuer() == Some(inner.issuer.issuer_name());
         if token.session_id().is_some() && own_issuer && !token.is_own_token() {
@@ -64,6 +86,10 @@ impl Sessions {
                 self.revoked_now_until(now),
             )
             .await?;
+        self.auditor().emit(
+            self.audit_event(AuditEventKind::LogoutAll)
+                .subject(Some(subject)),
+        );
         Ok(())
     }
 
@@ -85,11 +111,17 @@ impl Sessions {
                 until,
             )
             .await?;
-        if revoked || !presented.is_authentic(&inner.successor_key) {
-            return Ok(revoked);
+        if !revoked && !presented.is_authentic(&inner.successor_key) {
+            return Ok(false);
         }
-        // A genuine older generation: as on refresh, its family ends (once).
-        self.end_session(presented.session_id(), until).await?;
+        if !revoked {
+            // A genuine older generation: as on refresh, its family ends (once).
+            self.end_session(presented.session_id(), until).await?;
+        }
+        self.auditor().emit(
+            self.audit_event(AuditEventKind::Revoke)
+                .session_id(Some(presented.session_id())),
+        );
         Ok(true)
     }
 }

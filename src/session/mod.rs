@@ -54,6 +54,7 @@
 
 mod backchannel;
 mod builder;
+mod devices;
 mod endpoint;
 mod error_response;
 mod introspection;
@@ -62,6 +63,7 @@ mod logout;
 mod options;
 mod pair;
 mod refresh;
+mod refresh_proof;
 mod refresh_token;
 mod session_error;
 mod sessions;
@@ -72,10 +74,11 @@ pub(crate) mod timed_store;
 pub use backchannel::BackchannelLogout;
 pub(crate) use backchannel::{LentVerification, LogoutVerifier};
 pub use builder::{SessionsBuilder, MAX_GRACE_PERIOD};
+pub use devices::{DeviceList, DeviceSession, DEVICE_PAGE_SIZE};
 pub(crate) use endpoint::AccessVerifier;
 pub use endpoint::{RefreshEndpoint, RevokeEndpoint};
 pub use introspection::IntrospectionEndpoint;
-pub use options::{LoginOptions, RefreshOptions};
+pub use options::{LoginOptions, RefreshOptions, MAX_USER_AGENT_LEN};
 pub use pair::TokenPair;
 pub use session_error::SessionError;
 pub use sessions::Sessions;

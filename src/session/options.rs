@@ -2,6 +2,25 @@
 
 use crate::dpop::DpopProof;
 
+/// The longest user agent recorded, in bytes: a longer one is cut (at a character boundary) to this.
+pub const MAX_USER_AGENT_LEN: usize = 256;
+
+/// `user_agent` cut to [`MAX_USER_AGENT_LEN`] bytes, at a character boundary, without control characters.
+pub(crate) fn truncated_user_agent(user_agent: &str) -> String {
+    let mut end = user_agent.len().min(MAX_USER_AGENT_LEN);
+    while !user_agent.is_char_boundary(end) {
+        end -= 1;
+    }
+    user_agent[..end].replace(char::is_control, " ")
+}
+
+/// The request's `User-Agent` header, when it is one readable value.
+pub(crate) fn user_agent_of(headers: &http::HeaderMap) -> Option<&str> {
+    headers
+        .get(http::header::USER_AGENT)
+        .and_then(|value| value.to_str().ok())
+}
+
 /// Everything [`Sessions::login_with_options`](crate::Sessions::login_with_options) records besides the subject
 /// and the claims, from the login request: a verified DPoP proof to bind the pair to, the client's
 /// `User-Agent`. Start from [`LoginOptions::new`] and chain the setters; options may be added without breaking
@@ -37,9 +56,10 @@ impl LoginOptions {
         self
     }
 
-    /// The client's `User-Agent` header, recorded with the session.
+    /// The client's `User-Agent` header, recorded with the session (cut to [`MAX_USER_AGENT_LEN`] bytes) for
+    /// the device list ([`Sessions::sessions_of`](crate::Sessions::sessions_of)) and the audit events.
     pub fn user_agent(mut self, user_agent: &str) -> Self {
-        self.user_agent = Some(user_agent.to_owned());
+        self.user_agent = Some(truncated_user_agent(user_agent));
         self
     }
 }
@@ -68,9 +88,10 @@ impl RefreshOptions {
         self
     }
 
-    /// The client's `User-Agent` header.
+    /// The client's `User-Agent` header (cut to [`MAX_USER_AGENT_LEN`] bytes), for the refresh's audit event;
+    /// the session keeps the one it recorded at login.
     pub fn user_agent(mut self, user_agent: &str) -> Self {
-        self.user_agent = Some(user_agent.to_owned());
+        self.user_agent = Some(truncated_user_agent(user_agent));
         self
     }
 }

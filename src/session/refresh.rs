@@ -1,9 +1,10 @@
 //! Rotating a refresh token: [`Sessions::refresh`], reuse detection and the grace period.
 
 use super::{RefreshOptions, SessionError, Sessions, TokenPair};
+use crate::audit::AuditEventKind;
 use crate::dpop::DpopProof;
 use crate::session::refresh_token::RefreshToken;
-use crate::store::{RefreshGrant, RotateOutcome, RotateRequest};
+use crate::store::{RefreshGrant, RotateOutcome, RotateRequest, SessionRecord};
 
 impl Sessions {
     /// Exchanges a refresh token for a new pair, rotating it. Reusing a rotated token revokes its session. A
@@ -49,7 +50,9 @@ impl Sessions {
             RotateOutcome::Outdated if presented.is_authentic(&inner.successor_key) => "reused",
             _ => "invalid",
         });
-        self.answer(outcome, &presented, &successor, jkt, now).await
+        let user_agent = options.user_agent.as_deref();
+        self.answer(outcome, &presented, &successor, jkt, now, user_agent)
+            .await
     }
 
     /// What the store is asked: rotate `presented` to `successor` at `now`.
@@ -84,10 +87,12 @@ impl Sessions {
         successor: &RefreshToken,
         jkt: Option<&str>,
         now: i64,
+        user_agent: Option<&str>,
     ) -> Result<TokenPair, SessionError> {
         match outcome {
             RotateOutcome::Rotated { session, .. } => {
                 let access = self.access_token(&session, jkt)?;
+                self.refreshed(&session, user_agent);
                 Ok(self.pair(access, successor, now))
             }
             RotateOutcome::Retried {
@@ -101,17 +106,21 @@ impl Sessions {
                     return Err(SessionError::InvalidGrant);
                 }
                 let access = self.access_token(&session, jkt)?;
+                self.refreshed(&session, user_agent);
                 Ok(self.pair(access, successor, now))
             }
-            RotateOutcome::Reused { .. } => {
-                Self::reuse_detected();
+            RotateOutcome::Reused {
+                session_id,
+                subject,
+            } => {
+                self.reuse_detected(&session_id, Some(&subject), user_agent);
                 Err(SessionError::InvalidGrant)
             }
             RotateOutcome::Outdated if presented.is_authentic(&self.inner.successor_key) => {
                 // A genuine token of an older generation: reuse.
                 self.end_session(presented.session_id(), self.revoked_now_until(now))
                     .await?;
-                Self::reuse_detected();
+                self.reuse_detected(presented.session_id(), None, user_agent);
                 Err(SessionError::InvalidGrant)
             }
             _ => Err(SessionError::InvalidGrant),
@@ -145,9 +154,31 @@ impl Sessions {
         Ok(presented.session_id().to_owned())
     }
 
-    pub(super) fn reuse_detected() {
-        #[cfg(feature = "tracing")]
-        tracing::warn!("refresh token reuse detected; the session has been revoked");
+    /// The session of a refresh token minted by these sessions (any generation, bound or not), for a report.
+    pub(crate) fn refresh_session_of(&self, refresh_token: &str) -> Option<String> {
+        RefreshToken::parse(refresh_token)
+            .filter(|presented| presented.is_authentic(&self.inner.successor_key))
+            .map(|presented| presented.session_id().to_owned())
+    }
+
+    /// Reports a refresh of `session` (audit event `refresh`), with the request's user agent.
+    fn refreshed(&self, session: &SessionRecord, user_agent: Option<&str>) {
+        self.auditor().emit(
+            self.audit_event(AuditEventKind::Refresh)
+                .subject(Some(&session.subject))
+                .session_id(Some(&session.session_id))
+                .user_agent(user_agent),
+        );
+    }
+
+    /// Reports reuse that revoked `session_id` (audit event `reuse_detected`; a `tracing` warning).
+    fn reuse_detected(&self, session_id: &str, subject: Option<&str>, user_agent: Option<&str>) {
+        self.auditor().emit(
+            self.audit_event(AuditEventKind::ReuseDetected)
+                .subject(subject)
+                .session_id(Some(session_id))
+                .user_agent(user_agent),
+        );
     }
 
     /// Whether `token` has the shape of this crate's refresh tokens (`rt_…`), without checking it.

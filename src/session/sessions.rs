@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{SessionError, TokenPair};
+use crate::audit::{AuditEvent, AuditEventKind, Auditor};
 use crate::clock::SharedClock;
 use crate::issuer::{AccessToken, IssueError, SessionClaims, TokenIssuer};
 use crate::session::refresh_token::RefreshToken;
@@ -38,6 +39,7 @@ pub(super) struct SessionsInner {
     pub(super) grace_period: i64,
     pub(super) successor_key: [u8; 32],
     pub(super) clock: SharedClock,
+    pub(super) audit: Auditor,
 }
 
 impl fmt::Debug for Sessions {
@@ -75,6 +77,16 @@ impl Sessions {
     /// The sessions' clock: their issuer's (the one clock of everything wired to these sessions).
     pub(crate) fn clock(&self) -> &SharedClock {
         &self.inner.clock
+    }
+
+    /// Where these sessions' audit events go ([`SessionsBuilder::audit`](super::SessionsBuilder::audit)).
+    pub(crate) fn auditor(&self) -> &Auditor {
+        &self.inner.audit
+    }
+
+    /// An audit event of `kind` now, of these sessions' issuer.
+    pub(crate) fn audit_event(&self, kind: AuditEventKind) -> AuditEvent {
+        AuditEvent::new(kind, self.inner.clock.now()).issuer(Some(self.inner.issuer.issuer_name()))
     }
 
     /// Until when a revocation made now must be kept, for tokens that expire at `covered_until` at the latest

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::store::{ListSessions, SessionPage, SessionRecord};
 use crate::store::{Lookup, RevocationCheck, StoreFuture};
 use crate::store::{NewSession, RefreshTokenState, RotateOutcome, RotateRequest, SessionStore};
 use crate::token::info::TokenInfo;
@@ -115,5 +116,11 @@ impl SessionStore for Timed {
             self.store
                 .revoke_issuer_subject(issuer, subject, not_before, until),
         )
+    }
+    fn list_sessions(&self, request: ListSessions) -> StoreFuture<SessionPage> {
+        self.timed("list_sessions", self.store.list_sessions(request))
+    }
+    fn find_session(&self, session_id: &str, now: i64) -> StoreFuture<Option<SessionRecord>> {
+        self.timed("find_session", self.store.find_session(session_id, now))
     }
 }

@@ -1,7 +1,7 @@
 //! The session store contract ([`SessionStore`] and its request and answer types); the contract is described in
 //! the [`session`](crate::session) module.
 
-use crate::store::{RevocationCheck, StoreError, StoreFuture};
+use crate::store::{ListSessions, RevocationCheck, SessionCursor, StoreError, StoreFuture};
 
 /// A session (one login = one refresh-token family), as stored. Stores build it with [`SessionRecord::new`];
 /// fields may be added without breaking them.
@@ -12,12 +12,40 @@ pub struct SessionRecord {
     pub session_id: String,
     /// The user (`sub`).
     pub subject: String,
-    /// Session start (`auth_time`), fixed for the whole session.
+    /// The `auth_time` its access tokens carry: the session start, unless the application renewed the
+    /// authentication since.
     pub auth_time: i64,
     /// Absolute end of the session: no token of it lives longer.
     pub expires_at: i64,
     /// The application claims (a JSON object) access tokens of this session carry.
     pub claims: String,
+    /// When the session started (login), fixed for the whole session. [`SessionRecord::new`] takes
+    /// `auth_time`; a store that keeps it sets it with [`with_created_at`](Self::with_created_at).
+    pub created_at: i64,
+    /// When its refresh token was last rotated; the login time until the first refresh. (In the session a
+    /// [`RotateOutcome`] carries, stores may give it as of before or after the rotation: nothing decides by it.)
+    pub last_refresh_at: i64,
+    /// The client's `User-Agent` at login (cut to
+    /// [`MAX_USER_AGENT_LEN`](crate::session::MAX_USER_AGENT_LEN) bytes), when it sent one.
+    pub user_agent: Option<String>,
+}
+
+/// One page of a subject's live sessions.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct SessionPage {
+    /// The sessions, in the stores' order (see [`ListSessions`]).
+    pub sessions: Vec<SessionRecord>,
+    /// Where the next page starts, when there may be one. A page may hold fewer than `limit` sessions (ones
+    /// that ended while the page was read are left out) and still have a next page.
+    pub next: Option<SessionCursor>,
+}
+
+impl SessionPage {
+    /// A page of `sessions`, followed by the page after `next` if there may be one.
+    pub fn new(sessions: Vec<SessionRecord>, next: Option<SessionCursor>) -> Self {
+        Self { sessions, next }
+    }
 }
 
 /// A refresh token as stored: its generation in the session, the SHA-256 of its secret, and its idle expiry.
@@ -48,7 +76,41 @@ impl SessionRecord {
             auth_time,
             expires_at,
             claims: claims.into(),
+            created_at: auth_time,
+            last_refresh_at: auth_time,
+            user_agent: None,
         }
+    }
+
+    /// The same record, started at `created_at` (the login); the last refresh is moved up to it if earlier.
+    pub fn with_created_at(mut self, created_at: i64) -> Self {
+        self.created_at = created_at;
+        self.last_refresh_at = self.last_refresh_at.max(created_at);
+        self
+    }
+
+    /// The same record, last refreshed at `rotated_at` — or at its start, when `rotated_at` is earlier (never
+    /// rotated).
+    pub fn with_last_refresh_at(mut self, rotated_at: i64) -> Self {
+        self.last_refresh_at = rotated_at.max(self.created_at);
+        self
+    }
+
+    /// The same record with what a device list shows, as a store reads it back: the last rotation (before any:
+    /// earlier than the start), the start, the user agent recorded at login.
+    pub(crate) fn with_device(
+        self,
+        (rotated_at, created_at, user_agent): (i64, i64, Option<String>),
+    ) -> Self {
+        self.with_created_at(created_at)
+            .with_last_refresh_at(rotated_at)
+            .with_user_agent(user_agent)
+    }
+
+    /// The same record, with the user agent recorded at login.
+    pub fn with_user_agent(mut self, user_agent: Option<String>) -> Self {
+        self.user_agent = user_agent.filter(|ua| !ua.is_empty());
+        self
     }
 }
 
@@ -267,6 +329,28 @@ pub trait SessionStore: RevocationCheck {
         not_before: i64,
         until: i64,
     ) -> StoreFuture<()>;
+
+    /// One page of `request.subject`'s sessions live at `request.now` (not ended, not idled out, not revoked), in
+    /// the order [`ListSessions`] names, after its cursor — for a "your devices" list
+    /// ([`Sessions::sessions_of`](crate::Sessions::sessions_of)). Bounded: one call reads about one page, however
+    /// many sessions the subject has. The default answers an error (a store written before listing existed);
+    /// the stores of this crate implement it.
+    fn list_sessions(&self, request: ListSessions) -> StoreFuture<SessionPage> {
+        let _ = request;
+        Box::pin(std::future::ready(Err(StoreError::new(
+            "this session store does not list sessions (SessionStore::list_sessions)",
+        ))))
+    }
+
+    /// The session `session_id` if it is live at `now` (not ended, not idled out, not revoked): what ending one
+    /// session from the device list checks first ([`Sessions::end_session_of`](crate::Sessions::end_session_of)).
+    /// The default answers an error, as [`list_sessions`](Self::list_sessions).
+    fn find_session(&self, session_id: &str, now: i64) -> StoreFuture<Option<SessionRecord>> {
+        let _ = (session_id, now);
+        Box::pin(std::future::ready(Err(StoreError::new(
+            "this session store does not look sessions up (SessionStore::find_session)",
+        ))))
+    }
 
     /// Whether the store's sessions outlive this process or are seen by other processes (Redis, SQL): then
     /// [`Sessions`](crate::Sessions) need a stable [`successor_key`](crate::SessionsBuilder::successor_key), or

@@ -1,12 +1,14 @@
 //! [`MemoryStore`]: the embedded, single-process store. Thread-safe, bounded, and self-cleaning.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
+use std::ops::Bound;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::store::presented::{judge_rotation, Presented, StoredTokens};
 use crate::store::revocations::Revocations;
+use crate::store::{ListSessions, SessionCursor, SessionPage};
 use crate::store::{Lookup, RevocationCheck, StoreError, StoreFuture};
 use crate::store::{
     NewSession, RefreshGrant, RefreshTokenState, RotateOutcome, RotateRequest, SessionRecord,
@@ -54,7 +56,8 @@ struct Inner {
 #[derive(Default)]
 struct SessionState {
     sessions: HashMap<String, SessionEntry>,
-    by_subject: HashMap<String, HashSet<String>>,
+    /// Each subject's sessions, in listing order: (end, id).
+    by_subject: HashMap<String, BTreeSet<(i64, String)>>,
     writes: u64,
 }
 
@@ -78,7 +81,7 @@ impl SessionEntry {
         tokens.current = successor.clone();
         tokens.rotated_at = now;
         RotateOutcome::Rotated {
-            session: self.record.clone(),
+            session: self.record.clone().with_last_refresh_at(now),
             successor,
         }
     }
@@ -212,8 +215,9 @@ impl MemoryStore {
 impl SessionState {
     fn remove_session(&mut self, session_id: &str) {
         if let Some(entry) = self.sessions.remove(session_id) {
-            if let Some(sids) = self.by_subject.get_mut(&entry.record.subject) {
-                sids.remove(session_id);
+            let record = &entry.record;
+            if let Some(sids) = self.by_subject.get_mut(&record.subject) {
+                sids.remove(&(record.expires_at, session_id.to_owned()));
                 if sids.is_empty() {
                     self.by_subject.remove(&entry.record.subject);
                 }
@@ -231,6 +235,49 @@ impl SessionState {
         for id in ended {
             self.remove_session(&id);
         }
+    }
+}
+
+impl SessionEntry {
+    /// The session as listed: its record with the last rotation; `None` once ended or idled out at `now`.
+    fn live_record(&self, now: i64) -> Option<SessionRecord> {
+        let live = self.record.expires_at > now && self.tokens.current.expires_at > now;
+        live.then(|| {
+            self.record
+                .clone()
+                .with_last_refresh_at(self.tokens.rotated_at)
+        })
+    }
+}
+
+impl SessionState {
+    /// A page of a subject's live sessions: a range of its ordered index, at most `limit` entries read.
+    fn list(&self, request: &ListSessions) -> SessionPage {
+        let Some(index) = self.by_subject.get(&request.subject) else {
+            return SessionPage::default();
+        };
+        let start = match &request.after {
+            Some(cursor) => Bound::Excluded((cursor.expires_at, cursor.session_id.clone())),
+            None => Bound::Unbounded,
+        };
+        let mut read = index.range((start, Bound::Unbounded)).take(request.limit);
+        let mut sessions = Vec::new();
+        let mut last = None;
+        for (expires_at, session_id) in read.by_ref() {
+            last = Some(SessionCursor::new(*expires_at, session_id.as_str()));
+            let entry = self.sessions.get(session_id);
+            sessions.extend(entry.and_then(|entry| entry.live_record(request.now)));
+        }
+        let more = last.as_ref().is_some_and(|cursor| {
+            index
+                .range((
+                    Bound::Excluded((cursor.expires_at, cursor.session_id.clone())),
+                    Bound::Unbounded,
+                ))
+                .next()
+                .is_some()
+        });
+        SessionPage::new(sessions, last.filter(|_| more))
     }
 }
 
@@ -263,7 +310,7 @@ impl SessionStore for MemoryStore {
             .by_subject
             .entry(session.subject.clone())
             .or_default()
-            .insert(session_id.clone());
+            .insert((session.expires_at, session_id.clone()));
         sessions.sessions.insert(
             session_id,
             SessionEntry {
@@ -296,7 +343,10 @@ impl SessionStore for MemoryStore {
         let outcome = match judged {
             Presented::Current => entry.rotate(request.successor, now),
             Presented::Retry => RotateOutcome::Retried {
-                session: entry.record.clone(),
+                session: entry
+                    .record
+                    .clone()
+                    .with_last_refresh_at(entry.tokens.rotated_at),
                 successor: entry.tokens.current.clone(),
             },
             Presented::Reuse => {
@@ -352,6 +402,16 @@ impl SessionStore for MemoryStore {
         Self::ready(Ok(()))
     }
 
+    fn list_sessions(&self, request: ListSessions) -> StoreFuture<SessionPage> {
+        Self::ready(Ok(self.lock_sessions().list(&request)))
+    }
+
+    fn find_session(&self, session_id: &str, now: i64) -> StoreFuture<Option<SessionRecord>> {
+        let sessions = self.lock_sessions();
+        let entry = sessions.sessions.get(session_id);
+        Self::ready(Ok(entry.and_then(|entry| entry.live_record(now))))
+    }
+
     fn revoke_subject(
         &self,
         issuer: &str,
@@ -364,7 +424,7 @@ impl SessionStore for MemoryStore {
         let session_ids: Vec<String> = sessions
             .by_subject
             .get(subject)
-            .map(|s| s.iter().cloned().collect())
+            .map(|s| s.iter().map(|(_, id)| id.clone()).collect())
             .unwrap_or_default();
         for session_id in session_ids {
             self.revoke_session_locked(&mut sessions, &session_id, until);

@@ -31,6 +31,7 @@ mod contract;
 mod follower;
 #[cfg(any(feature = "redis", feature = "postgres", feature = "sqlite"))]
 mod key_prefix;
+mod listing;
 mod memory;
 #[cfg(any(feature = "redis", feature = "postgres", feature = "sqlite"))]
 mod mirror;
@@ -44,9 +45,10 @@ mod shared;
 mod sql;
 
 pub use contract::{
-    NewSession, RefreshGrant, RefreshTokenState, RotateOutcome, RotateRequest, SessionRecord,
-    SessionStore,
+    NewSession, RefreshGrant, RefreshTokenState, RotateOutcome, RotateRequest, SessionPage,
+    SessionRecord, SessionStore,
 };
+pub use listing::{ListSessions, SessionCursor, MAX_SESSION_PAGE};
 pub use memory::MemoryStore;
 #[cfg(any(feature = "redis", feature = "postgres", feature = "sqlite"))]
 pub use mirror::DEFAULT_MAX_FEED_LAG;

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use crate::store::{
-    Lookup, NewSession, RefreshTokenState, RevocationCheck, RotateOutcome, RotateRequest,
-    SessionStore, StoreFuture,
+    ListSessions, Lookup, NewSession, RefreshTokenState, RevocationCheck, RotateOutcome,
+    RotateRequest, SessionPage, SessionRecord, SessionStore, StoreFuture,
 };
 use crate::TokenInfo;
 
@@ -50,6 +50,14 @@ impl<S: SessionStore + ?Sized> SessionStore for Arc<S> {
         until: i64,
     ) -> StoreFuture<()> {
         (**self).revoke_subject(issuer, subject, not_before, until)
+    }
+
+    fn list_sessions(&self, request: ListSessions) -> StoreFuture<SessionPage> {
+        (**self).list_sessions(request)
+    }
+
+    fn find_session(&self, session_id: &str, now: i64) -> StoreFuture<Option<SessionRecord>> {
+        (**self).find_session(session_id, now)
     }
 
     fn is_shared_or_persistent(&self) -> bool {

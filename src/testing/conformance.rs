@@ -37,6 +37,8 @@ where
     logout_all_ends_every_session_of_the_subject(make_store().await).await;
     revoking_a_refresh_token_ends_its_session(make_store().await).await;
     super::rotation_follows_the_refresh_decision(make_store().await).await;
+    super::the_device_list_pages_through_live_sessions_only(make_store().await).await;
+    super::sessions_are_listed_a_page_at_a_time_and_ended_by_their_owner(make_store().await).await;
 }
 
 async fn access_status(h: &Harness, pair: &TokenPair) -> StatusCode {

@@ -4,9 +4,11 @@
 //! sessions go on sliding), over a manual clock. After every step, every access token ever issued is checked
 //! against a small reference model (`session_model.rs`): accepted exactly when the model says so (a revoked or
 //! logged-out token, session or subject is never accepted again; nothing is accepted past its session's cap),
-//! every refresh gives the model's outcome (reuse of any older token revokes the family), and, when the store
-//! can tell its size, storage is bounded by the sessions, not the rotations.
+//! every refresh gives the model's outcome (reuse of any older token revokes the family), each user's device list
+//! holds exactly the model's live sessions, and, when the store can tell its size, storage is bounded by the
+//! sessions, not the rotations.
 
+use std::collections::BTreeSet;
 use std::future::Future;
 use std::time::Duration;
 
@@ -17,6 +19,7 @@ use serde_json::json;
 
 use super::harness::{claims_of, Harness, StoreUnderTest, T0};
 use super::session_model::{refreshed, Model, ModelSession, LEEWAY, MAX_SESSION, REFRESH_TTL, TTL};
+use crate::store::ListSessions;
 use crate::TokenPair;
 
 const USERS: [&str; 2] = ["alice", "bob"];
@@ -286,10 +289,43 @@ async fn check(model: &Model, sys: &Harness, now: i64, context: &str) {
         );
         assert!(token.exp <= model.sessions[token.session].end);
     }
+    for (user, name) in USERS.iter().enumerate() {
+        let live: BTreeSet<String> = model
+            .sessions
+            .iter()
+            .filter(|s| s.user == user && s.refreshable(now))
+            .map(ModelSession::session_id)
+            .collect();
+        let listed = device_list(sys, name, now, context).await;
+        assert_eq!(
+            listed, live,
+            "{context}: the device list of {name} at {now}"
+        );
+    }
     if let Some(size) = sys.store_size().await {
         let bound = 3 * model.logins + 2 * USERS.len();
         assert!(size <= bound, "{context}: store size {size} > {bound}");
     }
+}
+
+/// The ids of `subject`'s sessions the store lists at `now`, read two at a time (so the pages' cursors are used).
+async fn device_list(sys: &Harness, subject: &str, now: i64, context: &str) -> BTreeSet<String> {
+    let mut request = ListSessions::new(subject, now, 2);
+    let mut ids = BTreeSet::new();
+    for _ in 0..100 {
+        let page = sys.store().list_sessions(request.clone()).await.unwrap();
+        for record in page.sessions {
+            assert!(
+                ids.insert(record.session_id),
+                "{context}: a session listed twice"
+            );
+        }
+        match page.next {
+            Some(next) => request = request.after(Some(next)),
+            None => break,
+        }
+    }
+    ids
 }
 
 /// Sequences that once failed (shrunk by proptest), replayed first against every store.

@@ -5,7 +5,8 @@
 //! The suite drives a store the way production does: through [`Sessions`](crate::Sessions) and a
 //! [`JwtAuthLayer`](crate::JwtAuthLayer) wired to them, on a [`ManualClock`](crate::clock::ManualClock), and checks what a user would see (refresh outcomes, 200 or 401 for access tokens). Its
 //! cases cover rotation, reuse detection (any older generation revokes the family), concurrent refreshes (exactly
-//! one winner), the grace period, idle and absolute lifetimes, logout, logout everywhere and revocation. One
+//! one winner), the grace period, idle and absolute lifetimes, logout, logout everywhere, revocation, and the
+//! device list (paged, live sessions only, ended by their owner only). One
 //! case, [`rotation_follows_the_refresh_decision`], calls the store's `rotate` directly instead: a table of
 //! presented-token states, each outcome held to the crate's one statement of the refresh decision. The
 //! lifecycle model test runs random sequences of all of these, plus sliding actions and time steps into the
@@ -59,6 +60,7 @@
 //! ```
 
 mod conformance;
+mod device_list;
 mod handlers;
 mod harness;
 mod lifecycle_model;
@@ -66,6 +68,7 @@ mod refresh_decision;
 mod session_model;
 
 pub use conformance::*;
+pub use device_list::*;
 pub use handlers::{authenticate, authenticate_as, token_info};
 pub use harness::{
     claims_of, Harness, StoreUnderTest, T0, TEST_AUDIENCE, TEST_ISSUER, TEST_SECRET,
@@ -94,6 +97,8 @@ macro_rules! store_conformance_tests {
             logout_all_ends_every_session_of_the_subject,
             revoking_a_refresh_token_ends_its_session,
             rotation_follows_the_refresh_decision,
+            the_device_list_pages_through_live_sessions_only,
+            sessions_are_listed_a_page_at_a_time_and_ended_by_their_owner,
         );
     };
     (@cases $how:tt; $($case:ident),* $(,)?) => {

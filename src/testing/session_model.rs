@@ -33,7 +33,13 @@ impl ModelSession {
         !self.swept
     }
 
-    /// Whether its current refresh token may still be used.
+    /// The session's id: the first part of its refresh tokens (`rt_<session>.<generation>.<secret>`).
+    pub(super) fn session_id(&self) -> String {
+        let first = self.refresh[0].strip_prefix("rt_").unwrap_or_default();
+        first.split('.').next().unwrap_or_default().to_owned()
+    }
+
+    /// Whether its current refresh token may still be used (and the device list shows it).
     pub(super) fn refreshable(&self, now: i64) -> bool {
         !self.revoked && now < self.refresh_end
     }

@@ -4,6 +4,7 @@
 
 use std::sync::{Arc, Mutex};
 
+use tower_jwt_auth::store::{ListSessions, SessionPage, SessionRecord};
 use tower_jwt_auth::{
     store::Lookup, store::NewSession, store::RevocationCheck, store::RotateOutcome,
     store::RotateRequest, store::StoreFuture, MemoryStore, SessionStore, TokenInfo,
@@ -87,5 +88,11 @@ impl SessionStore for ObservedStore {
         self.record(&(issuer, subject, not_before, until));
         self.inner
             .revoke_subject(issuer, subject, not_before, until)
+    }
+    fn list_sessions(&self, request: ListSessions) -> StoreFuture<SessionPage> {
+        self.inner.list_sessions(request)
+    }
+    fn find_session(&self, session_id: &str, now: i64) -> StoreFuture<Option<SessionRecord>> {
+        self.inner.find_session(session_id, now)
     }
 }

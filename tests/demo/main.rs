@@ -5,7 +5,9 @@
 mod common;
 mod fixtures;
 
+mod demo_audit_log;
 mod demo_contract;
+mod demo_devices;
 mod demo_dpop;
 mod demo_keys;
 mod demo_metrics;

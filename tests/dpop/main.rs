@@ -7,6 +7,7 @@ mod common;
 mod fixtures;
 mod session_fixtures;
 
+mod audit_replay;
 mod bound_sessions;
 mod bound_sliding;
 mod bound_tokens;

@@ -87,6 +87,17 @@ fn requests_cache_refreshes_sliding_and_store_calls_are_counted() {
         "a malformed token never reaches the store"
     );
     assert_eq!(get("jwt_auth_sliding_reissued_total{}"), 1, "{m:#?}");
+    // The audit events, by kind, and the reuse counter.
+    assert_eq!(get("jwt_auth_refresh_reuse_detected_total{}"), 1, "{m:#?}");
+    for (event, count) in [
+        ("login", 2),
+        ("refresh", 1),
+        ("reuse_detected", 1),
+        ("sliding_reissue", 1),
+    ] {
+        let name = format!("jwt_auth_audit_events_total{{event={event}}}");
+        assert_eq!(get(&name), count, "{name}: {m:#?}");
+    }
     assert_eq!(get("jwt_auth_cors_preflight_bypassed_total{}"), 1, "{m:#?}");
     assert_eq!(
         get("jwt_auth_store_call_seconds{operation=create_session}"),

@@ -339,3 +339,50 @@ async fn the_local_issuer_is_never_a_provider_whose_logouts_are_taken() {
         Err(ConfigError::Missing(_))
     ));
 }
+
+/// A logout taken is a `backchannel_logout` audit event of the sessions the layer is wired to (the provider,
+/// its `sid` and `sub`, never the token); a refused one is none.
+#[tokio::test]
+async fn a_logout_taken_is_an_audit_event_of_the_sessions() {
+    use tower_jwt_auth::audit::{AuditChannel, AuditEvent, AuditEventKind};
+    use tower_jwt_auth::keys::{Jwks, TrustedIssuer};
+    use tower_jwt_auth::{JwtAuthLayer, Sessions};
+
+    let idp = idp().await;
+    let (sink, events) = AuditChannel::bounded(16);
+    let sessions = Sessions::builder(common::sessions::system_issuer(), MemoryStore::new())
+        .audit(sink)
+        .build()
+        .unwrap();
+    let layer = JwtAuthLayer::builder()
+        .sessions(&sessions)
+        .trust_issuer(
+            PROVIDER,
+            TrustedIssuer::new().jwks(Jwks::url(&idp.jwks.jwks_url()).unwrap().allow_http()),
+        )
+        .build()
+        .unwrap();
+    let service = Instance {
+        logout: layer
+            .backchannel_logout(PROVIDER, CLIENT, sessions.store().clone())
+            .unwrap(),
+        sessions,
+        layer,
+    };
+    let token = idp.logout_token(&logout_claims(Some("idp-s1"), Some("alice")));
+    assert_eq!(logout(&service, &token).await.status, StatusCode::OK);
+    assert_refused(&logout(&service, &token).await, "replay");
+    let received: Vec<AuditEvent> = events.try_iter().collect();
+    assert_eq!(received.len(), 1, "{received:?}");
+    let event = &received[0];
+    assert_eq!(event.kind, AuditEventKind::BackchannelLogout);
+    assert_eq!(
+        (
+            event.issuer.as_deref(),
+            event.subject.as_deref(),
+            event.session_id.as_deref()
+        ),
+        (Some(PROVIDER), Some("alice"), Some("idp-s1"))
+    );
+    assert!(!format!("{event:?}").contains(&token));
+}

@@ -9,6 +9,7 @@ mod common;
 mod endpoint_fixtures;
 mod fixtures;
 
+mod audit_events;
 mod bounded_storage;
 mod builder_errors;
 mod endpoint_errors;

@@ -6,6 +6,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
+use tower_jwt_auth::store::{ListSessions, SessionCursor, SessionPage};
 use tower_jwt_auth::testing::{self, StoreUnderTest};
 use tower_jwt_auth::{
     store::Lookup, store::NewSession, store::RefreshGrant, store::RevocationCheck,
@@ -19,6 +20,18 @@ struct Session {
     current: RefreshGrant,
     previous_hash: Option<[u8; 32]>,
     rotated_at: i64,
+}
+
+impl Session {
+    /// Live at `now`: neither the session nor its current refresh token has ended.
+    fn is_live(&self, now: i64) -> bool {
+        self.record.expires_at > now && self.current.expires_at > now
+    }
+
+    /// The session as a device list shows it.
+    fn listed(&self) -> SessionRecord {
+        self.record.clone().with_last_refresh_at(self.rotated_at)
+    }
 }
 
 #[derive(Default)]
@@ -209,6 +222,37 @@ impl SessionStore for HashMapStore {
             .or_insert(not_before);
         *nb = (*nb).max(not_before);
         ready(())
+    }
+
+    // The device list. This store sorts the subject's sessions on every call; one with many sessions per subject
+    // keeps them ordered instead (the crate's stores read a page of an ordered index).
+    fn list_sessions(&self, request: ListSessions) -> StoreFuture<SessionPage> {
+        let tables = self.tables.lock().unwrap();
+        let ids = tables
+            .by_subject
+            .get(&request.subject)
+            .into_iter()
+            .flatten();
+        let mut live: Vec<SessionRecord> = ids
+            .filter_map(|id| tables.sessions.get(id))
+            .filter(|s| s.is_live(request.now))
+            .filter(|s| request.is_after_cursor(s.record.expires_at, &s.record.session_id))
+            .map(Session::listed)
+            .collect();
+        live.sort_by(|a, b| (a.expires_at, &a.session_id).cmp(&(b.expires_at, &b.session_id)));
+        let more = live.len() > request.limit;
+        live.truncate(request.limit);
+        let next = live
+            .last()
+            .filter(|_| more)
+            .map(|last| SessionCursor::new(last.expires_at, last.session_id.as_str()));
+        ready(SessionPage::new(live, next))
+    }
+
+    fn find_session(&self, session_id: &str, now: i64) -> StoreFuture<Option<SessionRecord>> {
+        let tables = self.tables.lock().unwrap();
+        let session = tables.sessions.get(session_id).filter(|s| s.is_live(now));
+        ready(session.map(Session::listed))
     }
 }
 

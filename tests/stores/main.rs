@@ -19,4 +19,5 @@ mod sql_outages;
 mod sql_propagation;
 mod sql_schema;
 mod sql_storage;
+mod sql_upgrade;
 mod store_conformance;

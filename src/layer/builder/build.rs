@@ -68,6 +68,10 @@ impl<C, R> JwtAuthBuilder<C, R> {
         };
         let domains = domains?;
         let sliding = settings.sliding()?;
+        // Refused DPoP replays go to the sessions' audit hook (the one place it is configured).
+        if let (Some(dpop), Some(sessions)) = (&mut settings.dpop, &settings.sessions) {
+            dpop.audit = sessions.auditor().clone();
+        }
         let verifier = Verifier {
             domains,
             provider,
@@ -93,6 +97,12 @@ impl<C, R> JwtAuthBuilder<C, R> {
             cache: (settings.cache_bytes > 0).then(|| TokenCache::new(settings.cache_bytes)),
             #[cfg(feature = "introspection")]
             introspection,
+            // The sessions' audit hook, for the endpoints the layer lends its keys to (back-channel logout).
+            audit: settings
+                .sessions
+                .as_ref()
+                .map(|sessions| sessions.auditor().clone())
+                .unwrap_or_default(),
             responder: self.responder,
             _claims: PhantomData,
         }))

@@ -101,6 +101,7 @@ impl<C, R> JwtAuthBuilder<C, R> {
             DpopPolicy::Allowed | DpopPolicy::Required => Some(LayerDpop {
                 rules: dpop.clone(),
                 required: policy == DpopPolicy::Required,
+                audit: Default::default(),
             }),
         };
         self

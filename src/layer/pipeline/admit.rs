@@ -254,23 +254,31 @@ where
         reissue: plan_reissue(config.sliding.as_ref(), method, uri, token, &verified, now),
         token: verified,
     };
-    let checked = check_revocation(config.revocation.as_ref(), admission)?;
     let (Some(proof), Some(dpop)) = (proof, &config.dpop) else {
-        return Ok(checked);
+        return check_revocation(config.revocation.as_ref(), admission);
     };
-    match checked {
+    // Kept for the report of a replay the revocation lookup's future refuses.
+    let info = admission.token.info.clone();
+    match check_revocation(config.revocation.as_ref(), admission)? {
         Outcome::Admitted(admission) => match dpop.rules.remember(&proof, now) {
-            Lookup::Ready(answer) => replay_verdict(answer).map(|()| Outcome::Admitted(admission)),
-            Lookup::Pending(answer) => Ok(Outcome::Pending(Box::pin(async move {
-                replay_verdict(answer.await)?;
-                Ok(admission.erase())
-            }))),
+            Lookup::Ready(answer) => match replay_verdict(answer) {
+                Ok(()) => Ok(Outcome::Admitted(admission)),
+                Err(error) => Err(dpop.report(error, &info, now)),
+            },
+            Lookup::Pending(answer) => {
+                let dpop = dpop.clone();
+                Ok(Outcome::Pending(Box::pin(async move {
+                    replay_verdict(answer.await).map_err(|e| dpop.report(e, &info, now))?;
+                    Ok(admission.erase())
+                })))
+            }
         },
         Outcome::Pending(revocation) => {
-            let rules = dpop.rules.clone();
+            let dpop = dpop.clone();
             Ok(Outcome::Pending(Box::pin(async move {
                 let admission = revocation.await?;
-                replay_verdict(rules.remember(&proof, now).resolve().await)?;
+                replay_verdict(dpop.rules.remember(&proof, now).resolve().await)
+                    .map_err(|e| dpop.report(e, &info, now))?;
                 Ok(admission)
             })))
         }

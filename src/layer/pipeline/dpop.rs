@@ -4,6 +4,7 @@
 
 use http::{HeaderMap, Method, Uri};
 
+use crate::audit::{AuditEvent, AuditEventKind, Auditor};
 use crate::dpop::{Dpop, DpopProof, Partition, ProofTarget};
 use crate::error::{AuthError, AuthErrorKind};
 use crate::token::info::TokenInfo;
@@ -13,6 +14,24 @@ use crate::token::info::TokenInfo;
 pub(crate) struct LayerDpop {
     pub(crate) rules: Dpop,
     pub(crate) required: bool,
+    /// Where refused replays are reported: the audit hook of the layer's sessions (set by `build`).
+    pub(crate) audit: Auditor,
+}
+
+impl LayerDpop {
+    /// `error` as it is; a refused replay of a proof sent with the verified token `info` is reported first
+    /// (audit event `dpop_replay`).
+    pub(crate) fn report(&self, error: AuthError, info: &TokenInfo, now: i64) -> AuthError {
+        if error.is_replay() {
+            self.audit.emit(
+                AuditEvent::new(AuditEventKind::DpopReplay, now)
+                    .issuer(info.issuer())
+                    .subject(info.subject())
+                    .session_id(info.session_id()),
+            );
+        }
+        error
+    }
 }
 
 /// The one `DPoP` header of a request sent as `Authorization: DPoP <token>` (none is a refusal).
@@ -48,7 +67,11 @@ pub(crate) fn bound_proof(
         key: Some(jkt),
         ..*target
     };
-    layer.rules.verify_at(proof, &target, now).map(Some)
+    layer
+        .rules
+        .verify_at(proof, &target, now)
+        .map(Some)
+        .map_err(|error| layer.report(error, info, now))
 }
 
 /// The target of a request's proof: its method and the path the client asked for, with its access token.

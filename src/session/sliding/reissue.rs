@@ -7,6 +7,7 @@ use http::header::{self, HeaderValue};
 use http::{HeaderMap, Response};
 use serde_json::{Map, Value};
 
+use crate::audit::AuditEventKind;
 use crate::session::Sessions;
 use crate::token::info::TokenInfo;
 
@@ -34,10 +35,18 @@ impl Sliding {
         response: &mut Response<B>,
     ) {
         claims.insert("auth_time".into(), plan.session_start.into());
+        let text = |name: &str| claims_text(&claims, name).map(str::to_owned);
+        let (subject, session_id) = (text("sub"), text("sid"));
         let Ok(token) = self.sessions.issuer().reissue(claims, plan.expires_at) else {
             return;
         };
         crate::stats::sliding_reissued();
+        self.sessions.auditor().emit(
+            self.sessions
+                .audit_event(AuditEventKind::SlidingReissue)
+                .subject(subject.as_deref())
+                .session_id(session_id.as_deref()),
+        );
         let policy = &self.policy;
         let headers = response.headers_mut();
         if let Some(name) = &policy.header {
@@ -56,6 +65,11 @@ impl Sliding {
         }
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
+}
+
+/// A string claim of `claims`.
+fn claims_text<'a>(claims: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
+    claims.get(name).and_then(Value::as_str)
 }
 
 fn set_cookie(headers: &mut HeaderMap, cookie: &CookieDelivery, token: &str, max_age: i64) {

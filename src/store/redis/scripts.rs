@@ -74,10 +74,10 @@ announce(feed, now, 'k', 'n', 'i', ARGV[4], 's', ARGV[5], 'nb', not_before, 'u',
 return 1
 ";
 
-/// KEYS: session. ARGV: sub, auth_time, exp, claims, generation, hash, token expiry.
+/// KEYS: session. ARGV: sub, auth_time, exp, claims, generation, hash, token expiry, created, user agent.
 const CREATE: &str = r"
 redis.call('HSET', KEYS[1], 'sub', ARGV[1], 'auth_time', ARGV[2], 'exp', ARGV[3], 'claims', ARGV[4],
-  'gen', ARGV[5], 'cur', ARGV[6], 'texp', ARGV[7], 'rotated', '0')
+  'gen', ARGV[5], 'cur', ARGV[6], 'texp', ARGV[7], 'rotated', '0', 'created', ARGV[8], 'ua', ARGV[9])
 redis.call('EXPIREAT', KEYS[1], ARGV[7])
 return 1
 ";
@@ -86,8 +86,11 @@ return 1
 /// and records its marker itself. On a cluster they are in another slot: the script only reports the reuse, and
 /// the store records the marker, then ends the session (see [`RedisStore::end_session`]).
 /// ARGV: generation, presented hash, now, grace, successor hash, successor exp, revoke until, session id.
+/// The replies of a rotation and a retry end with the session's start, last rotation and user agent (8 to 10; a
+/// session stored before they were kept starts at its `auth_time`, without a user agent).
 const ROTATE: &str = r"
-local s = redis.call('HMGET', KEYS[1], 'sub', 'auth_time', 'exp', 'claims', 'gen', 'cur', 'prev', 'rotated', 'texp')
+local s = redis.call('HMGET', KEYS[1], 'sub', 'auth_time', 'exp', 'claims', 'gen', 'cur', 'prev', 'rotated', 'texp',
+  'created', 'ua')
 if not s[1] then return {'invalid'} end
 local now = tonumber(ARGV[3])
 local session_end = tonumber(s[3])
@@ -100,11 +103,11 @@ if ARGV[1] == s[5] and ARGV[2] == s[6] then
   local next_gen = tostring(current + 1)
   redis.call('HSET', KEYS[1], 'gen', next_gen, 'cur', ARGV[5], 'prev', ARGV[2], 'rotated', ARGV[3], 'texp', texp)
   redis.call('EXPIREAT', KEYS[1], texp)
-  return {'rotated', s[1], s[2], s[3], s[4], next_gen, tostring(texp)}
+  return {'rotated', s[1], s[2], s[3], s[4], next_gen, tostring(texp), '', s[10] or s[2], ARGV[3], s[11] or ''}
 end
 if presented + 1 == current and s[7] and ARGV[2] == s[7] then
   if now < tonumber(s[8]) + tonumber(ARGV[4]) then
-    return {'retried', s[1], s[2], s[3], s[4], s[5], s[9], s[6]}
+    return {'retried', s[1], s[2], s[3], s[4], s[5], s[9], s[6], s[10] or s[2], s[8], s[11] or ''}
   end
   if KEYS[2] then
     redis.call('DEL', KEYS[1])
@@ -138,6 +141,35 @@ redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
 return redis.call('ZRANGE', KEYS[1], 0, -1)
 ";
 
+/// KEYS: subject session index. ARGV: now, limit, the cursor's end ('' for the first page), the cursor's id.
+/// Prunes ended sessions; returns `more` or `end`, then up to `limit` (id, end) pairs after the cursor, in
+/// (end, id) order — Redis's own order of a sorted set. Reads at most 16 batches of `limit` + 1 entries (the
+/// cursor's end is read from its first entry, and entries of that second up to the cursor's id are skipped).
+const LIST_SESSIONS: &str = r"
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+local limit = tonumber(ARGV[2])
+local min, after_end, after_id = '(' .. ARGV[1], nil, ARGV[4]
+if ARGV[3] ~= '' then min, after_end = ARGV[3], tonumber(ARGV[3]) end
+local out, offset = {}, 0
+for _ = 1, 16 do
+  local batch = redis.call('ZRANGE', KEYS[1], min, '+inf', 'BYSCORE', 'LIMIT', offset, limit + 1, 'WITHSCORES')
+  for i = 1, #batch, 2 do
+    local id, score = batch[i], batch[i + 1]
+    if not (after_end and tonumber(score) == after_end and id <= after_id) then
+      if #out == 2 * limit then return {'more', unpack(out)} end
+      out[#out + 1] = id
+      out[#out + 1] = score
+    end
+  end
+  if #batch < 2 * (limit + 1) then return {'end', unpack(out)} end
+  offset = offset + limit + 1
+end
+-- Only when more than 16 batches of one second's sessions lie before the cursor: with nothing to resume from,
+-- the list ends here.
+if #out == 0 then return {'end'} end
+return {'more', unpack(out)}
+";
+
 /// KEYS: subject session index. ARGV: session id, session end, now.
 /// Indexes a session (scored by its end) and prunes ended ones; the index lives as long as its longest session.
 const INDEX_SESSION: &str = r"
@@ -157,6 +189,7 @@ pub(super) struct Scripts {
     pub(super) mark: Script,
     pub(super) mark_subject: Script,
     pub(super) subject_sessions: Script,
+    pub(super) list_sessions: Script,
 }
 
 impl Scripts {
@@ -169,6 +202,7 @@ impl Scripts {
             mark: marking(MARK),
             mark_subject: marking(MARK_SUBJECT),
             subject_sessions: Script::new(SUBJECT_SESSIONS),
+            list_sessions: Script::new(LIST_SESSIONS),
         }
     }
 }

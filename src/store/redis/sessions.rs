@@ -3,8 +3,8 @@
 use crate::store::redis::scripts::session_invocation;
 use crate::store::redis::store::{hex, parse_hash, parse_i64, parse_u64, session_from, RedisStore};
 use crate::store::{
-    NewSession, RefreshGrant, RefreshTokenState, RotateOutcome, RotateRequest, SessionStore,
-    StoreError, StoreFuture,
+    ListSessions, NewSession, RefreshGrant, RefreshTokenState, RotateOutcome, RotateRequest,
+    SessionPage, SessionRecord, SessionStore, StoreError, StoreFuture,
 };
 
 impl SessionStore for RedisStore {
@@ -27,6 +27,8 @@ impl SessionStore for RedisStore {
                         .arg(refresh.generation)
                         .arg(hex(&refresh.secret_hash))
                         .arg(refresh.expires_at.min(session.expires_at).max(1))
+                        .arg(session.created_at)
+                        .arg(session.user_agent.as_deref().unwrap_or(""))
                         .invoke_async::<i64>(&mut connection)
                         .await?;
                     // The subject's session index, for "log out everywhere"; it lives as long as its longest
@@ -120,6 +122,16 @@ impl SessionStore for RedisStore {
 
     fn revoke_token(&self, jti: &str, until: i64) -> StoreFuture<()> {
         self.revoke_token_now(jti, until)
+    }
+
+    fn list_sessions(&self, request: ListSessions) -> StoreFuture<SessionPage> {
+        let store = self.clone();
+        self.boxed(async move { store.list_page(request).await })
+    }
+
+    fn find_session(&self, session_id: &str, now: i64) -> StoreFuture<Option<SessionRecord>> {
+        let (store, session_id) = (self.clone(), session_id.to_owned());
+        self.boxed(async move { store.live_session(&session_id, now).await })
     }
 
     fn revoke_subject(

@@ -43,8 +43,8 @@ use crate::store::{Lookup, SessionRecord, StoreError, StoreFuture};
 ///
 /// | key | type | holds | expires |
 /// |---|---|---|---|
-/// | `tja:{<sid>}:s` | hash | session: `sub`, `auth_time`, `exp`, `claims`, `gen`, `cur`, `prev` (SHA-256 of the current and previous refresh secrets, hex), `rotated`, `texp` | when the refresh token idles out (≤ session end) |
-/// | `tja:{u:<sub>}:ss` | sorted set | the subject's session ids scored by their end (for logout everywhere); ended ones are pruned on every login and logout-all | with its longest session |
+/// | `tja:{<sid>}:s` | hash | session: `sub`, `auth_time`, `exp`, `claims`, `gen`, `cur`, `prev` (SHA-256 of the current and previous refresh secrets, hex), `rotated`, `texp`, `created` (login time), `ua` (user agent at login; both absent in sessions stored by versions before the device list) | when the refresh token idles out (≤ session end) |
+/// | `tja:{u:<sub>}:ss` | sorted set | the subject's session ids scored by their end (for logout everywhere and the device list, which pages through it in (end, id) order); ended ones are pruned on every login, listing and logout-all | with its longest session |
 /// | `tja:{tja:feed}:s` | sorted set | revoked session ids, scored by their `until` | with its longest marker; lapsed members are pruned by every write |
 /// | `tja:{tja:feed}:j` | sorted set | revoked access-token ids (`jti`), scored by their `until` | as above |
 /// | `tja:{tja:feed}:n` | sorted set | subjects logged out everywhere (`<iss>:<sub>`), scored by their `until` | as above |
@@ -216,13 +216,18 @@ pub(super) fn session_from(
     session_id: &str,
     reply: &[String],
 ) -> Result<SessionRecord, StoreError> {
-    Ok(SessionRecord {
-        session_id: session_id.to_owned(),
-        subject: reply.get(1).cloned().unwrap_or_default(),
-        auth_time: parse_i64(reply.get(2))?,
-        expires_at: parse_i64(reply.get(3))?,
-        claims: reply.get(4).cloned().unwrap_or_default(),
-    })
+    let record = SessionRecord::new(
+        session_id,
+        reply.get(1).cloned().unwrap_or_default(),
+        parse_i64(reply.get(2))?,
+        parse_i64(reply.get(3))?,
+        reply.get(4).cloned().unwrap_or_default(),
+    );
+    // The session's start, last rotation and user agent (see `ROTATE`).
+    Ok(record
+        .with_created_at(parse_i64(reply.get(8))?)
+        .with_last_refresh_at(parse_i64(reply.get(9))?)
+        .with_user_agent(reply.get(10).cloned()))
 }
 
 impl RedisStore {

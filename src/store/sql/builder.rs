@@ -11,6 +11,7 @@ use crate::store::sql::dialect::{
     is_valid_prefix, on_pool, schema, Backend, SqlDialect, Statements, SCHEMA_LOCK,
 };
 use crate::store::sql::feed::{sql_error, LogFeed, SWEEP_EVERY};
+use crate::store::sql::migration::{check_columns, upgrade_statements};
 use crate::store::sql::store::{within, Inner, SqlStore};
 use crate::store::StoreError;
 
@@ -167,6 +168,7 @@ impl SqlStoreBuilder {
         let dialect = self.backend.dialect();
         if self.apply_schema {
             let statements = schema(dialect, &self.prefix);
+            let upgrades = upgrade_statements(dialect, &self.prefix);
             let postgres = dialect == SqlDialect::Postgres;
             let create = async {
                 on_pool!(&self.backend, |pool| {
@@ -177,6 +179,13 @@ impl SqlStoreBuilder {
                     }
                     for statement in &statements {
                         sqlx::query(statement).execute(&mut *tx).await?;
+                    }
+                    // A table of an earlier version gets the columns it lacks.
+                    for (count, add) in &upgrades {
+                        let present: i64 = sqlx::query_scalar(count).fetch_one(&mut *tx).await?;
+                        if present == 0 {
+                            sqlx::query(add).execute(&mut *tx).await?;
+                        }
                     }
                     tx.commit().await?;
                     Ok::<_, sqlx::Error>(())
@@ -200,6 +209,7 @@ impl SqlStoreBuilder {
         };
         let follower = feed();
         let position = follower.rehydrate_first().await?;
+        within(self.timeout, check_columns(&self.backend, &self.prefix)).await?;
         tokio::spawn(follow(Arc::downgrade(&mirror), follower, Some(position)));
         tokio::spawn(feed().sweep_forever());
         Ok(SqlStore {

@@ -62,7 +62,9 @@ pub(crate) fn is_valid_prefix(prefix: &str) -> bool {
 /// The schema: four tables, created if missing (idempotent).
 ///
 /// - `<prefix>sessions`: one row per live session, whatever its number of rotations — the current refresh
-///   token's generation, SHA-256 hash and idle expiry, the previous token's hash, when it was rotated.
+///   token's generation, SHA-256 hash and idle expiry, the previous token's hash, when it was rotated, and for
+///   the device list when it started and its user agent (both nullable: rows of earlier versions have neither,
+///   see [`SESSION_COLUMNS_ADDED`]); indexed by subject, and by (subject, end, id) for paging.
 /// - `<prefix>revocations`: the live revocation markers (`kind` `j` a token id, `s` a session, `n` a
 ///   subject's "logged out everywhere" of one issuer, `p` an identity provider's session ended by its
 ///   back-channel logout), each kept until `until_at`.
@@ -85,10 +87,13 @@ pub(crate) fn schema(dialect: SqlDialect, prefix: &str) -> Vec<String> {
     current_hash {bytes} NOT NULL,
     refresh_expires_at BIGINT NOT NULL,
     previous_hash {bytes},
-    rotated_at BIGINT NOT NULL
+    rotated_at BIGINT NOT NULL,
+    created_at BIGINT,
+    user_agent TEXT
 )"
         ),
         format!("CREATE INDEX IF NOT EXISTS {prefix}sessions_subject ON {prefix}sessions (subject)"),
+        page_index(prefix),
         format!(
             "CREATE INDEX IF NOT EXISTS {prefix}sessions_expiry ON {prefix}sessions (refresh_expires_at)"
         ),
@@ -124,6 +129,19 @@ pub(crate) fn schema(dialect: SqlDialect, prefix: &str) -> Vec<String> {
     ]
 }
 
+/// The index the device list pages through: a subject's sessions in (end, id) order.
+pub(crate) fn page_index(prefix: &str) -> String {
+    format!(
+        "CREATE INDEX IF NOT EXISTS {prefix}sessions_page ON {prefix}sessions (subject, expires_at, session_id)"
+    )
+}
+
+/// The columns `<prefix>sessions` gained after its first release (for the device list), with their types:
+/// `build` adds those an existing table lacks, and [`SqlStore::schema_upgrade`](crate::SqlStore::schema_upgrade)
+/// writes the statements for your migrations.
+pub(crate) const SESSION_COLUMNS_ADDED: [(&str, &str); 2] =
+    [("created_at", "BIGINT"), ("user_agent", "TEXT")];
+
 /// PostgreSQL: one schema creation at a time, so replicas starting together do not race on the catalog.
 pub(crate) const SCHEMA_LOCK: &str = "SELECT pg_advisory_xact_lock(7216042101)";
 
@@ -134,6 +152,9 @@ pub(crate) struct Statements {
     /// The conditional rotation: only the current token, with its secret, of a live session, moves on.
     pub(crate) rotate: String,
     pub(crate) read_session: String,
+    /// A page of a subject's live sessions in (end, id) order: the first page, then the page after a position.
+    pub(crate) list_first: String,
+    pub(crate) list_after: String,
     pub(crate) delete_session: String,
     /// PostgreSQL: keeps logins out while a subject is logged out everywhere (SQLite writes are serialised).
     pub(crate) lock_sessions: Option<String>,
@@ -159,6 +180,10 @@ pub(crate) struct Statements {
     pub(crate) sweep_proofs: String,
 }
 
+/// What the device list reads of a session beside its record, in this order: the last rotation, the start (a
+/// row of an earlier version has none: its `auth_time`), the user agent.
+const DEVICE_COLUMNS: &str = "rotated_at, COALESCE(created_at, auth_time), user_agent";
+
 /// How many expired rows of each table one sweep statement removes at most (a sweep repeats it while it
 /// removes full batches).
 pub(crate) const SWEEP_BATCH: i64 = 1000;
@@ -178,8 +203,8 @@ impl Statements {
         Self {
             create_session: format!(
                 "INSERT INTO {p}sessions (session_id, subject, auth_time, expires_at, claims, generation, \
-                 current_hash, refresh_expires_at, previous_hash, rotated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9)"
+                 current_hash, refresh_expires_at, previous_hash, rotated_at, created_at, user_agent) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9, $10, $11)"
             ),
             rotate: format!(
                 "UPDATE {p}sessions SET generation = generation + 1, previous_hash = current_hash, \
@@ -187,11 +212,22 @@ impl Statements {
                  refresh_expires_at = CASE WHEN $5 < expires_at THEN $5 ELSE expires_at END, rotated_at = $6 \
                  WHERE session_id = $1 AND generation = $2 AND current_hash = $3 \
                  AND refresh_expires_at > $6 AND expires_at > $6 \
-                 RETURNING subject, auth_time, expires_at, claims, generation, refresh_expires_at"
+                 RETURNING subject, auth_time, expires_at, claims, generation, refresh_expires_at, \
+                 {DEVICE_COLUMNS}"
             ),
             read_session: format!(
                 "SELECT subject, auth_time, expires_at, claims, generation, current_hash, refresh_expires_at, \
-                 previous_hash, rotated_at FROM {p}sessions WHERE session_id = $1"
+                 previous_hash, {DEVICE_COLUMNS} FROM {p}sessions WHERE session_id = $1"
+            ),
+            list_first: format!(
+                "SELECT session_id, subject, auth_time, expires_at, claims, {DEVICE_COLUMNS} FROM {p}sessions \
+                 WHERE subject = $1 AND expires_at > $2 AND refresh_expires_at > $2 \
+                 ORDER BY expires_at, session_id LIMIT $3"
+            ),
+            list_after: format!(
+                "SELECT session_id, subject, auth_time, expires_at, claims, {DEVICE_COLUMNS} FROM {p}sessions \
+                 WHERE subject = $1 AND expires_at > $2 AND refresh_expires_at > $2 \
+                 AND (expires_at, session_id) > ($4, $5) ORDER BY expires_at, session_id LIMIT $3"
             ),
             delete_session: format!("DELETE FROM {p}sessions WHERE session_id = $1"),
             lock_sessions: (dialect == SqlDialect::Postgres).then(|| {

@@ -1,13 +1,16 @@
 //! `SqlStore`: sessions and revocations in PostgreSQL or SQLite — the store type and its guide (`store.rs`), its
 //! builder (`builder.rs`), sessions (`sessions.rs`) and revocations (`revocations.rs`), the schema and every
-//! statement in both dialects (`dialect.rs`), a revocation marker as its tables hold it (`marker.rs`), and the
+//! statement in both dialects (`dialect.rs`), a revocation marker as its tables hold it (`marker.rs`), upgrading a sessions table of an earlier version
+//! (`migration.rs`), and the
 //! revocation log each process's mirror follows (`feed.rs`, with the follower's position and gaps in
 //! `position.rs`).
 
 mod builder;
 mod dialect;
 mod feed;
+mod listing;
 mod marker;
+mod migration;
 mod position;
 mod revocations;
 mod sessions;

@@ -6,11 +6,12 @@ use sqlx::Row;
 use crate::store::presented::{judge_rotation, Presented, StoredTokens};
 use crate::store::sql::dialect::on_pool;
 use crate::store::sql::feed::sql_error;
+use crate::store::sql::listing::device_of;
 use crate::store::sql::marker::Marker;
 use crate::store::sql::store::SqlStore;
 use crate::store::{
-    NewSession, RefreshGrant, RefreshTokenState, RotateOutcome, RotateRequest, SessionRecord,
-    SessionStore, StoreError, StoreFuture,
+    ListSessions, NewSession, RefreshGrant, RefreshTokenState, RotateOutcome, RotateRequest,
+    SessionPage, SessionRecord, SessionStore, StoreError, StoreFuture,
 };
 
 /// A stored session, as `read_session` returns it.
@@ -41,7 +42,8 @@ impl SqlStore {
                         row.try_get::<i64, _>(1)?,
                         row.try_get::<i64, _>(2)?,
                         row.try_get::<String, _>(3)?,
-                    ),
+                    )
+                    .with_device(device_of(&row, 8)?),
                     tokens: StoredTokens {
                         current: RefreshGrant::new(
                             row.try_get::<i64, _>(4)? as u64,
@@ -81,6 +83,8 @@ impl SqlStore {
                 .bind(refresh.secret_hash.to_vec())
                 .bind(refresh.expires_at)
                 .bind(i64::MIN)
+                .bind(session.created_at)
+                .bind(session.user_agent.as_deref())
                 .execute(pool)
                 .await?;
             Ok::<_, sqlx::Error>(())
@@ -113,7 +117,8 @@ impl SqlStore {
                     row.try_get::<i64, _>(1)?,
                     row.try_get::<i64, _>(2)?,
                     row.try_get::<String, _>(3)?,
-                );
+                )
+                .with_device(device_of(&row, 6)?);
                 let successor = RefreshGrant::new(
                     row.try_get::<i64, _>(4)? as u64,
                     request.successor.secret_hash,
@@ -216,6 +221,21 @@ impl SessionStore for SqlStore {
             store
                 .revoke_refresh(session_id, generation, secret_hash, until)
                 .await
+        })
+    }
+
+    fn list_sessions(&self, request: ListSessions) -> StoreFuture<SessionPage> {
+        let store = self.clone();
+        self.boxed(async move { store.list_page(request).await })
+    }
+
+    fn find_session(&self, session_id: &str, now: i64) -> StoreFuture<Option<SessionRecord>> {
+        let (store, session_id) = (self.clone(), session_id.to_owned());
+        self.boxed(async move {
+            let stored = store.read_session(&session_id).await?;
+            Ok(stored
+                .filter(|s| s.record.expires_at > now && s.tokens.current.expires_at > now)
+                .map(|s| s.record))
         })
     }
 
