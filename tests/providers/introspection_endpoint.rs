@@ -267,3 +267,32 @@ async fn refresh_tokens_are_described_while_live_on_sqlite() {
         .unwrap();
     refresh_tokens_are_described_while_live(Arc::new(store)).await;
 }
+
+#[tokio::test]
+async fn refresh_tokens_are_described_while_live_on_a_redis_cluster() {
+    let Some(cluster) = common::redis_cluster::RedisCluster::start() else {
+        return; // said loudly; a failure under CI
+    };
+    let store = tower_jwt_auth::RedisStore::cluster(cluster.urls())
+        .prefix("introspect")
+        .build()
+        .await
+        .unwrap();
+    refresh_tokens_are_described_while_live(Arc::new(store)).await;
+}
+
+#[cfg(feature = "postgres")]
+#[tokio::test]
+async fn refresh_tokens_are_described_while_live_on_postgres() {
+    let Some(server) = common::postgres_server::PostgresServer::shared() else {
+        return; // said loudly; a failure under CI
+    };
+    let store = tower_jwt_auth::SqlStore::connect(&server.url())
+        .await
+        .unwrap()
+        .table_prefix("introspect_")
+        .build()
+        .await
+        .unwrap();
+    refresh_tokens_are_described_while_live(Arc::new(store)).await;
+}
