@@ -198,8 +198,8 @@ impl MemoryStore {
         self.write_revocations().revoke_session(session_id, until);
     }
 
-    /// Records an identity provider's revocation (touching no session), counting it as a write.
-    fn write_issuer_revocation(&self, revoke: impl FnOnce(&mut Revocations)) -> StoreFuture<()> {
+    /// Records a revocation marker (touching no session), counting it as a write.
+    fn record_marker(&self, revoke: impl FnOnce(&mut Revocations)) -> StoreFuture<()> {
         let now = self.inner.latest_now.load(Ordering::SeqCst);
         let mut sessions = self.lock_sessions();
         self.count_write(&mut sessions, now);
@@ -395,11 +395,7 @@ impl SessionStore for MemoryStore {
     }
 
     fn revoke_token(&self, jti: &str, until: i64) -> StoreFuture<()> {
-        let now = self.inner.latest_now.load(Ordering::SeqCst);
-        let mut sessions = self.lock_sessions();
-        self.count_write(&mut sessions, now);
-        self.write_revocations().revoke_token(jti, until);
-        Self::ready(Ok(()))
+        self.record_marker(|revocations| revocations.revoke_token(jti, until))
     }
 
     fn list_sessions(&self, request: ListSessions) -> StoreFuture<SessionPage> {
@@ -442,21 +438,16 @@ impl SessionStore for MemoryStore {
         now: i64,
     ) -> StoreFuture<Option<RefreshTokenState>> {
         let sessions = self.lock_sessions();
-        let state = sessions.sessions.get(session_id).and_then(|entry| {
-            let (record, tokens) = (&entry.record, &entry.tokens);
-            tokens
-                .is_live(generation, &secret_hash, now, record.expires_at)
-                .then(|| {
-                    let claims = record.claims.clone();
-                    let expires_at = tokens.current.expires_at;
-                    RefreshTokenState::new(&record.subject, record.auth_time, expires_at, claims)
-                })
+        let entry = sessions.sessions.get(session_id);
+        let state = entry.and_then(|e| {
+            e.tokens
+                .live_state(&e.record, generation, &secret_hash, now)
         });
         Self::ready(Ok(state))
     }
 
     fn revoke_issuer_session(&self, issuer: &str, session_id: &str, until: i64) -> StoreFuture<()> {
-        self.write_issuer_revocation(|r| r.revoke_issuer_session(issuer, session_id, until))
+        self.record_marker(|r| r.revoke_issuer_session(issuer, session_id, until))
     }
 
     fn revoke_issuer_subject(
@@ -466,6 +457,6 @@ impl SessionStore for MemoryStore {
         not_before: i64,
         until: i64,
     ) -> StoreFuture<()> {
-        self.write_issuer_revocation(|r| r.revoke_subject(issuer, subject, not_before, until))
+        self.record_marker(|r| r.revoke_subject(issuer, subject, not_before, until))
     }
 }

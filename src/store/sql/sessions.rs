@@ -268,17 +268,10 @@ impl SessionStore for SqlStore {
     ) -> StoreFuture<Option<RefreshTokenState>> {
         let (store, session_id) = (self.clone(), session_id.to_owned());
         self.boxed(async move {
-            let state = store.read_session(&session_id).await?.and_then(|stored| {
-                let StoredSession { record, tokens } = stored;
-                tokens
-                    .is_live(generation, &secret_hash, now, record.expires_at)
-                    .then(|| {
-                        let expires_at = tokens.current.expires_at;
-                        let (auth_time, claims) = (record.auth_time, record.claims);
-                        RefreshTokenState::new(record.subject, auth_time, expires_at, claims)
-                    })
-            });
-            Ok(state)
+            let stored = store.read_session(&session_id).await?;
+            Ok(stored.and_then(|StoredSession { record, tokens }| {
+                tokens.live_state(&record, generation, &secret_hash, now)
+            }))
         })
     }
 
