@@ -16,6 +16,8 @@ use crate::layer::pipeline::find_token::find_token;
 use crate::layer::pipeline::introspect::{self, Introspected};
 use crate::layer::pipeline::reissue::plan_reissue;
 use crate::layer::pipeline::revocation::check_revocation;
+#[cfg(feature = "introspection")]
+use crate::layer::pipeline::verify::recheck;
 use crate::layer::pipeline::verify::{verify_now, verify_without_wait};
 use crate::store::Lookup;
 use crate::token::cache::CachedToken;
@@ -76,12 +78,20 @@ where
         _ => (found.token, None),
     };
     let dpop_request = proof.is_some();
+    let mut checked = None;
+    let mut bind = |info: &TokenInfo| {
+        let target = target(method, client_uri, token);
+        checked = bound_proof(config.dpop.as_ref(), proof, info, &target, now)?;
+        Ok(())
+    };
     #[cfg(feature = "introspection")]
     if introspect::is_introspected(config, token) {
+        // A provider's answer meets the rules a cached verification meets, with the same binding.
         let outcome = match introspect::introspected(config, token, now) {
-            Ok(Introspected::Now(entry)) => {
-                admit_introspected(config, method, client_uri, token, proof, entry, now)
-            }
+            Ok(Introspected::Now(entry)) => match recheck(config, &entry, now, &mut bind) {
+                Ok(()) => decide(config, method, client_uri, token, entry, checked, now),
+                Err(error) => Err(error),
+            },
             Ok(Introspected::Later(answer)) => Ok(after_introspection(
                 Arc::clone(config),
                 token,
@@ -94,12 +104,6 @@ where
         };
         return with_dpop_scheme(outcome, dpop_request);
     }
-    let mut checked = None;
-    let mut bind = |info: &TokenInfo| {
-        let target = target(method, client_uri, token);
-        checked = bound_proof(config.dpop.as_ref(), proof, info, &target, now)?;
-        Ok(())
-    };
     let outcome = match verify_now(config, token, now, true, &mut bind) {
         Ok(verified) => decide(config, method, client_uri, token, verified, checked, now),
         Err(Unverified::Refused(error)) => Err(error),
@@ -152,31 +156,8 @@ where
     }))
 }
 
-/// Steps 3–5 for a token its provider vouched for (feature `introspection`): the time rules, the binding and the
-/// requirements a verified token meets in step 2, then as [`decide`].
-#[cfg(feature = "introspection")]
-fn admit_introspected<C, R>(
-    config: &AuthConfig<C, R>,
-    method: &Method,
-    uri: &Uri,
-    token: &str,
-    proof: Option<&str>,
-    entry: CachedToken<C>,
-    now: i64,
-) -> Result<Outcome<C>, AuthError>
-where
-    C: Send + Sync + 'static,
-{
-    config.verifier.check_times(&entry.info, now)?;
-    let target = target(method, uri, token);
-    let checked = bound_proof(config.dpop.as_ref(), proof, &entry.info, &target, now)?;
-    config
-        .requirements
-        .check(&entry.info, Some(&entry.claims))?;
-    decide(config, method, uri, token, entry, checked, now)
-}
-
-/// The decision once the provider has answered, as [`admit_introspected`].
+/// The decision once the provider has answered (feature `introspection`): the rules a cached verification
+/// meets, with the request's binding, then as [`admit`] would have.
 #[cfg(feature = "introspection")]
 fn after_introspection<C, R>(
     config: Arc<AuthConfig<C, R>>,
@@ -199,9 +180,14 @@ where
     Outcome::Pending(Box::pin(async move {
         let entry = answer.await?;
         let now = config.clock.now();
-        let outcome =
-            admit_introspected(&config, &method, &uri, &token, proof.as_deref(), entry, now)?;
-        resolve(outcome).await
+        let mut checked = None;
+        let mut bind = |info: &TokenInfo| {
+            let target = target(&method, &uri, &token);
+            checked = bound_proof(config.dpop.as_ref(), proof.as_deref(), info, &target, now)?;
+            Ok(())
+        };
+        recheck(&config, &entry, now, &mut bind)?;
+        resolve(decide(&config, &method, &uri, &token, entry, checked, now)?).await
     }))
 }
 
