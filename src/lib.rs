@@ -115,8 +115,9 @@
 //! | [`token`] | where the token is read from (bearer header, cookie, your own source), the registered claims |
 //! | [`keys`] | verification keys, issuer routing, remote JWK Sets (feature `jwks`) |
 //! | [`issuer`] | signing access tokens, signing keys, key rotation and retirement, the issuer's own JWK Set |
-//! | [`session`] | login, refresh-token rotation and reuse detection, logout, the refresh, revoke and introspection (RFC 7662) endpoints, OpenID Connect back-channel logout |
+//! | [`session`] | login, refresh-token rotation and reuse detection, logout, the refresh, revoke and introspection (RFC 7662) endpoints, OpenID Connect back-channel logout, a user's sessions ("your devices": listed and ended) |
 //! | `introspection` | (feature `introspection`) accepting opaque tokens through a provider's RFC 7662 introspection endpoint |
+//! | [`audit`] | audit events (logins, refreshes, reuse, logouts, revocations, sliding reissues, DPoP replays, back-channel logouts) to one hook, `tracing` and `metrics` |
 //! | [`store`] | where sessions and revocations are kept: the store contract and its types, what the layer checks per token, how long a revocation lasts, and the memory, Redis and SQL stores |
 //! | [`sliding`] | sliding sessions: which actions renew a token, when, and how the new token is delivered |
 //! | [`authorize`] | scopes and claims predicates, for the whole layer or per route |

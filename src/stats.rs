@@ -66,7 +66,8 @@ pub(crate) fn sliding_reissued() {
     counter!("jwt_auth_sliding_reissued_total").increment(1);
 }
 
-/// A session-store call ended (`operation`: `create_session`, `rotate`, `revoke_*`), with its latency.
+/// A session-store call ended (`operation`: `create_session`, `rotate`, `revoke_*`, `list_sessions`,
+/// `find_session`, `refresh_token_state`), with its latency.
 #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
 pub(crate) fn store_call(operation: &'static str, elapsed: Duration, ok: bool) {
     #[cfg(feature = "metrics")]

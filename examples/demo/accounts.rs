@@ -14,8 +14,10 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tokio::sync::Semaphore;
+use tower_jwt_auth::audit::AuditEventKind;
 use tower_jwt_auth::dpop::DpopPolicy;
 use tower_jwt_auth::session::LoginOptions;
+use tower_jwt_auth::AuthError;
 
 use crate::app::AppState;
 use crate::handlers::error_response;
@@ -104,6 +106,30 @@ pub(crate) async fn check_password(
     .map_err(|_| error_response(StatusCode::INTERNAL_SERVER_ERROR, "server_error"))
 }
 
+/// The answer to a login whose proof was refused; a replay is reported first (audit event `dpop_replay`, with
+/// the user once the password checked out).
+fn refused_proof(
+    state: &AppState,
+    refused: &AuthError,
+    user: Option<&str>,
+    headers: &HeaderMap,
+) -> Response {
+    if refused.is_dpop_replay() {
+        let event = state.sessions.audit_event(AuditEventKind::DpopReplay);
+        state
+            .sessions
+            .report(event.subject(user).user_agent(user_agent(headers)));
+    }
+    state.dpop.token_endpoint_refusal(refused).into_response()
+}
+
+/// The request's `User-Agent`, when readable.
+fn user_agent(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+}
+
 pub(crate) async fn login(
     State(state): State<AppState>,
     OriginalUri(uri): OriginalUri,
@@ -117,7 +143,7 @@ pub(crate) async fn login(
         _ => match state.dpop.verify(&Method::POST, &uri, &headers, None) {
             Ok(proof) => proof,
             // 400 invalid_dpop_proof (a known replay too) or 400 use_dpop_nonce.
-            Err(refused) => return state.dpop.token_endpoint_refusal(&refused).into_response(),
+            Err(refused) => return refused_proof(&state, &refused, None, &headers),
         },
     };
     if proof.is_none() && state.policy == DpopPolicy::Required {
@@ -145,7 +171,7 @@ pub(crate) async fn login(
     let proof = match proof {
         Some(proof) => match state.dpop.record(proof).await {
             Ok(proof) => Some(proof),
-            Err(refused) => return state.dpop.token_endpoint_refusal(&refused).into_response(),
+            Err(refused) => return refused_proof(&state, &refused, Some(name), &headers),
         },
         None => None,
     };

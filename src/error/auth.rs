@@ -53,8 +53,9 @@ impl AuthError {
         self
     }
 
-    /// Whether it refuses a DPoP proof that was used before.
-    pub(crate) fn is_replay(&self) -> bool {
+    /// Whether it refuses a DPoP proof that was used before (a replay, which a login handler checking proofs
+    /// itself may report as the audit event `dpop_replay` with [`Sessions::report`](crate::Sessions::report)).
+    pub fn is_dpop_replay(&self) -> bool {
         self.replayed
     }
 

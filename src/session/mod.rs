@@ -47,6 +47,14 @@
 //! ([`RefreshGrant::secret_hash`](crate::store::RefreshGrant::secret_hash)). The stores themselves, and the
 //! contract they keep, are in [`store`](crate::store).
 //!
+//! # Your devices
+//!
+//! [`Sessions::sessions_of`] lists the live sessions of the user of a verified token, a bounded page at a time
+//! ([`DeviceList`], [`DeviceSession`]: start, last refresh, end, the user agent recorded at login with
+//! [`LoginOptions::user_agent`], and whether it is the caller's own); [`Sessions::end_session_of`] ends one of
+//! them by id, and only one of the caller's own; that is reported as the [audit event](crate::audit)
+//! `session_ended`.
+//!
 //! # Endpoints
 //!
 //! [`RefreshEndpoint`] (RFC 6749 §6) and [`RevokeEndpoint`] (RFC 7009) are tower services over [`Sessions`], for

@@ -51,7 +51,7 @@ fn refused(
     token: &str,
     headers: &HeaderMap,
 ) -> Response<Full<Bytes>> {
-    if error.is_replay() {
+    if error.is_dpop_replay() {
         let session = sessions.refresh_session_of(token);
         sessions.auditor().emit(
             sessions

@@ -84,9 +84,17 @@ impl Sessions {
         &self.inner.audit
     }
 
-    /// An audit event of `kind` now, of these sessions' issuer.
-    pub(crate) fn audit_event(&self, kind: AuditEventKind) -> AuditEvent {
+    /// An audit event of `kind` now (by the sessions' clock), of these sessions' issuer: fill in the rest and
+    /// [`report`](Self::report) it.
+    pub fn audit_event(&self, kind: AuditEventKind) -> AuditEvent {
         AuditEvent::new(kind, self.inner.clock.now()).issuer(Some(self.inner.issuer.issuer_name()))
+    }
+
+    /// Reports `event` as the sessions report their own ([`SessionsBuilder::audit`](super::SessionsBuilder::audit),
+    /// `tracing`, `metrics`): for what the application decides itself, such as a DPoP proof replay its login
+    /// handler refused ([`AuthError::is_dpop_replay`](crate::AuthError::is_dpop_replay)).
+    pub fn report(&self, event: AuditEvent) {
+        self.inner.audit.emit(event);
     }
 
     /// Until when a revocation made now must be kept, for tokens that expire at `covered_until` at the latest

@@ -96,17 +96,6 @@ impl SessionRecord {
         self
     }
 
-    /// The same record with what a device list shows, as a store reads it back: the last rotation (before any:
-    /// earlier than the start), the start, the user agent recorded at login.
-    pub(crate) fn with_device(
-        self,
-        (rotated_at, created_at, user_agent): (i64, i64, Option<String>),
-    ) -> Self {
-        self.with_created_at(created_at)
-            .with_last_refresh_at(rotated_at)
-            .with_user_agent(user_agent)
-    }
-
     /// The same record, with the user agent recorded at login.
     pub fn with_user_agent(mut self, user_agent: Option<String>) -> Self {
         self.user_agent = user_agent.filter(|ua| !ua.is_empty());
@@ -239,7 +228,8 @@ pub enum RotateOutcome {
 /// use std::sync::atomic::{AtomicU64, Ordering};
 /// use std::sync::Arc;
 /// use tower_jwt_auth::store::{
-///     Lookup, NewSession, RevocationCheck, RotateOutcome, RotateRequest, StoreFuture,
+///     ListSessions, Lookup, NewSession, RevocationCheck, RotateOutcome, RotateRequest, SessionPage,
+///     SessionRecord, StoreFuture,
 /// };
 /// use tower_jwt_auth::{MemoryStore, SessionStore, TokenInfo};
 ///
@@ -281,6 +271,13 @@ pub enum RotateOutcome {
 ///     }
 ///     fn revoke_subject(&self, issuer: &str, subject: &str, not_before: i64, until: i64) -> StoreFuture<()> {
 ///         self.inner.revoke_subject(issuer, subject, not_before, until)
+///     }
+///     // The device list ("your devices"): a bounded page of a subject's live sessions, and one session by id.
+///     fn list_sessions(&self, request: ListSessions) -> StoreFuture<SessionPage> {
+///         self.inner.list_sessions(request)
+///     }
+///     fn find_session(&self, session_id: &str, now: i64) -> StoreFuture<Option<SessionRecord>> {
+///         self.inner.find_session(session_id, now)
 ///     }
 ///     // Process-local like the memory store it wraps (a store shared with other processes keeps the default,
 ///     // `true`, and its sessions need a stable successor key).

@@ -92,6 +92,10 @@ pub async fn the_device_list_pages_through_live_sessions_only(store: StoreUnderT
     h.clock.advance(10);
     alice.push(login(&h, "alice", "laptop").await);
     alice.push(login(&h, "alice", "tablet").await);
+    assert!(
+        list_all(&h, "nobody", 2).await.is_empty(),
+        "a subject without sessions: an empty page"
+    );
     let all = list_all(&h, "alice", 2).await;
     let expected: BTreeSet<String> = alice.iter().map(sid).collect();
     assert_eq!(

@@ -54,6 +54,16 @@ async fn replay_a_proof(demo: &Demo) -> Vec<String> {
     )
     .await;
     let access = text(&pair, "access_token").to_owned();
+    // The login proof again: refused by the login handler (before the password), which reports it.
+    let replayed = call_with(
+        demo,
+        "POST",
+        "/login",
+        &[("dpop", &login_proof), ("user-agent", AGENT)],
+        Some(&body),
+    )
+    .await;
+    assert_eq!(replayed.0, StatusCode::BAD_REQUEST);
     let proof = key.proof("GET", &url("/me"), Some(&access));
     let authorization = format!("DPoP {access}");
     let headers = [
@@ -142,9 +152,9 @@ async fn every_audit_event_is_one_json_line_without_tokens() {
     }
     secrets.push(renewed);
 
-    // Seven logins, and one event for each other step.
-    let lines = read_lines(&path, 15).await;
-    assert_eq!(lines.len(), 15, "{lines:#?}");
+    // Seven logins, two replays (at the login handler and at the layer), one event for each other step.
+    let lines = read_lines(&path, 16).await;
+    assert_eq!(lines.len(), 16, "{lines:#?}");
     let events: Vec<Value> = lines
         .iter()
         .map(|l| serde_json::from_str(l).unwrap())

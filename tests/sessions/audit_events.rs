@@ -292,6 +292,14 @@ async fn user_agents_are_cut_and_the_channel_drops_rather_than_blocks() {
     assert_eq!(received.len(), 2);
     let user_agent = received[0].user_agent.as_deref().unwrap();
     assert_eq!(user_agent, "é".repeat(MAX_USER_AGENT_LEN / 2));
+    // Control characters (a header can't carry them, a caller might) become spaces.
+    let options = LoginOptions::new().user_agent("evil\r\nX-Injected: 1");
+    sessions
+        .login_with_options("alice", &json!({}), options)
+        .await
+        .unwrap();
+    let event = events.try_recv().unwrap();
+    assert_eq!(event.user_agent.as_deref(), Some("evil  X-Injected: 1"));
     let names: Vec<&str> = AuditEventKind::ALL
         .iter()
         .map(|kind| kind.as_str())

@@ -22,7 +22,7 @@ impl LayerDpop {
     /// `error` as it is; a refused replay of a proof sent with the verified token `info` is reported first
     /// (audit event `dpop_replay`).
     pub(crate) fn report(&self, error: AuthError, info: &TokenInfo, now: i64) -> AuthError {
-        if error.is_replay() {
+        if error.is_dpop_replay() {
             self.audit.emit(
                 AuditEvent::new(AuditEventKind::DpopReplay, now)
                     .issuer(info.issuer())

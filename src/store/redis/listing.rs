@@ -64,6 +64,10 @@ impl RedisStore {
     /// sessions live in slots of their own, one call per session.
     async fn session_fields(&self, ids: &[&str]) -> Result<Vec<Vec<Option<String>>>, StoreError> {
         let keys: Vec<String> = ids.iter().map(|id| self.layout.session(id)).collect();
+        // An empty pipeline is a client error, and there is nothing to read.
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
         if !self.cluster {
             let mut pipe = redis::pipe();
             for key in &keys {

@@ -7,22 +7,22 @@ use crate::store::sql::feed::sql_error;
 use crate::store::sql::store::SqlStore;
 use crate::store::{ListSessions, SessionCursor, SessionPage, SessionRecord, StoreError};
 
-/// What the device list reads beside a record, from column `first` on (the statements' `DEVICE_COLUMNS`): the
-/// last rotation, the start, the user agent.
-pub(super) fn device_of<R: Row>(
+/// `record` with what the device list reads beside it, from column `first` on (the statements'
+/// `DEVICE_COLUMNS`): the last rotation (before any: earlier than the start), the start, the user agent.
+pub(super) fn with_device<R: Row>(
+    record: SessionRecord,
     row: &R,
     first: usize,
-) -> Result<(i64, i64, Option<String>), sqlx::Error>
+) -> Result<SessionRecord, sqlx::Error>
 where
     usize: sqlx::ColumnIndex<R>,
     i64: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
     Option<String>: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
 {
-    Ok((
-        row.try_get::<i64, _>(first)?,
-        row.try_get::<i64, _>(first + 1)?,
-        row.try_get::<Option<String>, _>(first + 2)?,
-    ))
+    Ok(record
+        .with_created_at(row.try_get::<i64, _>(first + 1)?)
+        .with_last_refresh_at(row.try_get::<i64, _>(first)?)
+        .with_user_agent(row.try_get::<Option<String>, _>(first + 2)?))
 }
 
 impl SqlStore {
@@ -46,16 +46,14 @@ impl SqlStore {
             let rows = query.fetch_all(pool).await?;
             rows.iter()
                 .map(|row| {
-                    Ok::<_, sqlx::Error>(
-                        SessionRecord::new(
-                            row.try_get::<String, _>(0)?,
-                            row.try_get::<String, _>(1)?,
-                            row.try_get::<i64, _>(2)?,
-                            row.try_get::<i64, _>(3)?,
-                            row.try_get::<String, _>(4)?,
-                        )
-                        .with_device(device_of(row, 5)?),
-                    )
+                    let record = SessionRecord::new(
+                        row.try_get::<String, _>(0)?,
+                        row.try_get::<String, _>(1)?,
+                        row.try_get::<i64, _>(2)?,
+                        row.try_get::<i64, _>(3)?,
+                        row.try_get::<String, _>(4)?,
+                    );
+                    with_device(record, row, 5)
                 })
                 .collect::<Result<Vec<_>, _>>()
         })

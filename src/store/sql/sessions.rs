@@ -6,7 +6,7 @@ use sqlx::Row;
 use crate::store::presented::{judge_rotation, Presented, StoredTokens};
 use crate::store::sql::dialect::on_pool;
 use crate::store::sql::feed::sql_error;
-use crate::store::sql::listing::device_of;
+use crate::store::sql::listing::with_device;
 use crate::store::sql::marker::Marker;
 use crate::store::sql::store::SqlStore;
 use crate::store::{
@@ -35,15 +35,15 @@ impl SqlStore {
                 .fetch_optional(pool)
                 .await?;
             row.map(|row| {
+                let record = SessionRecord::new(
+                    session_id,
+                    row.try_get::<String, _>(0)?,
+                    row.try_get::<i64, _>(1)?,
+                    row.try_get::<i64, _>(2)?,
+                    row.try_get::<String, _>(3)?,
+                );
                 Ok::<_, sqlx::Error>(StoredSession {
-                    record: SessionRecord::new(
-                        session_id,
-                        row.try_get::<String, _>(0)?,
-                        row.try_get::<i64, _>(1)?,
-                        row.try_get::<i64, _>(2)?,
-                        row.try_get::<String, _>(3)?,
-                    )
-                    .with_device(device_of(&row, 8)?),
+                    record: with_device(record, &row, 8)?,
                     tokens: StoredTokens {
                         current: RefreshGrant::new(
                             row.try_get::<i64, _>(4)? as u64,
@@ -117,8 +117,8 @@ impl SqlStore {
                     row.try_get::<i64, _>(1)?,
                     row.try_get::<i64, _>(2)?,
                     row.try_get::<String, _>(3)?,
-                )
-                .with_device(device_of(&row, 6)?);
+                );
+                let session = with_device(session, &row, 6)?;
                 let successor = RefreshGrant::new(
                     row.try_get::<i64, _>(4)? as u64,
                     request.successor.secret_hash,

@@ -55,6 +55,12 @@ use crate::store::{Lookup, StoreError, StoreFuture};
 /// [`SqlStore::schema`]): `<prefix>sessions`, `<prefix>revocations`, `<prefix>revocation_log`, and
 /// `<prefix>dpop_proofs` (the DPoP proofs used, when the store is the [`ReplayCache`](crate::dpop::ReplayCache)
 /// of [`Dpop`](crate::dpop::Dpop) rules), with the prefix `jwt_auth_` unless configured.
+///
+/// **Upgrading** a database of a version before the device list: `<prefix>sessions` gained two nullable columns,
+/// `created_at` and `user_agent`, and an index `<prefix>sessions_page`. `build` adds what is missing inside its
+/// schema transaction (one creator at a time on PostgreSQL); with `without_schema`, run
+/// [`SqlStore::schema_upgrade`] in your migrations first — `build` checks for the columns and refuses, saying so,
+/// when they are missing. Rows written before the upgrade list their `auth_time` as their start and no user agent.
 #[derive(Clone)]
 pub struct SqlStore {
     pub(super) inner: Arc<Inner>,
