@@ -135,8 +135,9 @@
 //! | [`token`] | where the token is read from (bearer header, cookie, your own source), the registered claims |
 //! | [`keys`] | verification keys, issuer routing, remote JWK Sets (feature `jwks`) |
 //! | [`issuer`] | signing access tokens, signing keys, key rotation and retirement, the issuer's own JWK Set |
-//! | [`session`] | login, refresh-token rotation and reuse detection, logout, the refresh and revoke endpoints, a user's sessions ("your devices": listed and ended) |
-//! | [`audit`] | audit events (logins, refreshes, reuse, logouts, revocations, sliding reissues, DPoP replays) to one hook, `tracing` and `metrics` |
+//! | [`session`] | login, refresh-token rotation and reuse detection, logout, the refresh, revoke and introspection (RFC 7662) endpoints, OpenID Connect back-channel logout, a user's sessions ("your devices": listed and ended) |
+//! | `introspection` | (feature `introspection`) accepting opaque tokens through a provider's RFC 7662 introspection endpoint |
+//! | [`audit`] | audit events (logins, refreshes, reuse, logouts, revocations, sliding reissues, DPoP replays, back-channel logouts) to one hook, `tracing` and `metrics` |
 //! | [`store`] | where sessions and revocations are kept: the store contract and its types, what the layer checks per token, how long a revocation lasts, and the memory, Redis and SQL stores |
 //! | [`sliding`] | sliding sessions: which actions renew a token, when, and how the new token is delivered |
 //! | [`authorize`] | scopes and claims predicates, for the whole layer or per route |
@@ -159,6 +160,7 @@
 //! | `redis` | no | `RedisStore`: sessions and revocations shared by many processes |
 //! | `postgres`, `sqlite` | no | `SqlStore`: sessions and revocations in PostgreSQL or SQLite, surviving restarts |
 //! | `jwks` | no | remote keys: JWK Set URLs, OpenID Connect discovery, key cache |
+//! | `introspection` | no | `introspection`: tokens accepted through a provider's RFC 7662 endpoint, with a bounded single-flight cache (implies `jwks`) |
 //! | `tracing` | no | a `jwt_auth` span per request (`sub` or `reason`), one debug event per rejection with its kind, failing claim's name and, for claims that do not fit the claims type, serde's message (never the token); an error event for a per-route layer placed outside the auth layer and for a claims-type mismatch; a warning, once per layer, when it refuses a CORS preflight |
 //! | `metrics` | no | counters and histograms through the `metrics` facade (see [Metrics](#metrics)) |
 //! | `tonic` | no | `NamedService` for the layers' services, `AuthError` into `tonic::Status` (see [`grpc`]) |
@@ -183,7 +185,10 @@
 //! | `jwt_auth_sliding_reissued_total` | counter | — | tokens reissued on sliding actions |
 //! | `jwt_auth_store_call_seconds` | histogram | `operation` | session-store calls made by `Sessions` |
 //! | `jwt_auth_store_errors_total` | counter | `operation` | session-store calls that failed |
-//! | `jwt_auth_audit_events_total` | counter | `event` (`login`, `refresh`, `reuse_detected`, `logout`, `logout_all`, `revoke`, `session_ended`, `sliding_reissue`, `dpop_replay`) | audit events (see [`audit`]) |
+//! | `jwt_auth_introspection_total` | counter | `outcome` (`hit`, `call`, `failure`) | tokens looked up through a remote introspection endpoint: answered by the cache, by a call, or by none (503) |
+//! | `jwt_auth_introspection_served_total` | counter | `outcome` (`active`, `inactive`, `unauthorized`) | answers of the crate's own introspection endpoint |
+//! | `jwt_auth_backchannel_logout_total` | counter | `outcome` (`revoked`, `refused`, `unavailable`) | back-channel logouts: done, refused (invalid or replayed), or not done (a store failed) |
+//! | `jwt_auth_audit_events_total` | counter | `event` (`login`, `refresh`, `reuse_detected`, `logout`, `logout_all`, `revoke`, `session_ended`, `sliding_reissue`, `dpop_replay`, `backchannel_logout`) | audit events (see [`audit`]) |
 //! | `jwt_auth_refresh_reuse_detected_total` | counter | — | refresh-token reuse detected (each revoked its session) |
 //! | `jwt_auth_audit_dropped_total` | counter | — | audit events an `AuditChannel` dropped (queue full) |
 
@@ -209,6 +214,9 @@ mod crypto;
 pub mod dpop;
 pub mod error;
 pub mod grpc;
+#[cfg(feature = "introspection")]
+#[cfg_attr(docsrs, doc(cfg(feature = "introspection")))]
+pub mod introspection;
 pub mod issuer;
 mod jose;
 pub mod keys;

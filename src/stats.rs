@@ -67,7 +67,7 @@ pub(crate) fn sliding_reissued() {
 }
 
 /// A session-store call ended (`operation`: `create_session`, `rotate`, `revoke_*`, `list_sessions`,
-/// `find_session`), with its latency.
+/// `find_session`, `refresh_token_state`), with its latency.
 #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
 pub(crate) fn store_call(operation: &'static str, elapsed: Duration, ok: bool) {
     #[cfg(feature = "metrics")]
@@ -79,6 +79,29 @@ pub(crate) fn store_call(operation: &'static str, elapsed: Duration, ok: bool) {
         }
     }
     let _ = (operation, elapsed, ok);
+}
+
+/// A back-channel logout ended: `revoked`, `refused` (invalid or replayed) or `unavailable` (a store failed).
+pub(crate) fn backchannel_logout(outcome: &'static str) {
+    #[cfg(feature = "metrics")]
+    counter!("jwt_auth_backchannel_logout_total", "outcome" => outcome).increment(1);
+    let _ = outcome;
+}
+
+/// A token was looked up through a remote introspection endpoint: `hit` (answered by the cache), `call` (an
+/// answer came back), `failure` (no usable answer: unreachable, timed out, malformed).
+#[cfg_attr(not(feature = "introspection"), allow(dead_code))]
+pub(crate) fn introspection(outcome: &'static str) {
+    #[cfg(feature = "metrics")]
+    counter!("jwt_auth_introspection_total", "outcome" => outcome).increment(1);
+    let _ = outcome;
+}
+
+/// The introspection endpoint answered: `active`, `inactive` or `unauthorized` (client authentication failed).
+pub(crate) fn introspection_served(outcome: &'static str) {
+    #[cfg(feature = "metrics")]
+    counter!("jwt_auth_introspection_served_total", "outcome" => outcome).increment(1);
+    let _ = outcome;
 }
 
 /// An audit event was reported (`event`: its kind's name).

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use axum::http::{header, Method};
+use axum::http::{header, Method, StatusCode};
 use axum::routing::{delete, get, post};
 use axum::Router;
 use serde_json::Value;
@@ -16,9 +16,11 @@ use tower_jwt_auth::{
 
 use crate::accounts::login;
 use crate::audit_log::audit_log;
+use crate::backchannel::provider;
 use crate::browser::browser_login;
 use crate::devices::{end_session, list_sessions};
 use crate::handlers::*;
+use crate::introspection::{introspect_endpoint, remote_introspection};
 use crate::payments::{payments_route, MFA, PASSWORD_ONLY};
 use crate::read_body::read_body_first;
 use crate::settings::*;
@@ -79,7 +81,8 @@ pub(crate) async fn app(public_url: &str) -> Result<Router, BoxError> {
     };
     let issuer = issuer(signing)?;
     check_public_key(alg, &issuer, &issuer_name)?;
-    let (store, replay) = store().await?;
+    let stores = store().await?;
+    let (store, replay) = stores.clone();
     let policy = dpop_policy()?;
     // DPoP proofs name PUBLIC_URL + path; with a shared store, used proofs are shared too.
     let mut dpop = Dpop::builder().public_url(public_url);
@@ -106,11 +109,13 @@ pub(crate) async fn app(public_url: &str) -> Result<Router, BoxError> {
     if std::env::var("TOKEN_CACHE").as_deref() == Ok("0") {
         auth = auth.disable_token_cache();
     }
-    if let Ok(url) = std::env::var("JWKS_URL") {
-        // Tokens signed by the keys of this JWK Set are accepted too (same issuer and audience rules).
-        eprintln!("also trusting the keys of {url}");
-        // https, or http on a loopback host (a local identity provider); any other http URL is refused.
-        auth = auth.jwks(tower_jwt_auth::keys::Jwks::url(&url)?.allow_http());
+    // Tokens signed by the keys of JWKS_URL are accepted too (for JWKS_ISSUER; same audience rules).
+    let provider = provider(&issuer_name);
+    if let Some(provider) = &provider {
+        auth = provider.trust(auth)?;
+    }
+    if let Some(introspection) = remote_introspection()? {
+        auth = auth.introspection(introspection);
     }
     // One call wires the layer to the sessions (issuer, its keys and their rotations, audience, revocation
     // store, clock); the sliding policy names only its actions.
@@ -148,6 +153,10 @@ pub(crate) async fn app(public_url: &str) -> Result<Router, BoxError> {
         .route("/ws", get(websocket))
         .route_service("/browser/logout", browser.logout_endpoint())
         .layer(auth.clone());
+    let logout = match &provider {
+        Some(provider) => provider.backchannel_logout(&auth, &audience, &sessions, &stores)?,
+        None => None,
+    };
     let state = AppState {
         sessions: sessions.clone(),
         dpop: dpop.clone(),
@@ -155,7 +164,20 @@ pub(crate) async fn app(public_url: &str) -> Result<Router, BoxError> {
         browser: browser.clone(),
         certificates: certificates.clone(),
     };
-    Ok(Router::new()
+    let mut router = Router::new();
+    match (logout, &provider) {
+        (Some(logout), _) => router = router.route_service("/backchannel-logout", logout),
+        // JWKS_URL's keys sign the demo's own issuer: no logout token ends the demo's sessions on another
+        // party's word, so every one is invalid here.
+        (None, Some(_)) => {
+            router = router.route(
+                "/backchannel-logout",
+                post(|| async { error_response(StatusCode::BAD_REQUEST, "invalid_request") }),
+            )
+        }
+        (None, None) => {}
+    }
+    Ok(router
         .route("/healthz", get(|| async { "ok" }))
         // The crate's counters in the Prometheus text format, unauthenticated like /healthz (keep it on an
         // internal network in production).
@@ -185,8 +207,9 @@ pub(crate) async fn app(public_url: &str) -> Result<Router, BoxError> {
         })
         .route_service(
             "/revoke",
-            RevokeEndpoint::new(sessions).with_access_tokens(auth),
+            RevokeEndpoint::new(sessions.clone()).with_access_tokens(auth.clone()),
         )
+        .route_service("/introspect", introspect_endpoint(&sessions, auth.clone())?)
         .merge(protected)
         .with_state(state)
         .layer(axum::middleware::from_fn(read_body_first)))

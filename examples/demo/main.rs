@@ -10,9 +10,11 @@
 mod accounts;
 mod app;
 mod audit_log;
+mod backchannel;
 mod browser;
 mod devices;
 mod handlers;
+mod introspection;
 mod payments;
 mod read_body;
 mod settings;

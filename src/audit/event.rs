@@ -30,11 +30,15 @@ pub enum AuditEventKind {
     SlidingReissue,
     /// A DPoP proof was presented a second time and refused (by the layer or the refresh endpoint).
     DpopReplay,
+    /// An identity provider's back-channel logout ended its session here
+    /// ([`BackchannelLogout`](crate::session::BackchannelLogout)): the event names the provider (`issuer`), its
+    /// `sid` and/or `sub`.
+    BackchannelLogout,
 }
 
 impl AuditEventKind {
     /// Every kind, in the order above.
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
         Self::Login,
         Self::Refresh,
         Self::ReuseDetected,
@@ -44,10 +48,12 @@ impl AuditEventKind {
         Self::SessionEnded,
         Self::SlidingReissue,
         Self::DpopReplay,
+        Self::BackchannelLogout,
     ];
 
     /// The kind's name: `login`, `refresh`, `reuse_detected`, `logout`, `logout_all`, `revoke`,
-    /// `session_ended`, `sliding_reissue`, `dpop_replay` (the `event` field of its JSON, tracing and metrics).
+    /// `session_ended`, `sliding_reissue`, `dpop_replay`, `backchannel_logout` (the `event` field of its JSON,
+    /// tracing and metrics).
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Login => "login",
@@ -59,6 +65,7 @@ impl AuditEventKind {
             Self::SessionEnded => "session_ended",
             Self::SlidingReissue => "sliding_reissue",
             Self::DpopReplay => "dpop_replay",
+            Self::BackchannelLogout => "backchannel_logout",
         }
     }
 }

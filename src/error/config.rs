@@ -146,6 +146,9 @@ pub enum ConfigError {
     InsecureKeyUrl(String),
     /// A mandatory setting was not given (for example the issuer's audience): which one, and how to give it.
     Missing(&'static str),
+    /// An identity provider's setting (back-channel logout, introspection) names the layer's own session issuer,
+    /// whose sessions end through [`Sessions`](crate::Sessions), never by another party's word.
+    ProviderIsOwnIssuer(String),
 }
 
 impl ConfigError {
@@ -283,6 +286,11 @@ impl fmt::Display for ConfigError {
                 write!(f, "{setting}: invalid duration; it must be {expected}")
             }
             Self::Missing(what) => write!(f, "missing setting: {what}"),
+            Self::ProviderIsOwnIssuer(issuer) => write!(
+                f,
+                "{issuer:?} is this layer's own session issuer, not an identity provider: its sessions end through \
+                 Sessions (logout, revoke); name the provider's issuer"
+            ),
             Self::InsecureCookie => {
                 f.write_str("token cookies must be Secure and have a SameSite policy (RFC 6750 section 5.3)")
             }

@@ -39,6 +39,14 @@ impl<'t> CompactJws<'t> {
     }
 }
 
+/// Three segments whose first decodes to a JSON object: the shape of a JWS, not yet verified.
+pub(crate) fn looks_like_jwt(token: &str) -> bool {
+    CompactJws::split(token)
+        .ok()
+        .and_then(|jws| decode_segment(jws.header).ok())
+        .is_some_and(|header| header.first() == Some(&b'{'))
+}
+
 /// Strict base64url: no padding, no whitespace, no non-canonical trailing bits (one byte form per token).
 pub(crate) fn decode_segment(segment: &str) -> Result<Vec<u8>, AuthErrorKind> {
     URL_SAFE_NO_PAD

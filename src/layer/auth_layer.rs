@@ -133,6 +133,14 @@ impl<C, R> JwtAuthLayer<C, R> {
         self.config.cache.as_ref().map_or(0, |c| c.len())
     }
 
+    /// How many remote introspection answers the layer's cache holds (feature `introspection`; 0 without an
+    /// [introspection endpoint](crate::JwtAuthBuilder::introspection)); at most its
+    /// [`cache_capacity`](crate::introspection::Introspection::cache_capacity).
+    #[cfg(feature = "introspection")]
+    pub fn cached_introspections(&self) -> usize {
+        self.config.introspection.as_ref().map_or(0, |i| i.cached())
+    }
+
     /// The cache's current weight, in the approximate bytes bounded by
     /// [`token_cache_size`](crate::JwtAuthBuilder::token_cache_size).
     pub fn token_cache_weight(&self) -> u64 {

@@ -13,6 +13,7 @@
 //! (responses, challenges, responders), `extract.rs` (axum extractors).
 
 pub(crate) mod auth_layer;
+mod backchannel;
 pub(crate) mod builder;
 #[cfg(feature = "axum")]
 pub(crate) mod extract;

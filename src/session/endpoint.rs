@@ -32,8 +32,8 @@ use crate::TokenInfo;
 /// Largest request body the endpoints read.
 const MAX_BODY: usize = 8 * 1024;
 
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
-type EndpointFuture =
+pub(super) type BoxError = Box<dyn std::error::Error + Send + Sync>;
+pub(super) type EndpointFuture =
     Pin<Box<dyn Future<Output = Result<Response<Full<Bytes>>, Infallible>> + Send>>;
 
 /// `POST` endpoint that rotates a refresh token and answers with a new pair.
@@ -180,7 +180,7 @@ fn json_object<T: DeserializeOwned>(body: &[u8]) -> Result<T, Refusal> {
     serde_json::from_value(serde_json::Value::Object(object)).map_err(|_| Refusal::INVALID_REQUEST)
 }
 
-enum BodyKind {
+pub(super) enum BodyKind {
     Json,
     Form,
 }
@@ -198,7 +198,7 @@ fn body_kind(content_type: Option<&HeaderValue>) -> Option<BodyKind> {
 }
 
 /// The single value of form field `name`; a repeated field is malformed (RFC 6749 §3.2).
-fn form_field(body: &[u8], name: &str) -> Result<Option<String>, ()> {
+pub(super) fn form_field(body: &[u8], name: &str) -> Result<Option<String>, ()> {
     let mut found = None;
     for (key, value) in form_urlencoded::parse(body) {
         if key == name {
@@ -212,12 +212,12 @@ fn form_field(body: &[u8], name: &str) -> Result<Option<String>, ()> {
 }
 
 /// An OAuth error to answer with: status and `error` code.
-struct Refusal(StatusCode, &'static str);
+pub(super) struct Refusal(pub(super) StatusCode, pub(super) &'static str);
 
 impl Refusal {
-    const INVALID_REQUEST: Self = Self(StatusCode::BAD_REQUEST, "invalid_request");
+    pub(super) const INVALID_REQUEST: Self = Self(StatusCode::BAD_REQUEST, "invalid_request");
 
-    fn into_response(self) -> Response<Full<Bytes>> {
+    pub(super) fn into_response(self) -> Response<Full<Bytes>> {
         let mut response = oauth_error(self.0, self.1);
         if self.0 == StatusCode::METHOD_NOT_ALLOWED {
             response
@@ -289,7 +289,7 @@ fn revoked_token_of(kind: BodyKind, body: &[u8]) -> Result<RevokeRequest, Refusa
 }
 
 /// What a POST body carries, or the response refusing it.
-async fn token_from<B, T>(
+pub(super) async fn token_from<B, T>(
     request: Request<B>,
     parse: fn(BodyKind, &[u8]) -> Result<T, Refusal>,
 ) -> Result<T, Response<Full<Bytes>>>
@@ -340,15 +340,6 @@ fn revoked() -> Response<Full<Bytes>> {
     response
 }
 
-/// Three segments whose first decodes to a JSON object: the shape of a JWS, not yet verified.
-fn looks_like_jwt(token: &str) -> bool {
-    use crate::jose::jws::{decode_segment, CompactJws};
-    CompactJws::split(token)
-        .ok()
-        .and_then(|jws| decode_segment(jws.header).ok())
-        .is_some_and(|header| header.first() == Some(&b'{'))
-}
-
 fn unsupported_token_type() -> Response<Full<Bytes>> {
     oauth_error(StatusCode::BAD_REQUEST, "unsupported_token_type")
 }
@@ -367,7 +358,7 @@ async fn revoke(
             Err(error) => session_error(error),
         };
     }
-    let looks_like_jwt = looks_like_jwt(&token);
+    let looks_like_jwt = crate::jose::jws::looks_like_jwt(&token);
     let Some(verify) = &endpoint.access else {
         return if looks_like_jwt || hint.as_deref() == Some("access_token") {
             unsupported_token_type()

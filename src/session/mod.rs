@@ -62,12 +62,14 @@
 //! axum's `route_service`, hyper or tonic. For browsers, [`BrowserSessions`] deliver the pair as cookies with a
 //! CSRF token bound to the session, through [`BrowserRefreshEndpoint`] and [`BrowserLogoutEndpoint`].
 
+mod backchannel;
 mod browser;
 mod builder;
 mod devices;
 mod endpoint;
 mod endpoint_certificates;
 mod error_response;
+mod introspection;
 mod login;
 mod logout;
 mod logout_endpoint;
@@ -83,6 +85,8 @@ pub mod sliding;
 #[cfg(feature = "metrics")]
 pub(crate) mod timed_store;
 
+pub use backchannel::BackchannelLogout;
+pub(crate) use backchannel::{LentVerification, LogoutVerifier};
 pub(crate) use browser::is_cross_site as browser_is_cross_site;
 pub use browser::{
     BrowserLogoutEndpoint, BrowserRefreshEndpoint, BrowserSessions, BrowserSessionsBuilder,
@@ -91,7 +95,9 @@ pub use browser::{
 };
 pub use builder::{SessionsBuilder, MAX_GRACE_PERIOD};
 pub use devices::{DeviceList, DeviceSession, DEVICE_PAGE_SIZE};
+pub(crate) use endpoint::AccessVerifier;
 pub use endpoint::{RefreshEndpoint, RevokeEndpoint};
+pub use introspection::IntrospectionEndpoint;
 pub use logout_endpoint::LogoutEndpoint;
 pub use options::{LoginOptions, RefreshOptions, MAX_USER_AGENT_LEN};
 pub use pair::TokenPair;

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::store::{ListSessions, SessionPage, SessionRecord};
 use crate::store::{Lookup, RevocationCheck, StoreFuture};
-use crate::store::{NewSession, RotateOutcome, RotateRequest, SessionStore};
+use crate::store::{NewSession, RefreshTokenState, RotateOutcome, RotateRequest, SessionStore};
 use crate::token::info::TokenInfo;
 
 /// What a timed call reports: the operation (`create_session`, `rotate`, `revoke_*`), its latency, whether it
@@ -86,6 +86,38 @@ impl SessionStore for Timed {
             "revoke_subject",
             self.store
                 .revoke_subject(issuer, subject, not_before, until),
+        )
+    }
+    fn refresh_token_state(
+        &self,
+        session_id: &str,
+        generation: u64,
+        secret_hash: [u8; 32],
+        now: i64,
+    ) -> StoreFuture<Option<RefreshTokenState>> {
+        self.timed(
+            "refresh_token_state",
+            self.store
+                .refresh_token_state(session_id, generation, secret_hash, now),
+        )
+    }
+    fn revoke_issuer_session(&self, issuer: &str, session_id: &str, until: i64) -> StoreFuture<()> {
+        self.timed(
+            "revoke_issuer_session",
+            self.store.revoke_issuer_session(issuer, session_id, until),
+        )
+    }
+    fn revoke_issuer_subject(
+        &self,
+        issuer: &str,
+        subject: &str,
+        not_before: i64,
+        until: i64,
+    ) -> StoreFuture<()> {
+        self.timed(
+            "revoke_issuer_subject",
+            self.store
+                .revoke_issuer_subject(issuer, subject, not_before, until),
         )
     }
     fn list_sessions(&self, request: ListSessions) -> StoreFuture<SessionPage> {

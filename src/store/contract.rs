@@ -114,6 +114,38 @@ impl RefreshGrant {
     }
 }
 
+/// What a store knows of a live refresh token (for RFC 7662 introspection): its session's subject, start and
+/// claims, and the token's own expiry. Stores build it with [`RefreshTokenState::new`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RefreshTokenState {
+    /// The user (`sub`).
+    pub subject: String,
+    /// Session start (`auth_time`).
+    pub auth_time: i64,
+    /// When the token stops working: its idle expiry, within the session's end.
+    pub expires_at: i64,
+    /// The application claims (a JSON object) of the session.
+    pub claims: String,
+}
+
+impl RefreshTokenState {
+    /// The state of a live refresh token, read back from storage.
+    pub fn new(
+        subject: impl Into<String>,
+        auth_time: i64,
+        expires_at: i64,
+        claims: impl Into<String>,
+    ) -> Self {
+        Self {
+            subject: subject.into(),
+            auth_time,
+            expires_at,
+            claims: claims.into(),
+        }
+    }
+}
+
 /// A new session with its first refresh token (generation 0), as [`Sessions`](crate::Sessions) hands it to
 /// the store.
 #[derive(Debug, Clone)]
@@ -335,5 +367,56 @@ pub trait SessionStore: RevocationCheck {
     /// that keep sessions in this process only, answer `false`.
     fn is_shared_or_persistent(&self) -> bool {
         true
+    }
+
+    /// The state of the refresh token `generation`/`secret_hash` of session `session_id`, when it is the
+    /// session's current token, not expired at `now`, in a session that has not ended (it would rotate): `None`
+    /// otherwise (unknown, rotated away, idle or revoked). Read only; compare the hash in constant time. Used by
+    /// [`IntrospectionEndpoint`](crate::session::IntrospectionEndpoint).
+    ///
+    /// The default fails (the endpoint then answers 503): a store of your own says what it knows.
+    fn refresh_token_state(
+        &self,
+        session_id: &str,
+        generation: u64,
+        secret_hash: [u8; 32],
+        now: i64,
+    ) -> StoreFuture<Option<RefreshTokenState>> {
+        let _ = (session_id, generation, secret_hash, now);
+        Box::pin(std::future::ready(Err(StoreError::new(
+            "this store does not read refresh tokens (refresh_token_state)",
+        ))))
+    }
+
+    /// Revokes session `session_id` of **another** issuer — an identity provider whose back-channel logout
+    /// ended it ([`BackchannelLogout`](crate::session::BackchannelLogout)) — until `until`: access tokens whose
+    /// `iss` is `issuer` and whose `sid` is `session_id` are refused. No session of this store is touched, and
+    /// tokens of any other issuer with the same `sid` are not covered.
+    ///
+    /// The default fails (the logout then answers 503 and nothing is accepted as revoked): stores shared by
+    /// several processes must record the marker where every process sees it.
+    fn revoke_issuer_session(&self, issuer: &str, session_id: &str, until: i64) -> StoreFuture<()> {
+        let _ = (issuer, session_id, until);
+        Box::pin(std::future::ready(Err(StoreError::new(
+            "this store does not keep issuer-scoped revocations (revoke_issuer_session)",
+        ))))
+    }
+
+    /// Refuses `subject`'s access tokens of **another** issuer (an identity provider's back-channel logout
+    /// without `sid`) issued before `not_before`, until `until` (see
+    /// [`TokenInfo::is_logged_out_by`](crate::TokenInfo::is_logged_out_by)). Unlike
+    /// [`revoke_subject`](Self::revoke_subject) it ends no session of this store: the provider's `alice` is not
+    /// the local `alice`. The default fails, as [`revoke_issuer_session`](Self::revoke_issuer_session)'s does.
+    fn revoke_issuer_subject(
+        &self,
+        issuer: &str,
+        subject: &str,
+        not_before: i64,
+        until: i64,
+    ) -> StoreFuture<()> {
+        let _ = (issuer, subject, not_before, until);
+        Box::pin(std::future::ready(Err(StoreError::new(
+            "this store does not keep issuer-scoped revocations (revoke_issuer_subject)",
+        ))))
     }
 }

@@ -11,7 +11,8 @@ use crate::store::revocations::Revocations;
 use crate::store::{ListSessions, SessionCursor, SessionPage};
 use crate::store::{Lookup, RevocationCheck, StoreError, StoreFuture};
 use crate::store::{
-    NewSession, RefreshGrant, RotateOutcome, RotateRequest, SessionRecord, SessionStore,
+    NewSession, RefreshGrant, RefreshTokenState, RotateOutcome, RotateRequest, SessionRecord,
+    SessionStore,
 };
 use crate::token::info::TokenInfo;
 
@@ -195,6 +196,15 @@ impl MemoryStore {
     fn revoke_session_locked(&self, sessions: &mut SessionState, session_id: &str, until: i64) {
         sessions.remove_session(session_id);
         self.write_revocations().revoke_session(session_id, until);
+    }
+
+    /// Records a revocation marker (touching no session), counting it as a write.
+    fn record_marker(&self, revoke: impl FnOnce(&mut Revocations)) -> StoreFuture<()> {
+        let now = self.inner.latest_now.load(Ordering::SeqCst);
+        let mut sessions = self.lock_sessions();
+        self.count_write(&mut sessions, now);
+        revoke(&mut self.write_revocations());
+        Self::ready(Ok(()))
     }
 
     fn ready<T: Send + 'static>(result: Result<T, StoreError>) -> StoreFuture<T> {
@@ -402,11 +412,7 @@ impl SessionStore for MemoryStore {
     }
 
     fn revoke_token(&self, jti: &str, until: i64) -> StoreFuture<()> {
-        let now = self.inner.latest_now.load(Ordering::SeqCst);
-        let mut sessions = self.lock_sessions();
-        self.count_write(&mut sessions, now);
-        self.write_revocations().revoke_token(jti, until);
-        Self::ready(Ok(()))
+        self.record_marker(|revocations| revocations.revoke_token(jti, until))
     }
 
     fn list_sessions(&self, request: ListSessions) -> StoreFuture<SessionPage> {
@@ -439,5 +445,35 @@ impl SessionStore for MemoryStore {
         self.write_revocations()
             .revoke_subject(issuer, subject, not_before, until);
         Self::ready(Ok(()))
+    }
+
+    fn refresh_token_state(
+        &self,
+        session_id: &str,
+        generation: u64,
+        secret_hash: [u8; 32],
+        now: i64,
+    ) -> StoreFuture<Option<RefreshTokenState>> {
+        let sessions = self.lock_sessions();
+        let entry = sessions.sessions.get(session_id);
+        let state = entry.and_then(|e| {
+            e.tokens
+                .live_state(&e.record, generation, &secret_hash, now)
+        });
+        Self::ready(Ok(state))
+    }
+
+    fn revoke_issuer_session(&self, issuer: &str, session_id: &str, until: i64) -> StoreFuture<()> {
+        self.record_marker(|r| r.revoke_issuer_session(issuer, session_id, until))
+    }
+
+    fn revoke_issuer_subject(
+        &self,
+        issuer: &str,
+        subject: &str,
+        not_before: i64,
+        until: i64,
+    ) -> StoreFuture<()> {
+        self.record_marker(|r| r.revoke_subject(issuer, subject, not_before, until))
     }
 }

@@ -46,8 +46,8 @@ mod shared;
 mod sql;
 
 pub use contract::{
-    NewSession, RefreshGrant, RotateOutcome, RotateRequest, SessionPage, SessionRecord,
-    SessionStore,
+    NewSession, RefreshGrant, RefreshTokenState, RotateOutcome, RotateRequest, SessionPage,
+    SessionRecord, SessionStore,
 };
 pub use listing::{ListSessions, SessionCursor, MAX_SESSION_PAGE};
 pub use memory::MemoryStore;

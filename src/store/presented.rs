@@ -12,7 +12,7 @@
 
 use subtle::ConstantTimeEq;
 
-use crate::store::RefreshGrant;
+use crate::store::{RefreshGrant, RefreshTokenState, SessionRecord};
 
 /// What a store keeps of a session's refresh tokens: constant size, whatever the number of rotations.
 #[derive(Debug, Clone)]
@@ -74,6 +74,35 @@ impl StoredTokens {
             && self
                 .previous_hash
                 .is_some_and(|previous| same_hash(secret_hash, &previous))
+    }
+
+    /// The state of `generation`/`secret_hash` when it is `record`'s live current token ([`Self::is_live`]).
+    pub(crate) fn live_state(
+        &self,
+        record: &SessionRecord,
+        generation: u64,
+        secret_hash: &[u8; 32],
+        now: i64,
+    ) -> Option<RefreshTokenState> {
+        let (subject, claims) = (&record.subject, record.claims.as_str());
+        self.is_live(generation, secret_hash, now, record.expires_at)
+            .then(|| {
+                RefreshTokenState::new(subject, record.auth_time, self.current.expires_at, claims)
+            })
+    }
+
+    /// Whether `generation`/`secret_hash` is the current token, not expired at `now`, of a session that ends
+    /// after `now`: a refresh token that would rotate (what introspection calls active).
+    pub(crate) fn is_live(
+        &self,
+        generation: u64,
+        secret_hash: &[u8; 32],
+        now: i64,
+        session_end: i64,
+    ) -> bool {
+        now < session_end
+            && judge_rotation(Some((self, session_end)), generation, secret_hash, now, 0)
+                == Presented::Current
     }
 
     /// The token `generation`/`secret_hash` presented at `now`, with `grace_period` seconds of retries.

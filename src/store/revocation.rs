@@ -19,6 +19,7 @@ use crate::token::info::TokenInfo;
 /// | a token's `jti` (logout, `/revoke`) | its `exp` | `exp` + margin |
 /// | a session (logout, refresh-token reuse, `/revoke`) | tokens issued before now: now + access TTL | now + TTL + margin |
 /// | a subject ("log out everywhere") | tokens issued before now: now + access TTL | now + TTL + margin |
+/// | an identity provider's session or subject (back-channel logout) | the provider's tokens issued before now | now + the provider's longest token lifetime + margin ([`BackchannelLogout::max_token_lifetime`](crate::session::BackchannelLogout::max_token_lifetime)) |
 pub const REVOCATION_MARGIN: Duration = Duration::from_secs(360);
 
 /// A store call that did not succeed; the layer answers 503 and never accepts the token.
@@ -84,6 +85,10 @@ impl<T: Send + 'static> Lookup<T> {
 /// random values). Subject revocations ("log out everywhere") are per issuer: they match the `sub` of tokens
 /// whose `iss` is the [`Sessions`](crate::Sessions)' issuer, whose lifetimes the marker is sized for; a
 /// partner issuer's or an identity provider's `alice` is not logged out by the local `alice`'s logout-all.
+/// An identity provider's revocations (its back-channel logout:
+/// [`SessionStore::revoke_issuer_session`](crate::SessionStore::revoke_issuer_session) and
+/// [`revoke_issuer_subject`](crate::SessionStore::revoke_issuer_subject)) are per issuer too: they match only
+/// tokens whose `iss` is that provider, never the local issuer's nor another provider's.
 ///
 /// Implemented by [`MemoryStore`](crate::MemoryStore); implement it for your own store to share revocations
 /// between processes.

@@ -13,6 +13,9 @@ pub(crate) struct Revocations {
     session_ids: HashMap<String, i64>,
     /// issuer → subject → (not before, until); nested so a lookup borrows instead of allocating a key.
     subjects: HashMap<String, HashMap<String, (i64, i64)>>,
+    /// issuer → session id → until: another issuer's sessions (an identity provider's back-channel logout),
+    /// matched only by tokens of that issuer.
+    issuer_sessions: HashMap<String, HashMap<String, i64>>,
 }
 
 /// Keeps the later of two `until`s: a marker is only ever lengthened.
@@ -31,6 +34,11 @@ impl Revocations {
         self.token_ids.len()
             + self.session_ids.len()
             + self.subjects.values().map(HashMap::len).sum::<usize>()
+            + self
+                .issuer_sessions
+                .values()
+                .map(HashMap::len)
+                .sum::<usize>()
     }
 
     /// The token `jti` is revoked until `until`.
@@ -59,6 +67,13 @@ impl Revocations {
         *entry = (entry.0.max(not_before), entry.1.max(until));
     }
 
+    /// The session `session_id` of `issuer` (not the local one: an identity provider's) is revoked until
+    /// `until`: it covers only tokens whose `iss` is `issuer`.
+    pub(crate) fn revoke_issuer_session(&mut self, issuer: &str, session_id: &str, until: i64) {
+        let sessions = self.issuer_sessions.entry(issuer.to_owned()).or_default();
+        lengthen(sessions, session_id, until);
+    }
+
     /// Adds every marker of `other` (keeping the later `until` and not-before of each).
     #[cfg(feature = "redis")]
     pub(crate) fn merge(&mut self, other: Revocations) {
@@ -73,6 +88,11 @@ impl Revocations {
                 self.revoke_subject(&issuer, &subject, not_before, until);
             }
         }
+        for (issuer, sessions) in other.issuer_sessions {
+            for (sid, until) in sessions {
+                self.revoke_issuer_session(&issuer, &sid, until);
+            }
+        }
     }
 
     /// Forgets the markers whose `until` has passed.
@@ -83,10 +103,16 @@ impl Revocations {
             subjects.retain(|_, (_, until)| *until > now);
         }
         self.subjects.retain(|_, subjects| !subjects.is_empty());
+        for sessions in self.issuer_sessions.values_mut() {
+            sessions.retain(|_, until| *until > now);
+        }
+        self.issuer_sessions
+            .retain(|_, sessions| !sessions.is_empty());
     }
 
-    /// Whether a marker covers `token`: its `jti`, its session, or its subject's not-before. Markers past their
-    /// `until` still count until swept: they only cover tokens that have expired anyway.
+    /// Whether a marker covers `token`: its `jti`, its session, its issuer's session (an identity provider's), or
+    /// its subject's not-before. Markers past their `until` still count until swept: they only cover tokens that
+    /// have expired anyway.
     pub(crate) fn is_revoked(&self, token: &TokenInfo) -> bool {
         if token
             .token_id()
@@ -100,10 +126,18 @@ impl Revocations {
         {
             return true;
         }
-        if self.subjects.is_empty() {
+        if self.subjects.is_empty() && self.issuer_sessions.is_empty() {
             return false;
         }
-        let (Some(iss), Some(sub)) = (token.issuer(), token.subject()) else {
+        let Some(iss) = token.issuer() else {
+            return false;
+        };
+        if let (Some(sessions), Some(sid)) = (self.issuer_sessions.get(iss), token.session_id()) {
+            if sessions.contains_key(sid) {
+                return true;
+            }
+        }
+        let Some(sub) = token.subject() else {
             return false;
         };
         self.subjects

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use crate::store::{
-    ListSessions, Lookup, NewSession, RevocationCheck, RotateOutcome, RotateRequest, SessionPage,
-    SessionRecord, SessionStore, StoreFuture,
+    ListSessions, Lookup, NewSession, RefreshTokenState, RevocationCheck, RotateOutcome,
+    RotateRequest, SessionPage, SessionRecord, SessionStore, StoreFuture,
 };
 use crate::TokenInfo;
 
@@ -66,5 +66,29 @@ impl<S: SessionStore + ?Sized> SessionStore for Arc<S> {
 
     fn is_shared_or_persistent(&self) -> bool {
         (**self).is_shared_or_persistent()
+    }
+
+    fn refresh_token_state(
+        &self,
+        session_id: &str,
+        generation: u64,
+        secret_hash: [u8; 32],
+        now: i64,
+    ) -> StoreFuture<Option<RefreshTokenState>> {
+        (**self).refresh_token_state(session_id, generation, secret_hash, now)
+    }
+
+    fn revoke_issuer_session(&self, issuer: &str, session_id: &str, until: i64) -> StoreFuture<()> {
+        (**self).revoke_issuer_session(issuer, session_id, until)
+    }
+
+    fn revoke_issuer_subject(
+        &self,
+        issuer: &str,
+        subject: &str,
+        not_before: i64,
+        until: i64,
+    ) -> StoreFuture<()> {
+        (**self).revoke_issuer_subject(issuer, subject, not_before, until)
     }
 }

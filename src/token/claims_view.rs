@@ -42,6 +42,9 @@ pub(crate) struct ClaimsView<'a> {
     /// `session_exp`: the end of the session of a token whose `auth_time` a step-up moved (this crate's
     /// sessions write it; sliding caps renewals at it).
     pub(crate) session_exp: Option<i64>,
+    /// An `events` claim is present: a Security Event Token (RFC 8417 §2.2, a back-channel logout token), never
+    /// an access token.
+    pub(crate) events: bool,
 }
 
 /// A NumericDate claim that is present (so `null` is an error, not "absent").
@@ -115,6 +118,9 @@ impl<'de> Visitor<'de> for ClaimsSeed<'_> {
         for_each_member(map, limits, limits.max_depth, |name, map| {
             let date = |map: &mut A| map.next_value::<Date>().map(|d| Some(d.0));
             let text = |map: &mut A| map.next_value::<CowStr<'de>>().map(|s| Some(s.0));
+            if name == "events" {
+                view.events = true;
+            }
             let Some(claim) = REGISTERED_CLAIMS.iter().find(|claim| **claim == name) else {
                 return Ok(false);
             };

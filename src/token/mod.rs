@@ -14,6 +14,7 @@ pub(crate) mod cache;
 pub(crate) mod claims;
 pub(crate) mod claims_view;
 pub(crate) mod info;
+pub(crate) mod logout_token;
 pub(crate) mod requirements;
 pub(crate) mod source;
 pub(crate) mod step_up;

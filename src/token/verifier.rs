@@ -9,13 +9,16 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{AuthError, AuthErrorKind};
 use crate::jose::json::JsonLimits;
-use crate::jose::jws::{decode_segment, parse_object, CompactJws, JoseHeader};
+use crate::jose::jws::{decode_segment, media_type_is, parse_object, CompactJws, JoseHeader};
 use crate::keys::material::MAX_KID_LEN;
 use crate::keys::source::{KeyLookup, KeyWait};
 use crate::keys::trust::TrustDomains;
 use crate::token::claims_view::{parse_claims, ClaimsView};
 use crate::token::validation::Validation;
 use crate::{RegisteredClaims, TokenInfo};
+
+/// The `typ` of back-channel logout tokens (OpenID Connect Back-Channel Logout 1.0 §2.4).
+pub(crate) const LOGOUT_TOKEN_TYPE: &str = "logout+jwt";
 
 /// Verifies tokens against a fixed key set and validation rules.
 pub(crate) struct Verifier {
@@ -44,7 +47,7 @@ pub(crate) struct Verified<C> {
 /// The claims as `C`. For the default [`RegisteredClaims`] they are built from the view already parsed, instead
 /// of parsing the payload a second time. A claims set that does not fit `C` is an invalid claim, explained by
 /// serde's message (for the application's log: [`AuthError::detail`]).
-fn typed_claims<C: DeserializeOwned + 'static>(
+pub(crate) fn typed_claims<C: DeserializeOwned + 'static>(
     view: &ClaimsView<'_>,
     payload: &[u8],
 ) -> Result<C, AuthError> {
@@ -86,13 +89,60 @@ impl From<AuthError> for Unverified {
 
 impl Verifier {
     /// Verifies `token`. With `may_wait`, an unknown `kid` (or no remote keys yet) asks to wait for a fetch of a
-    /// remote key set; without, it is refused.
+    /// remote key set; without, it is refused. A Security Event Token (typed `logout+jwt`, or with an `events`
+    /// claim: a back-channel logout token) is never an access token.
     pub(crate) fn verify<C: DeserializeOwned + 'static>(
         &self,
         token: &str,
         now: i64,
         may_wait: bool,
     ) -> Result<Verified<C>, Unverified> {
+        let check_type = |typ: Option<&str>| {
+            if typ.is_some_and(|typ| media_type_is(typ, LOGOUT_TOKEN_TYPE)) {
+                return Err(AuthErrorKind::InvalidType);
+            }
+            self.validation.check_type(typ)
+        };
+        self.verify_signed(token, may_wait, check_type, |view, payload, own_key| {
+            if view.events {
+                return Err(AuthError::of_claim(AuthErrorKind::InvalidClaim, "events"));
+            }
+            self.validation.check_claims(view, now)?;
+            self.validation.check_own_lifetime(view, own_key)?;
+            let claims = typed_claims::<C>(view, payload)?;
+            Ok(Verified {
+                claims,
+                info: TokenInfo::from_view(view, own_key),
+            })
+        })
+    }
+
+    /// The payload of a back-channel logout token (OpenID Connect Back-Channel Logout 1.0 §2.6 steps 2–3): its
+    /// signature checked with the keys its `iss` routes to, `typ` `logout+jwt` when present. Its claims are the
+    /// caller's to check.
+    pub(crate) fn verify_logout_token(
+        &self,
+        token: &str,
+        may_wait: bool,
+    ) -> Result<Vec<u8>, Unverified> {
+        let check_type = |typ: Option<&str>| match typ {
+            Some(typ) if !media_type_is(typ, LOGOUT_TOKEN_TYPE) => Err(AuthErrorKind::InvalidType),
+            _ => Ok(()),
+        };
+        self.verify_signed(token, may_wait, check_type, |_, payload, _| {
+            Ok(payload.to_vec())
+        })
+    }
+
+    /// Size, structure, header (`check_type` judges `typ`), key (routed by the unverified `iss`) and signature,
+    /// then `finish` with the claims view, the payload and whether the key was the own issuer's.
+    fn verify_signed<T>(
+        &self,
+        token: &str,
+        may_wait: bool,
+        check_type: impl FnOnce(Option<&str>) -> Result<(), AuthErrorKind>,
+        finish: impl FnOnce(&ClaimsView<'_>, &[u8], bool) -> Result<T, AuthError>,
+    ) -> Result<T, Unverified> {
         if token.len() > self.max_token_size {
             return Err(AuthErrorKind::TooLarge.into());
         }
@@ -107,7 +157,7 @@ impl Verifier {
         if header.crit || header.zip {
             return Err(AuthErrorKind::UnsupportedHeader.into());
         }
-        self.validation.check_type(header.typ.as_deref())?;
+        check_type(header.typ.as_deref())?;
         let kid = header.kid.as_deref();
         if matches!(kid, Some(k) if k.len() > MAX_KID_LEN) {
             return Err(AuthErrorKind::UnknownKey.into());
@@ -134,14 +184,7 @@ impl Verifier {
                 })
             })
             .ok_or(AuthErrorKind::InvalidSignature)?;
-
-        self.validation.check_claims(&view, now)?;
-        self.validation.check_own_lifetime(&view, key.issuer_key)?;
-        let claims = typed_claims::<C>(&view, &payload)?;
-        Ok(Verified {
-            claims,
-            info: TokenInfo::from_view(&view, key.issuer_key),
-        })
+        Ok(finish(&view, &payload, key.issuer_key)?)
     }
 
     /// The version of the trusted keys (changes when a remote key set changes).

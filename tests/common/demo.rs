@@ -192,3 +192,30 @@ pub async fn get_text(demo: &Demo, path: &str) -> (StatusCode, String) {
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
     (status, String::from_utf8_lossy(&bytes).into_owned())
 }
+
+/// A form POST (`application/x-www-form-urlencoded`) with these headers: status, JSON body (`Null` when not
+/// JSON), headers.
+pub async fn post_form(
+    demo: &Demo,
+    path: &str,
+    headers: &[(&str, &str)],
+    form: &str,
+) -> (StatusCode, Value, HeaderMap) {
+    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    let mut request = Request::post(format!("{}{path}", demo.base))
+        .header("content-type", "application/x-www-form-urlencoded");
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let request = request
+        .body(Full::new(Bytes::from(form.to_owned())))
+        .unwrap();
+    let response = client.request(request).await.unwrap();
+    let (parts, body) = response.into_parts();
+    let bytes = body.collect().await.unwrap().to_bytes();
+    (
+        parts.status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        parts.headers,
+    )
+}

@@ -34,6 +34,7 @@ pub fn now() -> i64 {
 
 pub mod demo;
 pub mod dpop_proofs;
+pub mod introspection_server;
 pub mod jwks_server;
 pub mod missing;
 pub mod observed_store;

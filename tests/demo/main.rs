@@ -13,6 +13,7 @@ mod demo_dpop;
 mod demo_keys;
 mod demo_metrics;
 mod demo_passwords;
+mod demo_providers;
 mod demo_redis_warnings;
 mod demo_sessions;
 mod demo_strong_auth;

@@ -315,7 +315,8 @@ async fn user_agents_are_cut_and_the_channel_drops_rather_than_blocks() {
             "revoke",
             "session_ended",
             "sliding_reissue",
-            "dpop_replay"
+            "dpop_replay",
+            "backchannel_logout"
         ]
     );
 }

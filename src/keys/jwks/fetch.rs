@@ -64,12 +64,7 @@ impl<C> fmt::Debug for HyperFetcher<C> {
 impl HyperFetcher {
     /// A client with rustls and the webpki roots.
     pub fn new() -> Self {
-        let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_webpki_roots()
-            .https_or_http()
-            .enable_http1()
-            .build();
-        Self::with_client(Client::builder(TokioExecutor::new()).build(connector))
+        Self::with_client(Client::builder(TokioExecutor::new()).build(https_connector()))
     }
 }
 
@@ -124,3 +119,13 @@ where
 }
 
 pub(crate) type SharedFetcher = Arc<dyn JwksFetcher>;
+
+/// The connector of the crate's own HTTP clients: rustls with the webpki roots, HTTP/1.1, `https` and `http`
+/// URLs (which URLs may be plain `http` is checked when they are configured).
+pub(crate) fn https_connector() -> hyper_rustls::HttpsConnector<HttpConnector> {
+    hyper_rustls::HttpsConnectorBuilder::new()
+        .with_webpki_roots()
+        .https_or_http()
+        .enable_http1()
+        .build()
+}

@@ -23,7 +23,7 @@
 
 mod cache;
 mod document;
-mod fetch;
+pub(crate) mod fetch;
 
 use std::fmt;
 use std::sync::Arc;
@@ -138,7 +138,8 @@ fn check_transport(uri: &Uri, allow_http: bool) -> Result<(), ConfigError> {
     Err(ConfigError::InsecureKeyUrl(uri.to_string()))
 }
 
-fn is_loopback(uri: &Uri) -> bool {
+/// Whether `uri`'s host is a loopback one (`localhost`, `127.0.0.0/8`, `::1`).
+pub(crate) fn is_loopback(uri: &Uri) -> bool {
     let host = uri.host().unwrap_or_default();
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     host.eq_ignore_ascii_case("localhost")

@@ -51,13 +51,22 @@ impl<C, R> JwtAuthBuilder<C, R> {
             let issuer = sessions.issuer();
             (issuer.issuer_name().to_owned(), issuer.max_ttl_secs())
         });
+        #[cfg(feature = "introspection")]
+        let introspection = settings.introspection(&validation)?;
         let own = settings.own_keys(provider)?;
         let domains = TrustDomains::build(
             std::mem::take(&mut settings.default_keys),
             own,
             std::mem::take(&mut settings.named_issuers),
             provider,
-        )?;
+        );
+        #[cfg(feature = "introspection")]
+        // A layer that only introspects needs no keys: every JWT is then refused as signed by an unknown key.
+        let domains = match domains {
+            Err(ConfigError::NoKeys) if introspection.is_some() => Ok(TrustDomains::default()),
+            other => other,
+        };
+        let domains = domains?;
         let sliding = settings.sliding()?;
         // Refused DPoP replays go to the sessions' audit hook (the one place it is configured).
         if let (Some(dpop), Some(sessions)) = (&mut settings.dpop, &settings.sessions) {
@@ -90,6 +99,14 @@ impl<C, R> JwtAuthBuilder<C, R> {
             sliding,
             cache: (settings.cache_bytes > 0).then(|| TokenCache::new(settings.cache_bytes)),
             certificates: settings.certificates,
+            #[cfg(feature = "introspection")]
+            introspection,
+            // The sessions' audit hook, for the endpoints the layer lends its keys to (back-channel logout).
+            audit: settings
+                .sessions
+                .as_ref()
+                .map(|sessions| sessions.auditor().clone())
+                .unwrap_or_default(),
             responder: self.responder,
             _claims: PhantomData,
         }))
@@ -105,7 +122,11 @@ impl Settings {
                  .allow_any_audience() on purpose",
             ));
         }
-        if self.validation.issuers.is_empty() && !self.any_issuer {
+        #[cfg(feature = "introspection")]
+        let introspected = self.introspects_an_issuer();
+        #[cfg(not(feature = "introspection"))]
+        let introspected = false;
+        if self.validation.issuers.is_empty() && !self.any_issuer && !introspected {
             return Err(ConfigError::Missing(
                 "JwtAuthBuilder::issuer, the `iss` tokens must name: call .issuer(..), wire .sessions(..), or \
                  .allow_any_issuer() on purpose",

@@ -26,6 +26,8 @@ mod browser;
 mod build;
 mod certificates;
 mod claims;
+#[cfg(feature = "introspection")]
+mod introspection;
 mod keys;
 mod responses;
 mod sessions;
@@ -113,6 +115,8 @@ struct Settings {
     websocket: WebSocketTokens,
     /// Where client certificates come from (certificate-bound tokens are refused without).
     certificates: Option<crate::certificate::ClientCertificates>,
+    #[cfg(feature = "introspection")]
+    introspection: Option<crate::introspection::Introspection>,
 }
 
 impl<C, R> fmt::Debug for JwtAuthBuilder<C, R> {
@@ -184,6 +188,8 @@ impl JwtAuthBuilder {
                 cookies_without_csrf: false,
                 websocket: WebSocketTokens::default(),
                 certificates: None,
+                #[cfg(feature = "introspection")]
+                introspection: None,
             },
             requirements: Requirements::default(),
             responder: DefaultResponder,

@@ -15,8 +15,12 @@ use crate::layer::pipeline::config::AuthConfig;
 use crate::layer::pipeline::csrf::{check_csrf, csrf_evidence, CsrfEvidence};
 use crate::layer::pipeline::dpop::{bound_proof, proof_header, target};
 use crate::layer::pipeline::find_token::find_token;
+#[cfg(feature = "introspection")]
+use crate::layer::pipeline::introspect::{self, Introspected};
 use crate::layer::pipeline::reissue::plan_reissue;
 use crate::layer::pipeline::revocation::check_revocation;
+#[cfg(feature = "introspection")]
+use crate::layer::pipeline::verify::recheck;
 use crate::layer::pipeline::verify::{verify_now, verify_without_wait};
 use crate::store::Lookup;
 use crate::token::cache::CachedToken;
@@ -89,24 +93,40 @@ where
         check_certificate(config.certificates.is_some(), certificate, info)
     };
     let ambient = found.ambient();
+    let request = || Request {
+        token,
+        method,
+        client_uri,
+        proof,
+        csrf: csrf.clone(),
+        ambient,
+        certificate: certificate.cloned(),
+    };
+    #[cfg(feature = "introspection")]
+    if introspect::is_introspected(config, token) {
+        // A provider's answer meets the rules a cached verification meets, with the same binding.
+        let outcome = match introspect::introspected(config, token, now) {
+            Ok(Introspected::Now(entry)) => match recheck(config, &entry, now, &mut bind) {
+                Ok(()) => decide(
+                    config, method, client_uri, token, entry, checked, now, ambient,
+                ),
+                Err(error) => Err(error),
+            },
+            Ok(Introspected::Later(answer)) => {
+                Ok(after_introspection(Arc::clone(config), request(), answer))
+            }
+            Err(error) => Err(error),
+        };
+        return with_dpop_scheme(outcome, dpop_request);
+    }
     let outcome = match verify_now(config, token, now, true, &mut bind) {
         Ok(verified) => decide(
             config, method, client_uri, token, verified, checked, now, ambient,
         ),
         Err(Unverified::Refused(error)) => Err(error),
-        Err(Unverified::WaitForKeys(wait)) => Ok(after_key_fetch(
-            Arc::clone(config),
-            Request {
-                token,
-                method,
-                client_uri,
-                proof,
-                csrf,
-                ambient,
-                certificate: certificate.cloned(),
-            },
-            wait,
-        )),
+        Err(Unverified::WaitForKeys(wait)) => {
+            Ok(after_key_fetch(Arc::clone(config), request(), wait))
+        }
     };
     with_dpop_scheme(outcome, dpop_request)
 }
@@ -122,32 +142,104 @@ where
     C: DeserializeOwned + Send + Sync + 'static,
     R: Send + Sync + 'static,
 {
-    let (token, method, uri, proof) = (
-        request.token.to_owned(),
-        request.method.clone(),
-        request.client_uri.clone(),
-        request.proof.map(str::to_owned),
-    );
-    let (csrf, ambient, certificate) = (request.csrf, request.ambient, request.certificate);
+    let request = request.owned();
     Outcome::Pending(Box::pin(async move {
         wait.await;
         let now = config.clock.now();
         let mut checked = None;
-        let mut bind = |info: &TokenInfo| {
-            let target = target(&method, &uri, &token);
-            checked = bound_proof(config.dpop.as_ref(), proof.as_deref(), info, &target, now)?;
-            check_csrf(config.csrf.as_ref(), csrf.as_ref(), info)?;
-            check_certificate(config.certificates.is_some(), certificate.as_ref(), info)
-        };
-        let verified = verify_without_wait(&config, &token, now, &mut bind)?;
-        resolve(decide(
-            &config, &method, &uri, &token, verified, checked, now, ambient,
-        )?)
-        .await
+        let mut bind = |info: &TokenInfo| request.bind(&config, info, now, &mut checked);
+        let verified = verify_without_wait(&config, &request.token, now, &mut bind)?;
+        request.decide(&config, verified, checked, now).await
     }))
 }
 
-/// What the decision after a key fetch needs of the request.
+/// The decision once the provider has answered (feature `introspection`): the rules a cached verification
+/// meets, with the request's binding, then as [`admit`] would have.
+#[cfg(feature = "introspection")]
+fn after_introspection<C, R>(
+    config: Arc<AuthConfig<C, R>>,
+    request: Request<'_>,
+    answer: introspect::Answered<C>,
+) -> Outcome<C>
+where
+    C: DeserializeOwned + Send + Sync + 'static,
+    R: Send + Sync + 'static,
+{
+    let request = request.owned();
+    Outcome::Pending(Box::pin(async move {
+        let entry = answer.await?;
+        let now = config.clock.now();
+        let mut checked = None;
+        let mut bind = |info: &TokenInfo| request.bind(&config, info, now, &mut checked);
+        recheck(&config, &entry, now, &mut bind)?;
+        request.decide(&config, entry, checked, now).await
+    }))
+}
+
+/// A request whose decision waits, owned by the future that waits.
+struct Waiting {
+    token: String,
+    method: Method,
+    uri: Uri,
+    proof: Option<String>,
+    csrf: Option<CsrfEvidence>,
+    ambient: bool,
+    certificate: Option<ClientCertificate>,
+}
+
+impl Waiting {
+    /// The token's binding, as step 2 checks it: the DPoP proof (kept in `checked` for step 5), the CSRF token
+    /// of a cookie request, the client certificate of a certificate-bound token.
+    fn bind<C, R>(
+        &self,
+        config: &AuthConfig<C, R>,
+        info: &TokenInfo,
+        now: i64,
+        checked: &mut Option<DpopProof>,
+    ) -> Result<(), AuthError> {
+        let target = target(&self.method, &self.uri, &self.token);
+        *checked = bound_proof(
+            config.dpop.as_ref(),
+            self.proof.as_deref(),
+            info,
+            &target,
+            now,
+        )?;
+        check_csrf(config.csrf.as_ref(), self.csrf.as_ref(), info)?;
+        check_certificate(
+            config.certificates.is_some(),
+            self.certificate.as_ref(),
+            info,
+        )
+    }
+
+    /// Steps 3–5 for the verified token, awaited to the end.
+    async fn decide<C, R>(
+        &self,
+        config: &AuthConfig<C, R>,
+        verified: CachedToken<C>,
+        checked: Option<DpopProof>,
+        now: i64,
+    ) -> Result<crate::layer::pipeline::admission::ErasedAdmission, AuthError>
+    where
+        C: Send + Sync + 'static,
+    {
+        let (method, uri, token) = (&self.method, &self.uri, &self.token);
+        resolve(decide(
+            config,
+            method,
+            uri,
+            token,
+            verified,
+            checked,
+            now,
+            self.ambient,
+        )?)
+        .await
+    }
+}
+
+/// What the decision after a wait needs of the request (borrowed until the wait begins).
 struct Request<'r> {
     token: &'r str,
     method: &'r Method,
@@ -158,6 +250,20 @@ struct Request<'r> {
     ambient: bool,
     /// The request's client certificate, for a certificate-bound token.
     certificate: Option<ClientCertificate>,
+}
+
+impl Request<'_> {
+    fn owned(self) -> Waiting {
+        Waiting {
+            token: self.token.to_owned(),
+            method: self.method.clone(),
+            uri: self.client_uri.clone(),
+            proof: self.proof.map(str::to_owned),
+            csrf: self.csrf,
+            ambient: self.ambient,
+            certificate: self.certificate,
+        }
+    }
 }
 
 /// A request sent with the DPoP scheme is answered with a DPoP challenge, whatever refused it.

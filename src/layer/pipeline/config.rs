@@ -50,6 +50,11 @@ pub(crate) struct AuthConfig<C, R> {
     pub(crate) cache: Option<TokenCache<C>>,
     /// Where client certificates come from, when the layer accepts certificate-bound tokens.
     pub(crate) certificates: Option<ClientCertificates>,
+    /// The remote introspection endpoint opaque tokens are accepted through.
+    #[cfg(feature = "introspection")]
+    pub(crate) introspection: Option<crate::introspection::LayerIntrospection<C>>,
+    /// The audit hook of the sessions the layer is wired to (none otherwise).
+    pub(crate) audit: crate::audit::Auditor,
     pub(crate) responder: R,
     pub(crate) _claims: PhantomData<fn() -> C>,
 }

@@ -6,6 +6,8 @@
 //!    signature, claims), the [`csrf`](csrf::check_csrf) guard for a token that came by cookie, then the
 //!    authorization requirements — one "verify now" path shared by the synchronous
 //!    path, the path after a remote key fetch, and [`JwtAuthLayer::verify_token`](crate::JwtAuthLayer::verify_token);
+//!    or, for opaque tokens and the JWTs of an issuer that must be asked (feature `introspection`), `introspect`:
+//!    the claims of a remote RFC 7662 endpoint's (cached) answer, held to the same rules by `admit`;
 //! 3. [`dpop`](dpop::bound_proof): a bound token only with a valid proof of its key (checked after the token, so
 //!    an invalid token costs no proof verification; the proof's single use is recorded after step 4),
 //!    [`certificate`](certificate::check_certificate): a certificate-bound token only with its certificate, and
@@ -28,6 +30,8 @@ pub(crate) mod csrf;
 pub(crate) mod dpop;
 pub(crate) mod find_token;
 pub(crate) mod handshake;
+#[cfg(feature = "introspection")]
+pub(crate) mod introspect;
 pub(crate) mod reissue;
 pub(crate) mod reject;
 pub(crate) mod revocation;

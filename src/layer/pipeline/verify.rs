@@ -37,17 +37,12 @@ pub(crate) fn verify_now<C: DeserializeOwned + 'static, R>(
         crate::stats::token_cache(hit.is_some());
     }
     if let Some(hit) = hit {
-        if let Err(error) = config.verifier.check_times(&hit.info, now) {
+        if let Err(error) = recheck(config, &hit, now, bind) {
             if let (AuthErrorKind::Expired, Some(cache)) = (error.kind(), cache) {
                 cache.remove(token);
             }
             return Err(error.into());
         }
-        bind(&hit.info)?;
-        config
-            .requirements
-            .check(&hit.info, Some(&hit.claims))
-            .map_err(Unverified::Refused)?;
         return Ok(hit);
     }
     let verified = config.verifier.verify::<C>(token, now, may_wait)?;
@@ -65,6 +60,19 @@ pub(crate) fn verify_now<C: DeserializeOwned + 'static, R>(
         cache.insert(token, entry.clone());
     }
     Ok(entry)
+}
+
+/// The rules checked on every use of a token whose claims are already known — a cached verification, or a
+/// remote introspection answer (feature `introspection`): the time rules, `bind`, the requirements.
+pub(crate) fn recheck<C, R>(
+    config: &AuthConfig<C, R>,
+    known: &CachedToken<C>,
+    now: i64,
+    bind: Binding<'_>,
+) -> Result<(), AuthError> {
+    config.verifier.check_times(&known.info, now)?;
+    bind(&known.info)?;
+    config.requirements.check(&known.info, Some(&known.claims))
 }
 
 /// [`verify_now`] that never waits: a key only a remote key-set fetch could bring is refused as unknown (after

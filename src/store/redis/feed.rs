@@ -61,6 +61,11 @@ fn apply(revocations: &mut Revocations, fields: &HashMap<String, String>) {
     match (get("k"), get("i")) {
         (Some("j"), Some(jti)) => revocations.revoke_token(jti, until),
         (Some("s"), Some(sid)) => revocations.revoke_session(sid, until),
+        (Some("p"), Some(member)) => {
+            if let Some((issuer, sid)) = subject_of(member) {
+                revocations.revoke_issuer_session(&issuer, &sid, until);
+            }
+        }
         (Some("n"), Some(issuer)) => {
             let not_before = get("nb").and_then(|nb| nb.parse().ok());
             if let (Some(subject), Some(not_before)) = (get("s"), not_before) {
@@ -114,6 +119,12 @@ async fn read_markers(
     let sessions = layout.markers(Marker::Session);
     for (sid, until) in scan_pairs(connection, "ZSCAN", &sessions).await? {
         revocations.revoke_session(&sid, until);
+    }
+    let provider_sessions = layout.markers(Marker::IssuerSession);
+    for (member, until) in scan_pairs(connection, "ZSCAN", &provider_sessions).await? {
+        if let Some((issuer, sid)) = subject_of(&member) {
+            revocations.revoke_issuer_session(&issuer, &sid, until);
+        }
     }
     let not_before: HashMap<String, i64> = scan_pairs(connection, "HSCAN", &layout.not_before())
         .await?

@@ -23,6 +23,9 @@ pub(crate) enum Marker {
     Session,
     /// Subjects logged out everywhere, per issuer (their not-before times are in a hash beside).
     Subject,
+    /// Another issuer's revoked sessions (an identity provider's back-channel logout), members as
+    /// [`subject_member`]s of the issuer and the session id.
+    IssuerSession,
 }
 
 impl Marker {
@@ -32,6 +35,7 @@ impl Marker {
             Self::Token => "j",
             Self::Session => "s",
             Self::Subject => "n",
+            Self::IssuerSession => "p",
         }
     }
 }
@@ -101,8 +105,8 @@ impl Layout {
     }
 }
 
-/// The member of a subject in the [`Marker::Subject`] set: base64url of the issuer and of the subject, joined by
-/// `:` (which base64url never holds).
+/// The member of a subject in the [`Marker::Subject`] set (or of a session in the [`Marker::IssuerSession`] set):
+/// base64url of the issuer and of the subject (or session id), joined by `:` (which base64url never holds).
 pub(crate) fn subject_member(issuer: &str, subject: &str) -> String {
     format!(
         "{}:{}",

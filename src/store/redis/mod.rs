@@ -9,6 +9,7 @@ mod feed;
 mod keys;
 mod listing;
 mod reauthenticate;
+mod refresh_state;
 mod revocations;
 mod scripts;
 mod sessions;

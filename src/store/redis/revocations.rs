@@ -90,6 +90,51 @@ impl RedisStore {
         })
     }
 
+    /// Revokes session `session_id` of another issuer (an identity provider's): its marker recorded and
+    /// announced, then put into the local mirror. No session of this store is touched.
+    pub(super) fn revoke_issuer_session_now(
+        &self,
+        issuer: &str,
+        session_id: &str,
+        until: i64,
+    ) -> StoreFuture<()> {
+        let store = self.clone();
+        let (issuer, session_id) = (issuer.to_owned(), session_id.to_owned());
+        self.boxed(async move {
+            let member = subject_member(&issuer, &session_id);
+            store.mark(Marker::IssuerSession, &member, until).await?;
+            store
+                .mirror
+                .write()
+                .revoke_issuer_session(&issuer, &session_id, until.max(1));
+            Ok(())
+        })
+    }
+
+    /// Refuses `subject`'s tokens of another issuer issued before `not_before`: the subject marker alone,
+    /// recorded, announced and mirrored; no session of this store is ended.
+    pub(super) fn revoke_issuer_subject_now(
+        &self,
+        issuer: &str,
+        subject: &str,
+        not_before: i64,
+        until: i64,
+    ) -> StoreFuture<()> {
+        let store = self.clone();
+        let (issuer, subject) = (issuer.to_owned(), subject.to_owned());
+        self.boxed(async move {
+            let until = until.max(1);
+            store
+                .mark_subject(&issuer, &subject, not_before, until)
+                .await?;
+            store
+                .mirror
+                .write()
+                .revoke_subject(&issuer, &subject, not_before, until);
+            Ok(())
+        })
+    }
+
     /// Records that `subject` of `issuer` is logged out everywhere before `not_before` (one script: the later
     /// not-before and the later until are kept, and announced).
     async fn mark_subject(

@@ -3,8 +3,8 @@
 use crate::store::redis::scripts::session_invocation;
 use crate::store::redis::store::{hex, parse_hash, parse_i64, parse_u64, session_from, RedisStore};
 use crate::store::{
-    ListSessions, NewSession, RefreshGrant, RotateOutcome, RotateRequest, SessionPage,
-    SessionRecord, SessionStore, StoreError, StoreFuture,
+    ListSessions, NewSession, RefreshGrant, RefreshTokenState, RotateOutcome, RotateRequest,
+    SessionPage, SessionRecord, SessionStore, StoreError, StoreFuture,
 };
 
 impl SessionStore for RedisStore {
@@ -147,6 +147,30 @@ impl SessionStore for RedisStore {
         until: i64,
     ) -> StoreFuture<()> {
         self.revoke_subject_everywhere(issuer, subject, not_before, until)
+    }
+
+    fn refresh_token_state(
+        &self,
+        session_id: &str,
+        generation: u64,
+        secret_hash: [u8; 32],
+        now: i64,
+    ) -> StoreFuture<Option<RefreshTokenState>> {
+        self.read_refresh_token_state(session_id, generation, secret_hash, now)
+    }
+
+    fn revoke_issuer_session(&self, issuer: &str, session_id: &str, until: i64) -> StoreFuture<()> {
+        self.revoke_issuer_session_now(issuer, session_id, until)
+    }
+
+    fn revoke_issuer_subject(
+        &self,
+        issuer: &str,
+        subject: &str,
+        not_before: i64,
+        until: i64,
+    ) -> StoreFuture<()> {
+        self.revoke_issuer_subject_now(issuer, subject, not_before, until)
     }
 }
 

@@ -49,6 +49,7 @@ use crate::store::{Lookup, SessionRecord, StoreError, StoreFuture};
 /// | `tja:{tja:feed}:j` | sorted set | revoked access-token ids (`jti`), scored by their `until` | as above |
 /// | `tja:{tja:feed}:n` | sorted set | subjects logged out everywhere (`<iss>:<sub>`), scored by their `until` | as above |
 /// | `tja:{tja:feed}:nb` | hash | the "logged out everywhere" time of each member of `…:n` | as above |
+/// | `tja:{tja:feed}:p` | sorted set | identity providers' sessions ended by back-channel logout (`<iss>:<sid>`), scored by their `until` | as above |
 /// | `tja:feed` | stream | every revocation as it is made (`k` kind `j`/`s`/`n`, `i` id or issuer, `s` subject, `nb`, `u` until), for the processes' mirrors | entries after 10 minutes by Redis's clock (`XADD … MINID ~`) |
 /// | `tja:dp:<hash>` | string | a DPoP proof seen (when the store is the replay cache) | when the proof's window ends |
 ///

@@ -66,7 +66,8 @@ pub(crate) fn is_valid_prefix(prefix: &str) -> bool {
 ///   the device list when it started and its user agent (both nullable: rows of earlier versions have neither,
 ///   see [`SESSION_COLUMNS_ADDED`]); indexed by subject, and by (subject, end, id) for paging.
 /// - `<prefix>revocations`: the live revocation markers (`kind` `j` a token id, `s` a session, `n` a
-///   subject's "logged out everywhere" of one issuer), each kept until `until_at`.
+///   subject's "logged out everywhere" of one issuer, `p` an identity provider's session ended by its
+///   back-channel logout), each kept until `until_at`.
 /// - `<prefix>revocation_log`: every revocation, in order (`seq`), which each process's mirror follows.
 /// - `<prefix>dpop_proofs`: the DPoP proofs used (when the store is a replay cache), each kept until it expires.
 pub(crate) fn schema(dialect: SqlDialect, prefix: &str) -> Vec<String> {

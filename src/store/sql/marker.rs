@@ -8,9 +8,9 @@ use crate::store::revocations::Revocations;
 /// One revocation marker, as stored in both tables.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Marker {
-    /// `j` a token id, `s` a session, `n` a subject's not-before.
+    /// `j` a token id, `s` a session, `n` a subject's not-before, `p` another issuer's session.
     pub(crate) kind: &'static str,
-    /// The issuer of a subject marker; empty otherwise.
+    /// The issuer of a subject or issuer-session marker; empty otherwise.
     pub(crate) issuer: String,
     pub(crate) id: String,
     pub(crate) not_before: i64,
@@ -28,6 +28,11 @@ impl Marker {
 
     pub(crate) fn subject(issuer: &str, subject: &str, not_before: i64, until: i64) -> Self {
         Self::new("n", issuer, subject, not_before, until)
+    }
+
+    /// Session `session_id` of another issuer (an identity provider's back-channel logout).
+    pub(crate) fn issuer_session(issuer: &str, session_id: &str, until: i64) -> Self {
+        Self::new("p", issuer, session_id, 0, until)
     }
 
     fn new(kind: &'static str, issuer: &str, id: &str, not_before: i64, until: i64) -> Self {
@@ -48,7 +53,7 @@ impl Marker {
         not_before: i64,
         until: i64,
     ) -> Option<Self> {
-        let kind = ["j", "s", "n"].into_iter().find(|k| *k == kind)?;
+        let kind = ["j", "s", "n", "p"].into_iter().find(|k| *k == kind)?;
         Some(Self {
             kind,
             issuer,
@@ -62,6 +67,7 @@ impl Marker {
         match self.kind {
             "j" => revocations.revoke_token(&self.id, self.until),
             "s" => revocations.revoke_session(&self.id, self.until),
+            "p" => revocations.revoke_issuer_session(&self.issuer, &self.id, self.until),
             _ => revocations.revoke_subject(&self.issuer, &self.id, self.not_before, self.until),
         }
     }

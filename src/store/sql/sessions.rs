@@ -10,8 +10,8 @@ use crate::store::sql::listing::with_device;
 use crate::store::sql::marker::Marker;
 use crate::store::sql::store::SqlStore;
 use crate::store::{
-    ListSessions, NewSession, RefreshGrant, RotateOutcome, RotateRequest, SessionPage,
-    SessionRecord, SessionStore, StoreError, StoreFuture,
+    ListSessions, NewSession, RefreshGrant, RefreshTokenState, RotateOutcome, RotateRequest,
+    SessionPage, SessionRecord, SessionStore, StoreError, StoreFuture,
 };
 
 /// A stored session, as `read_session` returns it.
@@ -262,5 +262,39 @@ impl SessionStore for SqlStore {
                 .revoke_everywhere(issuer, subject, not_before, until)
                 .await
         })
+    }
+
+    fn refresh_token_state(
+        &self,
+        session_id: &str,
+        generation: u64,
+        secret_hash: [u8; 32],
+        now: i64,
+    ) -> StoreFuture<Option<RefreshTokenState>> {
+        let (store, session_id) = (self.clone(), session_id.to_owned());
+        self.boxed(async move {
+            let stored = store.read_session(&session_id).await?;
+            Ok(stored.and_then(|StoredSession { record, tokens }| {
+                tokens.live_state(&record, generation, &secret_hash, now)
+            }))
+        })
+    }
+
+    fn revoke_issuer_session(&self, issuer: &str, session_id: &str, until: i64) -> StoreFuture<()> {
+        let marker = Marker::issuer_session(issuer, session_id, until);
+        let store = self.clone();
+        self.boxed(async move { store.revoke(None, &[marker]).await })
+    }
+
+    fn revoke_issuer_subject(
+        &self,
+        issuer: &str,
+        subject: &str,
+        not_before: i64,
+        until: i64,
+    ) -> StoreFuture<()> {
+        let marker = Marker::subject(issuer, subject, not_before, until);
+        let store = self.clone();
+        self.boxed(async move { store.revoke(None, &[marker]).await })
     }
 }
