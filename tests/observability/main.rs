@@ -4,5 +4,6 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod audit_tracing;
 mod metrics;
 mod tracing_events;

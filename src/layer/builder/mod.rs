@@ -49,8 +49,10 @@ pub const DEFAULT_MAX_TOKEN_SIZE: usize = 8 * 1024;
 /// | what a token must say | [`audience`](Self::audience), [`allow_any_audience`](Self::allow_any_audience), [`leeway`](Self::leeway), [`allow_missing_exp`](Self::allow_missing_exp), [`require_type`](Self::require_type), [`access_token_type`](Self::access_token_type), [`rfc9068_profile`](Self::rfc9068_profile), [`require_claims`](Self::require_claims), [`max_age`](Self::max_age), [`require_scopes`](Self::require_scopes), [`require`](Self::require) |
 /// | the claims handlers read | [`claims`](Self::claims), [`json_limits`](Self::json_limits), [`max_token_size`](Self::max_token_size) |
 /// | sessions, revocation, time | [`sessions`](Self::sessions) (or [`JwtAuthLayer::for_sessions`]), [`allow_unchecked_sessions`](Self::allow_unchecked_sessions), [`revocation`](Self::revocation), [`allow_unbounded_token_lifetime`](Self::allow_unbounded_token_lifetime), [`clock`](Self::clock), [`sliding`](Self::sliding) |
-/// | sender-constrained tokens | [`dpop`](Self::dpop) |
-/// | where the token is read | [`token_source`](Self::token_source), [`cookie`](Self::cookie), [`optional`](Self::optional), [`bypass_cors_preflight`](Self::bypass_cors_preflight) |
+/// | sender-constrained tokens | [`dpop`](Self::dpop), [`client_certificates`](Self::client_certificates) (RFC 8705) |
+/// | identity providers' opaque tokens | `introspection` (feature `introspection`, RFC 7662) |
+/// | where the token is read | [`token_source`](Self::token_source), [`cookie`](Self::cookie), [`optional`](Self::optional), [`bypass_cors_preflight`](Self::bypass_cors_preflight), [`websocket_query_token`](Self::websocket_query_token), [`websocket_protocol_token`](Self::websocket_protocol_token) |
+/// | browsers | [`browser_sessions`](Self::browser_sessions) (cookies and their CSRF guard), [`allow_cookies_without_csrf`](Self::allow_cookies_without_csrf) |
 /// | how refusals look | [`realm`](Self::realm), [`responder`](Self::responder), [`resource_metadata_url`](Self::resource_metadata_url) |
 /// | speed | [`token_cache_size`](Self::token_cache_size), [`disable_token_cache`](Self::disable_token_cache) |
 ///
