@@ -13,15 +13,18 @@ use crate::handlers::error_response;
 
 /// `GET /sessions`: 200 `{"sessions":[{"id","created_at","last_refresh_at","expires_at","user_agent","current"}]}`,
 /// the first page (the 50 sessions that end first).
+/// A token of another issuer (a `JWKS_URL` key's) has no sessions here: an empty list.
 pub(crate) async fn list_sessions(State(state): State<AppState>, info: TokenInfo) -> Response {
-    match state.sessions.sessions_of(&info, None).await {
-        Ok(list) => (
-            [(header::CACHE_CONTROL, "no-store")],
-            Json(json!({ "sessions": list.sessions })),
-        )
-            .into_response(),
-        Err(error) => refused(&error),
-    }
+    let sessions = match state.sessions.sessions_of(&info, None).await {
+        Ok(list) => json!(list.sessions),
+        Err(SessionError::Unavailable(_)) => return unavailable(),
+        Err(_) => json!([]),
+    };
+    (
+        [(header::CACHE_CONTROL, "no-store")],
+        Json(json!({ "sessions": sessions })),
+    )
+        .into_response()
 }
 
 /// `DELETE /sessions/{id}`: 204 when `id` was one of the caller's live sessions (now revoked), 404 otherwise.
@@ -32,17 +35,13 @@ pub(crate) async fn end_session(
 ) -> Response {
     match state.sessions.end_session_of(&info, &id).await {
         Ok(true) => StatusCode::NO_CONTENT.into_response(),
-        Ok(false) => error_response(StatusCode::NOT_FOUND, "not_found"),
-        Err(error) => refused(&error),
+        Err(SessionError::Unavailable(_)) => unavailable(),
+        // Not one of the caller's sessions: also for a token of another issuer, which has none here.
+        Ok(false) | Err(_) => error_response(StatusCode::NOT_FOUND, "not_found"),
     }
 }
 
-/// A store that can't answer is 503; a token of another issuer (a `JWKS_URL` key's) has no sessions here.
-fn refused(error: &SessionError) -> Response {
-    match error {
-        SessionError::Unavailable(_) => {
-            error_response(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable")
-        }
-        _ => error_response(StatusCode::BAD_REQUEST, "invalid_request"),
-    }
+/// A store that can't answer.
+fn unavailable() -> Response {
+    error_response(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable")
 }

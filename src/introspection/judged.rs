@@ -114,9 +114,23 @@ impl<C: DeserializeOwned + 'static> LayerIntrospection<C> {
 
     /// An active answer's members as a verified token's claims: the RFC 7662 bookkeeping (`active`,
     /// `token_type`) left out, the provider's issuer filled in when the answer names none, then the claim rules.
+    /// A `token_type` that names anything but an access token (a refresh token, say) is refused: providers
+    /// answer `active` for their refresh tokens too, and one must never pass as an access token.
     fn active_token(&self, mut members: Map<String, Value>, now: i64) -> Judged<C> {
         members.remove("active");
-        members.remove("token_type");
+        if let Some(token_type) = members.remove("token_type") {
+            let access = token_type.as_str().is_some_and(|t| {
+                ["bearer", "dpop", "access_token"]
+                    .iter()
+                    .any(|kind| t.eq_ignore_ascii_case(kind))
+            });
+            if !access {
+                return Err(AuthError::of_claim(
+                    AuthErrorKind::InvalidClaim,
+                    "token_type",
+                ));
+            }
+        }
         if let Some(issuer) = &self.client.settings.issuer {
             members
                 .entry("iss")

@@ -22,7 +22,7 @@ use crate::error::AuthErrorKind;
 use crate::session::endpoint::{
     form_field, token_from, AccessVerifier, BodyKind, BoxError, EndpointFuture, Refusal,
 };
-use crate::session::refresh_token::RefreshToken;
+use crate::session::refresh_token::{Binding, RefreshToken};
 use crate::session::Sessions;
 use crate::store::{RefreshTokenState, StoreError};
 use crate::token::info::TokenInfo;
@@ -189,12 +189,17 @@ fn active(info: &TokenInfo, token: &str) -> Response<Full<Bytes>> {
     if let Some(aud) = verified_audience(token) {
         answer.insert("aud".into(), aud);
     }
-    let token_type = match info.dpop_thumbprint() {
-        Some(jkt) => {
+    let token_type = match (info.dpop_thumbprint(), info.certificate_thumbprint()) {
+        (Some(jkt), _) => {
             answer.insert("cnf".into(), serde_json::json!({ "jkt": jkt }));
             "DPoP"
         }
-        None => "Bearer",
+        // RFC 8705 §3.2: a certificate-bound token is still a bearer token, with its binding in `cnf`.
+        (None, Some(x5t)) => {
+            answer.insert("cnf".into(), serde_json::json!({ "x5t#S256": x5t }));
+            "Bearer"
+        }
+        (None, None) => "Bearer",
     };
     answer.insert("token_type".into(), Value::String(token_type.into()));
     json_response(StatusCode::OK, Value::Object(answer).to_string())
@@ -213,7 +218,7 @@ fn verified_audience(token: &str) -> Option<Value> {
 async fn live_refresh_token(
     sessions: &Sessions,
     token: &str,
-) -> Result<Option<(RefreshTokenState, Option<String>)>, StoreError> {
+) -> Result<Option<(RefreshTokenState, Option<Binding>)>, StoreError> {
     let Some(presented) = RefreshToken::parse(token) else {
         return Ok(None);
     };
@@ -237,7 +242,7 @@ async fn live_refresh_token(
         .is_revoked(&TokenInfo::of_session(sid))
         .resolve()
         .await?;
-    Ok((!revoked).then(|| (state, presented.jkt().map(str::to_owned))))
+    Ok((!revoked).then(|| (state, presented.binding().cloned())))
 }
 
 /// The RFC 7662 members of a live refresh token: its subject and expiry, the issuer, the session's `scope` and
@@ -245,7 +250,7 @@ async fn live_refresh_token(
 fn active_refresh(
     sessions: &Sessions,
     state: &RefreshTokenState,
-    jkt: Option<&str>,
+    binding: Option<&Binding>,
 ) -> Response<Full<Bytes>> {
     crate::stats::introspection_served("active");
     let claims: Map<String, Value> = serde_json::from_str(&state.claims).unwrap_or_default();
@@ -266,8 +271,14 @@ fn active_refresh(
     answer.insert("exp".into(), Value::from(state.expires_at));
     answer.insert("iss".into(), Value::String(issuer.issuer_name().to_owned()));
     answer.insert("token_type".into(), Value::String("refresh_token".into()));
-    if let Some(jkt) = jkt {
-        answer.insert("cnf".into(), serde_json::json!({ "jkt": jkt }));
+    match binding {
+        Some(Binding::Dpop(jkt)) => {
+            answer.insert("cnf".into(), serde_json::json!({ "jkt": jkt }));
+        }
+        Some(Binding::Certificate(x5t)) => {
+            answer.insert("cnf".into(), serde_json::json!({ "x5t#S256": x5t }));
+        }
+        None => {}
     }
     json_response(StatusCode::OK, Value::Object(answer).to_string())
 }
@@ -280,7 +291,9 @@ async fn introspect(endpoint: IntrospectionEndpoint, token: String) -> Response<
     // The token's own shape decides what it is; the hint only orders a search (RFC 7662 §2.1).
     if Sessions::looks_like_refresh_token(&token) {
         return match live_refresh_token(&endpoint.sessions, &token).await {
-            Ok(Some((state, jkt))) => active_refresh(&endpoint.sessions, &state, jkt.as_deref()),
+            Ok(Some((state, binding))) => {
+                active_refresh(&endpoint.sessions, &state, binding.as_ref())
+            }
             Ok(None) => inactive(),
             Err(_) => unavailable(),
         };

@@ -200,7 +200,8 @@ async fn refusals_carry_the_auth_error_and_cover_cookie_websocket_handshakes() {
         .get::<AuthError>()
         .expect("the AuthError");
     assert_eq!(error.kind(), AuthErrorKind::InvalidCsrfToken);
-    // A WebSocket handshake can't carry a header: a cookie-authenticated one is refused only cross-site.
+    // A WebSocket handshake can't carry a header: a cookie-authenticated one is refused cross-site and from a
+    // sibling subdomain (same-site), accepted from the service's own origin.
     let handshake = |site: &'static str| {
         Request::get("/me")
             .header("cookie", format!("__Host-access={access}"))
@@ -210,10 +211,13 @@ async fn refusals_carry_the_auth_error_and_cover_cookie_websocket_handshakes() {
             .body(Body::empty())
             .unwrap()
     };
-    assert_eq!(
-        send(handshake("cross-site")).await.unwrap().status(),
-        StatusCode::FORBIDDEN
-    );
+    for site in ["cross-site", "same-site", "Same-Site"] {
+        assert_eq!(
+            send(handshake(site)).await.unwrap().status(),
+            StatusCode::FORBIDDEN,
+            "{site}"
+        );
+    }
     assert_eq!(
         send(handshake("same-origin")).await.unwrap().status(),
         StatusCode::OK

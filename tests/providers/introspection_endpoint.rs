@@ -296,3 +296,42 @@ async fn refresh_tokens_are_described_while_live_on_postgres() {
         .unwrap();
     refresh_tokens_are_described_while_live(Arc::new(store)).await;
 }
+
+/// A certificate-bound pair (RFC 8705) is described with its `cnf["x5t#S256"]`, access and refresh token alike,
+/// and stays `Bearer`: a resource server relying on the answer can hold the token to its certificate.
+#[tokio::test]
+async fn a_certificate_bound_pair_is_described_with_its_thumbprint() {
+    let server = server();
+    let certificate =
+        tower_jwt_auth::certificate::ClientCertificate::from_der(b"a client certificate");
+    let options = tower_jwt_auth::session::LoginOptions::new().client_certificate(&certificate);
+    let pair = server
+        .sessions
+        .login_with_options("carol", &json!({ "scope": "read" }), options)
+        .await
+        .unwrap();
+    let x5t = json!({ "x5t#S256": certificate.thumbprint() });
+    let answer = introspect(
+        &server,
+        &basic("rs", "rs-secret"),
+        &form("token", pair.access_token()),
+    )
+    .await;
+    let described = json_of(&answer);
+    assert_eq!(described["active"], json!(true), "{described}");
+    assert_eq!(described["token_type"], json!("Bearer"));
+    assert_eq!(described["cnf"], x5t);
+    let answer = introspect(
+        &server,
+        &basic("rs", "rs-secret"),
+        &form("token", pair.refresh_token()),
+    )
+    .await;
+    let described = json_of(&answer);
+    assert_eq!(
+        described["token_type"],
+        json!("refresh_token"),
+        "{described}"
+    );
+    assert_eq!(described["cnf"], x5t);
+}

@@ -74,10 +74,22 @@ async fn an_opaque_token_the_provider_calls_active_is_accepted_with_its_claims()
     other_issuer["iss"] = json!("https://elsewhere.example");
     server.activate("opaque-other-iss", other_issuer);
     server.activate("opaque-expired", active("bob", now - 100));
+    // Providers answer `active` for their refresh tokens too: one never passes as an access token.
+    let mut refresh = active("bob", now + 300);
+    refresh["token_type"] = json!("refresh_token");
+    server.activate("opaque-refresh", refresh);
+    let mut dpop = active("alice", now + 300);
+    dpop["token_type"] = json!("access_token");
+    server.activate("opaque-access-type", dpop);
+    assert_eq!(
+        body_of(&layer, "opaque-access-type").await,
+        (StatusCode::OK, "alice".to_owned())
+    );
     for (token, kind) in [
         ("opaque-other-aud", AuthErrorKind::InvalidAudience),
         ("opaque-other-iss", AuthErrorKind::InvalidIssuer),
         ("opaque-expired", AuthErrorKind::Expired),
+        ("opaque-refresh", AuthErrorKind::InvalidClaim),
     ] {
         let response = common::send(&layer, common::bearer(token)).await;
         common::assert_invalid_token(&response, kind);

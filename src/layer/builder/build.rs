@@ -213,8 +213,8 @@ impl Settings {
         }
     }
 
-    /// The headers that carry credentials (kept out of logs): the sources', and with DPoP the
-    /// `Authorization: DPoP` header and the proof.
+    /// The headers that carry credentials (kept out of logs): the sources', with DPoP the `Authorization: DPoP`
+    /// header and the proof, with browser sessions the CSRF header.
     fn sensitive_headers(&self) -> Vec<HeaderName> {
         let dpop = self
             .dpop
@@ -224,11 +224,16 @@ impl Settings {
             .websocket
             .protocol
             .then_some(http::header::SEC_WEBSOCKET_PROTOCOL);
+        let csrf = self
+            .browser
+            .iter()
+            .map(|browser| browser.csrf().header().clone());
         self.sources
             .iter()
             .flat_map(|source| source.headers().iter().cloned())
             .chain(dpop)
             .chain(protocol)
+            .chain(csrf)
             .collect()
     }
 

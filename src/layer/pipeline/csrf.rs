@@ -1,7 +1,7 @@
 //! Step 2a: the CSRF guard. A request authenticated by a cookie that changes state (any method but `GET`,
 //! `HEAD`, `OPTIONS`, `TRACE`) must carry the CSRF header, equal to the CSRF cookie and bound to the verified
-//! token's session; such a request, or a WebSocket handshake authenticated by a cookie, is refused outright
-//! when the browser says `Sec-Fetch-Site: cross-site`. Checked after the token is verified (a bad token is a
+//! token's session; such a request is refused outright when the browser says `Sec-Fetch-Site: cross-site`, and a
+//! WebSocket handshake authenticated by a cookie (which can carry no header) also when it says `same-site`. Checked after the token is verified (a bad token is a
 //! 401 whatever its CSRF token) and before the requirements.
 
 use http::header::HeaderValue;
@@ -45,10 +45,22 @@ pub(crate) fn csrf_evidence(
             cookie.map(str::to_owned),
         )
     });
+    // A handshake can carry no CSRF header: a cookie-authenticated one must come from the service's own
+    // origin, so a sibling subdomain (`same-site`) can't open a socket with the victim's cookie either.
+    let cross_site = crate::session::browser_is_cross_site(headers)
+        || (safe && sent_from(headers, b"same-site"));
     Some(CsrfEvidence {
-        cross_site: crate::session::browser_is_cross_site(headers),
+        cross_site,
         double_submit,
     })
+}
+
+/// Whether the browser says (`Sec-Fetch-Site`) the request comes from `site`.
+fn sent_from(headers: &HeaderMap, site: &[u8]) -> bool {
+    headers
+        .get_all("sec-fetch-site")
+        .iter()
+        .any(|value| value.as_bytes().eq_ignore_ascii_case(site))
 }
 
 /// Refuses a guarded request of the verified token `info` that came cross-site or without its session's
