@@ -22,7 +22,7 @@ use crate::clock::SharedClock;
 use crate::dpop::{MemoryReplayCache, ReplayCache};
 use crate::error::{AuthError, AuthErrorKind};
 use crate::session::endpoint::{
-    form_field, token_from, BodyKind, BoxError, EndpointFuture, Refusal,
+    endpoint_service, form_field, token_from, BodyKind, BoxError, EndpointFuture, Head, Refusal,
 };
 use crate::store::{SessionStore, StoreError, REVOCATION_MARGIN};
 use crate::token::logout_token::{check_logout_claims, LogoutRules, LogoutToken};
@@ -241,7 +241,7 @@ fn logged_out() -> Response<Full<Bytes>> {
     response
 }
 
-async fn logout(endpoint: BackchannelLogout, token: String) -> Response<Full<Bytes>> {
+async fn logout(endpoint: BackchannelLogout, token: String, _: Head) -> Response<Full<Bytes>> {
     let outcome = match endpoint.check(token).await {
         Ok(logout) => endpoint.revoke(logout).await,
         Err(refused) => Err(refused),
@@ -265,27 +265,4 @@ async fn logout(endpoint: BackchannelLogout, token: String) -> Response<Full<Byt
     }
 }
 
-impl<B> Service<Request<B>> for BackchannelLogout
-where
-    B: Body + Send + 'static,
-    B::Data: Send,
-    B::Error: Into<BoxError>,
-{
-    type Response = Response<Full<Bytes>>;
-    type Error = Infallible;
-    type Future = EndpointFuture;
-
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, request: Request<B>) -> Self::Future {
-        let endpoint = self.clone();
-        Box::pin(async move {
-            Ok(match token_from(request, logout_token_of).await {
-                Ok(token) => logout(endpoint, token).await,
-                Err(response) => response,
-            })
-        })
-    }
-}
+endpoint_service!(BackchannelLogout, logout_token_of, logout);

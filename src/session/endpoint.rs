@@ -90,11 +90,11 @@ impl RefreshEndpoint {
 }
 
 /// The parts of a request an endpoint reads beside its body.
-struct Head {
-    method: Method,
-    uri: http::Uri,
-    headers: http::HeaderMap,
-    extensions: http::Extensions,
+pub(super) struct Head {
+    pub(super) method: Method,
+    pub(super) uri: http::Uri,
+    pub(super) headers: http::HeaderMap,
+    pub(super) extensions: http::Extensions,
 }
 
 /// `POST` endpoint for RFC 7009 token revocation: `token=…` (form) or `{"token":"…"}` (JSON), with an optional
@@ -422,6 +422,8 @@ macro_rules! endpoint_service {
         }
     };
 }
+
+pub(super) use endpoint_service;
 
 endpoint_service!(RefreshEndpoint, refresh_token_of, refresh);
 endpoint_service!(RevokeEndpoint, revoked_token_of, revoke);
