@@ -2,14 +2,20 @@
 //! [`JwtAuthBuilder::token_cache_size`](crate::JwtAuthBuilder::token_cache_size)).
 
 use std::fmt;
+use std::hash::{Hash, Hasher};
 
 use quick_cache::sync::Cache;
-use quick_cache::Weighter;
+use quick_cache::{Equivalent, Weighter};
 
+use crate::error::{AuthError, AuthErrorKind};
 use crate::{Claims, TokenInfo};
 
 /// Default bound on the cache's weight: 16 MiB of token text and claims (about 20 000 typical tokens).
 pub const DEFAULT_TOKEN_CACHE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The share of the bound the refused tokens may take (an eighth: 2 MiB of the default 16; verified tokens
+/// have the rest).
+const REFUSED_SHARE: u64 = 8;
 
 /// What a hit returns: everything the request extensions need, as pointer copies.
 pub(crate) struct CachedToken<C> {
@@ -29,18 +35,82 @@ impl<C> Clone for CachedToken<C> {
     }
 }
 
-#[derive(Clone)]
-struct ByTokenLength;
+/// How many of a token's last bytes its cache key hashes.
+const HASHED_TAIL: usize = 32;
 
-impl<C> Weighter<Box<str>, CachedToken<C>> for ByTokenLength {
-    fn weight(&self, token: &Box<str>, _: &CachedToken<C>) -> u64 {
-        // The token text, its decoded claims (shorter than the text), and fixed per-entry overhead.
-        2 * token.len() as u64 + 128
+/// A cached token's text. Hashed by its length and its last [`HASHED_TAIL`] bytes — a JWT ends in its
+/// signature, so those bytes already differ from token to token — and compared byte for byte. Hashing the whole
+/// text would make every hit cost in proportion to the token (an RS256 token is twice an ES256 one); only tokens
+/// that passed verification enter, so nobody can fill a bucket with chosen collisions.
+#[derive(PartialEq, Eq)]
+struct TokenKey(Box<str>);
+
+/// A token looked up: hashed as [`TokenKey`] hashes, equal to the key with the same text.
+struct Probe<'t>(&'t str);
+
+fn hash_token<H: Hasher>(token: &str, state: &mut H) {
+    let bytes = token.as_bytes();
+    state.write_usize(bytes.len());
+    state.write(&bytes[bytes.len().saturating_sub(HASHED_TAIL)..]);
+}
+
+impl Hash for TokenKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        hash_token(&self.0, state);
     }
 }
 
+impl Hash for Probe<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        hash_token(self.0, state);
+    }
+}
+
+impl Equivalent<TokenKey> for Probe<'_> {
+    fn equivalent(&self, key: &TokenKey) -> bool {
+        *self.0 == *key.0
+    }
+}
+
+#[derive(Clone)]
+struct ByTokenLength;
+
+impl<V> Weighter<TokenKey, V> for ByTokenLength {
+    fn weight(&self, token: &TokenKey, _: &V) -> u64 {
+        // The token text, its decoded claims (shorter than the text), and fixed per-entry overhead.
+        2 * token.0.len() as u64 + 128
+    }
+}
+
+/// A refusal that no later request can change while the keys stay the same: the signature did not verify, or
+/// the signed claims fail a rule that time and the request cannot change (`exp` passed, issuer, audience,
+/// type, a required or malformed claim). Kept so a flood of one such token costs a lookup, not a signature
+/// check each; a refusal that may change (an unknown key a key-set fetch may bring, `nbf` in the future) is
+/// never kept.
+#[derive(Clone)]
+struct Refusal {
+    error: AuthError,
+    generation: u64,
+}
+
+fn is_lasting(kind: AuthErrorKind) -> bool {
+    matches!(
+        kind,
+        AuthErrorKind::InvalidSignature
+            | AuthErrorKind::Expired
+            | AuthErrorKind::InvalidIssuer
+            | AuthErrorKind::InvalidAudience
+            | AuthErrorKind::InvalidType
+            | AuthErrorKind::MissingClaim
+            | AuthErrorKind::InvalidClaim
+    )
+}
+
 pub(crate) struct TokenCache<C> {
-    cache: Cache<Box<str>, CachedToken<C>, ByTokenLength>,
+    cache: Cache<TokenKey, CachedToken<C>, ByTokenLength>,
+    /// Tokens refused for good under a key generation, in a bound of their own, so a flood of refused tokens
+    /// never evicts a verified one.
+    refused: Cache<TokenKey, Refusal, ByTokenLength>,
 }
 
 impl<C> fmt::Debug for TokenCache<C> {
@@ -55,28 +125,55 @@ impl<C> fmt::Debug for TokenCache<C> {
 impl<C> TokenCache<C> {
     pub(crate) fn new(max_bytes: u64) -> Self {
         let estimated_items = (max_bytes / 1024).clamp(16, 1 << 20) as usize;
+        let refused_bytes = (max_bytes / REFUSED_SHARE).max(1);
+        let verified_bytes = (max_bytes - refused_bytes.min(max_bytes)).max(1);
         Self {
-            cache: Cache::with_weighter(estimated_items, max_bytes, ByTokenLength),
+            cache: Cache::with_weighter(estimated_items, verified_bytes, ByTokenLength),
+            refused: Cache::with_weighter(
+                (estimated_items / REFUSED_SHARE as usize).max(16),
+                refused_bytes,
+                ByTokenLength,
+            ),
+        }
+    }
+
+    /// The refusal kept for `token` under key `generation`, if any.
+    pub(crate) fn refusal(&self, token: &str, generation: u64) -> Option<AuthError> {
+        self.refused
+            .get(&Probe(token))
+            .filter(|refusal| refusal.generation == generation)
+            .map(|refusal| refusal.error)
+    }
+
+    /// Keeps `error` for `token` under key `generation` when no later request can change it.
+    pub(crate) fn refuse(&self, token: &str, error: &AuthError, generation: u64) {
+        if is_lasting(error.kind()) {
+            let refusal = Refusal {
+                error: error.clone(),
+                generation,
+            };
+            self.refused.insert(TokenKey(token.into()), refusal);
         }
     }
 
     pub(crate) fn get(&self, token: &str) -> Option<CachedToken<C>> {
-        self.cache.get(token)
+        self.cache.get(&Probe(token))
     }
 
     pub(crate) fn insert(&self, token: &str, entry: CachedToken<C>) {
-        self.cache.insert(token.into(), entry);
+        self.cache.insert(TokenKey(token.into()), entry);
     }
 
     pub(crate) fn remove(&self, token: &str) {
-        self.cache.remove(token);
+        self.cache.remove(&Probe(token));
     }
 
     pub(crate) fn len(&self) -> usize {
         self.cache.len()
     }
 
+    /// The weight of verified and refused tokens together (at most the bound the cache was made with).
     pub(crate) fn weight(&self) -> u64 {
-        self.cache.weight()
+        self.cache.weight() + self.refused.weight()
     }
 }

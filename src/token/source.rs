@@ -177,18 +177,16 @@ pub(crate) fn parse_credentials<'v>(
         .map_err(|_| AuthErrorKind::Malformed.into())
 }
 
-/// One `b64token` body character: `ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/"`. Written without
-/// branches so the scan below vectorises: it runs on every request, over the whole token.
+/// One `b64token` body character: `ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/"`. Written as three
+/// ranges and three equalities without branches (`-./0-9` are one range, 0x2D–0x39), so the scan below runs
+/// sixteen bytes at a time: it runs on every request, over the whole token, and its cost grows with the token
+/// (an RS256 token is twice an ES256 one), so it is kept to a few vector operations per byte.
 fn is_b64token_char(b: u8) -> bool {
-    let lower = b | 0x20;
-    lower.is_ascii_lowercase()
-        | b.is_ascii_digit()
-        | (b == b'-')
-        | (b == b'.')
+    ((b | 0x20).wrapping_sub(b'a') < 26)
+        | (b.wrapping_sub(b'-') < 13)
+        | (b == b'+')
         | (b == b'_')
         | (b == b'~')
-        | (b == b'+')
-        | (b == b'/')
 }
 
 /// RFC 6750 §2.1: `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
@@ -312,6 +310,15 @@ mod tests {
         for (input, expected) in cases {
             let got = parse_bearer(input).map_err(|e| e.kind());
             assert_eq!(&got, expected, "input {:?}", String::from_utf8_lossy(input));
+        }
+    }
+
+    /// The branch-free class equals RFC 6750's grammar for every byte.
+    #[test]
+    fn b64token_class_is_the_rfc_grammar() {
+        for b in 0..=u8::MAX {
+            let rfc = b.is_ascii_alphanumeric() || b"-._~+/".contains(&b);
+            assert_eq!(is_b64token_char(b), rfc, "byte {b:#04x}");
         }
     }
 

@@ -26,6 +26,7 @@ mod key_material;
 mod key_selection;
 mod misplaced_authorization;
 mod properties;
+mod refused_tokens;
 mod resource_metadata;
 mod time_claims;
 mod token_cache;

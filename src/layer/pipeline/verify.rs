@@ -13,7 +13,8 @@ use crate::token::verifier::Unverified;
 pub(crate) type Binding<'b> = &'b mut dyn FnMut(&TokenInfo) -> Result<(), AuthError>;
 
 /// Verifies `token`, or finds it among the tokens verified before under the same keys; either way the time
-/// rules, `bind` and the requirements are checked now. Only tokens that pass everything enter the cache. With
+/// rules, `bind` and the requirements are checked now. Only tokens that pass everything enter the cache; a token
+/// refused for good (bad signature, passed `exp`, wrong issuer…) is remembered as refused under the same keys. With
 /// `may_wait`, a key a remote key set may bring asks to wait for one fetch instead of being refused.
 ///
 /// The one "verify now" path: the synchronous path, the path after a key fetch and
@@ -45,7 +46,19 @@ pub(crate) fn verify_now<C: DeserializeOwned + 'static, R>(
         }
         return Ok(hit);
     }
-    let verified = config.verifier.verify::<C>(token, now, may_wait)?;
+    if let Some(refusal) = cache.and_then(|cache| cache.refusal(token, generation)) {
+        return Err(refusal.into());
+    }
+    let verified = match config.verifier.verify::<C>(token, now, may_wait) {
+        Ok(verified) => verified,
+        Err(Unverified::Refused(error)) => {
+            if let Some(cache) = cache {
+                cache.refuse(token, &error, generation);
+            }
+            return Err(error.into());
+        }
+        Err(wait) => return Err(wait),
+    };
     let entry = CachedToken {
         claims: Claims::new(verified.claims),
         info: verified.info,

@@ -1,0 +1,179 @@
+//! Tokens refused for good are remembered as refused: a flood of one bad token costs one signature check, a
+//! refusal that may change is never kept, and refused tokens never push verified ones out.
+
+use crate::common;
+
+use std::cell::Cell;
+use std::time::Duration;
+
+use common::*;
+use http::StatusCode;
+use jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER;
+use jsonwebtoken::crypto::{CryptoProvider, JwtVerifier, KeyUtils};
+use jsonwebtoken::{Algorithm, DecodingKey};
+use serde_json::json;
+use tower_jwt_auth::{clock::ManualClock, AuthErrorKind};
+
+thread_local! {
+    /// Signature checks made on this thread (a `#[tokio::test]` runs its layer on its own thread).
+    static SIGNATURE_CHECKS: Cell<usize> = const { Cell::new(0) };
+}
+
+fn counting_verifier(
+    alg: &Algorithm,
+    key: &DecodingKey,
+) -> jsonwebtoken::errors::Result<Box<dyn JwtVerifier>> {
+    SIGNATURE_CHECKS.with(|checks| checks.set(checks.get() + 1));
+    (DEFAULT_PROVIDER.verifier_factory)(alg, key)
+}
+
+/// aws-lc-rs, counting every signature check.
+static COUNTING: CryptoProvider = CryptoProvider {
+    signer_factory: DEFAULT_PROVIDER.signer_factory,
+    verifier_factory: counting_verifier,
+    key_utils: KeyUtils {
+        rsa_pub_components_from_private_key: DEFAULT_PROVIDER
+            .key_utils
+            .rsa_pub_components_from_private_key,
+        rsa_pub_components_from_public_key: DEFAULT_PROVIDER
+            .key_utils
+            .rsa_pub_components_from_public_key,
+        ec_pub_components_from_private_key: DEFAULT_PROVIDER
+            .key_utils
+            .ec_pub_components_from_private_key,
+        ed_pub_components_from_private_key: DEFAULT_PROVIDER
+            .key_utils
+            .ed_pub_components_from_private_key,
+        compute_digest: DEFAULT_PROVIDER.key_utils.compute_digest,
+    },
+};
+
+fn checks() -> usize {
+    SIGNATURE_CHECKS.with(Cell::get)
+}
+
+fn tampered(token: &str) -> String {
+    let (input, signature) = token.rsplit_once('.').unwrap();
+    let flipped = if signature.starts_with('A') { "B" } else { "A" };
+    format!("{input}.{flipped}{}", &signature[1..])
+}
+
+/// Sends `token` `times` times; every answer must be the refusal `kind`.
+async fn refused_each_time(
+    layer: &tower_jwt_auth::JwtAuthLayer,
+    token: &str,
+    times: usize,
+    kind: AuthErrorKind,
+) {
+    for _ in 0..times {
+        let response = send(layer, bearer(token)).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(rejection_kind(&response), Some(kind));
+    }
+}
+
+#[tokio::test]
+async fn a_flood_of_one_refused_token_costs_one_signature_check() {
+    let clock = ManualClock::new(now());
+    let layer = builder_for(Algorithm::ES256)
+        .crypto_provider(&COUNTING)
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    let valid = token_with(Algorithm::ES256, json!({}), &claims());
+
+    let before = checks();
+    refused_each_time(
+        &layer,
+        &tampered(&valid),
+        5,
+        AuthErrorKind::InvalidSignature,
+    )
+    .await;
+    assert_eq!(checks() - before, 1, "a bad signature is checked once");
+
+    let mut expired = claims();
+    expired["exp"] = json!(now() - 3600);
+    let expired = token_with(Algorithm::ES256, json!({}), &expired);
+    let before = checks();
+    refused_each_time(&layer, &expired, 5, AuthErrorKind::Expired).await;
+    assert_eq!(checks() - before, 1, "a passed exp stays passed");
+
+    let mut other_audience = claims();
+    other_audience["aud"] = json!("another-api");
+    let other_audience = token_with(Algorithm::ES256, json!({}), &other_audience);
+    let before = checks();
+    refused_each_time(&layer, &other_audience, 3, AuthErrorKind::InvalidAudience).await;
+    assert_eq!(checks() - before, 1);
+    assert_eq!(layer.cached_tokens(), 0, "refusals are not verified tokens");
+
+    // The valid token is still verified (and then cached) as ever.
+    assert_eq!(send(&layer, bearer(&valid)).await.status(), StatusCode::OK);
+    assert_eq!(layer.cached_tokens(), 1);
+}
+
+#[tokio::test]
+async fn a_refusal_that_time_may_change_is_never_kept() {
+    let clock = ManualClock::new(now());
+    let layer = builder_for(Algorithm::ES256)
+        .crypto_provider(&COUNTING)
+        .clock(clock.clone())
+        .leeway(Duration::ZERO)
+        .build()
+        .unwrap();
+    let mut early = claims();
+    early["nbf"] = json!(now() + 60);
+    let early = token_with(Algorithm::ES256, json!({}), &early);
+    let before = checks();
+    refused_each_time(&layer, &early, 3, AuthErrorKind::NotYetValid).await;
+    assert_eq!(
+        checks() - before,
+        3,
+        "not yet valid is checked again each time"
+    );
+    clock.advance(61);
+    assert_eq!(send(&layer, bearer(&early)).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn without_the_token_cache_nothing_is_remembered() {
+    let layer = builder_for(Algorithm::ES256)
+        .crypto_provider(&COUNTING)
+        .disable_token_cache()
+        .build()
+        .unwrap();
+    let bad = tampered(&token_with(Algorithm::ES256, json!({}), &claims()));
+    let before = checks();
+    refused_each_time(&layer, &bad, 3, AuthErrorKind::InvalidSignature).await;
+    assert_eq!(checks() - before, 3);
+}
+
+#[tokio::test]
+async fn refused_tokens_never_push_verified_ones_out() {
+    let layer = builder_for(Algorithm::HS256)
+        .crypto_provider(&COUNTING)
+        .token_cache_size(64 * 1024)
+        .build()
+        .unwrap();
+    let valid = hs256(&claims());
+    assert_eq!(send(&layer, bearer(&valid)).await.status(), StatusCode::OK);
+    // Far more refused bytes than the whole cache holds.
+    for i in 0..2_000 {
+        let mut payload = claims();
+        payload["jti"] = json!(format!("flood-{i}"));
+        let bad = tampered(&hs256(&payload));
+        let response = send(&layer, bearer(&bad)).await;
+        assert_eq!(
+            rejection_kind(&response),
+            Some(AuthErrorKind::InvalidSignature)
+        );
+    }
+    assert!(
+        layer.token_cache_weight() <= 64 * 1024,
+        "{}",
+        layer.token_cache_weight()
+    );
+    let before = checks();
+    assert_eq!(send(&layer, bearer(&valid)).await.status(), StatusCode::OK);
+    assert_eq!(checks(), before, "the verified token is still a hit");
+}
