@@ -4,6 +4,11 @@
 //! (cache off: every request verifies), `layer_hit` (the token was verified before) and `trivial_service_alone`
 //! (the same request without the layer). Requests are built outside the timed part; the layer's own cost is
 //! `layer_* - trivial_service_alone`.
+//!
+//! `cargo bench --features rust-crypto --bench verify -- crypto`: the signature check alone (jsonwebtoken's verifier, made
+//! from the key and used once, as the layer does on a miss), per algorithm and crypto backend — aws-lc-rs (the
+//! default) and, with the `rust-crypto` feature, RustCrypto. The peer's own (jsonwebtoken 9 on ring) is
+//! measured by `benches/http/peer`'s `verify_alone`.
 
 use std::convert::Infallible;
 
@@ -280,5 +285,38 @@ fn rejections(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench, sliding, rejections);
+/// The signature check alone, per backend jsonwebtoken offers.
+fn crypto(c: &mut Criterion) {
+    let mut backends = vec![("aws_lc_rs", &jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER)];
+    #[cfg(feature = "rust-crypto")]
+    backends.push((
+        "rust_crypto",
+        &jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER,
+    ));
+    let mut group = c.benchmark_group("crypto");
+    for alg in [
+        Algorithm::HS256,
+        Algorithm::ES256,
+        Algorithm::RS256,
+        Algorithm::EdDSA,
+    ] {
+        let (encoding, decoding, _) = keys(alg);
+        let signer =
+            (jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.signer_factory)(&alg, &encoding);
+        let message =
+            b"eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJiZW5jaCIsImF1ZCI6ImJlbmNoLWFwaSIsInN1YiI6ImFsaWNlIn0";
+        let signature = signer.unwrap().try_sign(message).unwrap();
+        for (name, provider) in &backends {
+            group.bench_function(BenchmarkId::new(*name, format!("{alg:?}")), |b| {
+                b.iter(|| {
+                    let verifier = (provider.verifier_factory)(&alg, &decoding).unwrap();
+                    verifier.verify(message, &signature).unwrap();
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench, sliding, rejections, crypto);
 criterion_main!(benches);

@@ -136,15 +136,26 @@ impl TokenSource for BearerHeader {
         headers: &'r HeaderMap,
         _uri: &'r Uri,
     ) -> Result<Option<&'r str>, AuthError> {
-        let mut values = headers.get_all(header::AUTHORIZATION).iter();
-        let Some(value) = values.next() else {
-            return Ok(None);
-        };
-        if values.next().is_some() {
-            return Err(AuthErrorKind::Malformed.into());
-        }
-        parse_bearer(value.as_bytes())
+        bearer_value(headers)?.map_or(Ok(None), parse_bearer)
     }
+}
+
+/// The one `Authorization` header's value, if any (two are malformed).
+fn bearer_value(headers: &HeaderMap) -> Result<Option<&[u8]>, AuthError> {
+    let mut values = headers.get_all(header::AUTHORIZATION).iter();
+    let Some(value) = values.next() else {
+        return Ok(None);
+    };
+    if values.next().is_some() {
+        return Err(AuthErrorKind::Malformed.into());
+    }
+    Ok(Some(value.as_bytes()))
+}
+
+/// [`BearerHeader`]'s token with every check but the `b64token` grammar, which the caller must make unless
+/// the token is one it verified before (see [`is_b64token`]).
+pub(crate) fn bearer_token_unchecked(headers: &HeaderMap) -> Result<Option<&str>, AuthError> {
+    bearer_value(headers)?.map_or(Ok(None), |value| split_credentials(value, b"bearer"))
 }
 
 /// Parses one `Authorization` header value: `Bearer 1*SP b64token`.
@@ -158,6 +169,14 @@ pub(crate) fn parse_credentials<'v>(
     value: &'v [u8],
     scheme: &[u8],
 ) -> Result<Option<&'v str>, AuthError> {
+    match split_credentials(value, scheme)? {
+        Some(token) if !is_b64token(token.as_bytes()) => Err(AuthErrorKind::Malformed.into()),
+        token => Ok(token),
+    }
+}
+
+/// [`parse_credentials`] without the `b64token` grammar: the scheme, the spaces, a non-empty UTF-8 token.
+fn split_credentials<'v>(value: &'v [u8], scheme: &[u8]) -> Result<Option<&'v str>, AuthError> {
     let scheme_len = value
         .iter()
         .position(|b| matches!(b, b' ' | b'\t'))
@@ -168,10 +187,9 @@ pub(crate) fn parse_credentials<'v>(
     let rest = &value[scheme_len..];
     let token_start = rest.iter().position(|b| *b != b' ').unwrap_or(rest.len());
     let token = &rest[token_start..];
-    if token.is_empty() || !is_b64token(token) {
+    if token.is_empty() {
         return Err(AuthErrorKind::Malformed.into());
     }
-    // `is_b64token` admits only ASCII, so this never fails.
     std::str::from_utf8(token)
         .map(Some)
         .map_err(|_| AuthErrorKind::Malformed.into())

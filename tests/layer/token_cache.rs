@@ -159,3 +159,26 @@ async fn memory_stays_bounded_under_a_flood_of_distinct_valid_tokens() {
         layer.cached_tokens()
     );
 }
+
+/// A hit skips the `b64token` grammar check (the cached token passed it); any other token still gets it, from
+/// the default bearer source and from an explicitly configured one alike.
+#[tokio::test]
+async fn the_bearer_grammar_is_checked_for_every_token_not_cached() {
+    let token = hs256(&claims());
+    for layer in [
+        builder_for(Algorithm::HS256).build().unwrap(),
+        builder_for(Algorithm::HS256)
+            .token_source(tower_jwt_auth::token::BearerHeader)
+            .build()
+            .unwrap(),
+    ] {
+        assert_eq!(send(&layer, bearer(&token)).await.status(), StatusCode::OK);
+        assert_eq!(send(&layer, bearer(&token)).await.status(), StatusCode::OK);
+        for bad in [format!("{token},"), format!("{token}é"), format!("\"{token}\"")] {
+            let response = send(&layer, bearer(&bad)).await;
+            assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{bad}");
+            assert_eq!(rejection_kind(&response), Some(AuthErrorKind::Malformed));
+        }
+        assert_eq!(layer.cached_tokens(), 1);
+    }
+}

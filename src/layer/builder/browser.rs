@@ -20,7 +20,10 @@ impl<C, R> JwtAuthBuilder<C, R> {
     /// with [`sessions`](Self::sessions): the cookie's tokens are theirs.
     pub fn browser_sessions(mut self, browser: &BrowserSessions) -> Self {
         match CookieSource::new(browser.access_cookie()) {
-            Ok(source) => self.settings.sources.push(Box::new(source)),
+            Ok(source) => {
+                self.settings.sources.push(Box::new(source));
+                self.settings.default_source = false;
+            }
             Err(e) => return self.fail(e.in_setting("JwtAuthBuilder::browser_sessions")),
         }
         self.settings.browser = Some(browser.clone());

@@ -87,6 +87,7 @@ impl<C, R> JwtAuthBuilder<C, R> {
                 .challenges()
                 .with_scope(self.requirements.scope_text()),
             sources: settings.sources,
+            bearer_header_only: settings.default_source,
             websocket: settings.websocket,
             csrf,
             optional: settings.optional,

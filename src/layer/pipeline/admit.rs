@@ -21,7 +21,7 @@ use crate::layer::pipeline::reissue::plan_reissue;
 use crate::layer::pipeline::revocation::check_revocation;
 #[cfg(feature = "introspection")]
 use crate::layer::pipeline::verify::recheck;
-use crate::layer::pipeline::verify::{verify_now, verify_without_wait};
+use crate::layer::pipeline::verify::{cached, verify_known, verify_without_wait};
 use crate::store::Lookup;
 use crate::token::cache::CachedToken;
 use crate::token::info::TokenInfo;
@@ -77,6 +77,9 @@ where
             Err(AuthErrorKind::Missing.into())
         };
     };
+    // One cache lookup serves the grammar check (a cached token passed it) and the verification.
+    let known = cached(config, found.token);
+    found.check_grammar(known.is_some())?;
     let now = config.clock.now();
     let (token, proof) = match &config.dpop {
         Some(_) if found.dpop() => (found.token, Some(proof_header(headers)?)),
@@ -119,7 +122,7 @@ where
         };
         return with_dpop_scheme(outcome, dpop_request);
     }
-    let outcome = match verify_now(config, token, now, true, &mut bind) {
+    let outcome = match verify_known(config, token, known, now, true, &mut bind) {
         Ok(verified) => decide(
             config, method, client_uri, token, verified, checked, now, ambient,
         ),

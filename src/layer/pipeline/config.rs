@@ -24,6 +24,9 @@ pub(crate) struct AuthConfig<C, R> {
     pub(crate) verifier: Verifier,
     /// Where tokens are looked for (at most one may carry one).
     pub(crate) sources: Vec<Box<dyn TokenSource>>,
+    /// The sources are the default bearer header alone: its token's `b64token` grammar is checked only when
+    /// the token is not in the cache (a cached token passed it when it was verified).
+    pub(crate) bearer_header_only: bool,
     /// The WebSocket handshake sources the layer reads.
     pub(crate) websocket: WebSocketTokens,
     /// The CSRF guard of requests authenticated by cookie (`None`: no cookie source, or opted out).

@@ -4,7 +4,7 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{AuthError, AuthErrorKind};
 use crate::layer::pipeline::config::AuthConfig;
-use crate::token::cache::CachedToken;
+use crate::token::cache::{CachedToken, TokenCache};
 use crate::token::info::{Claims, TokenInfo};
 use crate::token::verifier::Unverified;
 
@@ -26,14 +26,35 @@ pub(crate) fn verify_now<C: DeserializeOwned + 'static, R>(
     may_wait: bool,
     bind: Binding<'_>,
 ) -> Result<CachedToken<C>, Unverified> {
-    let cache = config
+    verify_known(config, token, cached(config, token), now, may_wait, bind)
+}
+
+/// The cache, when the layer has one and `token` may enter it.
+fn cache_for<'c, C, R>(config: &'c AuthConfig<C, R>, token: &str) -> Option<&'c TokenCache<C>> {
+    config
         .cache
         .as_ref()
-        .filter(|_| token.len() <= config.verifier.max_token_size);
+        .filter(|_| token.len() <= config.verifier.max_token_size)
+}
+
+/// The verification of `token` the cache holds under the current keys, if any.
+pub(crate) fn cached<C, R>(config: &AuthConfig<C, R>, token: &str) -> Option<CachedToken<C>> {
     let generation = config.verifier.key_generation();
-    let hit = cache
-        .and_then(|cache| cache.get(token))
-        .filter(|hit| hit.generation == generation);
+    cache_for(config, token)?
+        .get(token)
+        .filter(|hit| hit.generation == generation)
+}
+
+/// [`verify_now`] with the cache already consulted: `hit` is what [`cached`] found for `token`.
+pub(crate) fn verify_known<C: DeserializeOwned + 'static, R>(
+    config: &AuthConfig<C, R>,
+    token: &str,
+    hit: Option<CachedToken<C>>,
+    now: i64,
+    may_wait: bool,
+    bind: Binding<'_>,
+) -> Result<CachedToken<C>, Unverified> {
+    let cache = cache_for(config, token);
     if cache.is_some() {
         crate::stats::token_cache(hit.is_some());
     }
@@ -46,6 +67,7 @@ pub(crate) fn verify_now<C: DeserializeOwned + 'static, R>(
         }
         return Ok(hit);
     }
+    let generation = config.verifier.key_generation();
     if let Some(refusal) = cache.and_then(|cache| cache.refusal(token, generation)) {
         return Err(refusal.into());
     }
