@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
 use quick_cache::sync::Cache;
 use quick_cache::{Equivalent, Weighter};
@@ -43,20 +44,20 @@ const HASHED_TAIL: usize = 32;
 /// text would make every hit cost in proportion to the token (an RS256 token is twice an ES256 one); only tokens
 /// that passed verification enter, so nobody can fill a bucket with chosen collisions.
 #[derive(PartialEq, Eq)]
-struct TokenKey(Box<str>);
+struct TokenKey(Arc<str>);
 
-/// A token looked up: hashed as [`TokenKey`] hashes, equal to the key with the same text.
-struct Probe<'t>(&'t str);
+/// A token looked up by its bytes (not yet known to be text): hashed as [`TokenKey`] hashes, equal to the key
+/// with the same bytes.
+struct Probe<'t>(&'t [u8]);
 
-fn hash_token<H: Hasher>(token: &str, state: &mut H) {
-    let bytes = token.as_bytes();
+fn hash_token<H: Hasher>(bytes: &[u8], state: &mut H) {
     state.write_usize(bytes.len());
     state.write(&bytes[bytes.len().saturating_sub(HASHED_TAIL)..]);
 }
 
 impl Hash for TokenKey {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        hash_token(&self.0, state);
+        hash_token(self.0.as_bytes(), state);
     }
 }
 
@@ -68,7 +69,23 @@ impl Hash for Probe<'_> {
 
 impl Equivalent<TokenKey> for Probe<'_> {
     fn equivalent(&self, key: &TokenKey) -> bool {
-        *self.0 == *key.0
+        self.0 == key.0.as_bytes()
+    }
+}
+
+/// A hit: the cached token's text (shared with its key: a request whose token bytes were found needs no
+/// UTF-8 check of its own) and its verification.
+pub(crate) struct Hit<C> {
+    pub(crate) text: Arc<str>,
+    pub(crate) token: CachedToken<C>,
+}
+
+impl<C> Clone for Hit<C> {
+    fn clone(&self) -> Self {
+        Self {
+            text: Arc::clone(&self.text),
+            token: self.token.clone(),
+        }
     }
 }
 
@@ -107,7 +124,7 @@ fn is_lasting(kind: AuthErrorKind) -> bool {
 }
 
 pub(crate) struct TokenCache<C> {
-    cache: Cache<TokenKey, CachedToken<C>, ByTokenLength>,
+    cache: Cache<TokenKey, Hit<C>, ByTokenLength>,
     /// Tokens refused for good under a key generation, in a bound of their own, so a flood of refused tokens
     /// never evicts a verified one.
     refused: Cache<TokenKey, Refusal, ByTokenLength>,
@@ -140,7 +157,7 @@ impl<C> TokenCache<C> {
     /// The refusal kept for `token` under key `generation`, if any.
     pub(crate) fn refusal(&self, token: &str, generation: u64) -> Option<AuthError> {
         self.refused
-            .get(&Probe(token))
+            .get(&Probe(token.as_bytes()))
             .filter(|refusal| refusal.generation == generation)
             .map(|refusal| refusal.error)
     }
@@ -156,16 +173,22 @@ impl<C> TokenCache<C> {
         }
     }
 
-    pub(crate) fn get(&self, token: &str) -> Option<CachedToken<C>> {
+    /// The entry for the token of these bytes, if any.
+    pub(crate) fn get(&self, token: &[u8]) -> Option<Hit<C>> {
         self.cache.get(&Probe(token))
     }
 
     pub(crate) fn insert(&self, token: &str, entry: CachedToken<C>) {
-        self.cache.insert(TokenKey(token.into()), entry);
+        let text: Arc<str> = token.into();
+        let hit = Hit {
+            text: Arc::clone(&text),
+            token: entry,
+        };
+        self.cache.insert(TokenKey(text), hit);
     }
 
     pub(crate) fn remove(&self, token: &str) {
-        self.cache.remove(&Probe(token));
+        self.cache.remove(&Probe(token.as_bytes()));
     }
 
     pub(crate) fn len(&self) -> usize {

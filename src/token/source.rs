@@ -152,10 +152,19 @@ fn bearer_value(headers: &HeaderMap) -> Result<Option<&[u8]>, AuthError> {
     Ok(Some(value.as_bytes()))
 }
 
-/// [`BearerHeader`]'s token with every check but the `b64token` grammar, which the caller must make unless
-/// the token is one it verified before (see [`is_b64token`]).
-pub(crate) fn bearer_token_unchecked(headers: &HeaderMap) -> Result<Option<&str>, AuthError> {
+/// [`BearerHeader`]'s token as bytes, with every check but the `b64token` grammar (and so UTF-8), which the
+/// caller must make unless the bytes are those of a token it verified before (see [`bearer_text`]).
+pub(crate) fn bearer_token_unchecked(headers: &HeaderMap) -> Result<Option<&[u8]>, AuthError> {
     bearer_value(headers)?.map_or(Ok(None), |value| split_credentials(value, b"bearer"))
+}
+
+/// The checks [`bearer_token_unchecked`] left: the `b64token` grammar, hence text.
+pub(crate) fn bearer_text(token: &[u8]) -> Result<&str, AuthError> {
+    match is_b64token(token) {
+        // `is_b64token` admits only ASCII, so this never fails.
+        true => std::str::from_utf8(token).map_err(|_| AuthErrorKind::Malformed.into()),
+        false => Err(AuthErrorKind::Malformed.into()),
+    }
 }
 
 /// Parses one `Authorization` header value: `Bearer 1*SP b64token`.
@@ -169,14 +178,11 @@ pub(crate) fn parse_credentials<'v>(
     value: &'v [u8],
     scheme: &[u8],
 ) -> Result<Option<&'v str>, AuthError> {
-    match split_credentials(value, scheme)? {
-        Some(token) if !is_b64token(token.as_bytes()) => Err(AuthErrorKind::Malformed.into()),
-        token => Ok(token),
-    }
+    split_credentials(value, scheme)?.map_or(Ok(None), |token| bearer_text(token).map(Some))
 }
 
-/// [`parse_credentials`] without the `b64token` grammar: the scheme, the spaces, a non-empty UTF-8 token.
-fn split_credentials<'v>(value: &'v [u8], scheme: &[u8]) -> Result<Option<&'v str>, AuthError> {
+/// [`parse_credentials`] without the `b64token` grammar: the scheme, the spaces, a non-empty token.
+fn split_credentials<'v>(value: &'v [u8], scheme: &[u8]) -> Result<Option<&'v [u8]>, AuthError> {
     let scheme_len = value
         .iter()
         .position(|b| matches!(b, b' ' | b'\t'))
@@ -187,12 +193,10 @@ fn split_credentials<'v>(value: &'v [u8], scheme: &[u8]) -> Result<Option<&'v st
     let rest = &value[scheme_len..];
     let token_start = rest.iter().position(|b| *b != b' ').unwrap_or(rest.len());
     let token = &rest[token_start..];
-    if token.is_empty() {
-        return Err(AuthErrorKind::Malformed.into());
+    match token.is_empty() {
+        true => Err(AuthErrorKind::Malformed.into()),
+        false => Ok(Some(token)),
     }
-    std::str::from_utf8(token)
-        .map(Some)
-        .map_err(|_| AuthErrorKind::Malformed.into())
 }
 
 /// One `b64token` body character: `ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/"`. Written as three

@@ -174,7 +174,11 @@ async fn the_bearer_grammar_is_checked_for_every_token_not_cached() {
     ] {
         assert_eq!(send(&layer, bearer(&token)).await.status(), StatusCode::OK);
         assert_eq!(send(&layer, bearer(&token)).await.status(), StatusCode::OK);
-        for bad in [format!("{token},"), format!("{token}é"), format!("\"{token}\"")] {
+        for bad in [
+            format!("{token},"),
+            format!("{token}é"),
+            format!("\"{token}\""),
+        ] {
             let response = send(&layer, bearer(&bad)).await;
             assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{bad}");
             assert_eq!(rejection_kind(&response), Some(AuthErrorKind::Malformed));

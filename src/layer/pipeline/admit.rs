@@ -77,14 +77,17 @@ where
             Err(AuthErrorKind::Missing.into())
         };
     };
-    // One cache lookup serves the grammar check (a cached token passed it) and the verification.
-    let known = cached(config, found.token);
-    found.check_grammar(known.is_some())?;
+    // One cache lookup serves the token's checks (a cached token passed them) and its verification.
+    let (cached_text, known) = match cached(config, found.bytes) {
+        Some(hit) => (Some(hit.text), Some(hit.token)),
+        None => (None, None),
+    };
+    let token = found.text(cached_text.as_deref())?;
     let now = config.clock.now();
-    let (token, proof) = match &config.dpop {
-        Some(_) if found.dpop() => (found.token, Some(proof_header(headers)?)),
+    let proof = match &config.dpop {
+        Some(_) if found.dpop() => Some(proof_header(headers)?),
         Some(dpop) if dpop.required => return Err(AuthErrorKind::DpopRequired.into()),
-        _ => (found.token, None),
+        _ => None,
     };
     let dpop_request = proof.is_some();
     let csrf = csrf_evidence(config.csrf.as_ref(), &found, method, headers);

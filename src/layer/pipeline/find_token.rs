@@ -4,16 +4,17 @@ use http::{header, HeaderMap, Method, Uri};
 
 use crate::error::{AuthError, AuthErrorKind};
 use crate::layer::pipeline::config::AuthConfig;
-use crate::token::source::{bearer_token_unchecked, is_b64token, parse_credentials};
+use crate::token::source::{bearer_text, bearer_token_unchecked, parse_credentials};
 use crate::token::websocket::{has_query_token, is_upgrade, protocol_token, query_token};
 
 /// A token found in a request.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Found<'r> {
-    pub(crate) token: &'r str,
+    /// The token's bytes, as the request carries them.
+    pub(crate) bytes: &'r [u8],
+    /// The token as checked text; `None` while the default bearer header's grammar waits (see [`Found::text`]).
+    text: Option<&'r str>,
     pub(crate) via: Via,
-    /// The `b64token` grammar is still to be checked (see [`Found::check_grammar`]).
-    unchecked: bool,
 }
 
 /// How the token came.
@@ -29,7 +30,7 @@ pub(crate) enum Via {
     Protocol,
 }
 
-impl Found<'_> {
+impl<'r> Found<'r> {
     /// Sent as `Authorization: DPoP …`.
     pub(crate) fn dpop(&self) -> bool {
         self.via == Via::Dpop
@@ -40,13 +41,18 @@ impl Found<'_> {
         self.via == Via::Source { ambient: true }
     }
 
-    /// The bearer header's `b64token` grammar (RFC 6750 §2.1), checked unless `known`: a token found in the
-    /// verified-token cache is one that passed it. It is the one check whose cost grows with the token on a
-    /// cache hit, so a hit skips it.
-    pub(crate) fn check_grammar(&self, known: bool) -> Result<(), AuthError> {
-        match self.unchecked && !known && !is_b64token(self.token.as_bytes()) {
-            true => Err(AuthErrorKind::Malformed.into()),
-            false => Ok(()),
+    /// The token as text. The default bearer header's token is checked (its `b64token` grammar, RFC 6750 §2.1)
+    /// only here, and only when the verified-token cache did not know its bytes (`cached`, the cached token's
+    /// text): a cached token passed the checks when it was verified. They are the checks whose cost grows with
+    /// the token, so a cache hit costs the same for a short HS256 token as for a long RS256 one.
+    pub(crate) fn text<'t>(&self, cached: Option<&'t str>) -> Result<&'t str, AuthError>
+    where
+        'r: 't,
+    {
+        match (self.text, cached) {
+            (Some(text), _) => Ok(text),
+            (None, Some(text)) => Ok(text),
+            (None, None) => bearer_text(self.bytes),
         }
     }
 }
@@ -60,23 +66,21 @@ pub(crate) fn find_token<'r, C, R>(
     uri: &'r Uri,
 ) -> Result<Option<Found<'r>>, AuthError> {
     let mut found = None;
-    let mut take_found = |token: Option<&'r str>, via: Via, unchecked: bool| match (token, found) {
-        (None, _) => Ok(()),
-        (Some(_), Some(_)) => Err(AuthError::from(AuthErrorKind::Malformed)),
-        (Some(token), None) => {
-            found = Some(Found {
-                token,
-                via,
-                unchecked,
-            });
-            Ok(())
-        }
-    };
+    let mut take_found =
+        |bytes: Option<&'r [u8]>, text: Option<&'r str>, via: Via| match (bytes, found) {
+            (None, _) => Ok(()),
+            (Some(_), Some(_)) => Err(AuthError::from(AuthErrorKind::Malformed)),
+            (Some(bytes), None) => {
+                found = Some(Found { bytes, text, via });
+                Ok(())
+            }
+        };
     if config.bearer_header_only {
         let via = Via::Source { ambient: false };
-        take_found(bearer_token_unchecked(headers)?, via, true)?;
+        take_found(bearer_token_unchecked(headers)?, None, via)?;
     }
-    let mut take = |token: Option<&'r str>, via: Via| take_found(token, via, false);
+    let mut take =
+        |token: Option<&'r str>, via: Via| take_found(token.map(str::as_bytes), token, via);
     for source in config.sources.iter().filter(|_| !config.bearer_header_only) {
         let ambient = source.ambient();
         take(source.extract(headers, uri)?, Via::Source { ambient })?;

@@ -4,7 +4,7 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{AuthError, AuthErrorKind};
 use crate::layer::pipeline::config::AuthConfig;
-use crate::token::cache::{CachedToken, TokenCache};
+use crate::token::cache::{CachedToken, Hit, TokenCache};
 use crate::token::info::{Claims, TokenInfo};
 use crate::token::verifier::Unverified;
 
@@ -26,23 +26,24 @@ pub(crate) fn verify_now<C: DeserializeOwned + 'static, R>(
     may_wait: bool,
     bind: Binding<'_>,
 ) -> Result<CachedToken<C>, Unverified> {
-    verify_known(config, token, cached(config, token), now, may_wait, bind)
+    let hit = cached(config, token.as_bytes()).map(|hit| hit.token);
+    verify_known(config, token, hit, now, may_wait, bind)
 }
 
-/// The cache, when the layer has one and `token` may enter it.
-fn cache_for<'c, C, R>(config: &'c AuthConfig<C, R>, token: &str) -> Option<&'c TokenCache<C>> {
+/// The cache, when the layer has one and a token of `len` bytes may enter it.
+fn cache_for<C, R>(config: &AuthConfig<C, R>, len: usize) -> Option<&TokenCache<C>> {
     config
         .cache
         .as_ref()
-        .filter(|_| token.len() <= config.verifier.max_token_size)
+        .filter(|_| len <= config.verifier.max_token_size)
 }
 
-/// The verification of `token` the cache holds under the current keys, if any.
-pub(crate) fn cached<C, R>(config: &AuthConfig<C, R>, token: &str) -> Option<CachedToken<C>> {
+/// The verification the cache holds for the token of these bytes under the current keys, if any.
+pub(crate) fn cached<C, R>(config: &AuthConfig<C, R>, token: &[u8]) -> Option<Hit<C>> {
     let generation = config.verifier.key_generation();
-    cache_for(config, token)?
+    cache_for(config, token.len())?
         .get(token)
-        .filter(|hit| hit.generation == generation)
+        .filter(|hit| hit.token.generation == generation)
 }
 
 /// [`verify_now`] with the cache already consulted: `hit` is what [`cached`] found for `token`.
@@ -54,7 +55,7 @@ pub(crate) fn verify_known<C: DeserializeOwned + 'static, R>(
     may_wait: bool,
     bind: Binding<'_>,
 ) -> Result<CachedToken<C>, Unverified> {
-    let cache = cache_for(config, token);
+    let cache = cache_for(config, token.len());
     if cache.is_some() {
         crate::stats::token_cache(hit.is_some());
     }
