@@ -10,6 +10,8 @@
 # while moves both sides. Rows, each with the request it sends:
 #   hit / miss  tower-jwt-auth with the verified-token cache on / off, per algorithm, against the no-auth server
 #               sent the very same request (same Authorization header: the header's bytes cost every server);
+#               beside them a layer that does nothing (tower's MapRequestLayer with the identity): what wrapping
+#               the route costs any middleware in axum;
 #   peer        jwt-authorizer 0.15 (benches/http/peer, its own Cargo project), same keys and token;
 #   hostile     a flood of one malformed, wrongly signed or expired ES256 token (refusals; the connection must be
 #               kept alive), against the no-auth server;
@@ -46,6 +48,7 @@ PEER=benches/http/peer/target/release/jwt-authorizer-peer
 CONFIGS=()
 for alg in HS256 ES256 RS256 EdDSA; do
   CONFIGS+=("hit|no auth $alg|none|$alg|1|bearer|bearer:token|200|"
+            "hit|no-op layer $alg|noop|$alg|1|bearer|bearer:token|200|no auth $alg"
             "hit|hit $alg|layer|$alg|1|bearer|bearer:token|200|no auth $alg"
             "miss|miss $alg|layer|$alg|0|bearer|bearer:token|200|no auth $alg"
             "miss|jwt-authorizer $alg|peer|$alg|-|bearer|bearer:token|200|no auth $alg")
@@ -157,11 +160,23 @@ for group, label, baseline in order:
     rps, p50, p99 = median_run(rows[label])
     ratio = "—"
     if baseline:
-        rs = [per_round[(r, label)] / per_round[(r, baseline)] for (r, l) in per_round
-              if l == label and (r, baseline) in per_round]
+        rs = ratios(label, baseline)
         if rs:
             ratio = f"{statistics.median(rs):.3f} [{min(rs):.3f}–{max(rs):.3f}]"
     print(f"| {group} | {label} | {rps:,.0f} | {p50} | {p99} | {baseline or '—'} | {ratio} |")
+def ratios(label, baseline):
+    return [per_round[(r, label)] / per_round[(r, baseline)] for (r, l) in sorted(per_round)
+            if l == label and (r, baseline) in per_round]
+hits = [label for _, label, _ in order if label.startswith("hit ")]
+if hits:
+    print("\nHits against the no-op layer (what the layer costs beyond wrapping a route), per round:\n")
+    print("| algorithm | hit ÷ no-op layer, per round | median |")
+    print("|---|---|---|")
+    for label in hits:
+        alg = label.split(" ", 1)[1]
+        rs = ratios(label, f"no-op layer {alg}")
+        if rs:
+            print(f"| {alg} | {', '.join(f'{x:.3f}' for x in rs)} | {statistics.median(rs):.3f} |")
 misses = [label for _, label, _ in order if label.startswith("miss ")]
 if misses:
     print("\nMisses against jwt-authorizer, same algorithm, keys and token, per round:\n")
@@ -169,7 +184,6 @@ if misses:
     print("|---|---|---|")
     for label in misses:
         alg = label.split(" ", 1)[1]
-        rs = [per_round[(r, label)] / per_round[(r, f"jwt-authorizer {alg}")] for (r, l) in sorted(per_round)
-              if l == label and (r, f"jwt-authorizer {alg}") in per_round]
+        rs = ratios(label, f"jwt-authorizer {alg}")
         print(f"| {alg} | {', '.join(f'{x:.3f}' for x in rs)} | {min(rs):.3f} |")
 PY
