@@ -149,6 +149,9 @@ for line in open(path):
     if label not in rows: order.append((group, label, baseline))
     rows[label].append((float(rps), p50, p99))
     per_round[(rnd, label)] = float(rps)
+def ratios(label, baseline):
+    return [per_round[(r, label)] / per_round[(r, baseline)] for (r, l) in sorted(per_round)
+            if l == label and (r, baseline) in per_round]
 def median_run(rs):
     rs = sorted(rs); return rs[len(rs) // 2]
 print(f"wrk -t1 -c{conns} -d{duration}s, {rounds} rounds with every row alternated, server on CPU 0 (one thread), "
@@ -164,9 +167,6 @@ for group, label, baseline in order:
         if rs:
             ratio = f"{statistics.median(rs):.3f} [{min(rs):.3f}–{max(rs):.3f}]"
     print(f"| {group} | {label} | {rps:,.0f} | {p50} | {p99} | {baseline or '—'} | {ratio} |")
-def ratios(label, baseline):
-    return [per_round[(r, label)] / per_round[(r, baseline)] for (r, l) in sorted(per_round)
-            if l == label and (r, baseline) in per_round]
 hits = [label for _, label, _ in order if label.startswith("hit ")]
 if hits:
     print("\nHits against the no-op layer (what the layer costs beyond wrapping a route), per round:\n")
