@@ -18,13 +18,13 @@
 //! | issue tokens at login, refresh them, log out | [`session`]: [`Sessions`], [`JwtAuthLayer::for_sessions`], [`session::RefreshEndpoint`], [`session::LogoutEndpoint`], [`session::RevokeEndpoint`] |
 //! | keep active users signed in (sliding sessions) | [`sliding`], [`JwtAuthBuilder::sliding`] |
 //! | accept an identity provider's tokens (Keycloak, Auth0, Entra ID) | [`keys`] (`Jwks::url`, OpenID Connect discovery; feature `jwks`), [`JwtAuthBuilder::trust_issuer`] |
-//! | run many instances | `RedisStore` (feature `redis`), [`SessionsBuilder::successor_key`] (one key for every instance) |
-//! | keep sessions across restarts | `SqlStore` (features `postgres`, `sqlite`) |
+//! | run many instances | [what every instance shares](store#many-instances-and-restarts): `RedisStore` (feature `redis`), [`SessionsBuilder::successor_key`] (one key for every instance) |
+//! | keep sessions across restarts | `SqlStore` (features `postgres`, `sqlite`), with the keys [kept across restarts](store#many-instances-and-restarts) |
 //! | protect a gRPC service | [`grpc`] (tonic, feature `tonic`) |
 //! | bind tokens to the client's key | [`dpop`] (RFC 9449) |
-//! | rotate or retire signing keys | [`issuer`]: [`TokenIssuer::rotate`], [`TokenIssuer::retire`], [`issuer::JwksEndpoint`] |
+//! | rotate or retire signing keys | [`issuer`] ([the successor key's recipe](issuer#rotating-the-signing-key-without-a-restart)): [`TokenIssuer::stage`], [`TokenIssuer::rotate`], [`TokenIssuer::retire`], [`issuer::JwksEndpoint`] |
 //! | test my handlers without tokens | [`testing`] (feature `test-util`): `authenticate_as`, the store conformance suite |
-//! | see why a request was refused | [`AuthError`] in the response extensions; feature `tracing` (one event per refusal); [Metrics](#metrics) |
+//! | see why a request was refused | [Tracing](#tracing) (feature `tracing`: a span per request, one event per refusal; without it, [`AuthError`] in the response extensions for your `TraceLayer`); [Metrics](#metrics) |
 //! | shape the 401/403 bodies | [`rejection`]: `Responder`, [`rejection::JsonResponder`] |
 //! | write my own store | [`store`], [`SessionStore`] |
 //!
@@ -118,7 +118,62 @@
 //! ```
 //!
 //! The README's "Where the layer goes" has the full composition (exposing the sliding header, logging the
-//! refusal's reason), run by `examples/axum_tower_http.rs`.
+//! refusal's reason as in [Tracing](#tracing)), run by `examples/axum_tower_http.rs`.
+//!
+//! # Tracing
+//!
+//! With the `tracing` feature the crate reports through the [`tracing`](https://docs.rs/tracing) facade to
+//! whatever subscriber the application installs; its span and events have targets under `tower_jwt_auth` (its
+//! module paths; `tower_jwt_auth::audit` for audit events) and level `debug` unless said otherwise:
+//!
+//! - a `jwt_auth` span per request through the layer, entered while the layer decides and while the inner
+//!   service (your handler) runs, so your own events carry its fields: `sub` when the request is admitted,
+//!   `reason` (the rejection kind, as in the metrics) when it is refused;
+//! - one event per refusal, "jwt auth rejected a request", with `kind`, `status` (and `grpc_status` for gRPC),
+//!   the failing claim's name (`claim`) and, for claims that do not fit the claims type, serde's message
+//!   (`detail`) — never the token;
+//! - warnings and errors: a CORS preflight refused (once per layer) and an `AuthorizeLayer` outside the auth
+//!   layer, each naming the fix; a claims-type mismatch; refresh-token reuse; JWK Set fetch failures; a Redis
+//!   that may evict revocation markers.
+//!
+//! So enable the crate's target at `debug` (here with tracing-subscriber's `env-filter` feature; `RUST_LOG`
+//! works the same way with `EnvFilter::from_default_env()`). Without the feature, or to log refusals where you
+//! log requests, read the [`AuthError`] every refusal carries in its response extensions from tower-http's
+//! `TraceLayer`, placed outside the auth layer:
+//!
+//! ```
+//! use axum::{response::Response, routing::get, Router};
+//! use tower_http::trace::TraceLayer;
+//! use tower_jwt_auth::{Algorithm, AuthError, JwtAuthLayer, VerificationKey};
+//! use tracing_subscriber::EnvFilter;
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // The jwt_auth span and the refusal events (feature `tracing`), beside your own `info` events.
+//! let _ = tracing_subscriber::fmt()
+//!     .with_env_filter(EnvFilter::new("info,tower_jwt_auth=debug"))
+//!     .try_init();
+//!
+//! let auth = JwtAuthLayer::builder()
+//!     .key(VerificationKey::hmac(Algorithm::HS256, &[42u8; 32])?)
+//!     .issuer("https://auth.example.com")
+//!     .audience("my-api")
+//!     .build()?;
+//! let trace = TraceLayer::new_for_http().on_response(
+//!     |response: &Response, _latency: std::time::Duration, _span: &tracing::Span| {
+//!         if let Some(error) = response.extensions().get::<AuthError>() {
+//!             // never the token; `detail` is serde's reason when the claims do not fit the claims type
+//!             tracing::info!(reason = ?error.kind(), claim = error.claim(), detail = error.detail(), "refused");
+//!         }
+//!     },
+//! );
+//! let app: Router = Router::new()
+//!     .route("/me", get(|| async { "me" }))
+//!     .route_layer(auth)
+//!     .layer(trace); // outside the auth layer: it sees every refusal
+//! # let _ = app;
+//! # Ok(())
+//! # }
+//! ```
 //!
 //! # Where things live
 //!

@@ -25,6 +25,56 @@
 //! Besides the three stores that come with the crate, any type of yours implementing [`SessionStore`] works
 //! (see its docs for a complete example; with the `test-util` feature, the `testing` module runs the crate's
 //! store conformance suite and lifecycle model test against it).
+//!
+//! # Many instances and restarts
+//!
+//! Instances behind a load balancer (`RedisStore`, or `SqlStore` on PostgreSQL), or one server that keeps its
+//! sessions across restarts (`SqlStore`), work only if every instance — and every restart — agrees on three
+//! things:
+//!
+//! - **the store**: the same Redis (or Cluster, with one `prefix` per application) or the same database;
+//! - **the signing key** of the [`TokenIssuer`](crate::TokenIssuer): a random secret or key made per process
+//!   makes every token of the others (or of before the restart) fail verification — the demo warns when
+//!   `JWT_SECRET` is not set for that reason;
+//! - **the successor key** of the sessions,
+//!   [`SessionsBuilder::successor_key`](crate::SessionsBuilder::successor_key): 32 random bytes (made once,
+//!   e.g. `openssl rand -hex 32`, kept beside the signing key in your secret store) that tag every refresh
+//!   token, so a token rotated on one instance is recognised — and its reuse detected — on another.
+//!   `build()` refuses a shared or persistent store ([`SessionStore::is_shared_or_persistent`]) without it;
+//!   only a process-local store such as [`MemoryStore`] may go without, with a random key per process.
+//!
+//! Run Redis with `maxmemory-policy noeviction` (an evicting policy may drop revocation markers, which
+//! re-validates revoked tokens): `RedisStore::builder(url).require_noeviction()` makes `build()` fail otherwise,
+//! `.fail_if_unreachable()` when Redis does not answer.
+//!
+//! ```no_run
+//! use tower_jwt_auth::{Algorithm, JwtAuthLayer, RedisStore, Sessions, SigningKey, TokenIssuer};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // Both from your secret store: the same bytes on every instance and after every restart.
+//! let signing_secret = [42u8; 32];
+//! let successor_key = [7u8; 32];
+//! let issuer = TokenIssuer::builder(SigningKey::hmac(Algorithm::HS256, &signing_secret)?)
+//!     .issuer("https://auth.example.com")
+//!     .audience("my-api")
+//!     .build()?;
+//! let store = RedisStore::builder("redis://127.0.0.1:6379")
+//!     .prefix("my-app")
+//!     .require_noeviction()
+//!     .build()
+//!     .await?;
+//! let sessions = Sessions::builder(issuer, store)
+//!     .successor_key(successor_key) // without it, build() refuses the shared store
+//!     .build()?;
+//! let auth = JwtAuthLayer::for_sessions(&sessions).build()?;
+//! # let _ = (sessions, auth);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The issuer's signing key can change while serving (publish the successor first, then rotate): see
+//! [`issuer`](crate::issuer#rotating-the-signing-key-without-a-restart).
 
 mod contract;
 #[cfg(any(feature = "redis", feature = "postgres", feature = "sqlite"))]
