@@ -65,8 +65,9 @@ CONFIGS+=("hostile|malformed|layer|ES256|1|bearer|raw:Authorization: Bearer not 
           "source|introspection (cached)|layer|ES256|1|introspection|bearer:token|200|no auth ES256")
 
 RESULTS=$(mktemp)
+VALUES_FILE=$(mktemp)
 SERVER_PID=""
-cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true; rm -f "$RESULTS"; }
+cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true; rm -f "$RESULTS" "$VALUES_FILE"; }
 trap cleanup EXIT
 
 # The values a source's server prints (`name value` lines), minted once per algorithm and source.
@@ -108,10 +109,14 @@ for round in $(seq "$ROUNDS"); do
       JWT_ALG=$alg BIND=127.0.0.1:$PORT taskset -c "$SERVER_CPU" "$PEER" 2>/dev/null &
     else
       MODE=$server JWT_ALG=$alg TOKEN_CACHE=$cache SOURCE=$source BIND=127.0.0.1:$PORT \
-        taskset -c "$SERVER_CPU" "$OURS" >/dev/null 2>&1 &
+        taskset -c "$SERVER_CPU" "$OURS" >"$VALUES_FILE" 2>/dev/null &
     fi
     SERVER_PID=$!
     wait_port || { echo "server for $label did not start" >&2; exit 1; }
+    # This server's own values (proofs are fresh for a minute or so: those minted at the start would be stale).
+    if [ "$server" != peer ]; then
+      while read -r name value; do VALUES[$alg/$source/$name]=$value; done <"$VALUES_FILE"
+    fi
     mapfile -t HEADERS < <(headers_for "$alg" "$source" "$request")
     ARGS=(); for h in "${HEADERS[@]}"; do ARGS+=(-H "$h"); done
     # Sanity: the configuration answers as expected, twice on one kept-alive connection (a refusal must not

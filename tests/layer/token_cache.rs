@@ -99,7 +99,7 @@ async fn revocation_is_consulted_on_every_hit() {
 }
 
 #[tokio::test]
-async fn scopes_are_checked_on_hits_and_refused_tokens_are_not_cached() {
+async fn scopes_are_checked_on_every_use_of_a_cached_token() {
     let layer = builder_for(Algorithm::HS256)
         .require_scopes(["admin"])
         .build()
@@ -111,7 +111,8 @@ async fn scopes_are_checked_on_hits_and_refused_tokens_are_not_cached() {
             StatusCode::FORBIDDEN
         );
     }
-    assert_eq!(layer.cached_tokens(), 0);
+    // Verified once (a flood of it costs no signature check), refused on every use.
+    assert_eq!(layer.cached_tokens(), 1);
 }
 
 #[tokio::test]

@@ -120,6 +120,14 @@ impl<C, R> JwtAuthBuilder<C, R> {
     /// by weight (about twice the token length each) and eviction is S3-FIFO, so a flood of distinct tokens can't push
     /// out the tokens in steady use. The cache belongs to one layer and its key set: a layer built with other keys has
     /// a cache of its own.
+    ///
+    /// An eighth of the bound remembers tokens **refused for good** under the current keys — a signature that does
+    /// not verify, `exp` passed, another issuer, audience or type, a required claim missing or malformed — so a
+    /// flood of one such token costs a lookup per request instead of a signature check (the refusal and its
+    /// status are the same every time). Refusals that may change are never remembered (a key a remote key set may
+    /// bring, `nbf` in the future), a change of remote keys forgets them all, and they have their own bound, so
+    /// they never push a verified token out. A flood of *distinct* forged tokens still costs a signature check
+    /// each: cap it upstream (rate limits per client).
     pub fn token_cache_size(mut self, bytes: u64) -> Self {
         self.settings.cache_bytes = bytes;
         self

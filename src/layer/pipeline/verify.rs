@@ -13,8 +13,9 @@ use crate::token::verifier::Unverified;
 pub(crate) type Binding<'b> = &'b mut dyn FnMut(&TokenInfo) -> Result<(), AuthError>;
 
 /// Verifies `token`, or finds it among the tokens verified before under the same keys; either way the time
-/// rules, `bind` and the requirements are checked now. Only tokens that pass everything enter the cache; a token
-/// refused for good (bad signature, passed `exp`, wrong issuer…) is remembered as refused under the same keys. With
+/// rules, `bind` and the requirements are checked now. A token whose signature and claims verify enters the cache
+/// (the binding and requirements, the request's, are checked on every use); a token refused for good (bad
+/// signature, passed `exp`, wrong issuer…) is remembered as refused under the same keys. With
 /// `may_wait`, a key a remote key set may bring asks to wait for one fetch instead of being refused.
 ///
 /// The one "verify now" path: the synchronous path, the path after a key fetch and
@@ -87,14 +88,17 @@ pub(crate) fn verify_known<C: DeserializeOwned + 'static, R>(
         info: verified.info,
         generation,
     };
+    // Cached once its signature and claims are verified: the binding and the requirements are the request's, and
+    // checked on every use (as on a hit), so a token sent with a bad proof, certificate or CSRF token, or without
+    // the scope, again and again costs a lookup each time, not a signature check.
+    if let Some(cache) = cache {
+        cache.insert(token, entry.clone());
+    }
     bind(&entry.info)?;
     config
         .requirements
         .check(&entry.info, Some(&entry.claims))
         .map_err(Unverified::Refused)?;
-    if let Some(cache) = cache {
-        cache.insert(token, entry.clone());
-    }
     Ok(entry)
 }
 
