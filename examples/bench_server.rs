@@ -222,9 +222,10 @@ async fn source(
     }
     say("expired", &token(alg, key, now() - 600, json!({}))?);
     let valid = token(alg, key, exp, json!({}))?;
+    // Another signature of the right length and encoding: its first character changed.
     let (rest, signature) = valid.rsplit_once('.').ok_or("a JWS has three parts")?;
-    let altered: String = signature.chars().rev().collect();
-    say("badsig", &format!("{rest}.{altered}"));
+    let other = if signature.starts_with('A') { "B" } else { "A" };
+    say("badsig", &format!("{rest}.{other}{}", &signature[1..]));
     Ok(auth)
 }
 

@@ -99,9 +99,10 @@ impl<V> Weighter<TokenKey, V> for ByTokenLength {
     }
 }
 
-/// A refusal that no later request can change while the keys stay the same: the signature did not verify, or
-/// the signed claims fail a rule that time and the request cannot change (`exp` passed, issuer, audience,
-/// type, a required or malformed claim). Kept so a flood of one such token costs a lookup, not a signature
+/// A refusal that no later request can change while the keys stay the same: the token's structure or encoding
+/// is broken, its header names what is never accepted, the signature did not verify, or the signed claims fail
+/// a rule that time and the request cannot change (`exp` passed, issuer, audience, type, a required or
+/// malformed claim). Kept so a flood of one such token costs a lookup, not a signature
 /// check each; a refusal that may change (an unknown key a key-set fetch may bring, `nbf` in the future) is
 /// never kept.
 #[derive(Clone)]
@@ -114,6 +115,9 @@ fn is_lasting(kind: AuthErrorKind) -> bool {
     matches!(
         kind,
         AuthErrorKind::InvalidSignature
+            | AuthErrorKind::InvalidToken
+            | AuthErrorKind::UnsupportedAlgorithm
+            | AuthErrorKind::UnsupportedHeader
             | AuthErrorKind::Expired
             | AuthErrorKind::InvalidIssuer
             | AuthErrorKind::InvalidAudience

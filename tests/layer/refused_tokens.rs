@@ -177,3 +177,18 @@ async fn refused_tokens_never_push_verified_ones_out() {
     assert_eq!(send(&layer, bearer(&valid)).await.status(), StatusCode::OK);
     assert_eq!(checks(), before, "the verified token is still a hit");
 }
+
+#[tokio::test]
+async fn a_flood_of_one_broken_token_parses_it_once() {
+    let layer = builder_for(Algorithm::ES256)
+        .crypto_provider(&COUNTING)
+        .build()
+        .unwrap();
+    let valid = token_with(Algorithm::ES256, json!({}), &claims());
+    let (input, _) = valid.rsplit_once('.').unwrap();
+    // A signature that is no base64url: refused before any signature check, and remembered.
+    let broken = format!("{input}.not-base64url-at-all~");
+    refused_each_time(&layer, &broken, 3, AuthErrorKind::InvalidToken).await;
+    assert!(layer.token_cache_weight() > 0, "the refusal is remembered");
+    assert_eq!(layer.cached_tokens(), 0);
+}
