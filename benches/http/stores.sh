@@ -28,7 +28,7 @@ done
 
 echo "building the demo (release)..." >&2
 cargo build --release --quiet --example demo
-DEMO=target/release/examples/demo
+DEMO=${CARGO_TARGET_DIR:-target}/release/examples/demo
 
 RESULTS=$(mktemp)
 REDIS_DIR=$(mktemp -d)
