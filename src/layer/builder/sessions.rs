@@ -115,8 +115,9 @@ impl<C, R> JwtAuthBuilder<C, R> {
     /// verified skips the signature check on every repeat.
     ///
     /// Keys are the exact token text (a hit compares the whole token, never only a hash); values are the verified
-    /// claims and facts. Only tokens that passed every check are stored; `exp`, `nbf`, `iat` and the authorization
-    /// requirements are checked again on each hit, and revocation is consulted as for any token. Memory is bounded
+    /// claims and facts. A token is stored once its signature and claims verify; `exp`, `nbf`, `iat`, the request's
+    /// binding (DPoP proof, client certificate, CSRF token) and the authorization requirements are checked on every
+    /// use, the first included, and revocation is consulted as for any token. Memory is bounded
     /// by weight (about twice the token length each) and eviction is S3-FIFO, so a flood of distinct tokens can't push
     /// out the tokens in steady use. The cache belongs to one layer and its key set: a layer built with other keys has
     /// a cache of its own.
