@@ -15,6 +15,11 @@ use super::{
 };
 use crate::clock::{Clock, SharedClock, SystemClock};
 use crate::error::ConfigError;
+use crate::jose::by_text::ByText;
+
+/// Bound on the resource proofs remembered as refused (replayed, stale, forged): 1 MiB of proof text, about
+/// 1,000 proofs with RSA-4096 keys or 2,000 with P-256 keys; the oldest pass out first.
+const REFUSED_PROOFS_BYTES: u64 = 1024 * 1024;
 use crate::jose::random::random_bytes;
 
 /// The longest `iat` window side accepted.
@@ -190,6 +195,7 @@ impl DpopBuilder {
                 nonces,
                 clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
                 provider,
+                refused: ByText::new(REFUSED_PROOFS_BYTES),
             }),
         })
     }

@@ -104,14 +104,34 @@ pub(crate) fn verify(
     if proof.len() > config.max_proof_size {
         return Err(refused("size"));
     }
-    let jws = CompactJws::split(proof).map_err(|_| refused("jws"))?;
-    let (alg, jwk) = header_key(config, jws.header)?;
+    // A refusal no later request can change is remembered by the proof's text (resource proofs): a flood of
+    // one replayed, stale or forged proof costs a lookup each, not a parse. Refusals that depend on the request
+    // (`htm`, `htu`, `ath`, the token's key) or may change (`iat` ahead, the nonce) are never kept.
+    let memo = (target.partition == Partition::Resource).then_some(&config.refused);
+    if let Some(error) = memo.and_then(|memo| memo.get(proof.as_bytes())) {
+        return Err(error);
+    }
+    let lasting = |error: AuthError| {
+        if let Some(memo) = memo {
+            memo.insert(proof.into(), error.clone());
+        }
+        error
+    };
+    let jws = CompactJws::split(proof).map_err(|_| lasting(refused("jws")))?;
+    let (alg, jwk) = header_key(config, jws.header).map_err(lasting)?;
 
     // The claims, before the signature: a proof for another request, too old, or without the nonce is refused
     // for the price of a JSON parse. Nothing read here is accepted until the signature over it verifies.
-    let claims = strict_object(jws.payload, "payload")?;
-    let (iat, jti) = check_claims(config, &claims, target, now)?;
-    let thumbprint = jwk_thumbprint(&jwk).ok_or_else(|| refused("jwk"))?;
+    let claims = strict_object(jws.payload, "payload").map_err(lasting)?;
+    let stale = |claims: &Map<String, Value>| {
+        issued_at(claims).is_some_and(|iat| iat < now.saturating_sub(config.max_age))
+    };
+    let (iat, jti) =
+        check_claims(config, &claims, target, now).map_err(|error| match stale(&claims) {
+            true => lasting(error),
+            false => error,
+        })?;
+    let thumbprint = jwk_thumbprint(&jwk).ok_or_else(|| lasting(refused("jwk")))?;
     if target.key.is_some_and(|expected| expected != thumbprint) {
         return Err(refused("jkt"));
     }
@@ -120,10 +140,10 @@ pub(crate) fn verify(
     // use up anybody's `jti`; it only tells whether a proof already used was used (its `jti` is random, and
     // whoever knows it has seen the proof).
     if config.known_used(target.partition, &replay_key, now) {
-        return Err(refused("jti").replayed());
+        return Err(lasting(refused("jti").replayed()));
     }
 
-    check_signature(config, &jws, alg, &jwk)?;
+    check_signature(config, &jws, alg, &jwk).map_err(lasting)?;
     // The signature covers the payload segment the claims above were parsed from: they are the signed claims.
     Ok(DpopProof {
         thumbprint,
@@ -194,6 +214,17 @@ fn check_signature(
         .map_err(|_| refused("signature"))
 }
 
+/// The proof's `iat` (a number; a fraction is floored).
+fn issued_at(claims: &Map<String, Value>) -> Option<i64> {
+    claims.get("iat").and_then(|iat| {
+        iat.as_i64().or_else(|| {
+            iat.as_f64()
+                .filter(|f| f.is_finite())
+                .map(|f| f.floor() as i64)
+        })
+    })
+}
+
 /// The claims of a proof checked against `target` at `now`: `htm`, `htu`, the `iat` window, the `jti`'s
 /// shape, `ath` and the nonce. Returns `iat` and `jti`.
 fn check_claims<'c>(
@@ -214,16 +245,7 @@ fn check_claims<'c>(
     if !config.matches_htu(text("htu")?, target.uri.path()) {
         return Err(refused("htu"));
     }
-    let iat = claims
-        .get("iat")
-        .and_then(|iat| {
-            iat.as_i64().or_else(|| {
-                iat.as_f64()
-                    .filter(|f| f.is_finite())
-                    .map(|f| f.floor() as i64)
-            })
-        })
-        .ok_or_else(|| refused("iat"))?;
+    let iat = issued_at(claims).ok_or_else(|| refused("iat"))?;
     if iat < now.saturating_sub(config.max_age) || iat > now.saturating_add(config.max_skew) {
         return Err(refused("iat"));
     }

@@ -11,6 +11,7 @@ use super::replay::MemoryReplayCache;
 use super::{nonce, ReplayCache, DPOP_HEADER};
 use crate::clock::SharedClock;
 use crate::error::{AuthError, AuthErrorKind};
+use crate::jose::by_text::ByText;
 use crate::store::Lookup;
 
 /// A verified DPoP proof, used once: what [`Dpop::check`] and [`Dpop::record`] return and
@@ -61,6 +62,8 @@ pub(crate) struct DpopInner {
     pub(crate) nonces: Option<nonce::Nonces>,
     pub(super) clock: SharedClock,
     pub(crate) provider: &'static CryptoProvider,
+    /// Resource proofs refused for good, by their text (see `proof::verify`).
+    pub(super) refused: ByText<AuthError>,
 }
 
 impl fmt::Debug for Dpop {

@@ -2,13 +2,10 @@
 //! [`JwtAuthBuilder::token_cache_size`](crate::JwtAuthBuilder::token_cache_size)).
 
 use std::fmt;
-use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-use quick_cache::sync::Cache;
-use quick_cache::{Equivalent, Weighter};
-
 use crate::error::{AuthError, AuthErrorKind};
+use crate::jose::by_text::ByText;
 use crate::{Claims, TokenInfo};
 
 /// Default bound on the cache's weight: 16 MiB of token text and claims (about 20 000 typical tokens).
@@ -36,43 +33,6 @@ impl<C> Clone for CachedToken<C> {
     }
 }
 
-/// How many of a token's last bytes its cache key hashes.
-const HASHED_TAIL: usize = 32;
-
-/// A cached token's text. Hashed by its length and its last [`HASHED_TAIL`] bytes — a JWT ends in its
-/// signature, so those bytes already differ from token to token — and compared byte for byte. Hashing the whole
-/// text would make every hit cost in proportion to the token (an RS256 token is twice an ES256 one); only tokens
-/// that passed verification enter, so nobody can fill a bucket with chosen collisions.
-#[derive(PartialEq, Eq)]
-struct TokenKey(Arc<str>);
-
-/// A token looked up by its bytes (not yet known to be text): hashed as [`TokenKey`] hashes, equal to the key
-/// with the same bytes.
-struct Probe<'t>(&'t [u8]);
-
-fn hash_token<H: Hasher>(bytes: &[u8], state: &mut H) {
-    state.write_usize(bytes.len());
-    state.write(&bytes[bytes.len().saturating_sub(HASHED_TAIL)..]);
-}
-
-impl Hash for TokenKey {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        hash_token(self.0.as_bytes(), state);
-    }
-}
-
-impl Hash for Probe<'_> {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        hash_token(self.0, state);
-    }
-}
-
-impl Equivalent<TokenKey> for Probe<'_> {
-    fn equivalent(&self, key: &TokenKey) -> bool {
-        self.0 == key.0.as_bytes()
-    }
-}
-
 /// A hit: the cached token's text (shared with its key: a request whose token bytes were found needs no
 /// UTF-8 check of its own) and its verification.
 pub(crate) struct Hit<C> {
@@ -86,16 +46,6 @@ impl<C> Clone for Hit<C> {
             text: Arc::clone(&self.text),
             token: self.token.clone(),
         }
-    }
-}
-
-#[derive(Clone)]
-struct ByTokenLength;
-
-impl<V> Weighter<TokenKey, V> for ByTokenLength {
-    fn weight(&self, token: &TokenKey, _: &V) -> u64 {
-        // The token text, its decoded claims (shorter than the text), and fixed per-entry overhead.
-        2 * token.0.len() as u64 + 128
     }
 }
 
@@ -128,10 +78,10 @@ fn is_lasting(kind: AuthErrorKind) -> bool {
 }
 
 pub(crate) struct TokenCache<C> {
-    cache: Cache<TokenKey, Hit<C>, ByTokenLength>,
+    cache: ByText<Hit<C>>,
     /// Tokens refused for good under a key generation, in a bound of their own, so a flood of refused tokens
     /// never evicts a verified one.
-    refused: Cache<TokenKey, Refusal, ByTokenLength>,
+    refused: ByText<Refusal>,
 }
 
 impl<C> fmt::Debug for TokenCache<C> {
@@ -145,23 +95,17 @@ impl<C> fmt::Debug for TokenCache<C> {
 
 impl<C> TokenCache<C> {
     pub(crate) fn new(max_bytes: u64) -> Self {
-        let estimated_items = (max_bytes / 1024).clamp(16, 1 << 20) as usize;
         let refused_bytes = (max_bytes / REFUSED_SHARE).max(1);
-        let verified_bytes = (max_bytes - refused_bytes.min(max_bytes)).max(1);
         Self {
-            cache: Cache::with_weighter(estimated_items, verified_bytes, ByTokenLength),
-            refused: Cache::with_weighter(
-                (estimated_items / REFUSED_SHARE as usize).max(16),
-                refused_bytes,
-                ByTokenLength,
-            ),
+            cache: ByText::new(max_bytes - refused_bytes.min(max_bytes)),
+            refused: ByText::new(refused_bytes),
         }
     }
 
     /// The refusal kept for `token` under key `generation`, if any.
     pub(crate) fn refusal(&self, token: &str, generation: u64) -> Option<AuthError> {
         self.refused
-            .get(&Probe(token.as_bytes()))
+            .get(token.as_bytes())
             .filter(|refusal| refusal.generation == generation)
             .map(|refusal| refusal.error)
     }
@@ -173,13 +117,13 @@ impl<C> TokenCache<C> {
                 error: error.clone(),
                 generation,
             };
-            self.refused.insert(TokenKey(token.into()), refusal);
+            self.refused.insert(token.into(), refusal);
         }
     }
 
     /// The entry for the token of these bytes, if any.
     pub(crate) fn get(&self, token: &[u8]) -> Option<Hit<C>> {
-        self.cache.get(&Probe(token))
+        self.cache.get(token)
     }
 
     pub(crate) fn insert(&self, token: &str, entry: CachedToken<C>) {
@@ -188,11 +132,11 @@ impl<C> TokenCache<C> {
             text: Arc::clone(&text),
             token: entry,
         };
-        self.cache.insert(TokenKey(text), hit);
+        self.cache.insert(text, hit);
     }
 
     pub(crate) fn remove(&self, token: &str) {
-        self.cache.remove(&Probe(token.as_bytes()));
+        self.cache.remove(token.as_bytes());
     }
 
     pub(crate) fn len(&self) -> usize {

@@ -32,6 +32,7 @@ pub fn now() -> i64 {
         .as_secs() as i64
 }
 
+pub mod counting_provider;
 pub mod demo;
 pub mod dpop_proofs;
 pub mod introspection_server;

@@ -60,3 +60,56 @@ async fn a_bound_token_refused_for_its_proof_is_verified_once() {
         StatusCode::OK
     );
 }
+
+/// A proof refused for good (here a forged signature) is remembered by its text: a flood of it costs one
+/// signature check. A refusal time may change (`iat` ahead of the clock) is not remembered.
+#[tokio::test]
+async fn a_proof_refused_for_good_is_remembered_and_one_that_may_change_is_not() {
+    use common::counting_provider::{checks, COUNTING};
+    use tower_jwt_auth::clock::ManualClock;
+    use tower_jwt_auth::dpop::Dpop;
+
+    let clock = ManualClock::new(common::now());
+    let dpop = Dpop::builder()
+        .public_url(crate::fixtures::ORIGIN)
+        .clock(clock.clone())
+        .crypto_provider(&COUNTING)
+        .build()
+        .unwrap();
+    let layer = common::builder_for(jsonwebtoken::Algorithm::HS256)
+        .clock(clock.clone())
+        .dpop(&dpop, DpopPolicy::Allowed)
+        .build()
+        .unwrap();
+    let key = ProofKey::es256();
+    let token = bound_token(&key);
+    let proof = key.proof("POST", &htu(), Some(&token));
+    let (input, signature) = proof.rsplit_once('.').unwrap();
+    let other = if signature.starts_with('A') { "B" } else { "A" };
+    let forged = format!("{input}.{other}{}", &signature[1..]);
+    let before = checks();
+    for _ in 0..3 {
+        assert_invalid_proof(
+            &call(&layer, dpop_request(&token, Some(&forged))).await,
+            "signature",
+        );
+    }
+    assert_eq!(
+        checks() - before,
+        1,
+        "one signature check for three refusals"
+    );
+
+    let early = key.proof_at("POST", &htu(), Some(&token), common::now() + 300);
+    assert_invalid_proof(
+        &call(&layer, dpop_request(&token, Some(&early))).await,
+        "iat",
+    );
+    clock.advance(300);
+    assert_eq!(
+        call(&layer, dpop_request(&token, Some(&early)))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+}

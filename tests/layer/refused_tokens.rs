@@ -3,54 +3,14 @@
 
 use crate::common;
 
-use std::cell::Cell;
 use std::time::Duration;
 
+use common::counting_provider::{checks, COUNTING};
 use common::*;
 use http::StatusCode;
-use jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER;
-use jsonwebtoken::crypto::{CryptoProvider, JwtVerifier, KeyUtils};
-use jsonwebtoken::{Algorithm, DecodingKey};
+use jsonwebtoken::Algorithm;
 use serde_json::json;
 use tower_jwt_auth::{clock::ManualClock, AuthErrorKind};
-
-thread_local! {
-    /// Signature checks made on this thread (a `#[tokio::test]` runs its layer on its own thread).
-    static SIGNATURE_CHECKS: Cell<usize> = const { Cell::new(0) };
-}
-
-fn counting_verifier(
-    alg: &Algorithm,
-    key: &DecodingKey,
-) -> jsonwebtoken::errors::Result<Box<dyn JwtVerifier>> {
-    SIGNATURE_CHECKS.with(|checks| checks.set(checks.get() + 1));
-    (DEFAULT_PROVIDER.verifier_factory)(alg, key)
-}
-
-/// aws-lc-rs, counting every signature check.
-static COUNTING: CryptoProvider = CryptoProvider {
-    signer_factory: DEFAULT_PROVIDER.signer_factory,
-    verifier_factory: counting_verifier,
-    key_utils: KeyUtils {
-        rsa_pub_components_from_private_key: DEFAULT_PROVIDER
-            .key_utils
-            .rsa_pub_components_from_private_key,
-        rsa_pub_components_from_public_key: DEFAULT_PROVIDER
-            .key_utils
-            .rsa_pub_components_from_public_key,
-        ec_pub_components_from_private_key: DEFAULT_PROVIDER
-            .key_utils
-            .ec_pub_components_from_private_key,
-        ed_pub_components_from_private_key: DEFAULT_PROVIDER
-            .key_utils
-            .ed_pub_components_from_private_key,
-        compute_digest: DEFAULT_PROVIDER.key_utils.compute_digest,
-    },
-};
-
-fn checks() -> usize {
-    SIGNATURE_CHECKS.with(Cell::get)
-}
 
 fn tampered(token: &str) -> String {
     let (input, signature) = token.rsplit_once('.').unwrap();
