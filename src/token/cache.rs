@@ -103,9 +103,9 @@ impl<C> TokenCache<C> {
     }
 
     /// The refusal kept for `token` under key `generation`, if any.
-    pub(crate) fn refusal(&self, token: &str, generation: u64) -> Option<AuthError> {
+    pub(crate) fn refusal(&self, token: &[u8], generation: u64) -> Option<AuthError> {
         self.refused
-            .get(token.as_bytes())
+            .get(token)
             .filter(|refusal| refusal.generation == generation)
             .map(|refusal| refusal.error)
     }

@@ -21,7 +21,7 @@ use crate::layer::pipeline::reissue::plan_reissue;
 use crate::layer::pipeline::revocation::check_revocation;
 #[cfg(feature = "introspection")]
 use crate::layer::pipeline::verify::recheck;
-use crate::layer::pipeline::verify::{cached, verify_known, verify_without_wait};
+use crate::layer::pipeline::verify::{cached, refused, verify_known, verify_without_wait};
 use crate::store::Lookup;
 use crate::token::cache::CachedToken;
 use crate::token::info::TokenInfo;
@@ -77,10 +77,14 @@ where
             Err(AuthErrorKind::Missing.into())
         };
     };
-    // One cache lookup serves the token's checks (a cached token passed them) and its verification.
+    // One cache lookup serves the token's checks (a cached token passed them) and its verification; a token
+    // refused for good before is refused again before any pass over it.
     let (cached_text, known) = match cached(config, found.bytes) {
         Some(hit) => (Some(hit.text), Some(hit.token)),
-        None => (None, None),
+        None => match refused(config, found.bytes) {
+            Some(error) => return with_dpop_scheme(Err(error), found.dpop()),
+            None => (None, None),
+        },
     };
     let token = found.text(cached_text.as_deref())?;
     let now = config.clock.now();

@@ -47,6 +47,15 @@ pub(crate) fn cached<C, R>(config: &AuthConfig<C, R>, token: &[u8]) -> Option<Hi
         .filter(|hit| hit.token.generation == generation)
 }
 
+/// The refusal the cache remembers for the token of these bytes under the current keys, if any (counted as a
+/// cache miss: the token is refused as a full verification would refuse it).
+pub(crate) fn refused<C, R>(config: &AuthConfig<C, R>, token: &[u8]) -> Option<AuthError> {
+    let generation = config.verifier.key_generation();
+    let refusal = cache_for(config, token.len())?.refusal(token, generation)?;
+    crate::stats::token_cache(false);
+    Some(refusal)
+}
+
 /// [`verify_now`] with the cache already consulted: `hit` is what [`cached`] found for `token`.
 pub(crate) fn verify_known<C: DeserializeOwned + 'static, R>(
     config: &AuthConfig<C, R>,
@@ -70,7 +79,7 @@ pub(crate) fn verify_known<C: DeserializeOwned + 'static, R>(
         return Ok(hit);
     }
     let generation = config.verifier.key_generation();
-    if let Some(refusal) = cache.and_then(|cache| cache.refusal(token, generation)) {
+    if let Some(refusal) = cache.and_then(|cache| cache.refusal(token.as_bytes(), generation)) {
         return Err(refusal.into());
     }
     let verified = match config.verifier.verify::<C>(token, now, may_wait) {
