@@ -7,8 +7,9 @@
 //!
 //! `cargo bench --features rust-crypto --bench verify -- crypto`: the signature check alone (jsonwebtoken's verifier, made
 //! from the key and used once, as the layer does on a miss), per algorithm and crypto backend — aws-lc-rs (the
-//! default) and, with the `rust-crypto` feature, RustCrypto. The peer's own (jsonwebtoken 9 on ring) is
-//! measured by `benches/http/peer`'s `verify_alone`.
+//! default) and, with the `rust-crypto` feature, RustCrypto — and `aws_lc_rs_parsed_once`, what the layer does
+//! with the default backend: the key parsed once when the layer is built, only the check per token. The peer's
+//! own (jsonwebtoken 9 on ring) is measured by `benches/http/peer`'s `verify_alone`.
 
 use std::convert::Infallible;
 
@@ -313,6 +314,41 @@ fn crypto(c: &mut Criterion) {
                     verifier.verify(message, &signature).unwrap();
                 })
             });
+        }
+        // What the layer does with the default backend: the key parsed once (when the layer is built), then
+        // only the check per token.
+        #[cfg(feature = "aws-lc-rs")]
+        {
+            use aws_lc_rs::{hmac, signature as sig};
+            let bytes = decoding.try_get_as_bytes().ok().map(<[u8]>::to_vec);
+            let parsed_check: Box<dyn Fn() -> bool> = match (alg, bytes) {
+                (Algorithm::HS256, Some(secret)) => {
+                    let key = hmac::Key::new(hmac::HMAC_SHA256, &secret);
+                    Box::new(move || hmac::verify(&key, message, &signature).is_ok())
+                }
+                (Algorithm::RS256, _) => {
+                    let jsonwebtoken::DecodingKeyKind::SecretOrDer(der) = decoding.kind() else {
+                        unreachable!("the bench's RSA key is a PEM")
+                    };
+                    let key =
+                        sig::ParsedPublicKey::new(&sig::RSA_PKCS1_2048_8192_SHA256, der).unwrap();
+                    Box::new(move || key.verify_sig(message, &signature).is_ok())
+                }
+                (_, Some(point)) => {
+                    let algorithm: &'static dyn sig::VerificationAlgorithm = match alg {
+                        Algorithm::ES256 => &sig::ECDSA_P256_SHA256_FIXED,
+                        _ => &sig::ED25519,
+                    };
+                    let key = sig::ParsedPublicKey::new(algorithm, point).unwrap();
+                    Box::new(move || key.verify_sig(message, &signature).is_ok())
+                }
+                (_, None) => unreachable!("EC and Ed25519 keys are their bytes"),
+            };
+            assert!(parsed_check());
+            group.bench_function(
+                BenchmarkId::new("aws_lc_rs_parsed_once", format!("{alg:?}")),
+                |b| b.iter(|| assert!(parsed_check())),
+            );
         }
     }
     group.finish();

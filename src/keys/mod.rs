@@ -75,6 +75,7 @@ pub(crate) mod jwks;
 pub(crate) mod key_set;
 pub(crate) mod material;
 pub(crate) mod pem_kind;
+pub(crate) mod prepared;
 pub(crate) mod source;
 pub(crate) mod trust;
 pub(crate) mod verification;

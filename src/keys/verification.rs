@@ -12,6 +12,7 @@ use crate::keys::material::{
     check_hmac, checked_kid, invalid, parse_der, parse_pem, parse_secret, rsa_bits,
 };
 use crate::keys::pem_kind::Half;
+use crate::keys::prepared::PreparedKey;
 
 /// A verification key bound to exactly one algorithm, with an optional key id.
 ///
@@ -35,6 +36,8 @@ pub struct VerificationKey {
     pub(crate) kid: Option<String>,
     /// Set by the layer when this key verifies its sliding issuer's own signatures.
     pub(crate) issuer_key: bool,
+    /// The key parsed once for the default crypto backend.
+    prepared: PreparedKey,
 }
 
 impl fmt::Debug for VerificationKey {
@@ -133,6 +136,7 @@ impl VerificationKey {
         }
         check_rsa(algorithm, Half::Public, &key, setting)?;
         Ok(Self {
+            prepared: PreparedKey::new(algorithm, &key),
             key,
             algorithm,
             kid: None,
@@ -154,6 +158,27 @@ impl VerificationKey {
     /// The key id, if any.
     pub fn kid(&self) -> Option<&str> {
         self.kid.as_deref()
+    }
+
+    /// Whether `signature` is this key's signature of `message` under `algorithm` (which must be the key's own:
+    /// any other is refused). The key parsed once verifies when `provider` is the backend it was parsed for;
+    /// otherwise `provider` does (its verifiers take the signature as a `Vec`).
+    #[allow(clippy::ptr_arg)]
+    pub(crate) fn verifies(
+        &self,
+        provider: &CryptoProvider,
+        algorithm: Algorithm,
+        message: &[u8],
+        signature: &Vec<u8>,
+    ) -> bool {
+        if algorithm != self.algorithm {
+            return false;
+        }
+        if let Some(verified) = self.prepared.verify(provider, message, signature) {
+            return verified;
+        }
+        (provider.verifier_factory)(&algorithm, &self.key)
+            .is_ok_and(|verifier| verifier.verify(message, signature).is_ok())
     }
 
     /// An RSA key's modulus and exponent, however it was given (PEM/DER or JWK components).

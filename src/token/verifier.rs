@@ -176,13 +176,7 @@ impl Verifier {
         // Keys sharing a `kid` (a rotation overlap) are all tried.
         let key = candidates
             .iter()
-            .find(|key| {
-                (self.provider.verifier_factory)(&alg, &key.key).is_ok_and(|verifier| {
-                    verifier
-                        .verify(jws.signing_input.as_bytes(), &signature)
-                        .is_ok()
-                })
-            })
+            .find(|key| key.verifies(self.provider, alg, jws.signing_input.as_bytes(), &signature))
             .ok_or(AuthErrorKind::InvalidSignature)?;
         Ok(finish(&view, &payload, key.issuer_key)?)
     }

@@ -169,3 +169,60 @@ async fn item_36_rfc8725_3_2_none_is_never_accepted() {
         }
     }
 }
+
+/// With the default backend the layer's keys are parsed once into aws-lc-rs's form; a provider the application
+/// passes verifies instead. Both must agree on every algorithm: a token accepted, the same token with its
+/// signature altered, and with the signature of another token under the same key, refused.
+#[tokio::test]
+async fn the_key_parsed_once_and_a_passed_provider_agree_on_every_signature() {
+    use common::counting_provider::{checks, COUNTING};
+    for alg in ALL {
+        let default = builder_for(alg).disable_token_cache().build().unwrap();
+        let passed = builder_for(alg)
+            .crypto_provider(&COUNTING)
+            .disable_token_cache()
+            .build()
+            .unwrap();
+        let token = token_with(alg, json!({}), &claims());
+        let mut other_claims = claims();
+        other_claims["sub"] = json!("mallory");
+        let other = token_with(alg, json!({}), &other_claims);
+        let (input, signature) = token.rsplit_once('.').unwrap();
+        let (_, other_signature) = other.rsplit_once('.').unwrap();
+        let flipped = if signature.starts_with('A') { "B" } else { "A" };
+        let cases = [
+            (token.clone(), StatusCode::OK),
+            (
+                format!("{input}.{flipped}{}", &signature[1..]),
+                StatusCode::UNAUTHORIZED,
+            ),
+            (
+                format!("{input}.{other_signature}"),
+                StatusCode::UNAUTHORIZED,
+            ),
+        ];
+        for (case, expected) in &cases {
+            let before = checks();
+            assert_eq!(
+                status_of(&default, case).await,
+                *expected,
+                "{alg:?} default"
+            );
+            assert_eq!(
+                checks(),
+                before,
+                "{alg:?}: the default backend asked the passed provider"
+            );
+            assert_eq!(
+                status_of(&passed, case).await,
+                *expected,
+                "{alg:?} passed provider"
+            );
+            assert_eq!(
+                checks(),
+                before + 1,
+                "{alg:?}: the passed provider was not asked"
+            );
+        }
+    }
+}
