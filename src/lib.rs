@@ -209,7 +209,7 @@
 //!
 //! | feature | default | what it adds |
 //! |---|---|---|
-//! | `aws-lc-rs` | yes | jsonwebtoken's aws-lc-rs crypto provider (fast RSA/ECDSA) |
+//! | `aws-lc-rs` | yes | jsonwebtoken's aws-lc-rs crypto provider (fast RSA/ECDSA); verification keys parsed once |
 //! | `rust-crypto` | no | jsonwebtoken's pure-Rust provider; aws-lc-rs wins when both are on |
 //! | `axum` | yes | the `Claims<C>`, `Option<Claims<C>>` and `TokenInfo` extractors |
 //! | `redis` | no | `RedisStore`: sessions and revocations shared by many processes |

@@ -115,3 +115,101 @@ fn parse(algorithm: Algorithm, key: &DecodingKey) -> Option<Parsed> {
         _ => None,
     }
 }
+
+#[cfg(all(test, feature = "aws-lc-rs"))]
+mod tests {
+    use jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER as AWS_LC;
+    use jsonwebtoken::crypto::CryptoProvider;
+    use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
+
+    use super::PreparedKey;
+
+    const SECRET: &[u8] = b"a test secret of at least sixty-four bytes for every HMAC size ..";
+
+    /// Another provider: aws-lc-rs's functions under another address, as an application's own would be.
+    fn other_provider() -> &'static CryptoProvider {
+        Box::leak(Box::new(AWS_LC.clone()))
+    }
+
+    fn pem(name: &str) -> Vec<u8> {
+        std::fs::read(format!("{}/tests/keys/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    }
+
+    /// Each algorithm's signing key and its verification keys, in every form jsonwebtoken keeps them.
+    fn keys(alg: Algorithm) -> (EncodingKey, Vec<DecodingKey>) {
+        use Algorithm::*;
+        match alg {
+            HS256 | HS384 | HS512 => (
+                EncodingKey::from_secret(SECRET).unwrap(),
+                vec![DecodingKey::from_secret(SECRET).unwrap()],
+            ),
+            RS256 | RS384 | RS512 | PS256 | PS384 | PS512 => {
+                let private = EncodingKey::from_rsa_pem(&pem("rsa_private.pem")).unwrap();
+                let (n, e) =
+                    (AWS_LC.key_utils.rsa_pub_components_from_private_key)(private.as_bytes())
+                        .unwrap();
+                let components = DecodingKey::from_rsa_raw_components(&n, &e);
+                let der = DecodingKey::from_rsa_pem(&pem("rsa_public.pem")).unwrap();
+                (private, vec![der, components])
+            }
+            ES256 | ES384 => {
+                let size = if alg == ES256 { "256" } else { "384" };
+                (
+                    EncodingKey::from_ec_pem(&pem(&format!("ec{size}_private.pem"))).unwrap(),
+                    vec![DecodingKey::from_ec_pem(&pem(&format!("ec{size}_public.pem"))).unwrap()],
+                )
+            }
+            _ => (
+                EncodingKey::from_ed_pem(&pem("ed25519_private.pem")).unwrap(),
+                vec![DecodingKey::from_ed_pem(&pem("ed25519_public.pem")).unwrap()],
+            ),
+        }
+    }
+
+    #[test]
+    fn every_algorithm_is_prepared_and_verifies_as_the_provider_does() {
+        use Algorithm::*;
+        let message = b"header.payload";
+        for alg in [
+            HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA,
+        ] {
+            let (signing, verifying) = keys(alg);
+            let signature = (AWS_LC.signer_factory)(&alg, &signing)
+                .unwrap()
+                .try_sign(message)
+                .unwrap();
+            let mut altered = signature.clone();
+            altered[0] ^= 1;
+            for key in &verifying {
+                let prepared = PreparedKey::new(alg, key);
+                let provider = |sig: &Vec<u8>| {
+                    (AWS_LC.verifier_factory)(&alg, key)
+                        .unwrap()
+                        .verify(message, sig)
+                        .is_ok()
+                };
+                // Parsed once (never `None` with aws-lc-rs's provider), and the same answers as the provider.
+                assert_eq!(
+                    prepared.verify(&AWS_LC, message, &signature),
+                    Some(true),
+                    "{alg:?}"
+                );
+                assert!(provider(&signature), "{alg:?}");
+                assert_eq!(
+                    prepared.verify(&AWS_LC, message, &altered),
+                    Some(false),
+                    "{alg:?}"
+                );
+                assert!(!provider(&altered), "{alg:?}");
+                assert_eq!(
+                    prepared.verify(&AWS_LC, b"header.other", &signature),
+                    Some(false),
+                    "{alg:?}"
+                );
+                // Another provider is asked instead.
+                let other = other_provider();
+                assert_eq!(prepared.verify(other, message, &signature), None, "{alg:?}");
+            }
+        }
+    }
+}

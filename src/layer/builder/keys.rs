@@ -86,6 +86,10 @@ impl<C, R> JwtAuthBuilder<C, R> {
     }
 
     /// Uses an explicit jsonwebtoken crypto provider instead of the one the crate features select.
+    ///
+    /// With the default (feature `aws-lc-rs`), the layer's keys are parsed once, when they are made, into
+    /// aws-lc-rs's own form, and signatures are checked with them; a provider passed here (a FIPS build, a
+    /// hardware module, one that counts) is asked for every signature instead, with the key as given.
     pub fn crypto_provider(mut self, provider: &'static CryptoProvider) -> Self {
         self.settings.provider = Some(provider);
         self
