@@ -1,6 +1,8 @@
 //! The server `benches/http/run.sh` measures: `GET /` answers "ok", behind the layer or not.
 //!
-//! Environment: `BIND` (127.0.0.1:4000), `MODE` (`layer`; `none`; `noop`, a layer that does nothing), `JWT_ALG` (HS256, RS256, ES256, EdDSA),
+//! Environment: `BIND` (127.0.0.1:4000), `MODE` (`layer`; `none`; `noop`, a layer that does nothing; `floor`, a
+//! layer that only inserts two shared values into the extensions, as any layer handing claims over must),
+//! `JWT_ALG` (HS256, RS256, ES256, EdDSA),
 //! `JWT_SECRET` (HS256, 32+ bytes), `KEYS` (folder of the PEM test keys), `TOKEN_CACHE` (`0` turns the
 //! verified-token cache off), `SOURCE` (how the layer takes tokens: `bearer`, the default; `cookie`, the
 //! `access` cookie; `mtls`, certificate-bound tokens with the client certificate in Envoy's XFCC header;
@@ -12,9 +14,11 @@
 //! bound to the RSA-4096 test key, the largest the layer takes, and its proof). Runs on one thread, so the
 //! script can pin it to one core.
 
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::extract::Request;
+use axum::http::header::AUTHORIZATION;
 use axum::{routing::get, routing::post, Json, Router};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -246,6 +250,12 @@ async fn provider(bind: &str) -> Result<String, BoxError> {
     Ok(format!("http://{address}/introspect"))
 }
 
+/// What the floor layer inserts in place of `TokenInfo`: a value of its own type behind an `Arc`.
+#[derive(Debug, Default)]
+struct Floor {
+    _subject: String,
+}
+
 fn main() -> Result<(), BoxError> {
     let _ = PROVIDER.install_default();
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -273,6 +283,22 @@ async fn serve() -> Result<(), BoxError> {
         // The floor under any middleware in axum: a layer that does nothing still wraps (and, per request,
         // clones and boxes) the route's service.
         Ok("noop") => app = app.layer(MapRequestLayer::new(|request: Request| request)),
+        // The floor under any layer that hands claims to handlers the way this crate does: it reads the
+        // Authorization header and inserts two shared values (standing in for `TokenInfo` and `Claims<C>`, each
+        // an `Arc`) into the request's extensions, checking nothing.
+        Ok("floor") => {
+            let (info, claims) = (
+                Arc::new(Floor::default()),
+                Arc::new(json!({ "sub": "alice" })),
+            );
+            app = app.layer(MapRequestLayer::new(move |mut request: Request| {
+                if request.headers().contains_key(AUTHORIZATION) {
+                    request.extensions_mut().insert(Arc::clone(&info));
+                    request.extensions_mut().insert(Arc::clone(&claims));
+                }
+                request
+            }))
+        }
         _ => app = app.layer(auth.build()?),
     }
     let listener = tokio::net::TcpListener::bind(&bind).await?;

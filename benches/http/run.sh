@@ -11,7 +11,9 @@
 #   hit / miss  tower-jwt-auth with the verified-token cache on / off, per algorithm, against the no-auth server
 #               sent the very same request (same Authorization header: the header's bytes cost every server);
 #               beside them a layer that does nothing (tower's MapRequestLayer with the identity): what wrapping
-#               the route costs any middleware in axum;
+#               the route costs any middleware in axum; and the floor layer, which only inserts two shared values
+#               into the extensions when an Authorization header is present: what handing claims over costs any
+#               layer that does it as this crate does (TokenInfo and Claims<C>), before checking anything;
 #   peer        jwt-authorizer 0.15 (benches/http/peer, its own Cargo project), same keys and token;
 #   hostile     a flood of one malformed, wrongly signed or expired ES256 token (refusals; the connection must be
 #               kept alive), against the no-auth server;
@@ -49,6 +51,7 @@ CONFIGS=()
 for alg in HS256 ES256 RS256 EdDSA; do
   CONFIGS+=("hit|no auth $alg|none|$alg|1|bearer|bearer:token|200|"
             "hit|no-op layer $alg|noop|$alg|1|bearer|bearer:token|200|no auth $alg"
+            "hit|floor layer $alg|floor|$alg|1|bearer|bearer:token|200|no auth $alg"
             "hit|hit $alg|layer|$alg|1|bearer|bearer:token|200|no auth $alg"
             "miss|miss $alg|layer|$alg|0|bearer|bearer:token|200|no auth $alg"
             "miss|jwt-authorizer $alg|peer|$alg|-|bearer|bearer:token|200|no auth $alg")
@@ -182,6 +185,17 @@ if hits:
         rs = ratios(label, f"no-op layer {alg}")
         if rs:
             print(f"| {alg} | {', '.join(f'{x:.3f}' for x in rs)} | {statistics.median(rs):.3f} |")
+if hits:
+    print("\nHits against the floor layer (two extension inserts, nothing checked), per round:\n")
+    print("| algorithm | hit ÷ floor layer, per round | median | floor ÷ no auth, median |")
+    print("|---|---|---|---|")
+    for label in hits:
+        alg = label.split(" ", 1)[1]
+        rs = ratios(label, f"floor layer {alg}")
+        floor = ratios(f"floor layer {alg}", f"no auth {alg}")
+        if rs and floor:
+            print(f"| {alg} | {', '.join(f'{x:.3f}' for x in rs)} | {statistics.median(rs):.3f} | "
+                  f"{statistics.median(floor):.3f} |")
 misses = [label for _, label, _ in order if label.startswith("miss ")]
 if misses:
     print("\nMisses against jwt-authorizer, same algorithm, keys and token, per round:\n")
