@@ -175,34 +175,32 @@ for group, label, baseline in order:
         if rs:
             ratio = f"{statistics.median(rs):.3f} [{min(rs):.3f}–{max(rs):.3f}]"
     print(f"| {group} | {label} | {rps:,.0f} | {p50} | {p99} | {baseline or '—'} | {ratio} |")
-hits = [label for _, label, _ in order if label.startswith("hit ")]
-if hits:
-    print("\nHits against the no-op layer (what the layer costs beyond wrapping a route), per round:\n")
-    print("| algorithm | hit ÷ no-op layer, per round | median |")
-    print("|---|---|---|")
-    for label in hits:
+def round_table(title, prefix, baseline, summary, extra=None):
+    """A table of `prefix ALG` ÷ `baseline ALG` per round, per algorithm; `extra` adds a column of its own."""
+    labels = [label for _, label, _ in order if label.startswith(prefix + " ")]
+    if not labels:
+        return
+    name, pick = summary
+    columns = ["algorithm", f"{prefix} ÷ {baseline}, per round", name] + ([extra[0]] if extra else [])
+    print(f"\n{title}, per round:\n")
+    print("| " + " | ".join(columns) + " |")
+    print("|" + "---|" * len(columns))
+    for label in labels:
         alg = label.split(" ", 1)[1]
-        rs = ratios(label, f"no-op layer {alg}")
-        if rs:
-            print(f"| {alg} | {', '.join(f'{x:.3f}' for x in rs)} | {statistics.median(rs):.3f} |")
-if hits:
-    print("\nHits against the floor layer (two extension inserts, nothing checked), per round:\n")
-    print("| algorithm | hit ÷ floor layer, per round | median | floor ÷ no auth, median |")
-    print("|---|---|---|---|")
-    for label in hits:
-        alg = label.split(" ", 1)[1]
-        rs = ratios(label, f"floor layer {alg}")
-        floor = ratios(f"floor layer {alg}", f"no auth {alg}")
-        if rs and floor:
-            print(f"| {alg} | {', '.join(f'{x:.3f}' for x in rs)} | {statistics.median(rs):.3f} | "
-                  f"{statistics.median(floor):.3f} |")
-misses = [label for _, label, _ in order if label.startswith("miss ")]
-if misses:
-    print("\nMisses against jwt-authorizer, same algorithm, keys and token, per round:\n")
-    print("| algorithm | tower-jwt-auth miss ÷ jwt-authorizer, per round | lowest |")
-    print("|---|---|---|")
-    for label in misses:
-        alg = label.split(" ", 1)[1]
-        rs = ratios(label, f"jwt-authorizer {alg}")
-        print(f"| {alg} | {', '.join(f'{x:.3f}' for x in rs)} | {min(rs):.3f} |")
+        rs = ratios(label, f"{baseline} {alg}")
+        if not rs:
+            continue
+        cells = [alg, ", ".join(f"{x:.3f}" for x in rs), f"{pick(rs):.3f}"]
+        if extra:
+            cells.append(extra[1](alg))
+        print("| " + " | ".join(cells) + " |")
+def floor_share(alg):
+    rs = ratios(f"floor layer {alg}", f"no auth {alg}")
+    return f"{statistics.median(rs):.3f}" if rs else "—"
+round_table("Hits against the no-op layer (what the layer costs beyond wrapping a route)", "hit", "no-op layer",
+          ("median", statistics.median))
+round_table("Hits against the floor layer (two extension inserts, nothing checked)", "hit", "floor layer",
+          ("median", statistics.median), ("floor layer ÷ no auth, median", floor_share))
+round_table("Misses against jwt-authorizer, same algorithm, keys and token", "miss", "jwt-authorizer",
+          ("lowest", min))
 PY

@@ -87,6 +87,11 @@ pub(crate) async fn call(layer: &JwtAuthLayer, request: Request<String>) -> Resp
     layer.layer(service_fn(who)).oneshot(request).await.unwrap()
 }
 
+/// The status of a DPoP request for `token` with `proof` through `layer`.
+pub(crate) async fn status_of(layer: &JwtAuthLayer, token: &str, proof: &str) -> StatusCode {
+    call(layer, dpop_request(token, Some(proof))).await.status()
+}
+
 /// A 401 `invalid_dpop_proof` in a `DPoP` challenge, naming `member` as the failing check.
 pub(crate) fn assert_invalid_proof(response: &Response<String>, member: &str) {
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{member}");

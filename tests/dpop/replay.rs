@@ -2,7 +2,9 @@
 
 use crate::common;
 
-use crate::fixtures::{assert_invalid_proof, bound_token, call, dpop_request, htu, layer};
+use crate::fixtures::{
+    assert_invalid_proof, bound_token, call, dpop_request, htu, layer, status_of,
+};
 use common::dpop_proofs::ProofKey;
 use http::StatusCode;
 use tower_jwt_auth::dpop::DpopPolicy;
@@ -13,12 +15,7 @@ async fn a_proof_is_accepted_once_and_the_token_stays_cached() {
     let key = ProofKey::ed25519();
     let token = bound_token(&key);
     let proof = key.proof("POST", &htu(), Some(&token));
-    assert_eq!(
-        call(&layer, dpop_request(&token, Some(&proof)))
-            .await
-            .status(),
-        StatusCode::OK
-    );
+    assert_eq!(status_of(&layer, &token, &proof).await, StatusCode::OK);
     assert_invalid_proof(
         &call(&layer, dpop_request(&token, Some(&proof))).await,
         "jti",
@@ -27,12 +24,7 @@ async fn a_proof_is_accepted_once_and_the_token_stays_cached() {
     assert_eq!(layer.cached_tokens(), 1);
     for _ in 0..3 {
         let fresh = key.proof("POST", &htu(), Some(&token));
-        assert_eq!(
-            call(&layer, dpop_request(&token, Some(&fresh)))
-                .await
-                .status(),
-            StatusCode::OK
-        );
+        assert_eq!(status_of(&layer, &token, &fresh).await, StatusCode::OK);
     }
     assert_eq!(layer.cached_tokens(), 1);
 }
@@ -53,12 +45,7 @@ async fn a_bound_token_refused_for_its_proof_is_verified_once() {
     }
     assert_eq!(layer.cached_tokens(), 1, "verified once, refused each time");
     let fresh = key.proof("POST", &htu(), Some(&token));
-    assert_eq!(
-        call(&layer, dpop_request(&token, Some(&fresh)))
-            .await
-            .status(),
-        StatusCode::OK
-    );
+    assert_eq!(status_of(&layer, &token, &fresh).await, StatusCode::OK);
 }
 
 /// A proof refused for good (here a forged signature) is remembered by its text: a flood of it costs one
@@ -106,10 +93,5 @@ async fn a_proof_refused_for_good_is_remembered_and_one_that_may_change_is_not()
         "iat",
     );
     clock.advance(300);
-    assert_eq!(
-        call(&layer, dpop_request(&token, Some(&early)))
-            .await
-            .status(),
-        StatusCode::OK
-    );
+    assert_eq!(status_of(&layer, &token, &early).await, StatusCode::OK);
 }
