@@ -21,7 +21,7 @@ use crate::layer::pipeline::reissue::plan_reissue;
 use crate::layer::pipeline::revocation::check_revocation;
 #[cfg(feature = "introspection")]
 use crate::layer::pipeline::verify::recheck;
-use crate::layer::pipeline::verify::{cached, refused, verify_known, verify_without_wait};
+use crate::layer::pipeline::verify::{known, verify_known, verify_without_wait, Known};
 use crate::store::Lookup;
 use crate::token::cache::CachedToken;
 use crate::token::info::TokenInfo;
@@ -79,12 +79,10 @@ where
     };
     // One cache lookup serves the token's checks (a cached token passed them) and its verification; a token
     // refused for good before is refused again before any pass over it.
-    let (cached_text, known) = match cached(config, found.bytes) {
-        Some(hit) => (Some(hit.text), Some(hit.token)),
-        None => match refused(config, found.bytes) {
-            Some(error) => return with_dpop_scheme(Err(error), found.dpop()),
-            None => (None, None),
-        },
+    let (cached_text, verified_before) = match known(config, found.bytes) {
+        Known::Verified(hit) => (Some(hit.text), Some(hit.token)),
+        Known::Refused(error) => return with_dpop_scheme(Err(error), found.dpop()),
+        Known::Unknown => (None, None),
     };
     let token = found.text(cached_text.as_deref())?;
     let now = config.clock.now();
@@ -129,7 +127,7 @@ where
         };
         return with_dpop_scheme(outcome, dpop_request);
     }
-    let outcome = match verify_known(config, token, known, now, true, &mut bind) {
+    let outcome = match verify_known(config, token, verified_before, now, true, &mut bind) {
         Ok(verified) => decide(
             config, method, client_uri, token, verified, checked, now, ambient,
         ),

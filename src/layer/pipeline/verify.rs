@@ -27,7 +27,11 @@ pub(crate) fn verify_now<C: DeserializeOwned + 'static, R>(
     may_wait: bool,
     bind: Binding<'_>,
 ) -> Result<CachedToken<C>, Unverified> {
-    let hit = cached(config, token.as_bytes()).map(|hit| hit.token);
+    let hit = match known(config, token.as_bytes()) {
+        Known::Verified(hit) => Some(hit.token),
+        Known::Refused(error) => return Err(error.into()),
+        Known::Unknown => None,
+    };
     verify_known(config, token, hit, now, may_wait, bind)
 }
 
@@ -39,24 +43,40 @@ fn cache_for<C, R>(config: &AuthConfig<C, R>, len: usize) -> Option<&TokenCache<
         .filter(|_| len <= config.verifier.max_token_size)
 }
 
-/// The verification the cache holds for the token of these bytes under the current keys, if any.
-pub(crate) fn cached<C, R>(config: &AuthConfig<C, R>, token: &[u8]) -> Option<Hit<C>> {
+/// What the cache knows of the token of these bytes under the current keys.
+pub(crate) enum Known<C> {
+    /// Verified before: the cached verification (the time rules, binding and requirements are still to check).
+    Verified(Hit<C>),
+    /// Refused for good before (counted as a cache miss: refused as a full verification would refuse it).
+    Refused(AuthError),
+    /// Neither: verify it.
+    Unknown,
+}
+
+/// One look at the cache for the token of these bytes: its verification, else its lasting refusal, under the
+/// current keys.
+pub(crate) fn known<C, R>(config: &AuthConfig<C, R>, token: &[u8]) -> Known<C> {
+    let Some(cache) = cache_for(config, token.len()) else {
+        return Known::Unknown;
+    };
     let generation = config.verifier.key_generation();
-    cache_for(config, token.len())?
+    if let Some(hit) = cache
         .get(token)
         .filter(|hit| hit.token.generation == generation)
+    {
+        return Known::Verified(hit);
+    }
+    match cache.refusal(token, generation) {
+        Some(error) => {
+            crate::stats::token_cache(false);
+            Known::Refused(error)
+        }
+        None => Known::Unknown,
+    }
 }
 
-/// The refusal the cache remembers for the token of these bytes under the current keys, if any (counted as a
-/// cache miss: the token is refused as a full verification would refuse it).
-pub(crate) fn refused<C, R>(config: &AuthConfig<C, R>, token: &[u8]) -> Option<AuthError> {
-    let generation = config.verifier.key_generation();
-    let refusal = cache_for(config, token.len())?.refusal(token, generation)?;
-    crate::stats::token_cache(false);
-    Some(refusal)
-}
-
-/// [`verify_now`] with the cache already consulted: `hit` is what [`cached`] found for `token`.
+/// [`verify_now`] with the cache already consulted: `hit` is what [`known`] found for `token`, which it did
+/// not find refused.
 pub(crate) fn verify_known<C: DeserializeOwned + 'static, R>(
     config: &AuthConfig<C, R>,
     token: &str,
@@ -79,9 +99,6 @@ pub(crate) fn verify_known<C: DeserializeOwned + 'static, R>(
         return Ok(hit);
     }
     let generation = config.verifier.key_generation();
-    if let Some(refusal) = cache.and_then(|cache| cache.refusal(token.as_bytes(), generation)) {
-        return Err(refusal.into());
-    }
     let verified = match config.verifier.verify::<C>(token, now, may_wait) {
         Ok(verified) => verified,
         Err(Unverified::Refused(error)) => {
