@@ -111,10 +111,13 @@ pub(crate) fn verify(
     if let Some(error) = memo.and_then(|memo| memo.get(proof.as_bytes())) {
         return Err(error);
     }
-    let lasting = |error: AuthError| {
+    let remember = |error: &AuthError| {
         if let Some(memo) = memo {
             memo.insert(proof.into(), error.clone());
         }
+    };
+    let lasting = |error: AuthError| {
+        remember(&error);
         error
     };
     let jws = CompactJws::split(proof).map_err(|_| lasting(refused("jws")))?;
@@ -126,11 +129,13 @@ pub(crate) fn verify(
     let stale = |claims: &Map<String, Value>| {
         issued_at(claims).is_some_and(|iat| iat < now.saturating_sub(config.max_age))
     };
-    let (iat, jti) =
-        check_claims(config, &claims, target, now).map_err(|error| match stale(&claims) {
-            true => lasting(error),
-            false => error,
-        })?;
+    // A stale proof is refused whatever request it comes with: remembered as stale, though this request may
+    // have been refused first for another member (`htm`, `htu`…), which is what it is told.
+    let (iat, jti) = check_claims(config, &claims, target, now).inspect_err(|_| {
+        if stale(&claims) {
+            remember(&refused("iat"));
+        }
+    })?;
     let thumbprint = jwk_thumbprint(&jwk).ok_or_else(|| lasting(refused("jwk")))?;
     if target.key.is_some_and(|expected| expected != thumbprint) {
         return Err(refused("jkt"));

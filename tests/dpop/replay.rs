@@ -95,3 +95,20 @@ async fn a_proof_refused_for_good_is_remembered_and_one_that_may_change_is_not()
     clock.advance(300);
     assert_eq!(status_of(&layer, &token, &early).await, StatusCode::OK);
 }
+
+/// A stale proof first refused for another member (here `htm`: a `GET` proof on a `POST`) is remembered as
+/// stale: sent again with the request it names, it is refused for its `iat`, as a parse would refuse it.
+#[tokio::test]
+async fn a_stale_proof_refused_for_another_member_is_remembered_as_stale() {
+    let layer = layer(DpopPolicy::Allowed);
+    let key = ProofKey::es256();
+    let token = bound_token(&key);
+    let stale = key.proof_at("GET", &htu(), Some(&token), common::now() - 3600);
+    assert_invalid_proof(
+        &call(&layer, dpop_request(&token, Some(&stale))).await,
+        "htm",
+    );
+    let mut get = dpop_request(&token, Some(&stale));
+    *get.method_mut() = http::Method::GET;
+    assert_invalid_proof(&call(&layer, get).await, "iat");
+}
