@@ -1,5 +1,6 @@
 //! Where the token comes from: the `Authorization: Bearer` header (default), a named cookie, or your own source.
 
+use std::any::Any;
 use std::fmt;
 
 use http::header::HeaderName;
@@ -28,7 +29,7 @@ use crate::error::{AuthError, AuthErrorKind};
 ///     }
 /// }
 /// ```
-pub trait TokenSource: fmt::Debug + Send + Sync + 'static {
+pub trait TokenSource: Any + fmt::Debug + Send + Sync {
     /// The token this source finds in the request, if any.
     fn extract<'r>(
         &self,

@@ -20,10 +20,7 @@ impl<C, R> JwtAuthBuilder<C, R> {
     /// with [`sessions`](Self::sessions): the cookie's tokens are theirs.
     pub fn browser_sessions(mut self, browser: &BrowserSessions) -> Self {
         match CookieSource::new(browser.access_cookie()) {
-            Ok(source) => {
-                self.settings.sources.push(Box::new(source));
-                self.settings.default_source = false;
-            }
+            Ok(source) => self.settings.sources.push(Box::new(source)),
             Err(e) => return self.fail(e.in_setting("JwtAuthBuilder::browser_sessions")),
         }
         self.settings.browser = Some(browser.clone());

@@ -19,6 +19,7 @@ use crate::session::sliding::Sliding;
 use crate::session::Sessions;
 use crate::store::RevocationCheck;
 use crate::token::cache::TokenCache;
+use crate::token::source::BearerHeader;
 use crate::token::verifier::Verifier;
 use crate::trace::PreflightWarning;
 
@@ -86,8 +87,8 @@ impl<C, R> JwtAuthBuilder<C, R> {
             challenges: settings
                 .challenges()
                 .with_scope(self.requirements.scope_text()),
+            bearer_header_only: settings.bearer_header_only(),
             sources: settings.sources,
-            bearer_header_only: settings.default_source,
             websocket: settings.websocket,
             csrf,
             optional: settings.optional,
@@ -212,6 +213,12 @@ impl Settings {
                 })))
             }
         }
+    }
+
+    /// Whether the one token source is the default bearer header (the layer then reads it without the general
+    /// source path; see `find_token`). Told by the sources themselves, so no setting can leave it stale.
+    fn bearer_header_only(&self) -> bool {
+        matches!(&self.sources[..], [only] if (&**only as &dyn std::any::Any).is::<BearerHeader>())
     }
 
     /// The headers that carry credentials (kept out of logs): the sources', with DPoP the `Authorization: DPoP`

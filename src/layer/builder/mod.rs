@@ -86,8 +86,6 @@ struct Settings {
     validation: Validation,
     max_token_size: usize,
     sources: Vec<Box<dyn TokenSource>>,
-    /// The sources are still the default bearer header alone.
-    default_source: bool,
     optional: bool,
     bypass_cors_preflight: bool,
     /// Set by `.clock(..)`; otherwise the sessions' clock, or the system clock.
@@ -171,7 +169,6 @@ impl JwtAuthBuilder {
                 validation: Validation::default(),
                 max_token_size: DEFAULT_MAX_TOKEN_SIZE,
                 sources: vec![Box::new(BearerHeader)],
-                default_source: true,
                 optional: false,
                 bypass_cors_preflight: false,
                 clock: None,

@@ -9,7 +9,6 @@ impl<C, R> JwtAuthBuilder<C, R> {
     /// Replaces the token sources with this one (the default is the bearer header).
     pub fn token_source(mut self, source: impl TokenSource) -> Self {
         self.settings.sources = vec![Box::new(source)];
-        self.settings.default_source = false;
         self
     }
 
@@ -21,7 +20,6 @@ impl<C, R> JwtAuthBuilder<C, R> {
         match CookieSource::new(name) {
             Ok(source) => {
                 self.settings.sources.push(Box::new(source));
-                self.settings.default_source = false;
                 self
             }
             Err(e) => self.fail(e.in_setting("JwtAuthBuilder::cookie")),
