@@ -7,6 +7,7 @@
 //! verified-token cache off), `SOURCE` (how the layer takes tokens: `bearer`, the default; `cookie`, the
 //! `access` cookie; `mtls`, certificate-bound tokens with the client certificate in Envoy's XFCC header;
 //! `dpop`, DPoP-bound tokens; `introspection`, opaque tokens a provider on `BIND`'s port + 2 vouches for).
+//! `WIRING` (`route`, the default: `Router::layer`; `router`: the layer wraps the whole router).
 //!
 //! It prints, one per line on stdout, `<name> <value>`: `token` (a token its layer, and the peer, accepts),
 //! `expired` and `badsig` (refused: `exp` passed; the signature altered), and per source `certificate` (the
@@ -19,6 +20,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::extract::Request;
 use axum::http::header::AUTHORIZATION;
+use axum::ServiceExt;
 use axum::{routing::get, routing::post, Json, Router};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -27,6 +29,7 @@ use jsonwebtoken::{Algorithm, EncodingKey};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use tower::util::MapRequestLayer;
+use tower::Layer as _;
 use tower_jwt_auth::certificate::{CertificateHeader, ClientCertificates};
 use tower_jwt_auth::dpop::{Dpop, DpopPolicy};
 use tower_jwt_auth::introspection::Introspection;
@@ -277,32 +280,70 @@ async fn serve() -> Result<(), BoxError> {
         auth = auth.disable_token_cache();
     }
     let auth = source(auth, &kind, &bind, (alg, &signing)).await?;
-    let mut app = Router::new().route("/", get(|| async { "ok" }));
-    match std::env::var("MODE").as_deref() {
-        Ok("none") => {}
-        // The floor under any middleware in axum: a layer that does nothing still wraps (and, per request,
-        // clones and boxes) the route's service.
-        Ok("noop") => app = app.layer(MapRequestLayer::new(|request: Request| request)),
-        // The floor under any layer that hands claims to handlers the way this crate does: it reads the
-        // Authorization header and inserts two shared values (standing in for `TokenInfo` and `Claims<C>`, each
-        // an `Arc`) into the request's extensions, checking nothing.
-        Ok("floor") => {
-            let (info, claims) = (
-                Arc::new(Floor::default()),
-                Arc::new(json!({ "sub": "alice" })),
-            );
-            app = app.layer(MapRequestLayer::new(move |mut request: Request| {
-                if request.headers().contains_key(AUTHORIZATION) {
-                    request.extensions_mut().insert(Arc::clone(&info));
-                    request.extensions_mut().insert(Arc::clone(&claims));
-                }
-                request
-            }))
-        }
-        _ => app = app.layer(auth.build()?),
-    }
+    let app = Router::new().route("/", get(|| async { "ok" }));
     let listener = tokio::net::TcpListener::bind(&bind).await?;
     eprintln!("bench server listening on {bind}");
+    let mode = std::env::var("MODE").unwrap_or_default();
+    // `WIRING=router` wraps the whole router in the layer (`layer.layer(router)`) instead of `Router::layer`,
+    // which wraps each route's service and, per request, clones and boxes it again.
+    if std::env::var("WIRING").as_deref() == Ok("router") {
+        // Each arm serves its own type: a boxed service would box every response future too.
+        match mode.as_str() {
+            "none" => axum::serve(listener, app).await?,
+            "noop" => {
+                axum::serve(
+                    listener,
+                    ServiceExt::<Request>::into_make_service(noop().layer(app)),
+                )
+                .await?
+            }
+            "floor" => {
+                axum::serve(
+                    listener,
+                    ServiceExt::<Request>::into_make_service(floor().layer(app)),
+                )
+                .await?
+            }
+            _ => {
+                axum::serve(
+                    listener,
+                    ServiceExt::<Request>::into_make_service(auth.build()?.layer(app)),
+                )
+                .await?
+            }
+        }
+        return Ok(());
+    }
+    let app = match mode.as_str() {
+        "none" => app,
+        // The floor under any middleware in axum: a layer that does nothing still wraps (and, per request,
+        // clones and boxes) the route's service.
+        "noop" => app.layer(noop()),
+        "floor" => app.layer(floor()),
+        _ => app.layer(auth.build()?),
+    };
     axum::serve(listener, app).await?;
     Ok(())
+}
+
+/// A layer that does nothing.
+fn noop() -> MapRequestLayer<fn(Request) -> Request> {
+    MapRequestLayer::new(|request| request)
+}
+
+/// The floor under any layer that hands claims to handlers the way this crate does: it reads the Authorization
+/// header and inserts two shared values (standing in for `TokenInfo` and `Claims<C>`, each an `Arc`) into the
+/// request's extensions, checking nothing.
+fn floor() -> MapRequestLayer<impl Fn(Request) -> Request + Clone> {
+    let (info, claims) = (
+        Arc::new(Floor::default()),
+        Arc::new(json!({ "sub": "alice" })),
+    );
+    MapRequestLayer::new(move |mut request: Request| {
+        if request.headers().contains_key(AUTHORIZATION) {
+            request.extensions_mut().insert(Arc::clone(&info));
+            request.extensions_mut().insert(Arc::clone(&claims));
+        }
+        request
+    })
 }

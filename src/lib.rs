@@ -86,6 +86,10 @@
 //! - `.route_layer(auth)` authenticates only the routes of that router that matched: unknown paths stay 404,
 //!   routes of other routers stay public. `.layer(auth)` authenticates everything below it, 404s included
 //!   (an unknown path answers 401), and a `/login` route under it can never be reached without a token.
+//!   Wrapping the whole router instead (`auth.layer(router)`, served with axum's
+//!   `ServiceExt::into_make_service`) answers the same and costs less per request: axum's `Router::layer`
+//!   clones and boxes each route's service on every request, and around the router a refusal never reaches
+//!   routing (the README's "Where the layer goes" has the example and the counts).
 //! - tower-http's `CorsLayer` goes **outside** the auth layer (added after it): it answers CORS preflights
 //!   itself, which browsers send without credentials, and puts its headers on the 401s. Placed inside, every
 //!   preflight is refused with 401 and the browser never sends the real request; the layer then warns once

@@ -10,6 +10,7 @@ use std::time::Duration;
 use crate::error::AuthErrorKind;
 
 /// A request was admitted with a verified token.
+#[inline]
 pub(crate) fn allowed() {
     #[cfg(feature = "metrics")]
     counter!("jwt_auth_allowed_total").increment(1);
@@ -29,6 +30,7 @@ pub(crate) fn cors_preflight_bypassed() {
 }
 
 /// The verified-token cache answered (`hit`) or a full verification ran.
+#[inline]
 pub(crate) fn token_cache(hit: bool) {
     #[cfg(feature = "metrics")]
     if hit {

@@ -8,6 +8,7 @@
 #   benches/http/callgrind.sh                 # ALGS="HS256 ES256 RS256 EdDSA" MODES="none floor layer"
 #   ALGS=ES256 MODES="none noop floor layer" benches/http/callgrind.sh
 #   TOKEN=badsig ALGS=ES256 MODES=layer benches/http/callgrind.sh   # a flood of one refused token (or expired)
+#   WIRING=router MODES="floor layer" benches/http/callgrind.sh      # the layer around the whole router
 #
 # Needs valgrind (callgrind_control, callgrind_annotate) and wrk. Prints a Markdown table.
 set -euo pipefail
@@ -60,7 +61,7 @@ count() {
 
 header="| algorithm |"; rule="|---|"
 for mode in $MODES; do header+=" $mode |"; rule+="---|"; done
-echo "Instructions per request with the server's \`$TOKEN\` (callgrind, user space; wrk -t1 -c4 -d${SECONDS_MEASURED}s after a 2 s warm-up):"
+echo "Instructions per request with the server's \`$TOKEN\`, layers wired ${WIRING:-route} (callgrind, user space; wrk -t1 -c4 -d${SECONDS_MEASURED}s after a 2 s warm-up):"
 echo
 echo "$header"; echo "$rule"
 for alg in $ALGS; do

@@ -14,6 +14,8 @@
 #               the route costs any middleware in axum; and the floor layer, which only inserts two shared values
 #               into the extensions when an Authorization header is present: what handing claims over costs any
 #               layer that does it as this crate does (TokenInfo and Claims<C>), before checking anything;
+#               the floor layer and the hit again with the layer wrapping the whole router (`layer.layer(router)`)
+#               instead of each route (`Router::layer`, which clones and boxes the route's service per request);
 #   peer        jwt-authorizer 0.15 (benches/http/peer, its own Cargo project), same keys and token;
 #   hostile     a flood of one malformed, wrongly signed or expired ES256 token (refusals; the connection must be
 #               kept alive), against the no-auth server;
@@ -46,13 +48,15 @@ cargo build --release --quiet --example bench_server
 OURS=$TARGET/release/examples/bench_server
 PEER=benches/http/peer/target/release/jwt-authorizer-peer
 
-# group|label|server (none, layer, peer)|alg|cache|source|request (name of the printed values)|expect|baseline label
+# group|label|server (none, noop, floor, layer, peer; @router: the layer wraps the whole router)|alg|cache|source|request (name of the printed values)|expect|baseline label
 CONFIGS=()
 for alg in HS256 ES256 RS256 EdDSA; do
   CONFIGS+=("hit|no auth $alg|none|$alg|1|bearer|bearer:token|200|"
             "hit|no-op layer $alg|noop|$alg|1|bearer|bearer:token|200|no auth $alg"
             "hit|floor layer $alg|floor|$alg|1|bearer|bearer:token|200|no auth $alg"
             "hit|hit $alg|layer|$alg|1|bearer|bearer:token|200|no auth $alg"
+            "hit|floor layer around the router $alg|floor@router|$alg|1|bearer|bearer:token|200|no auth $alg"
+            "hit|hit around the router $alg|layer@router|$alg|1|bearer|bearer:token|200|no auth $alg"
             "miss|miss $alg|layer|$alg|0|bearer|bearer:token|200|no auth $alg"
             "miss|jwt-authorizer $alg|peer|$alg|-|bearer|bearer:token|200|no auth $alg")
 done
@@ -111,7 +115,7 @@ for round in $(seq "$ROUNDS"); do
     if [ "$server" = peer ]; then
       JWT_ALG=$alg BIND=127.0.0.1:$PORT taskset -c "$SERVER_CPU" "$PEER" 2>/dev/null &
     else
-      MODE=$server JWT_ALG=$alg TOKEN_CACHE=$cache SOURCE=$source BIND=127.0.0.1:$PORT \
+      MODE=${server%@*} WIRING=$([[ $server == *@router ]] && echo router || echo route) JWT_ALG=$alg TOKEN_CACHE=$cache SOURCE=$source BIND=127.0.0.1:$PORT \
         taskset -c "$SERVER_CPU" "$OURS" >"$VALUES_FILE" 2>/dev/null &
     fi
     SERVER_PID=$!
@@ -195,7 +199,8 @@ def round_table(title, prefix, baseline, summary, extra=None):
             cells.append(extra[1](alg))
         print("| " + " | ".join(cells) + " |")
 def floor_share(alg):
-    rs = ratios(f"floor layer {alg}", f"no auth {alg}")
+    # `alg` may carry the wiring ("around the router ES256"); the no-auth server has none.
+    rs = ratios(f"floor layer {alg}", f"no auth {alg.split()[-1]}")
     return f"{statistics.median(rs):.3f}" if rs else "—"
 round_table("Hits against the no-op layer (what the layer costs beyond wrapping a route)", "hit", "no-op layer",
           ("median", statistics.median))

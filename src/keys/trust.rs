@@ -185,6 +185,7 @@ impl TrustDomains {
             .unwrap_or(&self.default)
     }
 
+    #[inline]
     pub(crate) fn generation(&self) -> u64 {
         // Asked on every request: a layer without named issuers skips walking an empty map.
         if self.named.is_empty() {

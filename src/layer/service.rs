@@ -84,7 +84,6 @@ impl<S, C, R> JwtAuth<S, C, R> {
         R: Responder<ResBody>,
         ResBody: 'static,
     {
-        mark_sensitive(request.headers_mut(), &self.config.sensitive_headers);
         let action_uri = match self.config.sliding.is_some() || self.config.dpop.is_some() {
             true => crate::dpop::request_uri::client_uri(&request),
             false => request.uri(),
@@ -104,6 +103,8 @@ impl<S, C, R> JwtAuth<S, C, R> {
         );
         let mut select_protocol = false;
         if outcome.is_ok() {
+            // Only a request that goes further in is marked: a refused one is dropped here.
+            mark_sensitive(request.headers_mut(), &self.config.sensitive_headers);
             span.hand_on(request.extensions_mut());
             if !matches!(outcome, Ok(Outcome::Anonymous)) {
                 select_protocol = hand_over(&self.config, &mut request);
@@ -139,7 +140,9 @@ impl<S, C, R> JwtAuth<S, C, R> {
     }
 }
 
-/// Marks the headers that carry tokens sensitive, so tracing and logging layers further in redact them.
+/// Marks the headers that carry tokens sensitive, so tracing and logging layers further in redact them (those
+/// outside saw the request before this layer did).
+#[inline]
 fn mark_sensitive(headers: &mut http::HeaderMap, names: &[http::HeaderName]) {
     for name in names {
         if let http::header::Entry::Occupied(mut entry) = headers.entry(name) {

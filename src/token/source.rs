@@ -142,6 +142,7 @@ impl TokenSource for BearerHeader {
 }
 
 /// The one `Authorization` header's value, if any (two are malformed).
+#[inline]
 fn bearer_value(headers: &HeaderMap) -> Result<Option<&[u8]>, AuthError> {
     let mut values = headers.get_all(header::AUTHORIZATION).iter();
     let Some(value) = values.next() else {
@@ -155,6 +156,7 @@ fn bearer_value(headers: &HeaderMap) -> Result<Option<&[u8]>, AuthError> {
 
 /// [`BearerHeader`]'s token as bytes, with every check but the `b64token` grammar (and so UTF-8), which the
 /// caller must make unless the bytes are those of a token it verified before (see [`bearer_text`]).
+#[inline]
 pub(crate) fn bearer_token_unchecked(headers: &HeaderMap) -> Result<Option<&[u8]>, AuthError> {
     bearer_value(headers)?.map_or(Ok(None), |value| split_credentials(value, b"bearer"))
 }
@@ -183,6 +185,7 @@ pub(crate) fn parse_credentials<'v>(
 }
 
 /// [`parse_credentials`] without the `b64token` grammar: the scheme, the spaces, a non-empty token.
+#[inline]
 fn split_credentials<'v>(value: &'v [u8], scheme: &[u8]) -> Result<Option<&'v [u8]>, AuthError> {
     let scheme_len = value
         .iter()

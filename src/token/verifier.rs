@@ -63,6 +63,7 @@ pub(crate) fn typed_claims<C: DeserializeOwned + 'static>(
 
 impl Verifier {
     /// The time rules again, for a token verified earlier (cache hit).
+    #[inline]
     pub(crate) fn check_times(&self, info: &TokenInfo, now: i64) -> Result<(), AuthError> {
         self.validation
             .check_times(info.expires_at(), info.not_before(), info.issued_at(), now)
@@ -182,6 +183,7 @@ impl Verifier {
     }
 
     /// The version of the trusted keys (changes when a remote key set changes).
+    #[inline]
     pub(crate) fn key_generation(&self) -> u64 {
         self.domains.generation()
     }

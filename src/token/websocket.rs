@@ -35,6 +35,7 @@ pub(crate) fn is_upgrade(method: &Method, headers: &HeaderMap) -> bool {
 }
 
 /// Whether the query names an `access_token` parameter at all.
+#[inline]
 pub(crate) fn has_query_token(uri: &Uri) -> bool {
     uri.query().is_some_and(|q| {
         q.split('&')

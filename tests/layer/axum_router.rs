@@ -272,3 +272,75 @@ async fn a_claims_type_mismatch_explains_itself_to_the_app_by_public_paths_not_t
         "{text}"
     );
 }
+
+/// The layer around the whole router (`auth.layer(router)`), served by `axum::serve` on 127.0.0.1 and driven by
+/// a real client: the same answers as `Router::layer` — extractors see the claims, a missing token is 401 with
+/// its challenge, an unknown path is 401 without a token and 404 with one — and a refusal never reaches routing.
+#[tokio::test]
+async fn the_layer_around_the_whole_router_answers_as_router_layer_over_tcp() {
+    use hyper_util::client::legacy::Client;
+    use hyper_util::rt::TokioExecutor;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use tower::Layer;
+
+    let routed = Arc::new(AtomicUsize::new(0));
+    let count = Arc::clone(&routed);
+    let app = Router::new()
+        .route("/me", get(me))
+        .layer(axum::middleware::map_request(
+            move |request: Request<Body>| {
+                count.fetch_add(1, Ordering::SeqCst);
+                async move { request }
+            },
+        ));
+    let service = builder_for(Algorithm::HS256).build().unwrap().layer(app);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            axum::ServiceExt::<Request<Body>>::into_make_service(service),
+        )
+        .await
+    });
+
+    let client: Client<_, http_body_util::Empty<bytes::Bytes>> =
+        Client::builder(TokioExecutor::new()).build_http();
+    let token = hs256(&claims());
+    let get = |path: &str, token: Option<&str>| {
+        let mut request = Request::get(format!("http://{address}{path}"));
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        client.request(request.body(http_body_util::Empty::new()).unwrap())
+    };
+    let text = |response: http::Response<hyper::body::Incoming>| async move {
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        String::from_utf8(bytes.to_vec()).unwrap()
+    };
+    let response = get("/me", Some(&token)).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(text(response).await, "alice j1");
+    assert_eq!(routed.load(Ordering::SeqCst), 1);
+
+    let response = get("/me", None).await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        response.headers()["www-authenticate"],
+        "Bearer realm=\"api\""
+    );
+    let response = get("/me", Some(&format!("{token}x"))).await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let response = get("/nowhere", None).await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        routed.load(Ordering::SeqCst),
+        1,
+        "a refusal reached the router"
+    );
+
+    let response = get("/nowhere", Some(&token)).await.unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    server.abort();
+}

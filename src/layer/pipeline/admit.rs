@@ -275,6 +275,7 @@ impl Request<'_> {
 }
 
 /// A request sent with the DPoP scheme is answered with a DPoP challenge, whatever refused it.
+#[inline]
 fn with_dpop_scheme<C: Send + Sync + 'static>(
     outcome: Result<Outcome<C>, AuthError>,
     dpop_request: bool,

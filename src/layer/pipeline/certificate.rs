@@ -9,6 +9,7 @@ use crate::token::info::TokenInfo;
 /// Refuses a certificate-bound token unless `certificate` — the request's, from the layer's configured source —
 /// is the one it names. A layer that reads no certificates (`reads` false) can't check the binding at all: such
 /// a token is refused for its `cnf`, as any confirmation method the layer does not check.
+#[inline]
 pub(crate) fn check_certificate(
     reads: bool,
     certificate: Option<&ClientCertificate>,

@@ -24,6 +24,7 @@ pub(crate) struct CsrfEvidence {
 
 /// The evidence the guard needs from this request: `None` when the token did not come by cookie, the method
 /// is safe and the request is no WebSocket handshake, or the layer opted out of the guard.
+#[inline]
 pub(crate) fn csrf_evidence(
     guard: Option<&CsrfTokens>,
     found: &Found<'_>,
@@ -65,6 +66,7 @@ fn sent_from(headers: &HeaderMap, site: &[u8]) -> bool {
 
 /// Refuses a guarded request of the verified token `info` that came cross-site or without its session's
 /// CSRF token (403 `invalid_csrf_token`).
+#[inline]
 pub(crate) fn check_csrf(
     guard: Option<&CsrfTokens>,
     evidence: Option<&CsrfEvidence>,

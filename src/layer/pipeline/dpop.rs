@@ -50,6 +50,7 @@ pub(crate) fn refuse_bound(info: &TokenInfo) -> Result<(), AuthError> {
 
 /// The verified (not yet recorded) proof of a request whose verified token `info` came with the DPoP scheme
 /// and `proof` — `None` for a bearer request, whose token must then be unbound.
+#[inline]
 pub(crate) fn bound_proof(
     layer: Option<&LayerDpop>,
     proof: Option<&str>,

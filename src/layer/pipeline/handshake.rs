@@ -13,6 +13,7 @@ use crate::token::websocket::{
 
 /// Takes the handshake's token out of an admitted request; returns whether the answer must select the
 /// `access_token` subprotocol (the token came in `Sec-WebSocket-Protocol`).
+#[inline]
 pub(crate) fn hand_over<C, R, B>(config: &AuthConfig<C, R>, request: &mut Request<B>) -> bool {
     let sources = config.websocket;
     if !(sources.query || sources.protocol) || !is_upgrade(request.method(), request.headers()) {

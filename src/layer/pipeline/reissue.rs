@@ -11,6 +11,7 @@ use crate::token::cache::CachedToken;
 /// A sliding reissue, when this request is an action and the token is due. Only tokens verified by the
 /// sliding issuer's own key are candidates (a remote or partner token passes through unchanged). A token that
 /// came by cookie (`by_cookie`) is renewed only where a cookie can take it (see [`Sliding::deliver`]).
+#[inline]
 pub(crate) fn plan_reissue<C>(
     sliding: Option<&Arc<Sliding>>,
     method: &Method,

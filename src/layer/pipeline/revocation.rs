@@ -7,6 +7,7 @@ use crate::layer::pipeline::admission::{Admission, Outcome};
 use crate::store::{Lookup, RevocationCheck, StoreError};
 
 /// Consults the revocation store, if any: now when it answers now, otherwise as a future.
+#[inline]
 pub(crate) fn check_revocation<C: Send + Sync + 'static>(
     store: Option<&Arc<dyn RevocationCheck>>,
     admission: Admission<C>,
