@@ -4,6 +4,8 @@
 #   benches/http/run.sh                 # ROUNDS=5 DURATION=5 CONNECTIONS=64 by default
 #   ROUNDS=7 DURATION=8 benches/http/run.sh
 #   ONLY='hit|miss' benches/http/run.sh # only the rows whose group matches
+#   ONLY=hit ALGS=ES256 ROUNDS=30 DURATION=2 OUT=benches/http/results-hit.md benches/http/run.sh
+#                                       # many short rounds of a few rows, into a file of their own
 #
 # Every configuration runs once per round, all of them alternated, and every ratio is taken inside one round
 # (a row against its baseline measured minutes apart in the same round), so a machine that slows down for a
@@ -24,7 +26,7 @@
 #   source      the ES256 token by cookie, with a client certificate (Envoy's XFCC header), and an opaque token
 #               a remote introspection endpoint vouches for (cached), against no auth.
 # Prints a Markdown table (median requests/s, p50/p99 of the median run, ratio to the baseline: median and
-# spread over the rounds) and writes it to benches/http/results.md. Needs wrk (apt-get install -y wrk), curl
+# spread over the rounds) and writes it to $OUT (benches/http/results.md). Needs wrk (apt-get install -y wrk), curl
 # and taskset (util-linux). The stores have their own script: benches/http/stores.sh.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -36,6 +38,7 @@ SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
 PORT=${PORT:-4000}
 ONLY=${ONLY:-.}
+OUT=${OUT:-benches/http/results.md}
 export JWT_SECRET=${JWT_SECRET:-bench-secret-bench-secret-bench-secret-bench-secret-0123456789ab}
 export KEYS="$PWD/tests/keys"
 TARGET=${CARGO_TARGET_DIR:-target}
@@ -50,7 +53,8 @@ PEER=benches/http/peer/target/release/jwt-authorizer-peer
 
 # group|label|server (none, noop, floor, layer, peer; @router: the layer wraps the whole router)|alg|cache|source|request (name of the printed values)|expect|baseline label
 CONFIGS=()
-for alg in HS256 ES256 RS256 EdDSA; do
+ALGS=${ALGS:-HS256 ES256 RS256 EdDSA}
+for alg in $ALGS; do
   CONFIGS+=("hit|no auth $alg|none|$alg|1|bearer|bearer:token|200|"
             "hit|no-op layer $alg|noop|$alg|1|bearer|bearer:token|200|no auth $alg"
             "hit|floor layer $alg|floor|$alg|1|bearer|bearer:token|200|no auth $alg"
@@ -88,7 +92,7 @@ values_for() {
   while read -r name value; do VALUES[$alg/$source/$name]=$value; done <"$log"
   rm -f "$log"
 }
-for alg in HS256 ES256 RS256 EdDSA; do values_for $alg bearer; done
+for alg in $(printf '%s\n' $ALGS ES256 | sort -u); do values_for "$alg" bearer; done  # hostile rows: ES256
 for source in cookie mtls dpop introspection; do values_for ES256 $source; done
 
 # The headers of a request description: bearer:NAME, cookie:NAME, dpop:TOKEN[:PROOF], mtls:TOKEN:CERT, raw:HEADER.
@@ -152,7 +156,7 @@ for round in $(seq "$ROUNDS"); do
   done
 done
 
-python3 - "$RESULTS" "$ROUNDS" "$DURATION" "$CONNECTIONS" <<'PY' | tee benches/http/results.md
+python3 - "$RESULTS" "$ROUNDS" "$DURATION" "$CONNECTIONS" <<'PY' | tee "$OUT"
 import sys, statistics, collections, platform, os
 path, rounds, duration, conns = sys.argv[1:]
 rows, per_round, order = collections.defaultdict(list), {}, []
