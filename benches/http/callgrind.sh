@@ -9,6 +9,7 @@
 #   ALGS=ES256 MODES="none noop floor layer" benches/http/callgrind.sh
 #   TOKEN=badsig ALGS=ES256 MODES=layer benches/http/callgrind.sh   # a flood of one refused token (or expired)
 #   WIRING=router MODES="floor layer" benches/http/callgrind.sh      # the layer around the whole router
+#   MODES="miss peer" benches/http/callgrind.sh   # every request a miss (cache off), and jwt-authorizer's
 #
 # Needs valgrind (callgrind_control, callgrind_annotate) and wrk. Prints a Markdown table.
 set -euo pipefail
@@ -29,16 +30,31 @@ done
 echo "building the release bench server..." >&2
 cargo build --release --quiet --example bench_server
 SERVER=$TARGET/release/examples/bench_server
+PEER=benches/http/peer/target/release/jwt-authorizer-peer
+if [[ " $MODES " == *" peer "* ]]; then
+  (cd benches/http/peer && env -u CARGO_TARGET_DIR cargo build --release --quiet)
+fi
 WORK=$(mktemp -d)
 SERVER_PID=""
 cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-# Prints the instructions per request of one server.
+# Prints the instructions per request of one server: MODE (none, noop, floor, layer), `miss` (the layer with
+# its token cache off) or `peer` (jwt-authorizer, sent the token our server mints).
 count() {
   local mode=$1 alg=$2 out=$WORK/callgrind.$1.$2
-  MODE=$mode JWT_ALG=$alg BIND=127.0.0.1:$PORT valgrind --tool=callgrind --instr-atstart=no \
-    --callgrind-out-file="$out" "$SERVER" >"$WORK/values" 2>/dev/null &
+  if [ "$mode" = peer ]; then
+    MODE=layer JWT_ALG=$alg BIND=127.0.0.1:$PORT "$SERVER" >"$WORK/values" 2>/dev/null &
+    SERVER_PID=$!
+    for _ in $(seq 100); do grep -q '^badsig ' "$WORK/values" 2>/dev/null && break; sleep 0.1; done
+    kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
+    JWT_ALG=$alg BIND=127.0.0.1:$PORT valgrind --tool=callgrind --instr-atstart=no \
+      --callgrind-out-file="$out" "$PEER" >/dev/null 2>&1 &
+  else
+    MODE=${mode/miss/layer} TOKEN_CACHE=$([ "$mode" = miss ] && echo 0 || echo 1) JWT_ALG=$alg \
+      BIND=127.0.0.1:$PORT valgrind --tool=callgrind --instr-atstart=no \
+      --callgrind-out-file="$out" "$SERVER" >"$WORK/values" 2>/dev/null &
+  fi
   SERVER_PID=$!
   for _ in $(seq 200); do
     grep -q '^badsig ' "$WORK/values" 2>/dev/null && (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break
