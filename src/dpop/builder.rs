@@ -16,14 +16,14 @@ use super::{
 use crate::clock::{Clock, SharedClock, SystemClock};
 use crate::error::ConfigError;
 use crate::jose::by_text::ByText;
-
-/// Bound on the resource proofs remembered as refused (replayed, stale, forged): 1 MiB of proof text, about
-/// 1,000 proofs with RSA-4096 keys or 2,000 with P-256 keys; the oldest pass out first.
-const REFUSED_PROOFS_BYTES: u64 = 1024 * 1024;
 use crate::jose::random::random_bytes;
 
 /// The longest `iat` window side accepted.
 const MAX_WINDOW: Duration = Duration::from_secs(300);
+
+/// Bound on the resource proofs remembered as refused (replayed, stale, forged): 1 MiB of proof text, about
+/// 1,000 proofs with RSA-4096 keys or 2,000 with P-256 keys; proofs seen once pass out first (S3-FIFO).
+const REFUSED_PROOFS_BYTES: u64 = 1024 * 1024;
 
 /// Builds a [`Dpop`]; see [`Dpop::builder`].
 pub struct DpopBuilder {

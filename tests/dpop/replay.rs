@@ -33,16 +33,28 @@ async fn a_proof_is_accepted_once_and_the_token_stays_cached() {
 /// it is cached once verified, and its proof is refused on every use.
 #[tokio::test]
 async fn a_bound_token_refused_for_its_proof_is_verified_once() {
-    let layer = layer(DpopPolicy::Allowed);
+    use common::counting_provider::{checks, COUNTING};
+    // The token's signature is checked by the layer's provider, counted here (the proofs' by the rules' own).
+    let layer = common::builder_for(jsonwebtoken::Algorithm::HS256)
+        .crypto_provider(&COUNTING)
+        .dpop(&crate::fixtures::rules(), DpopPolicy::Allowed)
+        .build()
+        .unwrap();
     let key = ProofKey::es256();
     let token = bound_token(&key);
     let stale = key.proof_at("POST", &htu(), Some(&token), common::now() - 3600);
+    let before = checks();
     for _ in 0..3 {
         assert_invalid_proof(
             &call(&layer, dpop_request(&token, Some(&stale))).await,
             "iat",
         );
     }
+    assert_eq!(
+        checks() - before,
+        1,
+        "one check of the token for three refusals"
+    );
     assert_eq!(layer.cached_tokens(), 1, "verified once, refused each time");
     let fresh = key.proof("POST", &htu(), Some(&token));
     assert_eq!(status_of(&layer, &token, &fresh).await, StatusCode::OK);
